@@ -1,0 +1,43 @@
+# Every target bootstraps the virtual environment on first use (pinned by requirements.lock).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint dev norm clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python >= 3.11 is required (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+## The main job on embedded defaults: generate a small portfolio and run the nightly pipeline.
+demo: $(STAMP)
+	$(BIN)/dsnpipe demo
+
+## The default test suite (lint and type check included); benchmarks excluded.
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not bench" -n 2 -q
+
+## Slow scale runs and benchmarks; they print ratios against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python -m pytest -m bench -s -q -p no:randomly
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy pipelines dsn_parser ledgers quality warehouse synthetic
+
+## Dagster's UI on the project's definitions, with the repo's dagster.yaml.
+dev: $(STAMP)
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
+
+## Regenerate the committed norm dictionaries from the official DSN dictionary (needs ../shared).
+norm: $(STAMP)
+	$(BIN)/python -m dsn_parser.norm.generate --source ../shared/reference/dsn/dictionary
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

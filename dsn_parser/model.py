@@ -1,0 +1,109 @@
+"""The shapes every consumer of the DSN reader relies on.
+
+Identifiers inside a parsed file are line numbers (1-based): a block instance is identified by
+the number of its first line, so ids are unique within a file, stable across re-reads and need no
+counter. Across files, an instance is identified by (file_id, instance_id) where file_id is the
+SHA-256 of the file's bytes. Technical ids declared in the DSN (15.005, 70.012, ...) are kept as
+data and never used as keys outside their file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+import polars as pl
+
+
+class Severity(StrEnum):
+    """An error rejects the declaration it belongs to (or the file, when it has none)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class DeclarationStatus(IntEnum):
+    """The global status of the insurer's return to the company (compte rendu métier)."""
+
+    ACCEPTED = 0
+    ACCEPTED_WITH_ANOMALIES = 1
+    PARTIALLY_ACCEPTED = 2
+    REJECTED = 3
+
+
+# One row per physical line of the file, in file order: what the lexer and the tree builder
+# produce, and what syntax validation reads. `value` is None when the line could not be lexed
+# (no `,'`...`'`): such a line is kept (with `raw`) and gets a diagnostic, never dropped.
+LINES_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.UInt32(),
+    "rubric": pl.String(),  # "S21.G00.30.001"; None when the line has no rubric id
+    "block": pl.String(),  # first 10 characters of the rubric id: "S21.G00.30"
+    "value": pl.String(),
+    "raw": pl.String(),  # the decoded line, only filled when it could not be lexed
+    "instance_id": pl.UInt32(),  # first line of the block instance this line belongs to
+    "parent_id": pl.UInt32(),  # instance_id of the parent instance (per the norm's block tree)
+    "envoi_id": pl.UInt32(),  # instance_id of the enclosing S10.G00.00
+    "declaration_id": pl.UInt32(),  # instance_id of the enclosing S20.G00.05, if any
+}
+
+# Columns every block table carries before its rubric columns (one column per rubric, named by
+# the full rubric id, typed: dates as pl.Date, amounts as pl.Decimal(scale=2), codes as strings).
+INSTANCE_COLUMNS: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "instance_id": pl.UInt32(),  # = first line number of the instance
+    "parent_id": pl.UInt32(),
+    "envoi_id": pl.UInt32(),
+    "declaration_id": pl.UInt32(),
+}
+
+DECLARATIONS_SCHEMA: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "envoi_id": pl.UInt32(),
+    "declaration_id": pl.UInt32(),
+    "norm": pl.String(),  # S10.G00.00.006 of its envoi, e.g. "P25V01"
+    "nature": pl.String(),  # S20.G00.05.001
+    "type": pl.String(),  # S20.G00.05.002
+    "fraction": pl.String(),  # S20.G00.05.003
+    "order_number": pl.String(),  # S20.G00.05.004
+    "month": pl.Date(),  # S20.G00.05.005
+    "replaced_id": pl.String(),  # S20.G00.05.006
+    "built_on": pl.Date(),  # S20.G00.05.007
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "status": pl.UInt8(),  # DeclarationStatus
+}
+
+DIAGNOSTICS_SCHEMA: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "declaration_id": pl.UInt32(),  # None for a finding about the whole file or envelope
+    "line": pl.UInt32(),
+    "rubric": pl.String(),
+    "label": pl.String(),  # the norm's label of the rubric
+    "code": pl.String(),  # stable, e.g. "CSL-LENGTH"
+    "severity": pl.String(),  # Severity
+    "message": pl.String(),  # French, for a data steward; personal values masked
+}
+
+
+@dataclass
+class ParsedFile:
+    """One DSN file read and validated. A zip member is a file of its own."""
+
+    source: str  # path, or "archive.zip!member.dsn"
+    file_id: str  # SHA-256 hex of the file's bytes
+    size: int
+    encoding: str  # "iso-8859-1", "utf-8", "utf-8-sig" or "cp1252"
+    norm: str | None  # norm version of the first envoi
+    lines: pl.DataFrame  # LINES_SCHEMA
+    blocks: dict[str, pl.DataFrame] = field(default_factory=dict)  # block id -> table
+    declarations: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DECLARATIONS_SCHEMA)
+    )
+    diagnostics: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))
+
+    @property
+    def rejected(self) -> bool:
+        """True when the file is unreadable or any of its declarations is rejected."""
+        if self.declarations.is_empty():
+            return True
+        return bool((self.declarations["status"] == DeclarationStatus.REJECTED).any())
