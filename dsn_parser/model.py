@@ -99,7 +99,9 @@ class ParsedFile:
     declarations: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=DECLARATIONS_SCHEMA)
     )
-    diagnostics: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))
+    diagnostics: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=DIAGNOSTICS_SCHEMA)
+    )
 
     @property
     def rejected(self) -> bool:

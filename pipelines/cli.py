@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 # command name -> (module under pipelines.commands, one-line help in French for the operators)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_module(module_name: str):  # type: ignore[no-untyped-def]
+def _command_module(module_name: str) -> ModuleType:
     return importlib.import_module(f"pipelines.commands.{module_name}")
 
 
