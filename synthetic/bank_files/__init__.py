@@ -38,6 +38,7 @@ direct debit; camt carries every field.
 """
 
 from synthetic.bank_files.camt import write_camt053, write_camt054
+from synthetic.bank_files.cfonb import write_cfonb120
 from synthetic.bank_files.model import BankAccount, BankBatch, BankMovement, Entry, MovementKind
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "MovementKind",
     "write_camt053",
     "write_camt054",
+    "write_cfonb120",
 ]

@@ -123,6 +123,12 @@ def write_camt053(
     """
     if to_date < from_date:
         raise ValueError(f"statement {statement_id}: to_date is before from_date")
+    for entry in entries:
+        if not from_date <= entry.booking_date <= to_date:
+            raise ValueError(
+                f"statement {statement_id}: entry {entry_reference(entry)} is booked outside "
+                "the statement period"
+            )
     dialect = _dialect("camt.053", version)
     created = created_at or datetime.combine(to_date + timedelta(days=1), time(6, 0))
     root = etree.Element(f"{{{dialect.namespace}}}Document", nsmap={None: dialect.namespace})
