@@ -58,7 +58,9 @@ DATA_DIR = Path(__file__).parent / "data"
 _VERSION_PATTERN = re.compile(r"P(\d{2})V(\d{2})")
 
 
-@dataclass(frozen=True)
+# eq=False: a Norm is a cached singleton per version, so identity is its equality, and it stays
+# hashable (usable as a cache key) although it holds data frames and dicts.
+@dataclass(frozen=True, eq=False)
 class Norm:
     """One version of the norm: its tables and the lookups the parser needs per line."""
 

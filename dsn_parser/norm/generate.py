@@ -428,6 +428,7 @@ def write_sources(
     versions: list[Version],
     source: Path,
     recovered: dict[str, dict[str, str]],
+    cross_checked: int,
     rejected: dict[str, list[str]],
     out: Path,
 ) -> None:
@@ -462,7 +463,8 @@ def write_sources(
         f"- usages per declaration nature (`usage_01` ... `usage_09`: O obligatoire, "
         f"C conditionnel, F facultatif, I interdit, N bloc absent): `{USAGES}`, the CT2025.1 "
         "tableau des usages, applied to P24V01 and P26V01 too (no other usage table in our "
-        "sources). Rubrics it lost, read from the cahier text: "
+        f"sources). Rubrics it lost, read from the cahier text (whose reading agrees with the "
+        f"table on all {cross_checked} rubrics both give): "
         + (", ".join(sorted(recovered)) or "none")
         + ". No usage table gives nature 10 (P26V01): no `usage_10` column; rubrics new in "
         "P26V01 have no usage.",
@@ -483,8 +485,14 @@ def generate(source: Path, out: Path) -> list[Version]:
     versions = [p24, *(read_ct_json(source, version, p24) for version in CT_JSON)]
     assert tuple(v.version for v in versions) == KNOWN_VERSIONS
     usages = read_usages(source)
-    missing = {r for v in versions for r in v.rubrics} - set(usages)
-    recovered = recover_usages((source / CAHIER).read_text(encoding="utf-8"), missing)
+    from_cahier = recover_usages(
+        (source / CAHIER).read_text(encoding="utf-8"), {r for v in versions for r in v.rubrics}
+    )
+    # The cahier reading fills the table's gaps; where both give a rubric they must agree.
+    disagreements = [r for r in from_cahier if r in usages and usages[r] != from_cahier[r]]
+    if disagreements:
+        raise ValueError(f"usages differ between {USAGES} and {CAHIER}: {disagreements}")
+    recovered = {r: from_cahier[r] for r in from_cahier if r not in usages}
     usages |= recovered
     service_blocks, service_rubrics = read_service_supplement()
     rejected = {}
@@ -494,7 +502,7 @@ def generate(source: Path, out: Path) -> list[Version]:
         rejected[version.version] = check_regexps(version)
         check_tree(version)
         write_version(version, out)
-    write_sources(versions, source, recovered, rejected, out)
+    write_sources(versions, source, recovered, len(from_cahier) - len(recovered), rejected, out)
     for name, problems in rejected.items():
         for problem in problems:
             print(f"{name}: regexp dropped, {problem}", file=sys.stderr)

@@ -224,6 +224,7 @@ def test_load_norm_accepts_only_exact_known_versions() -> None:
         load_norm("P20V01")
 
 
-def test_loading_is_cached() -> None:
+def test_loading_is_cached_and_a_norm_can_key_a_cache() -> None:
     assert load_norm("P24V01") is load_norm("P24V01")
     assert resolve_norm("P21V01")[0] is load_norm("P24V01")
+    assert {load_norm("P24V01"): 1}[resolve_norm("P22V01")[0]] == 1
