@@ -8,7 +8,7 @@ no timestamps), so regenerating from the same sources gives byte-identical files
 `data/` shows exactly what a new dictionary changes.
 
 Sources (see data/SOURCES.md, written by this script, for the details of each version):
-- P24V01: the CSV exports of the official dsn-datatypes-CT2024.xlsx (blocks, rubrics ⨝ types).
+- P24V01: the CSV exports of the official dsn-datatypes-CT2024.xlsx (blocks, fields, types).
 - P25V01, P26V01: the dsn-mcp JSON extractions of CT2025 and CT2026; they lack cardinalities
   and type names, which are taken from P24V01.
 - Usages per declaration nature: the CT2025.1 "tableau des usages" for every version, completed
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -35,7 +36,8 @@ HERE = Path(__file__).parent
 
 P24_BLOCKS = "P24V01_Blocks.csv"
 P24_HEADER = "P24V01_Header.csv"
-P24_RUBRICS = "P24V01_rubrics_joined.csv"
+P24_FIELDS = "P24V01_Fields.csv"
+P24_TYPES = "P24V01_Data Types.csv"
 USAGES = "CT2025.1_usages_par_modele.csv"
 CAHIER = "dsn-cahier-technique-2025.1.txt"
 CT_JSON = {"P25V01": "dsn-mcp/CT2025.1.3_ct.json", "P26V01": "dsn-mcp/CT2026.1.2_ct.json"}
@@ -152,29 +154,36 @@ def read_p24(source: Path) -> Version:
     }
     for block, (parent, low, high) in ENVOI_SKELETON.items():
         blocks[block] = Block(block, labels[block], parent, low, high)
+    types = {row["Id"]: row for row in read_csv(source / P24_TYPES)}
     rubrics = {}
-    for row in read_csv(source / P24_RUBRICS):
-        regexp = row["regexp"] or None
+    for row in read_csv(source / P24_FIELDS):
+        if not row["Block Id"]:
+            continue
+        rubric_id = f"{row['Block Id']}.{row['Id']}"
+        datatype = types[row["DataType Id"]]
+        regexp = datatype["Regexp"] or None
         codes = tuple(
             (code, label)
-            for code, _, label in (item.partition("=") for item in row["values"].split(";"))
+            for code, _, label in (
+                item.partition("=") for item in (datatype["Values"] or "").split(";")
+            )
             if code
         )
-        rubrics[row["rubric"]] = Rubric(
-            rubric=row["rubric"],
-            label=row["name"].strip(),
-            datatype=row["datatype"] or None,
-            nature=refine_nature(P24_NATURES[row["nature"]], regexp),
+        rubrics[rubric_id] = Rubric(
+            rubric=rubric_id,
+            label=row["Name"].strip(),
+            datatype=row["DataType Id"],
+            nature=refine_nature(P24_NATURES[datatype["Nature"]], regexp),
             regexp=regexp,
-            min_length=optional_int(row["lg_min"]),
-            max_length=optional_int(row["lg_max"]),
+            min_length=optional_int(datatype["Lg Min"]),
+            max_length=optional_int(datatype["Lg Max"]),
             codes=codes,
         )
     notes = [
         f"- blocks: `{P24_BLOCKS}` (id, label, parent, cardinality) and `{P24_HEADER}` "
         "(labels of the envoi skeleton S10.G00.00, S20.G00.05, S90.G00.90).",
-        f"- rubrics, formats, regexps and codes: `{P24_RUBRICS}` (Fields ⨝ Data Types of "
-        "dsn-datatypes-CT2024.xlsx, revision 20231219).",
+        f"- rubrics: `{P24_FIELDS}`; their formats, lengths, regexps and codes: their type in "
+        f"`{P24_TYPES}` (sheets of dsn-datatypes-CT2024.xlsx, revision 20231219).",
     ]
     return Version("P24V01", blocks, rubrics, notes)
 
@@ -252,18 +261,19 @@ def recover_usages(cahier: str, rubrics: Iterable[str]) -> dict[str, dict[str, s
     putting them at the end of the next line, sometimes glued to the label ("completC I I I C C").
     A rubric is recovered only when every occurrence that looks like a usage line agrees.
     """
-    lines = cahier.splitlines()
+    lines = [*cahier.splitlines(), ""]
     six = re.compile(r"([OCFIN]) ([OCFIN]) ([OCFIN]) ([OCFIN]) ([OCFIN]) ([OCFIN])\s*$")
+    starts_with_id = re.compile(r"S\d\d\.G\d\d\.")
     wanted = set(rubrics)
     found: dict[str, set[tuple[str, ...]]] = {}
-    for number, line in enumerate(lines):
+    for line, next_line in itertools.pairwise(lines):
         for rubric in wanted:
             if rubric not in line:
                 continue
-            tail = line.split(rubric, 1)[1]
-            match = six.search(tail) or (
-                six.search(lines[number + 1]) if number + 1 < len(lines) else None
-            )
+            match = six.search(line.split(rubric, 1)[1])
+            # A wrapped label continues on the next line; another rubric's line does not.
+            if match is None and not starts_with_id.match(next_line):
+                match = six.search(next_line)
             if match:
                 found.setdefault(rubric, set()).add(match.groups())
     return {
@@ -432,7 +442,7 @@ def write_sources(
     rejected: dict[str, list[str]],
     out: Path,
 ) -> None:
-    inputs = [P24_BLOCKS, P24_HEADER, P24_RUBRICS, USAGES, CAHIER, *CT_JSON.values()]
+    inputs = [P24_BLOCKS, P24_HEADER, P24_FIELDS, P24_TYPES, USAGES, CAHIER, *CT_JSON.values()]
     lines = [
         "# Where the norm tables come from",
         "",

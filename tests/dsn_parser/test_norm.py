@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from dsn_parser.norm import KNOWN_VERSIONS, USAGE_NATURES, load_norm, resolve_norm
+from dsn_parser.norm.generate import recover_usages
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dsn"
 LOT_FILE = FIXTURES / "jikenlabs_open-neodes_sample_dsn_P25V01_FCTU_lot.dsn"
@@ -228,3 +229,23 @@ def test_loading_is_cached_and_a_norm_can_key_a_cache() -> None:
     assert load_norm("P24V01") is load_norm("P24V01")
     assert resolve_norm("P21V01")[0] is load_norm("P24V01")
     assert {load_norm("P24V01"): 1}[resolve_norm("P22V01")[0]] == 1
+
+
+def test_generator_reads_usage_lines_of_the_cahier_even_wrapped() -> None:
+    cahier = "\n".join(
+        [
+            "S21.G00.40.053 Nature du poste C I I I C C",
+            "S21.G00.40.054[FP] Quotité de travail de référence dans l’hypothèse ",
+            "d’un poste à temps completC I I I C C",
+            "S21.G00.40.055 Taux de travail à temps partiel",  # usages lost
+            "S21.G00.40.056 Code catégorie de service C I I I C C",
+            "S21.G00.40.057 Mentionné deux fois O O O O O O",
+            "S21.G00.40.057 Mentionné deux fois F F F F F F",  # the two lines disagree
+        ]
+    )
+    wanted = [f"S21.G00.40.{n:03d}" for n in range(53, 58)]
+    assert recover_usages(cahier, wanted) == {
+        "S21.G00.40.053": dict(zip(USAGE_NATURES, "CIIICC", strict=True)),
+        "S21.G00.40.054": dict(zip(USAGE_NATURES, "CIIICC", strict=True)),
+        "S21.G00.40.056": dict(zip(USAGE_NATURES, "CIIICC", strict=True)),
+    }
