@@ -111,10 +111,11 @@ def resolve_norm(declared: str | None) -> tuple[Norm, str | None]:
     version is used instead: the nearest known one for a well-formed version (P19V01..P23V01
     give P24V01, P27V01 and later give P26V01), the latest for a missing or unreadable one.
     """
+    declared = declared.strip() if declared else None
     if declared in KNOWN_VERSIONS:
         return _load(declared), None
     latest = KNOWN_VERSIONS[-1]
-    match = _VERSION_PATTERN.fullmatch(declared.strip()) if declared else None
+    match = _VERSION_PATTERN.fullmatch(declared) if declared else None
     if match is None:
         shown = f"« {declared[:20]} » illisible" if declared else "absente"
         message = (

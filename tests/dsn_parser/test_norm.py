@@ -213,7 +213,7 @@ def test_resolve_unknown_version_falls_back_to_the_nearest(declared: str, used: 
     )
 
 
-@pytest.mark.parametrize("declared", [None, "", "n'importe quoi"])
+@pytest.mark.parametrize("declared", [None, "", "  ", "n'importe quoi"])
 def test_resolve_missing_or_garbage_version_uses_the_latest(declared: str | None) -> None:
     norm, warning = resolve_norm(declared)
     assert norm.version == KNOWN_VERSIONS[-1]
