@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: file registry, staging tables, core model, migrations."""

@@ -1,0 +1,1 @@
+"""Ingestion domain: landing files -> file registry -> staging -> core model."""

@@ -1,0 +1,71 @@
+"""When ingestion runs: a sensor on the landing directory and a nightly schedule.
+
+Both are stopped by default (tests, production until an operator starts them) and running under
+`dagster dev`, where a developer expects files dropped in the landing directory to be picked up.
+"""
+
+import dagster as dg
+from dagster._utils.env import using_dagster_dev
+
+from pipelines.ingestion.assets import INGESTION_ASSETS
+from pipelines.resources import LandingResource
+from warehouse import registry
+
+ingestion_job = dg.define_asset_job(
+    name="ingestion_nocturne",
+    selection=dg.AssetSelection.assets(*INGESTION_ASSETS),
+    description="Enregistrer les fichiers arrivés, les charger en staging, recalculer le modèle.",
+)
+
+
+def _runs_by_default() -> bool:
+    return using_dagster_dev()
+
+
+@dg.sensor(
+    job=ingestion_job,
+    minimum_interval_seconds=30,
+    default_status=(
+        dg.DefaultSensorStatus.RUNNING if _runs_by_default() else dg.DefaultSensorStatus.STOPPED
+    ),
+    description="Un fichier arrivé (contenu nouveau) déclenche l'ingestion ; un contenu déjà vu, "
+    "même renommé, ne déclenche rien.",
+)
+def landing_sensor(
+    context: dg.SensorEvaluationContext, landing: LandingResource
+) -> dg.SensorResult | dg.SkipReason:
+    # The cursor is the largest modification time seen, never the wall clock: a file copied in
+    # with an older mtime is caught by the nightly schedule, which scans everything. Files at
+    # exactly the cursor's mtime are looked at again; their run key makes that harmless.
+    since = float(context.cursor) if context.cursor else float("-inf")
+    arrived = [f for f in registry.scan_landing(landing.landing) if f.mtime >= since]
+    if not arrived:
+        return dg.SkipReason("Aucun nouveau fichier dans le répertoire d'arrivée.")
+    requests: dict[str, dg.RunRequest] = {}
+    for landing_file in arrived:
+        file_id = registry.content_hash(landing_file.path)
+        # Keyed on content: Dagster launches one run per key, ever, so a re-delivery is a no-op.
+        requests.setdefault(
+            file_id,
+            dg.RunRequest(
+                run_key=file_id, tags={"dsnpipe/landing_path": landing_file.landing_path}
+            ),
+        )
+    return dg.SensorResult(
+        run_requests=list(requests.values()),
+        cursor=str(max(f.mtime for f in arrived)),
+    )
+
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="ingestion_nocturne_planifiee",
+    job=ingestion_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/Paris",
+    default_status=(
+        dg.DefaultScheduleStatus.RUNNING if _runs_by_default() else dg.DefaultScheduleStatus.STOPPED
+    ),
+    description="Chaque nuit à 2 h : tout le répertoire d'arrivée est rapproché du registre.",
+)
+
+__all__ = ["ingestion_job", "landing_sensor", "nightly_schedule"]

@@ -1,0 +1,73 @@
+"""Blocking checks of the ingestion: nothing silently dropped, one version in force per group."""
+
+import dagster as dg
+
+from pipelines.ingestion.assets import (
+    WAREHOUSE_POOL,
+    bank_staging,
+    declaration_versions,
+    dsn_staging,
+)
+from pipelines.resources import LandingResource, WarehouseResource
+from warehouse import registry
+from warehouse.connections import connect
+
+
+@dg.asset_check(
+    asset=dsn_staging,
+    additional_deps=[bank_staging],
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description="Chaque fichier du répertoire d'arrivée est au registre avec un statut final.",
+)
+def every_landing_file_accounted_for(
+    warehouse: WarehouseResource, landing: LandingResource
+) -> dg.AssetCheckResult:
+    with connect(warehouse.path, read_only=True) as connection:
+        recorded = dict(
+            connection.execute(
+                "SELECT landing_path, status FROM registry.landing_status"
+            ).fetchall()
+        )
+    on_disk = [f.landing_path for f in registry.scan_landing(landing.landing)]
+    missing = [path for path in on_disk if path not in recorded]
+    not_final = [
+        path
+        for path in on_disk
+        if path in recorded and recorded[path] not in registry.TERMINAL_STATUSES
+    ]
+    return dg.AssetCheckResult(
+        passed=not missing and not not_final,
+        metadata={
+            "files_in_landing": len(on_disk),
+            "missing_from_registry": len(missing),
+            "without_final_status": len(not_final),
+            "examples": ", ".join((missing + not_final)[:5]),
+        },
+    )
+
+
+@dg.asset_check(
+    asset=declaration_versions,
+    blocking=True,
+    pool=WAREHOUSE_POOL,
+    description="Au plus une déclaration en vigueur par SIRET, mois, fraction et nature "
+    "(DSN mensuelles).",
+)
+def one_monthly_declaration_in_force(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with connect(warehouse.path, read_only=True) as connection:
+        row = connection.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT siret, month, fraction, nature
+                FROM core.declarations_in_force
+                WHERE nature = '01' AND month IS NOT NULL
+                GROUP BY ALL HAVING count(*) > 1
+            )
+            """
+        ).fetchone()
+    conflicts = int(row[0]) if row else 0
+    return dg.AssetCheckResult(passed=conflicts == 0, metadata={"conflicting_groups": conflicts})
+
+
+INGESTION_CHECKS = [every_landing_file_accounted_for, one_monthly_declaration_in_force]

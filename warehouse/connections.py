@@ -1,0 +1,48 @@
+"""Opening the warehouse file.
+
+DuckDB locks the whole file across processes: a read-write connection excludes every other
+process, even readers. Connections are therefore read-only unless the caller says otherwise, and
+writers open the file for the shortest time they can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.migrations import apply_migrations
+
+
+@contextmanager
+def connect(path: str | Path, *, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file; a writer's connection also brings the schema up to date.
+
+    A read-only connection to a file that does not exist yet is an error (nothing to read).
+    """
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"Entrepôt introuvable : {path}")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            apply_migrations(connection)
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back (also on KeyboardInterrupt)."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

@@ -1,0 +1,359 @@
+"""Staging loads: a parsed file goes into the staging tables in ONE transaction with its registry
+status, so a file is either fully loaded and marked, or not there at all (a killed run leaves it
+`received` and the next run loads it again).
+
+Frames go in through Arrow (DuckDB scans them in bulk); block tables gain a column the first time
+a file carries a rubric they have not seen.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
+from ledgers.payment_files.model import PaymentFileResult
+from warehouse.connections import transaction
+from warehouse.registry import (
+    FileKind,
+    FileStatus,
+    Outcome,
+    ReceivedFile,
+    copy_to_quarantine,
+    received_files,
+    record_outcome,
+)
+
+# A crash test sets these: when loading the N-th file of the process, inside its transaction,
+# loading creates the marker file and sleeps, so the test can kill the process at a known point
+# in the middle of a night (see tests/pipelines/test_run_killed.py).
+CRASH_TEST_PAUSE_ENV = "DSNPIPE_CRASH_TEST_PAUSE_FILE"
+CRASH_TEST_PAUSE_AT_ENV = "DSNPIPE_CRASH_TEST_PAUSE_AT"
+_files_loaded_by_this_process = 0
+
+
+def block_table_name(block: str) -> str:
+    """`S21.G00.30` -> `s21_g00_30` (in schema `staging`)."""
+    return block.lower().replace(".", "_")
+
+
+def insert_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Append a frame to `staging.<table>` by column name, creating or widening the table."""
+    if frame.is_empty():
+        return 0
+    connection.register("incoming_frame", frame.to_arrow())
+    try:
+        existing = {
+            name
+            for (name,) in connection.execute(
+                "SELECT column_name FROM duckdb_columns() "
+                "WHERE schema_name = 'staging' AND table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        if not existing:
+            connection.execute(
+                f'CREATE TABLE staging."{table}" AS SELECT * FROM incoming_frame LIMIT 0'
+            )
+        else:
+            incoming_types = connection.execute("DESCRIBE SELECT * FROM incoming_frame").fetchall()
+            for name, column_type, *_ in incoming_types:
+                if name not in existing:
+                    connection.execute(
+                        f'ALTER TABLE staging."{table}" ADD COLUMN "{name}" {column_type}'
+                    )
+        connection.execute(f'INSERT INTO staging."{table}" BY NAME SELECT * FROM incoming_frame')
+    finally:
+        connection.unregister("incoming_frame")
+    return frame.height
+
+
+def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
+    """Loaded, loaded with diagnostics, or quarantined (unreadable / every declaration rejected)."""
+    declarations = pl.concat([p.declarations for p in parsed]) if parsed else None
+    if declarations is None or declarations.is_empty():
+        return FileStatus.QUARANTINED, (
+            "Aucune déclaration lisible dans le fichier (ni S10 ni S20 exploitables) : "
+            "vérifier qu'il s'agit bien d'une DSN complète."
+        )
+    rejected = int((declarations["status"] == DeclarationStatus.REJECTED).sum())
+    errors = sum(_count(p.diagnostics, Severity.ERROR) for p in parsed)
+    warnings = sum(_count(p.diagnostics, Severity.WARNING) for p in parsed)
+    if rejected == declarations.height:
+        return FileStatus.QUARANTINED, (
+            f"Toutes les déclarations sont rejetées ({rejected}) : "
+            f"{errors} erreur(s) bloquante(s), {_first_error_codes(parsed)}. "
+            "Voir le compte rendu (dsnpipe validate)."
+        )
+    if rejected or errors or warnings:
+        return FileStatus.LOADED_WITH_DIAGNOSTICS, (
+            f"{rejected} déclaration(s) rejetée(s) sur {declarations.height}, "
+            f"{errors} erreur(s), {warnings} avertissement(s)."
+        )
+    return FileStatus.LOADED, None
+
+
+def _count(diagnostics: pl.DataFrame, severity: Severity) -> int:
+    return int((diagnostics["severity"] == severity.value).sum())
+
+
+def _first_error_codes(parsed: Sequence[ParsedFile]) -> str:
+    codes = sorted(
+        {
+            code
+            for p in parsed
+            for code in p.diagnostics.filter(pl.col("severity") == Severity.ERROR.value)["code"]
+            if code is not None
+        }
+    )
+    shown = ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
+    return f"codes {shown}" if codes else "sans code d'erreur détaillé"
+
+
+def load_parsed_dsn(
+    connection: duckdb.DuckDBPyConnection,
+    received: ReceivedFile,
+    parsed: Sequence[ParsedFile],
+    quarantine_dir: Path,
+    now: datetime,
+) -> Outcome:
+    """Load one delivered DSN (one or several parsed files, e.g. zip members) atomically."""
+    status, reason = outcome_of(parsed)
+    if not parsed:
+        return quarantine_unreadable(connection, received, reason or "", quarantine_dir, now)
+    quarantine_path = None
+    if status is FileStatus.QUARANTINED:
+        quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason or ""))
+    with transaction(connection):
+        # A previous run killed before its commit left nothing, but a rebuild re-loads files.
+        _delete_staging_rows(connection, [p.file_id for p in parsed])
+        rows = 0
+        for parsed_file in parsed:
+            rows += insert_frame(connection, "diagnostics", parsed_file.diagnostics)
+            if status is FileStatus.QUARANTINED:
+                continue
+            rows += insert_frame(connection, "declarations", parsed_file.declarations)
+            for block, table in parsed_file.blocks.items():
+                rows += insert_frame(connection, block_table_name(block), table)
+            _mark_groups_pending(connection, parsed_file.file_id)
+        _pause_for_crash_test()
+        outcome = _outcome(status, reason, parsed, rows, quarantine_path)
+        record_outcome(connection, received.file_id, outcome, now)
+    return outcome
+
+
+def quarantine_unreadable(
+    connection: duckdb.DuckDBPyConnection,
+    received: ReceivedFile,
+    reason: str,
+    quarantine_dir: Path,
+    now: datetime,
+) -> Outcome:
+    quarantine_path = copy_to_quarantine(received, quarantine_dir, reason)
+    outcome = Outcome(FileStatus.QUARANTINED, reason, quarantine_path=str(quarantine_path))
+    record_outcome(connection, received.file_id, outcome, now)
+    return outcome
+
+
+def _outcome(
+    status: FileStatus,
+    reason: str | None,
+    parsed: Sequence[ParsedFile],
+    rows: int,
+    quarantine_path: str | None,
+) -> Outcome:
+    declarations = pl.concat([p.declarations for p in parsed])
+    return Outcome(
+        status=status,
+        reason=reason,
+        encoding=parsed[0].encoding,
+        norm=parsed[0].norm,
+        declarations=declarations.height,
+        declarations_rejected=int((declarations["status"] == DeclarationStatus.REJECTED).sum()),
+        errors=sum(_count(p.diagnostics, Severity.ERROR) for p in parsed),
+        warnings=sum(_count(p.diagnostics, Severity.WARNING) for p in parsed),
+        rows_loaded=rows,
+        quarantine_path=quarantine_path,
+    )
+
+
+def staging_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        name
+        for (name,) in connection.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging' ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def _delete_staging_rows(connection: duckdb.DuckDBPyConnection, file_ids: list[str]) -> None:
+    for table in staging_tables(connection):
+        connection.execute(f'DELETE FROM staging."{table}" WHERE file_id IN ?', [file_ids])
+
+
+def _mark_groups_pending(connection: duckdb.DuckDBPyConnection, file_id: str) -> None:
+    """The (SIRET, month) groups this file's declarations belong to must be recomputed."""
+    connection.execute(
+        """
+        INSERT INTO core.pending_groups
+        SELECT DISTINCT siret, month FROM staging.declarations WHERE file_id = ?
+        """,
+        [file_id],
+    )
+
+
+def _pause_for_crash_test() -> None:
+    global _files_loaded_by_this_process
+    _files_loaded_by_this_process += 1
+    marker = os.environ.get(CRASH_TEST_PAUSE_ENV)
+    pause_at = int(os.environ.get(CRASH_TEST_PAUSE_AT_ENV, "1"))
+    if marker and _files_loaded_by_this_process == pause_at:
+        Path(marker).touch()
+        time.sleep(3600)
+
+
+# (files done, files to do, what is being done) -> None; the CLI draws a progress bar with it.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, label: str) -> None:
+    return None
+
+
+def load_received_dsn_files(
+    connection: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    quarantine_dir: Path,
+    progress: ProgressCallback = _no_progress,
+) -> dict[FileStatus, int]:
+    """Parse and load every DSN file registered but not processed yet; count files per status."""
+    from dsn_parser import parse  # the reader is heavy to import; only loading needs it
+
+    received = received_files(connection, landing_dir, FileKind.DSN)
+    counts: dict[FileStatus, int] = {}
+    for done, file in enumerate(received):
+        progress(done, len(received), file.original_name)
+        now = datetime.now()
+        try:
+            parsed = parse(file.path)
+        except Exception as error:  # any reader failure quarantines the file
+            reason = (
+                f"Fichier illisible par le lecteur DSN ({type(error).__name__}) : vérifier "
+                "qu'il s'agit d'une DSN au format NEODeS, non tronquée."
+            )
+            outcome = quarantine_unreadable(connection, file, reason, quarantine_dir, now)
+        else:
+            outcome = load_parsed_dsn(connection, file, parsed, quarantine_dir, now)
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    progress(len(received), len(received), "")
+    return counts
+
+
+def register_files_of_other_domains(
+    connection: duckdb.DuckDBPyConnection, landing_dir: Path, quarantine_dir: Path
+) -> dict[FileStatus, int]:
+    """Reference and portal files are kept for their domains; unknown files are quarantined."""
+    counts: dict[FileStatus, int] = {}
+    for file in received_files(connection, landing_dir):
+        now = datetime.now()
+        if file.kind in (FileKind.REFERENCE, FileKind.PORTAL):
+            outcome = Outcome(
+                FileStatus.REGISTERED,
+                f"Fichier {_KIND_LABELS[file.kind]} enregistré, "
+                "exploité par son propre traitement.",
+            )
+            record_outcome(connection, file.file_id, outcome, now)
+        elif file.kind is FileKind.UNKNOWN:
+            reason = (
+                "Type de fichier non reconnu : déposer les DSN dans dsn/, les fichiers bancaires "
+                "dans bank/, les référentiels dans reference/ et les fichiers du portail dans "
+                "portal/."
+            )
+            outcome = quarantine_unreadable(connection, file, reason, quarantine_dir, now)
+        else:
+            continue
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+_KIND_LABELS = {FileKind.REFERENCE: "référentiel", FileKind.PORTAL: "du portail"}
+
+
+def load_received_bank_files(
+    connection: duckdb.DuckDBPyConnection, landing_dir: Path, quarantine_dir: Path
+) -> dict[FileStatus, int]:
+    """Load every bank file registered but not processed yet into the `staging.bank_*` tables."""
+    from ledgers.payment_files import read_payment_file
+
+    counts: dict[FileStatus, int] = {}
+    for file in received_files(connection, landing_dir, FileKind.BANK):
+        result = read_payment_file(file.path)
+        outcome = _load_bank_result(connection, file, result, quarantine_dir, datetime.now())
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+def _load_bank_result(
+    connection: duckdb.DuckDBPyConnection,
+    file: ReceivedFile,
+    result: PaymentFileResult,
+    quarantine_dir: Path,
+    now: datetime,
+) -> Outcome:
+    from ledgers.payment_files import (
+        Severity as BankSeverity,
+    )
+    from ledgers.payment_files import (
+        diagnostics_frame,
+        returns_frame,
+        statements_frame,
+        transactions_frame,
+    )
+
+    errors = sum(d.severity is BankSeverity.ERROR for d in result.diagnostics)
+    warnings = len(result.diagnostics) - errors
+    reason: str | None = None
+    if errors and not (result.transactions or result.returns or result.statements):
+        status = FileStatus.QUARANTINED
+        codes = ", ".join(sorted({d.code for d in result.diagnostics})[:5])
+        reason = (
+            f"Fichier bancaire inexploitable ({codes}) : vérifier le format (camt.053, "
+            "camt.054, CFONB 120, pain.002) et que le fichier est complet."
+        )
+    elif errors or warnings:
+        status = FileStatus.LOADED_WITH_DIAGNOSTICS
+        reason = f"{errors} erreur(s), {warnings} avertissement(s)."
+    else:
+        status = FileStatus.LOADED
+    quarantine_path = None
+    if status is FileStatus.QUARANTINED:
+        quarantine_path = str(copy_to_quarantine(file, quarantine_dir, reason or ""))
+    with transaction(connection):
+        existing = set(staging_tables(connection))
+        for table in _BANK_TABLES:
+            if table in existing:
+                connection.execute(f"DELETE FROM staging.{table} WHERE file_id = ?", [file.file_id])
+        rows = insert_frame(connection, "bank_diagnostics", diagnostics_frame(result))
+        if status is not FileStatus.QUARANTINED:
+            rows += insert_frame(connection, "bank_transactions", transactions_frame(result))
+            rows += insert_frame(connection, "bank_returns", returns_frame(result))
+            rows += insert_frame(connection, "bank_statements", statements_frame(result))
+        outcome = Outcome(
+            status,
+            reason,
+            errors=errors,
+            warnings=warnings,
+            rows_loaded=rows,
+            quarantine_path=quarantine_path,
+        )
+        record_outcome(connection, file.file_id, outcome, now)
+    return outcome
+
+
+_BANK_TABLES = ("bank_diagnostics", "bank_transactions", "bank_returns", "bank_statements")
