@@ -17,6 +17,10 @@ from types import ModuleType
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Contrôler des fichiers DSN et afficher le compte rendu"),
     "parse": ("parse", "Lire un fichier DSN et écrire une table Parquet par bloc"),
+    "anomalies": (
+        "anomalies",
+        "Lister les anomalies d'affiliation et enregistrer les décisions des gestionnaires",
+    ),
 }
 
 
