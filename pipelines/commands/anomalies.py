@@ -1,0 +1,265 @@
+"""`dsnpipe anomalies`: list the affiliation anomalies and record the stewards' decisions.
+
+`list` reads the warehouse read-only. The decisions (`ack`, `resolve`, `force-affiliation`,
+`force-radiation`) never open the warehouse for writing: the nightly writer may hold its lock.
+They append to the decisions directory, which the next night run applies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+# Same default as pipelines.resources (not imported: it would load Dagster for every command).
+DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
+
+_ACTIONS = {
+    "ack": ("acknowledge", "Prendre en charge une anomalie (statut « prise en charge »)"),
+    "resolve": (
+        "resolve",
+        "Clore une anomalie avec un motif ; elle ne revient que si ses données changent",
+    ),
+    "force-affiliation": (
+        "force_affiliation",
+        "Forcer l'affiliation du salarié et clore l'anomalie",
+    ),
+    "force-radiation": ("force_radiation", "Forcer la radiation du salarié et clore l'anomalie"),
+}
+_ACTION_LABELS = {
+    "acknowledge": "prise en charge",
+    "resolve": "résolution",
+    "force_affiliation": "affiliation forcée",
+    "force_radiation": "radiation forcée",
+}
+_STATUSES = ("open", "acknowledged", "resolved_by_data", "resolved_by_steward")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--warehouse",
+        type=Path,
+        default=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
+        help="fichier de l'entrepôt DuckDB (défaut : $DSNPIPE_WAREHOUSE ou %(default)s)",
+    )
+    common.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        help="répertoire des décisions (défaut : decisions/ à côté de l'entrepôt)",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    listing = actions.add_parser(
+        "list", parents=[common], help="Lister les anomalies du registre (lecture seule)"
+    )
+    listing.add_argument("--siren", help="une entreprise")
+    listing.add_argument("--rule", help="un code de règle, ex. AFF001")
+    listing.add_argument(
+        "--status",
+        choices=[*_STATUSES, "all"],
+        default=None,
+        help="un statut (défaut : ouvertes et prises en charge)",
+    )
+    listing.add_argument("--json", action="store_true", help="sortie JSON")
+    listing.add_argument(
+        "--show-nir", action="store_true", help="afficher les NIR/NTT en clair (masqués sinon)"
+    )
+
+    for name, (_, help_text) in _ACTIONS.items():
+        decision = actions.add_parser(name, parents=[common], help=help_text, description=help_text)
+        decision.add_argument("anomaly_id", metavar="IDENTIFIANT", help="identifiant de l'anomalie")
+        decision.add_argument(
+            "--reason", required=name != "ack", help="motif de la décision (obligatoire sauf ack)"
+        )
+        decision.add_argument("--by", help="auteur de la décision (défaut : utilisateur système)")
+        if name.startswith("force-"):
+            decision.add_argument(
+                "--date", type=date.fromisoformat, help="date d'effet, AAAA-MM-JJ (facultative)"
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _list(args)
+    return _decide(args)
+
+
+def _decisions_dir(args: argparse.Namespace) -> Path:
+    from quality.anomalies.decisions import default_decisions_dir
+
+    return args.decisions or default_decisions_dir(args.warehouse)
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from quality.anomalies.decisions import (
+        DecisionAction,
+        StewardDecision,
+        current_user,
+        record_decision,
+    )
+
+    console = Console(stderr=True)
+    action = _ACTIONS[args.action][0]
+    try:
+        decision = StewardDecision(
+            anomaly_id=args.anomaly_id.strip().lower(),
+            action=DecisionAction(action),
+            decided_by=args.by or current_user(),
+            reason=args.reason,
+            effective_date=getattr(args, "date", None),
+        )
+    except ValidationError:
+        console.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
+        return 2
+    known = _known_anomaly(args.warehouse, decision.anomaly_id)
+    if known is False:
+        console.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
+        return 2
+    path = record_decision(_decisions_dir(args), decision)
+    console.print(
+        f"Décision enregistrée ({_ACTION_LABELS[action]}) pour l'anomalie {decision.anomaly_id} "
+        f"par {decision.decided_by}, dans {path}. Elle sera appliquée par le prochain "
+        "traitement de nuit."
+    )
+    if known is None:
+        console.print(
+            "[yellow]Entrepôt illisible pour l'instant (verrouillé ou absent) : identifiant non "
+            "vérifié, il le sera par le traitement de nuit.[/yellow]"
+        )
+    return 0
+
+
+def _known_anomaly(warehouse: Path, anomaly_id: str) -> bool | None:
+    """Whether the register knows the anomaly; None when the warehouse cannot be read now."""
+    import duckdb
+
+    from warehouse.connections import connect
+
+    try:
+        with connect(warehouse, read_only=True) as connection:
+            rows = connection.execute(
+                "SELECT 1 FROM anomalies WHERE anomaly_id = ?", [anomaly_id]
+            ).fetchall()
+    except (duckdb.Error, FileNotFoundError):
+        return None
+    return bool(rows)
+
+
+def _list(args: argparse.Namespace) -> int:
+    import duckdb
+    from rich.console import Console
+
+    from warehouse.connections import connect
+
+    console = Console()
+    try:
+        with connect(args.warehouse, read_only=True) as connection:
+            rows = _query(connection, args)
+            applied = {
+                r[0]
+                for r in connection.execute("SELECT decision_id FROM steward_decisions").fetchall()
+            }
+    except FileNotFoundError as error:
+        Console(stderr=True).print(f"[red]{error}[/red]")
+        return 2
+    except duckdb.CatalogException:
+        Console(stderr=True).print(
+            "[red]Aucun registre d'anomalies dans cet entrepôt : aucune nuit n'a encore tourné."
+            "[/red]"
+        )
+        return 2
+    except duckdb.IOException as error:
+        Console(stderr=True).print(
+            f"[red]Entrepôt illisible (verrouillé par le traitement de nuit ?) : {error}[/red]"
+        )
+        return 2
+    pending = _pending_actions(_decisions_dir(args), applied)
+    for row in rows:
+        row["pending_decision"] = pending.get(row["anomaly_id"])
+        if not args.show_nir:
+            from quality.anomalies.model import mask_employee_key
+
+            row["employee_key"] = mask_employee_key(row["employee_key"])
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    else:
+        console.print(_table(rows))
+    return 0
+
+
+def _query(connection: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    conditions, parameters = [], []
+    if args.status is None:
+        conditions.append("status IN ('open', 'acknowledged')")
+    elif args.status != "all":
+        conditions.append("status = ?")
+        parameters.append(args.status)
+    if args.siren:
+        conditions.append("siren = ?")
+        parameters.append(args.siren)
+    if args.rule:
+        conditions.append("rule_code = ?")
+        parameters.append(args.rule.upper())
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    cursor = connection.execute(
+        f"""
+        SELECT anomaly_id, rule_code, severity, status, siren, siret, employee_key, employee_name,
+               contract_reference, affiliation_date, period, detail, first_seen, last_seen
+        FROM anomalies {where}
+        ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+                 first_seen, anomaly_id
+        """,
+        parameters,
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _pending_actions(decisions_dir: Path, applied: set[str]) -> dict[str, str]:
+    """Anomaly id -> label of its latest decision not applied yet by a night run."""
+    from quality.anomalies.decisions import read_decisions
+
+    decisions, _ = read_decisions(decisions_dir)
+    pending = sorted(
+        (d for _, d in decisions if d.decision_id not in applied), key=lambda d: d.decided_at
+    )
+    return {d.anomaly_id: _ACTION_LABELS[d.action.value] for d in pending}
+
+
+def _table(rows: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    from quality.anomalies.model import (
+        SEVERITY_LABELS,
+        STATUS_LABELS,
+        AnomalySeverity,
+        AnomalyStatus,
+    )
+
+    # Four stacked columns so that the table still reads in an 80-column terminal.
+    table = Table(title=f"Anomalies d'affiliation ({len(rows)})", show_lines=True)
+    table.add_column("Anomalie", no_wrap=True)
+    table.add_column("Statut", no_wrap=True)
+    table.add_column("Établissement, salarié", max_width=24)
+    table.add_column("Détail", ratio=1)
+    for row in rows:
+        status = STATUS_LABELS[AnomalyStatus(row["status"])]
+        detail = row["detail"]
+        if row["pending_decision"]:
+            detail += f"\n[bold]Décision en attente : {row['pending_decision']}[/bold]"
+        table.add_row(
+            f"{row['anomaly_id']}\n{row['rule_code']} "
+            f"{SEVERITY_LABELS[AnomalySeverity(row['severity'])]}",
+            f"{status}\ndepuis le {row['first_seen']:%d/%m/%Y}",
+            "\n".join(v for v in (row["siret"], row["employee_name"], row["employee_key"]) if v),
+            detail,
+        )
+    return table
