@@ -99,8 +99,15 @@ def split_records(text: str) -> list[tuple[int, str]]:
 
 
 def looks_like_cfonb(text: str) -> bool:
-    records = split_records(text[: RECORD_LENGTH * 4])
-    return bool(records) and all(r[:2] in _MIN_LENGTH for _, r in records[:2])
+    """Most of the first records are 01/04/05/07 records of at most 120 characters (so that a
+    damaged first record is reported as such rather than the whole file as unknown)."""
+    records = split_records(text[: RECORD_LENGTH * 12])[:10]
+    if not records:
+        return False
+    valid = sum(
+        record[:2] in _MIN_LENGTH and len(record.rstrip()) <= RECORD_LENGTH for _, record in records
+    )
+    return valid * 2 > len(records)
 
 
 def decode_text(data: bytes) -> str:
@@ -334,8 +341,10 @@ class _CfonbReader:
         if amount is None:
             return
         readable, booked = self._date(line, record, 35, "Date de comptabilisation")
-        readable_value, value = self._date(line, record, 43, "Date de valeur")
-        if not (readable and readable_value):
+        if not readable:
+            return
+        readable, value = self._date(line, record, 43, "Date de valeur")
+        if not readable:
             return
         if booked is None:
             self.result.reject(

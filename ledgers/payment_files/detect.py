@@ -56,8 +56,9 @@ def _detect_xml(data: bytes, result: PaymentFileResult) -> Detection:
     guessed_kind = _KINDS.get(guessed.group(1).decode(), FileKind.UNKNOWN) if guessed else None
     try:
         root = parse_document(data)
-    except etree.XMLSyntaxError as error:
-        line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+    except (etree.XMLSyntaxError, ValueError, LookupError) as error:  # Lookup: unknown encoding
+        lineno = getattr(error, "lineno", None)
+        line = lineno if isinstance(lineno, int) and lineno > 0 else None
         result.add(
             "XML_MALFORME",
             Severity.ERROR,
