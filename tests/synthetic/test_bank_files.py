@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from ledgers.payment_files import BankTransaction, read_payment_file
 from synthetic.bank_files import (
     BankAccount,
     BankBatch,
@@ -568,3 +569,120 @@ def test_batch_needs_movements_of_one_day_and_kind() -> None:
     with pytest.raises(ValueError, match="differ"):
         BankBatch("R1", (DEBIT_1, _movement(kind=MovementKind.SEPA_DIRECT_DEBIT)))
     assert BankBatch("R1", (DEBIT_1, DEBIT_2)).amount == Decimal("30.05")
+
+
+# --- round trip through the product's readers ---------------------------------------------------
+
+
+def _flat(entries: list[Entry]) -> list[BankMovement]:
+    return [m for e in entries for m in (e.movements if isinstance(e, BankBatch) else (e,))]
+
+
+def _as_written(movement: BankMovement) -> tuple[object, ...]:
+    return (
+        movement.amount,
+        movement.booking_date,
+        movement.value_date,
+        movement.end_to_end_id or movement.original_end_to_end_id,
+        movement.mandate_id,
+        movement.creditor_reference,
+        movement.debtor_name,
+        movement.debtor_iban,
+        movement.kind is MovementKind.DIRECT_DEBIT_RETURN,
+        movement.return_reason,
+    )
+
+
+def _as_read(tx: BankTransaction) -> tuple[object, ...]:
+    return (
+        tx.amount,
+        tx.booking_date,
+        tx.value_date,
+        tx.end_to_end_id,
+        tx.mandate_id,
+        tx.creditor_reference,
+        tx.debtor_name,
+        tx.debtor_iban,
+        tx.is_return,
+        tx.return_reason_code,
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("message", ["053", "054"])
+def test_camt_reads_back_the_same_movements(tmp_path: Path, message: str, version: str) -> None:
+    path = tmp_path / "camt.xml"
+    (_write_camt053 if message == "053" else _write_camt054)(path, version)
+    result = read_payment_file(path)
+    assert result.ok and result.message_name == f"camt.{message}.{version}"
+    assert [_as_read(tx) for tx in result.transactions] == [_as_written(m) for m in _flat(ENTRIES)]
+    singles = [e for e in ENTRIES if isinstance(e, BankMovement)]
+    assert [
+        tx.account_servicer_reference for tx in result.transactions if tx.detail_index is None
+    ] == [m.account_servicer_reference for m in singles]
+    assert [r.original_end_to_end_id for r in result.returns] == ["PRLV-0001"]
+    if message == "053":
+        assert result.statements[0].balance_gap == 0
+        assert result.statements[0].closing is not None
+        assert result.statements[0].closing.amount == CLOSING
+
+
+@pytest.mark.parametrize("line_breaks", [True, False])
+def test_cfonb_reads_back_the_same_movements(tmp_path: Path, line_breaks: bool) -> None:
+    path = tmp_path / "releve.cfo"
+    _write_cfonb(path, line_breaks=line_breaks)
+    result = read_payment_file(path)
+    assert result.ok and result.kind.value == "cfonb120"
+    read = [
+        (tx.amount, tx.booking_date, tx.value_date, tx.end_to_end_id, tx.mandate_id, tx.is_return)
+        for tx in result.transactions
+    ]
+    assert read == [
+        (Decimal("1234.56"), date(2024, 2, 5), date(2024, 2, 5), "COT-2024T1-0001", None, False),
+        (Decimal("30.05"), date(2024, 2, 6), date(2024, 2, 7), None, None, False),
+        (Decimal("-10.00"), date(2024, 2, 12), date(2024, 2, 12), "PRLV-0001", "RUM-0001", True),
+        (Decimal("0.07"), date(2024, 2, 20), date(2024, 2, 22), None, None, False),
+    ]
+    transfer, _, returned, _ = result.transactions
+    assert transfer.creditor_reference == "RF18539007547034"
+    assert transfer.debtor_name == "HELENE-FRANCOISE D'ALMEIDA, SARL"
+    assert transfer.debtor_iban is None  # banking secrecy: a transfer's payer account is not shown
+    assert returned.debtor_iban == COMPANY_IBAN
+    statement = result.statements[0]
+    assert statement.opening is not None and statement.opening.amount == OPENING
+    assert statement.closing is not None and statement.closing.amount == CLOSING
+    assert statement.balance_gap == 0
+
+
+def test_a_movement_delivered_twice_keeps_its_identity(tmp_path: Path) -> None:
+    """Overlapping statements and a notification of the same movement: one movement, one id."""
+    first, second = tmp_path / "s1.xml", tmp_path / "s2.xml"
+    for path, entries, period in (
+        (first, [TRANSFER, RETURN], (date(2024, 2, 1), date(2024, 2, 15))),
+        (second, [RETURN, CHEQUE], (date(2024, 2, 10), date(2024, 2, 29))),
+    ):
+        write_camt053(
+            path,
+            INSURER,
+            entries,
+            statement_id=path.stem,
+            from_date=period[0],
+            to_date=period[1],
+            opening_balance=OPENING,
+            version="001.08",
+        )
+    notification = tmp_path / "n.xml"
+    write_camt054(
+        notification,
+        INSURER,
+        [RETURN],
+        message_id="N",
+        created_at=datetime(2024, 2, 12, 20),
+        version="001.08",
+    )
+    ids = [
+        {tx.account_servicer_reference: tx.movement_id for tx in read_payment_file(p).transactions}
+        for p in (first, second, notification)
+    ]
+    assert ids[0]["B240212001"] == ids[1]["B240212001"] == ids[2]["B240212001"]
+    assert len({*ids[0].values(), *ids[1].values()}) == 3
