@@ -28,6 +28,7 @@ randomness), so the same inputs always give the same bytes.
 Entries: each `BankMovement` is booked as its own entry; a `BankBatch(entry_reference,
 movements)` books several movements of the same day and kind as one entry (a direct-debit
 remittance): camt shows one Ntry with one TxDtls per movement, CFONB 120 shows the total only.
+`batch_direct_debits(movements, reference_prefix)` groups a day's direct debits that way.
 
 Returns: `MovementKind.DIRECT_DEBIT_RETURN` with a negative amount, `return_reason` (AM04,
 MD06, AC04 …) and `original_end_to_end_id` (the collection being returned).
@@ -39,7 +40,14 @@ direct debit; camt carries every field.
 
 from synthetic.bank_files.camt import write_camt053, write_camt054
 from synthetic.bank_files.cfonb import write_cfonb120
-from synthetic.bank_files.model import BankAccount, BankBatch, BankMovement, Entry, MovementKind
+from synthetic.bank_files.model import (
+    BankAccount,
+    BankBatch,
+    BankMovement,
+    Entry,
+    MovementKind,
+    batch_direct_debits,
+)
 
 __all__ = [
     "BankAccount",
@@ -47,6 +55,7 @@ __all__ = [
     "BankMovement",
     "Entry",
     "MovementKind",
+    "batch_direct_debits",
     "write_camt053",
     "write_camt054",
     "write_cfonb120",

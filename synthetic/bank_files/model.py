@@ -212,3 +212,36 @@ def entry_reference(entry: Entry) -> str:
 def entries_total(entries: Sequence[Entry]) -> Decimal:
     """Signed sum of all movements of the entries."""
     return sum((entry.amount for entry in entries), Decimal("0.00"))
+
+
+def batch_direct_debits(movements: Sequence[BankMovement], reference_prefix: str) -> list[Entry]:
+    """Book the direct debits collected on the same day as one remittance entry, as banks do.
+
+    Direct debits sharing booking and value dates become one `BankBatch` (when there are two or
+    more), referenced `reference_prefix` + booking date + value date (YYMMDD each): give each
+    account its own prefix of at most 4 characters and the reference stays unique and fits
+    CFONB's 16 characters. Other movements stay single entries. Entries keep the order of their
+    first movement.
+    """
+    groups: dict[tuple[date, date], list[BankMovement]] = {}
+    order: list[BankMovement | tuple[date, date]] = []
+    for movement in movements:
+        if movement.kind is not MovementKind.SEPA_DIRECT_DEBIT:
+            order.append(movement)
+            continue
+        day = (movement.booking_date, movement.value_date)
+        if day not in groups:
+            groups[day] = []
+            order.append(day)
+        groups[day].append(movement)
+    entries: list[Entry] = []
+    for item in order:
+        if isinstance(item, BankMovement):
+            entries.append(item)
+        elif len(groups[item]) == 1:
+            entries.append(groups[item][0])
+        else:
+            booked, valued = item
+            reference = f"{reference_prefix}{booked:%y%m%d}{valued:%y%m%d}"
+            entries.append(BankBatch(reference, tuple(groups[item])))
+    return entries

@@ -21,6 +21,7 @@ from synthetic.bank_files import (
     BankMovement,
     Entry,
     MovementKind,
+    batch_direct_debits,
     write_camt053,
     write_camt054,
     write_cfonb120,
@@ -686,3 +687,19 @@ def test_a_movement_delivered_twice_keeps_its_identity(tmp_path: Path) -> None:
     ]
     assert ids[0]["B240212001"] == ids[1]["B240212001"] == ids[2]["B240212001"]
     assert len({*ids[0].values(), *ids[1].values()}) == 3
+
+
+def test_direct_debits_of_a_day_are_batched_and_the_rest_left_alone() -> None:
+    lone_debit = _movement(
+        kind=MovementKind.SEPA_DIRECT_DEBIT,
+        booking_date=date(2024, 2, 7),
+        value_date=date(2024, 2, 7),
+        account_servicer_reference="B240207001",
+    )
+    entries = batch_direct_debits([TRANSFER, DEBIT_1, RETURN, DEBIT_2, lone_debit], "R1")
+    assert entries == [
+        TRANSFER,
+        BankBatch("R1240206240207", (DEBIT_1, DEBIT_2)),
+        RETURN,
+        lone_debit,
+    ]
