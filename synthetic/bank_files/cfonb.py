@@ -232,9 +232,13 @@ def _date(day: date) -> str:
     return day.strftime("%d%m%y")
 
 
+# Letters Unicode does not decompose into an ASCII base letter.
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
 def _ascii(text: str) -> str:
     """CFONB files are plain ASCII: accents are dropped, anything else becomes a space."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     return "".join(c if " " <= c <= "~" else " " for c in without_marks)
 

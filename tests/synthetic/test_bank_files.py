@@ -91,7 +91,7 @@ CHEQUE = BankMovement(
     amount=Decimal("0.07"),
     kind=MovementKind.CHEQUE,
     account_servicer_reference="B240220001",
-    debtor_name="MUTUELLE ANCIENNE",
+    debtor_name="Œuvres sociales Cœur d'Alène",
 )
 ENTRIES: list[Entry] = [TRANSFER, BankBatch("R240206", (DEBIT_1, DEBIT_2)), RETURN, CHEQUE]
 # 100.00 + 1234.56 + 10.00 + 20.05 - 10.00 + 0.07, added up by hand
@@ -431,6 +431,7 @@ def test_cfonb_dates_codes_and_references(tmp_path: Path) -> None:
         "B240220001",
     ]
     assert movements[0][48:79] == "VIR SEPA HELENE-FRANCOISE D'ALM"
+    assert movements[3][48:79] == "REMISE CHEQUE OEUVRES SOCIALES "
 
 
 def _complements(records: list[str], movement_index: int) -> dict[str, str]:
