@@ -1,0 +1,89 @@
+"""Validation of a parsed DSN file: diagnostics with stable codes and a status per declaration.
+
+`validate(parsed)` runs every control family over the lines frame (vectorised with Polars, the
+norm's tables joined in), adds the findings to `parsed.diagnostics` and writes each
+declaration's status into `parsed.declarations`. The catalogue of codes is in `diagnostics.py`,
+the status rule in `status.py`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile
+from dsn_parser.validation import coherence, structure, syntax, totals
+from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
+from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
+from dsn_parser.validation.status import declaration_statuses
+
+__all__ = ["CATALOGUE", "validate"]
+
+
+def validate(parsed: ParsedFile) -> ParsedFile:
+    """Check `parsed` against the norm of each of its envois; returns it, completed."""
+    ctx = build_context(parsed)
+    found = pl.concat(
+        [
+            _norm_fallbacks(ctx),
+            *syntax.check(ctx),
+            *structure.check(ctx),
+            *totals.check(ctx),
+            *coherence.check(ctx),
+        ]
+    ).collect()
+    labels = ctx.rubrics.select("rubric", "label")
+    diagnostics = pl.concat(
+        [
+            parsed.diagnostics.cast(
+                pl.Schema(DIAGNOSTICS_SCHEMA)
+            ),  # the reader's own (decoding...)
+            to_diagnostics(found, file_id=parsed.file_id, lines=ctx.lines, labels=labels),
+        ]
+    )
+    if ctx.instances.filter(pl.col("block") == "S20.G00.05").is_empty():
+        diagnostics = _unreadable(diagnostics, parsed.file_id)
+    parsed.diagnostics = diagnostics.unique(["line", "rubric", "code"], keep="first").sort(
+        "line", "code", nulls_last=False
+    )
+    statuses = declaration_statuses(ctx, parsed.diagnostics)
+    parsed.declarations = (
+        parsed.declarations.drop("status")
+        .join(statuses, on="declaration_id", how="left")
+        .select(parsed.declarations.columns)
+    )
+    return parsed
+
+
+def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:
+    return findings(
+        ctx.envois.filter(pl.col("fallback")),
+        "NORM-FALLBACK",
+        pl.format(
+            "{} Présence des rubriques et listes de codes contrôlées en avertissement seulement.",
+            pl.col("fallback_message"),
+        ),
+        rubric=pl.lit(NORM_RUBRIC),
+    )
+
+
+def _unreadable(diagnostics: pl.DataFrame, file_id: str) -> pl.DataFrame:
+    """A file with no declaration gets one FILE-UNREADABLE error, unless the reader gave one."""
+    if (diagnostics["code"] == "FILE-UNREADABLE").any():
+        return diagnostics
+    unreadable = pl.DataFrame(
+        {
+            "file_id": [file_id],
+            "declaration_id": [None],
+            "line": [None],
+            "rubric": [None],
+            "label": [None],
+            "code": ["FILE-UNREADABLE"],
+            "severity": [CATALOGUE["FILE-UNREADABLE"].severity.value],
+            "message": [
+                "Aucune déclaration DSN lisible dans ce fichier (pas de bloc S10 suivi "
+                "d'un bloc S20) : rien n'a pu être intégré."
+            ],
+        },
+        schema=DIAGNOSTICS_SCHEMA,
+    )
+    return pl.concat([diagnostics, unreadable])

@@ -1,0 +1,185 @@
+"""What every control needs, computed once per file: the norm of each envoi, the nature of each
+declaration, and one row per block instance with the individual and establishment it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dsn_parser.model import ParsedFile
+from dsn_parser.norm import Norm, resolve_norm
+
+NORM_RUBRIC = "S10.G00.00.006"
+NATURE_RUBRIC = "S20.G00.05.001"
+LOT_HEADER_BLOCK = "S05.G51.00"
+INDIVIDUAL_BLOCK = "S21.G00.30"
+ESTABLISHMENT_BLOCK = "S21.G00.11"
+# Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
+DEFAULT_NATURE = "01"
+# Deepest chain of blocks in the norm (S10 > S20 > 06 > 11 > 30 > 40 > 70 > 73 is 8 levels).
+_MAX_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Context:
+    file_id: str
+    # LINES_SCHEMA plus, per line: `norm` (version of the dictionary used), `declaration_nature`
+    # declaration, `fallback` (its envoi is checked against another version's dictionary) and
+    # `oc_copy` (the file is a concentrator's lot: an OC copy filtered after national checks) and
+    # `service` (a rubric added on the way by a platform or concentrator, never an error).
+    lines: pl.DataFrame
+    # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
+    # norm, declaration_nature, fallback, oc_copy, individual_id, establishment_id.
+    instances: pl.DataFrame
+    rubrics: pl.DataFrame  # the norm rubrics of every version used, with a `norm` column
+    blocks: pl.DataFrame  # the norm blocks of every version used, with a `norm` column
+    codes: pl.DataFrame  # norm, rubric, code
+    # One row per envoi: envoi_id, declared (S10.G00.00.006), norm, fallback_message, line.
+    envois: pl.DataFrame
+
+
+def build_context(parsed: ParsedFile) -> Context:
+    lines = parsed.lines
+    envois, norms = _envoi_norms(lines)
+    oc_copy = bool((lines["block"] == LOT_HEADER_BLOCK).any())
+    natures = _declaration_natures(lines)
+    default_norm: str = envois["norm"][0] if envois.height else _latest_norm().version
+    per_line = (
+        lines.join(envois.select("envoi_id", "norm", "fallback"), on="envoi_id", how="left")
+        .join(
+            natures.select("declaration_id", "declaration_nature"), on="declaration_id", how="left"
+        )
+        .join(
+            natures.select("envoi_id", envoi_nature="declaration_nature").unique("envoi_id"),
+            on="envoi_id",
+            how="left",
+        )
+        .with_columns(
+            pl.col("norm").fill_null(default_norm),
+            pl.col("fallback").fill_null(False),
+            pl.coalesce("declaration_nature", "envoi_nature", pl.lit(DEFAULT_NATURE)).alias(
+                "declaration_nature"
+            ),
+            pl.lit(oc_copy).alias("oc_copy"),
+            pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])).alias("service"),
+        )
+        .drop("envoi_nature")
+        .sort("line")
+    )
+    return Context(
+        file_id=parsed.file_id,
+        lines=per_line,
+        instances=_instances(per_line),
+        rubrics=_tagged(norms, "rubrics"),
+        blocks=_tagged(norms, "blocks"),
+        codes=_tagged(norms, "codes").select("norm", "rubric", "code"),
+        envois=envois,
+    )
+
+
+def _service_rubrics(lines: pl.DataFrame, norm: Norm) -> list[str]:
+    # The norm's rule runs once per distinct rubric of the file, not once per line.
+    distinct = lines["rubric"].drop_nulls().unique().to_list()
+    return [rubric for rubric in distinct if norm.is_service_rubric(rubric)]
+
+
+def _latest_norm() -> Norm:
+    return resolve_norm(None)[0]
+
+
+def _envoi_norms(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Norm]]:
+    """Each envoi's declared version and the dictionary used for it (resolved once per version)."""
+    starts = (
+        lines.filter(pl.col("envoi_id").is_not_null())
+        .group_by("envoi_id")
+        .agg(
+            pl.col("value").filter(pl.col("rubric") == NORM_RUBRIC).first().alias("declared"),
+            pl.coalesce(
+                pl.col("line").filter(pl.col("rubric") == NORM_RUBRIC).first(), pl.col("line").min()
+            ).alias("line"),
+        )
+    )
+    norms: dict[str, Norm] = {}
+    resolved: list[dict[str, object]] = []
+    for declared in starts["declared"].unique().to_list():
+        norm, message = resolve_norm(declared)
+        norms[norm.version] = norm
+        resolved.append({"declared": declared, "norm": norm.version, "fallback_message": message})
+    if not norms:
+        norm = _latest_norm()
+        norms[norm.version] = norm
+    mapping = pl.DataFrame(
+        resolved,
+        schema={"declared": pl.String, "norm": pl.String, "fallback_message": pl.String},
+    )
+    envois = (
+        starts.join(mapping, on="declared", how="left", nulls_equal=True)
+        .with_columns(pl.col("fallback_message").is_not_null().alias("fallback"))
+        .sort("envoi_id")
+    )
+    return envois, norms
+
+
+def _declaration_natures(lines: pl.DataFrame) -> pl.DataFrame:
+    """declaration_id, envoi_id, declaration_nature (S20.G00.05.001), in file order."""
+    return (
+        lines.filter((pl.col("rubric") == NATURE_RUBRIC) & pl.col("declaration_id").is_not_null())
+        .unique("declaration_id", keep="first")
+        .select("declaration_id", "envoi_id", declaration_nature="value")
+        .sort("declaration_id")
+    )
+
+
+def _instances(lines: pl.DataFrame) -> pl.DataFrame:
+    instances = (
+        lines.filter(pl.col("instance_id").is_not_null())
+        .group_by("instance_id")
+        .agg(
+            pl.col("block", "parent_id", "envoi_id", "declaration_id").drop_nulls().first(),
+            pl.col("norm", "declaration_nature", "fallback", "oc_copy").first(),
+        )
+        .sort("instance_id")
+    )
+    return instances.with_columns(
+        _ancestor_of_block(instances, INDIVIDUAL_BLOCK).alias("individual_id"),
+        _ancestor_of_block(instances, ESTABLISHMENT_BLOCK).alias("establishment_id"),
+    )
+
+
+def _ancestor_of_block(instances: pl.DataFrame, block: str) -> pl.Series:
+    """For each instance (in the frame's order), the instance itself or its nearest ancestor of
+    type `block`, following parent ids level by level (one join per level of the tree)."""
+    parents = instances.select("instance_id", parent="parent_id", found=pl.col("block") == block)
+    walk = instances.select(
+        "instance_id",
+        current="instance_id",
+        result=pl.when(pl.col("block") == block).then("instance_id"),
+    )
+    for _ in range(_MAX_DEPTH):
+        pending = walk.filter(pl.col("result").is_null() & pl.col("current").is_not_null())
+        if pending.is_empty():
+            break
+        step = (
+            pending.join(parents, left_on="current", right_on="instance_id", how="left")
+            .join(
+                parents.select("instance_id", parent_found="found"),
+                left_on="parent",
+                right_on="instance_id",
+                how="left",
+            )
+            .select(
+                "instance_id",
+                current="parent",
+                result=pl.when(pl.col("parent_found")).then("parent"),
+            )
+        )
+        walk = walk.update(step, on="instance_id", include_nulls=True)
+    return walk.sort("instance_id")["result"].cast(pl.UInt32)
+
+
+def _tagged(norms: dict[str, Norm], table: str) -> pl.DataFrame:
+    return pl.concat(
+        [getattr(norm, table).with_columns(norm=pl.lit(version)) for version, norm in norms.items()]
+    )

@@ -1,0 +1,79 @@
+"""The status of each declaration, like the insurer's return to the company (compte rendu métier).
+
+The scope of a finding is where its line lies:
+- in an individual's subtree (S21.G00.30 and its child blocks): the finding is about that
+  individual only; an error rejects the individual, and the declaration is *partially accepted*
+  (2) — unless every individual of the declaration is rejected, then nothing usable is left and
+  the declaration is *rejected* (3);
+- elsewhere in a declaration (S20 header, S21.G00.06/11, adhésions, payments...): an error
+  rejects the declaration (3);
+- in the envoi outside its declarations (S10, S90 totals): an error rejects every declaration of
+  the envoi (3);
+- outside any envoi (the concentrator's lot envelope, stray lines) or about the whole file: it
+  cannot be tied to a declaration, so it only marks every declaration of the file as *accepted
+  with anomalies* (1) — rejecting a whole lot for one envelope line would lose good data.
+Any warning in scope gives at least 1; no finding in scope gives 0.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dsn_parser.model import DeclarationStatus, Severity
+from dsn_parser.validation.context import INDIVIDUAL_BLOCK, Context
+
+
+def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
+    """declaration_id, status for every declaration (S20.G00.05 instance) of the file."""
+    declarations = ctx.instances.filter(pl.col("block") == "S20.G00.05").select(
+        "declaration_id", "envoi_id"
+    )
+    scoped = (
+        diagnostics.select("line", "severity")
+        .join(
+            ctx.lines.select("line", "envoi_id", "declaration_id", "instance_id"),
+            on="line",
+            how="left",
+        )
+        .join(ctx.instances.select("instance_id", "individual_id"), on="instance_id", how="left")
+        .with_columns(is_error=pl.col("severity") == Severity.ERROR.value)
+    )
+    in_declaration = scoped.filter(pl.col("declaration_id").is_not_null())
+    per_declaration = in_declaration.group_by("declaration_id").agg(
+        declaration_error=(pl.col("is_error") & pl.col("individual_id").is_null()).any(),
+        rejected_individuals=pl.col("individual_id")
+        .filter(pl.col("is_error"))
+        .drop_nulls()
+        .n_unique(),
+        has_finding=pl.lit(True),
+    )
+    per_envoi = (
+        scoped.filter(pl.col("declaration_id").is_null() & pl.col("envoi_id").is_not_null())
+        .group_by("envoi_id")
+        .agg(envoi_error=pl.col("is_error").any(), envoi_finding=pl.lit(True))
+    )
+    outside_envois = scoped.filter(pl.col("envoi_id").is_null()).height > 0
+    individuals = (
+        ctx.instances.filter(pl.col("block") == INDIVIDUAL_BLOCK)
+        .group_by("declaration_id")
+        .agg(individuals=pl.len())
+    )
+    summary = (
+        declarations.join(per_declaration, on="declaration_id", how="left")
+        .join(per_envoi, on="envoi_id", how="left")
+        .join(individuals, on="declaration_id", how="left")
+        .with_columns(pl.col(pl.Boolean).fill_null(False), pl.col(pl.UInt32).fill_null(0))
+    )
+    all_individuals_rejected = (pl.col("individuals") > 0) & (
+        pl.col("rejected_individuals") >= pl.col("individuals")
+    )
+    status = (
+        pl.when(pl.col("declaration_error") | pl.col("envoi_error") | all_individuals_rejected)
+        .then(DeclarationStatus.REJECTED.value)
+        .when(pl.col("rejected_individuals") > 0)
+        .then(DeclarationStatus.PARTIALLY_ACCEPTED.value)
+        .when(pl.col("has_finding") | pl.col("envoi_finding") | pl.lit(outside_envois))
+        .then(DeclarationStatus.ACCEPTED_WITH_ANOMALIES.value)
+        .otherwise(DeclarationStatus.ACCEPTED.value)
+    )
+    return summary.select("declaration_id", status=status.cast(pl.UInt8))

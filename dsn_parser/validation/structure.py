@@ -1,0 +1,300 @@
+"""Structure controls (cahier technique §4.4): known rubrics, block placement, cardinalities,
+and the presence rules of the usage table for the declaration's nature.
+
+Presence rules (mandatory and forbidden rubrics, minimum cardinalities) are downgraded to
+warnings in two cases, because the dictionary cannot be trusted to say what is missing there:
+- the envoi declares a version we have no dictionary for and is checked against another year's,
+  whose usage table differs (rubrics added since then would read as missing);
+- the file is an OC copy inside a concentrator's lot: the concentrator sends the OC only the
+  data meant for it, after the national validator accepted the full declaration, so absent
+  blocks and rubrics (remunerations, complementary pension, the declaration's currency) are
+  expected there.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dsn_parser.norm import USAGE_NATURES
+from dsn_parser.validation.context import Context
+from dsn_parser.validation.diagnostics import findings
+
+_PRESENCE_AS_WARNING = pl.col("fallback") | pl.col("oc_copy")
+
+
+def check(ctx: Context) -> list[pl.LazyFrame]:
+    return [
+        _unknown_rubrics(ctx),
+        _orphan_blocks(ctx),
+        _interleaved_siblings(ctx),
+        _too_many(ctx),
+        _too_few(ctx),
+        _mandatory(ctx),
+        _forbidden_rubrics(ctx),
+        _forbidden_blocks(ctx),
+    ]
+
+
+def _usages(ctx: Context) -> pl.DataFrame:
+    """norm, rubric, block, nature, usage (O C F I N): the usage table in long form."""
+    return ctx.rubrics.unpivot(
+        index=["norm", "rubric", "block"],
+        on=[f"usage_{nature}" for nature in USAGE_NATURES],
+        variable_name="declaration_nature",
+        value_name="usage",
+    ).with_columns(pl.col("declaration_nature").str.strip_prefix("usage_"))
+
+
+def _unknown_rubrics(ctx: Context) -> pl.LazyFrame:
+    unknown = (
+        ctx.lines.lazy()
+        .filter(pl.col("rubric").is_not_null() & pl.col("value").is_not_null() & ~pl.col("service"))
+        .join(ctx.rubrics.lazy().select("norm", "rubric"), on=["norm", "rubric"], how="anti")
+    )
+    return findings(
+        unknown,
+        "STR-UNKNOWN-RUBRIC",
+        pl.when(pl.col("fallback"))
+        .then(
+            pl.format(
+                "Rubrique absente du dictionnaire {} utilisé à la place de la norme "
+                "déclarée (elle a pu être supprimée depuis).",
+                pl.col("norm"),
+            )
+        )
+        .otherwise(pl.format("Rubrique inconnue de la norme {}.", pl.col("norm"))),
+        warning_when=pl.col("fallback"),
+    )
+
+
+def _known_instances(ctx: Context) -> pl.LazyFrame:
+    """Instances of blocks the dictionary knows, with the block's parent and cardinalities."""
+    return ctx.instances.lazy().join(
+        ctx.blocks.lazy().select(
+            "norm", "block", "parent", "min_occurs", "max_occurs", "origin", block_label="label"
+        ),
+        on=["norm", "block"],
+        how="inner",
+    )
+
+
+def _first_rubric_of_instances(ctx: Context) -> pl.LazyFrame:
+    return (
+        ctx.lines.lazy()
+        .filter(pl.col("line") == pl.col("instance_id"))
+        .select("instance_id", "rubric")
+    )
+
+
+def _orphan_blocks(ctx: Context) -> pl.LazyFrame:
+    """A block whose parent block is not open where it appears (cahier technique §4.4: a block
+    is always forbidden when its parent is absent)."""
+    orphans = (
+        _known_instances(ctx)
+        .filter(pl.col("parent").is_not_null() & pl.col("parent_id").is_null())
+        .filter(pl.col("origin") != "service")
+        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    )
+    return findings(
+        orphans,
+        "STR-ORDER",
+        pl.format(
+            "Bloc {} ({}) placé hors de son bloc parent {} : il doit suivre un bloc {}.",
+            pl.col("block"),
+            pl.col("block_label"),
+            pl.col("parent"),
+            pl.col("parent"),
+        ),
+        line=pl.col("instance_id"),
+    )
+
+
+def _interleaved_siblings(ctx: Context) -> pl.LazyFrame:
+    """Instances of one block type under one parent must follow each other: the norm imposes
+    an order of sibling blocks, so a block type that reappears after another type is out of
+    order whatever that order is."""
+    siblings = (
+        ctx.instances.lazy()
+        .filter(pl.col("parent_id").is_not_null())
+        .sort("instance_id")
+        .with_columns(
+            new_run=(pl.col("block") != pl.col("block").shift(1).over("parent_id")).fill_null(True)
+        )
+        .with_columns(run=pl.col("new_run").cum_sum().over("parent_id"))
+        .with_columns(
+            runs_of_block=pl.col("run").n_unique().over("parent_id", "block"),
+            first_run=pl.col("run").min().over("parent_id", "block"),
+        )
+        .filter(
+            (pl.col("runs_of_block") > 1)
+            & pl.col("new_run")
+            & (pl.col("run") > pl.col("first_run"))
+        )
+        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    )
+    return findings(
+        siblings,
+        "STR-ORDER",
+        pl.format(
+            "Bloc {} reparaissant après des blocs d'un autre type sous le même parent "
+            "(ligne {}) : les blocs de même type doivent se suivre.",
+            pl.col("block"),
+            pl.col("parent_id"),
+        ),
+        line=pl.col("instance_id"),
+    )
+
+
+def _too_many(ctx: Context) -> pl.LazyFrame:
+    excess = (
+        _known_instances(ctx)
+        .filter(pl.col("max_occurs").is_not_null() & pl.col("parent_id").is_not_null())
+        .sort("instance_id")
+        .with_columns(rank=pl.col("instance_id").cum_count().over("parent_id", "block"))
+        .filter(pl.col("rank") == pl.col("max_occurs") + 1)
+        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    )
+    return findings(
+        excess,
+        "STR-CARDINALITY-MAX",
+        pl.format(
+            "Bloc {} ({}) présent plus de {} fois sous son bloc parent (ligne {}).",
+            pl.col("block"),
+            pl.col("block_label"),
+            pl.col("max_occurs"),
+            pl.col("parent_id"),
+        ),
+        line=pl.col("instance_id"),
+    )
+
+
+def _block_usage(ctx: Context) -> pl.DataFrame:
+    """norm, block, nature, absent: True when every rubric of the block is N (block absent from
+    the declaration model of that nature)."""
+    return (
+        _usages(ctx)
+        .group_by("norm", "block", "declaration_nature")
+        .agg(absent=(pl.col("usage") == "N").all() & pl.col("usage").is_not_null().all())
+    )
+
+
+def _too_few(ctx: Context) -> pl.LazyFrame:
+    """Blocks required under a present parent (the rule applies only when the parent is)."""
+    required = (
+        ctx.blocks.lazy()
+        .filter(pl.col("min_occurs") > 0)
+        .select("norm", "block", "min_occurs", "label", parent_block="parent")
+    )
+    parents = ctx.instances.lazy().select(
+        "instance_id", "norm", "declaration_nature", "fallback", "oc_copy", parent_block="block"
+    )
+    present = (
+        ctx.instances.lazy()
+        .filter(pl.col("parent_id").is_not_null())
+        .group_by("parent_id", "block")
+        .agg(count=pl.len())
+    )
+    missing = (
+        parents.join(required, on=["norm", "parent_block"], how="inner")
+        .join(_block_usage(ctx).lazy(), on=["norm", "block", "declaration_nature"], how="left")
+        .filter(~pl.col("absent").fill_null(False))
+        .join(
+            present, left_on=["instance_id", "block"], right_on=["parent_id", "block"], how="left"
+        )
+        .filter(pl.col("count").fill_null(0) < pl.col("min_occurs"))
+        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    )
+    return findings(
+        missing,
+        "STR-CARDINALITY-MIN",
+        pl.format(
+            "Bloc obligatoire {} ({}) absent sous le bloc {} commençant ligne {}.",
+            pl.col("block"),
+            pl.col("label"),
+            pl.col("parent_block"),
+            pl.col("instance_id"),
+        ),
+        line=pl.col("instance_id"),
+        warning_when=_PRESENCE_AS_WARNING,
+    )
+
+
+def _mandatory(ctx: Context) -> pl.LazyFrame:
+    """Rubrics of usage O for the declaration's nature, absent from a present block."""
+    mandatory = (
+        _usages(ctx)
+        .lazy()
+        .filter(pl.col("usage") == "O")
+        .select("norm", "block", "declaration_nature", "rubric")
+    )
+    present = ctx.lines.lazy().filter(pl.col("value").is_not_null()).select("instance_id", "rubric")
+    missing = (
+        ctx.instances.lazy()
+        .join(mandatory, on=["norm", "block", "declaration_nature"], how="inner")
+        .join(present, on=["instance_id", "rubric"], how="anti")
+        .join(ctx.rubrics.lazy().select("norm", "rubric", "label"), on=["norm", "rubric"])
+    )
+    return findings(
+        missing,
+        "STR-MANDATORY",
+        pl.format(
+            "Rubrique obligatoire {} ({}) absente du bloc {} commençant ligne {} "
+            "(déclaration de nature {}).",
+            pl.col("rubric"),
+            pl.col("label"),
+            pl.col("block"),
+            pl.col("instance_id"),
+            pl.col("declaration_nature"),
+        ),
+        line=pl.col("instance_id"),
+        warning_when=_PRESENCE_AS_WARNING,
+    )
+
+
+def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
+    """Rubrics of usage I for the declaration's nature."""
+    forbidden = (
+        _usages(ctx)
+        .lazy()
+        .filter(pl.col("usage") == "I")
+        .select("norm", "rubric", "declaration_nature")
+    )
+    present = (
+        ctx.lines.lazy()
+        .filter(pl.col("value").is_not_null())
+        .join(forbidden, on=["norm", "rubric", "declaration_nature"], how="inner")
+    )
+    return findings(
+        present,
+        "STR-FORBIDDEN",
+        pl.format(
+            "Rubrique interdite dans une déclaration de nature {}.", pl.col("declaration_nature")
+        ),
+        warning_when=pl.col("fallback"),
+    )
+
+
+def _forbidden_blocks(ctx: Context) -> pl.LazyFrame:
+    """Blocks absent from the declaration model of the nature (every rubric N)."""
+    absent = (
+        _block_usage(ctx)
+        .lazy()
+        .filter(pl.col("absent"))
+        .select("norm", "block", "declaration_nature")
+    )
+    present = (
+        ctx.instances.lazy()
+        .join(absent, on=["norm", "block", "declaration_nature"], how="inner")
+        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    )
+    return findings(
+        present,
+        "STR-FORBIDDEN",
+        pl.format(
+            "Bloc {} non prévu dans une déclaration de nature {}.",
+            pl.col("block"),
+            pl.col("declaration_nature"),
+        ),
+        line=pl.col("instance_id"),
+        warning_when=pl.col("fallback"),
+    )

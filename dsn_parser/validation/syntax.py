@@ -1,0 +1,308 @@
+"""Line-level controls: lexing, transcoding scars, and the CSL syntax controls of each value.
+
+At most one CSL finding per line, the most telling first (length, then the norm's pattern, then
+the real-date or amount format, then the code list): a value of the wrong length usually also
+fails its pattern, and one problem should read as one diagnostic.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from stdnum.fr import siren, siret
+
+from dsn_parser.validation.context import NORM_RUBRIC, Context
+from dsn_parser.validation.diagnostics import findings, shown_value
+
+MAX_LINE_LENGTH = 256
+REPLACEMENT_CHAR = "\ufffd"
+DECLARED_MONTH_RUBRIC = "S20.G00.05.005"
+FRACTION_RUBRIC = "S20.G00.05.003"
+# Fraction "XY" = part X of Y parts (cahier technique §1.4.3): 11 for an unsplit declaration,
+# 12 and 22 for two parts... The dictionary only gives the pattern [1-9]{2}, which lets 21 through.
+FRACTION_CODES = tuple(f"{part}{parts}" for parts in range(1, 10) for part in range(1, parts + 1))
+_AMOUNT = r"^-?[0-9]+\.[0-9]{2}$"
+_RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
+
+
+def check(ctx: Context) -> list[pl.LazyFrame]:
+    return [_lexing(ctx), _replacement_chars(ctx), _csl(ctx), _siren_siret(ctx)]
+
+
+def _lexing(ctx: Context) -> pl.LazyFrame:
+    lines = ctx.lines.lazy()
+    unlexed = lines.filter(pl.col("value").is_null())
+    # The raw line is never shown: it may hold a NIR or a name.
+    has_rubric_id = pl.coalesce("rubric", "raw").str.contains(_RUBRIC_ID)
+    unquoted = findings(
+        unlexed.filter(has_rubric_id),
+        "LEX-UNQUOTED",
+        pl.lit(
+            "La valeur n'est pas encadrée d'apostrophes (forme attendue : rubrique,'valeur') ; "
+            "la ligne est ignorée."
+        ),
+        rubric=pl.coalesce("rubric", pl.col("raw").str.extract(f"({_RUBRIC_ID})")),
+    )
+    # An empty line carries no data: worth a warning (the norm has none), not a rejection.
+    blank = findings(
+        unlexed.filter(pl.col("raw").str.strip_chars() == ""),
+        "LEX-BLANK-LINE",
+        pl.lit("Ligne vide : la norme n'en prévoit pas ; elle est ignorée."),
+    )
+    malformed = findings(
+        unlexed.filter(~has_rubric_id.fill_null(False) & (pl.col("raw").str.strip_chars() != "")),
+        "LEX-MALFORMED",
+        pl.format(
+            "Ligne illisible de {} caractères : ni identifiant de rubrique Sxx.Gxx.xx.xxx ni "
+            "valeur entre apostrophes ; la ligne est ignorée.",
+            pl.col("raw").str.len_chars().fill_null(0),
+        ),
+    )
+    value = pl.col("value")
+    empty = findings(
+        lines.filter(value == ""),
+        "LEX-EMPTY-VALUE",
+        pl.lit("Valeur vide : la norme interdit les rubriques vides ; omettre la rubrique."),
+    )
+    blanks = findings(
+        lines.filter((value != "") & (value != value.str.strip_chars(" "))),
+        "LEX-BLANKS",
+        pl.format(
+            "La valeur {} commence ou finit par un blanc, ce que la norme interdit.", shown_value()
+        ),
+    )
+    line_length = pl.col("rubric").str.len_chars() + value.str.len_chars() + 3
+    too_long = findings(
+        lines.filter(line_length > MAX_LINE_LENGTH),
+        "LEX-LINE-TOO-LONG",
+        pl.format(
+            "Ligne de {} caractères ; la norme en permet {} au plus.",
+            line_length,
+            pl.lit(MAX_LINE_LENGTH),
+        ),
+    )
+    return pl.concat([unquoted, blank, malformed, empty, blanks, too_long])
+
+
+def _replacement_chars(ctx: Context) -> pl.LazyFrame:
+    text = pl.coalesce("value", "raw")
+    return findings(
+        ctx.lines.lazy().filter(text.str.contains(REPLACEMENT_CHAR, literal=True)),
+        "ENC-REPLACEMENT-CHAR",
+        pl.format(
+            "La valeur contient {} caractère(s) perdu(s) lors d'un transcodage (�), à la "
+            "position {} : le fichier a été mal converti avant de nous parvenir.",
+            text.str.count_matches(REPLACEMENT_CHAR, literal=True),
+            text.str.find(REPLACEMENT_CHAR, literal=True) + 1,
+        ),
+    )
+
+
+def _csl(ctx: Context) -> pl.LazyFrame:
+    value = pl.col("value")
+    length = value.str.len_chars()
+    checked = (
+        ctx.lines.lazy()
+        .filter(
+            value.is_not_null()
+            & (value != "")
+            & (value == value.str.strip_chars(" "))
+            & ~pl.col("service")
+        )
+        .select("line", "rubric", "value", "norm", "fallback")
+        .join(
+            ctx.rubrics.lazy().select(
+                "norm", "rubric", "nature", "regexp", "min_length", "max_length"
+            ),
+            on=["norm", "rubric"],
+            how="inner",
+        )
+        .join(_closed_lists(ctx).lazy(), on=["norm", "rubric"], how="left")
+        .join(
+            _code_lookup(ctx).lazy(),
+            left_on=["norm", "rubric", "value"],
+            right_on=["norm", "rubric", "code"],
+            how="left",
+        )
+    )
+    too_short = length < pl.col("min_length")
+    too_long = length > pl.col("max_length")
+    pattern_fails = pl.col("regexp").is_not_null() & ~value.str.contains(
+        pl.format("^(?:{})$", pl.col("regexp"))
+    )
+    date = value.str.to_date("%d%m%Y", strict=False)
+    not_a_date = (pl.col("nature") == "date") & date.is_null()
+    not_first_of_month = (pl.col("rubric") == DECLARED_MONTH_RUBRIC) & (
+        value.str.slice(0, 2) != "01"
+    )
+    not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
+    not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
+
+    shown = shown_value()
+    parts = [
+        findings(
+            checked.filter(too_short | too_long),
+            "CSL-LENGTH",
+            pl.format(
+                "La valeur {} a {} caractère(s) ; la norme en attend {}.",
+                shown,
+                length,
+                pl.when(pl.col("min_length") == pl.col("max_length"))
+                .then(pl.col("min_length").cast(pl.String))
+                .otherwise(
+                    pl.format(
+                        "de {} à {}",
+                        pl.col("min_length").fill_null(1),
+                        pl.col("max_length").cast(pl.String).fill_null("∞"),
+                    )
+                ),
+            ),
+        ),
+        findings(
+            checked.filter(~(too_short | too_long).fill_null(False) & pattern_fails),
+            "CSL-REGEXP",
+            pl.format("La valeur {} ne respecte pas le format imposé par la norme.", shown),
+        ),
+        findings(
+            checked.filter(
+                ~(too_short | too_long).fill_null(False)
+                & ~pattern_fails
+                & (not_a_date | not_first_of_month | not_an_amount)
+            ),
+            "CSL-FORMAT",
+            pl.when(not_a_date)
+            .then(pl.format("La valeur {} n'est pas une date réelle au format JJMMAAAA.", shown))
+            .when(not_first_of_month)
+            .then(
+                pl.format("Le mois principal déclaré {} doit être le premier jour du mois.", shown)
+            )
+            .otherwise(
+                pl.format(
+                    "La valeur {} n'est pas un montant à deux décimales (ex. 1234.50 ou -12.00).",
+                    shown,
+                )
+            ),
+        ),
+        findings(
+            checked.filter(
+                ~(too_short | too_long).fill_null(False)
+                & ~pattern_fails
+                & ~(not_a_date | not_first_of_month | not_an_amount)
+                & not_in_list.fill_null(False)
+            ),
+            "CSL-CODE",
+            pl.format(
+                "Le code {} n'existe pas dans la liste de la norme {}.", shown, pl.col("norm")
+            ),
+            # Code lists change every year: a dictionary of another year cannot reject a code.
+            warning_when=pl.col("fallback"),
+        ),
+    ]
+    return pl.concat(parts)
+
+
+def _closed_lists(ctx: Context) -> pl.DataFrame:
+    """(norm, rubric, closed_list=True) for every rubric whose values form a closed code list."""
+    return (
+        ctx.rubrics.filter((pl.col("nature") == "enumeration") & (pl.col("rubric") != NORM_RUBRIC))
+        .select("norm", "rubric", closed_list=pl.lit(True))
+        .vstack(
+            ctx.rubrics.select("norm")
+            .unique()
+            .with_columns(rubric=pl.lit(FRACTION_RUBRIC), closed_list=pl.lit(True))
+        )
+        .unique(["norm", "rubric"])
+    )
+
+
+def _code_lookup(ctx: Context) -> pl.DataFrame:
+    fraction_codes = (
+        ctx.rubrics.select("norm")
+        .unique()
+        .join(pl.DataFrame({"rubric": FRACTION_RUBRIC, "code": FRACTION_CODES}), how="cross")
+    )
+    return (
+        pl.concat([ctx.codes.select("norm", "rubric", "code"), fraction_codes])
+        .unique()
+        .with_columns(known_code=pl.lit(True))
+    )
+
+
+def _siren_siret(ctx: Context) -> pl.LazyFrame:
+    """Check digits of SIREN and SIRET rubrics, and of the SIRET composed of SIREN + NIC of the
+    establishment (S21.G00.06.001 + S21.G00.11.001) and of the sender (S10.G00.01.001 + .002).
+
+    python-stdnum does the Luhn check (and La Poste's exception); it runs once per distinct
+    value, never once per line. Values of the wrong shape are left to the CSL controls.
+    """
+    identifiers = ctx.rubrics.filter(pl.col("datatype").str.contains("(?i)siren|siret")).select(
+        "norm",
+        "rubric",
+        kind=pl.when(pl.col("datatype").str.contains("(?i)siren"))
+        .then(pl.lit("siren"))
+        .otherwise(pl.lit("siret")),
+    )
+    declared = ctx.lines.join(identifiers, on=["norm", "rubric"], how="inner").select(
+        "line", "rubric", "value", "kind"
+    )
+    composed = pl.concat(
+        [
+            _composed_siret(ctx, "S21.G00.06.001", "S21.G00.11.001"),
+            _composed_siret(ctx, "S10.G00.01.001", "S10.G00.01.002"),
+        ]
+    )
+    candidates = pl.concat([declared, composed]).filter(
+        pl.col("value").str.contains("^[0-9]+$")
+        & (
+            pl.col("value").str.len_chars()
+            == pl.when(pl.col("kind") == "siren").then(9).otherwise(14)
+        )
+    )
+    distinct = candidates.select("kind", "value").unique()
+    verdicts = distinct.with_columns(
+        valid=pl.struct("kind", "value").map_elements(
+            lambda row: _check_digits_ok(row["kind"], row["value"]), return_dtype=pl.Boolean
+        )
+    )
+    invalid = candidates.join(verdicts, on=["kind", "value"]).filter(~pl.col("valid"))
+    return pl.concat(
+        [
+            findings(
+                invalid.filter(pl.col("kind") == "siren"),
+                "CSL-SIREN",
+                pl.format("Le SIREN {} a une clé de contrôle invalide.", shown_value()),
+            ),
+            findings(
+                invalid.filter(pl.col("kind") != "siren"),
+                "CSL-SIRET",
+                pl.format("Le SIRET {} a une clé de contrôle invalide.", shown_value()),
+            ),
+        ]
+    )
+
+
+def _check_digits_ok(kind: str, value: str) -> bool:
+    if kind == "siren":
+        return bool(siren.is_valid(value))
+    if kind == "siret":
+        return bool(siret.is_valid(value))
+    # A SIRET composed of SIREN + NIC: a bad SIREN is reported on its own line, so only the
+    # NIC's share of the key is judged here.
+    return bool(siret.is_valid(value)) or not siren.is_valid(value[:9])
+
+
+def _composed_siret(ctx: Context, siren_rubric: str, nic_rubric: str) -> pl.DataFrame:
+    """The SIRET of each NIC line: the SIREN of its parent instance followed by the NIC.
+
+    Reported on the NIC line, as kind "composed".
+    """
+    sirens = ctx.lines.filter(pl.col("rubric") == siren_rubric).select(
+        parent_instance="instance_id", siren="value"
+    )
+    nics = ctx.lines.filter(pl.col("rubric") == nic_rubric)
+    if siren_rubric[:10] == nic_rubric[:10]:  # SIREN and NIC in the same instance
+        nics = nics.with_columns(parent_instance=pl.col("instance_id"))
+    else:
+        nics = nics.with_columns(parent_instance=pl.col("parent_id"))
+    return nics.join(sirens, on="parent_instance", how="inner").select(
+        "line", "rubric", value=pl.col("siren") + pl.col("value"), kind=pl.lit("composed")
+    )

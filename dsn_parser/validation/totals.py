@@ -1,0 +1,70 @@
+"""The envoi's totals (S90.G00.90): number of lines from S10 to S90 included, and number of
+declarations. Service rubrics added by the deposit platform inside the envoi are counted (the
+lot sample's totals include them); the concentrator's lot envelope around envois is not.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dsn_parser.validation.context import Context
+from dsn_parser.validation.diagnostics import findings
+
+LINE_COUNT_RUBRIC = "S90.G00.90.001"
+DECLARATION_COUNT_RUBRIC = "S90.G00.90.002"
+DECLARATION_BLOCK = "S20.G00.05"
+_LOT_ENVELOPE = ("S05.G51.00", "S06.G51.00", "S95.G51.00", "S96.G51.00")
+
+
+def check(ctx: Context) -> list[pl.LazyFrame]:
+    in_envoi = ctx.lines.lazy().filter(
+        pl.col("envoi_id").is_not_null() & ~pl.col("block").is_in(_LOT_ENVELOPE).fill_null(False)
+    )
+    counted = in_envoi.group_by("envoi_id").agg(
+        lines=pl.len(),
+        declarations=(pl.col("block") == DECLARATION_BLOCK)
+        .and_(pl.col("line") == pl.col("instance_id"))
+        .sum(),
+        has_total=(pl.col("block") == "S90.G00.90").any(),
+    )
+    declared = in_envoi.filter(
+        pl.col("rubric").is_in([LINE_COUNT_RUBRIC, DECLARATION_COUNT_RUBRIC])
+    ).select("envoi_id", "line", "rubric", "value")
+    compared = declared.join(counted, on="envoi_id").with_columns(
+        actual=pl.when(pl.col("rubric") == LINE_COUNT_RUBRIC)
+        .then(pl.col("lines"))
+        .otherwise(pl.col("declarations")),
+        stated=pl.col("value").cast(pl.Int64, strict=False),
+    )
+    # A total that is not a number is a CSL finding already; only numbers are compared.
+    wrong = compared.filter(pl.col("stated").is_not_null() & (pl.col("stated") != pl.col("actual")))
+    line_count = findings(
+        wrong.filter(pl.col("rubric") == LINE_COUNT_RUBRIC),
+        "S90-LINE-COUNT",
+        pl.format(
+            "Le total annonce {} rubriques mais l'envoi (du S10 au S90 inclus) en compte {}.",
+            pl.col("value"),
+            pl.col("actual"),
+        ),
+    )
+    declaration_count = findings(
+        wrong.filter(pl.col("rubric") == DECLARATION_COUNT_RUBRIC),
+        "S90-DECLARATION-COUNT",
+        pl.format(
+            "Le total annonce {} déclaration(s) mais l'envoi en contient {}.",
+            pl.col("value"),
+            pl.col("actual"),
+        ),
+    )
+    incomplete = findings(
+        counted.filter(~pl.col("has_total")),
+        "STR-ENVOI-INCOMPLETE",
+        pl.format(
+            "L'envoi commencé ligne {} n'a pas de bloc total S90.G00.90 : le fichier est "
+            "peut-être tronqué.",
+            pl.col("envoi_id"),
+        ),
+        line=pl.col("envoi_id"),
+        rubric=pl.lit(None, dtype=pl.String),
+    )
+    return [line_count, declaration_count, incomplete]

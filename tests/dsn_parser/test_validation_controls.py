@@ -1,0 +1,524 @@
+"""Each validation control, positive and negative, on small hand-written DSN files.
+
+The baseline below is a complete monthly DSN (P24V01) that a national validator would accept:
+one establishment with an adhésion, a payment to the OC split in two components, and two
+employees each affiliated, with a base 31 and its cotisation 059. Every negative test changes
+one thing and checks the diagnostic a data steward would get (code, line, rubric, severity).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from dsn_parser import parse
+from dsn_parser.model import DeclarationStatus, ParsedFile
+
+SIREN = "732829320"  # valid Luhn key
+NIC = "00017"  # SIREN + NIC is a valid SIRET
+EMITTER_SIREN = "404833048"
+EMITTER_NIC = "00022"
+
+Line = tuple[str, str]
+
+
+def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Line]:
+    return [
+        ("S21.G00.30.001", nir),
+        ("S21.G00.30.002", name),
+        ("S21.G00.30.004", "JEANNE"),
+        ("S21.G00.30.006", "15031985"),
+        ("S21.G00.30.013", "01"),
+        ("S21.G00.30.014", "75"),
+        ("S21.G00.30.015", "FR"),
+        ("S21.G00.40.001", "01092015"),
+        ("S21.G00.40.002", "04"),
+        ("S21.G00.40.003", "04"),
+        ("S21.G00.40.004", "2331"),
+        ("S21.G00.40.006", "Comptable"),
+        ("S21.G00.40.007", "01"),
+        ("S21.G00.40.008", "99"),
+        ("S21.G00.40.009", "C0001"),
+        ("S21.G00.40.011", "10"),
+        ("S21.G00.40.012", "151.67"),
+        ("S21.G00.40.013", "151.67"),
+        ("S21.G00.40.014", "10"),
+        ("S21.G00.40.016", "99"),
+        ("S21.G00.40.017", "1486"),
+        ("S21.G00.40.018", "200"),
+        ("S21.G00.40.019", SIREN + NIC),
+        ("S21.G00.40.020", "200"),
+        ("S21.G00.40.024", "99"),
+        ("S21.G00.40.026", "99"),
+        ("S21.G00.40.036", "03"),
+        ("S21.G00.40.037", "03"),
+        ("S21.G00.40.039", "200"),
+        ("S21.G00.40.040", "7010Z"),
+        ("S21.G00.70.012", affiliation),
+        ("S21.G00.70.013", adhesion),
+        ("S21.G00.71.002", "RUAA"),
+        ("S21.G00.50.001", "31052024"),
+        ("S21.G00.50.002", "2500.00"),
+        ("S21.G00.50.004", "2400.00"),
+        ("S21.G00.50.006", "4.00"),
+        ("S21.G00.50.007", "01"),
+        ("S21.G00.50.009", "100.00"),
+        ("S21.G00.50.013", "2500.00"),
+        ("S21.G00.51.001", "01052024"),
+        ("S21.G00.51.002", "31052024"),
+        ("S21.G00.51.010", "C0001"),
+        ("S21.G00.51.011", "001"),
+        ("S21.G00.51.013", "3200.00"),
+        ("S21.G00.78.001", "31"),
+        ("S21.G00.78.002", "01052024"),
+        ("S21.G00.78.003", "31052024"),
+        ("S21.G00.78.004", "0.00"),
+        ("S21.G00.78.005", affiliation),
+        ("S21.G00.81.001", "059"),
+        ("S21.G00.81.004", "25.00"),
+    ]
+
+
+def monthly() -> list[Line]:
+    return [
+        ("S10.G00.00.001", "PAYSOFT"),
+        ("S10.G00.00.002", "EDITEUR"),
+        ("S10.G00.00.005", "02"),
+        ("S10.G00.00.006", "P24V01"),
+        ("S10.G00.00.007", "01"),
+        ("S10.G00.00.008", "01"),
+        ("S10.G00.01.001", EMITTER_SIREN),
+        ("S10.G00.01.002", EMITTER_NIC),
+        ("S10.G00.01.003", "CABINET PAIE"),
+        ("S10.G00.02.001", "01"),
+        ("S10.G00.02.002", "DUPONT MARIE"),
+        ("S10.G00.02.004", "paie@example.fr"),
+        ("S10.G00.02.005", "0102030405"),
+        ("S20.G00.05.001", "01"),
+        ("S20.G00.05.002", "01"),
+        ("S20.G00.05.003", "11"),
+        ("S20.G00.05.004", "1"),
+        ("S20.G00.05.005", "01052024"),
+        ("S20.G00.05.007", "05062024"),
+        ("S20.G00.05.008", "01"),
+        ("S20.G00.05.010", "01"),
+        ("S21.G00.06.001", SIREN),
+        ("S21.G00.06.003", "7010Z"),
+        ("S21.G00.11.001", NIC),
+        ("S21.G00.11.002", "7010Z"),
+        ("S21.G00.11.022", "1486"),
+        ("S21.G00.15.001", "CONTRAT-PREV-1"),
+        ("S21.G00.15.002", "P1020"),
+        ("S21.G00.15.004", "01"),
+        ("S21.G00.15.005", "1"),
+        ("S21.G00.20.001", "P1020"),
+        ("S21.G00.20.005", "50.00"),
+        ("S21.G00.20.006", "01052024"),
+        ("S21.G00.20.007", "31052024"),
+        ("S21.G00.20.010", "05"),
+        ("S21.G00.55.001", "25.00"),
+        ("S21.G00.55.003", "CONTRAT-PREV-1"),
+        ("S21.G00.55.004", "2024M05"),
+        ("S21.G00.55.001", "25.00"),
+        ("S21.G00.55.003", "CONTRAT-PREV-1"),
+        ("S21.G00.55.004", "2024M05"),
+        *individual("2850575116107", "MARTIN", affiliation="1", adhesion="1"),
+        *individual("1920169123456", "DURAND", affiliation="2", adhesion="1"),
+    ]
+
+
+def render(
+    lines: list[Line],
+    *,
+    line_count: str | None = None,
+    declarations: str = "1",
+    encoding: str = "latin-1",
+) -> bytes:
+    """The DSN text of `lines` followed by a correct S90 total unless told otherwise."""
+    total = str(len(lines) + 2) if line_count is None else line_count
+    text = [f"{rubric},'{value}'" for rubric, value in lines]
+    text += [f"S90.G00.90.001,'{total}'", f"S90.G00.90.002,'{declarations}'"]
+    return ("\r\n".join(text) + "\r\n").encode(encoding)
+
+
+def validated(lines: list[Line], **options: str) -> ParsedFile:
+    [parsed] = parse(render(lines, **options))
+    return parsed
+
+
+def replaced(lines: list[Line], rubric: str, value: str, occurrence: int = 0) -> list[Line]:
+    """`lines` with the value of the `occurrence`-th line of `rubric` replaced."""
+    positions = [i for i, (name, _) in enumerate(lines) if name == rubric]
+    changed = list(lines)
+    changed[positions[occurrence]] = (rubric, value)
+    return changed
+
+
+def without(lines: list[Line], rubric: str, occurrence: int = 0) -> list[Line]:
+    positions = [i for i, (name, _) in enumerate(lines) if name == rubric]
+    changed = list(lines)
+    del changed[positions[occurrence]]
+    return changed
+
+
+def line_of(lines: list[Line], rubric: str, occurrence: int = 0) -> int:
+    return [i for i, (name, _) in enumerate(lines) if name == rubric][occurrence] + 1
+
+
+def findings(parsed: ParsedFile, code: str) -> list[dict[str, object]]:
+    return parsed.diagnostics.filter(pl.col("code") == code).to_dicts()
+
+
+def status(parsed: ParsedFile) -> int:
+    [value] = parsed.declarations["status"].to_list()
+    return int(value)
+
+
+def test_a_conformant_monthly_dsn_has_no_diagnostic_and_is_accepted() -> None:
+    parsed = validated(monthly())
+    assert parsed.diagnostics.select("line", "code", "message").to_dicts() == []
+    assert status(parsed) == DeclarationStatus.ACCEPTED
+
+
+# --- lexing and transcoding -------------------------------------------------------------------
+
+
+def test_an_unquoted_value_is_reported_and_never_shows_the_line() -> None:
+    data = render(monthly()).replace(b"S21.G00.30.002,'MARTIN'", b"S21.G00.30.002,MARTIN")
+    [parsed] = parse(data)
+    [found] = findings(parsed, "LEX-UNQUOTED")
+    assert found["line"] == line_of(monthly(), "S21.G00.30.002")
+    assert found["rubric"] == "S21.G00.30.002"
+    assert found["severity"] == "error"
+    assert "MARTIN" not in str(found["message"])
+
+
+def test_a_line_without_rubric_id_is_malformed() -> None:
+    data = render(monthly()).replace(b"S21.G00.40.006,'Comptable'", b"n'importe quoi", 1)
+    [parsed] = parse(data)
+    [found] = findings(parsed, "LEX-MALFORMED")
+    assert found["line"] == line_of(monthly(), "S21.G00.40.006")
+
+
+def test_an_empty_line_is_a_warning() -> None:
+    data = render(monthly()).replace(b"S21.G00.40.006,'Comptable'\r\n", b"\r\n", 1)
+    [parsed] = parse(data)
+    assert [f["severity"] for f in findings(parsed, "LEX-BLANK-LINE")] == ["warning"]
+
+
+def test_empty_and_blank_padded_values_are_rejected() -> None:
+    lines = replaced(replaced(monthly(), "S21.G00.40.006", ""), "S21.G00.15.001", " CONTRAT")
+    parsed = validated(lines)
+    assert [f["line"] for f in findings(parsed, "LEX-EMPTY-VALUE")] == [
+        line_of(lines, "S21.G00.40.006")
+    ]
+    assert [f["line"] for f in findings(parsed, "LEX-BLANKS")] == [line_of(lines, "S21.G00.15.001")]
+
+
+def test_a_line_longer_than_256_characters_is_rejected() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.40.006", "x" * 250))
+    assert len(findings(parsed, "LEX-LINE-TOO-LONG")) == 1
+
+
+def test_a_replacement_character_is_a_warning_that_keeps_the_declaration() -> None:
+    # As in the insurer's lot sample: a UTF-8 file where one character was lost on the way.
+    lines = replaced(monthly(), "S21.G00.40.006", "Pr\ufffdparateur")
+    parsed = validated(lines, encoding="utf-8")
+    [found] = findings(parsed, "ENC-REPLACEMENT-CHAR")
+    assert found["severity"] == "warning"
+    assert "position 3" in str(found["message"])
+    assert status(parsed) == DeclarationStatus.ACCEPTED_WITH_ANOMALIES
+
+
+# --- syntax (CSL) ---------------------------------------------------------------------------
+
+
+def test_a_value_of_the_wrong_length_gets_one_diagnostic_not_three() -> None:
+    lines = replaced(monthly(), "S20.G00.05.003", "001")
+    parsed = validated(lines)
+    line = line_of(lines, "S20.G00.05.003")
+    on_line = parsed.diagnostics.filter(pl.col("line") == line)
+    assert on_line["code"].to_list() == ["CSL-LENGTH"]
+    assert on_line["label"].to_list() == ["Numéro de fraction de déclaration"]
+    assert "« 001 »" in on_line["message"][0]
+
+
+def test_a_fraction_must_be_part_x_of_y_parts() -> None:
+    parsed = validated(replaced(monthly(), "S20.G00.05.003", "21"))
+    [found] = findings(parsed, "CSL-CODE")
+    assert found["rubric"] == "S20.G00.05.003"
+    assert status(parsed) == DeclarationStatus.REJECTED
+
+
+def test_a_value_that_fails_the_norm_pattern_is_reported() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.55.004", "2024X05"))
+    [found] = findings(parsed, "CSL-REGEXP")
+    assert found["rubric"] == "S21.G00.55.004"
+
+
+def test_an_impossible_date_is_a_format_error() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.51.002", "31022024"))
+    [found] = findings(parsed, "CSL-FORMAT")
+    assert found["rubric"] == "S21.G00.51.002"
+    assert "date réelle" in str(found["message"])
+
+
+def test_an_amount_needs_two_decimals() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.81.004", "25.5"))
+    assert [
+        f["rubric"] for f in findings(parsed, "CSL-REGEXP") + findings(parsed, "CSL-FORMAT")
+    ] == ["S21.G00.81.004"]
+
+
+def test_negative_amounts_and_leading_zeros_are_valid() -> None:
+    lines = replaced(replaced(monthly(), "S21.G00.55.001", "-05.00"), "S21.G00.55.001", "55.00", 1)
+    parsed = validated(lines)
+    assert parsed.diagnostics.is_empty()
+
+
+def test_a_code_outside_the_norm_list_is_reported() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.40.007", "99"))
+    [found] = findings(parsed, "CSL-CODE")
+    assert (found["rubric"], found["severity"]) == ("S21.G00.40.007", "error")
+
+
+def test_siren_and_siret_check_digits() -> None:
+    lines = replaced(replaced(monthly(), "S21.G00.06.001", "732829321"), "S10.G00.01.002", "00023")
+    parsed = validated(lines)
+    assert [f["line"] for f in findings(parsed, "CSL-SIREN")] == [line_of(lines, "S21.G00.06.001")]
+    # The establishment's SIRET is not reported again for its bad SIREN; the sender's SIRET
+    # (good SIREN, NIC changed) is.
+    assert [f["line"] for f in findings(parsed, "CSL-SIRET")] == [line_of(lines, "S10.G00.01.002")]
+
+
+def test_personal_values_are_masked_in_messages() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.30.001", "1234567890123"))
+    [found] = findings(parsed, "CSL-REGEXP")
+    message = str(found["message"])
+    assert "1234567890123" not in message
+    assert "« 1************ » (13 caractères)" in message
+
+
+# --- structure ------------------------------------------------------------------------------
+
+
+def test_an_unknown_rubric_is_an_error_but_service_rubrics_are_not() -> None:
+    lines = monthly()
+    at = line_of(lines, "S21.G00.11.022")
+    lines[at:at] = [("S21.G00.11.099", "X"), ("S21.G00.11.904", "NOM AJOUTE PAR LA PLATEFORME")]
+    parsed = validated(lines)
+    assert [(f["line"], f["rubric"]) for f in parsed.diagnostics.to_dicts()] == [
+        (at + 1, "S21.G00.11.099")
+    ]
+    assert findings(parsed, "STR-UNKNOWN-RUBRIC")[0]["severity"] == "error"
+
+
+def test_a_missing_mandatory_rubric_is_reported_on_its_block() -> None:
+    lines = without(monthly(), "S21.G00.30.002", 1)
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-MANDATORY")
+    assert found["rubric"] == "S21.G00.30.002"
+    assert found["line"] == line_of(lines, "S21.G00.30.001", 1)
+    assert found["label"] == "Nom de famille"
+
+
+def test_a_rubric_forbidden_for_the_nature_is_reported() -> None:
+    lines = monthly()
+    at = line_of(lines, "S20.G00.05.005")
+    lines.insert(at + 1, ("S20.G00.05.006", "050520241"))  # only for replacements of signals
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-FORBIDDEN")
+    assert found["rubric"] == "S20.G00.05.006"
+
+
+def test_a_block_placed_out_of_its_parent_is_out_of_order() -> None:
+    lines = monthly()
+    at = line_of(lines, "S20.G00.05.001") - 1
+    lines[at:at] = [("S21.G00.55.001", "10.00"), ("S21.G00.55.004", "2024M05")]
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-ORDER")
+    assert (found["line"], found["rubric"]) == (at + 1, "S21.G00.55.001")
+
+
+def test_sibling_blocks_of_one_type_must_follow_each_other() -> None:
+    lines = monthly()
+    adhesion = lines[line_of(lines, "S21.G00.15.001") - 1 : line_of(lines, "S21.G00.15.005")]
+    adhesion = [(r, "2" if r == "S21.G00.15.005" else v) for r, v in adhesion]
+    at = line_of(lines, "S21.G00.55.004", 1)
+    lines[at:at] = adhesion  # a second adhésion after the payment
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-ORDER")
+    assert found["line"] == at + 1
+
+
+def test_a_block_repeated_beyond_its_maximum() -> None:
+    lines = monthly()
+    end = line_of(lines, "S21.G00.62.001") if False else line_of(lines, "S21.G00.40.040")
+    lines[end:end] = [
+        ("S21.G00.62.001", "31052024"),
+        ("S21.G00.62.002", "059"),
+        ("S21.G00.62.001", "30052024"),
+        ("S21.G00.62.002", "059"),
+    ]
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-CARDINALITY-MAX")
+    assert found["line"] == end + 3
+
+
+def test_a_required_block_missing_under_its_parent() -> None:
+    lines = without(monthly(), "S21.G00.71.002")
+    parsed = validated(lines)
+    [found] = findings(parsed, "STR-CARDINALITY-MIN")
+    assert found["line"] == line_of(lines, "S21.G00.40.001")
+    assert "S21.G00.71" in str(found["message"])
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+def test_a_wrong_line_count_rejects_the_declaration() -> None:
+    lines = monthly()
+    parsed = validated(lines, line_count="150")
+    [found] = findings(parsed, "S90-LINE-COUNT")
+    assert (found["line"], found["rubric"]) == (len(lines) + 1, "S90.G00.90.001")
+    assert f"en compte {len(lines) + 2}" in str(found["message"])
+    assert status(parsed) == DeclarationStatus.REJECTED
+
+
+def test_a_wrong_declaration_count() -> None:
+    parsed = validated(monthly(), declarations="2")
+    [found] = findings(parsed, "S90-DECLARATION-COUNT")
+    assert found["rubric"] == "S90.G00.90.002"
+
+
+def test_an_envoi_without_total_is_incomplete() -> None:
+    data = b"\r\n".join(render(monthly()).split(b"\r\n")[:-3]) + b"\r\n"
+    [parsed] = parse(data)
+    [found] = findings(parsed, "STR-ENVOI-INCOMPLETE")
+    assert found["line"] == 1
+
+
+# --- cross-rubric controls ------------------------------------------------------------------
+
+
+def test_an_affiliation_must_refer_to_an_adhesion_of_its_establishment() -> None:
+    lines = replaced(monthly(), "S21.G00.70.013", "7", 1)
+    parsed = validated(lines)
+    [found] = findings(parsed, "CCH-AFFILIATION-ADHESION")
+    assert (found["line"], found["rubric"]) == (
+        line_of(lines, "S21.G00.70.013", 1),
+        "S21.G00.70.013",
+    )
+
+
+def test_a_base_31_must_refer_to_an_affiliation_of_the_same_individual() -> None:
+    # individual 2's base points at individual 1's affiliation: same file, wrong person
+    lines = replaced(monthly(), "S21.G00.78.005", "1", 1)
+    parsed = validated(lines)
+    [found] = findings(parsed, "CCH-BASE31-AFFILIATION")
+    assert found["line"] == line_of(lines, "S21.G00.78.005", 1)
+
+
+def test_a_base_31_needs_exactly_one_cotisation_059() -> None:
+    lines = monthly()
+    at = line_of(lines, "S21.G00.81.004")
+    lines[at:at] = [("S21.G00.81.001", "059"), ("S21.G00.81.004", "1.00")]
+    lines = without(lines, "S21.G00.81.004", 2)
+    lines = without(lines, "S21.G00.81.001", 2)
+    parsed = validated(lines)
+    found = findings(parsed, "CCH-BASE31-COTISATION")
+    assert [f["line"] for f in found] == [
+        line_of(lines, "S21.G00.78.001", 0),
+        line_of(lines, "S21.G00.78.001", 1),
+    ]
+    assert "en porte 2" in str(found[0]["message"]) and "en porte 0" in str(found[1]["message"])
+
+
+def test_a_payment_must_equal_the_sum_of_its_components_exactly() -> None:
+    lines = replaced(monthly(), "S21.G00.55.001", "24.99")
+    parsed = validated(lines)
+    [found] = findings(parsed, "CCH-VERSEMENT-TOTAL")
+    assert found["line"] == line_of(lines, "S21.G00.20.005")
+    assert "49.99" in str(found["message"])
+
+
+def test_a_payment_without_components_is_not_compared() -> None:
+    lines = monthly()
+    first = line_of(lines, "S21.G00.55.001") - 1
+    del lines[first : first + 6]
+    assert findings(validated(lines), "CCH-VERSEMENT-TOTAL") == []
+
+
+@pytest.mark.parametrize(
+    ("rubric", "value", "reported"),
+    [
+        ("S21.G00.51.001", "15062024", "S21.G00.51.002"),
+        ("S21.G00.20.007", "30042024", "S21.G00.20.007"),
+    ],
+)
+def test_periods_must_end_after_they_start(rubric: str, value: str, reported: str) -> None:
+    parsed = validated(replaced(monthly(), rubric, value))
+    [found] = findings(parsed, "CCH-DATE-ORDER")
+    assert found["rubric"] == reported
+
+
+def test_a_stoppage_and_a_contract_end_must_have_dates_in_order() -> None:
+    lines = monthly()
+    at = line_of(lines, "S21.G00.40.040")
+    lines[at:at] = [
+        ("S21.G00.60.001", "01"),
+        ("S21.G00.60.002", "20052024"),
+        ("S21.G00.60.003", "10052024"),
+        ("S21.G00.62.001", "31082015"),
+        ("S21.G00.62.002", "059"),
+    ]
+    parsed = validated(lines)
+    found = findings(parsed, "CCH-DATE-ORDER")
+    assert [f["rubric"] for f in found] == ["S21.G00.60.003", "S21.G00.62.001"]
+    assert "10/05/2024" in str(found[0]["message"])
+
+
+def test_the_declared_month_is_the_first_of_a_month() -> None:
+    parsed = validated(replaced(monthly(), "S20.G00.05.005", "15052024"))
+    found = findings(parsed, "CSL-REGEXP") + findings(parsed, "CSL-FORMAT")
+    assert [f["rubric"] for f in found] == ["S20.G00.05.005"]
+
+
+# --- norm versions --------------------------------------------------------------------------
+
+
+def test_an_older_norm_falls_back_with_one_warning_and_lenient_presence_rules() -> None:
+    lines = without(replaced(monthly(), "S10.G00.00.006", "P21V01"), "S21.G00.11.022")
+    parsed = validated(lines)
+    [fallback] = findings(parsed, "NORM-FALLBACK")
+    assert (fallback["line"], fallback["severity"]) == (4, "warning")
+    assert "P24V01" in str(fallback["message"])
+    [missing] = findings(parsed, "STR-MANDATORY")
+    assert missing["severity"] == "warning"  # 11.022 did not exist in 2021
+    assert status(parsed) == DeclarationStatus.ACCEPTED_WITH_ANOMALIES
+
+
+# --- statuses -------------------------------------------------------------------------------
+
+
+def test_an_error_inside_one_individual_gives_a_partial_acceptance() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.40.007", "99", 1))
+    assert status(parsed) == DeclarationStatus.PARTIALLY_ACCEPTED
+
+
+def test_errors_in_every_individual_reject_the_declaration() -> None:
+    lines = replaced(replaced(monthly(), "S21.G00.40.007", "99", 0), "S21.G00.40.007", "99", 1)
+    assert status(validated(lines)) == DeclarationStatus.REJECTED
+
+
+def test_an_error_in_the_establishment_rejects_the_declaration() -> None:
+    parsed = validated(replaced(monthly(), "S21.G00.15.004", "07"))
+    assert status(parsed) == DeclarationStatus.REJECTED
+
+
+def test_a_file_without_any_envoi_is_unreadable() -> None:
+    [parsed] = parse(b"bonjour\r\nS21.G00.30.001,1850512345678\r\n")
+    assert parsed.declarations.is_empty()
+    assert parsed.rejected
+    codes = parsed.diagnostics["code"].to_list()
+    assert "FILE-UNREADABLE" in codes and "LEX-MALFORMED" in codes and "LEX-UNQUOTED" in codes
