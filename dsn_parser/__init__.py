@@ -1,0 +1,113 @@
+"""The DSN reader: `parse` a path or bytes into typed block tables with diagnostics.
+
+    from dsn_parser import parse
+    for parsed in parse("lot.zip"):          # one ParsedFile per DSN file in the source
+        parsed.blocks["S21.G00.30"]          # one row per individual, typed, with natural keys
+        parsed.declarations                  # one row per declaration, with its status
+        parsed.diagnostics                   # what a data steward must look at
+
+For files too big to hold in memory, `parse_to_parquet` writes the same tables as Parquet files
+while reading (see dsn_parser.streaming).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dsn_parser.decoding import (
+    CHUNK_BYTES,
+    DsnBytes,
+    Source,
+    UnreadableArchiveError,
+    expand_source,
+    inspect,
+)
+from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile, Severity
+from dsn_parser.reading import FileReader, empty_declarations, empty_lines
+from dsn_parser.streaming import parse_to_parquet
+
+__all__ = ["ParsedFile", "parse", "parse_to_parquet", "read", "validate"]
+
+
+def parse(source: Source, *, name: str | None = None) -> list[ParsedFile]:
+    """Read and validate every DSN file in `source` (a path or bytes; plain, .gz or .zip).
+
+    Never raises for bad content: an unreadable file or archive gives a ParsedFile with no
+    declaration and an error diagnostic. `name` labels bytes (default "<bytes>").
+    """
+    return [validate(parsed) for parsed in read(source, name=name)]
+
+
+def read(
+    source: Source, *, name: str | None = None, chunk_bytes: int = CHUNK_BYTES
+) -> list[ParsedFile]:
+    """Like `parse`, without validation: lines, block tables and declarations (status 0)."""
+    label = name or (None if isinstance(source, bytes) else str(source))
+    try:
+        files = expand_source(source, name)
+    except UnreadableArchiveError as error:
+        return [unreadable_file(label or "<bytes>", str(error))]
+    return [_read_file(dsn, chunk_bytes) for dsn in files]
+
+
+def _read_file(dsn: DsnBytes, chunk_bytes: int) -> ParsedFile:
+    try:
+        inspection = inspect(dsn, chunk_bytes)
+        reader = FileReader(dsn, inspection, chunk_bytes)
+        batches = list(reader.batches())
+    except UnreadableArchiveError as error:
+        return unreadable_file(dsn.source, str(error))
+    blocks: dict[str, list[pl.DataFrame]] = {}
+    for batch in batches:
+        for block, table in batch.blocks.items():
+            blocks.setdefault(block, []).append(table)
+    return ParsedFile(
+        source=dsn.source,
+        file_id=inspection.file_id,
+        size=inspection.size,
+        encoding=inspection.encoding,
+        norm=reader.declared_norm,
+        lines=pl.concat([batch.lines for batch in batches]) if batches else empty_lines(),
+        blocks={
+            block: pl.concat(tables, how="diagonal_relaxed")
+            for block, tables in sorted(blocks.items())
+        },
+        declarations=(
+            pl.concat([batch.declarations for batch in batches])
+            if batches
+            else empty_declarations()
+        ),
+    )
+
+
+def unreadable_file(source: str, reason: str) -> ParsedFile:
+    """A file whose bytes could not even be decoded (corrupt archive): one error, no lines."""
+    diagnostic = pl.DataFrame(
+        {
+            "file_id": [""],
+            "declaration_id": [None],
+            "line": [None],
+            "rubric": [None],
+            "label": [None],
+            "code": ["FILE-UNREADABLE"],
+            "severity": [Severity.ERROR.value],
+            "message": [f"Fichier illisible, rien n'a pu être intégré. {reason}"],
+        },
+        schema=DIAGNOSTICS_SCHEMA,
+    )
+    return ParsedFile(
+        source=source,
+        file_id="",
+        size=0,
+        encoding="",
+        norm=None,
+        lines=empty_lines(),
+        diagnostics=diagnostic,
+    )
+
+
+def validate(parsed: ParsedFile) -> ParsedFile:
+    """Run the validator on a read file (imported here: it imports this package's model)."""
+    from dsn_parser.validation import validate as run_validation
+
+    return run_validation(parsed)

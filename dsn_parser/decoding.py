@@ -1,0 +1,209 @@
+"""From a path or bytes to UTF-8 text chunks: archives, encoding detection, file identity.
+
+A DSN file is ISO-8859-1 by the norm, but real files also arrive as UTF-8 (with or without BOM)
+or cp1252, plain, gzipped or zipped (a zip may hold several DSN files). Everything downstream
+reads UTF-8 through Polars, whose CSV reader rejects Latin-1, so each file is read twice in
+bounded memory: a first pass hashes it and settles its encoding, a second pass yields chunks of
+whole lines transcoded to UTF-8.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import io
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import IO, cast
+
+import numpy as np
+
+CHUNK_BYTES = 16 * 1024 * 1024
+
+ISO_8859_1 = "iso-8859-1"
+CP1252 = "cp1252"
+UTF_8 = "utf-8"
+UTF_8_SIG = "utf-8-sig"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_UTF8_BOM = codecs.BOM_UTF8
+# Bytes cp1252 leaves undefined: a file holding one cannot be cp1252.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+Source = str | PathLike[str] | bytes
+
+
+class UnreadableArchiveError(Exception):
+    """A gzip or zip container that cannot be opened or read to its end."""
+
+
+@dataclass(frozen=True)
+class DsnBytes:
+    """One DSN file's bytes, reopenable for each pass: a file, an archive member, or memory."""
+
+    source: str  # a path, "archive.zip!member.dsn", or the name given for bytes
+    open: Callable[[], IO[bytes]]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    file_id: str  # SHA-256 hex of the (decompressed) file bytes
+    size: int
+    encoding: str
+
+
+def expand_source(source: Source, name: str | None = None) -> list[DsnBytes]:
+    """The DSN files a path or bytes hold: itself, its gunzipped content, or each zip member.
+
+    Containers are recognised by their magic bytes, not by the name's extension. Raises
+    UnreadableArchiveError when a zip's directory cannot be read.
+    """
+    if isinstance(source, bytes):
+        label = name or "<bytes>"
+        payload = source
+
+        def open_bytes() -> IO[bytes]:
+            return io.BytesIO(payload)
+
+        return _expand(label, open_bytes)
+    path = Path(source)
+    label = name or str(path)
+
+    def open_path() -> IO[bytes]:
+        return path.open("rb")
+
+    return _expand(label, open_path)
+
+
+def _expand(label: str, opener: Callable[[], IO[bytes]]) -> list[DsnBytes]:
+    with opener() as stream:
+        magic = stream.read(4)
+    if magic.startswith(_GZIP_MAGIC):
+
+        def open_gunzipped() -> IO[bytes]:
+            # GzipFile reads like any binary file; typeshed just does not declare it IO[bytes].
+            return cast(IO[bytes], gzip.GzipFile(fileobj=opener(), mode="rb"))
+
+        return [DsnBytes(label, open_gunzipped)]
+    if magic == _ZIP_MAGIC:
+        return _zip_members(label, opener)
+    return [DsnBytes(label, opener)]
+
+
+def _zip_members(label: str, opener: Callable[[], IO[bytes]]) -> list[DsnBytes]:
+    try:
+        with opener() as stream, zipfile.ZipFile(stream) as archive:
+            members = [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise UnreadableArchiveError(f"Archive zip illisible : {error}") from error
+
+    def member_opener(member: str) -> Callable[[], IO[bytes]]:
+        def open_member() -> IO[bytes]:
+            archive = zipfile.ZipFile(opener())
+            return archive.open(member)
+
+        return open_member
+
+    return [DsnBytes(f"{label}!{member}", member_opener(member)) for member in members]
+
+
+def read_chunks(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The raw bytes of a file in pieces; archive errors become UnreadableArchiveError."""
+    try:
+        with dsn.open() as stream:
+            while chunk := stream.read(chunk_bytes):
+                yield chunk
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise UnreadableArchiveError(f"Contenu compressé illisible : {error}") from error
+
+
+def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
+    """Hash the file and settle its encoding in one pass.
+
+    UTF-8 when every byte sequence is valid UTF-8 and at least one is not ASCII (a BOM makes it
+    utf-8-sig); otherwise cp1252 when bytes 0x80-0x9F occur (C1 controls in Latin-1, printable
+    characters such as € or ’ in cp1252) and none is undefined in cp1252; otherwise ISO-8859-1,
+    the norm's encoding, which also covers pure ASCII.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    utf8 = codecs.getincrementaldecoder(UTF_8)()
+    may_be_utf8 = True
+    all_ascii = True
+    has_c1 = False
+    has_cp1252_undefined = False
+    first = b""
+    for chunk in read_chunks(dsn, chunk_bytes):
+        if not first:
+            first = chunk[:3]
+        digest.update(chunk)
+        size += len(chunk)
+        ascii_chunk = chunk.isascii()
+        all_ascii = all_ascii and ascii_chunk
+        if may_be_utf8:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                may_be_utf8 = False
+        if not ascii_chunk and not has_cp1252_undefined:
+            c1_bytes = _c1_bytes(chunk)
+            has_c1 = has_c1 or bool(c1_bytes)
+            has_cp1252_undefined = not c1_bytes.isdisjoint(_CP1252_UNDEFINED)
+    if may_be_utf8:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            may_be_utf8 = False
+    if first.startswith(_UTF8_BOM) and may_be_utf8:
+        encoding = UTF_8_SIG
+    elif may_be_utf8 and not all_ascii:
+        encoding = UTF_8
+    elif has_c1 and not has_cp1252_undefined:
+        encoding = CP1252
+    else:
+        encoding = ISO_8859_1
+    return Inspection(file_id=digest.hexdigest(), size=size, encoding=encoding)
+
+
+def _c1_bytes(chunk: bytes) -> frozenset[int]:
+    """The distinct bytes of 0x80-0x9F in a chunk (vectorised: a Python loop is 50x slower)."""
+    array = np.frombuffer(chunk, dtype=np.uint8)
+    found = np.unique(array[(array >= 0x80) & (array < 0xA0)])
+    return frozenset(int(byte) for byte in found)
+
+
+def utf8_line_chunks(
+    dsn: DsnBytes, encoding: str, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[bytes]:
+    """The file as UTF-8 bytes, in pieces that each end at a line end (except maybe the last).
+
+    ASCII pieces pass through untouched whatever the encoding; a UTF-8 file is never transcoded
+    (inspect() has validated it). The BOM of a utf-8-sig file is dropped.
+    """
+    pending = b""
+    first = True
+    for chunk in read_chunks(dsn, chunk_bytes):
+        if first and encoding == UTF_8_SIG and chunk.startswith(_UTF8_BOM):
+            chunk = chunk[len(_UTF8_BOM) :]
+        first = False
+        data = pending + chunk if pending else chunk
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            pending = data
+            continue
+        pending = data[cut:]
+        yield _to_utf8(data[:cut], encoding)
+    if pending:
+        yield _to_utf8(pending, encoding)
+
+
+def _to_utf8(data: bytes, encoding: str) -> bytes:
+    if encoding in (UTF_8, UTF_8_SIG) or data.isascii():
+        return data
+    return data.decode(encoding).encode(UTF_8)

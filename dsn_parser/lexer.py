@@ -1,0 +1,84 @@
+"""Lines to (rubric, value): the NEODeS flat syntax `S21.G00.30.001,'value'`.
+
+There is no escaping in DSN: the value is everything between the first `,'` and the last `'` of
+the line, so apostrophes and commas inside a value are kept exactly. A line that does not have
+that shape (no `,'`, no closing `'`, no rubric id before the comma) is kept with its text in
+`raw` and null rubric and value: the validator reports it, nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+
+RUBRIC_PATTERN = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3}$"
+_SHORTEST_LINE = len("S21.G00.30.001,''")
+
+# Columns of the lexed frame: the LINES_SCHEMA columns the lexer knows, plus the rubric number
+# the tree builder needs to see where block instances start.
+LEXED_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.UInt32(),
+    "rubric": pl.String(),
+    "block": pl.String(),
+    "value": pl.String(),
+    "raw": pl.String(),
+    "rubric_no": pl.UInt16(),
+}
+
+# Field separators tried for Polars' CSV reader, which splits lines fast but needs a byte that
+# never occurs in the text; DSN text is printable, so a control byte is almost always free.
+_SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02", "\x03")
+
+
+def split_lines(chunk: bytes) -> pl.Series:
+    """The lines of a UTF-8 chunk, CR LF or LF, as a String series (empty lines are "")."""
+    separator = next((sep for sep in _SEPARATORS if sep.encode() not in chunk), None)
+    if separator is None:
+        return pl.Series("raw", _python_lines(chunk), dtype=pl.String)
+    frame = pl.read_csv(
+        io.BytesIO(chunk),
+        has_header=False,
+        separator=separator,
+        quote_char=None,
+        schema={"raw": pl.String()},
+    )
+    return frame.get_column("raw").fill_null("")
+
+
+def _python_lines(chunk: bytes) -> list[str]:
+    # Same line semantics as the CSV reader: split on LF only, drop one trailing CR.
+    text = chunk.decode("utf-8")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
+    """One row per line, numbered from `first_line` (1-based in the file)."""
+    # A rubric id is 14 ASCII characters without a comma, so in a line that fits, the first
+    # `,'` is at offset 14 and the last `'` is the line's final character: plain slices give
+    # the same result as a search, several times faster on millions of lines. The rubric id
+    # pattern is checked once per distinct candidate, not once per line.
+    line = pl.col("raw")
+    shaped = (
+        (line.str.slice(14, 2) == ",'")
+        & line.str.ends_with("'")
+        & (line.str.len_bytes() >= _SHORTEST_LINE)
+    )
+    frame = pl.DataFrame({"raw": raw}).with_columns(
+        candidate=pl.when(shaped).then(line.str.head(14))
+    )
+    candidates = frame.get_column("candidate").unique().drop_nulls()
+    rubric_ids = candidates.filter(candidates.str.contains(RUBRIC_PATTERN))
+    fits = pl.col("candidate").is_in(rubric_ids.implode())
+    rubric = pl.when(fits).then(pl.col("candidate"))
+    return frame.select(
+        line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),
+        rubric=rubric,
+        block=rubric.str.head(10),
+        value=pl.when(fits).then(line.str.slice(16).str.head(-1)),
+        raw=pl.when(fits).then(pl.lit(None, pl.String)).otherwise(line),
+        rubric_no=rubric.str.slice(11, 3).cast(pl.UInt16),
+    )

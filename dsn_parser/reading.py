@@ -1,0 +1,113 @@
+"""One DSN file read in batches of whole envois, in bounded memory.
+
+The file is decoded and lexed in chunks of lines; the lexed lines are cut into batches at envoi
+starts (S10.G00.00), so every batch holds whole envois (plus the lot envelope lines around
+them) and can be validated on its own. Memory then grows with the largest envoi, not with the
+size of an insurer's lot. The tree state is carried from batch to batch, so ids and parents are
+the same as if the file had been read at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from dsn_parser.decoding import CHUNK_BYTES, DsnBytes, Inspection, utf8_line_chunks
+from dsn_parser.lexer import LEXED_SCHEMA, lex, split_lines
+from dsn_parser.model import DECLARATIONS_SCHEMA, LINES_SCHEMA
+from dsn_parser.norm import Norm, resolve_norm
+from dsn_parser.tables import NORM_RUBRIC, TableLayout, build_tables
+from dsn_parser.tree import ENVOI_BLOCK, BlockTree, TreeState, build_tree, instance_starts
+
+# Without any envoi start, a batch is cut at an instance start once it holds this many lines,
+# so a huge file without S10 (or one giant envoi) still reads in bounded memory.
+MAX_BATCH_LINES = 4_000_000
+
+
+@dataclass
+class Batch:
+    lines: pl.DataFrame  # LINES_SCHEMA
+    blocks: dict[str, pl.DataFrame]
+    declarations: pl.DataFrame  # DECLARATIONS_SCHEMA
+
+
+@dataclass
+class FileReader:
+    """Reads one file's batches; `declared_norm` and `norm` are known after the first batch."""
+
+    dsn: DsnBytes
+    inspection: Inspection
+    chunk_bytes: int = CHUNK_BYTES
+    declared_norm: str | None = None
+    norm: Norm | None = None
+    _state: TreeState = field(default_factory=TreeState)
+
+    def batches(self) -> Iterator[Batch]:
+        tree: BlockTree | None = None
+        layout: TableLayout | None = None
+        for lexed in self._lexed_batches():
+            if tree is None or layout is None:
+                self.declared_norm = _declared_norm(lexed)
+                self.norm, _ = resolve_norm(self.declared_norm)
+                tree = _block_tree(self.norm)
+                layout = TableLayout.from_norm(self.norm)
+            lines, instances = build_tree(lexed, tree, self._state)
+            blocks, declarations = build_tables(lines, instances, layout, self.inspection.file_id)
+            yield Batch(lines=lines, blocks=blocks, declarations=declarations)
+
+    def _lexed_batches(self) -> Iterator[pl.DataFrame]:
+        carried: pl.DataFrame | None = None
+        next_line = 1
+        for chunk in utf8_line_chunks(self.dsn, self.inspection.encoding, self.chunk_bytes):
+            raw = split_lines(chunk)
+            lexed = lex(raw, next_line)
+            next_line += raw.len()
+            pending = lexed if carried is None else pl.concat([carried, lexed])
+            cut = _last_envoi_start(pending)
+            if cut == 0 and pending.height > MAX_BATCH_LINES:
+                cut = _last_instance_start(pending, self._state)
+            if cut > 0:
+                yield pending.slice(0, cut)
+                carried = pending.slice(cut)
+            else:
+                carried = pending
+        if carried is not None and carried.height:
+            yield carried
+
+
+def _declared_norm(lexed: pl.DataFrame) -> str | None:
+    declared = lexed.filter(pl.col("rubric") == NORM_RUBRIC).get_column("value")
+    return declared[0] if declared.len() else None
+
+
+def _block_tree(norm: Norm) -> BlockTree:
+    return BlockTree.from_parents(norm.parent_of)
+
+
+def _last_envoi_start(lexed: pl.DataFrame) -> int:
+    starts = lexed.select(
+        pl.arg_where(
+            (pl.col("block") == ENVOI_BLOCK)
+            & (pl.col("block").forward_fill().shift(1) != ENVOI_BLOCK).fill_null(True)
+        ).max()
+    ).item()
+    return int(starts or 0)
+
+
+def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
+    starts = instance_starts(lexed, state)
+    found = pl.select(pl.arg_where(starts).max()).item()
+    return int(found or 0)
+
+
+def empty_lines() -> pl.DataFrame:
+    return pl.DataFrame(schema=LINES_SCHEMA)
+
+
+def empty_declarations() -> pl.DataFrame:
+    return pl.DataFrame(schema=DECLARATIONS_SCHEMA)
+
+
+__all__ = ["LEXED_SCHEMA", "Batch", "FileReader", "empty_declarations", "empty_lines"]

@@ -1,0 +1,179 @@
+"""Huge files to Parquet in bounded memory: `parse_to_parquet`.
+
+Each batch of whole envois (dsn_parser.reading) is validated on its own and appended to one
+Parquet file per block (`S21.G00.30.parquet`), plus `declarations.parquet` and
+`diagnostics.parquet`, so memory does not grow with the size of an insurer's lot. Every row
+carries its file_id, so a zip of several DSN files writes one set of tables.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableArchiveError, expand_source, inspect
+from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Severity
+from dsn_parser.reading import FileReader
+
+DECLARATIONS_FILE = "declarations.parquet"
+DIAGNOSTICS_FILE = "diagnostics.parquet"
+
+
+@dataclass
+class FileSummary:
+    source: str
+    file_id: str
+    encoding: str
+    norm: str | None
+    lines: int = 0
+    declarations: int = 0
+    rejected_declarations: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class ParquetSummary:
+    out_dir: Path
+    files: list[FileSummary] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)  # table file name -> rows written
+
+
+class _TableWriter:
+    """Appends frames to one Parquet file; a frame with new columns starts a new part file,
+    and the parts are merged (columns aligned) when the writer closes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.parts: list[Path] = []
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        table = frame.to_arrow()
+        if self._schema is None or not table.schema.equals(self._schema):
+            self._open_part(table.schema)
+        assert self._writer is not None
+        self._writer.write_table(table)
+        self.rows += frame.height
+
+    def _open_part(self, schema: pa.Schema) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        part = self.path.with_name(f"{self.path.stem}.part{len(self.parts)}.parquet")
+        self.parts.append(part)
+        self._writer = pq.ParquetWriter(part, schema)
+        self._schema = schema
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if len(self.parts) == 1:
+            shutil.move(self.parts[0], self.path)
+        elif self.parts:
+            merged = pl.concat(
+                [pl.scan_parquet(part) for part in self.parts], how="diagonal_relaxed"
+            )
+            merged.sink_parquet(self.path)
+            for part in self.parts:
+                part.unlink()
+
+
+def parse_to_parquet(
+    source: Source,
+    out_dir: str | PathLike[str],
+    *,
+    name: str | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    validate: bool = True,
+) -> ParquetSummary:
+    """Read, validate and write every DSN file of `source` as Parquet tables in `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = ParquetSummary(out_dir=out)
+    writers: dict[str, _TableWriter] = {}
+
+    def write(file_name: str, frame: pl.DataFrame) -> None:
+        if file_name not in writers:
+            writers[file_name] = _TableWriter(out / file_name)
+        writers[file_name].write(frame)
+
+    check = _validator() if validate else None
+    label = name or (None if isinstance(source, bytes) else str(source))
+    try:
+        files = expand_source(source, name)
+    except UnreadableArchiveError as error:
+        files = []
+        _write_unreadable(label or "<bytes>", str(error), write, summary)
+    for dsn in files:
+        try:
+            inspection = inspect(dsn, chunk_bytes)
+            reader = FileReader(dsn, inspection, chunk_bytes)
+            file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
+            summary.files.append(file_summary)
+            for batch in reader.batches():
+                parsed = ParsedFile(
+                    source=dsn.source,
+                    file_id=inspection.file_id,
+                    size=inspection.size,
+                    encoding=inspection.encoding,
+                    norm=reader.declared_norm,
+                    lines=batch.lines,
+                    blocks=batch.blocks,
+                    declarations=batch.declarations,
+                )
+                if check is not None:
+                    parsed = check(parsed)
+                file_summary.norm = reader.declared_norm
+                _record(parsed, file_summary, write)
+        except UnreadableArchiveError as error:
+            _write_unreadable(dsn.source, str(error), write, summary)
+    write(DECLARATIONS_FILE, pl.DataFrame(schema=DECLARATIONS_SCHEMA))
+    write(DIAGNOSTICS_FILE, pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))
+    for file_name, writer in writers.items():
+        writer.close()
+        summary.tables[file_name] = writer.rows
+    return summary
+
+
+def _record(
+    parsed: ParsedFile, file_summary: FileSummary, write: Callable[[str, pl.DataFrame], None]
+) -> None:
+    for block, table in parsed.blocks.items():
+        write(f"{block}.parquet", table)
+    write(DECLARATIONS_FILE, parsed.declarations)
+    write(DIAGNOSTICS_FILE, parsed.diagnostics)
+    severities = parsed.diagnostics.get_column("severity")
+    file_summary.lines += parsed.lines.height
+    file_summary.declarations += parsed.declarations.height
+    file_summary.rejected_declarations += int((parsed.declarations["status"] == 3).sum())
+    file_summary.errors += int((severities == Severity.ERROR.value).sum())
+    file_summary.warnings += int((severities == Severity.WARNING.value).sum())
+
+
+def _write_unreadable(
+    source: str,
+    reason: str,
+    write: Callable[[str, pl.DataFrame], None],
+    summary: ParquetSummary,
+) -> None:
+    from dsn_parser import unreadable_file
+
+    parsed = unreadable_file(source, reason)
+    file_summary = FileSummary(source, "", "", None)
+    summary.files.append(file_summary)
+    _record(parsed, file_summary, write)
+
+
+def _validator() -> Callable[[ParsedFile], ParsedFile]:
+    from dsn_parser.validation import validate
+
+    return validate

@@ -1,0 +1,115 @@
+"""Decoding: containers, encodings and line endings, as the insurer receives files."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dsn_parser import read
+from tests.dsn_parser.dsn_text import declaration, dsn_bytes, envoi
+
+NAMES = [("S21.G00.30.002", "D'ARTAGNAN"), ("S21.G00.30.004", "HÉLÈNE, ZOÉ")]
+
+
+def _values(parsed) -> list[str]:
+    return parsed.lines.drop_nulls("rubric")["value"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "expected"),
+    [
+        ("S21.G00.30.002,'DUPONT'\n", "ascii", "iso-8859-1"),
+        ("S21.G00.30.002,'HÉLÈNE'\n", "iso-8859-1", "iso-8859-1"),
+        ("S21.G00.30.002,'HÉLÈNE'\n", "utf-8", "utf-8"),
+        ("S21.G00.30.002,'HÉLÈNE'\n", "utf-8-sig", "utf-8-sig"),
+        ("S21.G00.30.002,'L’ÉCOLE – 5 €'\n", "cp1252", "cp1252"),
+    ],
+)
+def test_encoding_is_detected_recorded_and_decoded(text: str, encoding: str, expected: str) -> None:
+    [parsed] = read(text.encode(encoding))
+    assert parsed.encoding == expected
+    assert _values(parsed) == [text.split(",'", 1)[1].rstrip("\n")[:-1]]
+    assert parsed.lines["line"].to_list() == [1]
+
+
+def test_c1_byte_undefined_in_cp1252_falls_back_to_latin1() -> None:
+    [parsed] = read(b"S21.G00.30.002,'A\x81B'\n")
+    assert parsed.encoding == "iso-8859-1"
+    assert _values(parsed) == ["A\x81B"]
+
+
+def test_crlf_and_lf_give_the_same_values_and_line_numbers() -> None:
+    lines = envoi([declaration() + NAMES])
+    [lf] = read(dsn_bytes(lines, newline="\n"))
+    [crlf] = read(dsn_bytes(lines, newline="\r\n"))
+    assert _values(lf) == _values(crlf) == [value for _, value in lines]
+    assert lf.lines["line"].to_list() == crlf.lines["line"].to_list()
+
+
+def test_file_identity_is_the_sha256_of_the_decompressed_bytes(tmp_path: Path) -> None:
+    content = dsn_bytes(envoi([declaration() + NAMES]))
+    path = tmp_path / "envoi.dsn.gz"
+    path.write_bytes(gzip.compress(content))
+    [parsed] = read(path)
+    assert parsed.file_id == hashlib.sha256(content).hexdigest()
+    assert parsed.size == len(content)
+    assert parsed.source == str(path)
+    assert "D'ARTAGNAN" in _values(parsed)
+
+
+def test_a_zip_gives_one_file_per_member_named_after_it(tmp_path: Path) -> None:
+    first = dsn_bytes(envoi([declaration(nic="00013")]))
+    second = dsn_bytes(envoi([declaration(nic="00021")]), encoding="utf-8")
+    path = tmp_path / "lot.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.dsn", first)
+        archive.writestr("sub/b.dsn", second)
+    parsed = read(path)
+    assert [file.source for file in parsed] == [f"{path}!a.dsn", f"{path}!sub/b.dsn"]
+    assert [file.declarations["siret"].to_list() for file in parsed] == [
+        ["12345678200013"],
+        ["12345678200021"],
+    ]
+
+
+def test_zip_given_as_bytes_with_a_name() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("m.dsn", dsn_bytes(envoi([declaration()])))
+    [parsed] = read(buffer.getvalue(), name="depot.zip")
+    assert parsed.source == "depot.zip!m.dsn"
+    assert parsed.declarations.height == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        gzip.compress(b"S10.G00.00.001,'X'\n" * 100)[:-30],  # truncated gzip
+        b"PK\x03\x04" + b"\x00" * 40,  # zip magic, no directory
+    ],
+)
+def test_corrupt_archive_is_an_unreadable_file_not_an_exception(payload: bytes) -> None:
+    [parsed] = read(payload, name="broken")
+    assert parsed.lines.is_empty()
+    assert parsed.diagnostics["code"].to_list() == ["FILE-UNREADABLE"]
+    assert parsed.rejected
+
+
+def test_transcoding_scar_is_kept_in_the_value() -> None:
+    [parsed] = read("S21.G00.30.002,'Pr\ufffdparateur'\n".encode())
+    assert parsed.encoding == "utf-8"
+    assert _values(parsed) == ["Pr\ufffdparateur"]
+
+
+def test_small_chunks_split_multibyte_characters_safely() -> None:
+    lines = envoi([declaration() + NAMES * 50])
+    content = dsn_bytes(lines, encoding="utf-8")
+    [whole] = read(content)
+    [chunked] = read(content, chunk_bytes=7)
+    assert whole.encoding == chunked.encoding == "utf-8"
+    assert _values(chunked) == _values(whole) == [value for _, value in lines]
