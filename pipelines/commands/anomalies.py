@@ -106,7 +106,7 @@ def _decide(args: argparse.Namespace) -> int:
         record_decision,
     )
 
-    console = Console(stderr=True)
+    console, errors = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     action = _ACTIONS[args.action][0]
     try:
         decision = StewardDecision(
@@ -117,11 +117,11 @@ def _decide(args: argparse.Namespace) -> int:
             effective_date=getattr(args, "date", None),
         )
     except ValidationError:
-        console.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
+        errors.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
         return 2
     known = _known_anomaly(args.warehouse, decision.anomaly_id)
     if known is False:
-        console.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
+        errors.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
         return 2
     path = record_decision(_decisions_dir(args), decision)
     console.print(
@@ -130,7 +130,7 @@ def _decide(args: argparse.Namespace) -> int:
         "traitement de nuit."
     )
     if known is None:
-        console.print(
+        errors.print(
             "[yellow]Entrepôt illisible pour l'instant (verrouillé ou absent) : identifiant non "
             "vérifié, il le sera par le traitement de nuit.[/yellow]"
         )
@@ -157,27 +157,26 @@ def _list(args: argparse.Namespace) -> int:
     import duckdb
     from rich.console import Console
 
+    from quality.anomalies.decisions import applied_decision_ids
+    from quality.anomalies.model import mask_employee_key
     from warehouse.connections import connect
 
     console = Console()
     try:
         with connect(args.warehouse, read_only=True) as connection:
             rows = _query(connection, args)
-            applied = {
-                r[0]
-                for r in connection.execute("SELECT decision_id FROM steward_decisions").fetchall()
-            }
+            applied = applied_decision_ids(connection)
     except FileNotFoundError as error:
-        Console(stderr=True).print(f"[red]{error}[/red]")
+        Console(stderr=True, soft_wrap=True).print(f"[red]{error}[/red]")
         return 2
     except duckdb.CatalogException:
-        Console(stderr=True).print(
+        Console(stderr=True, soft_wrap=True).print(
             "[red]Aucun registre d'anomalies dans cet entrepôt : aucune nuit n'a encore tourné."
             "[/red]"
         )
         return 2
-    except duckdb.IOException as error:
-        Console(stderr=True).print(
+    except duckdb.Error as error:  # mostly the nightly writer's lock
+        Console(stderr=True, soft_wrap=True).print(
             f"[red]Entrepôt illisible (verrouillé par le traitement de nuit ?) : {error}[/red]"
         )
         return 2
@@ -185,8 +184,6 @@ def _list(args: argparse.Namespace) -> int:
     for row in rows:
         row["pending_decision"] = pending.get(row["anomaly_id"])
         if not args.show_nir:
-            from quality.anomalies.model import mask_employee_key
-
             row["employee_key"] = mask_employee_key(row["employee_key"])
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))

@@ -51,3 +51,55 @@ def missing_affiliation(
 def connection() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(":memory:") as con:
         yield con
+
+
+# A small portfolio of anomalies over two nights, for the report tests.
+REPORT_NIGHT = date(2026, 11, 21)
+COMPANIES = {"732829320": "BOULANGERIE DU PORT", "552100554": "TRANSPORTS LEROUX"}
+
+
+def report_detections(night: int) -> pl.DataFrame:
+    """Night 1: three anomalies; night 2: one gone, two stay, two new (one <script> detail)."""
+    stays: list[dict[str, Any]] = [
+        missing_affiliation(nir="1850575123456", siret="73282932000074"),
+        {
+            "rule_code": "AFF012",
+            "siren": "552100554",
+            "siret": "55210055400013",
+            "employee_key": "2900133000111",
+            "employee_name": "LÉGER Anaïs",
+            "contract_reference": "PREV-2020-7",
+            "period": date(2026, 10, 1),
+            "detail": "Cotisation 059 déclarée 41,20 €, attendue 46,33 € (1,20 % × 3 861,00 €)",
+        },
+    ]
+    gone: dict[str, Any] = {
+        "rule_code": "AFF006",
+        "siren": "552100554",
+        "siret": "55210055400013",
+        "employee_key": "NTT55210055400000007",
+        "employee_name": "MARTIN Paul",
+        "detail": "Déclaré sous NTT sans NIR depuis 4 mois",
+    }
+    new: list[dict[str, Any]] = [
+        {
+            "rule_code": "AFF015",
+            "siren": "732829320",
+            "siret": "73282932000082",
+            "employee_key": "1780299000222",
+            "employee_name": "D'ARTAGNAN Charles",
+            "contract_reference": "CTR-SANTE-01",
+            "affiliation_date": date(2025, 1, 1),
+            "detail": "Radié le 31/08/2026 (fin de contrat 059) mais affilié en octobre 2026",
+        },
+        {
+            "rule_code": "AFF010",
+            "siren": "552100554",
+            "siret": "55210055400013",
+            "employee_key": "1690699000333",
+            "employee_name": "<script>alert(1)</script>",
+            "contract_reference": "PREV-2020-7",
+            "detail": "2 enfants déclarés en 70.008, 1 bloc S21.G00.73 de type 02",
+        },
+    ]
+    return detections(*stays, gone) if night == 1 else detections(*stays, *new)

@@ -1,0 +1,133 @@
+"""What the steward report shows, read from the anomaly register after a night run.
+
+Shared by the HTML page and the Excel workbook so both always say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from quality.anomalies.catalogue import RULES
+from quality.anomalies.model import SEVERITY_ORDER
+
+# Active anomalies, with the columns the report shows, most severe and oldest first.
+_ACTIVE_QUERY = """
+    SELECT anomaly_id, rule_code, severity, status, siren, siret, employee_key, employee_name,
+           contract_reference, affiliation_date, period, detail, first_seen, last_seen,
+           status_since
+    FROM anomalies
+    WHERE status IN ('open', 'acknowledged')
+"""
+
+_EVENT_COUNTS_QUERY = """
+    SELECT a.rule_code,
+           count(*) FILTER (WHERE e.event IN ('detected', 'reopened')) AS new_tonight,
+           count(*) FILTER (WHERE e.event = 'resolved_by_data') AS resolved_by_data_tonight,
+           count(*) FILTER (WHERE e.event IN ('resolved_by_steward', 'forced_affiliation',
+                                              'forced_radiation')) AS resolved_by_steward_tonight
+    FROM anomaly_events AS e JOIN anomalies AS a USING (anomaly_id)
+    WHERE e.night = ?
+    GROUP BY a.rule_code
+"""
+
+_NEW_TONIGHT_QUERY = """
+    SELECT DISTINCT anomaly_id FROM anomaly_events
+    WHERE night = ? AND event IN ('detected', 'reopened')
+"""
+
+
+@dataclass(frozen=True)
+class CompanyAnomalies:
+    siren: str | None  # None: anomalies whose company could not be told
+    name: str | None
+    anomalies: pl.DataFrame  # active anomalies of the company, as in `StewardReport.active`
+
+
+@dataclass(frozen=True)
+class StewardReport:
+    night: date
+    previous_night: date | None
+    per_rule: pl.DataFrame  # one row per catalogue rule: counts
+    active: pl.DataFrame  # open and acknowledged anomalies, with `is_new` and `rule_label`
+    oldest: pl.DataFrame  # the active anomalies seen first, oldest first
+    companies: list[CompanyAnomalies] = field(default_factory=list)
+
+    @property
+    def new_tonight(self) -> pl.DataFrame:
+        return self.active.filter(pl.col("is_new"))
+
+
+def _catalogue_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "rule_code": [r.code for r in RULES],
+            "rule_label": [r.label for r in RULES],
+            "severity": [r.severity.value for r in RULES],
+        }
+    )
+
+
+def _severity_rank() -> pl.Expr:
+    ranks = {s.value: i for i, s in enumerate(SEVERITY_ORDER)}
+    return pl.col("severity").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int32())
+
+
+def read_report(
+    connection: duckdb.DuckDBPyConnection,
+    night: date,
+    company_names: Mapping[str, str] | None = None,
+    oldest_count: int = 10,
+) -> StewardReport:
+    """The report of `night` from the register (its schema must exist)."""
+    previous = connection.execute(
+        "SELECT max(night) FROM anomaly_nights WHERE night < ?", [night]
+    ).fetchall()[0][0]
+    new_ids = [r[0] for r in connection.execute(_NEW_TONIGHT_QUERY, [night]).fetchall()]
+    catalogue = _catalogue_frame()
+    active = (
+        connection.sql(_ACTIVE_QUERY)
+        .pl()
+        .join(catalogue.select("rule_code", "rule_label"), on="rule_code", how="left")
+        .with_columns(
+            is_new=pl.col("anomaly_id").is_in(new_ids),
+            rule_label=pl.col("rule_label").fill_null(pl.col("rule_code")),
+            severity_rank=_severity_rank(),
+        )
+        .sort(["severity_rank", "first_seen", "siret", "anomaly_id"])
+        .drop("severity_rank")
+    )
+    events = connection.sql(_EVENT_COUNTS_QUERY, params=[night]).pl()
+    open_counts = active.group_by("rule_code").agg(
+        active=pl.len().cast(pl.Int64()),
+        acknowledged=(pl.col("status") == "acknowledged").sum().cast(pl.Int64()),
+    )
+    per_rule = (
+        catalogue.join(open_counts, on="rule_code", how="full", coalesce=True)
+        .join(events, on="rule_code", how="left")
+        .with_columns(pl.col(pl.Int64, pl.UInt32).fill_null(0), severity_rank=_severity_rank())
+        .sort(["severity_rank", "rule_code"])
+        .drop("severity_rank")
+    )
+    names = company_names or {}
+    companies = [
+        CompanyAnomalies(
+            siren=group["siren"][0], name=names.get(group["siren"][0] or ""), anomalies=group
+        )
+        for group in active.sort("siren", nulls_last=True, maintain_order=True).partition_by(
+            "siren", maintain_order=True
+        )
+    ]
+    oldest = active.sort(["first_seen", "anomaly_id"]).head(oldest_count)
+    return StewardReport(
+        night=night,
+        previous_night=previous,
+        per_rule=per_rule,
+        active=active,
+        oldest=oldest,
+        companies=companies,
+    )

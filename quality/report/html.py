@@ -1,0 +1,67 @@
+"""The steward's HTML page: one self-contained file (inline CSS and JavaScript, no network).
+
+Rendered with Jinja2 and autoescaping: details and names come from DSN files and must never be
+able to inject markup into the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+
+from quality.anomalies.model import (
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    STATUS_LABELS,
+    AnomalySeverity,
+    AnomalyStatus,
+)
+from quality.report.content import StewardReport
+
+_TEMPLATE = resources.files("quality.report").joinpath("steward.html")
+NEW_ROWS_SHOWN = 200  # beyond that, the company tables (with their "nouvelle" mark) take over
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def _month(value: date | None) -> str:
+    return f"{value:%m/%Y}" if value else ""
+
+
+def _environment() -> Environment:
+    environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
+    environment.filters["jour"] = _day
+    environment.filters["mois"] = _month
+    environment.filters["gravite"] = lambda s: SEVERITY_LABELS.get(AnomalySeverity(s), s)
+    environment.filters["statut"] = lambda s: STATUS_LABELS.get(AnomalyStatus(s), s)
+    return environment
+
+
+def render_html(report: StewardReport, generated_at: datetime | None = None) -> str:
+    generated_at = generated_at or datetime.now(UTC)
+    per_rule = report.per_rule.to_dicts()
+    totals: dict[str, Any] = {
+        "bloquantes": report.active.filter(severity=AnomalySeverity.ERROR.value).height,
+        "resolues": sum(
+            r["resolved_by_data_tonight"] + r["resolved_by_steward_tonight"] for r in per_rule
+        ),
+    }
+    template = _environment().from_string(_TEMPLATE.read_text(encoding="utf-8"))
+    return template.render(
+        report=report,
+        totals=totals,
+        per_rule=per_rule,
+        new_rows=report.new_tonight.head(NEW_ROWS_SHOWN).to_dicts(),
+        oldest_rows=report.oldest.to_dicts(),
+        companies=[
+            {"siren": c.siren, "name": c.name, "rows": c.anomalies.to_dicts()}
+            for c in report.companies
+        ],
+        severities=[s.value for s in SEVERITY_ORDER],
+        generated_at=f"{generated_at:%d/%m/%Y à %H:%M} UTC",
+    )
