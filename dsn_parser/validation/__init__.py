@@ -15,6 +15,7 @@ from dsn_parser.validation import coherence, structure, syntax, totals
 from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses
+from dsn_parser.validation.totals import LOT_ENVELOPE
 
 __all__ = ["CATALOGUE", "validate"]
 
@@ -40,7 +41,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
             to_diagnostics(found, file_id=parsed.file_id, lines=ctx.lines, labels=labels),
         ]
     )
-    if ctx.instances.filter(pl.col("block") == "S20.G00.05").is_empty():
+    if _nothing_readable(ctx):
         diagnostics = _unreadable(diagnostics, parsed.file_id)
     parsed.diagnostics = diagnostics.unique(["line", "rubric", "code"], keep="first").sort(
         "line", "code", nulls_last=False
@@ -64,6 +65,15 @@ def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:
         ),
         rubric=pl.lit(NORM_RUBRIC),
     )
+
+
+def _nothing_readable(ctx: Context) -> bool:
+    """No declaration, and not just a piece of a concentrator's lot envelope: a huge lot is
+    validated in batches of envois, and its trailer may come alone in the last one."""
+    if not ctx.instances.filter(pl.col("block") == "S20.G00.05").is_empty():
+        return False
+    outside_envelope = ctx.lines.filter(~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False))
+    return outside_envelope.height > 0 or ctx.lines.height == 0
 
 
 def _unreadable(diagnostics: pl.DataFrame, file_id: str) -> pl.DataFrame:

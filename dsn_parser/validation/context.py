@@ -14,6 +14,8 @@ from dsn_parser.norm import Norm, resolve_norm
 NORM_RUBRIC = "S10.G00.00.006"
 NATURE_RUBRIC = "S20.G00.05.001"
 LOT_HEADER_BLOCK = "S05.G51.00"
+# Added by the deposit platform to the copy a concentrator sends an OC.
+DEPOSIT_BLOCK = "S10.G00.95"
 INDIVIDUAL_BLOCK = "S21.G00.30"
 ESTABLISHMENT_BLOCK = "S21.G00.11"
 # Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
@@ -27,7 +29,8 @@ class Context:
     file_id: str
     # LINES_SCHEMA plus, per line: `norm` (version of the dictionary used), `declaration_nature`
     # declaration, `fallback` (its envoi is checked against another version's dictionary) and
-    # `oc_copy` (the file is a concentrator's lot: an OC copy filtered after national checks) and
+    # `oc_copy` (the envoi is an OC copy, filtered by a concentrator after national checks: it
+    # carries the deposit block S10.G00.95 or sits in a lot, S05.G51.00) and
     # `service` (a rubric added on the way by a platform or concentrator, never an error).
     lines: pl.DataFrame
     # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
@@ -43,11 +46,19 @@ class Context:
 def build_context(parsed: ParsedFile) -> Context:
     lines = parsed.lines
     envois, norms = _envoi_norms(lines)
-    oc_copy = bool((lines["block"] == LOT_HEADER_BLOCK).any())
+    # Per envoi, not per file: a huge lot is validated in batches and only the first batch
+    # holds the lot header.
+    in_lot = bool((lines["block"] == LOT_HEADER_BLOCK).any())
+    copies = (
+        lines.filter(pl.col("envoi_id").is_not_null())
+        .group_by("envoi_id")
+        .agg(envoi_copy=(pl.col("block") == DEPOSIT_BLOCK).any())
+    )
     natures = _declaration_natures(lines)
     default_norm: str = envois["norm"][0] if envois.height else _latest_norm().version
     per_line = (
         lines.join(envois.select("envoi_id", "norm", "fallback"), on="envoi_id", how="left")
+        .join(copies, on="envoi_id", how="left")
         .join(
             natures.select("declaration_id", "declaration_nature"), on="declaration_id", how="left"
         )
@@ -62,10 +73,10 @@ def build_context(parsed: ParsedFile) -> Context:
             pl.coalesce("declaration_nature", "envoi_nature", pl.lit(DEFAULT_NATURE)).alias(
                 "declaration_nature"
             ),
-            pl.lit(oc_copy).alias("oc_copy"),
+            (pl.col("envoi_copy").fill_null(False) | in_lot).alias("oc_copy"),
             pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])).alias("service"),
         )
-        .drop("envoi_nature")
+        .drop("envoi_nature", "envoi_copy")
         .sort("line")
     )
     return Context(

@@ -13,12 +13,12 @@ from dsn_parser.validation.diagnostics import findings
 LINE_COUNT_RUBRIC = "S90.G00.90.001"
 DECLARATION_COUNT_RUBRIC = "S90.G00.90.002"
 DECLARATION_BLOCK = "S20.G00.05"
-_LOT_ENVELOPE = ("S05.G51.00", "S06.G51.00", "S95.G51.00", "S96.G51.00")
+LOT_ENVELOPE = ("S05.G51.00", "S06.G51.00", "S95.G51.00", "S96.G51.00")
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
     in_envoi = ctx.lines.lazy().filter(
-        pl.col("envoi_id").is_not_null() & ~pl.col("block").is_in(_LOT_ENVELOPE).fill_null(False)
+        pl.col("envoi_id").is_not_null() & ~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False)
     )
     counted = in_envoi.group_by("envoi_id").agg(
         lines=pl.len(),
