@@ -42,6 +42,7 @@ from ledgers.payment_files.model import (
     Statement,
 )
 from ledgers.payment_files.pain002 import read_pain002
+from ledgers.payment_files.statement_checks import check_statements
 
 __all__ = [
     "Balance",
@@ -106,6 +107,7 @@ def _read(data: bytes, result: PaymentFileResult) -> None:
         read_camt(detection.body, detection.kind, result)
     elif detection.body is not None and detection.kind is FileKind.PAIN002:
         read_pain002(detection.body, result)
+    check_statements(result)
     assign_movement_ids(result.transactions)
     result.returns.extend(_booked_returns(result.transactions))
 

@@ -37,12 +37,14 @@ from ledgers.payment_files.model import (
     PaymentFileResult,
     Severity,
     Statement,
-    mask_account,
 )
 
 _SIGN = {"CRDT": 1, "DBIT": -1}
-_OPENING_CODES = ("OPBD", "PRCD")  # PRCD: previous closing booked, when no OPBD is given
-_CLOSING_CODE = "CLBD"
+# Opening balance by preference: opening booked, previous closing booked, then the interim
+# booked balance a page of a paginated statement starts with; closing: closing booked, else the
+# interim booked balance the page ends with.
+_OPENING_CODES = ("OPBD", "PRCD", "ITBD")
+_CLOSING_CODES = ("CLBD", "ITBD")
 _BOOKED = "BOOK"
 
 
@@ -72,7 +74,6 @@ def read_camt(body: etree._Element, kind: FileKind, result: PaymentFileResult) -
         for entry_index, entry in enumerate(report.findall("Ntry")):
             result.records_read += 1
             _entry(entry, entry_index, statement, result)
-        _check_balances(statement, report, result)
     if not result.statements:
         result.add(
             "CAMT_SANS_RELEVE",
@@ -93,10 +94,12 @@ def _statement(report: etree._Element, index: int, result: PaymentFileResult) ->
         account_other_id=text(report, "Acct/Id/Othr/Id"),
         currency=text(report, "Acct/Ccy"),
         line=report.sourceline,
+        xpath=element_path(report),
     )
+    balances: list[Balance] = []
     for balance_element in report.findall("Bal"):
         try:
-            balance = _balance(balance_element)
+            balances.append(_balance(balance_element))
         except _UnreadableError as problem:
             result.add(
                 "CAMT_SOLDE_ILLISIBLE",
@@ -105,18 +108,30 @@ def _statement(report: etree._Element, index: int, result: PaymentFileResult) ->
                 line=balance_element.sourceline,
                 xpath=element_path(balance_element),
             )
-            continue
-        if balance.type_code in _OPENING_CODES and (
-            statement.opening is None or balance.type_code == "OPBD"
-        ):
-            statement.opening = balance
-        elif balance.type_code == _CLOSING_CODE:
-            statement.closing = balance
+    statement.opening, statement.closing = _opening_and_closing(balances)
     if statement.currency is None:
         statement.currency = next(
             (b.currency for b in (statement.opening, statement.closing) if b), None
         )
     return statement
+
+
+def _opening_and_closing(balances: list[Balance]) -> tuple[Balance | None, Balance | None]:
+    by_code: dict[str, list[Balance]] = {}
+    for balance in balances:
+        by_code.setdefault(balance.type_code, []).append(balance)
+    opening = next((by_code[c][0] for c in _OPENING_CODES if c in by_code), None)
+    closing = next(
+        (
+            b
+            for c in _CLOSING_CODES
+            if c in by_code
+            for b in reversed(by_code[c])
+            if b is not opening
+        ),
+        None,
+    )
+    return opening, closing
 
 
 def _balance(element: etree._Element) -> Balance:
@@ -209,6 +224,7 @@ def _entry_transaction(
         status=text(element, "Sts/Cd", "Sts/Prtry", "Sts") or _BOOKED,
         code=_bank_transaction_code(element.find("BkTxCd")),
         account_servicer_reference=text(element, "AcctSvcrRef"),
+        entry_account_servicer_reference=text(element, "AcctSvcrRef"),
         entry_reference=text(element, "NtryRef"),
         payment_information_id=text(element, "NtryDtls/Btch/PmtInfId"),
         additional_info=texts(element, "AddtlNtryInf"),
@@ -304,8 +320,8 @@ def _detail_fields(detail: etree._Element, base: BankTransaction) -> dict[str, A
     return_reason = text(detail, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry")
     return_info = " ".join(texts(detail, "RtrInf/AddtlInf")) or None
     found: dict[str, Any] = {
-        "account_servicer_reference": base.account_servicer_reference
-        or text(detail, "Refs/AcctSvcrRef"),
+        "account_servicer_reference": text(detail, "Refs/AcctSvcrRef")
+        or base.account_servicer_reference,
         "end_to_end_id": text(detail, "Refs/EndToEndId"),
         "instruction_id": text(detail, "Refs/InstrId"),
         "payment_information_id": text(detail, "Refs/PmtInfId") or base.payment_information_id,
@@ -366,23 +382,3 @@ def _finish(tx: BankTransaction) -> BankTransaction:
         or tx.code.sub_family in RETURN_SUB_FAMILIES
     )
     return tx
-
-
-def _check_balances(
-    statement: Statement, report: etree._Element, result: PaymentFileResult
-) -> None:
-    if not statement.balance_mismatch:
-        return
-    assert statement.opening is not None and statement.closing is not None
-    currencies = {statement.opening.currency, statement.closing.currency}
-    currency_note = " (devises des soldes différentes)" if len(currencies) > 1 else ""
-    result.add(
-        "SOLDE_INCOHERENT",
-        Severity.WARNING,
-        f"Relevé n° {statement.index + 1} du compte"
-        f" {mask_account(statement.account_key)} : solde d'ouverture {statement.opening.amount}"
-        f" + écritures comptabilisées {statement.booked_total} ≠ solde de clôture"
-        f" {statement.closing.amount} (écart {statement.balance_gap}){currency_note}",
-        line=report.sourceline,
-        xpath=element_path(report),
-    )

@@ -21,9 +21,12 @@ rejected with its line number, never dropped silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from stdnum import iban as stdnum_iban
 
 from ledgers.payment_files.codes import RETURNED_ITEM_FAMILY, cfonb_operations
 from ledgers.payment_files.model import (
@@ -117,6 +120,24 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("latin-1")
+
+
+# Letters of a French account number count as digits in the RIB key (norme CFONB du RIB).
+_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
+_RIB_PARTS = re.compile(r"^(\d{5}) (\d{5}) ([0-9A-Z]{11})$")
+
+
+def rib_to_iban(account_id: str) -> str | None:
+    """The French IBAN of a CFONB account "bank branch account" (the IBAN's BBAN is the RIB with
+    its 2-digit key). python-stdnum computes IBAN check digits but has no RIB key: computed here.
+    None when the parts are not a French RIB."""
+    parts = _RIB_PARTS.match(account_id)
+    if parts is None:
+        return None
+    bank, branch, account = parts.groups()
+    key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account.translate(_RIB_LETTERS))) % 97
+    bban = f"{bank}{branch}{account}{key:02d}"
+    return f"FR{stdnum_iban.calc_check_digits('FR00' + bban)}{bban}"
 
 
 def _field(record: str, start: int, end: int) -> str:
@@ -300,7 +321,7 @@ class _CfonbReader:
         return Statement(
             index=len(self.result.statements),
             statement_id=on.isoformat() if on else None,
-            account_iban=None,
+            account_iban=rib_to_iban(header.account_id),
             account_other_id=header.account_id,
             currency=header.currency,
             line=line,
@@ -312,17 +333,6 @@ class _CfonbReader:
             return
         self.result.statements.append(statement)
         self.statement = None
-        if statement.balance_mismatch:
-            self.result.add(
-                "SOLDE_INCOHERENT",
-                Severity.WARNING,
-                f"Relevé du compte {mask_account(statement.account_other_id)} : ancien solde"
-                f" {statement.opening.amount if statement.opening else ''} + mouvements"
-                f" {statement.booked_total} ≠ nouveau solde"
-                f" {statement.closing.amount if statement.closing else ''}"
-                f" (écart {statement.balance_gap})",
-                line=statement.line,
-            )
 
     def _account_differs(self, line: int, header: _Header) -> None:
         self.result.add(
@@ -392,7 +402,7 @@ class _CfonbReader:
             detail_index=None,
             line=line,
             xpath=None,
-            account_iban=None,
+            account_iban=rib_to_iban(header.account_id),
             account_other_id=header.account_id,
             booking_date=booked,
             value_date=value,

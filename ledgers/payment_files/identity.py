@@ -8,9 +8,9 @@ gets a `movement_id`: the first 32 hex digits of the SHA-256 of
 1. the account (IBAN, else the bank's other account id, e.g. CFONB bank/branch/account);
 2. the booking date and the value date (ISO, empty when absent);
 3. the currency and the signed amount, written canonically (`8.850` and `8.85` agree);
-4. the bank's references of the entry: camt `AcctSvcrRef` (of the entry, else of the detail)
-   and `NtryRef`; CFONB entry number and reference zone, operation code and 04 label (a CFONB
-   bank writes the same label each time it re-delivers a movement);
+4. the bank's references: camt `AcctSvcrRef` of the entry and of the detail, and `NtryRef`;
+   CFONB entry number and reference zone, operation code and 04 label (a CFONB bank writes the
+   same label each time it re-delivers a movement);
 5. the payment's own reference (end-to-end id unless `NOTPROVIDED`, else instruction id,
    transaction id, UETR, mandate id) and, for a detail of a split batch entry, its position in
    the entry (details share the entry's reference, sometimes even their own `AcctSvcrRef`: the
@@ -65,6 +65,7 @@ def identity_parts(tx: BankTransaction) -> tuple[str, ...]:
         tx.value_date.isoformat() if tx.value_date else "",
         tx.currency or "",
         canonical_amount(tx.amount),
+        tx.entry_account_servicer_reference or "",
         tx.account_servicer_reference or "",
         tx.entry_reference or "",
         tx.code.cfonb_operation_code or "",

@@ -98,6 +98,7 @@ class Statement:
     booked_total: Decimal = Decimal(0)  # Σ signed booked entries (not the split details)
     entry_count: int = 0
     line: int | None = None  # first line (CFONB record 01 or XML element)
+    xpath: str | None = None
 
     @property
     def account_key(self) -> str | None:
@@ -137,7 +138,8 @@ class BankTransaction:
     status: str  # BOOK, PDNG, INFO
     code: BankTransactionCode
     # references
-    account_servicer_reference: str | None = None  # entry AcctSvcrRef, else the detail's
+    account_servicer_reference: str | None = None  # the detail's AcctSvcrRef, else the entry's
+    entry_account_servicer_reference: str | None = None  # the entry's (a batch's) AcctSvcrRef
     entry_reference: str | None = None  # camt NtryRef; CFONB entry number + reference zone
     bank_label: str | None = None  # CFONB 04 label (libellé de l'opération)
     end_to_end_id: str | None = None

@@ -17,6 +17,7 @@ from ledgers.payment_files import (
     statements_frame,
     transactions_frame,
 )
+from ledgers.payment_files.cfonb import rib_to_iban
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 CAMT_TXDTLS = PAYMENTS / "camt053" / "oca__test-camt053-txdtls.xml"
@@ -281,3 +282,37 @@ def test_statement_and_return_frames() -> None:
     returns = returns_frame([camt, pain])
     assert returns["kind"].to_list() == ["return"] * 2 + ["reject"] * 4
     assert returns.schema["amount"] == pl.Decimal(18, 2)
+
+
+# -- more statement checks ------------------------------------------------------------------
+
+
+def test_missing_statements_between_two_of_the_same_account_are_flagged() -> None:
+    result = read_payment_file(CFONB_COMPLEX)
+    # the last 01 (line 25) opens at 584353.02 while the account's previous 07 closed 11484.75
+    assert [(d.code, d.line) for d in result.diagnostics if d.code == "SOLDES_DISCONTINUS"] == [
+        ("SOLDES_DISCONTINUS", 25)
+    ]
+    runs = _cfonb_statements(CFONB_COMPLEX)
+    without_a_day = "\n".join(line for run in runs[:3] + runs[4:7] for line in run).encode()
+    codes = _codes(read_payment_file(without_a_day))
+    assert "SOLDES_DISCONTINUS" in codes
+
+
+def test_paginated_camt_page_uses_its_interim_balances() -> None:
+    page = CAMT_TXDTLS.read_bytes().replace(b"OPBD", b"ITBD").replace(b"CLBD", b"ITBD")
+    (statement,) = read_payment_file(page).statements
+    assert statement.opening is not None and statement.closing is not None
+    assert (statement.opening.amount, statement.closing.amount) == (
+        Decimal("75960.15"),
+        Decimal("79443.15"),
+    )
+    assert not statement.balance_mismatch
+
+
+def test_cfonb_account_gets_its_french_iban_back() -> None:
+    # the published La Banque Postale example: RIB 20041 01005 0500013M026 key 06
+    assert rib_to_iban("20041 01005 0500013M026") == "FR1420041010050500013M02606"
+    assert rib_to_iban("20041 01005 0500013M02") is None
+    (statement,) = read_payment_file(CFONB_CLASSIC).statements
+    assert statement.account_iban is not None and statement.account_iban.startswith("FR")
