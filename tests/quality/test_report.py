@@ -1,0 +1,154 @@
+"""The steward report: Excel read back with openpyxl, HTML rendered in a headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from lxml import html as lxml_html
+
+from quality.anomalies.catalogue import RULES
+from quality.anomalies.lifecycle import update_register
+from quality.report import ReportFiles, write_steward_report
+from tests.quality.conftest import COMPANIES, REPORT_NIGHT, report_detections
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportFiles]:
+    with duckdb.connect(":memory:") as connection:
+        update_register(connection, report_detections(1), REPORT_NIGHT - timedelta(days=1))
+        update_register(connection, report_detections(2), REPORT_NIGHT)
+        yield write_steward_report(
+            connection, REPORT_NIGHT, tmp_path_factory.mktemp("report"), COMPANIES
+        )
+
+
+def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None:
+    workbook = openpyxl.load_workbook(report.excel)
+    assert workbook.sheetnames == ["Anomalies à traiter", "Synthèse par règle"]
+    sheet = workbook["Anomalies à traiter"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:8] == (
+        "Identifiant",
+        "Code",
+        "Anomalie",
+        "Gravité",
+        "Statut",
+        "Nouvelle",
+        "SIREN",
+        "SIRET",
+    )
+    by_employee = {
+        row[header.index("Salarié")]: dict(zip(header, row, strict=True)) for row in rows[1:]
+    }
+    # the NTT anomaly of the first night is gone: resolved by data, not in the workbook
+    assert set(by_employee) == {
+        "DUPONT Jean",
+        "LÉGER Anaïs",
+        "D'ARTAGNAN Charles",
+        "<script>alert(1)</script>",
+    }
+    radiated = by_employee["D'ARTAGNAN Charles"]
+    assert radiated["Code"] == "AFF015"
+    assert radiated["Gravité"] == "Bloquante"
+    assert radiated["Nouvelle"] == "oui"
+    assert radiated["NIR / NTT"] == "1780299000222"  # text: no number, no lost digit
+    assert radiated["SIRET"] == "73282932000082"
+    assert radiated["Date d'affiliation"] == datetime(2025, 1, 1)
+    assert radiated["Vue depuis"] == datetime(2026, 11, 21)
+    assert by_employee["DUPONT Jean"]["Nouvelle"] == "non"
+    assert by_employee["DUPONT Jean"]["Vue depuis"] == datetime(2026, 11, 20)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:P{len(rows)}"
+    assert sheet.column_dimensions["N"].width > 50  # the detail column is wide
+
+
+def test_the_summary_sheet_counts_every_rule_of_the_catalogue(report: ReportFiles) -> None:
+    sheet = openpyxl.load_workbook(report.excel)["Synthèse par règle"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    assert set(by_code) == {rule.code for rule in RULES}
+    assert by_code["AFF015"]["Nouvelles"] == 1
+    assert by_code["AFF006"]["Résolues par les données"] == 1
+    assert by_code["AFF006"]["À traiter"] == 0
+    assert by_code["AFF001"]["À traiter"] == 1
+    assert sheet.freeze_panes == "A2"
+
+
+def test_the_page_is_self_contained_and_escapes_declared_values(report: ReportFiles) -> None:
+    page = report.html.read_text(encoding="utf-8")
+    tree = lxml_html.fromstring(page)
+    assert not tree.xpath("//*[@src] | //link[@href] | //a[starts-with(@href, 'http')]")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert sorted(h.text_content() for h in tree.xpath("//section//h3")) == [
+        "SIREN 552100554 — TRANSPORTS LEROUX",
+        "SIREN 732829320 — BOULANGERIE DU PORT",
+    ]
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def rendered_dom(page: Path, fragment: str, profile: Path) -> lxml_html.HtmlElement:
+    """The DOM after the page's scripts ran, as a real headless Chromium sees it."""
+    chromium = _chromium()
+    assert chromium is not None
+    result = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            f"{page.resolve().as_uri()}{fragment}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return lxml_html.fromstring(result.stdout)
+
+
+def visible_rows(dom: lxml_html.HtmlElement) -> list[str]:
+    return dom.xpath("//tr[contains(@class, 'anomalie')][not(@hidden)]/@data-id")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="Chromium absent : apt-get update && apt-get install -y chromium",
+)
+def test_the_page_renders_and_filters_in_chromium(report: ReportFiles, tmp_path: Path) -> None:
+    everything = rendered_dom(report.html, "", tmp_path / "profile")
+    assert len(visible_rows(everything)) == 4
+    assert "4 anomalie(s) affichée(s) sur 4" in everything.get_element_by_id("compteur").text
+
+    # Accents and case do not matter; the company without a match is hidden.
+    one = rendered_dom(report.html, "#filtre=leger", tmp_path / "profile")
+    [row_id] = visible_rows(one)
+    assert "LÉGER Anaïs" in one.xpath(f"//tr[@data-id='{row_id}']")[0].text_content()
+    assert one.xpath("//section[@data-siren='732829320'][@hidden]")
+    assert not one.xpath("//section[@data-siren='552100554'][@hidden]")
+
+    blocking = rendered_dom(report.html, "#gravite=error", tmp_path / "profile")
+    assert sorted(
+        blocking.xpath("//tr[contains(@class, 'anomalie')][not(@hidden)]/td[2]/text()")
+    ) == ["AFF001", "AFF015"]
