@@ -3,10 +3,14 @@
 Decisions go first because the steward decided on what last night's report showed: a
 resolution then holds against tonight's detection of the same detail, and reopens only if
 tonight's detail differs from the one the steward saw.
+
+The caller owns the connection: run these inside one transaction, under the warehouse writer's
+lock, so that a failure leaves the register as it was.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,6 +19,7 @@ import duckdb
 import polars as pl
 
 from quality.anomalies.decisions import DecisionsSummary, apply_pending_decisions
+from quality.anomalies.detection import DetectionContext, Detector, RuleSettings, detect_all
 from quality.anomalies.lifecycle import (
     NightSummary,
     check_night_order,
@@ -42,3 +47,20 @@ def refresh_register(
     return RegisterRefresh(
         decisions=decisions, night=update_register(connection, detections, night)
     )
+
+
+def run_anomaly_night(
+    connection: duckdb.DuckDBPyConnection,
+    night: date,
+    decisions_dir: Path,
+    settings: RuleSettings | None = None,
+    detectors: Mapping[str, Detector] | None = None,
+) -> RegisterRefresh:
+    """Detect with every registered rule (or `detectors`) and refresh the register.
+
+    The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
+    """
+    ensure_register_schema(connection)
+    check_night_order(connection, night)  # before the detection work, not after
+    context = DetectionContext(connection, night, settings or RuleSettings())
+    return refresh_register(connection, detect_all(context, detectors), night, decisions_dir)
