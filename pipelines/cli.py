@@ -17,6 +17,8 @@ from types import ModuleType
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Contrôler des fichiers DSN et afficher le compte rendu"),
     "parse": ("parse", "Lire un fichier DSN et écrire une table Parquet par bloc"),
+    "run": ("run", "Exécuter une nuit d'ingestion (sans démon Dagster) et afficher le bilan"),
+    "rebuild": ("rebuild", "Reconstruire le modèle de l'entrepôt depuis le registre des fichiers"),
     "anomalies": (
         "anomalies",
         "Lister les anomalies d'affiliation et enregistrer les décisions des gestionnaires",

@@ -15,11 +15,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.locations import DEFAULT_LANDING, DEFAULT_QUARANTINE, DEFAULT_WAREHOUSE
+from pipelines.progress import ProgressReporter
 from warehouse.connections import connect
-
-DEFAULT_LANDING = "var/landing"
-DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
-DEFAULT_QUARANTINE = "var/quarantine"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -48,13 +46,6 @@ class LandingResource(dg.ConfigurableResource):
     @property
     def quarantine(self) -> Path:
         return Path(self.quarantine_dir)
-
-
-class ProgressReporter:
-    """Told about each file as it is loaded; silent by default, drawn by `dsnpipe run`."""
-
-    def files(self, step: str, done: int, total: int, current: str) -> None:
-        return None
 
 
 def resources_from_environment() -> dict[str, object]:

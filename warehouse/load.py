@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -116,36 +117,65 @@ def _first_error_codes(parsed: Sequence[ParsedFile]) -> str:
     return f"codes {shown}" if codes else "sans code d'erreur détaillé"
 
 
-def load_parsed_dsn(
-    connection: duckdb.DuckDBPyConnection,
-    received: ReceivedFile,
-    parsed: Sequence[ParsedFile],
-    quarantine_dir: Path,
-    now: datetime,
-) -> Outcome:
-    """Load one delivered DSN (one or several parsed files, e.g. zip members) atomically."""
+@dataclass
+class _PreparedFile:
+    """A delivered DSN read and judged, waiting to be written with its batch."""
+
+    received: ReceivedFile
+    parsed: list[ParsedFile]
+    outcome: Outcome
+
+
+def prepare_dsn(
+    received: ReceivedFile, parsed: Sequence[ParsedFile], quarantine_dir: Path
+) -> _PreparedFile:
+    """Decide a parsed file's status; a quarantined file is copied aside with its reason."""
     status, reason = outcome_of(parsed)
-    if not parsed:
-        return quarantine_unreadable(connection, received, reason or "", quarantine_dir, now)
     quarantine_path = None
     if status is FileStatus.QUARANTINED:
         quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason or ""))
+    return _PreparedFile(received, list(parsed), _outcome(status, reason, parsed, quarantine_path))
+
+
+def prepare_unreadable(received: ReceivedFile, reason: str, quarantine_dir: Path) -> _PreparedFile:
+    quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason))
+    return _PreparedFile(
+        received, [], Outcome(FileStatus.QUARANTINED, reason, quarantine_path=quarantine_path)
+    )
+
+
+def write_batch(
+    connection: duckdb.DuckDBPyConnection, batch: Sequence[_PreparedFile], now: datetime
+) -> None:
+    """Write a batch of files to staging and their statuses to the registry in ONE transaction.
+
+    Frames of the whole batch are concatenated per table first: DuckDB appends a few large
+    Arrow tables much faster than many small ones.
+    """
+    loaded = [p for f in batch if f.outcome.status is not FileStatus.QUARANTINED for p in f.parsed]
+    every_parsed = [p for f in batch for p in f.parsed]
+    file_ids = [p.file_id for p in every_parsed]
     with transaction(connection):
-        # A previous run killed before its commit left nothing, but a rebuild re-loads files.
-        _delete_staging_rows(connection, [p.file_id for p in parsed])
-        rows = 0
-        for parsed_file in parsed:
-            rows += insert_frame(connection, "diagnostics", parsed_file.diagnostics)
-            if status is FileStatus.QUARANTINED:
-                continue
-            rows += insert_frame(connection, "declarations", parsed_file.declarations)
-            for block, table in parsed_file.blocks.items():
-                rows += insert_frame(connection, block_table_name(block), table)
-            _mark_groups_pending(connection, parsed_file.file_id)
-        _pause_for_crash_test()
-        outcome = _outcome(status, reason, parsed, rows, quarantine_path)
-        record_outcome(connection, received.file_id, outcome, now)
-    return outcome
+        # A killed run committed nothing of its batch, but a rebuild loads known files again.
+        _delete_staging_rows(connection, file_ids)
+        _insert_frames(connection, "diagnostics", [p.diagnostics for p in every_parsed])
+        _insert_frames(connection, "declarations", [p.declarations for p in loaded])
+        for block in sorted({block for p in loaded for block in p.blocks}):
+            frames = [p.blocks[block] for p in loaded if block in p.blocks]
+            _insert_frames(connection, block_table_name(block), frames)
+        _mark_groups_pending(connection, [p.file_id for p in loaded])
+        _pause_for_crash_test(len(batch))
+        for prepared in batch:
+            record_outcome(connection, prepared.received.file_id, prepared.outcome, now)
+
+
+def _insert_frames(
+    connection: duckdb.DuckDBPyConnection, table: str, frames: Sequence[pl.DataFrame]
+) -> int:
+    frames = [frame for frame in frames if not frame.is_empty()]
+    if not frames:
+        return 0
+    return insert_frame(connection, table, pl.concat(frames, how="diagonal_relaxed"))
 
 
 def quarantine_unreadable(
@@ -155,20 +185,21 @@ def quarantine_unreadable(
     quarantine_dir: Path,
     now: datetime,
 ) -> Outcome:
-    quarantine_path = copy_to_quarantine(received, quarantine_dir, reason)
-    outcome = Outcome(FileStatus.QUARANTINED, reason, quarantine_path=str(quarantine_path))
-    record_outcome(connection, received.file_id, outcome, now)
-    return outcome
+    prepared = prepare_unreadable(received, reason, quarantine_dir)
+    record_outcome(connection, received.file_id, prepared.outcome, now)
+    return prepared.outcome
 
 
 def _outcome(
     status: FileStatus,
     reason: str | None,
     parsed: Sequence[ParsedFile],
-    rows: int,
     quarantine_path: str | None,
 ) -> Outcome:
+    if not parsed:
+        return Outcome(status, reason, quarantine_path=quarantine_path)
     declarations = pl.concat([p.declarations for p in parsed])
+    loaded = status is not FileStatus.QUARANTINED
     return Outcome(
         status=status,
         reason=reason,
@@ -178,7 +209,7 @@ def _outcome(
         declarations_rejected=int((declarations["status"] == DeclarationStatus.REJECTED).sum()),
         errors=sum(_count(p.diagnostics, Severity.ERROR) for p in parsed),
         warnings=sum(_count(p.diagnostics, Severity.WARNING) for p in parsed),
-        rows_loaded=rows,
+        rows_loaded=sum(p.lines.height for p in parsed) if loaded else 0,
         quarantine_path=quarantine_path,
     )
 
@@ -197,23 +228,24 @@ def _delete_staging_rows(connection: duckdb.DuckDBPyConnection, file_ids: list[s
         connection.execute(f'DELETE FROM staging."{table}" WHERE file_id IN ?', [file_ids])
 
 
-def _mark_groups_pending(connection: duckdb.DuckDBPyConnection, file_id: str) -> None:
-    """The (SIRET, month) groups this file's declarations belong to must be recomputed."""
+def _mark_groups_pending(connection: duckdb.DuckDBPyConnection, file_ids: list[str]) -> None:
+    """The (SIRET, month) groups these files' declarations belong to must be recomputed."""
     connection.execute(
         """
         INSERT INTO core.pending_groups
-        SELECT DISTINCT siret, month FROM staging.declarations WHERE file_id = ?
+        SELECT DISTINCT siret, month FROM staging.declarations WHERE file_id IN ?
         """,
-        [file_id],
+        [file_ids],
     )
 
 
-def _pause_for_crash_test() -> None:
+def _pause_for_crash_test(files_in_batch: int) -> None:
     global _files_loaded_by_this_process
-    _files_loaded_by_this_process += 1
+    before = _files_loaded_by_this_process
+    _files_loaded_by_this_process += files_in_batch
     marker = os.environ.get(CRASH_TEST_PAUSE_ENV)
     pause_at = int(os.environ.get(CRASH_TEST_PAUSE_AT_ENV, "1"))
-    if marker and _files_loaded_by_this_process == pause_at:
+    if marker and before < pause_at <= _files_loaded_by_this_process:
         Path(marker).touch()
         time.sleep(3600)
 
@@ -226,20 +258,27 @@ def _no_progress(done: int, total: int, label: str) -> None:
     return None
 
 
+# A batch is written when it holds this many files or this many DSN lines, whichever first:
+# large enough for bulk appends, small enough to bound memory and the work a crash loses.
+BATCH_FILES = 200
+BATCH_LINES = 2_000_000
+
+
 def load_received_dsn_files(
     connection: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     quarantine_dir: Path,
     progress: ProgressCallback = _no_progress,
+    batch_files: int = BATCH_FILES,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
     from dsn_parser import parse  # the reader is heavy to import; only loading needs it
 
     received = received_files(connection, landing_dir, FileKind.DSN)
     counts: dict[FileStatus, int] = {}
+    batch: list[_PreparedFile] = []
     for done, file in enumerate(received):
         progress(done, len(received), file.original_name)
-        now = datetime.now()
         try:
             parsed = parse(file.path)
         except Exception as error:  # any reader failure quarantines the file
@@ -247,10 +286,17 @@ def load_received_dsn_files(
                 f"Fichier illisible par le lecteur DSN ({type(error).__name__}) : vérifier "
                 "qu'il s'agit d'une DSN au format NEODeS, non tronquée."
             )
-            outcome = quarantine_unreadable(connection, file, reason, quarantine_dir, now)
+            prepared = prepare_unreadable(file, reason, quarantine_dir)
         else:
-            outcome = load_parsed_dsn(connection, file, parsed, quarantine_dir, now)
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            prepared = prepare_dsn(file, parsed, quarantine_dir)
+        batch.append(prepared)
+        counts[prepared.outcome.status] = counts.get(prepared.outcome.status, 0) + 1
+        lines = sum(p.lines.height for f in batch for p in f.parsed)
+        if len(batch) >= batch_files or lines >= BATCH_LINES:
+            write_batch(connection, batch, datetime.now())
+            batch = []
+    if batch:
+        write_batch(connection, batch, datetime.now())
     progress(len(received), len(received), "")
     return counts
 

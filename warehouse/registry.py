@@ -265,3 +265,24 @@ def copy_to_quarantine(received: ReceivedFile, quarantine_dir: Path, reason: str
         encoding="utf-8",
     )
     return target
+
+
+def mark_for_reload(
+    connection: duckdb.DuckDBPyConnection, landing_dir: Path, kinds: tuple[FileKind, ...]
+) -> tuple[int, int]:
+    """Set back to `received` every processed file of these kinds still in the landing directory,
+    so the next load reads it again (after a reader fix, say); return (reset, missing) counts.
+
+    A file no longer in the landing directory keeps its status and its staging rows.
+    """
+    rows = connection.execute(
+        "SELECT file_id, landing_path FROM registry.files WHERE kind IN ? AND status <> ?",
+        [[kind.value for kind in kinds], FileStatus.RECEIVED.value],
+    ).fetchall()
+    present = [file_id for file_id, path in rows if (landing_dir / path).is_file()]
+    if present:
+        connection.execute(
+            "UPDATE registry.files SET status = ?, reason = NULL WHERE file_id IN ?",
+            [FileStatus.RECEIVED.value, present],
+        )
+    return len(present), len(rows) - len(present)

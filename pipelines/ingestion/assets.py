@@ -6,7 +6,8 @@ from datetime import datetime
 
 import dagster as dg
 
-from pipelines.resources import LandingResource, ProgressReporter, WarehouseResource
+from pipelines.progress import ProgressReporter
+from pipelines.resources import LandingResource, WarehouseResource
 from warehouse import load, models, registry
 from warehouse.registry import FileStatus
 

@@ -101,15 +101,13 @@ def refresh_core(connection: duckdb.DuckDBPyConnection) -> None:
     refresh_dimensions(connection)
 
 
-def mark_everything_pending(connection: duckdb.DuckDBPyConnection) -> None:
-    """For a rebuild: every group staging knows of, and every group the core still holds."""
+def rebuild_core(connection: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the whole core model from staging, as if every group were new."""
     with transaction(connection):
+        for table in CORE_TABLES:
+            connection.execute(f"DELETE FROM core.{table}")
         connection.execute("DELETE FROM core.pending_groups")
         connection.execute(
-            """
-            INSERT INTO core.pending_groups
-            SELECT DISTINCT siret, month FROM staging.declarations
-            UNION
-            SELECT DISTINCT siret, month FROM core.declaration_versions
-            """
+            "INSERT INTO core.pending_groups SELECT DISTINCT siret, month FROM staging.declarations"
         )
+    refresh_core(connection)

@@ -12,11 +12,8 @@ WHERE v.in_force
 CREATE OR REPLACE TEMP VIEW scope_individuals AS
 SELECT
     d.file_id, d.declaration_id, d.siret, d.month, i.instance_id,
-    coalesce(
-        i."S21.G00.30.001",
-        'NTT:' || i."S21.G00.30.020",
-        'INCONNU:' || i.file_id || ':' || i.instance_id
-    ) AS employee_key,
+    -- The reader's key (NIR, else 'NTT:' || NTT); an individual with neither stays distinct.
+    coalesce(i.employee_key, 'INCONNU:' || i.file_id || ':' || i.instance_id) AS employee_key,
     i."S21.G00.30.001" AS nir,
     i."S21.G00.30.020" AS ntt,
     i."S21.G00.30.002" AS last_name,

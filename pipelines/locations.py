@@ -1,0 +1,9 @@
+"""Where the pipeline reads and writes by default, relative to the working directory (the repo
+in development). Production sets DSNPIPE_LANDING, DSNPIPE_WAREHOUSE and DSNPIPE_QUARANTINE."""
+
+from __future__ import annotations
+
+DEFAULT_LANDING = "var/landing"
+DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
+DEFAULT_QUARANTINE = "var/quarantine"
+DEFAULT_DEMO_DIR = "var/demo"
