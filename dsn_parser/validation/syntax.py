@@ -98,9 +98,28 @@ def _replacement_chars(ctx: Context) -> pl.LazyFrame:
 
 
 def _csl(ctx: Context) -> pl.LazyFrame:
+    """One pass over the values computes the first failing check of each line; messages are
+    then built for the failing lines only."""
     value = pl.col("value")
     length = value.str.len_chars()
-    checked = (
+    norm_rubrics = ctx.rubrics.lazy().select(
+        "norm",
+        "rubric",
+        "nature",
+        "min_length",
+        "max_length",
+        anchored=pl.format("^(?:{})$", pl.col("regexp")),  # XSD patterns are anchored
+    )
+    too_short = length < pl.col("min_length")
+    too_long = length > pl.col("max_length")
+    pattern_fails = ~value.str.contains(pl.col("anchored"))
+    not_a_date = (pl.col("nature") == "date") & value.str.to_date("%d%m%Y", strict=False).is_null()
+    not_first_of_month = (pl.col("rubric") == DECLARED_MONTH_RUBRIC) & (
+        value.str.slice(0, 2) != "01"
+    )
+    not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
+    not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
+    failing = (
         ctx.lines.lazy()
         .filter(
             value.is_not_null()
@@ -109,13 +128,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             & ~pl.col("service")
         )
         .select("line", "rubric", "value", "norm", "fallback")
-        .join(
-            ctx.rubrics.lazy().select(
-                "norm", "rubric", "nature", "regexp", "min_length", "max_length"
-            ),
-            on=["norm", "rubric"],
-            how="inner",
-        )
+        .join(norm_rubrics, on=["norm", "rubric"], how="inner")
         .join(_closed_lists(ctx).lazy(), on=["norm", "rubric"], how="left")
         .join(
             _code_lookup(ctx).lazy(),
@@ -123,81 +136,82 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             right_on=["norm", "rubric", "code"],
             how="left",
         )
+        .with_columns(
+            failure=pl.when((too_short | too_long).fill_null(False))
+            .then(pl.lit("CSL-LENGTH"))
+            .when(pattern_fails.fill_null(False))
+            .then(pl.lit("CSL-REGEXP"))
+            .when(not_a_date)
+            .then(pl.lit("CSL-FORMAT-DATE"))
+            .when(not_first_of_month)
+            .then(pl.lit("CSL-FORMAT-MONTH"))
+            .when(not_an_amount)
+            .then(pl.lit("CSL-FORMAT-AMOUNT"))
+            .when(not_in_list.fill_null(False))
+            .then(pl.lit("CSL-CODE"))
+        )
+        .filter(pl.col("failure").is_not_null())
+        .collect()
     )
-    too_short = length < pl.col("min_length")
-    too_long = length > pl.col("max_length")
-    pattern_fails = pl.col("regexp").is_not_null() & ~value.str.contains(
-        pl.format("^(?:{})$", pl.col("regexp"))
-    )
-    date = value.str.to_date("%d%m%Y", strict=False)
-    not_a_date = (pl.col("nature") == "date") & date.is_null()
-    not_first_of_month = (pl.col("rubric") == DECLARED_MONTH_RUBRIC) & (
-        value.str.slice(0, 2) != "01"
-    )
-    not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
-    not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
-
+    failure = pl.col("failure")
     shown = shown_value()
-    parts = [
-        findings(
-            checked.filter(too_short | too_long),
-            "CSL-LENGTH",
-            pl.format(
-                "La valeur {} a {} caractère(s) ; la norme en attend {}.",
-                shown,
-                length,
-                pl.when(pl.col("min_length") == pl.col("max_length"))
-                .then(pl.col("min_length").cast(pl.String))
+    return pl.concat(
+        [
+            findings(
+                failing.filter(failure == "CSL-LENGTH"),
+                "CSL-LENGTH",
+                pl.format(
+                    "La valeur {} a {} caractère(s) ; la norme en attend {}.",
+                    shown,
+                    length,
+                    pl.when(pl.col("min_length") == pl.col("max_length"))
+                    .then(pl.col("min_length").cast(pl.String))
+                    .otherwise(
+                        pl.format(
+                            "de {} à {}",
+                            pl.col("min_length").fill_null(1),
+                            pl.col("max_length").cast(pl.String).fill_null("∞"),
+                        )
+                    ),
+                ),
+            ),
+            findings(
+                failing.filter(failure == "CSL-REGEXP"),
+                "CSL-REGEXP",
+                pl.format("La valeur {} ne respecte pas le format imposé par la norme.", shown),
+            ),
+            findings(
+                failing.filter(failure.str.starts_with("CSL-FORMAT")),
+                "CSL-FORMAT",
+                pl.when(failure == "CSL-FORMAT-DATE")
+                .then(
+                    pl.format("La valeur {} n'est pas une date réelle au format JJMMAAAA.", shown)
+                )
+                .when(failure == "CSL-FORMAT-MONTH")
+                .then(
+                    pl.format(
+                        "Le mois principal déclaré {} doit être le premier jour du mois.", shown
+                    )
+                )
                 .otherwise(
                     pl.format(
-                        "de {} à {}",
-                        pl.col("min_length").fill_null(1),
-                        pl.col("max_length").cast(pl.String).fill_null("∞"),
+                        "La valeur {} n'est pas un montant à deux décimales (ex. 1234.50 ou "
+                        "-12.00).",
+                        shown,
                     )
                 ),
             ),
-        ),
-        findings(
-            checked.filter(~(too_short | too_long).fill_null(False) & pattern_fails),
-            "CSL-REGEXP",
-            pl.format("La valeur {} ne respecte pas le format imposé par la norme.", shown),
-        ),
-        findings(
-            checked.filter(
-                ~(too_short | too_long).fill_null(False)
-                & ~pattern_fails
-                & (not_a_date | not_first_of_month | not_an_amount)
-            ),
-            "CSL-FORMAT",
-            pl.when(not_a_date)
-            .then(pl.format("La valeur {} n'est pas une date réelle au format JJMMAAAA.", shown))
-            .when(not_first_of_month)
-            .then(
-                pl.format("Le mois principal déclaré {} doit être le premier jour du mois.", shown)
-            )
-            .otherwise(
+            findings(
+                failing.filter(failure == "CSL-CODE"),
+                "CSL-CODE",
                 pl.format(
-                    "La valeur {} n'est pas un montant à deux décimales (ex. 1234.50 ou -12.00).",
-                    shown,
-                )
+                    "Le code {} n'existe pas dans la liste de la norme {}.", shown, pl.col("norm")
+                ),
+                # Code lists change every year: a dictionary of another year cannot reject a code.
+                warning_when=pl.col("fallback"),
             ),
-        ),
-        findings(
-            checked.filter(
-                ~(too_short | too_long).fill_null(False)
-                & ~pattern_fails
-                & ~(not_a_date | not_first_of_month | not_an_amount)
-                & not_in_list.fill_null(False)
-            ),
-            "CSL-CODE",
-            pl.format(
-                "Le code {} n'existe pas dans la liste de la norme {}.", shown, pl.col("norm")
-            ),
-            # Code lists change every year: a dictionary of another year cannot reject a code.
-            warning_when=pl.col("fallback"),
-        ),
-    ]
-    return pl.concat(parts)
+        ]
+    )
 
 
 def _closed_lists(ctx: Context) -> pl.DataFrame:
