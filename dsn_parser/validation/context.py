@@ -18,6 +18,7 @@ LOT_HEADER_BLOCK = "S05.G51.00"
 DEPOSIT_BLOCK = "S10.G00.95"
 INDIVIDUAL_BLOCK = "S21.G00.30"
 ESTABLISHMENT_BLOCK = "S21.G00.11"
+RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
 # Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
 DEFAULT_NATURE = "01"
 # Deepest chain of blocks in the norm (S10 > S20 > 06 > 11 > 30 > 40 > 70 > 73 is 8 levels).
@@ -31,7 +32,8 @@ class Context:
     # declaration, `fallback` (its envoi is checked against another version's dictionary) and
     # `oc_copy` (the envoi is an OC copy, filtered by a concentrator after national checks: it
     # carries the deposit block S10.G00.95 or sits in a lot, S05.G51.00) and
-    # `service` (a rubric added on the way by a platform or concentrator, never an error).
+    # `service` (a rubric added on the way by a platform or concentrator, never an error),
+    # `scope_instance_id` and `claimed_rubric` (see below: unreadable lines).
     lines: pl.DataFrame
     # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
     # norm, declaration_nature, fallback, oc_copy, individual_id, establishment_id.
@@ -78,6 +80,15 @@ def build_context(parsed: ParsedFile) -> Context:
         )
         .drop("envoi_nature", "envoi_copy")
         .sort("line")
+        .with_columns(
+            # A line the lexer could not read belongs to no instance; its findings are scoped
+            # to the instance it interrupts (the one before it), and the rubric id it starts
+            # with, if any, is what it was meant to declare.
+            pl.col("instance_id").forward_fill().over("envoi_id").alias("scope_instance_id"),
+            pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})")).alias(
+                "claimed_rubric"
+            ),
+        )
     )
     return Context(
         file_id=parsed.file_id,

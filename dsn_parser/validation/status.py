@@ -31,7 +31,7 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
     scoped = (
         diagnostics.select("line", "severity")
         .join(
-            ctx.lines.select("line", "envoi_id", "declaration_id", "instance_id"),
+            ctx.lines.select("line", "envoi_id", "declaration_id", instance_id="scope_instance_id"),
             on="line",
             how="left",
         )

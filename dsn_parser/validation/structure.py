@@ -227,7 +227,8 @@ def _mandatory(ctx: Context) -> pl.LazyFrame:
         .filter(pl.col("usage") == "O")
         .select("norm", "block", "declaration_nature", "rubric")
     )
-    present = ctx.lines.lazy().filter(pl.col("value").is_not_null()).select("instance_id", "rubric")
+    # A rubric on an unreadable line is reported as such (LEX-UNQUOTED), not as missing too.
+    present = ctx.lines.lazy().select(instance_id="scope_instance_id", rubric="claimed_rubric")
     missing = (
         ctx.instances.lazy()
         .join(mandatory, on=["norm", "block", "declaration_nature"], how="inner")

@@ -21,7 +21,6 @@ FRACTION_RUBRIC = "S20.G00.05.003"
 # 12 and 22 for two parts... The dictionary only gives the pattern [1-9]{2}, which lets 21 through.
 FRACTION_CODES = tuple(f"{part}{parts}" for parts in range(1, 10) for part in range(1, parts + 1))
 _AMOUNT = r"^-?[0-9]+\.[0-9]{2}$"
-_RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
@@ -32,7 +31,7 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
     lines = ctx.lines.lazy()
     unlexed = lines.filter(pl.col("value").is_null())
     # The raw line is never shown: it may hold a NIR or a name.
-    has_rubric_id = pl.coalesce("rubric", "raw").str.contains(_RUBRIC_ID)
+    has_rubric_id = pl.col("claimed_rubric").is_not_null()
     unquoted = findings(
         unlexed.filter(has_rubric_id),
         "LEX-UNQUOTED",
@@ -40,7 +39,7 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
             "La valeur n'est pas encadrée d'apostrophes (forme attendue : rubrique,'valeur') ; "
             "la ligne est ignorée."
         ),
-        rubric=pl.coalesce("rubric", pl.col("raw").str.extract(f"({_RUBRIC_ID})")),
+        rubric=pl.col("claimed_rubric"),
     )
     # An empty line carries no data: worth a warning (the norm has none), not a rejection.
     blank = findings(
@@ -49,7 +48,7 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
         pl.lit("Ligne vide : la norme n'en prévoit pas ; elle est ignorée."),
     )
     malformed = findings(
-        unlexed.filter(~has_rubric_id.fill_null(False) & (pl.col("raw").str.strip_chars() != "")),
+        unlexed.filter(~has_rubric_id & (pl.col("raw").str.strip_chars() != "")),
         "LEX-MALFORMED",
         pl.format(
             "Ligne illisible de {} caractères : ni identifiant de rubrique Sxx.Gxx.xx.xxx ni "

@@ -191,6 +191,10 @@ def test_an_unquoted_value_is_reported_and_never_shows_the_line() -> None:
     assert found["rubric"] == "S21.G00.30.002"
     assert found["severity"] == "error"
     assert "MARTIN" not in str(found["message"])
+    # The name is on the unreadable line: not reported as missing a second time.
+    assert parsed.diagnostics["code"].to_list() == ["LEX-UNQUOTED"]
+    # The line interrupts the first individual: only that individual is rejected.
+    assert status(parsed) == DeclarationStatus.PARTIALLY_ACCEPTED
 
 
 def test_a_line_without_rubric_id_is_malformed() -> None:
