@@ -1,0 +1,766 @@
+"""Lettrage: bank movements allocated to calls of contributions, by ordered rules.
+
+Inputs (Polars frames; amounts `Decimal(18, 2)`):
+
+`calls` — `ledgers.calls.CALLS_SCHEMA` (call_id, call_reference, siren, contract_reference,
+population, period_code, period_start, declared, due_date are used).
+
+`movements` — bank transactions as `ledgers.payment_files.transactions_frame` gives them. Used:
+    movement_id (stable across deliveries), amount (signed: credit positive), value_date,
+    booking_date, status (BOOK, PDNG, INFO), end_to_end_id, mandate_id, creditor_reference,
+    remittance_lines (list), debtor_name, debtor_iban, is_return, reversal; optional:
+    file_id, line, entry_reference, bank_label, additional_info (list).
+  A booked return (R-transaction) is a debit with `is_return`, carrying the original payment's
+  end-to-end id and mandate id. Other debits (fees, outgoing transfers) and pending or
+  informational entries are not contributions: they are left out, and listed as such.
+
+`declared_payments` (optional) — one row per S21.G00.55 component of a S21.G00.20 payment:
+    declared_payment_id (String, stable), siren, iban (20.004), payment_total (20.005),
+    payment_date (20.011, Date, null allowed), contract_reference (55.003),
+    population (55.002), period_code (55.004), amount (55.001).
+
+`mandates` (optional) — SEPA mandates: mandate_id, siren, contract_reference (null: any).
+
+`companies` (optional) — siren, name: to recognise a payer by name.
+
+The rules, in order. First the payer (and sometimes the calls) is identified:
+  1. reference: one of our call references (`<contract>-<period>`) in the end-to-end id, the
+     creditor reference or the remittance text → those calls (score 100); a contract
+     reference alone → that contract (95); a known mandate id → its company and contract (95);
+  2. payer: the debtor IBAN declared in S21.G00.20.004 (90; 80 when several companies declare
+     it), then a valid SIREN/SIRET of a known company in the text (85 SIRET, 80 SIREN), then the
+     debtor name equal to a company's name (60).
+Then the amount picks the payer's open calls (the score above is multiplied by the factor):
+  3. exactly a declared payment's total (its components say contract and period) or exactly
+     what is outstanding on one contract and period (factor 1.0); else a combination of at
+     most `MAX_COMBINATION` of the `COMBINATION_WINDOW` oldest open contract periods that adds
+     up exactly (0.9); else oldest due first, partial allowed (0.7). Ties go to the call
+     reopened by a returned direct debit, then to the due date nearest the value date.
+What is left (overpayment, no open call) stays as unallocated credit on the company; a payer
+nobody recognises goes to the suspense account (siren null). Nothing is written off.
+
+A returned direct debit reverses the allocations of the movement it returns (found by
+end-to-end id, else mandate, else debtor IBAN, with the same amount) and reopens its calls.
+A movement delivered twice (same movement_id) counts once. Movements are processed by value
+date, then returns first, then movement id: the result does not depend on input row order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from stdnum.fr import siren as siren_number
+from stdnum.fr import siret as siret_number
+
+from ledgers.calls import AMOUNT
+
+__all__ = [
+    "ALLOCATIONS_SCHEMA",
+    "AllocationResult",
+    "Entry",
+    "allocate",
+]
+
+MAX_COMBINATION = 4
+COMBINATION_WINDOW = 12
+_ZERO = Decimal(0)
+_NOT_PROVIDED = "NOTPROVIDED"
+_IGNORED_STATUSES = ("PDNG", "INFO")
+
+
+class Entry:
+    """Kinds of allocation rows."""
+
+    CALL = "affectation"  # money on a call
+    CREDIT = "credit_non_affecte"  # money of a known company on no call
+    SUSPENSE = "attente"  # money of an unknown payer (siren null)
+    REVERSAL = "annulation"  # a returned payment undoing an earlier row
+
+
+ALLOCATIONS_SCHEMA = pl.Schema(
+    {
+        "allocation_id": pl.String(),  # <movement_id>#<n>
+        "movement_id": pl.String(),
+        "entry": pl.String(),  # Entry
+        "siren": pl.String(),  # null: suspense account (payer unknown)
+        "call_id": pl.String(),  # null: unallocated credit
+        "contract_reference": pl.String(),
+        "population": pl.String(),
+        "period_code": pl.String(),
+        "amount": AMOUNT,  # signed: reversals negative
+        "date": pl.Date(),  # value date, else booking date
+        "payer_rule": pl.String(),
+        "amount_rule": pl.String(),
+        "score": pl.UInt8(),  # 0–100
+        "declared_payment_id": pl.String(),
+        "reverses_allocation_id": pl.String(),
+    }
+)
+
+IGNORED_SCHEMA = pl.Schema(
+    {
+        "movement_id": pl.String(),
+        "amount": AMOUNT,
+        "reason": pl.String(),  # French
+    }
+)
+
+DUPLICATES_SCHEMA = pl.Schema({"movement_id": pl.String(), "copies": pl.UInt32()})
+
+_MOVEMENT_COLUMNS = pl.Schema(
+    {
+        "movement_id": pl.String(),
+        "file_id": pl.String(),
+        "line": pl.UInt32(),
+        "amount": AMOUNT,
+        "value_date": pl.Date(),
+        "booking_date": pl.Date(),
+        "status": pl.String(),
+        "end_to_end_id": pl.String(),
+        "mandate_id": pl.String(),
+        "creditor_reference": pl.String(),
+        "entry_reference": pl.String(),
+        "bank_label": pl.String(),
+        "remittance_lines": pl.List(pl.String()),
+        "additional_info": pl.List(pl.String()),
+        "debtor_name": pl.String(),
+        "debtor_iban": pl.String(),
+        "is_return": pl.Boolean(),
+        "reversal": pl.Boolean(),
+    }
+)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    allocations: pl.DataFrame  # ALLOCATIONS_SCHEMA
+    movements: pl.DataFrame  # the movements allocated, once each (credits and returns)
+    ignored: pl.DataFrame  # movements left out, with the reason (IGNORED_SCHEMA)
+    duplicates: pl.DataFrame  # movement ids delivered more than once (DUPLICATES_SCHEMA)
+
+
+def allocate(
+    calls: pl.DataFrame,
+    movements: pl.DataFrame,
+    *,
+    declared_payments: pl.DataFrame | None = None,
+    mandates: pl.DataFrame | None = None,
+    companies: pl.DataFrame | None = None,
+) -> AllocationResult:
+    once, duplicates = _deduplicate(_movement_columns(movements))
+    relevant = (
+        (pl.col("amount") > 0)
+        | pl.col("is_return").fill_null(False)
+        | pl.col("reversal").fill_null(False)
+    )
+    kept = pl.col("status").is_null() | ~pl.col("status").is_in(_IGNORED_STATUSES)
+    considered = once.filter(relevant & kept)
+    ignored = once.filter(~(relevant & kept)).select(
+        "movement_id",
+        "amount",
+        pl.when(~kept)
+        .then(pl.lit("Écriture non comptabilisée (en attente ou pour information)"))
+        .otherwise(pl.lit("Débit sans lien avec une cotisation"))
+        .alias("reason"),
+    )
+    book = _Book(
+        calls,
+        _rows(declared_payments),
+        _rows(mandates),
+        _rows(companies),
+    )
+    ordered = considered.with_columns(
+        pl.coalesce("value_date", "booking_date").alias("_date"),
+        (pl.col("amount") < 0).alias("_return"),
+    ).sort("_date", "_return", "movement_id", descending=[False, True, False], nulls_last=True)
+    for movement in ordered.iter_rows(named=True):
+        book.post(movement)
+    allocations = pl.DataFrame(book.rows, schema=ALLOCATIONS_SCHEMA)
+    return AllocationResult(
+        allocations=allocations,
+        movements=considered.sort("movement_id"),
+        ignored=ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
+        duplicates=duplicates,
+    )
+
+
+def _movement_columns(movements: pl.DataFrame) -> pl.DataFrame:
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in _MOVEMENT_COLUMNS.items()
+        if name not in movements.columns
+    ]
+    return movements.with_columns(missing).select(list(_MOVEMENT_COLUMNS)).cast(_MOVEMENT_COLUMNS)
+
+
+def _deduplicate(movements: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per movement id: the booked copy if any, then the first file and line."""
+    preference = movements.sort(
+        "movement_id",
+        pl.col("status").fill_null("BOOK") != "BOOK",
+        "file_id",
+        "line",
+        nulls_last=True,
+    )
+    once = preference.unique("movement_id", keep="first", maintain_order=True)
+    duplicates = (
+        movements.group_by("movement_id")
+        .agg(pl.len().cast(pl.UInt32).alias("copies"))
+        .filter(pl.col("copies") > 1)
+        .sort("movement_id")
+    )
+    return once, duplicates.cast(DUPLICATES_SCHEMA)
+
+
+def _rows(frame: pl.DataFrame | None) -> list[dict[str, Any]]:
+    return [] if frame is None else frame.to_dicts()
+
+
+# ---------------------------------------------------------------------------------------------
+# The state of the ledger while movements are posted one by one
+
+
+@dataclass
+class _Call:
+    call_id: str
+    call_reference: str
+    siren: str
+    contract_reference: str
+    population: str | None
+    period_code: str
+    period_start: date
+    due_date: date
+    outstanding: Decimal
+
+    @property
+    def group(self) -> tuple[str, str, str]:
+        """A contract period of a company: what one payment usually settles."""
+        return (self.siren, self.contract_reference, self.period_code)
+
+    @property
+    def order(self) -> tuple[date, date, str]:
+        return (self.due_date, self.period_start, self.call_id)
+
+
+@dataclass(frozen=True)
+class _Payer:
+    rule: str
+    score: int
+    sirens: tuple[str, ...]
+    contract: str | None = None
+    call_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class _DeclaredPayment:
+    declared_payment_id: str
+    siren: str
+    total: Decimal
+    payment_date: date | None
+    components: list[tuple[str, str | None, str, Decimal]] = field(default_factory=list)
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """How an allocation row was decided: who paid, how the amount was placed, how sure."""
+
+    payer_rule: str
+    amount_rule: str
+    score: int
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where part of a movement goes: a call (call_id) or, when None, unallocated credit."""
+
+    call_id: str | None
+    amount: Decimal
+    amount_rule: str
+    factor: Decimal
+    declared_payment_id: str | None = None
+
+
+class _Book:
+    def __init__(
+        self,
+        calls: pl.DataFrame,
+        declared_payments: list[dict[str, Any]],
+        mandates: list[dict[str, Any]],
+        companies: list[dict[str, Any]],
+    ) -> None:
+        self.calls: dict[str, _Call] = {}
+        for row in calls.sort("call_id").iter_rows(named=True):
+            self.calls[row["call_id"]] = _Call(
+                call_id=row["call_id"],
+                call_reference=row["call_reference"],
+                siren=row["siren"],
+                contract_reference=row["contract_reference"],
+                population=row["population"],
+                period_code=row["period_code"],
+                period_start=row["period_start"],
+                due_date=row["due_date"],
+                outstanding=row["declared"],
+            )
+        self.by_reference: dict[str, list[str]] = defaultdict(list)
+        self.by_contract: dict[str, set[str]] = defaultdict(set)
+        self.by_siren: dict[str, list[_Call]] = defaultdict(list)
+        for call in self.calls.values():
+            self.by_reference[_compact(call.call_reference)].append(call.call_id)
+            self.by_contract[_compact(call.contract_reference)].add(call.siren)
+            self.by_siren[call.siren].append(call)
+        self.declared: dict[str, list[_DeclaredPayment]] = defaultdict(list)
+        self.ibans: dict[str, set[str]] = defaultdict(set)
+        for payment in _declared_payments(declared_payments):
+            self.declared[payment.siren].append(payment)
+        for row in declared_payments:
+            if row.get("iban"):
+                self.ibans[_compact(str(row["iban"]))].add(str(row["siren"]))
+        self.mandates: dict[str, tuple[str, str | None]] = {
+            _compact(str(m["mandate_id"])): (str(m["siren"]), m.get("contract_reference"))
+            for m in sorted(mandates, key=lambda m: str(m["mandate_id"]))
+        }
+        self.sirens = set(self.by_siren) | {str(c["siren"]) for c in companies}
+        self.names: dict[str, set[str]] = defaultdict(set)
+        for company in companies:
+            if company.get("name"):
+                self.names[_normalise_name(str(company["name"]))].add(str(company["siren"]))
+        self.rows: list[dict[str, Any]] = []
+        self.rows_by_movement: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.credits_by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.returned: set[str] = set()
+        self.reopened: set[str] = set()
+
+    # -- posting ----------------------------------------------------------------------------
+
+    def post(self, movement: dict[str, Any]) -> None:
+        if movement["_return"]:
+            self._post_return(movement)
+        else:
+            self._post_credit(movement)
+
+    def _post_credit(self, movement: dict[str, Any]) -> None:
+        amount: Decimal = movement["amount"]
+        payer = self._identify(movement)
+        if payer is None:
+            self._write(movement, _Rule("payeur_inconnu", "", 0), amount, siren=None)
+        else:
+            on: date = movement["_date"]
+            only_siren = payer.sirens[0] if len(payer.sirens) == 1 else None
+            for target in self._targets(payer, amount, on):
+                rule = _Rule(payer.rule, target.amount_rule, int(payer.score * target.factor))
+                if target.call_id is not None:
+                    call = self.calls[target.call_id]
+                    call.outstanding -= target.amount
+                    self.reopened.discard(call.call_id)
+                    self._write(
+                        movement,
+                        rule,
+                        target.amount,
+                        siren=call.siren,
+                        call=call,
+                        declared_payment_id=target.declared_payment_id,
+                    )
+                    continue
+                if only_siren is None:  # several companies could have paid, no call told
+                    rule = _Rule(f"{payer.rule}_ambigu", target.amount_rule, 0)
+                self._write(movement, rule, target.amount, siren=only_siren)
+        for key in _return_keys(movement):
+            self.credits_by_key[key].append(movement)
+
+    def _post_return(self, movement: dict[str, Any]) -> None:
+        amount: Decimal = movement["amount"]
+        original = self._original_of(movement, -amount)
+        if original is None:  # keep it visible as a debit on the company (or in suspense)
+            payer = self._identify(movement)
+            if payer is not None and len(payer.sirens) == 1:
+                rule = _Rule(payer.rule, "retour_non_rapproche", payer.score)
+                self._write(movement, rule, amount, siren=payer.sirens[0])
+            else:
+                rule = _Rule("payeur_inconnu", "retour_non_rapproche", 0)
+                self._write(movement, rule, amount, siren=None)
+            return
+        self.returned.add(str(original["movement_id"]))
+        to_reverse = -amount
+        reversal = _Rule("retour_prelevement", "annulation", 100)
+        for earlier in reversed(self.rows_by_movement[str(original["movement_id"])]):
+            part = min(earlier["amount"], to_reverse)
+            if part <= _ZERO:
+                continue
+            to_reverse -= part
+            call = self.calls.get(earlier["call_id"]) if earlier["call_id"] else None
+            if call is not None:
+                call.outstanding += part
+                self.reopened.add(call.call_id)
+            self._write(
+                movement,
+                reversal,
+                -part,
+                siren=earlier["siren"],
+                call=call,
+                reverses=str(earlier["allocation_id"]),
+            )
+        if to_reverse > _ZERO:  # returned more than was received: keep the excess visible
+            rule = _Rule("retour_prelevement", "retour_excedentaire", 100)
+            self._write(movement, rule, -to_reverse, siren=self._siren_of(original))
+
+    def _siren_of(self, movement: dict[str, Any]) -> str | None:
+        sirens = {r["siren"] for r in self.rows_by_movement[str(movement["movement_id"])]}
+        return next(iter(sirens)) if len(sirens) == 1 else None
+
+    def _original_of(self, movement: dict[str, Any], amount: Decimal) -> dict[str, Any] | None:
+        """The credit this return gives back, found by end-to-end id, else mandate, else debtor
+        IBAN (the first key that finds credits decides): the latest one not yet returned, of
+        the same amount if there is one."""
+        for key in _return_keys(movement):
+            candidates = [
+                m
+                for m in self.credits_by_key.get(key, [])
+                if str(m["movement_id"]) not in self.returned
+            ]
+            if candidates:
+                same_amount = [m for m in candidates if m["amount"] == amount]
+                return (same_amount or candidates)[-1]
+        return None
+
+    def _write(
+        self,
+        movement: dict[str, Any],
+        rule: _Rule,
+        amount: Decimal,
+        *,
+        siren: str | None,
+        call: _Call | None = None,
+        declared_payment_id: str | None = None,
+        reverses: str | None = None,
+    ) -> None:
+        if call is not None:
+            entry = Entry.REVERSAL if reverses else Entry.CALL
+        elif siren is None:
+            entry = Entry.SUSPENSE
+        else:
+            entry = Entry.REVERSAL if reverses else Entry.CREDIT
+        movement_id = str(movement["movement_id"])
+        own = self.rows_by_movement[movement_id]
+        row: dict[str, Any] = {
+            "allocation_id": f"{movement_id}#{len(own) + 1}",
+            "movement_id": movement_id,
+            "entry": entry,
+            "siren": siren,
+            "call_id": call.call_id if call else None,
+            "contract_reference": call.contract_reference if call else None,
+            "population": call.population if call else None,
+            "period_code": call.period_code if call else None,
+            "amount": amount,
+            "date": movement["_date"],
+            "payer_rule": rule.payer_rule,
+            "amount_rule": rule.amount_rule,
+            "score": max(0, min(100, rule.score)),
+            "declared_payment_id": declared_payment_id,
+            "reverses_allocation_id": reverses,
+        }
+        own.append(row)
+        self.rows.append(row)
+
+    # -- who paid ---------------------------------------------------------------------------
+
+    def _identify(self, movement: dict[str, Any]) -> _Payer | None:
+        return next(
+            (
+                payer
+                for rule in (
+                    self._by_reference,
+                    self._by_mandate,
+                    self._by_iban,
+                    self._by_company_number,
+                    self._by_name,
+                )
+                if (payer := rule(movement)) is not None
+            ),
+            None,
+        )
+
+    def _by_reference(self, movement: dict[str, Any]) -> _Payer | None:
+        call_ids: set[str] = set()
+        contracts: set[str] = set()
+        for token in _reference_tokens(movement):
+            call_ids.update(self.by_reference.get(token, ()))
+            if token in self.by_contract:
+                contracts.add(token)
+        if call_ids:
+            sirens = tuple(sorted({self.calls[c].siren for c in call_ids}))
+            return _Payer("reference_appel", 100, sirens, call_ids=tuple(sorted(call_ids)))
+        if len(contracts) == 1:
+            contract = next(iter(contracts))
+            sirens = tuple(sorted(self.by_contract[contract]))
+            return _Payer("reference_contrat", 95, sirens, contract=contract)
+        return None
+
+    def _by_mandate(self, movement: dict[str, Any]) -> _Payer | None:
+        mandate = movement.get("mandate_id")
+        if not mandate or (found := self.mandates.get(_compact(str(mandate)))) is None:
+            return None
+        siren, contract = found
+        return _Payer("mandat", 95, (siren,), contract=_compact(contract) if contract else None)
+
+    def _by_iban(self, movement: dict[str, Any]) -> _Payer | None:
+        iban = movement.get("debtor_iban")
+        sirens = self.ibans.get(_compact(str(iban))) if iban else None
+        if not sirens:
+            return None
+        return _Payer("iban_declare", 90 if len(sirens) == 1 else 80, tuple(sorted(sirens)))
+
+    def _by_company_number(self, movement: dict[str, Any]) -> _Payer | None:
+        found_siret: set[str] = set()
+        found_siren: set[str] = set()
+        for number in _NUMBER.findall(" ".join(_texts(movement))):
+            digits = re.sub(r"\s", "", number)
+            if len(digits) == 14 and siret_number.is_valid(digits) and digits[:9] in self.sirens:
+                found_siret.add(digits[:9])
+            elif len(digits) == 9 and siren_number.is_valid(digits) and digits in self.sirens:
+                found_siren.add(digits)
+        if len(found_siret) == 1:
+            return _Payer("siret_libelle", 85, tuple(found_siret))
+        if len(found_siren) == 1:
+            return _Payer("siren_libelle", 80, tuple(found_siren))
+        return None
+
+    def _by_name(self, movement: dict[str, Any]) -> _Payer | None:
+        name = movement.get("debtor_name")
+        sirens = self.names.get(_normalise_name(str(name))) if name else None
+        if not sirens or len(sirens) != 1:
+            return None
+        return _Payer("nom", 60, tuple(sirens))
+
+    # -- which calls ------------------------------------------------------------------------
+
+    def _open_calls(self, payer: _Payer) -> list[_Call]:
+        calls = [
+            call
+            for siren in payer.sirens
+            for call in self.by_siren.get(siren, ())
+            if call.outstanding > _ZERO
+            and (payer.contract is None or _compact(call.contract_reference) == payer.contract)
+        ]
+        return sorted(calls, key=lambda c: c.order)
+
+    def _targets(self, payer: _Payer, amount: Decimal, on: date) -> list[_Target]:
+        if payer.call_ids:
+            calls = sorted((self.calls[c] for c in payer.call_ids), key=lambda c: c.order)
+            return _fill(calls, amount, "reference", Decimal(1))
+        open_calls = self._open_calls(payer)
+        groups: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
+        for call in open_calls:
+            groups[call.group].append(call)
+        declared = self._declared_match(payer, amount, on)
+        if declared is not None:
+            return self._declared_targets(declared, amount)
+        exact = [g for g in groups.values() if _outstanding(g) == amount]
+        if exact:
+            best = min(exact, key=lambda g: self._preference(g, on))
+            return _fill(best, amount, "montant_exact", Decimal(1))
+        combination = self._combination(list(groups.values()), amount, on)
+        if combination is not None:
+            calls = sorted((c for g in combination for c in g), key=lambda c: c.order)
+            return _fill(calls, amount, "combinaison", Decimal("0.9"))
+        return _fill(open_calls, amount, "plus_ancien", Decimal("0.7"))
+
+    def _preference(self, group: list[_Call], on: date) -> tuple[bool, int, tuple[date, date, str]]:
+        reopened = any(c.call_id in self.reopened for c in group)
+        return (not reopened, abs((group[0].due_date - on).days), group[0].order)
+
+    def _combination(
+        self, groups: list[list[_Call]], amount: Decimal, on: date
+    ) -> tuple[list[_Call], ...] | None:
+        window = sorted(groups, key=lambda g: g[0].order)[:COMBINATION_WINDOW]
+        for size in range(2, MAX_COMBINATION + 1):
+            matches = [
+                combo
+                for combo in itertools.combinations(window, size)
+                if sum((_outstanding(g) for g in combo), _ZERO) == amount
+            ]
+            if matches:
+                return min(
+                    matches,
+                    key=lambda combo: (
+                        sum(abs((g[0].due_date - on).days) for g in combo),
+                        [g[0].order for g in combo],
+                    ),
+                )
+        return None
+
+    def _declared_match(self, payer: _Payer, amount: Decimal, on: date) -> _DeclaredPayment | None:
+        candidates = [
+            p
+            for siren in payer.sirens
+            for p in self.declared.get(siren, ())
+            if not p.used
+            and p.total == amount
+            and (
+                payer.contract is None
+                or any(_compact(c[0]) == payer.contract for c in p.components)
+            )
+            and any(self._component_calls(p.siren, c) for c in p.components)
+        ]
+        if not candidates:
+            return None
+        return min(
+            candidates,
+            key=lambda p: (abs(((p.payment_date or on) - on).days), p.declared_payment_id),
+        )
+
+    def _component_calls(
+        self, siren: str, component: tuple[str, str | None, str, Decimal]
+    ) -> list[_Call]:
+        contract, population, period_code, _ = component
+        calls = [
+            c
+            for c in self.by_siren.get(siren, ())
+            if c.contract_reference == contract
+            and c.period_code == period_code
+            and c.outstanding > _ZERO
+        ]
+        # the component's population first, then the contract's other populations
+        return sorted(calls, key=lambda c: (c.population != population, c.order))
+
+    def _declared_targets(self, payment: _DeclaredPayment, amount: Decimal) -> list[_Target]:
+        payment.used = True
+        targets: list[_Target] = []
+        reserved: dict[str, Decimal] = defaultdict(Decimal)
+        for component in payment.components:
+            left = component[3]
+            for call in self._component_calls(payment.siren, component):
+                available = call.outstanding - reserved[call.call_id]
+                part = min(left, available)
+                if part > _ZERO:
+                    reserved[call.call_id] += part
+                    left -= part
+                    targets.append(
+                        _Target(
+                            call.call_id,
+                            part,
+                            "paiement_declare",
+                            Decimal(1),
+                            payment.declared_payment_id,
+                        )
+                    )
+        placed = sum((t.amount for t in targets), _ZERO)
+        if amount > placed:
+            targets.append(_Target(None, amount - placed, "excedent", Decimal(1)))
+        return targets
+
+
+def _fill(calls: list[_Call], amount: Decimal, rule: str, factor: Decimal) -> list[_Target]:
+    """Allocate `amount` to the calls in order, each up to what it still owes; the rest is
+    unallocated credit."""
+    targets: list[_Target] = []
+    left = amount
+    for call in calls:
+        part = min(left, call.outstanding)
+        if part > _ZERO:
+            targets.append(_Target(call.call_id, part, rule, factor))
+            left -= part
+    if left > _ZERO:
+        targets.append(_Target(None, left, "excedent" if targets else "aucun_appel_ouvert", factor))
+    return targets
+
+
+def _outstanding(group: list[_Call]) -> Decimal:
+    return sum((c.outstanding for c in group), _ZERO)
+
+
+def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]:
+    payments: dict[str, _DeclaredPayment] = {}
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            str(r["declared_payment_id"]),
+            str(r["contract_reference"]),
+            str(r["period_code"]),
+            str(r.get("population") or ""),
+            r["amount"],
+        ),
+    )
+    for row in ordered:
+        key = str(row["declared_payment_id"])
+        if key not in payments:
+            payments[key] = _DeclaredPayment(
+                declared_payment_id=key,
+                siren=str(row["siren"]),
+                total=row["payment_total"],
+                payment_date=row.get("payment_date"),
+            )
+        payments[key].components.append(
+            (
+                str(row["contract_reference"]),
+                row.get("population"),
+                str(row["period_code"]),
+                row["amount"],
+            )
+        )
+    return iter(payments.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers
+
+_NUMBER = re.compile(r"(?<!\d)(\d{3} ?\d{3} ?\d{3}(?: ?\d{5})?)(?!\d)")
+_TOKEN_SPLIT = re.compile(r"[\s,;:+()]+")
+_PERIOD_SUFFIX = re.compile(r"^(.*?)[-_ ]?(\d{4}[MTSA]\d{2})$")
+_LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "STE", "SOCIETE"}
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s", "", text).upper()
+
+
+def _texts(movement: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
+    for column in ("end_to_end_id", "creditor_reference", "entry_reference", "bank_label"):
+        value = movement.get(column)
+        if value and value != _NOT_PROVIDED:
+            texts.append(str(value))
+    for column in ("remittance_lines", "additional_info"):
+        texts.extend(str(v) for v in (movement.get(column) or ()) if v)
+    return texts
+
+
+def _reference_tokens(movement: dict[str, Any]) -> set[str]:
+    """Words of the references and free text that may be a call or contract reference: each
+    word, each pair of consecutive words joined by `-` (`C123 2024T01`), and the part of a word
+    before a period code."""
+    tokens: set[str] = set()
+    for text in _texts(movement):
+        words = [w for w in _TOKEN_SPLIT.split(text.upper()) if w]
+        tokens.update(words)
+        tokens.update(f"{a}-{b}" for a, b in itertools.pairwise(words))
+        for word in words:
+            match = _PERIOD_SUFFIX.match(word)
+            if match and match[1]:
+                tokens.add(match[1])
+                tokens.add(f"{match[1]}-{match[2]}")
+    return tokens
+
+
+def _return_keys(movement: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = []
+    for column in ("end_to_end_id", "mandate_id", "debtor_iban"):
+        value = movement.get(column)
+        if value and value != _NOT_PROVIDED:
+            keys.append((column, _compact(str(value))))
+    return keys
+
+
+def _normalise_name(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
+    words = re.sub(r"[^A-Z0-9]+", " ", ascii_name).split()
+    return " ".join(w for w in words if w not in _LEGAL_FORMS)

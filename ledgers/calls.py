@@ -1,0 +1,202 @@
+"""Calls of contributions: what each company owes per contract, population and period.
+
+Input: `contributions`, one row per affiliation and month (from the DSN core model):
+
+    siren               String   the company
+    contract_reference  String   S21.G00.15.001 of the affiliation's adhésion
+    population          String   S21.G00.70.005 (null allowed)
+    option              String   S21.G00.70.004 (null allowed)
+    month               Date     first day of the declared month (S20.G00.05.005)
+    amount              Decimal  the contribution declared: S21.G00.81 code 059, .004
+    tranche_a           Decimal  base component S21.G00.79 type 11 (null: not declared)
+    tranche_b           Decimal  base component S21.G00.79 type 13
+    pmss                Decimal  base component S21.G00.79 type 18 (flat base: the ceiling)
+
+and the contracts' terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is
+still called (monthly, with the default due-date rule), flagged `contract_known = False`.
+
+Output (`CALLS_SCHEMA`): one row per company, contract, population and period, with the
+declared contributions (Σ 059), the amount expected from the contract's rates × bases (rounded
+half-up to the cent per affiliation and month, as the contract computes it) and the gap, the
+due date and the date the portal shows the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from ledgers.contract_terms import RATE_DECIMALS, ContractTerms, rates_frame
+from ledgers.periods import DayOfFollowingMonth, DueDateRule, Period, Periodicity, visible_from
+
+__all__ = ["AMOUNT", "CALLS_SCHEMA", "CONTRIBUTIONS_SCHEMA", "build_calls", "call_reference"]
+
+AMOUNT = pl.Decimal(18, 2)
+
+CONTRIBUTIONS_SCHEMA = pl.Schema(
+    {
+        "siren": pl.String(),
+        "contract_reference": pl.String(),
+        "population": pl.String(),
+        "option": pl.String(),
+        "month": pl.Date(),
+        "amount": AMOUNT,
+        "tranche_a": AMOUNT,
+        "tranche_b": AMOUNT,
+        "pmss": AMOUNT,
+    }
+)
+
+CALLS_SCHEMA = pl.Schema(
+    {
+        "call_id": pl.String(),
+        "call_reference": pl.String(),  # printed on the call; sought in bank remittance text
+        "siren": pl.String(),
+        "organisme_code": pl.String(),
+        "contract_reference": pl.String(),
+        "population": pl.String(),
+        "period_code": pl.String(),  # 2023T04, 2024M01 (as S21.G00.55.004)
+        "period_start": pl.Date(),
+        "period_end": pl.Date(),
+        "months_declared": pl.UInt32(),
+        "months_in_period": pl.UInt32(),
+        "declared": AMOUNT,  # Σ 059: what is due
+        "expected": AMOUNT,  # Σ rate × base; null when a base or a rate is missing
+        "gap": AMOUNT,  # declared − expected
+        "due_date": pl.Date(),
+        "visible_from": pl.Date(),
+        "contract_known": pl.Boolean(),
+    }
+)
+
+DEFAULT_DUE_DATE_RULE: DueDateRule = DayOfFollowingMonth(day=15)
+
+_BASE_COLUMNS = {"tranche_a": "tranche_a", "tranche_b": "tranche_b", "pmss": "pmss"}
+
+
+def call_reference(contract_reference: str, period_code: str) -> str:
+    """Our reference of a call, as printed on it: `<contract>-<period>` (`000012/P123-2024T01`)."""
+    return f"{contract_reference}-{period_code}"
+
+
+def build_calls(
+    contributions: pl.DataFrame,
+    contracts: Iterable[ContractTerms],
+    *,
+    dsn_filing_day: int = 15,
+    default_due_date_rule: DueDateRule = DEFAULT_DUE_DATE_RULE,
+) -> pl.DataFrame:
+    """The calls of every company, contract, population and period found in `contributions`."""
+    terms = {t.contract_reference: t for t in contracts}
+    rows = (
+        contributions.select(list(CONTRIBUTIONS_SCHEMA))
+        .cast(CONTRIBUTIONS_SCHEMA)
+        .with_row_index("row")
+    )
+    rows = rows.with_columns(_expected_cents(rows, list(terms.values())), _period_code(terms))
+    grouped = (
+        rows.group_by("siren", "contract_reference", "population", "period_code")
+        .agg(
+            pl.col("month").n_unique().cast(pl.UInt32).alias("months_declared"),
+            pl.col("amount").sum().alias("declared"),
+            pl.when(pl.col("expected_cents").is_null().any())
+            .then(None)
+            .otherwise(pl.col("expected_cents").sum())
+            .alias("expected_cents"),
+        )
+        .with_columns(
+            (pl.col("expected_cents").cast(AMOUNT) / 100).cast(AMOUNT).alias("expected"),
+            pl.col("declared").cast(AMOUNT),
+        )
+        .with_columns((pl.col("declared") - pl.col("expected")).cast(AMOUNT).alias("gap"))
+    )
+    organismes = {ref: t.organisme_code for ref, t in terms.items()}
+    calls = grouped.with_columns(
+        pl.struct("contract_reference", "period_code")
+        .map_elements(
+            lambda key: _call_dates(
+                terms.get(key["contract_reference"]),
+                key["period_code"],
+                dsn_filing_day,
+                default_due_date_rule,
+            ),
+            return_dtype=pl.Struct(
+                {
+                    "period_start": pl.Date(),
+                    "period_end": pl.Date(),
+                    "months_in_period": pl.UInt32(),
+                    "due_date": pl.Date(),
+                    "visible_from": pl.Date(),
+                }
+            ),
+        )
+        .alias("dates"),
+        pl.col("contract_reference")
+        .replace_strict(organismes, default=None, return_dtype=pl.String)
+        .alias("organisme_code"),
+        pl.col("contract_reference").is_in(list(terms)).alias("contract_known"),
+        pl.concat_str(
+            "siren",
+            "contract_reference",
+            pl.col("population").fill_null(""),
+            "period_code",
+            separator="|",
+        ).alias("call_id"),
+        pl.concat_str("contract_reference", "period_code", separator="-").alias("call_reference"),
+    ).unnest("dates")
+    return calls.select(list(CALLS_SCHEMA)).cast(CALLS_SCHEMA).sort("call_id")
+
+
+def _period_code(terms: dict[str, ContractTerms]) -> pl.Expr:
+    quarterly = [ref for ref, t in terms.items() if t.periodicity is Periodicity.QUARTERLY]
+    year = pl.col("month").dt.year().cast(pl.String)
+    month = pl.col("month").dt.month()
+    return (
+        pl.when(pl.col("contract_reference").is_in(quarterly))
+        .then(pl.concat_str(year, pl.lit("T"), ((month - 1) // 3 + 1).cast(pl.String).str.zfill(2)))
+        .otherwise(pl.concat_str(year, pl.lit("M"), month.cast(pl.String).str.zfill(2)))
+        .alias("period_code")
+    )
+
+
+def _expected_cents(rows: pl.DataFrame, contracts: list[ContractTerms]) -> pl.Series:
+    """rate × base per affiliation and month, in integer cents rounded half-up, as a column
+    aligned on `rows` (null when no rate applies or a base the rates need is missing)."""
+    rates = rates_frame(contracts)
+    applicable = rows.join(rates, on=["contract_reference", "population"], how="inner").filter(
+        (pl.col("option_right").is_null() | (pl.col("option_right") == pl.col("option")))
+        & (pl.col("effective_from") <= pl.col("month"))
+        & (pl.col("effective_to").is_null() | (pl.col("month") <= pl.col("effective_to")))
+    )
+    base = pl.coalesce(
+        *(pl.when(pl.col("base") == name).then(pl.col(col)) for name, col in _BASE_COLUMNS.items())
+    )
+    base_cents = (base * 100).cast(pl.Int64)
+    unit = 10 ** (RATE_DECIMALS + 2)  # cents × percent·10^k → cents
+    per_row = (
+        applicable.with_columns((base_cents * pl.col("rate_scaled")).alias("product"))
+        .group_by("row")
+        .agg(
+            pl.when(pl.col("product").is_null().any())
+            .then(None)
+            .otherwise((pl.col("product").sum() + unit // 2) // unit)
+            .alias("expected_cents")
+        )
+    )
+    aligned = rows.select("row").join(per_row, on="row", how="left").sort("row")
+    return aligned["expected_cents"]
+
+
+def _call_dates(
+    terms: ContractTerms | None, period_code: str, filing_day: int, default_rule: DueDateRule
+) -> dict[str, object]:
+    period = Period.from_code(period_code)
+    rule = terms.due_date_rule if terms is not None else default_rule
+    return {
+        "period_start": period.start,
+        "period_end": period.end,
+        "months_in_period": len(period.months),
+        "due_date": rule.due_date(period),
+        "visible_from": visible_from(period, filing_day),
+    }

@@ -1,0 +1,223 @@
+"""Dunning: where each overdue call stands on the road reminder → formal notice → suspension →
+termination, as of a given date, and the late fees it has accrued.
+
+Inputs: `calls` (`ledgers.calls.CALLS_SCHEMA`), `allocations` (`ledgers.allocation.
+ALLOCATIONS_SCHEMA`; a payment counts from its date, a returned direct debit stops counting at
+its return date), the contracts' terms (legal regime, late fee) and the date.
+
+The day counts depend on the insurer's legal regime. The defaults below follow the Code des
+assurances L.113-3 (formal notice no earlier than 10 days after the due date, cover suspended
+30 days after the notice, contract terminable 10 days after the suspension); the institutions
+de prévoyance (Code de la sécurité sociale L.932-9) and mutuelles (Code de la mutualité
+L.221-7/L.221-8) are given the same counts. They are configurable defaults, *unconfirmed* in
+detail: pass `schedules=` to change them. The reminder (relance) is internal practice, not law.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+import polars as pl
+
+from ledgers.calls import AMOUNT
+from ledgers.contract_terms import ContractTerms, LateFeeRule
+from synthetic.reference_formats import LegalRegime
+
+__all__ = ["DEFAULT_SCHEDULES", "DUNNING_SCHEMA", "DunningSchedule", "Stage", "dunning_state"]
+
+
+@dataclass(frozen=True)
+class DunningSchedule:
+    reminder_days_after_due: int
+    notice_days_after_due: int
+    suspension_days_after_notice: int
+    termination_days_after_suspension: int
+
+
+_CODE_DES_ASSURANCES = DunningSchedule(
+    reminder_days_after_due=5,
+    notice_days_after_due=10,
+    suspension_days_after_notice=30,
+    termination_days_after_suspension=10,
+)
+DEFAULT_SCHEDULES: Mapping[LegalRegime, DunningSchedule] = {
+    LegalRegime.ENTREPRISE_ASSURANCE: _CODE_DES_ASSURANCES,
+    LegalRegime.INSTITUTION_PREVOYANCE: _CODE_DES_ASSURANCES,  # L.932-9, unconfirmed
+    LegalRegime.MUTUELLE: _CODE_DES_ASSURANCES,  # L.221-7, unconfirmed
+}
+# A contract the insurer has no parameter file for is dunned like an insurance company's.
+_DEFAULT_REGIME = LegalRegime.ENTREPRISE_ASSURANCE
+
+
+class Stage(StrEnum):
+    SETTLED = "a_jour"
+    NOT_DUE = "non_echu"
+    LATE = "en_retard"
+    REMINDER = "relance"
+    FORMAL_NOTICE = "mise_en_demeure"
+    SUSPENDED = "suspension"
+    TERMINABLE = "resiliation"
+
+
+STAGE_LABELS = {
+    Stage.SETTLED: "À jour",
+    Stage.NOT_DUE: "Non échu",
+    Stage.LATE: "En retard",
+    Stage.REMINDER: "Relance",
+    Stage.FORMAL_NOTICE: "Mise en demeure",
+    Stage.SUSPENDED: "Garanties suspendues",
+    Stage.TERMINABLE: "Résiliation possible",
+}
+
+DUNNING_SCHEMA = pl.Schema(
+    {
+        "call_id": pl.String(),
+        "siren": pl.String(),
+        "contract_reference": pl.String(),
+        "population": pl.String(),
+        "period_code": pl.String(),
+        "legal_regime": pl.String(),
+        "due_date": pl.Date(),
+        "declared": AMOUNT,
+        "paid": AMOUNT,  # as of the date
+        "outstanding": AMOUNT,
+        "days_overdue": pl.Int32(),
+        "stage": pl.String(),  # Stage
+        "stage_label": pl.String(),  # French
+        "reminder_date": pl.Date(),
+        "notice_date": pl.Date(),
+        "suspension_date": pl.Date(),
+        "termination_date": pl.Date(),
+        "late_fee": AMOUNT,
+    }
+)
+
+_CENT = Decimal("0.01")
+
+
+def dunning_state(
+    calls: pl.DataFrame,
+    allocations: pl.DataFrame,
+    contracts: Iterable[ContractTerms],
+    as_of: date,
+    *,
+    schedules: Mapping[LegalRegime, DunningSchedule] = DEFAULT_SCHEDULES,
+) -> pl.DataFrame:
+    """One row per call: what is still owed on `as_of`, the dunning dates and the stage reached."""
+    terms = {t.contract_reference: t for t in contracts}
+    payments: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for row in (
+        allocations.filter(pl.col("call_id").is_not_null() & (pl.col("date") <= as_of))
+        .sort("date", "allocation_id")
+        .iter_rows(named=True)
+    ):
+        payments[row["call_id"]].append((row["date"], row["amount"]))
+    rows = []
+    for call in calls.sort("call_id").iter_rows(named=True):
+        contract = terms.get(call["contract_reference"])
+        regime = contract.legal_regime if contract else _DEFAULT_REGIME
+        rows.append(
+            _call_state(
+                call,
+                payments.get(call["call_id"], []),
+                regime,
+                schedules[regime],
+                contract.late_fee if contract else None,
+                as_of,
+            )
+        )
+    return pl.DataFrame(rows, schema=DUNNING_SCHEMA)
+
+
+def _call_state(
+    call: dict[str, object],
+    payments: list[tuple[date, Decimal]],
+    regime: LegalRegime,
+    schedule: DunningSchedule,
+    late_fee: LateFeeRule | None,
+    as_of: date,
+) -> dict[str, object]:
+    due: date = call["due_date"]  # type: ignore[assignment]
+    declared: Decimal = call["declared"]  # type: ignore[assignment]
+    paid = sum((amount for _, amount in payments), Decimal(0))
+    outstanding = declared - paid
+    reminder = due + timedelta(days=schedule.reminder_days_after_due)
+    notice = due + timedelta(days=schedule.notice_days_after_due)
+    suspension = notice + timedelta(days=schedule.suspension_days_after_notice)
+    termination = suspension + timedelta(days=schedule.termination_days_after_suspension)
+    stage = _stage(outstanding, as_of, due, reminder, notice, suspension, termination)
+    overdue = outstanding > 0 and as_of > due
+    return {
+        "call_id": call["call_id"],
+        "siren": call["siren"],
+        "contract_reference": call["contract_reference"],
+        "population": call["population"],
+        "period_code": call["period_code"],
+        "legal_regime": str(regime),
+        "due_date": due,
+        "declared": declared,
+        "paid": paid,
+        "outstanding": outstanding,
+        "days_overdue": (as_of - due).days if overdue else 0,
+        "stage": str(stage),
+        "stage_label": STAGE_LABELS[stage],
+        "reminder_date": reminder if overdue else None,
+        "notice_date": notice if overdue else None,
+        "suspension_date": suspension if overdue else None,
+        "termination_date": termination if overdue else None,
+        "late_fee": _late_fee(late_fee, declared, payments, due, notice, as_of),
+    }
+
+
+def _stage(
+    outstanding: Decimal,
+    as_of: date,
+    due: date,
+    reminder: date,
+    notice: date,
+    suspension: date,
+    termination: date,
+) -> Stage:
+    if outstanding <= 0:
+        return Stage.SETTLED
+    milestones = [
+        (termination, Stage.TERMINABLE),
+        (suspension, Stage.SUSPENDED),
+        (notice, Stage.FORMAL_NOTICE),
+        (reminder, Stage.REMINDER),
+    ]
+    reached = next((stage for day, stage in milestones if as_of >= day), None)
+    if reached is not None:
+        return reached
+    return Stage.LATE if as_of > due else Stage.NOT_DUE
+
+
+def _late_fee(
+    rule: LateFeeRule | None,
+    declared: Decimal,
+    payments: list[tuple[date, Decimal]],
+    due: date,
+    notice: date,
+    as_of: date,
+) -> Decimal:
+    """Simple interest on what was owed each day after the due date up to `as_of` (payments and
+    returns change the amount owed from their date), plus the flat fee if the call was still
+    unpaid on the formal-notice date. Rounded half-up to the cent."""
+    if rule is None or as_of <= due:
+        return Decimal("0.00")
+    owed_days = Decimal(0)  # Σ amount owed × days
+    owed = declared - sum((a for d, a in payments if d <= due), Decimal(0))
+    day = due
+    for paid_on, amount in [(d, a) for d, a in payments if d > due] + [(as_of, Decimal(0))]:
+        owed_days += max(owed, Decimal(0)) * (paid_on - day).days
+        owed -= amount
+        day = paid_on
+    interest = owed_days * rule.annual_rate_percent / 100 / 365
+    owed_on_notice = declared - sum((a for d, a in payments if d <= notice), Decimal(0))
+    flat = rule.flat_amount if as_of >= notice and owed_on_notice > 0 else Decimal(0)
+    return (interest + flat).quantize(_CENT, rounding=ROUND_HALF_UP)

@@ -1,0 +1,303 @@
+"""Lettrage: every scenario a company's payments go through, the rule and score recorded, and
+the two identities (calls − payments = balance; bank = allocated + unallocated) after each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledgers.allocation import Entry, allocate
+from ledgers.calls import build_calls
+from tests.ledgers.ledger_frames import (
+    ACME,
+    ACME_IBAN,
+    BETA,
+    BETA_IBAN,
+    assert_identities,
+    contributions,
+    d,
+    declared_payments,
+    monthly_calls,
+    movement,
+    movements,
+    paid_by_call,
+    terms,
+)
+
+JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
+CALL_JAN, CALL_FEB, CALL_MAR = (f"{ACME}|C1|CAD|2024M0{m}" for m in (1, 2, 3))
+ACME_PAYS_FROM = declared_payments(("DP-J", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"))
+
+
+def _rows(result, movement_id: str) -> list[dict]:
+    return result.allocations.filter(pl.col("movement_id") == movement_id).to_dicts()
+
+
+def test_on_time_payment_matching_the_declared_payment_settles_its_call() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(movement("m1", "100.00", date(2024, 2, 10), debtor_iban=ACME_IBAN))
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    [row] = _rows(result, "m1")
+    assert (row["entry"], row["call_id"], row["amount"]) == (Entry.CALL, CALL_JAN, d("100.00"))
+    assert (row["payer_rule"], row["amount_rule"], row["score"]) == (
+        "iban_declare",
+        "paiement_declare",
+        90,
+    )
+    assert row["declared_payment_id"] == "DP-J"
+    assert_identities(calls, result)
+
+
+def test_our_call_reference_in_the_remittance_text_wins_over_the_amount() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    bank = movements(
+        movement(
+            "m1", "100.00", date(2024, 2, 10), remittance_lines=["COTISATIONS C1-2024M02 MERCI"]
+        )
+    )
+    [row] = _rows(allocate(calls, bank), "m1")
+    assert (row["call_id"], row["payer_rule"], row["amount_rule"], row["score"]) == (
+        CALL_FEB,
+        "reference_appel",
+        "reference",
+        100,
+    )
+
+
+def test_reference_split_over_two_words_and_in_end_to_end_id() -> None:
+    calls = monthly_calls({JAN: "40.00", FEB: "50.00"})
+    bank = movements(
+        movement("m1", "40.00", date(2024, 3, 1), remittance_lines=["C1 2024M01"]),
+        movement("m2", "50.00", date(2024, 3, 1), end_to_end_id="C1-2024M02"),
+    )
+    assert paid_by_call(allocate(calls, bank)) == {CALL_JAN: d("40.00"), CALL_FEB: d("50.00")}
+
+
+def test_late_payment_is_still_allocated_to_its_call() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(movement("m1", "100.00", date(2024, 5, 2), debtor_iban=ACME_IBAN))
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    assert paid_by_call(result) == {CALL_JAN: d("100.00")}
+    assert_identities(calls, result)
+
+
+def test_partial_payment_leaves_the_rest_due() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(movement("m1", "60.00", date(2024, 2, 10), debtor_iban=ACME_IBAN))
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    [row] = _rows(result, "m1")
+    assert (row["call_id"], row["amount"], row["amount_rule"]) == (
+        CALL_JAN,
+        d("60.00"),
+        "plus_ancien",
+    )
+    assert row["score"] == 63  # 90 × 0.7
+    assert_identities(calls, result)
+
+
+def test_overpayment_fills_the_call_and_keeps_the_rest_as_unallocated_credit() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(movement("m1", "130.00", date(2024, 2, 10), remittance_lines=["C1-2024M01"]))
+    result = allocate(calls, bank)
+    rows = _rows(result, "m1")
+    assert [(r["entry"], r["call_id"], r["amount"]) for r in rows] == [
+        (Entry.CALL, CALL_JAN, d("100.00")),
+        (Entry.CREDIT, None, d("30.00")),
+    ]
+    assert rows[1]["siren"] == ACME
+    assert_identities(calls, result)
+
+
+def test_one_transfer_for_several_periods_is_split_by_an_exact_combination() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "110.00", MAR: "95.00"})
+    bank = movements(movement("m1", "195.00", date(2024, 4, 10), debtor_iban=ACME_IBAN))
+    result = allocate(
+        calls,
+        bank,
+        declared_payments=ACME_PAYS_FROM.filter(pl.lit(False)).vstack(
+            declared_payments(("DP-X", ACME, ACME_IBAN, "1.00", "C1", "2023M12", "1.00"))
+        ),
+    )
+    assert paid_by_call(result) == {CALL_JAN: d("100.00"), CALL_MAR: d("95.00")}
+    assert {r["amount_rule"] for r in _rows(result, "m1")} == {"combinaison"}
+    assert_identities(calls, result)
+
+
+def test_declared_payment_over_two_contracts_is_split_as_declared() -> None:
+    rows = [(ACME, "C1", "CAD", JAN, "150.00"), (ACME, "C2", "CAD", JAN, "100.00")]
+    calls = build_calls(contributions(*rows), [terms("C1"), terms("C2")])
+    declared = declared_payments(
+        ("DP1", ACME, ACME_IBAN, "250.00", "C1", "2024M01", "150.00"),
+        ("DP1", ACME, ACME_IBAN, "250.00", "C2", "2024M01", "100.00"),
+    )
+    bank = movements(movement("m1", "250.00", date(2024, 2, 12), debtor_iban=ACME_IBAN))
+    result = allocate(calls, bank, declared_payments=declared)
+    assert paid_by_call(result) == {
+        f"{ACME}|C1|CAD|2024M01": d("150.00"),
+        f"{ACME}|C2|CAD|2024M01": d("100.00"),
+    }
+    assert_identities(calls, result)
+
+
+def test_missing_payment_leaves_that_period_open() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00", MAR: "100.00"})
+    bank = movements(
+        movement("jan", "100.00", date(2024, 2, 12), debtor_iban=ACME_IBAN),
+        movement("mar", "100.00", date(2024, 4, 12), debtor_iban=ACME_IBAN),
+    )
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    # the payment of mid-February settles January (due 15/02), not an older or later period
+    assert paid_by_call(result) == {CALL_JAN: d("100.00"), CALL_MAR: d("100.00")}
+    assert_identities(calls, result)
+
+
+def test_returned_direct_debit_reopens_the_call_and_the_second_presentation_settles_it() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    debit = {"mandate_id": "MDT-ACME-1", "debtor_iban": ACME_IBAN}
+    bank = movements(
+        movement("dd1", "100.00", date(2024, 2, 15), end_to_end_id="E2E-1", **debit),
+        movement(
+            "ret", "-100.00", date(2024, 2, 27), end_to_end_id="E2E-1", is_return=True, **debit
+        ),
+        movement("dd2", "100.00", date(2024, 3, 12), end_to_end_id="E2E-2", **debit),
+    )
+    mandates = pl.DataFrame(
+        {"mandate_id": ["MDT-ACME-1"], "siren": [ACME], "contract_reference": ["C1"]}
+    )
+    result = allocate(calls, bank, mandates=mandates)
+    [reversal] = _rows(result, "ret")
+    assert (reversal["entry"], reversal["call_id"], reversal["amount"]) == (
+        Entry.REVERSAL,
+        CALL_JAN,
+        d("-100.00"),
+    )
+    assert reversal["reverses_allocation_id"] == "dd1#1"
+    [again] = _rows(result, "dd2")
+    # the re-presentation goes to the reopened January call, not to February (due closer)
+    assert (again["call_id"], again["payer_rule"]) == (CALL_JAN, "mandat")
+    assert paid_by_call(result) == {CALL_JAN: d("100.00")}
+    assert_identities(calls, result)
+
+
+def test_return_without_its_original_stays_visible_as_a_debit_on_the_company() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(
+        movement("ret", "-80.00", date(2024, 2, 27), is_return=True, debtor_iban=ACME_IBAN)
+    )
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    [row] = _rows(result, "ret")
+    assert (row["entry"], row["siren"], row["amount"], row["amount_rule"]) == (
+        Entry.CREDIT,
+        ACME,
+        d("-80.00"),
+        "retour_non_rapproche",
+    )
+    assert_identities(calls, result)
+
+
+def test_unreferenced_payment_is_matched_by_the_iban_declared_in_the_dsn() -> None:
+    calls = monthly_calls({JAN: "100.00"}).vstack(monthly_calls({JAN: "100.00"}, siren=BETA))
+    declared = declared_payments(
+        ("DA", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DB", BETA, BETA_IBAN, "100.00", "C1", "2024M01", "100.00"),
+    )
+    bank = movements(movement("m1", "100.00", date(2024, 2, 10), debtor_iban=BETA_IBAN.lower()))
+    [row] = _rows(allocate(calls, bank, declared_payments=declared), "m1")
+    assert (row["siren"], row["payer_rule"]) == (BETA, "iban_declare")
+
+
+def test_payer_found_by_siret_in_the_text_then_by_name() -> None:
+    calls = monthly_calls({JAN: "100.00"}).vstack(monthly_calls({JAN: "70.00"}, siren=BETA))
+    companies = pl.DataFrame({"siren": [ACME, BETA], "name": ["Acme Industrie SAS", "Bêta"]})
+    bank = movements(
+        movement("m1", "100.00", date(2024, 2, 10), remittance_lines=["VIR 12345678200010 COTIS"]),
+        movement("m2", "70.00", date(2024, 2, 10), debtor_name="BETA"),
+    )
+    result = allocate(calls, bank, companies=companies)
+    assert [(r["siren"], r["payer_rule"]) for r in _rows(result, "m1")] == [(ACME, "siret_libelle")]
+    assert [(r["siren"], r["payer_rule"]) for r in _rows(result, "m2")] == [(BETA, "nom")]
+
+
+def test_unknown_payer_goes_to_the_suspense_account_never_written_off() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(
+        movement("m1", "100.00", date(2024, 2, 10), debtor_name="INCONNU", debtor_iban=BETA_IBAN)
+    )
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    [row] = _rows(result, "m1")
+    assert (row["entry"], row["siren"], row["call_id"], row["amount"]) == (
+        Entry.SUSPENSE,
+        None,
+        None,
+        d("100.00"),
+    )
+    assert row["payer_rule"] == "payeur_inconnu"
+    assert_identities(calls, result)
+
+
+def test_movement_delivered_twice_counts_once() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    twice = movement("m1", "100.00", date(2024, 2, 10), debtor_iban=ACME_IBAN)
+    bank = movements(twice, {**twice, "file_id": "F2"})
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    assert result.duplicates.to_dicts() == [{"movement_id": "m1", "copies": 2}]
+    assert result.movements.height == 1
+    assert paid_by_call(result) == {CALL_JAN: d("100.00")}
+    assert_identities(calls, result)
+
+
+def test_pending_entries_and_unrelated_debits_are_left_out_and_listed() -> None:
+    calls = monthly_calls({JAN: "100.00"})
+    bank = movements(
+        movement("fee", "-3.50", date(2024, 2, 10), is_return=False),
+        movement("pending", "100.00", date(2024, 2, 10), status="PDNG", debtor_iban=ACME_IBAN),
+    )
+    result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
+    assert result.allocations.is_empty()
+    assert sorted(result.ignored["movement_id"]) == ["fee", "pending"]
+
+
+def _scenario() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    calls = monthly_calls({JAN: "100.00", FEB: "110.00", MAR: "95.00"}).vstack(
+        monthly_calls({JAN: "70.00", FEB: "70.00"}, siren=BETA)
+    )
+    declared = declared_payments(
+        ("DA", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DB", BETA, BETA_IBAN, "70.00", "C1", "2024M01", "70.00"),
+    )
+    debit = {"mandate_id": "MDT-B", "debtor_iban": BETA_IBAN}
+    bank = movements(
+        movement("a1", "100.00", date(2024, 2, 10), debtor_iban=ACME_IBAN),
+        movement("a2", "300.00", date(2024, 4, 10), debtor_iban=ACME_IBAN),
+        movement("b1", "70.00", date(2024, 2, 15), end_to_end_id="E-B1", **debit),
+        movement("b2", "-70.00", date(2024, 2, 25), end_to_end_id="E-B1", is_return=True, **debit),
+        movement("b3", "70.00", date(2024, 3, 5), end_to_end_id="E-B3", **debit),
+        movement("b3", "70.00", date(2024, 3, 5), end_to_end_id="E-B3", **debit),
+        movement("x1", "12.34", date(2024, 3, 5), debtor_name="QUELQU'UN"),
+        movement("b4", "70.00", date(2024, 3, 15), remittance_lines=["C1-2024M02"]),
+    )
+    return calls, bank, declared
+
+
+def test_the_identities_hold_on_a_mixed_month() -> None:
+    calls, bank, declared = _scenario()
+    result = allocate(calls, bank, declared_payments=declared)
+    assert_identities(calls, result)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_same_inputs_in_any_row_order_give_the_same_allocations(rng) -> None:
+    calls, bank, declared = _scenario()
+    expected = allocate(calls, bank, declared_payments=declared).allocations
+
+    def shuffled(frame: pl.DataFrame) -> pl.DataFrame:
+        order = list(range(frame.height))
+        rng.shuffle(order)
+        return frame[order]
+
+    again = allocate(shuffled(calls), shuffled(bank), declared_payments=shuffled(declared))
+    assert again.allocations.sort("allocation_id").equals(expected.sort("allocation_id"))
