@@ -1,0 +1,696 @@
+"""Everything one company sends the insurer over the window, and what the truth says about it.
+
+A company is generated month by month: each month's declarations are built, written to disk and
+forgotten before the next month, so memory holds one company-month of DSN lines at a time. The
+truth rows are written as soon as they are known; the contribution ledger keeps only sums per
+company, contract and period.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from synthetic import dsn_writer
+from synthetic.calendar import (
+    add_months,
+    days,
+    is_period_last_month,
+    month_end,
+    month_of,
+    period_bounds,
+    period_code,
+)
+from synthetic.declarations import (
+    CANCELLATION,
+    FCTU,
+    MONTHLY,
+    NORMAL,
+    NORMAL_WITHOUT_INDIVIDUAL,
+    REPLACEMENT,
+    SIGNALEMENT_ARRET,
+    SIGNALEMENT_REPRISE,
+    AffiliationMonth,
+    DeclarationBuilder,
+    DeclaredPayment,
+    affiliations,
+    norm_version,
+)
+from synthetic.dsn_writer import Line
+from synthetic.faults import EmployeeFault, FileCorruption, corrupt
+from synthetic.ledger import Ledger, PaymentDue
+from synthetic.output import OutputFolder
+from synthetic.portfolio import (
+    Company,
+    ContractEnd,
+    Employee,
+    Establishment,
+    Portfolio,
+    Stoppage,
+)
+from synthetic.reference_formats import Periodicity
+from synthetic.truth import TruthWriter
+
+REPLACEMENT_RATE = 0.04  # share of declarations sent again as annule-et-remplace
+REPLACEMENT_FIRST_RATE = 0.3  # share of those whose replacement arrives before the original
+
+
+@dataclass
+class Declaration:
+    """One declaration ready to be put in an envoi, with what the truth needs to know of it."""
+
+    nature: str
+    kind: str
+    establishment: Establishment
+    fraction: str
+    month: date | None
+    built: date
+    arrival: datetime
+    lines: list[Line]
+    norm: str = ""
+    situation: str = ""
+    replaces: Declaration | None = None
+    file_name: str = ""
+
+
+@dataclass
+class EmployeeTrace:
+    """Where an employee showed up, for the truth written at the end of the company."""
+
+    first_file: dict[str, str] = field(default_factory=dict)  # month (YYYY-MM) -> file name
+    stoppage_files: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    stoppage_planned: dict[int, list[date]] = field(default_factory=lambda: defaultdict(list))
+
+
+class CompanyFiles:
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        company: Company,
+        out: OutputFolder,
+        truth: TruthWriter,
+        ledger: Ledger,
+    ) -> None:
+        self.portfolio, self.company, self.out = portfolio, company, out
+        self.truth, self.ledger = truth, ledger
+        self.rng = random.Random(f"{portfolio.seed}:files:{company.index}")
+        self.builder = DeclarationBuilder(company)
+        self.encoding = "utf-8" if company.utf8 else "latin-1"
+        self.traces: dict[int, EmployeeTrace] = defaultdict(EmployeeTrace)
+        self.order = 0
+        # (establishment, fraction code, month) -> file of the effective monthly declaration
+        self.monthly_files: dict[tuple[int, str, date], str] = {}
+        # (establishment, fraction, organisme) -> (contract, population, period) -> amount
+        self.to_pay: dict[tuple[int, str, str], dict[tuple[str, str, str], Decimal]] = defaultdict(
+            lambda: defaultdict(Decimal)
+        )
+
+    # -- driver ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        for month in self.portfolio.month_list:
+            declarations = []
+            for establishment in self.company.establishments:
+                for fraction in range(1, establishment.fractions + 1):
+                    declarations += self.monthly(establishment, fraction, month)
+            self.write_monthly(declarations)
+        for employee in self.company.employees:
+            self.signalements(employee)
+
+    def next_order(self) -> str:
+        self.order += 1
+        return str(self.order)
+
+    # -- monthly DSN ---------------------------------------------------------------------------
+
+    def declared_here(self, employee: Employee, establishment: int, month: date) -> bool:
+        faults = employee.faults
+        second = faults.get(EmployeeFault.SECOND_ESTABLISHMENT)
+        at_home = employee.establishment == establishment
+        as_second = isinstance(second, tuple) and second[0] == establishment and month >= second[1]
+        if not (at_home or as_second):
+            return False
+        absent = faults.get(EmployeeFault.ABSENT_WITHOUT_END)
+        if isinstance(absent, date) and month >= absent:
+            return False
+        if employee.employed_in(month):
+            return True
+        return bool(
+            faults.get(EmployeeFault.DECLARED_AFTER_END)
+            and employee.end is not None
+            and month == add_months(month_of(employee.end.day), 1)
+        )
+
+    def fraction_of(self, employee: Employee, establishment: Establishment) -> int:
+        if employee.establishment == establishment.index:
+            return employee.fraction
+        return 1 + employee.serial % establishment.fractions
+
+    def monthly(
+        self, establishment: Establishment, fraction: int, month: date
+    ) -> list[Declaration]:
+        employees = sorted(
+            (
+                e
+                for e in self.company.employees
+                if self.declared_here(e, establishment.index, month)
+                and self.fraction_of(e, establishment) == fraction
+            ),
+            key=lambda e: e.matricule,
+        )
+        fraction_code = f"{fraction}{establishment.fractions}"
+        self.builder.norm = norm_version(month)
+        entries = {e.serial: affiliations(self.company, e, month) for e in employees}
+        for employee in employees:
+            self.record_contributions(
+                employee, establishment, fraction_code, month, entries[employee.serial]
+            )
+        payments = self.due_payments(establishment, fraction_code, month)
+        built = self.monthly_build_date(month)
+        arrival = self.arrival(built)
+        final = Declaration(
+            MONTHLY,
+            NORMAL if employees else NORMAL_WITHOUT_INDIVIDUAL,
+            establishment,
+            fraction_code,
+            month,
+            built,
+            arrival,
+            [],
+            norm=self.builder.norm,
+        )
+        final.lines = self.monthly_lines(final, employees, entries, payments)
+        if len(employees) < 2 or self.rng.random() >= REPLACEMENT_RATE:
+            return [final]
+        # The company first sent a declaration that forgot one employee, then replaced it.
+        forgotten = self.rng.choice(employees)
+        original = Declaration(
+            MONTHLY,
+            NORMAL,
+            establishment,
+            fraction_code,
+            month,
+            built,
+            arrival,
+            [],
+            norm=self.builder.norm,
+        )
+        kept = [e for e in employees if e is not forgotten]
+        original.lines = self.monthly_lines(
+            original, kept, entries, self.without(payments, entries[forgotten.serial], month)
+        )
+        final.kind, final.replaces = REPLACEMENT, original
+        final.built = built + days(self.rng.randrange(2, 12))
+        final.arrival = self.arrival(final.built)
+        final.situation = "annule_et_remplace"
+        if self.rng.random() < REPLACEMENT_FIRST_RATE:
+            original.arrival = final.arrival + timedelta(hours=self.rng.randrange(2, 72))
+            final.situation = "remplacement_arrive_avant_l_original"
+        original.situation = "declaration_remplacee"
+        return [original, final]
+
+    def monthly_lines(
+        self,
+        declaration: Declaration,
+        employees: list[Employee],
+        entries: dict[int, list[AffiliationMonth]],
+        payments: list[DeclaredPayment],
+    ) -> list[Line]:
+        month = declaration.month
+        assert month is not None
+        establishment = declaration.establishment
+        service = self.company.lot_envelope
+        references = [(c.contract_reference, c.organisme_code) for c in self.company.contracts]
+        for employee in employees:
+            for entry in entries[employee.serial]:
+                if (entry.reference, entry.organisme) not in references:
+                    references.append((entry.reference, entry.organisme))
+        adhesion_ids = {ref: i for i, (ref, _) in enumerate(references, start=1)}
+        lines = self.builder.declaration_header(
+            MONTHLY,
+            declaration.kind,
+            fraction=declaration.fraction,
+            order="1" if declaration.kind == REPLACEMENT else "0",
+            built=declaration.built,
+            month=month,
+            service=service,
+        )
+        lines += self.builder.company_and_establishment(
+            establishment, MONTHLY, len(employees), service
+        )
+        lines += self.builder.adhesions(references, MONTHLY)
+        lines += self.builder.payments(payments, establishment)
+        for employee in employees:
+            lines += self.individual(
+                employee, establishment, month, entries[employee.serial], adhesion_ids
+            )
+        return lines
+
+    def individual(
+        self,
+        employee: Employee,
+        establishment: Establishment,
+        month: date,
+        entries: list[AffiliationMonth],
+        adhesion_ids: dict[str, int],
+    ) -> list[Line]:
+        builder = self.builder
+        lines = builder.identity(employee, month, MONTHLY)
+        contract_lines = builder.employment_contract(employee, MONTHLY, establishment)
+        if employee.establishment != establishment.index:  # the duplicate in a 2nd establishment
+            contract_lines = [
+                (r, "9" + v[1:]) if r == "S21.G00.40.009" else (r, v) for r, v in contract_lines
+            ]
+        lines += contract_lines
+        for stoppage in employee.stoppages:
+            if self.stoppage_in_monthly(stoppage, month):
+                lines += builder.stoppage(stoppage, month, MONTHLY)
+        if employee.end is not None and month_of(employee.end.day) == month:
+            lines += builder.contract_end(employee.end, MONTHLY)
+        if employee.invalidity is not None and employee.invalidity[1] <= month_end(month):
+            lines += builder.invalidity(employee)
+        lines += builder.affiliation_blocks(entries, adhesion_ids, employee, MONTHLY)
+        lines += builder.complementary_pension()
+        lines += builder.pay_and_contributions(employee, month, entries)
+        return lines
+
+    def stoppage_in_monthly(self, stoppage: Stoppage, month: date) -> bool:
+        if not stoppage.in_monthly:
+            return False
+        start = month_of(stoppage.first_day_off)
+        if stoppage.cancelled:
+            return month in (start, add_months(start, 1))
+        last = month_of(stoppage.return_date) if stoppage.return_date else date.max
+        return max(start, self.portfolio.start) <= month <= last
+
+    def record_contributions(
+        self,
+        employee: Employee,
+        establishment: Establishment,
+        fraction: str,
+        month: date,
+        entries: list[AffiliationMonth],
+    ) -> None:
+        for entry in entries:
+            if not entry.known:
+                continue  # payroll does not pay the insurer for a contract it does not have
+            quarterly = self.quarterly
+            period = period_code(month, quarterly)
+            self.ledger.add_due(
+                self.company.siren, entry.reference, period, entry.declared.amount, entry.expected
+            )
+            key = (establishment.index, fraction, entry.organisme)
+            self.to_pay[key][(entry.reference, entry.population, period)] += entry.declared.amount
+
+    @property
+    def quarterly(self) -> bool:
+        return self.company.contracts[0].payment_periodicity is Periodicity.QUARTERLY
+
+    def due_payments(
+        self, establishment: Establishment, fraction: str, month: date
+    ) -> list[DeclaredPayment]:
+        if not is_period_last_month(month, self.quarterly):
+            return []
+        payments = []
+        for organisme in sorted({c.organisme_code for c in self.company.contracts}):
+            components = self.to_pay.pop((establishment.index, fraction, organisme), {})
+            if not components:
+                continue
+            first, last = period_bounds(month, self.quarterly)
+            contract = next(c for c in self.company.contracts if c.organisme_code == organisme)
+            due = last + days(contract.due_date_rule.days_after_period_end)
+            mode = "05" if self.company.index % 5 < 3 else "02"
+            payment = DeclaredPayment(
+                organisme=organisme,
+                period_start=first,
+                period_end=last,
+                mode=mode,
+                pay_date=due,
+                components=dict(components),
+            )
+            payments.append(payment)
+            self.ledger.add_payment(
+                PaymentDue(
+                    siren=self.company.siren,
+                    siret=establishment.siret,
+                    fraction=fraction,
+                    organisme=organisme,
+                    period=period_code(month, self.quarterly),
+                    period_end=last,
+                    due_date=due,
+                    mode=mode,
+                    amount=payment.total,
+                    components={
+                        (ref, period): value for (ref, _, period), value in components.items()
+                    },
+                    payer_name=self.company.name,
+                    payer_iban=self.company.iban,
+                    payer_bic=self.company.bic,
+                )
+            )
+        return payments
+
+    def without(
+        self, payments: list[DeclaredPayment], entries: list[AffiliationMonth], month: date
+    ) -> list[DeclaredPayment]:
+        """The payments an original declaration showed when it forgot one employee."""
+        result = []
+        period = period_code(month, self.quarterly)
+        for payment in payments:
+            components = dict(payment.components)
+            for entry in entries:
+                key = (entry.reference, entry.population, period)
+                if entry.known and entry.organisme == payment.organisme and key in components:
+                    components[key] -= entry.declared.amount
+            result.append(
+                DeclaredPayment(
+                    payment.organisme,
+                    payment.period_start,
+                    payment.period_end,
+                    payment.mode,
+                    payment.pay_date,
+                    components,
+                )
+            )
+        return result
+
+    # -- dates ---------------------------------------------------------------------------------
+
+    def monthly_build_date(self, month: date) -> date:
+        deadline = 5 if self.company.headcount >= 50 else 15
+        return add_months(month, 1).replace(day=deadline) - days(self.rng.randrange(0, 4))
+
+    def arrival(self, built: date) -> datetime:
+        moment = time(self.rng.randrange(0, 6), self.rng.randrange(60), self.rng.randrange(60))
+        return datetime.combine(built + days(self.rng.randrange(0, 2)), moment)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write_monthly(self, declarations: list[Declaration]) -> None:
+        if self.company.lot_envelope:
+            in_lot = [d for d in declarations if d.replaces is None and not d.situation]
+            self.write_file(in_lot)
+            for declaration in declarations:
+                if declaration not in in_lot:
+                    self.write_file([declaration])
+        else:
+            for declaration in declarations:
+                self.write_file([declaration])
+        for declaration in declarations:
+            self.note_monthly(declaration)
+
+    def write_file(self, declarations: list[Declaration]) -> None:
+        if not declarations:
+            return
+        lot = self.company.lot_envelope
+        envois = [
+            dsn_writer.envoi(self.builder.envoi_header(d.norm, d.built, lot), [d.lines])
+            for d in declarations
+        ]
+        arrival = max(d.arrival for d in declarations)
+        first = declarations[0]
+        if lot:
+            lot_number = f"{self.company.index + 1:03d}{self.order:05d}"
+            self.order += 1
+            lines = dsn_writer.lot(
+                lot_number, first.built.strftime("%d%m%Y"), arrival.strftime("%H%M%S"), envois
+            )
+            name = f"LOT_{lot_number}_{arrival:%Y%m%d%H%M%S}.dsn"
+        else:
+            lines = envois[0]
+            name = (
+                f"DSN_{first.nature}_{first.establishment.siret}_"
+                f"{arrival:%Y%m%d%H%M%S}_{self.next_order()}.dsn"
+            )
+        content = dsn_writer.render(lines, encoding=self.encoding, crlf=self.company.crlf)
+        if self.rng.random() < self.portfolio.fault_rate / 3:
+            self.write_corrupted_copy(content, first, arrival)
+        self.out.write_dsn(name, content, arrival)
+        for declaration in declarations:
+            declaration.file_name = name
+            self.file_row(name, declaration, lot=lot)
+
+    def write_corrupted_copy(
+        self, content: bytes, declaration: Declaration, arrival: datetime
+    ) -> None:
+        kind = self.rng.choice(list(FileCorruption))
+        early = arrival - timedelta(hours=self.rng.randrange(1, 12))
+        name = (
+            f"DSN_{declaration.nature}_{declaration.establishment.siret}_"
+            f"{early:%Y%m%d%H%M%S}_{self.next_order()}.dsn"
+        )
+        self.out.write_dsn(name, corrupt(self.rng, content, kind), early)
+        self.file_row(name, declaration, lot=self.company.lot_envelope, corruption=kind)
+
+    def file_row(
+        self, name: str, declaration: Declaration, *, lot: bool, corruption: str = ""
+    ) -> None:
+        self.truth.row(
+            "files",
+            file_name=name,
+            folder="dsn",
+            format="dsn",
+            encoding="utf-16" if corruption == FileCorruption.WRONG_ENCODING else self.encoding,
+            line_ending="crlf" if self.company.crlf else "lf",
+            lot=lot,
+            corruption=corruption,
+            nature=declaration.nature,
+            type=declaration.kind,
+            siren=self.company.siren,
+            siret=declaration.establishment.siret,
+            month=declaration.month.strftime("%Y-%m") if declaration.month else "",
+            fraction=declaration.fraction,
+            built_on=declaration.built.isoformat(),
+            arrival=declaration.arrival.isoformat(),
+            replaces_file=declaration.replaces.file_name if declaration.replaces else "",
+            situation=declaration.situation,
+        )
+        if declaration.situation and not corruption:
+            self.truth.row(
+                "situations",
+                situation=declaration.situation,
+                siren=self.company.siren,
+                siret=declaration.establishment.siret,
+                month=declaration.month.strftime("%Y-%m") if declaration.month else "",
+                file_name=name,
+                detail=declaration.replaces.file_name if declaration.replaces else "",
+            )
+
+    def note_monthly(self, declaration: Declaration) -> None:
+        """Remember where each employee and stoppage appears (effective declarations only)."""
+        if declaration.situation == "declaration_remplacee" or declaration.month is None:
+            return
+        month = declaration.month
+        establishment = declaration.establishment
+        key = month.strftime("%Y-%m")
+        self.monthly_files[(establishment.index, declaration.fraction, month)] = (
+            declaration.file_name
+        )
+        for employee in self.company.employees:
+            if not (
+                self.declared_here(employee, establishment.index, month)
+                and self.fraction_of(employee, establishment) == int(declaration.fraction[0])
+            ):
+                continue
+            trace = self.traces[employee.serial]
+            if employee.establishment == establishment.index:
+                trace.first_file.setdefault(key, declaration.file_name)
+                for number, stoppage in enumerate(employee.stoppages):
+                    if self.stoppage_in_monthly(stoppage, month):
+                        trace.stoppage_files[number].append(declaration.file_name)
+            else:
+                trace.first_file.setdefault("second:" + key, declaration.file_name)
+
+    # -- signalements --------------------------------------------------------------------------
+
+    def signalements(self, employee: Employee) -> None:
+        window = (self.portfolio.start, self.portfolio.window_end)
+        for number, stoppage in enumerate(employee.stoppages):
+            if not stoppage.signalements or not window[0] <= stoppage.first_day_off <= window[1]:
+                continue
+            self.stoppage_signalement(employee, number, stoppage)
+            if (
+                stoppage.return_date is not None
+                and not stoppage.cancelled
+                and stoppage.return_date <= window[1]
+            ):
+                self.return_signalement(employee, number, stoppage, stoppage.return_date)
+        fake_return = employee.faults.get(EmployeeFault.RETURN_WITHOUT_STOPPAGE)
+        if isinstance(fake_return, date):
+            ghost = Stoppage(
+                reason="01",
+                last_day_worked=fake_return - days(10),
+                planned_ends=[fake_return - days(1)],
+                return_date=fake_return,
+            )
+            self.return_signalement(employee, None, ghost, fake_return)
+        if employee.end is not None and employee.end.fctu:
+            self.fctu(employee, employee.end)
+        elif employee.end is None and not employee.faults and self.rng.random() < 0.01:
+            self.mistaken_fctu(employee)
+
+    def signalement(
+        self,
+        employee: Employee,
+        nature: str,
+        built: date,
+        body: list[Line],
+        kind: str = NORMAL,
+        replaced: Declaration | None = None,
+    ) -> Declaration:
+        establishment = self.company.establishments[employee.establishment]
+        self.builder.norm = norm_version(built)
+        order = self.next_order()
+        replaced_id = f"{replaced.built:%d%m%Y}{self.order_of(replaced)}" if replaced else None
+        lines = self.builder.declaration_header(
+            nature,
+            kind,
+            fraction="11",
+            order=order,
+            built=built,
+            replaced_id=replaced_id,
+            service=self.company.lot_envelope,
+        )
+        lines += self.builder.company_and_establishment(
+            establishment, nature, 0, self.company.lot_envelope
+        )
+        lines += body
+        return Declaration(
+            nature,
+            kind,
+            establishment,
+            "11",
+            None,
+            built,
+            self.arrival(built),
+            lines,
+            norm=self.builder.norm,
+        )
+
+    @staticmethod
+    def order_of(declaration: Declaration) -> str:
+        return next(v for r, v in declaration.lines if r == "S20.G00.05.004")
+
+    def signalement_body(
+        self, employee: Employee, nature: str, stoppage: Stoppage | None, month: date
+    ) -> list[Line]:
+        establishment = self.company.establishments[employee.establishment]
+        references = [(c.contract_reference, c.organisme_code) for c in self.company.contracts]
+        lines = self.builder.adhesions(references, nature)
+        lines += self.builder.identity(employee, month, nature)
+        lines += self.builder.employment_contract(employee, nature, establishment)
+        if stoppage is not None:
+            lines += self.builder.stoppage(stoppage, month, nature)
+        return lines
+
+    def stoppage_signalement(self, employee: Employee, number: int, stoppage: Stoppage) -> None:
+        built = stoppage.first_day_off + days(self.rng.randrange(0, 5))
+        month = month_of(stoppage.first_day_off)
+        body = self.signalement_body(employee, SIGNALEMENT_ARRET, stoppage, month)
+        declaration = self.signalement(employee, SIGNALEMENT_ARRET, built, body)
+        trace = self.traces[employee.serial]
+        if self.rng.random() < REPLACEMENT_RATE:
+            # First sent with a wrong planned end, then replaced (type 03) with the right one.
+            right_end = stoppage.planned_ends[0]
+            wrong = [
+                (r, v) if r != "S21.G00.60.003" else (r, _shift(right_end, 7))
+                for r, v in declaration.lines
+            ]
+            declaration.lines = wrong
+            declaration.situation = "declaration_remplacee"
+            self.write_file([declaration])
+            replacement = self.signalement(
+                employee,
+                SIGNALEMENT_ARRET,
+                built + days(self.rng.randrange(1, 4)),
+                body,
+                kind=REPLACEMENT,
+                replaced=declaration,
+            )
+            replacement.replaces = declaration
+            replacement.situation = "annule_et_remplace"
+            if self.rng.random() < REPLACEMENT_FIRST_RATE:
+                declaration.arrival = replacement.arrival + timedelta(hours=5)
+                replacement.situation = "remplacement_arrive_avant_l_original"
+            self.write_file([replacement])
+            trace.stoppage_files[number].insert(0, replacement.file_name)
+            return
+        self.write_file([declaration])
+        trace.stoppage_files[number].insert(0, declaration.file_name)
+
+    def return_signalement(
+        self, employee: Employee, number: int | None, stoppage: Stoppage, returned: date
+    ) -> None:
+        built = returned + days(self.rng.randrange(0, 4))
+        body = self.signalement_body(employee, SIGNALEMENT_REPRISE, stoppage, month_of(returned))
+        declaration = self.signalement(employee, SIGNALEMENT_REPRISE, built, body)
+        self.write_file([declaration])
+        if number is not None:
+            self.traces[employee.serial].stoppage_files[number].append(declaration.file_name)
+        else:
+            self.traces[employee.serial].first_file["return_without_stoppage"] = (
+                declaration.file_name
+            )
+
+    def fctu(self, employee: Employee, end: ContractEnd) -> Declaration:
+        built = end.day + days(self.rng.randrange(0, 4))
+        month = month_of(end.day)
+        establishment = self.company.establishments[employee.establishment]
+        entries = affiliations(self.company, employee, month)
+        references = [(c.contract_reference, c.organisme_code) for c in self.company.contracts]
+        references += [
+            (e.reference, e.organisme)
+            for e in entries
+            if (e.reference, e.organisme) not in references
+        ]
+        adhesion_ids = {ref: i for i, (ref, _) in enumerate(references, start=1)}
+        body = self.builder.adhesions(references, FCTU)
+        body += self.builder.identity(employee, month, FCTU)
+        body += self.builder.employment_contract(employee, FCTU, establishment)
+        body += self.builder.contract_end(end, FCTU)
+        body += self.builder.affiliation_blocks(entries, adhesion_ids, employee, FCTU)
+        body += self.builder.complementary_pension()
+        body += self.builder.fctu_pay(employee, end)
+        declaration = self.signalement(employee, FCTU, built, body)
+        self.write_file([declaration])
+        self.traces[employee.serial].first_file["fctu"] = declaration.file_name
+        return declaration
+
+    def mistaken_fctu(self, employee: Employee) -> None:
+        """A FCTU sent by mistake for someone who stays, then cancelled (type 04)."""
+        months = [m for m in self.portfolio.month_list if employee.employed_in(m)]
+        day = months[self.rng.randrange(len(months))].replace(day=self.rng.randrange(1, 28))
+        mistake = self.fctu(employee, ContractEnd(day=day, reason="059", maintien=False, fctu=True))
+        body = [
+            line
+            for line in mistake.lines
+            if not line[0].startswith(("S20.", "S21.G00.06.", "S21.G00.11."))
+        ]
+        cancellation = self.signalement(
+            employee,
+            FCTU,
+            mistake.built + days(self.rng.randrange(2, 10)),
+            body,
+            kind=CANCELLATION,
+            replaced=mistake,
+        )
+        cancellation.replaces = mistake
+        cancellation.situation = "fctu_annulee"
+        mistake.situation = "fctu_envoyee_par_erreur"
+        self.write_file([cancellation])
+        self.truth.row(
+            "situations",
+            situation="fctu_envoyee_par_erreur",
+            siren=self.company.siren,
+            siret=mistake.establishment.siret,
+            employee_key=employee.nir,
+            file_name=mistake.file_name,
+            detail=cancellation.file_name,
+        )
+
+
+def _shift(day: date, count: int) -> str:
+    return (day + days(count)).strftime("%d%m%Y")

@@ -1,0 +1,62 @@
+"""DSN flat files as payroll software and the concentrator produce them.
+
+A file is one envoi (S10 … S90) or, when it reached the insurer through a concentrator, a lot
+envelope (S05 … S95) around one or more envois. S90.G00.90.001 counts the envoi's lines, S10 and
+S90 included (service rubrics added on the way included too). Values are written as they are:
+the norm has no escaping, so an apostrophe or a comma inside a value stays as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+Line = tuple[str, str]
+
+MAX_LINE = 256
+
+
+def envoi(header: Sequence[Line], declarations: Iterable[Sequence[Line]]) -> list[Line]:
+    """S10 header + declarations + S90 totals."""
+    lines = list(header)
+    count = 0
+    for declaration in declarations:
+        lines.extend(declaration)
+        count += 1
+    total = len(lines) + 2
+    lines.append(("S90.G00.90.001", str(total)))
+    lines.append(("S90.G00.90.002", str(count)))
+    return lines
+
+
+def lot(lot_number: str, built_on: str, built_at: str, envois: Sequence[list[Line]]) -> list[Line]:
+    """A concentrator lot: header, the DSNOK group with the envois, empty KO groups, trailer."""
+    lines: list[Line] = [
+        ("S05.G51.00.001", "V01R02"),
+        ("S05.G51.00.002", lot_number),
+        ("S05.G51.00.003", "01"),
+        ("S05.G51.00.004", built_on),
+        ("S05.G51.00.005", built_at),
+        ("S05.G51.00.006", str(len(envois))),
+        ("S06.G51.00.001", "DSNOK"),
+    ]
+    for one in envois:
+        lines.extend(one)
+    lines += [("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", str(len(envois)))]
+    for group in ("FP-KO", "CT-KO", "AUTRE"):
+        lines += [("S06.G51.00.001", group), ("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", "0")]
+    lines += [("S95.G51.00.001", lot_number), ("S95.G51.00.002", str(len(envois)))]
+    return lines
+
+
+def render(lines: Iterable[Line], *, encoding: str, crlf: bool) -> bytes:
+    """Encode the lines; a value the norm forbids (empty, padded, too long) is a generator bug."""
+    end = "\r\n" if crlf else "\n"
+    out = []
+    for rubric, value in lines:
+        if not value or value != value.strip():
+            raise ValueError(f"{rubric}: empty or padded value {value!r}")
+        text = f"{rubric},'{value}'"
+        if len(text) > MAX_LINE:
+            raise ValueError(f"{rubric}: line longer than {MAX_LINE} characters")
+        out.append(text)
+    return (end.join(out) + end).encode(encoding)

@@ -1,0 +1,561 @@
+"""What the pipeline should conclude about one company: expected anomalies, stoppage episodes
+and signals, final affiliation statuses, and the situations worth knowing about.
+
+Everything is derived from the company's drawn lives and faults and from where the company's
+files put each employee (`CompanyFiles` traces), once the company's files are written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import pairwise
+
+from synthetic.calendar import add_months, days, month_end, month_of, months_between
+from synthetic.company_files import CompanyFiles
+from synthetic.contracts import SANTE_POPULATION, population_for
+from synthetic.declarations import affiliations
+from synthetic.faults import EmployeeFault
+from synthetic.portfolio import Employee, Stoppage
+from synthetic.reference_formats import ContractParameters, Cover
+from synthetic.truth import (
+    ANOMALIES,
+    NTT_MONTHS_TOLERATED,
+    PORTABILITY_MONTHS,
+    PORTABILITY_REASONS,
+    Anomaly,
+    Signal,
+)
+
+# Stoppage reasons a provident franchise counts (illness and accidents, not maternity,
+# paternity or therapeutic part-time): the generator's rule.
+FRANCHISE_REASONS = frozenset({"01", "04", "05", "06"})
+
+
+def _month_key(month: date) -> str:
+    return month.strftime("%Y-%m")
+
+
+class CompanyExpectations:
+    def __init__(self, files: CompanyFiles) -> None:
+        self.files = files
+        self.company = files.company
+        self.portfolio = files.portfolio
+        self.truth = files.truth
+        self.last_month = self.portfolio.month_list[-1]
+
+    def write(self) -> None:
+        self.company_situations()
+        for employee in self.company.employees:
+            if not self.home_months(employee):
+                continue
+            self.anomalies(employee)
+            self.stoppages(employee)
+            self.affiliation_statuses(employee)
+            self.employee_situations(employee)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def home_months(self, employee: Employee) -> list[date]:
+        trace = self.files.traces[employee.serial]
+        return [m for m in self.portfolio.month_list if _month_key(m) in trace.first_file]
+
+    def file_of(self, employee: Employee, month: date) -> str:
+        return self.files.traces[employee.serial].first_file.get(_month_key(month), "")
+
+    def siret(self, employee: Employee) -> str:
+        return self.company.establishments[employee.establishment].siret
+
+    def anomaly(
+        self,
+        code: Anomaly,
+        employee: Employee,
+        month: date,
+        *,
+        reference: str = "",
+        file_name: str | None = None,
+        siret: str | None = None,
+        detail: str = "",
+    ) -> None:
+        self.truth.row(
+            "anomalies",
+            code=code,
+            severity=ANOMALIES[code].severity,
+            siren=self.company.siren,
+            siret=siret or self.siret(employee),
+            employee_key=employee.key(self.last_month),
+            nir=employee.nir if employee.key(self.last_month) == employee.nir else "",
+            ntt=employee.ntt,
+            last_name=employee.last_name,
+            contract_start=employee.contract_start.isoformat(),
+            contract_number=employee.contract_number,
+            contract_reference=reference,
+            month=_month_key(month),
+            file_name=file_name if file_name is not None else self.file_of(employee, month),
+            detail=detail,
+        )
+
+    def sante(self) -> ContractParameters:
+        return self.company.contract(Cover.SANTE)[0]
+
+    def provident_contract(self, employee: Employee) -> ContractParameters | None:
+        for contract in self.company.contract(Cover.PREVOYANCE):
+            if population_for(contract, employee.category):
+                return contract
+        return None
+
+    # -- anomalies -----------------------------------------------------------------------------
+
+    def anomalies(self, employee: Employee) -> None:
+        months = self.home_months(employee)
+        first = months[0]
+        faults = employee.faults
+        if (ref := faults.get(EmployeeFault.MISSING_AFFILIATION)) is not None:
+            self.anomaly(Anomaly.NOT_AFFILIATED, employee, first, reference=str(ref))
+        if isinstance(absent := faults.get(EmployeeFault.ABSENT_WITHOUT_END), date):
+            establishment = self.company.establishments[employee.establishment]
+            fraction = f"{employee.fraction}{establishment.fractions}"
+            file_name = self.files.monthly_files.get((employee.establishment, fraction, absent), "")
+            self.anomaly(
+                Anomaly.ABSENT_WITHOUT_END,
+                employee,
+                absent,
+                file_name=file_name,
+                reference=self.sante().contract_reference,
+            )
+        if (ref := faults.get(EmployeeFault.UNKNOWN_CONTRACT)) is not None:
+            self.anomaly(Anomaly.UNKNOWN_CONTRACT, employee, first, reference=str(ref))
+        if faults.get(EmployeeFault.UNKNOWN_OPTION):
+            self.anomaly(
+                Anomaly.UNKNOWN_OPTION, employee, first, reference=self.sante().contract_reference
+            )
+        if (ref := faults.get(EmployeeFault.UNKNOWN_POPULATION)) is not None:
+            self.anomaly(Anomaly.UNKNOWN_POPULATION, employee, first, reference=str(ref))
+        if faults.get(EmployeeFault.NTT_WITHOUT_NIR):
+            late = add_months(month_of(employee.contract_start), NTT_MONTHS_TOLERATED)
+            if late in months:
+                self.anomaly(Anomaly.NTT_WITHOUT_NIR, employee, late)
+        if faults.get(EmployeeFault.NIR_CHANGE_WITHOUT_31) and employee.nir_fixed_on:
+            changed = [m for m in months if m >= month_of(employee.nir_fixed_on)]
+            if changed:
+                self.anomaly(
+                    Anomaly.NIR_CHANGE_WITHOUT_S2131,
+                    employee,
+                    changed[0],
+                    detail="ancien NIR déclaré avant le changement",
+                )
+        second = faults.get(EmployeeFault.SECOND_ESTABLISHMENT)
+        if isinstance(second, tuple):
+            other = self.company.establishments[second[0]]
+            trace = self.files.traces[employee.serial]
+            self.anomaly(
+                Anomaly.NIR_IN_TWO_ESTABLISHMENTS,
+                employee,
+                second[1],
+                siret=other.siret,
+                file_name=trace.first_file.get("second:" + _month_key(second[1]), ""),
+            )
+        if faults.get(EmployeeFault.DECLARED_AFTER_END) and employee.end is not None:
+            self.anomaly(
+                Anomaly.DECLARED_AFTER_END,
+                employee,
+                add_months(month_of(employee.end.day), 1),
+                reference=self.sante().contract_reference,
+            )
+        if faults.get(EmployeeFault.DEPENDANT_MISMATCH):
+            with_dependants = [
+                m for m in months if any(d.since <= month_end(m) for d in employee.dependants)
+            ]
+            if with_dependants:
+                self.anomaly(
+                    Anomaly.DEPENDANT_COUNT_MISMATCH,
+                    employee,
+                    with_dependants[0],
+                    reference=self.sante().contract_reference,
+                )
+        if isinstance(bad := faults.get(EmployeeFault.END_BEFORE_START), date):
+            self.anomaly(
+                Anomaly.AFFILIATION_END_BEFORE_START,
+                employee,
+                bad,
+                reference=self.sante().contract_reference,
+            )
+        if isinstance(off := faults.get(EmployeeFault.OFF_RATE), tuple):
+            self.off_rate(employee, months, off)
+        if faults.get(EmployeeFault.EXEMPTED_BUT_DECLARED):
+            self.anomaly(
+                Anomaly.DECLARED_BUT_EXEMPTED,
+                employee,
+                first,
+                reference=self.sante().contract_reference,
+            )
+        if isinstance(radiated := faults.get(EmployeeFault.RADIATED_BUT_DECLARED), date):
+            after = [m for m in months if m > radiated]
+            if after:
+                self.anomaly(
+                    Anomaly.DECLARED_BUT_RADIATED,
+                    employee,
+                    after[0],
+                    reference=self.sante().contract_reference,
+                    detail=f"radié le {radiated.isoformat()}",
+                )
+
+    def off_rate(self, employee: Employee, months: list[date], off: tuple) -> None:
+        reference, since, _ = off
+        for month in months:
+            if month < since:
+                continue
+            for entry in affiliations(self.company, employee, month):
+                if entry.reference == reference and entry.declared.amount != entry.expected:
+                    self.anomaly(
+                        Anomaly.CONTRIBUTION_OFF_RATE,
+                        employee,
+                        month,
+                        reference=reference,
+                        detail=f"attendu={entry.expected} declare={entry.declared.amount}",
+                    )
+
+    # -- stoppages and signals -----------------------------------------------------------------
+
+    def stoppages(self, employee: Employee) -> None:
+        trace = self.files.traces[employee.serial]
+        provident = self.provident_contract(employee)
+        for number, stoppage in enumerate(employee.stoppages):
+            files = trace.stoppage_files.get(number, [])
+            if files:
+                self.stoppage(employee, stoppage, files, provident)
+        if isinstance(fake := employee.faults.get(EmployeeFault.RETURN_WITHOUT_STOPPAGE), date):
+            self.signal(
+                Signal.RETURN_WITHOUT_STOPPAGE,
+                employee,
+                provident,
+                fake - days(9),
+                fake,
+                trace.first_file.get("return_without_stoppage", ""),
+            )
+        if employee.end is not None and employee.end.reason == "066" and provident is not None:
+            month = month_of(employee.end.day)
+            if month in self.home_months(employee):
+                self.signal(
+                    Signal.DEATH,
+                    employee,
+                    provident,
+                    None,
+                    employee.end.day,
+                    self.file_of(employee, month),
+                )
+        if employee.invalidity is not None and provident is not None:
+            since = employee.invalidity[1]
+            shown = [m for m in self.home_months(employee) if m >= month_of(since)]
+            if shown:
+                self.signal(
+                    Signal.INVALIDITY,
+                    employee,
+                    provident,
+                    None,
+                    since,
+                    self.file_of(employee, shown[0]),
+                    detail=employee.invalidity[0],
+                )
+
+    def visible_planned_ends(self, employee: Employee, stoppage: Stoppage) -> list[date]:
+        """The planned ends the files show, in order (signalement first, then monthly DSNs)."""
+        shown = (
+            [stoppage.planned_ends[0]]
+            if stoppage.signalements and (stoppage.first_day_off >= self.portfolio.start)
+            else []
+        )
+        start = month_of(stoppage.first_day_off)
+        for month in self.home_months(employee):
+            if self.files.stoppage_in_monthly(stoppage, month):
+                if stoppage.cancelled and month != start:
+                    continue
+                shown.append(stoppage.planned_end_in(max(0, months_between(start, month))))
+        if self.return_signalement_sent(stoppage):
+            shown.append(stoppage.planned_ends[-1])
+        return shown
+
+    def return_signalement_sent(self, stoppage: Stoppage) -> bool:
+        """Mirrors `CompanyFiles.signalements`: a 05 follows every returned signalled stoppage."""
+        window = (self.portfolio.start, self.portfolio.window_end)
+        return (
+            stoppage.signalements
+            and window[0] <= stoppage.first_day_off <= window[1]
+            and stoppage.return_date is not None
+            and not stoppage.cancelled
+            and stoppage.return_date <= window[1]
+        )
+
+    def stoppage(
+        self,
+        employee: Employee,
+        stoppage: Stoppage,
+        files: list[str],
+        provident: ContractParameters | None,
+    ) -> None:
+        window_end = self.portfolio.window_end
+        planned = self.visible_planned_ends(employee, stoppage)
+        prolongations = [(a, b) for a, b in pairwise(planned) if b > a]
+        returned = (
+            stoppage.return_date is not None
+            and (
+                (
+                    month_of(stoppage.return_date) in self.home_months(employee)
+                    and stoppage.in_monthly
+                )
+                or self.return_signalement_sent(stoppage)
+            )
+            and not stoppage.cancelled
+        )
+        if stoppage.cancelled:
+            status = "annulé"
+        elif returned:
+            status = "terminé"
+        else:
+            status = "prolongé" if prolongations else "en cours"
+        self.truth.row(
+            "stoppages",
+            siren=self.company.siren,
+            siret=self.siret(employee),
+            employee_key=employee.key(self.last_month),
+            contract_start=employee.contract_start.isoformat(),
+            contract_number=employee.contract_number,
+            reason=stoppage.reason,
+            last_day_worked=stoppage.last_day_worked.isoformat(),
+            first_day_off=stoppage.first_day_off.isoformat(),
+            planned_end=planned[-1].isoformat() if planned else "",
+            prolongations=len(prolongations),
+            return_date=stoppage.return_date.isoformat()
+            if returned and stoppage.return_date
+            else "",
+            return_reason=stoppage.return_reason if returned else "",
+            status=status,
+            subrogation_end=stoppage.subrogation_end.isoformat()
+            if stoppage.subrogation_end
+            else "",
+            therapeutic=stoppage.therapeutic_pay is not None,
+            first_file=files[0],
+            files=files,
+        )
+        first_day = stoppage.first_day_off
+        self.signal(
+            Signal.NEW_STOPPAGE,
+            employee,
+            provident,
+            first_day,
+            first_day,
+            files[0],
+            detail=stoppage.reason,
+        )
+        if stoppage.cancelled:
+            return
+        for before, _after in prolongations:
+            self.signal(
+                Signal.PROLONGATION, employee, provident, first_day, before + days(1), files[0]
+            )
+        if returned and stoppage.return_date is not None:
+            self.signal(
+                Signal.RETURN,
+                employee,
+                provident,
+                first_day,
+                stoppage.return_date,
+                files[-1],
+                detail=stoppage.return_reason,
+            )
+        last_off = (
+            (stoppage.return_date - days(1)) if returned and stoppage.return_date else window_end
+        )
+        if (
+            provident is not None
+            and provident.provident_franchise_days
+            and stoppage.reason in FRANCHISE_REASONS
+        ):
+            allowances = first_day + days(provident.provident_franchise_days)
+            if allowances <= last_off:
+                self.signal(
+                    Signal.FRANCHISE_REACHED, employee, provident, first_day, allowances, files[0]
+                )
+        if first_day + days(365) <= last_off:
+            self.signal(
+                Signal.LONGER_THAN_A_YEAR,
+                employee,
+                provident,
+                first_day,
+                first_day + days(365),
+                files[0],
+            )
+        if stoppage.subrogation_end is not None and stoppage.subrogation_end < last_off:
+            self.signal(
+                Signal.SUBROGATION_ENDED_WHILE_OFF,
+                employee,
+                provident,
+                first_day,
+                stoppage.subrogation_end,
+                files[0],
+            )
+        if not stoppage.in_monthly:
+            self.signal(
+                Signal.SIGNALEMENT_NOT_IN_MONTHLY,
+                employee,
+                provident,
+                first_day,
+                first_day,
+                files[0],
+            )
+        if employee.faults.get(EmployeeFault.OVERLAPPING_STOPPAGE) and stoppage.reason == "06":
+            self.signal(
+                Signal.OVERLAPPING_STOPPAGES, employee, provident, first_day, first_day, files[0]
+            )
+
+    def signal(
+        self,
+        code: Signal,
+        employee: Employee,
+        provident: ContractParameters | None,
+        first_day: date | None,
+        on: date,
+        file_name: str,
+        detail: str = "",
+    ) -> None:
+        self.truth.row(
+            "signals",
+            code=code,
+            siren=self.company.siren,
+            siret=self.siret(employee),
+            employee_key=employee.key(self.last_month),
+            contract_start=employee.contract_start.isoformat(),
+            contract_number=employee.contract_number,
+            contract_reference=provident.contract_reference if provident else "",
+            stoppage_first_day=first_day.isoformat() if first_day else "",
+            signal_date=on.isoformat(),
+            file_name=file_name,
+            detail=detail,
+        )
+
+    # -- affiliation statuses ------------------------------------------------------------------
+
+    def affiliation_statuses(self, employee: Employee) -> None:
+        faults = employee.faults
+        for contract in self.company.contracts:
+            if contract.cover is Cover.SANTE:
+                option: str | None = employee.sante_option
+                population: str | None = SANTE_POPULATION.code
+            else:
+                option, population = None, population_for(contract, employee.category)
+            if population is None or faults.get(EmployeeFault.MISSING_AFFILIATION) == (
+                contract.contract_reference
+            ):
+                continue
+            if faults.get(EmployeeFault.UNKNOWN_OPTION) and option is not None:
+                option = "OPT9"
+            if faults.get(EmployeeFault.UNKNOWN_POPULATION) == contract.contract_reference:
+                population = "POPX"
+            status, since, portability_end = self.status(employee, contract)
+            self.truth.row(
+                "affiliations",
+                siren=self.company.siren,
+                siret=self.siret(employee),
+                employee_key=employee.key(self.last_month),
+                nir=employee.nir_in(self.last_month) or "",
+                ntt=employee.ntt,
+                contract_reference=contract.contract_reference,
+                cover=contract.cover,
+                option=option or "",
+                population=population,
+                status=status,
+                status_since=since.isoformat(),
+                portability_end=portability_end.isoformat() if portability_end else "",
+                end_reason=employee.end.reason if employee.end and status != "affilié" else "",
+            )
+
+    def status(
+        self, employee: Employee, contract: ContractParameters
+    ) -> tuple[str, date, date | None]:
+        end = employee.end
+        radiated = employee.faults.get(EmployeeFault.RADIATED_BUT_DECLARED)
+        if contract.cover is Cover.SANTE and employee.sante_dispensed:
+            return "dispensé", max(employee.contract_start, self.portfolio.start), None
+        if contract.cover is Cover.SANTE and isinstance(radiated, date):
+            return "radié", radiated, None
+        if end is None or end.maintien:
+            return "affilié", employee.contract_start, None
+        if end.reason in PORTABILITY_REASONS:
+            portability_end = add_months(end.day, PORTABILITY_MONTHS)
+            if portability_end >= self.portfolio.as_of:
+                return "en portabilité", end.day + days(1), portability_end
+        return "radié", end.day, None
+
+    # -- situations ----------------------------------------------------------------------------
+
+    def situation(
+        self,
+        name: str,
+        employee: Employee | None,
+        month: date | None,
+        detail: str = "",
+        reference: str = "",
+    ) -> None:
+        self.truth.row(
+            "situations",
+            situation=name,
+            siren=self.company.siren,
+            siret=self.siret(employee) if employee else self.company.establishments[0].siret,
+            employee_key=employee.key(self.last_month) if employee else "",
+            contract_reference=reference,
+            month=_month_key(month) if month else "",
+            file_name=self.file_of(employee, month) if employee and month else "",
+            detail=detail,
+        )
+
+    def company_situations(self) -> None:
+        company = self.company
+        if len(company.establishments) > 1:
+            self.situation(
+                "etablissements_multiples", None, None, detail=str(len(company.establishments))
+            )
+        if any(e.fractions > 1 for e in company.establishments):
+            self.situation("declaration_fractionnee", None, None)
+        if company.lot_envelope:
+            self.situation("enveloppe_lot", None, None)
+        for contract in company.contracts:
+            if len({r.effective_from for r in contract.rates}) > 1:
+                self.situation(
+                    "revision_de_taux", None, None, reference=contract.contract_reference
+                )
+
+    def employee_situations(self, employee: Employee) -> None:
+        months = self.home_months(employee)
+        if employee.ntt and employee.nir_from and employee.nir_from in months:
+            self.situation("ntt_remplace_par_nir", employee, employee.nir_from)
+        if employee.nir_fixed_on and not employee.faults.get(EmployeeFault.NIR_CHANGE_WITHOUT_31):
+            month = month_of(employee.nir_fixed_on)
+            if month in months:
+                self.situation("changement_nir_s2131", employee, month)
+        if employee.end is not None and month_of(employee.end.day) in months:
+            month = month_of(employee.end.day)
+            if employee.end.maintien:
+                self.situation("maintien_affiliation", employee, month, employee.end.reason)
+            elif employee.end.reason == "066":
+                self.situation("deces", employee, month)
+            elif employee.end.reason in PORTABILITY_REASONS:
+                self.situation("portabilite", employee, month, employee.end.reason)
+            else:
+                self.situation("radiation_fin_de_contrat", employee, month, employee.end.reason)
+        if month_of(employee.contract_start) in months:
+            self.situation("embauche", employee, month_of(employee.contract_start))
+        if employee.invalidity is not None:
+            shown = [m for m in months if m >= month_of(employee.invalidity[1])]
+            if shown:
+                self.situation("invalidite", employee, shown[0], employee.invalidity[0])
+        for dependant in employee.dependants:
+            if month_of(dependant.since) in months and dependant.since >= self.portfolio.start:
+                self.situation("ayant_droit_ajoute", employee, month_of(dependant.since))
+        for stoppage in employee.stoppages:
+            if stoppage.therapeutic_pay is not None and month_of(stoppage.first_day_off) in months:
+                self.situation(
+                    "temps_partiel_therapeutique", employee, month_of(stoppage.first_day_off)
+                )
+            if stoppage.cancelled and add_months(month_of(stoppage.first_day_off), 1) in months:
+                self.situation(
+                    "arret_annule", employee, add_months(month_of(stoppage.first_day_off), 1)
+                )
