@@ -5,8 +5,10 @@ transaction details (`NtryDtls/TxDtls`), e.g. a batch of collected direct debits
 amount. Each entry becomes one bank transaction per detail when the details can be valued (their
 signed amounts add up to the entry's amount, in its currency); otherwise the entry stays one
 transaction, with a warning, so that the transactions of a statement always add up to its
-entries. A statement's balances are checked: opening (OPBD, else PRCD) + Σ booked entries must
-equal closing (CLBD).
+entries. Balances are read here and checked in `statement_checks`.
+
+Record paths are built from positions (`…/Stmt[1]/Ntry[2]/NtryDtls/TxDtls[1]`: the n-th element
+of that name), which costs nothing per record.
 """
 
 from __future__ import annotations
@@ -18,17 +20,7 @@ from typing import Any
 from lxml import etree
 
 from ledgers.payment_files.codes import RETURN_SUB_FAMILIES
-from ledgers.payment_files.iso20022 import (
-    account_iban,
-    agent_bic,
-    date_of,
-    element_path,
-    parse_amount,
-    parse_datetime,
-    party_name,
-    text,
-    texts,
-)
+from ledgers.payment_files.iso20022 import Node, element_path, parse_amount, parse_datetime
 from ledgers.payment_files.model import (
     Balance,
     BankTransaction,
@@ -46,6 +38,7 @@ _SIGN = {"CRDT": 1, "DBIT": -1}
 _OPENING_CODES = ("OPBD", "PRCD", "ITBD")
 _CLOSING_CODES = ("CLBD", "ITBD")
 _BOOKED = "BOOK"
+_ENTRY = frozenset({"Ntry"})
 
 
 class _UnreadableError(Exception):
@@ -54,24 +47,24 @@ class _UnreadableError(Exception):
 
 @dataclass(frozen=True)
 class _Entry:
-    element: etree._Element
-    index: int
+    node: Node
     amount: Decimal  # signed
     currency: str | None
-    status: str
-    reversal: bool
+    line: int | None
+    xpath: str
 
 
 def read_camt(body: etree._Element, kind: FileKind, result: PaymentFileResult) -> None:
     """Fill `result` from the message body (`BkToCstmrStmt` or `BkToCstmrDbtCdtNtfctn`)."""
-    header = body.find("GrpHdr")
-    result.message_id = text(header, "MsgId")
-    result.created_at = parse_datetime(text(header, "CreDtTm"))
+    header = Node(body.find("GrpHdr"))
+    result.message_id = header.text("MsgId")
+    result.created_at = parse_datetime(header.text("CreDtTm"))
     report_tag = "Stmt" if kind is FileKind.CAMT053 else "Ntfctn"
-    for index, report in enumerate(body.findall(report_tag)):
-        statement = _statement(report, index, result)
+    body_path = element_path(body)
+    for index, report in enumerate(body.iterfind(report_tag)):
+        statement = _statement(report, index, f"{body_path}/{report_tag}[{index + 1}]", result)
         result.statements.append(statement)
-        for entry_index, entry in enumerate(report.findall("Ntry")):
+        for entry_index, entry in enumerate(report.iterfind("Ntry")):
             result.records_read += 1
             _entry(entry, entry_index, statement, result)
     if not result.statements:
@@ -79,34 +72,37 @@ def read_camt(body: etree._Element, kind: FileKind, result: PaymentFileResult) -
             "CAMT_SANS_RELEVE",
             Severity.WARNING,
             f"Aucun élément {report_tag} dans le message",
-            xpath=element_path(body),
+            xpath=body_path,
         )
     first = result.statements[0] if result.statements else None
     result.account_iban = first.account_iban if first else None
     result.currency = first.currency if first else None
 
 
-def _statement(report: etree._Element, index: int, result: PaymentFileResult) -> Statement:
+def _statement(
+    report: etree._Element, index: int, xpath: str, result: PaymentFileResult
+) -> Statement:
+    node = Node(report, skip=_ENTRY)
     statement = Statement(
         index=index,
-        statement_id=text(report, "Id"),
-        account_iban=account_iban(report, "Acct"),
-        account_other_id=text(report, "Acct/Id/Othr/Id"),
-        currency=text(report, "Acct/Ccy"),
+        statement_id=node.text("Id"),
+        account_iban=node.iban("Acct"),
+        account_other_id=node.text("Acct/Id/Othr/Id"),
+        currency=node.text("Acct/Ccy"),
         line=report.sourceline,
-        xpath=element_path(report),
+        xpath=xpath,
     )
     balances: list[Balance] = []
-    for balance_element in report.findall("Bal"):
+    for position, element in enumerate(node.all("Bal"), start=1):
         try:
-            balances.append(_balance(balance_element))
+            balances.append(_balance(Node(element)))
         except _UnreadableError as problem:
             result.add(
                 "CAMT_SOLDE_ILLISIBLE",
                 Severity.WARNING,
                 f"Solde illisible : {problem}",
-                line=balance_element.sourceline,
-                xpath=element_path(balance_element),
+                line=element.sourceline,
+                xpath=f"{xpath}/Bal[{position}]",
             )
     statement.opening, statement.closing = _opening_and_closing(balances)
     if statement.currency is None:
@@ -134,19 +130,19 @@ def _opening_and_closing(balances: list[Balance]) -> tuple[Balance | None, Balan
     return opening, closing
 
 
-def _balance(element: etree._Element) -> Balance:
-    code = text(element, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry") or ""
-    amount, currency = _amount(element, "Amt")
-    sign = _sign(element)
+def _balance(node: Node) -> Balance:
+    amount, currency = _amount(node, "Amt")
     try:
-        on = date_of(element, "Dt")
+        on = node.date("Dt")
     except ValueError as error:
         raise _UnreadableError("date invalide") from error
-    return Balance(sign * amount, currency, on, code)
+    return Balance(
+        _sign(node) * amount, currency, on, node.text("Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry") or ""
+    )
 
 
-def _amount(element: etree._Element, path: str) -> tuple[Decimal, str | None]:
-    found = element.find(path)
+def _amount(node: Node, path: str) -> tuple[Decimal, str | None]:
+    found = node.first(path)
     raw = found.text.strip() if found is not None and found.text else None
     try:
         amount = parse_amount(raw)
@@ -156,8 +152,8 @@ def _amount(element: etree._Element, path: str) -> tuple[Decimal, str | None]:
     return amount, found.get("Ccy")
 
 
-def _sign(element: etree._Element) -> int:
-    indicator = text(element, "CdtDbtInd")
+def _sign(node: Node) -> int:
+    indicator = node.text("CdtDbtInd")
     if indicator not in _SIGN:
         raise _UnreadableError(f"sens CdtDbtInd absent ou invalide (« {indicator} »)")
     return _SIGN[indicator]
@@ -166,16 +162,18 @@ def _sign(element: etree._Element) -> int:
 def _entry(
     element: etree._Element, index: int, statement: Statement, result: PaymentFileResult
 ) -> None:
+    xpath = f"{statement.xpath}/Ntry[{index + 1}]"
+    node = Node(element)
     try:
-        amount, currency = _amount(element, "Amt")
-        signed = _sign(element) * amount
-        base = _entry_transaction(element, index, statement, signed, currency)
+        amount, currency = _amount(node, "Amt")
+        entry = _Entry(node, _sign(node) * amount, currency, element.sourceline, xpath)
+        base = _entry_transaction(entry, index, statement)
     except _UnreadableError as problem:
         result.reject(
             "CAMT_ECRITURE_ILLISIBLE",
             f"Écriture (Ntry) rejetée : {problem}",
             line=element.sourceline,
-            xpath=element_path(element),
+            xpath=xpath,
         )
         return
     except ValueError:
@@ -183,69 +181,62 @@ def _entry(
             "CAMT_DATE_INVALIDE",
             "Écriture (Ntry) rejetée : date de comptabilisation ou de valeur invalide",
             line=element.sourceline,
-            xpath=element_path(element),
+            xpath=xpath,
         )
         return
     statement.entry_count += 1
     if base.status == _BOOKED:
-        statement.booked_total += signed
+        statement.booked_total += entry.amount
     if base.booking_date is None:
         result.add(
             "CAMT_DATE_COMPTABLE_ABSENTE",
             Severity.WARNING,
             "Écriture sans date de comptabilisation (BookgDt)",
             line=element.sourceline,
-            xpath=element_path(element),
+            xpath=xpath,
         )
-    entry = _Entry(element, index, signed, currency, base.status, base.reversal)
     result.transactions.extend(_split(entry, base, result))
 
 
-def _entry_transaction(
-    element: etree._Element,
-    index: int,
-    statement: Statement,
-    signed: Decimal,
-    currency: str | None,
-) -> BankTransaction:
-    reversal = (text(element, "RvslInd") or "").lower() == "true"
+def _entry_transaction(entry: _Entry, index: int, statement: Statement) -> BankTransaction:
+    node = entry.node
     return BankTransaction(
         statement_index=statement.index,
         entry_index=index,
         detail_index=None,
-        line=element.sourceline,
-        xpath=element_path(element),
+        line=entry.line,
+        xpath=entry.xpath,
         account_iban=statement.account_iban,
         account_other_id=statement.account_other_id,
-        booking_date=date_of(element, "BookgDt"),
-        value_date=date_of(element, "ValDt"),
-        amount=signed,
-        currency=currency or statement.currency,
-        status=text(element, "Sts/Cd", "Sts/Prtry", "Sts") or _BOOKED,
-        code=_bank_transaction_code(element.find("BkTxCd")),
-        account_servicer_reference=text(element, "AcctSvcrRef"),
-        entry_account_servicer_reference=text(element, "AcctSvcrRef"),
-        entry_reference=text(element, "NtryRef"),
-        payment_information_id=text(element, "NtryDtls/Btch/PmtInfId"),
-        additional_info=texts(element, "AddtlNtryInf"),
-        reversal=reversal,
+        booking_date=node.date("BookgDt"),
+        value_date=node.date("ValDt"),
+        amount=entry.amount,
+        currency=entry.currency or statement.currency,
+        status=node.text("Sts/Cd", "Sts/Prtry", "Sts") or _BOOKED,
+        code=_bank_transaction_code(node, "BkTxCd"),
+        account_servicer_reference=node.text("AcctSvcrRef"),
+        entry_account_servicer_reference=node.text("AcctSvcrRef"),
+        entry_reference=node.text("NtryRef"),
+        payment_information_id=node.text("NtryDtls/Btch/PmtInfId"),
+        additional_info=node.texts("AddtlNtryInf"),
+        reversal=(node.text("RvslInd") or "").lower() == "true",
     )
 
 
-def _bank_transaction_code(element: etree._Element | None) -> BankTransactionCode:
+def _bank_transaction_code(node: Node, path: str) -> BankTransactionCode:
     return BankTransactionCode(
-        domain=text(element, "Domn/Cd"),
-        family=text(element, "Domn/Fmly/Cd"),
-        sub_family=text(element, "Domn/Fmly/SubFmlyCd"),
-        proprietary=text(element, "Prtry/Cd"),
-        proprietary_issuer=text(element, "Prtry/Issr"),
+        domain=node.text(f"{path}/Domn/Cd"),
+        family=node.text(f"{path}/Domn/Fmly/Cd"),
+        sub_family=node.text(f"{path}/Domn/Fmly/SubFmlyCd"),
+        proprietary=node.text(f"{path}/Prtry/Cd"),
+        proprietary_issuer=node.text(f"{path}/Prtry/Issr"),
     )
 
 
 def _split(
     entry: _Entry, base: BankTransaction, result: PaymentFileResult
 ) -> list[BankTransaction]:
-    details = entry.element.findall("NtryDtls/TxDtls")
+    details = [Node(element) for element in entry.node.all("NtryDtls/TxDtls")]
     if not details:
         return [_finish(base)]
     if len(details) == 1:
@@ -261,8 +252,8 @@ def _split(
                     **_detail_fields(detail, base),
                     detail_index=position,
                     amount=amount,
-                    line=detail.sourceline,
-                    xpath=element_path(detail),
+                    line=detail.line,
+                    xpath=f"{entry.xpath}/NtryDtls/TxDtls[{position + 1}]",
                 )
             )
             for position, (detail, amount) in enumerate(zip(details, valued, strict=True))
@@ -273,16 +264,16 @@ def _split(
         f"Écriture de {len(details)} détails dont les montants ne reconstituent pas le montant"
         f" de l'écriture ({entry.amount} {entry.currency or ''}) : gardée en une seule"
         " transaction",
-        line=entry.element.sourceline,
-        xpath=element_path(entry.element),
+        line=entry.line,
+        xpath=entry.xpath,
     )
     return [_finish(replace(base, **_merged_fields([_detail_fields(d, base) for d in details])))]
 
 
-def _detail_amount(detail: etree._Element, entry: _Entry) -> Decimal | None:
+def _detail_amount(detail: Node, entry: _Entry) -> Decimal | None:
     """The detail's signed amount in the entry's currency, None when it has none."""
     for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt"):
-        found = detail.find(path)
+        found = detail.first(path)
         if found is None:
             continue
         currency = found.get("Ccy")
@@ -292,67 +283,63 @@ def _detail_amount(detail: etree._Element, entry: _Entry) -> Decimal | None:
             return None
         if currency and entry.currency and currency != entry.currency:
             continue
-        indicator = text(detail, "CdtDbtInd")
-        sign = _SIGN.get(indicator or "", 1 if entry.amount >= 0 else -1)
+        sign = _SIGN.get(detail.text("CdtDbtInd") or "", 1 if entry.amount >= 0 else -1)
         return sign * amount
     return None
 
 
-def _warn_if_detail_differs(
-    entry: _Entry, detail: etree._Element, result: PaymentFileResult
-) -> None:
-    amount = _detail_amount(detail, entry)
-    has_amount = detail.find("Amt") is not None or detail.find("AmtDtls/TxAmt/Amt") is not None
-    if has_amount and amount != entry.amount:
+def _warn_if_detail_differs(entry: _Entry, detail: Node, result: PaymentFileResult) -> None:
+    has_amount = detail.first("Amt") is not None or detail.first("AmtDtls/TxAmt/Amt") is not None
+    if has_amount and _detail_amount(detail, entry) != entry.amount:
         result.add(
             "CAMT_MONTANT_DETAIL_DIVERGENT",
             Severity.WARNING,
             "Le montant du détail de transaction diffère de celui de l'écriture : montant de"
             " l'écriture retenu",
-            line=detail.sourceline,
-            xpath=element_path(detail),
+            line=detail.line,
+            xpath=f"{entry.xpath}/NtryDtls/TxDtls[1]",
         )
 
 
-def _detail_fields(detail: etree._Element, base: BankTransaction) -> dict[str, Any]:
+def _detail_fields(detail: Node, base: BankTransaction) -> dict[str, Any]:
     """What a transaction detail adds to (or overrides in) its entry's transaction."""
-    code_element = detail.find("BkTxCd")
-    return_reason = text(detail, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry")
-    return_info = " ".join(texts(detail, "RtrInf/AddtlInf")) or None
+    return_reason = detail.text("RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry")
     found: dict[str, Any] = {
-        "account_servicer_reference": text(detail, "Refs/AcctSvcrRef")
+        "account_servicer_reference": detail.text("Refs/AcctSvcrRef")
         or base.account_servicer_reference,
-        "end_to_end_id": text(detail, "Refs/EndToEndId"),
-        "instruction_id": text(detail, "Refs/InstrId"),
-        "payment_information_id": text(detail, "Refs/PmtInfId") or base.payment_information_id,
-        "transaction_id": text(detail, "Refs/TxId"),
-        "uetr": text(detail, "Refs/UETR"),
-        "mandate_id": text(detail, "Refs/MndtId"),
-        "creditor_references": texts(detail, "RmtInf/Strd/CdtrRefInf/Ref"),
-        "remittance_lines": texts(detail, "RmtInf/Ustrd"),
+        "end_to_end_id": detail.text("Refs/EndToEndId"),
+        "instruction_id": detail.text("Refs/InstrId"),
+        "payment_information_id": detail.text("Refs/PmtInfId") or base.payment_information_id,
+        "transaction_id": detail.text("Refs/TxId"),
+        "uetr": detail.text("Refs/UETR"),
+        "mandate_id": detail.text("Refs/MndtId"),
+        "creditor_references": detail.texts("RmtInf/Strd/CdtrRefInf/Ref"),
+        "remittance_lines": detail.texts("RmtInf/Ustrd"),
         "additional_info": base.additional_info
-        + texts(detail, "RmtInf/Strd/AddtlRmtInf")
-        + texts(detail, "AddtlTxInf"),
-        "debtor_name": party_name(detail, "RltdPties/Dbtr"),
-        "debtor_iban": account_iban(detail, "RltdPties/DbtrAcct"),
-        "debtor_bic": agent_bic(detail, "RltdAgts/DbtrAgt"),
-        "creditor_name": party_name(detail, "RltdPties/Cdtr"),
-        "creditor_iban": account_iban(detail, "RltdPties/CdtrAcct"),
-        "creditor_bic": agent_bic(detail, "RltdAgts/CdtrAgt"),
+        + detail.texts("RmtInf/Strd/AddtlRmtInf")
+        + detail.texts("AddtlTxInf"),
+        "debtor_name": detail.party_name("RltdPties/Dbtr"),
+        "debtor_iban": detail.iban("RltdPties/DbtrAcct"),
+        "debtor_bic": detail.agent_bic("RltdAgts/DbtrAgt"),
+        "creditor_name": detail.party_name("RltdPties/Cdtr"),
+        "creditor_iban": detail.iban("RltdPties/CdtrAcct"),
+        "creditor_bic": detail.agent_bic("RltdAgts/CdtrAgt"),
         "creditor_id": _sepa_creditor_id(detail),
         "return_reason_code": return_reason,
         "return_reason_scheme": "ISO" if return_reason else None,
-        "return_reason_info": return_info,
+        "return_reason_info": " ".join(detail.texts("RtrInf/AddtlInf")) or None,
     }
-    if code_element is not None:
-        found["code"] = _bank_transaction_code(code_element)
+    if detail.first("BkTxCd") is not None:
+        found["code"] = _bank_transaction_code(detail, "BkTxCd")
     return found
 
 
-def _sepa_creditor_id(detail: etree._Element) -> str | None:
-    for other in detail.iterfind("RltdPties/Cdtr//PrvtId/Othr"):
-        if text(other, "SchmeNm/Prtry") == "SEPA":
-            return text(other, "Id")
+def _sepa_creditor_id(detail: Node) -> str | None:
+    """The SEPA creditor identifier (ICS): the creditor's private id of scheme SEPA."""
+    for party in ("RltdPties/Cdtr/Id", "RltdPties/Cdtr/Pty/Id"):
+        for other in detail.all(f"{party}/PrvtId/Othr"):
+            if other.findtext("SchmeNm/Prtry") == "SEPA":
+                return (other.findtext("Id") or "").strip() or None
     return None
 
 
@@ -360,8 +347,8 @@ _TUPLE_FIELDS = {f.name for f in fields(BankTransaction) if f.type.startswith("t
 
 
 def _merged_fields(per_detail: list[dict[str, Any]]) -> dict[str, Any]:
-    """Details kept together: a value shared by every detail is kept, conflicting ones dropped
-    (the entry as a whole has none), lists are concatenated so no reference is lost."""
+    """Details kept together: a value shared by every detail is kept, a conflicting one leaves the
+    entry's own value, lists are concatenated so that no reference is lost."""
     merged: dict[str, Any] = {}
     for name in per_detail[0]:
         values = [d.get(name) for d in per_detail]

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from stdnum import iban as stdnum_iban
 
@@ -127,6 +128,7 @@ _RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923
 _RIB_PARTS = re.compile(r"^(\d{5}) (\d{5}) ([0-9A-Z]{11})$")
 
 
+@cache  # one account per statement: computed once, not for every movement
 def rib_to_iban(account_id: str) -> str | None:
     """The French IBAN of a CFONB account "bank branch account" (the IBAN's BBAN is the RIB with
     its 2-digit key). python-stdnum computes IBAN check digits but has no RIB key: computed here.

@@ -13,15 +13,7 @@ from __future__ import annotations
 from lxml import etree
 
 from ledgers.payment_files.codes import status_reason_labels
-from ledgers.payment_files.iso20022 import (
-    account_iban,
-    element_path,
-    parse_amount,
-    parse_datetime,
-    parse_iso_date,
-    party_name,
-    text,
-)
+from ledgers.payment_files.iso20022 import Node, element_path, parse_amount, parse_datetime
 from ledgers.payment_files.model import PaymentFileResult, PaymentReturn, ReturnKind, Severity
 
 _REJECTED = "RJCT"
@@ -29,24 +21,27 @@ _REJECTED = "RJCT"
 
 def read_pain002(body: etree._Element, result: PaymentFileResult) -> None:
     """Fill `result` from a `CstmrPmtStsRpt` element."""
-    header = body.find("GrpHdr")
-    result.message_id = text(header, "MsgId")
-    result.created_at = parse_datetime(text(header, "CreDtTm"))
-    group = body.find("OrgnlGrpInfAndSts")
-    original_message_id = text(group, "OrgnlMsgId")
-    group_status = text(group, "GrpSts")
+    header = Node(body.find("GrpHdr"))
+    result.message_id = header.text("MsgId")
+    result.created_at = parse_datetime(header.text("CreDtTm"))
+    group_element = body.find("OrgnlGrpInfAndSts")
+    group = Node(group_element)
+    original_message_id = group.text("OrgnlMsgId")
+    group_status = group.text("GrpSts")
     blocks = body.findall("OrgnlPmtInfAndSts")
-    if not blocks and group_status == _REJECTED and group is not None:
+    if not blocks and group_status == _REJECTED and group_element is not None:
         _block_rejected(group, original_message_id, None, result)
-    for block in blocks:
-        block_status = text(block, "PmtInfSts") or group_status
-        payment_information_id = text(block, "OrgnlPmtInfId")
-        transactions = block.findall("TxInfAndSts")
+    for block_element in blocks:
+        block = Node(block_element, skip=frozenset({"TxInfAndSts"}))
+        block_status = block.text("PmtInfSts") or group_status
+        payment_information_id = block.text("OrgnlPmtInfId")
+        transactions = block_element.findall("TxInfAndSts")
         if not transactions and block_status == _REJECTED:
             _block_rejected(block, original_message_id, payment_information_id, result)
-        for transaction in transactions:
+        for transaction_element in transactions:
             result.records_read += 1
-            if (text(transaction, "TxSts") or block_status) != _REJECTED:
+            transaction = Node(transaction_element)
+            if (transaction.text("TxSts") or block_status) != _REJECTED:
                 continue
             reject = _transaction_reject(transaction, result)
             if reject is not None:
@@ -55,23 +50,16 @@ def read_pain002(body: etree._Element, result: PaymentFileResult) -> None:
                 result.returns.append(reject)
 
 
-def _reason(element: etree._Element) -> tuple[str | None, str | None, str | None]:
-    code = text(element, "StsRsnInf/Rsn/Cd", "StsRsnInf/Rsn/Prtry")
-    info = " ".join(
-        e.text.strip() for e in element.findall("StsRsnInf/AddtlInf") if e.text and e.text.strip()
-    )
+def _reason(node: Node) -> tuple[str | None, str | None, str | None]:
+    code = node.text("StsRsnInf/Rsn/Cd", "StsRsnInf/Rsn/Prtry")
+    info = " ".join(node.texts("StsRsnInf/AddtlInf"))
     return code, status_reason_labels().get(code or ""), info or None
 
 
-def _transaction_reject(
-    transaction: etree._Element, result: PaymentFileResult
-) -> PaymentReturn | None:
-    reference = transaction.find("OrgnlTxRef")
-    amount_element = None
-    if reference is not None:
-        amount_element = reference.find("Amt/InstdAmt")
-        if amount_element is None:
-            amount_element = reference.find("IntrBkSttlmAmt")
+def _transaction_reject(transaction: Node, result: PaymentFileResult) -> PaymentReturn | None:
+    amount_element = transaction.first("OrgnlTxRef/Amt/InstdAmt")
+    if amount_element is None:
+        amount_element = transaction.first("OrgnlTxRef/IntrBkSttlmAmt")
     amount = None
     if amount_element is not None:
         try:
@@ -85,7 +73,7 @@ def _transaction_reject(
             )
             return None
     try:
-        collection_date = parse_iso_date(text(reference, "ReqdColltnDt"))
+        collection_date = transaction.date("OrgnlTxRef/ReqdColltnDt")
     except ValueError:
         collection_date = None
     code, label, info = _reason(transaction)
@@ -94,8 +82,8 @@ def _transaction_reject(
             "PAIN002_MOTIF_ABSENT",
             Severity.WARNING,
             "Transaction rejetée sans code motif (StsRsnInf/Rsn)",
-            line=transaction.sourceline,
-            xpath=element_path(transaction),
+            line=transaction.line,
+            xpath=_path(transaction),
         )
     return PaymentReturn(
         kind=ReturnKind.REJECT,
@@ -105,28 +93,28 @@ def _transaction_reject(
         reason_scheme="ISO" if code else None,
         reason_label=label,
         reason_info=info,
-        original_end_to_end_id=text(transaction, "OrgnlEndToEndId"),
-        original_instruction_id=text(transaction, "OrgnlInstrId"),
-        mandate_id=text(reference, "MndtRltdInf/MndtId"),
-        status_id=text(transaction, "StsId"),
+        original_end_to_end_id=transaction.text("OrgnlEndToEndId"),
+        original_instruction_id=transaction.text("OrgnlInstrId"),
+        mandate_id=transaction.text("OrgnlTxRef/MndtRltdInf/MndtId"),
+        status_id=transaction.text("StsId"),
         requested_collection_date=collection_date,
-        debtor_name=party_name(reference, "Dbtr"),
-        debtor_iban=account_iban(reference, "DbtrAcct"),
-        creditor_id=text(reference, "CdtrSchmeId/Id/PrvtId/Othr/Id"),
-        line=transaction.sourceline,
-        xpath=element_path(transaction),
+        debtor_name=transaction.party_name("OrgnlTxRef/Dbtr"),
+        debtor_iban=transaction.iban("OrgnlTxRef/DbtrAcct"),
+        creditor_id=transaction.text("OrgnlTxRef/CdtrSchmeId/Id/PrvtId/Othr/Id"),
+        line=transaction.line,
+        xpath=_path(transaction),
     )
 
 
 def _block_rejected(
-    block: etree._Element,
+    block: Node,
     original_message_id: str | None,
     payment_information_id: str | None,
     result: PaymentFileResult,
 ) -> None:
     result.records_read += 1
     try:
-        amount = parse_amount(text(block, "OrgnlCtrlSum"))
+        amount = parse_amount(block.text("OrgnlCtrlSum"))
     except ValueError:
         amount = None
     code, label, info = _reason(block)
@@ -135,8 +123,8 @@ def _block_rejected(
         Severity.WARNING,
         "Remise rejetée dans son ensemble, sans détail par transaction : un rejet enregistré"
         " pour la remise",
-        line=block.sourceline,
-        xpath=element_path(block),
+        line=block.line,
+        xpath=_path(block),
     )
     result.returns.append(
         PaymentReturn(
@@ -152,7 +140,11 @@ def _block_rejected(
             mandate_id=None,
             original_message_id=original_message_id,
             original_payment_information_id=payment_information_id,
-            line=block.sourceline,
-            xpath=element_path(block),
+            line=block.line,
+            xpath=_path(block),
         )
     )
+
+
+def _path(node: Node) -> str | None:
+    return element_path(node.element) if node.element is not None else None
