@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -13,8 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.cli import COMMANDS
-from pipelines.commands import anomalies as command
+from pipelines.cli import main
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from quality.anomalies.nightly import refresh_register
 from tests.quality.conftest import detections, missing_affiliation
@@ -27,11 +25,7 @@ NIR = "1850575123456"
 
 
 def dsnpipe_anomalies(*argv: str | Path) -> int:
-    """`dsnpipe anomalies ...` through the command module the CLI registers."""
-    assert COMMANDS["anomalies"][0] == "anomalies"
-    parser = argparse.ArgumentParser(prog="dsnpipe anomalies")
-    command.configure(parser)
-    return command.run(parser.parse_args([str(a) for a in argv]))
+    return main(["anomalies", *(str(a) for a in argv)])
 
 
 def night(warehouse: Path, tonight: Any, when: date) -> Any:
