@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
-from ledgers.payment_files.model import PaymentFileResult
 from warehouse.connections import transaction
 from warehouse.registry import (
     FileKind,
@@ -30,6 +30,9 @@ from warehouse.registry import (
     received_files,
     record_outcome,
 )
+
+if TYPE_CHECKING:
+    from ledgers.payment_files import PaymentFileResult
 
 # A crash test sets these: when loading the N-th file of the process, inside its transaction,
 # loading creates the marker file and sleeps, so the test can kill the process at a known point
@@ -260,7 +263,7 @@ def _no_progress(done: int, total: int, label: str) -> None:
 
 # A batch is written when it holds this many files or this many DSN lines, whichever first:
 # large enough for bulk appends, small enough to bound memory and the work a crash loses.
-BATCH_FILES = 200
+BATCH_FILES = int(os.environ.get("DSNPIPE_LOAD_BATCH_FILES", "200"))
 BATCH_LINES = 2_000_000
 
 
@@ -269,7 +272,7 @@ def load_received_dsn_files(
     landing_dir: Path,
     quarantine_dir: Path,
     progress: ProgressCallback = _no_progress,
-    batch_files: int = BATCH_FILES,
+    batch_files: int | None = None,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
     from dsn_parser import parse  # the reader is heavy to import; only loading needs it
@@ -292,7 +295,7 @@ def load_received_dsn_files(
         batch.append(prepared)
         counts[prepared.outcome.status] = counts.get(prepared.outcome.status, 0) + 1
         lines = sum(p.lines.height for f in batch for p in f.parsed)
-        if len(batch) >= batch_files or lines >= BATCH_LINES:
+        if len(batch) >= (batch_files or BATCH_FILES) or lines >= BATCH_LINES:
             write_batch(connection, batch, datetime.now())
             batch = []
     if batch:

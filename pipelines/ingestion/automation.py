@@ -34,11 +34,11 @@ def _runs_by_default() -> bool:
 def landing_sensor(
     context: dg.SensorEvaluationContext, landing: LandingResource
 ) -> dg.SensorResult | dg.SkipReason:
-    # The cursor is the largest modification time seen, never the wall clock: a file copied in
-    # with an older mtime is caught by the nightly schedule, which scans everything. Files at
-    # exactly the cursor's mtime are looked at again; their run key makes that harmless.
+    # The cursor is the largest modification time seen, never the wall clock. A file copied in
+    # with an older mtime (or the very same one) is not seen here: the nightly schedule scans the
+    # whole landing directory and catches it.
     since = float(context.cursor) if context.cursor else float("-inf")
-    arrived = [f for f in registry.scan_landing(landing.landing) if f.mtime >= since]
+    arrived = [f for f in registry.scan_landing(landing.landing) if f.mtime > since]
     if not arrived:
         return dg.SkipReason("Aucun nouveau fichier dans le répertoire d'arrivée.")
     requests: dict[str, dg.RunRequest] = {}
