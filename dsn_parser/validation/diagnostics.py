@@ -47,6 +47,7 @@ _CONTROLS = (
     Control("CSL-CODE", Severity.ERROR, "Code absent de la liste de la norme"),
     Control("CSL-SIREN", Severity.ERROR, "Clé de contrôle du SIREN"),
     Control("CSL-SIRET", Severity.ERROR, "Clé de contrôle du SIRET"),
+    Control("CSL-IBAN", Severity.ERROR, "Clé de contrôle de l'IBAN"),
     Control("S90-LINE-COUNT", Severity.ERROR, "Nombre de rubriques de l'envoi"),
     Control("S90-DECLARATION-COUNT", Severity.ERROR, "Nombre de déclarations de l'envoi"),
     Control("CCH-AFFILIATION-ADHESION", Severity.ERROR, "Affiliation sans adhésion"),
@@ -76,11 +77,13 @@ _PERSONAL_BLOCKS = (
     "S89.G00.32",
     "S89.G00.91",
 )
-# Single personal rubrics in otherwise non-personal blocks: BIC/IBAN, contact persons'
-# names, e-mails and phone numbers, the depositor's name and e-mail.
+# Single personal rubrics in otherwise non-personal blocks: BIC/IBAN (payment, subrogation),
+# contact persons' names, e-mails and phone numbers, the depositor's name and e-mail.
 _PERSONAL_RUBRICS = (
     "S21.G00.20.003",
     "S21.G00.20.004",
+    "S21.G00.60.007",
+    "S21.G00.60.008",
     "S10.G00.02.002",
     "S10.G00.02.004",
     "S10.G00.02.005",

@@ -8,6 +8,7 @@ fails its pattern, and one problem should read as one diagnostic.
 from __future__ import annotations
 
 import polars as pl
+from stdnum import iban
 from stdnum.fr import siren, siret
 
 from dsn_parser.validation.context import NORM_RUBRIC, Context
@@ -24,7 +25,7 @@ _AMOUNT = r"^-?[0-9]+\.[0-9]{2}$"
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
-    return [_lexing(ctx), _replacement_chars(ctx), _csl(ctx), _siren_siret(ctx)]
+    return [_lexing(ctx), _replacement_chars(ctx), _csl(ctx), _check_digits(ctx)]
 
 
 def _lexing(ctx: Context) -> pl.LazyFrame:
@@ -240,20 +241,36 @@ def _code_lookup(ctx: Context) -> pl.DataFrame:
     )
 
 
-def _siren_siret(ctx: Context) -> pl.LazyFrame:
-    """Check digits of SIREN and SIRET rubrics, and of the SIRET composed of SIREN + NIC of the
-    establishment (S21.G00.06.001 + S21.G00.11.001) and of the sender (S10.G00.01.001 + .002).
+# The shape each kind of identifier must have before its check digits mean anything; values of
+# another shape are the CSL controls' business.
+_IDENTIFIER_SHAPES = {
+    "siren": r"^[0-9]{9}$",
+    "siret": r"^[0-9]{14}$",
+    "composed": r"^[0-9]{14}$",
+    "iban": r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$",
+}
 
-    python-stdnum does the Luhn check (and La Poste's exception); it runs once per distinct
-    value, never once per line. Values of the wrong shape are left to the CSL controls.
+
+def _check_digits(ctx: Context) -> pl.LazyFrame:
+    """Check digits of SIREN, SIRET and IBAN rubrics, and of the SIRET composed of SIREN + NIC
+    of the establishment (S21.G00.06.001 + S21.G00.11.001) and of the sender (S10.G00.01.001 +
+    .002).
+
+    python-stdnum does the checks (Luhn with La Poste's exception, IBAN mod 97); it runs once
+    per distinct value, never once per line.
     """
-    identifiers = ctx.rubrics.filter(pl.col("datatype").str.contains("(?i)siren|siret")).select(
+    datatype, label = pl.col("datatype"), pl.col("label")
+    identifiers = ctx.rubrics.select(
         "norm",
         "rubric",
-        kind=pl.when(pl.col("datatype").str.contains("(?i)siren"))
+        kind=pl.when(datatype.str.contains("(?i)siren"))
         .then(pl.lit("siren"))
-        .otherwise(pl.lit("siret")),
-    )
+        .when(datatype.str.contains("(?i)siret"))
+        .then(pl.lit("siret"))
+        # IBAN rubrics have various datatypes (Banque_Iban, Type_Alphanumeric_15-34...)
+        .when(label == "IBAN")
+        .then(pl.lit("iban")),
+    ).filter(pl.col("kind").is_not_null())
     declared = ctx.lines.join(identifiers, on=["norm", "rubric"], how="inner").select(
         "line", "rubric", "value", "kind"
     )
@@ -263,31 +280,35 @@ def _siren_siret(ctx: Context) -> pl.LazyFrame:
             _composed_siret(ctx, "S10.G00.01.001", "S10.G00.01.002"),
         ]
     )
-    candidates = pl.concat([declared, composed]).filter(
-        pl.col("value").str.contains("^[0-9]+$")
-        & (
-            pl.col("value").str.len_chars()
-            == pl.when(pl.col("kind") == "siren").then(9).otherwise(14)
-        )
-    )
-    distinct = candidates.select("kind", "value").unique()
-    verdicts = distinct.with_columns(
-        valid=pl.struct("kind", "value").map_elements(
-            lambda row: _check_digits_ok(row["kind"], row["value"]), return_dtype=pl.Boolean
+    shape = pl.col("kind").replace_strict(_IDENTIFIER_SHAPES)
+    candidates = pl.concat([declared, composed]).filter(pl.col("value").str.contains(shape))
+    verdicts = (
+        candidates.select("kind", "value")
+        .unique()
+        .with_columns(
+            valid=pl.struct("kind", "value").map_elements(
+                lambda row: _check_digits_ok(row["kind"], row["value"]), return_dtype=pl.Boolean
+            )
         )
     )
     invalid = candidates.join(verdicts, on=["kind", "value"]).filter(~pl.col("valid"))
+    kind = pl.col("kind")
     return pl.concat(
         [
             findings(
-                invalid.filter(pl.col("kind") == "siren"),
+                invalid.filter(kind == "siren"),
                 "CSL-SIREN",
                 pl.format("Le SIREN {} a une clé de contrôle invalide.", shown_value()),
             ),
             findings(
-                invalid.filter(pl.col("kind") != "siren"),
+                invalid.filter(kind.is_in(["siret", "composed"])),
                 "CSL-SIRET",
                 pl.format("Le SIRET {} a une clé de contrôle invalide.", shown_value()),
+            ),
+            findings(
+                invalid.filter(kind == "iban"),
+                "CSL-IBAN",
+                pl.format("L'IBAN {} a une clé de contrôle invalide.", shown_value()),
             ),
         ]
     )
@@ -298,6 +319,8 @@ def _check_digits_ok(kind: str, value: str) -> bool:
         return bool(siren.is_valid(value))
     if kind == "siret":
         return bool(siret.is_valid(value))
+    if kind == "iban":
+        return bool(iban.is_valid(value))
     # A SIRET composed of SIREN + NIC: a bad SIREN is reported on its own line, so only the
     # NIC's share of the key is judged here.
     return bool(siret.is_valid(value)) or not siren.is_valid(value[:9])

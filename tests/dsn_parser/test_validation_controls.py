@@ -295,6 +295,22 @@ def test_siren_and_siret_check_digits() -> None:
     assert [f["line"] for f in findings(parsed, "CSL-SIRET")] == [line_of(lines, "S10.G00.01.002")]
 
 
+def test_an_iban_with_a_wrong_key_is_reported_masked() -> None:
+    lines = monthly()
+    at = line_of(lines, "S21.G00.20.001")
+    lines.insert(at, ("S21.G00.20.004", "FR7630001007941234567890186"))
+    parsed = validated(lines)
+    [found] = findings(parsed, "CSL-IBAN")
+    assert found["line"] == at + 1
+    assert "1234567890186" not in str(found["message"])
+    assert (
+        findings(
+            validated(replaced(lines, "S21.G00.20.004", "FR7630001007941234567890185")), "CSL-IBAN"
+        )
+        == []
+    )
+
+
 def test_personal_values_are_masked_in_messages() -> None:
     parsed = validated(replaced(monthly(), "S21.G00.30.001", "1234567890123"))
     [found] = findings(parsed, "CSL-REGEXP")

@@ -14,6 +14,10 @@ from tests.dsn_parser.test_validation_controls import monthly
 # French label or code uses, so finding one in a message can only be a leak.
 nirs = st.text(alphabet="0123456789", min_size=11, max_size=16)
 names = st.text(alphabet="QXZW", min_size=8, max_size=12)
+# Other values may be shown in clear: they must not be able to look like a personal one.
+other_values = st.text(
+    alphabet=st.characters(codec="latin-1", exclude_characters="QXZW"), max_size=12
+)
 baseline = monthly()
 
 
@@ -38,7 +42,7 @@ def dsn_lines(draw: st.DrawFn) -> tuple[list[str], set[str]]:
         elif action == "unquote":
             lines.append(f"{rubric},{value}")
         elif action == "value" and rubric not in ("S21.G00.30.001", "S21.G00.30.002"):
-            lines.append(f"{rubric},'{draw(st.text(max_size=12))}'")
+            lines.append(f"{rubric},'{draw(other_values)}'")
         else:
             lines.append(f"{rubric},'{value}'")
     return lines, personal
