@@ -1,0 +1,62 @@
+"""All stoppage results from the inputs: episodes, employee events, signals, claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from quality.stoppages.claims import claims
+from quality.stoppages.episodes import consolidate, observation_end, stoppage_episodes
+from quality.stoppages.events import employee_events
+from quality.stoppages.franchise import franchise_starts
+from quality.stoppages.inputs import StoppageInputs, read_inputs
+from quality.stoppages.signals import all_signals
+from quality.stoppages.terms import (
+    ProvidentTerms,
+    cover_table,
+    terms_by_reference,
+    with_provident_contract,
+)
+
+
+@dataclass(frozen=True)
+class StoppageResults:
+    as_of: date | None  # the observation end the results are stated for
+    episodes: pl.DataFrame  # stoppage episodes (episodes.EPISODE_COLUMNS + provident columns)
+    events: pl.DataFrame  # invalidity and death (events.EVENT_COLUMNS + contract_reference)
+    signals: pl.DataFrame  # signals.OUTPUT_COLUMNS
+    claims: pl.DataFrame  # claims.CLAIM_COLUMNS
+
+
+def build(
+    inputs: StoppageInputs, terms: Iterable[ProvidentTerms], as_of: date | None = None
+) -> StoppageResults:
+    """`as_of` defaults to the end of the latest month with a monthly DSN."""
+    terms = list(terms)
+    as_of = as_of or observation_end(inputs)
+    cover = cover_table(terms)
+    by_reference = terms_by_reference(terms)
+    every_episode = with_provident_contract(consolidate(inputs), inputs.contracts, cover)
+    episodes = every_episode.join(
+        franchise_starts(every_episode, by_reference, as_of), on="episode_id", how="left"
+    )
+    events = with_provident_contract(employee_events(inputs), inputs.contracts, cover)
+    return StoppageResults(
+        as_of=as_of,
+        episodes=stoppage_episodes(episodes),
+        events=events,
+        signals=all_signals(episodes, events, inputs.monthly, as_of),
+        claims=claims(stoppage_episodes(episodes), inputs.gross_pay, by_reference, as_of),
+    )
+
+
+def build_from_warehouse(
+    connection: duckdb.DuckDBPyConnection,
+    terms: Iterable[ProvidentTerms],
+    as_of: date | None = None,
+) -> StoppageResults:
+    return build(read_inputs(connection), terms, as_of)

@@ -1,0 +1,112 @@
+"""The provident contract terms a stoppage is judged by, read from the insurer's contract
+parameter files (fiche de paramétrage, `synthetic.reference_formats.ContractParameters`).
+
+Those files give the franchise length and the reference-salary window. They do not (yet) say
+whether the franchise counts continuous days or days cumulated over 12 months, nor the daily
+allowance percentage, nor which stoppage reasons the franchise applies to: these are the
+defaults below, to be overridden per contract once the parameter file carries them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+
+import polars as pl
+
+from synthetic.reference_formats import ContractParameters, Cover
+
+
+class FranchiseMode(StrEnum):
+    CONTINUOUS = "continue"  # days of the same stoppage
+    CUMULATED_12_MONTHS = "cumul_12_mois"  # days off over the 12 months before
+
+
+# Illness, commuting accident, occupational disease, work accident. Maternity, paternity,
+# adoption and therapeutic part-time are paid otherwise (an assumption, kept configurable).
+DEFAULT_FRANCHISE_REASONS = frozenset({"01", "04", "05", "06"})
+# Share of the reference salary paid per day after the franchise (assumption: no parameter yet).
+DEFAULT_ALLOWANCE_PERCENT = Decimal("75")
+DEFAULT_REFERENCE_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class ProvidentTerms:
+    contract_reference: str
+    siren: str
+    categories: frozenset[str]  # S21.G00.40.003 values the contract's populations cover
+    franchise_days: int
+    franchise_mode: FranchiseMode = FranchiseMode.CONTINUOUS
+    franchise_reasons: frozenset[str] = DEFAULT_FRANCHISE_REASONS
+    reference_salary_months: int = DEFAULT_REFERENCE_MONTHS
+    allowance_percent: Decimal = DEFAULT_ALLOWANCE_PERCENT
+
+
+def terms_of(
+    parameters: ContractParameters, mode: FranchiseMode = FranchiseMode.CONTINUOUS
+) -> ProvidentTerms | None:
+    """The terms of a provident contract; None for a health contract or one with no franchise."""
+    if parameters.cover is not Cover.PREVOYANCE or parameters.provident_franchise_days is None:
+        return None
+    return ProvidentTerms(
+        contract_reference=parameters.contract_reference,
+        siren=parameters.siren,
+        categories=frozenset(c for p in parameters.populations for c in p.categories),
+        franchise_days=parameters.provident_franchise_days,
+        franchise_mode=mode,
+        reference_salary_months=parameters.reference_salary_months or DEFAULT_REFERENCE_MONTHS,
+    )
+
+
+def load_terms(paths: Iterable[Path]) -> list[ProvidentTerms]:
+    """The provident terms found in contract parameter files (health contracts are skipped)."""
+    found = []
+    for path in paths:
+        parameters = ContractParameters.model_validate_json(path.read_text(encoding="utf-8"))
+        if (terms := terms_of(parameters)) is not None:
+            found.append(terms)
+    return found
+
+
+COVER_COLUMNS: dict[str, pl.DataType] = {
+    "siren": pl.String(),
+    "category": pl.String(),
+    "contract_reference": pl.String(),
+}
+
+
+def cover_table(terms: Iterable[ProvidentTerms]) -> pl.DataFrame:
+    """(siren, category) -> provident contract reference: who a contract covers.
+
+    An employee is covered when his company holds a provident contract whose populations include
+    his category, whether or not payroll declared his affiliation (a missing affiliation is an
+    affiliation anomaly, not a reason to lose the claim). The first contract wins when two
+    cover the same category.
+    """
+    rows = [
+        {"siren": t.siren, "category": c, "contract_reference": t.contract_reference}
+        for t in terms
+        for c in sorted(t.categories)
+    ]
+    table = pl.DataFrame(rows, schema=COVER_COLUMNS)
+    return table.unique(subset=["siren", "category"], keep="first", maintain_order=True)
+
+
+def terms_by_reference(terms: Iterable[ProvidentTerms]) -> dict[str, ProvidentTerms]:
+    return {t.contract_reference: t for t in terms}
+
+
+def with_provident_contract(
+    frame: pl.DataFrame, contracts: pl.DataFrame, cover: pl.DataFrame
+) -> pl.DataFrame:
+    """`frame` (siren + employment contract key) with the `contract_reference` of the provident
+    contract covering the employee, null when none does."""
+    keys = ["siren", "employee_key", "contract_start", "contract_number"]
+    return (
+        frame.join(contracts.select(*keys, "category"), on=keys, how="left", maintain_order="left")
+        .join(cover, on=["siren", "category"], how="left", maintain_order="left")
+        .drop("category")
+    )
