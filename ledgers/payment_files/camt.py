@@ -29,6 +29,7 @@ from ledgers.payment_files.model import (
     PaymentFileResult,
     Severity,
     Statement,
+    quoted_value,
 )
 
 _SIGN = {"CRDT": 1, "DBIT": -1}
@@ -147,7 +148,7 @@ def _amount(node: Node, path: str) -> tuple[Decimal, str | None]:
     try:
         amount = parse_amount(raw)
     except ValueError as error:
-        raise _UnreadableError(f"montant {path} absent ou invalide (« {raw} »)") from error
+        raise _UnreadableError(f"montant {path} absent ou invalide {quoted_value(raw)}") from error
     assert found is not None
     return amount, found.get("Ccy")
 
@@ -155,7 +156,7 @@ def _amount(node: Node, path: str) -> tuple[Decimal, str | None]:
 def _sign(node: Node) -> int:
     indicator = node.text("CdtDbtInd")
     if indicator not in _SIGN:
-        raise _UnreadableError(f"sens CdtDbtInd absent ou invalide (« {indicator} »)")
+        raise _UnreadableError(f"sens CdtDbtInd absent ou invalide {quoted_value(indicator)}")
     return _SIGN[indicator]
 
 

@@ -38,6 +38,7 @@ from ledgers.payment_files.model import (
     Severity,
     Statement,
     mask_account,
+    quoted_value,
 )
 
 RECORD_LENGTH = 120
@@ -188,7 +189,7 @@ class _CfonbReader:
             else:
                 self.result.reject(
                     "CFONB_ENREGISTREMENT_INCONNU",
-                    f"Code enregistrement « {kind} » inconnu (attendu 01, 04, 05 ou 07) :"
+                    f"Code enregistrement {quoted_value(kind)} inconnu (attendu 01, 04, 05 ou 07) :"
                     " enregistrement rejeté",
                     line=line,
                 )
@@ -250,7 +251,7 @@ class _CfonbReader:
         except ValueError:
             self.result.reject(
                 "CFONB_MONTANT_INVALIDE",
-                f"Montant illisible en positions 91-104 (« {text} ») : enregistrement"
+                f"Montant illisible en positions 91-104 {quoted_value(text)} : enregistrement"
                 f" {record[:2]} rejeté",
                 line=line,
             )
@@ -264,7 +265,8 @@ class _CfonbReader:
         except ValueError:
             self.result.reject(
                 "CFONB_DATE_INVALIDE",
-                f"{what} invalide en positions {start}-{start + 5} (« {text} », JJMMAA attendu) :"
+                f"{what} invalide en positions {start}-{start + 5} {quoted_value(text)} (JJMMAA"
+                " attendu) :"
                 f" enregistrement {record[:2]} rejeté",
                 line=line,
             )
@@ -456,8 +458,8 @@ class _CfonbReader:
             self.result.add(
                 "CFONB_QUALIFIANT_INCONNU",
                 Severity.WARNING,
-                f"Qualifiant « {qualifier} » inconnu (positions 46-48) : information conservée"
-                " telle quelle",
+                f"Qualifiant {quoted_value(qualifier)} inconnu (positions 46-48) : information"
+                " conservée telle quelle",
                 line=line,
             )
 

@@ -10,6 +10,7 @@ diagnostic message (see `mask_account`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +30,7 @@ __all__ = [
     "Severity",
     "Statement",
     "mask_account",
+    "quoted_value",
 ]
 
 
@@ -253,6 +255,17 @@ class PaymentFileResult:
         """Record a record that could not be read: counted, and reported as an error."""
         self.records_rejected += 1
         self.add(code, Severity.ERROR, message, line=line, xpath=xpath)
+
+
+_CODE_LIKE = re.compile(r"^[0-9 .,:/{}+-]{0,20}[A-Z0-9{} ]{0,4}$")
+
+
+def quoted_value(raw: str | None) -> str:
+    """A misplaced value for a message: shown when it looks like a code, a date or an amount,
+    masked otherwise (a shifted record can put a name where a number was expected)."""
+    if raw is None:
+        return "(absent)"
+    return f"« {raw} »" if _CODE_LIKE.match(raw) else "(valeur masquée)"
 
 
 def mask_account(account: str | None) -> str:

@@ -316,3 +316,12 @@ def test_cfonb_account_gets_its_french_iban_back() -> None:
     assert rib_to_iban("20041 01005 0500013M02") is None
     (statement,) = read_payment_file(CFONB_CLASSIC).statements
     assert statement.account_iban is not None and statement.account_iban.startswith("FR")
+
+
+def test_a_shifted_record_does_not_echo_a_name_in_its_diagnostic() -> None:
+    lines = CFONB_CLASSIC.read_text().splitlines()
+    # the label slid over the amount zone: the name must not reach the message
+    lines[1] = lines[1][:90] + "DURAND JEAN-MA" + lines[1][104:]
+    result = read_payment_file("\n".join(lines).encode())
+    (rejected,) = [d for d in result.diagnostics if d.code == "CFONB_MONTANT_INVALIDE"]
+    assert "DURAND" not in rejected.message and rejected.line == 2
