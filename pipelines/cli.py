@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("parse", "Lire un fichier DSN et écrire une table Parquet par bloc"),
     "run": ("run", "Exécuter une nuit d'ingestion (sans démon Dagster) et afficher le bilan"),
     "rebuild": ("rebuild", "Reconstruire le modèle de l'entrepôt depuis le registre des fichiers"),
+    "demo": ("demo", "Générer un petit portefeuille, exécuter une nuit et montrer le résultat"),
     "generate": (
         "generate",
         "Générer un portefeuille synthétique (DSN, banque, référentiels, vérité)",

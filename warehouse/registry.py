@@ -71,11 +71,15 @@ def scan_landing(landing_dir: Path) -> list[LandingFile]:
     """
     files = []
     for path in sorted(landing_dir.rglob("*")):
-        if not path.is_file() or _is_in_progress(path.relative_to(landing_dir)):
+        relative_path = path.relative_to(landing_dir)
+        if (
+            not path.is_file()
+            or _is_in_progress(relative_path)
+            or relative_path.parts[0] in _NOT_LANDING
+        ):
             continue
         stat = path.stat()
-        relative = path.relative_to(landing_dir).as_posix()
-        files.append(LandingFile(path, relative, stat.st_size, stat.st_mtime))
+        files.append(LandingFile(path, relative_path.as_posix(), stat.st_size, stat.st_mtime))
     return files
 
 
@@ -84,6 +88,11 @@ def _is_in_progress(relative: Path) -> bool:
         ".part",
         ".tmp",
     }
+
+
+# The synthetic generator writes the expected results next to its landing sub-directories; they
+# are for tests to compare against, never input.
+_NOT_LANDING = {"truth"}
 
 
 def content_hash(path: Path) -> str:

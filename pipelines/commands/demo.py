@@ -1,0 +1,74 @@
+"""`dsnpipe demo`: generate a small synthetic portfolio, run one night on it, show the result.
+
+Everything goes under one demo directory (default var/demo/, gitignored): the landing directory
+(with the generator's ground truth in landing/truth/, which the pipeline never reads), the
+warehouse and the quarantine. A previous demo there is replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.locations import DEFAULT_DEMO_DIR
+
+# Written into the demo directory so that a later demo only ever deletes a demo's own files.
+_DEMO_MARKER = ".dsnpipe-demo"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(DEFAULT_DEMO_DIR),
+        help=f"répertoire de la démonstration (défaut : {DEFAULT_DEMO_DIR})",
+    )
+    parser.add_argument("--companies", type=int, default=8, help="entreprises (défaut : 8)")
+    parser.add_argument("--employees", type=int, default=150, help="salariés (défaut : 150)")
+    parser.add_argument("--months", type=int, default=12, help="mois déclarés (défaut : 12)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pipelines.commands.run import print_summary, run_night
+    from synthetic import generate
+
+    console = Console()
+    demo_dir: Path = args.dir
+    if demo_dir.exists() and any(demo_dir.iterdir()):
+        if not (demo_dir / _DEMO_MARKER).exists():
+            console.print(
+                f"[red]{demo_dir} existe et ne vient pas d'une démonstration : "
+                "choisir un autre répertoire avec --dir.[/red]"
+            )
+            return 2
+        shutil.rmtree(demo_dir)
+    demo_dir.mkdir(parents=True)
+    (demo_dir / _DEMO_MARKER).touch()
+    landing, warehouse, quarantine = (
+        demo_dir / "landing",
+        demo_dir / "entrepot.duckdb",
+        demo_dir / "quarantine",
+    )
+
+    console.print("Génération d'un portefeuille synthétique…")
+    portfolio = generate(
+        landing, companies=args.companies, employees=args.employees, months=args.months
+    )
+    console.print(
+        f"{portfolio.companies} entreprises, {portfolio.employees} salariés, "
+        f"{portfolio.files} fichiers dans {landing}"
+    )
+    started_at, started = datetime.now(), time.perf_counter()
+    success = run_night(landing, warehouse, quarantine, console)
+    print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
+    console.print(f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})")
+    console.print(
+        "Interroger l'entrepôt : duckdb -readonly "
+        f'{warehouse} "SELECT * FROM core.employees LIMIT 10"'
+    )
+    return 0 if success else 1
