@@ -70,6 +70,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--show-nir", action="store_true", help="afficher les NIR/NTT en clair (masqués sinon)"
     )
 
+    evaluate = actions.add_parser(
+        "evaluate",
+        parents=[common],
+        help="Précision et rappel de chaque règle face à la vérité d'un portefeuille généré",
+    )
+    evaluate.add_argument(
+        "--truth", type=Path, required=True, help="répertoire de vérité du générateur"
+    )
+    evaluate.add_argument(
+        "--min", type=float, default=0.99, help="seuil de précision et de rappel (%(default)s)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="sortie JSON")
+
     for name, (_, help_text) in _ACTIONS.items():
         decision = actions.add_parser(name, parents=[common], help=help_text, description=help_text)
         decision.add_argument("anomaly_id", metavar="IDENTIFIANT", help="identifiant de l'anomalie")
@@ -86,6 +99,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list(args)
+    if args.action == "evaluate":
+        return _evaluate(args)
     return _decide(args)
 
 
@@ -190,6 +205,49 @@ def _list(args: argparse.Namespace) -> int:
     else:
         console.print(_table(rows))
     return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    from quality.anomalies.evaluation import read_truth, score_rules
+    from warehouse.connections import connect
+
+    try:
+        with connect(args.warehouse, read_only=True) as connection:
+            detected = connection.sql("SELECT * FROM anomalies").pl()
+    except (FileNotFoundError, duckdb.Error) as error:
+        Console(stderr=True, soft_wrap=True).print(f"[red]Registre illisible : {error}[/red]")
+        return 2
+    scores = score_rules(detected, read_truth(args.truth))
+    failing = [s.rule_code for s in scores if not s.meets(args.min)]
+    if args.json:
+        print(
+            json.dumps(
+                [{**vars(s), "precision": s.precision, "recall": s.recall} for s in scores],
+                indent=2,
+            )
+        )
+    else:
+        table = Table(title=f"Règles d'anomalie face à la vérité (seuil {args.min:.2f})")
+        for header in ("Règle", "Attendues", "Détectées", "Justes", "Précision", "Rappel"):
+            table.add_column(header, justify="right" if header != "Règle" else "left")
+        for s in scores:
+            table.add_row(
+                s.rule_code,
+                str(s.expected),
+                str(s.detected),
+                str(s.matched),
+                "—" if s.precision is None else f"{s.precision:.3f}",
+                "—" if s.recall is None else f"{s.recall:.3f}",
+                style=None if s.meets(args.min) else "red",
+            )
+        Console().print(table)
+        if failing:
+            Console(stderr=True).print(f"[red]Sous le seuil : {', '.join(failing)}[/red]")
+    return 1 if failing else 0
 
 
 def _query(connection: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
