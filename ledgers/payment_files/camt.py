@@ -65,9 +65,13 @@ def read_camt(body: etree._Element, kind: FileKind, result: PaymentFileResult) -
     for index, report in enumerate(body.iterfind(report_tag)):
         statement = _statement(report, index, f"{body_path}/{report_tag}[{index + 1}]", result)
         result.statements.append(statement)
+        amounts: list[Decimal] = []
         for entry_index, entry in enumerate(report.iterfind("Ntry")):
             result.records_read += 1
-            _entry(entry, entry_index, statement, result)
+            amount = _entry(entry, entry_index, statement, result)
+            if amount is not None:
+                amounts.append(amount)
+        _check_summary(Node(report.find("TxsSummry")), amounts, statement, result)
     if not result.statements:
         result.add(
             "CAMT_SANS_RELEVE",
@@ -162,7 +166,8 @@ def _sign(node: Node) -> int:
 
 def _entry(
     element: etree._Element, index: int, statement: Statement, result: PaymentFileResult
-) -> None:
+) -> Decimal | None:
+    """Read one entry into transactions; its signed amount, None when it is rejected."""
     xpath = f"{statement.xpath}/Ntry[{index + 1}]"
     node = Node(element)
     try:
@@ -176,7 +181,7 @@ def _entry(
             line=element.sourceline,
             xpath=xpath,
         )
-        return
+        return None
     except ValueError:
         result.reject(
             "CAMT_DATE_INVALIDE",
@@ -184,7 +189,7 @@ def _entry(
             line=element.sourceline,
             xpath=xpath,
         )
-        return
+        return None
     statement.entry_count += 1
     if base.status == _BOOKED:
         statement.booked_total += entry.amount
@@ -197,6 +202,40 @@ def _entry(
             xpath=xpath,
         )
     result.transactions.extend(_split(entry, base, result))
+    return entry.amount
+
+
+def _check_summary(
+    summary: Node, amounts: list[Decimal], statement: Statement, result: PaymentFileResult
+) -> None:
+    """The bank's own totals (TxsSummry: number and sum of credit and debit entries) against the
+    entries read: a difference means entries were lost or added on the way."""
+    credits = [a for a in amounts if a >= 0]
+    debits = [-a for a in amounts if a < 0]
+    expected = {
+        "TtlNtries/NbOfNtries": len(amounts),
+        "TtlCdtNtries/NbOfNtries": len(credits),
+        "TtlCdtNtries/Sum": sum(credits, Decimal(0)),
+        "TtlDbtNtries/NbOfNtries": len(debits),
+        "TtlDbtNtries/Sum": sum(debits, Decimal(0)),
+    }
+    for path, read in expected.items():
+        declared = summary.text(path)
+        if declared is None:
+            continue
+        try:
+            matches = Decimal(declared) == read
+        except ArithmeticError:
+            matches = False
+        if not matches:
+            result.add(
+                "CAMT_TOTAUX_INCOHERENTS",
+                Severity.WARNING,
+                f"Relevé n° {statement.index + 1} : récapitulatif TxsSummry/{path} ="
+                f" {quoted_value(declared)} mais {read} lu dans les écritures",
+                line=summary.line,
+                xpath=f"{statement.xpath}/TxsSummry",
+            )
 
 
 def _entry_transaction(entry: _Entry, index: int, statement: Statement) -> BankTransaction:

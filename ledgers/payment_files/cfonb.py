@@ -29,7 +29,11 @@ from functools import cache
 
 from stdnum import iban as stdnum_iban
 
-from ledgers.payment_files.codes import RETURNED_ITEM_FAMILY, cfonb_operations
+from ledgers.payment_files.codes import (
+    RETURNED_ITEM_FAMILY,
+    cfonb_operations,
+    reason_code_in_text,
+)
 from ledgers.payment_files.model import (
     Balance,
     BankTransaction,
@@ -464,9 +468,16 @@ class _CfonbReader:
             )
 
     def _flush_movement(self) -> None:
-        if self.movement is not None:
-            self.result.transactions.append(self.movement)
-            self.movement = None
+        tx = self.movement
+        if tx is None:
+            return
+        if tx.is_return and tx.return_reason_code is None:
+            code = reason_code_in_text((*tx.remittance_lines, *tx.additional_info))
+            if code is not None:
+                tx.return_reason_code, tx.return_reason_scheme = code, "ISO"
+                tx.return_reason_info = "motif relevé dans le libellé"
+        self.result.transactions.append(tx)
+        self.movement = None
 
 
 def _apply_complement(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -38,3 +40,18 @@ def status_reason_labels() -> dict[str, str]:
     text = files(__package__).joinpath("iso_status_reason_codes.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(text.splitlines())
     return {row["code"].strip(): row["name"].strip() for row in rows if row.get("code")}
+
+
+_WORD = re.compile(r"\b[A-Z]{2}\d{2}\b")
+
+
+def reason_code_in_text(lines: Iterable[str]) -> str | None:
+    """The first ISO status reason code (AM04, MD06...) written in free text: French banks print
+    it in the label of a returned SEPA direct debit ("IMPAYE PRLV MOTIF AM04") when the CFONB 120
+    record has no reason of its own. Only codes of the published list count."""
+    known = status_reason_labels()
+    for line in lines:
+        for word in _WORD.findall(line.upper()):
+            if word in known:
+                return word
+    return None

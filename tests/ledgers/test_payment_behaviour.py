@@ -18,6 +18,7 @@ from ledgers.payment_files import (
     transactions_frame,
 )
 from ledgers.payment_files.cfonb import rib_to_iban
+from ledgers.payment_files.codes import reason_code_in_text
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 CAMT_TXDTLS = PAYMENTS / "camt053" / "oca__test-camt053-txdtls.xml"
@@ -325,3 +326,19 @@ def test_a_shifted_record_does_not_echo_a_name_in_its_diagnostic() -> None:
     result = read_payment_file("\n".join(lines).encode())
     (rejected,) = [d for d in result.diagnostics if d.code == "CFONB_MONTANT_INVALIDE"]
     assert "DURAND" not in rejected.message and rejected.line == 2
+
+
+def test_camt_summary_totals_are_checked_against_the_entries() -> None:
+    unpaid = PAYMENTS / "camt054" / "oca__test-sepa-camt054-unpaid.xml"
+    assert "CAMT_TOTAUX_INCOHERENTS" not in _codes(read_payment_file(unpaid))
+    altered = unpaid.read_bytes().replace(b"<Sum>100</Sum>", b"<Sum>150</Sum>")
+    (diagnostic,) = [
+        d for d in read_payment_file(altered).diagnostics if d.code == "CAMT_TOTAUX_INCOHERENTS"
+    ]
+    assert "TtlDbtNtries/Sum" in diagnostic.message and diagnostic.line
+
+
+def test_return_reason_is_taken_from_the_label_only_when_it_is_a_known_iso_code() -> None:
+    assert reason_code_in_text(["IMPAYE PRLV SEPA", "MOTIF RETOUR AM04"]) == "AM04"
+    assert reason_code_in_text(["FACTURE ZZ99 DU 12/03"]) is None
+    assert reason_code_in_text([]) is None

@@ -197,6 +197,9 @@ def test_cfonb120_written_by_the_generator_reads_back(tmp_path: Path, line_break
     assert transfer.debtor_name == "SARL D'ALMEIDA"
     assert batch.code.cfonb_operation_code == "A1"
     assert returned.is_return and returned.code.cfonb_operation_code == "B3"
+    assert (returned.return_reason_code, returned.return_reason_scheme) == ("AM04", "ISO")
     assert returned.end_to_end_id == "COT-2024T1-B24020500002"
     assert returned.mandate_id == "MANDAT-0001"
-    assert [r.original_end_to_end_id for r in result.returns] == ["COT-2024T1-B24020500002"]
+    (ret,) = result.returns
+    assert ret.original_end_to_end_id == "COT-2024T1-B24020500002"
+    assert ret.reason_code == "AM04" and ret.reason_label is not None
