@@ -81,7 +81,7 @@ def update_register(
         raise ValueError("Détections en double pour un même identifiant d'anomalie")
     connection.register("tonight_detections", tonight.to_arrow())
     try:
-        _classify(connection, night)
+        _classify(connection)
         counts = _count_changes(connection)
         _record_events(connection, night)
         _apply_changes(connection, night)
@@ -95,7 +95,7 @@ def update_register(
     return NightSummary(night=night, detected=tonight.height, **counts)
 
 
-def _classify(connection: duckdb.DuckDBPyConnection, night: date) -> None:
+def _classify(connection: duckdb.DuckDBPyConnection) -> None:
     """One row per anomaly detected tonight or still unresolved, with its next status."""
     open_, ack = AnomalyStatus.OPEN.value, AnomalyStatus.ACKNOWLEDGED.value
     by_data = AnomalyStatus.RESOLVED_BY_DATA.value
