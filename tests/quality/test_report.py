@@ -150,3 +150,12 @@ def test_the_page_renders_and_filters_in_chromium(report: ReportFiles, tmp_path:
     assert sorted(
         blocking.xpath("//tr[contains(@class, 'anomalie')][not(@hidden)]/td[2]/text()")
     ) == ["AFF001", "AFF015"]
+
+
+def test_a_night_without_anomalies_still_gives_a_report(tmp_path: Path) -> None:
+    with duckdb.connect(":memory:") as connection:
+        update_register(connection, report_detections(1).clear(), REPORT_NIGHT)
+        files = write_steward_report(connection, REPORT_NIGHT, tmp_path)
+    assert "Aucune anomalie à traiter." in files.html.read_text(encoding="utf-8")
+    rows = list(openpyxl.load_workbook(files.excel)["Anomalies à traiter"].iter_rows())
+    assert len(rows) == 1  # the header only
