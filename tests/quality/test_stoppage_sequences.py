@@ -1,0 +1,481 @@
+"""Stoppage episodes and signals from hand-written DSN sequences, parsed by dsn_parser.
+
+One employee (NIR 2850575116107, contract C0001 started 01/09/2015, non-cadre) of one
+establishment, covered by a provident contract with a 90-day franchise. Each test writes the
+monthly DSNs and signalements payroll would send and checks what the claims team would see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+
+import polars as pl
+
+from dsn_parser import parse
+from dsn_parser.model import ParsedFile
+from quality.stoppages import StoppageResults, build
+from quality.stoppages.inputs import inputs_from_parsed
+from quality.stoppages.terms import FranchiseMode, ProvidentTerms
+
+SIREN = "732829320"
+SIRET = SIREN + "00017"
+NIR = "2850575116107"
+CONTRACT_START = date(2015, 9, 1)
+CONTRACT_REFERENCE = "PREV-1"
+TERMS = ProvidentTerms(
+    contract_reference=CONTRACT_REFERENCE,
+    siren=SIREN,
+    categories=frozenset({"01", "04"}),
+    franchise_days=90,
+    reference_salary_months=3,
+    allowance_percent=Decimal("80"),
+)
+
+Line = tuple[str, str]
+
+
+def d(day: date) -> str:
+    return day.strftime("%d%m%Y")
+
+
+@dataclass(frozen=True)
+class Stoppage:
+    """An S21.G00.60 block as one file declares it."""
+
+    reason: str
+    last_day_worked: date
+    planned_end: date
+    subrogation_end: date | None = None
+    return_date: date | None = None
+    return_reason: str = "01"
+    therapeutic: tuple[date, date, str] | None = None  # S21.G00.66 period and pay
+
+    def lines(self, nature: str) -> list[Line]:
+        lines = [
+            ("S21.G00.60.001", self.reason),
+            ("S21.G00.60.002", d(self.last_day_worked)),
+            ("S21.G00.60.003", d(self.planned_end)),
+        ]
+        if nature in ("01", "04"):
+            lines.append(("S21.G00.60.004", "01" if self.subrogation_end else "02"))
+            if self.subrogation_end:
+                first_off = self.last_day_worked + timedelta(days=1)
+                lines += [
+                    ("S21.G00.60.005", d(first_off)),
+                    ("S21.G00.60.006", d(self.subrogation_end)),
+                ]
+        if self.return_date:
+            lines += [
+                ("S21.G00.60.010", d(self.return_date)),
+                ("S21.G00.60.011", self.return_reason),
+            ]
+        if self.therapeutic:
+            start, end, pay = self.therapeutic
+            lines += [
+                ("S21.G00.66.001", d(start)),
+                ("S21.G00.66.002", d(end)),
+                ("S21.G00.66.003", pay),
+            ]
+        return lines
+
+
+def _envoi(declaration: list[Line]) -> bytes:
+    lines = [
+        ("S10.G00.00.001", "PAYSOFT"),
+        ("S10.G00.00.002", "EDITEUR"),
+        ("S10.G00.00.005", "02"),
+        ("S10.G00.00.006", "P24V01"),
+        ("S10.G00.00.007", "01"),
+        ("S10.G00.00.008", "01"),
+        ("S10.G00.01.001", "404833048"),
+        ("S10.G00.01.002", "00022"),
+        ("S10.G00.01.003", "CABINET PAIE"),
+        ("S10.G00.02.001", "01"),
+        ("S10.G00.02.002", "DUPONT MARIE"),
+        ("S10.G00.02.004", "paie@example.fr"),
+        ("S10.G00.02.005", "0102030405"),
+        *declaration,
+    ]
+    text = [f"{rubric},'{value}'" for rubric, value in lines]
+    text += [f"S90.G00.90.001,'{len(lines) + 2}'", "S90.G00.90.002,'1'"]
+    return ("\r\n".join(text) + "\r\n").encode("latin-1")
+
+
+def _header(
+    nature: str, month: date, built: date, kind: str = "01", replaces: str | None = None
+) -> list[Line]:
+    """Declaration, company, establishment and adhésion; a signalement has no main month."""
+    full = nature == "01"
+    lines = [
+        ("S20.G00.05.001", nature),
+        ("S20.G00.05.002", kind),
+        ("S20.G00.05.003", "11"),
+        ("S20.G00.05.004", f"{int(nature)}{built:%m%d}{kind}"),
+    ]
+    lines += [("S20.G00.05.005", d(month.replace(day=1)))] if full else []
+    lines += [("S20.G00.05.006", replaces)] if replaces else []
+    lines.append(("S20.G00.05.007", d(built)))
+    lines += [("S20.G00.05.008", "01"), ("S20.G00.05.010", "01")] if full else []
+    lines.append(("S21.G00.06.001", SIREN))
+    lines += [("S21.G00.06.003", "7010Z")] if full else []
+    lines.append(("S21.G00.11.001", SIRET[9:]))
+    lines += [("S21.G00.11.002", "7010Z"), ("S21.G00.11.022", "1486")] if full else []
+    lines += [("S21.G00.15.001", CONTRACT_REFERENCE), ("S21.G00.15.002", "P1020")]
+    lines += [("S21.G00.15.004", "01")] if full else []
+    return [*lines, ("S21.G00.15.005", "1")]
+
+
+def _individual(nature: str) -> list[Line]:
+    lines = [("S21.G00.30.001", NIR), ("S21.G00.30.002", "MARTIN"), ("S21.G00.30.004", "JEANNE")]
+    lines += [("S21.G00.30.006", "15031985")]
+    if nature == "01":
+        lines += [("S21.G00.30.013", "01"), ("S21.G00.30.014", "75"), ("S21.G00.30.015", "FR")]
+    lines.append(("S21.G00.40.001", d(CONTRACT_START)))
+    if nature == "01":
+        lines += [
+            ("S21.G00.40.002", "04"),
+            ("S21.G00.40.003", "04"),
+            ("S21.G00.40.004", "2331"),
+            ("S21.G00.40.006", "Comptable"),
+            ("S21.G00.40.007", "01"),
+            ("S21.G00.40.008", "99"),
+        ]
+    lines.append(("S21.G00.40.009", "C0001"))
+    if nature == "01":
+        lines += [
+            ("S21.G00.40.011", "10"),
+            ("S21.G00.40.012", "151.67"),
+            ("S21.G00.40.013", "151.67"),
+            ("S21.G00.40.014", "10"),
+            ("S21.G00.40.016", "99"),
+            ("S21.G00.40.017", "1486"),
+            ("S21.G00.40.018", "200"),
+            ("S21.G00.40.019", SIRET),
+            ("S21.G00.40.020", "200"),
+            ("S21.G00.40.024", "99"),
+            ("S21.G00.40.026", "99"),
+            ("S21.G00.40.036", "03"),
+            ("S21.G00.40.037", "03"),
+            ("S21.G00.40.039", "200"),
+            ("S21.G00.40.040", "7010Z"),
+        ]
+    return lines
+
+
+def _pay(month: date, gross: str) -> list[Line]:
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return [
+        ("S21.G00.70.012", "1"),
+        ("S21.G00.70.013", "1"),
+        ("S21.G00.71.002", "RUAA"),
+        ("S21.G00.50.001", d(last)),
+        ("S21.G00.50.002", gross),
+        ("S21.G00.50.004", gross),
+        ("S21.G00.50.006", "4.00"),
+        ("S21.G00.50.007", "01"),
+        ("S21.G00.50.009", "100.00"),
+        ("S21.G00.50.013", gross),
+        ("S21.G00.51.001", d(month)),
+        ("S21.G00.51.002", d(last)),
+        ("S21.G00.51.010", "C0001"),
+        ("S21.G00.51.011", "001"),
+        ("S21.G00.51.013", gross),
+    ]
+
+
+def monthly(
+    month: date,
+    *stoppages: Stoppage,
+    gross: str = "3000.00",
+    end: tuple[date, str] | None = None,
+    invalidity: tuple[str, date] | None = None,
+    built: date | None = None,
+    kind: str = "01",
+) -> bytes:
+    """The monthly DSN (nature 01) of `month`, built on the 5th of the next month. A type 03
+    replaces the monthly of the same establishment, month and fraction (no 05.006)."""
+    built = built or (month.replace(day=28) + timedelta(days=8)).replace(day=5)
+    lines = _header("01", month, built, kind) + _individual("01")
+    for stoppage in stoppages:
+        lines += stoppage.lines("01")
+    if end:
+        lines += [("S21.G00.62.001", d(end[0])), ("S21.G00.62.002", end[1])]
+    if invalidity:
+        lines += [("S21.G00.65.001", invalidity[0]), ("S21.G00.65.002", d(invalidity[1]))]
+    return _envoi(lines + _pay(month, gross))
+
+
+def signalement(
+    nature: str, built: date, stoppage: Stoppage, replaces: bytes | None = None
+) -> bytes:
+    """A signalement 04 (arrêt) or 05 (reprise): no salary, no affiliation. With `replaces`,
+    a type 03 naming the signalement it replaces in S20.G00.05.006."""
+    kind, replaced = ("03", replacement_id(replaces)) if replaces else ("01", None)
+    lines = _header(nature, built, built, kind, replaced) + _individual(nature)
+    lines += stoppage.lines(nature)
+    return _envoi([*lines, ("S21.G00.71.002", "RUAA")])
+
+
+@cache
+def parsed_file(data: bytes) -> ParsedFile:
+    [parsed] = parse(data)
+    return parsed
+
+
+def run(*files: bytes, terms: list[ProvidentTerms] | None = None) -> StoppageResults:
+    parsed = [parsed_file(data) for data in files]
+    return build(inputs_from_parsed(parsed), [TERMS] if terms is None else terms)
+
+
+def codes(results: StoppageResults) -> list[tuple[str, date]]:
+    return [(c, day) for c, day in results.signals.select("code", "signal_date").iter_rows()]
+
+
+def file_id(data: bytes) -> str:
+    return parsed_file(data).file_id
+
+
+def replacement_id(data: bytes) -> str:
+    """What a replacing declaration puts in S20.G00.05.006: built date + order number."""
+    declarations = parsed_file(data).declarations
+    [(built, order)] = declarations.select("built_on", "order_number").rows()
+    return f"{d(built)}{order}"
+
+
+def signals_of(results: StoppageResults, code: str) -> list[date]:
+    return results.signals.filter(pl.col("code") == code).get_column("signal_date").to_list()
+
+
+JAN, FEB, MAR, APR, MAY, JUN = (date(2024, m, 1) for m in range(1, 7))
+ILLNESS = Stoppage("01", date(2024, 3, 10), date(2024, 3, 31), subrogation_end=date(2024, 4, 9))
+
+
+def prolonged(planned_end: date, returned: date | None = None) -> Stoppage:
+    return Stoppage(
+        "01",
+        ILLNESS.last_day_worked,
+        planned_end,
+        subrogation_end=ILLNESS.subrogation_end,
+        return_date=returned,
+    )
+
+
+def test_prolongation_over_three_months_is_one_episode_with_its_history() -> None:
+    files = [
+        monthly(JAN),
+        monthly(FEB),
+        monthly(MAR, ILLNESS),
+        monthly(APR, prolonged(date(2024, 4, 30))),
+        monthly(MAY, prolonged(date(2024, 6, 15))),
+    ]
+    results = run(*files)
+
+    [episode] = results.episodes.iter_rows(named=True)
+    assert episode["first_day_off"] == date(2024, 3, 11)
+    assert episode["initial_planned_end"] == date(2024, 3, 31)
+    assert episode["planned_end"] == date(2024, 6, 15)
+    assert [(p["from"], p["to"]) for p in episode["prolongations"]] == [
+        (date(2024, 3, 31), date(2024, 4, 30)),
+        (date(2024, 4, 30), date(2024, 6, 15)),
+    ]
+    assert episode["status"] == "prolongé"
+    assert signals_of(results, "ARR001") == [date(2024, 3, 11)]
+    assert signals_of(results, "ARR002") == [date(2024, 4, 1), date(2024, 5, 1)]
+    # Subrogation ended on 9 April while the employee was still off.
+    assert signals_of(results, "ARR009") == [date(2024, 4, 9)]
+
+    ended = run(*files, monthly(JUN, prolonged(date(2024, 6, 15), returned=date(2024, 6, 16))))
+    [episode] = ended.episodes.iter_rows(named=True)
+    assert episode["status"] == "terminé"
+    assert episode["return_date"] == date(2024, 6, 16)
+    assert signals_of(ended, "ARR003") == [date(2024, 6, 16)]
+
+
+def test_signalement_then_monthly_is_one_episode_first_seen_in_the_signalement() -> None:
+    announced = signalement("04", date(2024, 3, 12), ILLNESS)
+    results = run(monthly(FEB), announced, monthly(MAR, ILLNESS))
+
+    [episode] = results.episodes.iter_rows(named=True)
+    assert episode["first_file"] == file_id(announced)
+    assert len(episode["files"]) == 2
+    assert episode["announced_by_signalement"] and episode["in_monthly"]
+    assert episode["status"] == "en cours"
+    assert signals_of(results, "ARR001") == [date(2024, 3, 11)]
+    assert signals_of(results, "ARR008") == []
+
+
+def test_signalement_missing_from_the_next_monthly_is_signalled_once_that_monthly_is_in() -> None:
+    announced = signalement("04", date(2024, 3, 12), ILLNESS)
+
+    assert signals_of(run(monthly(FEB), announced), "ARR008") == []
+    results = run(monthly(FEB), announced, monthly(MAR))
+    assert signals_of(results, "ARR008") == [date(2024, 3, 11)]
+    [episode] = results.episodes.iter_rows(named=True)
+    assert not episode["in_monthly"]
+
+
+def test_return_by_signalement_05_ends_the_episode() -> None:
+    back = Stoppage("01", ILLNESS.last_day_worked, date(2024, 3, 24), return_date=date(2024, 3, 25))
+    results = run(
+        signalement("04", date(2024, 3, 12), ILLNESS), signalement("05", date(2024, 3, 26), back)
+    )
+    [episode] = results.episodes.iter_rows(named=True)
+    assert episode["status"] == "terminé"
+    assert episode["return_date"] == date(2024, 3, 25)
+    assert signals_of(results, "ARR003") == [date(2024, 3, 25)]
+    assert signals_of(results, "ARR006") == []
+
+
+def test_cancellation_99_in_the_next_monthly_cancels_the_episode() -> None:
+    cancelling = Stoppage("99", ILLNESS.last_day_worked, date(2024, 3, 31))
+    results = run(monthly(MAR, ILLNESS), monthly(APR, cancelling), monthly(MAY))
+
+    [episode] = results.episodes.iter_rows(named=True)
+    assert episode["status"] == "annulé"
+    assert episode["reason"] == "01"
+    # Announced, then cancelled: nothing else follows (no subrogation, no franchise).
+    assert results.signals.get_column("code").to_list() == ["ARR001"]
+    assert results.claims.is_empty()
+
+
+def test_return_then_new_stoppage_are_two_episodes_without_overlap() -> None:
+    first = Stoppage("01", date(2024, 3, 10), date(2024, 3, 19), return_date=date(2024, 3, 20))
+    second = Stoppage("06", date(2024, 4, 4), date(2024, 4, 30))
+    results = run(monthly(MAR, first), monthly(APR, second))
+
+    statuses = results.episodes.select("first_day_off", "reason", "status").rows()
+    assert statuses == [
+        (date(2024, 3, 11), "01", "terminé"),
+        (date(2024, 4, 5), "06", "en cours"),
+    ]
+    assert signals_of(results, "ARR001") == [date(2024, 3, 11), date(2024, 4, 5)]
+    assert signals_of(results, "ARR007") == []
+
+
+def test_overlapping_stoppages_are_signalled_on_the_later_one() -> None:
+    illness = Stoppage("01", date(2024, 3, 10), date(2024, 3, 29), return_date=date(2024, 3, 30))
+    accident = Stoppage("06", date(2024, 3, 12), date(2024, 4, 1), return_date=date(2024, 4, 2))
+    results = run(monthly(MAR, illness, accident), monthly(APR, accident))
+
+    assert len(results.episodes) == 2
+    overlap = results.signals.filter(pl.col("code") == "ARR007")
+    assert overlap.select("stoppage_first_day", "signal_date").rows() == [
+        (date(2024, 3, 13), date(2024, 3, 13))
+    ]
+
+
+def test_continuous_franchise_gives_the_day_allowances_start_and_a_prefilled_claim() -> None:
+    announced = signalement("04", date(2024, 3, 12), ILLNESS)
+    files = [
+        monthly(JAN, gross="3000.00"),
+        monthly(FEB, gross="3300.00"),
+        announced,
+        monthly(MAR, ILLNESS, gross="1500.00"),
+        monthly(APR, prolonged(date(2024, 5, 31)), gross="0.00"),
+    ]
+    # Off from 11 March to 30 April (observation end): 90 days not reached yet.
+    assert signals_of(run(*files), "ARR004") == []
+
+    results = run(
+        *files,
+        monthly(MAY, prolonged(date(2024, 6, 30)), gross="0.00"),
+        monthly(JUN, prolonged(date(2024, 7, 31)), gross="0.00"),
+    )
+    assert signals_of(results, "ARR004") == [date(2024, 6, 9)]
+    [claim] = results.claims.iter_rows(named=True)
+    assert claim["contract_reference"] == CONTRACT_REFERENCE
+    assert claim["allowances_start"] == date(2024, 6, 9)
+    assert claim["subrogation_end"] == date(2024, 4, 9)
+    # Window of 3 months before March: December (absent), January, February.
+    assert claim["reference_months_found"] == 2
+    assert claim["reference_salary"] == Decimal("6300.00")
+    # 6300 x 12 / 2 / 365 x 80 % = 82.849...
+    assert claim["daily_allowance"] == Decimal("82.85")
+    assert claim["estimate"] == "estimation"
+    assert claim["indemnified_days"] == 22  # 9 to 30 June
+    assert claim["allowance_to_date"] == Decimal("1822.70")
+
+
+def test_cumulated_franchise_counts_earlier_stoppages_of_the_last_twelve_months() -> None:
+    january = Stoppage("01", date(2024, 1, 4), date(2024, 1, 24), return_date=date(2024, 1, 25))
+    march = Stoppage("01", date(2024, 3, 1), date(2024, 3, 25), return_date=date(2024, 3, 26))
+    files = [monthly(JAN, january), monthly(FEB), monthly(MAR, march)]
+    continuous = replace(TERMS, franchise_days=30)
+    cumulated = replace(continuous, franchise_mode=FranchiseMode.CUMULATED_12_MONTHS)
+
+    # 24 days off in March (2 to 25) alone: a continuous 30-day franchise is not reached.
+    assert signals_of(run(*files, terms=[continuous]), "ARR004") == []
+    # 20 days in January (5 to 24) + 10 in March (2 to 11): allowances from 12 March.
+    assert signals_of(run(*files, terms=[cumulated]), "ARR004") == [date(2024, 3, 12)]
+
+
+def test_no_provident_contract_means_no_franchise_no_claim_and_no_death_signal() -> None:
+    results = run(
+        monthly(MAR, ILLNESS),
+        monthly(APR, prolonged(date(2024, 7, 31))),
+        monthly(MAY, prolonged(date(2024, 7, 31)), end=(date(2024, 6, 20), "066")),
+        monthly(JUN, prolonged(date(2024, 7, 31))),
+        terms=[],
+    )
+    assert signals_of(results, "ARR001") == [date(2024, 3, 11)]
+    assert signals_of(results, "ARR004") == []
+    assert signals_of(results, "ARR011") == []
+    assert results.claims.is_empty()
+    assert results.signals.get_column("contract_reference").null_count() == len(results.signals)
+
+
+def test_invalidity_and_death_of_a_covered_employee_are_signalled_once() -> None:
+    since = date(2024, 2, 1)
+    results = run(
+        monthly(FEB, invalidity=("114", since)),
+        monthly(MAR, invalidity=("114", since)),
+        monthly(APR, invalidity=("114", since), end=(date(2024, 4, 18), "066")),
+    )
+    assert results.signals.select("code", "signal_date", "detail").rows() == [
+        ("ARR010", since, "114"),
+        ("ARR011", date(2024, 4, 18), "066"),
+    ]
+    assert results.events.get_column("event").to_list() == ["invalidité", "décès"]
+
+
+def test_return_declared_with_no_stoppage() -> None:
+    ghost = Stoppage("01", date(2024, 3, 5), date(2024, 3, 14), return_date=date(2024, 3, 15))
+    returned = signalement("05", date(2024, 3, 16), ghost)
+
+    assert signals_of(run(monthly(FEB), returned), "ARR006") == []  # March DSN not in yet
+    results = run(monthly(FEB), returned, monthly(MAR))
+    assert signals_of(results, "ARR006") == [date(2024, 3, 15)]
+    assert results.episodes.is_empty()
+
+
+def test_stoppage_longer_than_a_year_calls_for_an_invalidity_review() -> None:
+    long_illness = Stoppage("01", date(2023, 1, 9), date(2024, 6, 30))
+    results = run(monthly(JAN, long_illness), monthly(FEB, long_illness))
+    assert signals_of(results, "ARR005") == [date(2024, 1, 10)]
+
+
+def test_therapeutic_part_time_periods_are_kept_on_the_episode() -> None:
+    part_time = Stoppage(
+        "15",
+        date(2024, 3, 31),
+        date(2024, 5, 15),
+        therapeutic=(date(2024, 4, 1), date(2024, 4, 30), "1500.00"),
+    )
+    may = Stoppage(
+        "15",
+        date(2024, 3, 31),
+        date(2024, 5, 15),
+        return_date=date(2024, 5, 16),
+        therapeutic=(date(2024, 5, 1), date(2024, 5, 15), "750.00"),
+    )
+    results = run(monthly(APR, part_time), monthly(MAY, may))
+    [episode] = results.episodes.iter_rows(named=True)
+    assert [(p["period_start"], p["pay"]) for p in episode["therapeutic_periods"]] == [
+        (date(2024, 4, 1), Decimal("1500.00")),
+        (date(2024, 5, 1), Decimal("750.00")),
+    ]
+    # Therapeutic part-time is not counted by the franchise: no claim.
+    assert results.claims.is_empty()
