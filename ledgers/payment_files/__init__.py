@@ -101,8 +101,8 @@ def _read(data: bytes, result: PaymentFileResult) -> None:
     detection = detect(data, result)
     result.kind = detection.kind
     result.message_name = detection.message_name
-    if detection.kind is FileKind.CFONB120:
-        read_cfonb(data, result)
+    if detection.text is not None and detection.kind is FileKind.CFONB120:
+        read_cfonb(detection.text, result)
     elif detection.body is not None and detection.kind in (FileKind.CAMT053, FileKind.CAMT054):
         read_camt(detection.body, detection.kind, result)
     elif detection.body is not None and detection.kind is FileKind.PAIN002:

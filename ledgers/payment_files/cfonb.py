@@ -69,7 +69,7 @@ def encode_amount(amount: Decimal, decimals: int) -> str:
 
 def decode_amount(text: str, decimals: int) -> Decimal:
     """Read a 14-character signed CFONB amount; ValueError when it is not one. Leading blanks
-    count as zeros (seen in lenient bank files)."""
+    are read as zeros (zero-suppressed output of some bank systems)."""
     if len(text) != AMOUNT_WIDTH:
         raise ValueError("longueur")
     body, last = text[:-1].lstrip(" "), text[-1]
@@ -80,8 +80,6 @@ def decode_amount(text: str, decimals: int) -> Decimal:
         sign, digit = 1, _POSITIVE_LAST.index(last)
     elif last in _NEGATIVE_LAST:
         sign, digit = -1, _NEGATIVE_LAST.index(last)
-    elif last.isascii() and last.isdigit():  # unsigned (seen in old files): positive
-        sign, digit = 1, int(last)
     else:
         raise ValueError("signe")
     return Decimal(sign * int(body + str(digit))).scaleb(-decimals)
@@ -207,9 +205,8 @@ class _CfonbReader:
             )
         self._close_statement()
 
-    def _fit(self, line: int, raw: str) -> str | None:
+    def _fit(self, line: int, record: str) -> str | None:
         """The record padded to 120 characters, or None (rejected) when it cannot be one."""
-        record = raw.rstrip("\r\n")
         kind = record[:2]
         if len(record) > RECORD_LENGTH and record[RECORD_LENGTH:].strip():
             self.result.reject(
@@ -403,19 +400,22 @@ class _CfonbReader:
         entry_number = _field(record, 82, 88).strip()
         reference = _field(record, 105, 120).strip()
         label = _field(record, 49, 79).strip()
-        assert self.statement is not None
+        statement = self.statement
+        assert statement is not None
+        # the movement is on the statement's account (some banks write another bank code in 04)
+        same_account = header.account == self.statement_account
         return BankTransaction(
-            statement_index=self.statement.index,
+            statement_index=statement.index,
             entry_index=self._next_entry_index(),
             detail_index=None,
             line=line,
             xpath=None,
-            account_iban=rib_to_iban(header.account_id),
-            account_other_id=header.account_id,
+            account_iban=statement.account_iban if same_account else rib_to_iban(header.account_id),
+            account_other_id=statement.account_other_id if same_account else header.account_id,
             booking_date=booked,
             value_date=value,
             amount=amount,
-            currency=header.currency or self.statement.currency,
+            currency=header.currency or statement.currency,
             status="BOOK",
             code=BankTransactionCode(
                 proprietary=_field(record, 8, 11).strip() or None,
@@ -516,8 +516,8 @@ def _apply_complement(
     return True
 
 
-def read_cfonb(data: bytes, result: PaymentFileResult) -> None:
-    """Fill `result` from a CFONB 120 file's bytes."""
-    _CfonbReader(result).read(decode_text(data))
+def read_cfonb(text: str, result: PaymentFileResult) -> None:
+    """Fill `result` from a CFONB 120 file's text (see `decode_text`)."""
+    _CfonbReader(result).read(text)
     first = result.statements[0] if result.statements else None
     result.currency = first.currency if first else None

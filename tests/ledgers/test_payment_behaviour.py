@@ -342,3 +342,41 @@ def test_return_reason_is_taken_from_the_label_only_when_it_is_a_known_iso_code(
     assert reason_code_in_text(["IMPAYE PRLV SEPA", "MOTIF RETOUR AM04"]) == "AM04"
     assert reason_code_in_text(["FACTURE ZZ99 DU 12/03"]) is None
     assert reason_code_in_text([]) is None
+
+
+# -- pain.002 statuses ----------------------------------------------------------------------
+
+PAIN = PAYMENTS / "pain" / "oca__test-sepa-pain-unpaid.xml"
+
+
+def test_pain002_accepted_transactions_are_counted_not_returned() -> None:
+    text = PAIN.read_text().replace("<TxSts>RJCT</TxSts>", "<TxSts>ACSC</TxSts>", 1)
+    result = read_payment_file(text.encode())
+    assert result.records_read == 4
+    assert [r.original_end_to_end_id for r in result.returns] == ["E2EID2", "E2EID3", "E2EID4"]
+
+
+def test_pain002_transaction_without_status_inherits_its_block_status() -> None:
+    text = PAIN.read_text().replace("<TxSts>RJCT</TxSts>", "", 1)
+    inherited = text.replace(
+        "<OrgnlPmtInfId>PMTINFID1</OrgnlPmtInfId>",
+        "<OrgnlPmtInfId>PMTINFID1</OrgnlPmtInfId><PmtInfSts>RJCT</PmtInfSts>",
+    )
+    assert len(read_payment_file(text.encode()).returns) == 3
+    assert len(read_payment_file(inherited.encode()).returns) == 4
+
+
+def test_pain002_whole_remittance_rejected_without_details() -> None:
+    text = PAIN.read_text()
+    start, end = text.index("<OrgnlPmtInfAndSts>"), text.rindex("</OrgnlPmtInfAndSts>")
+    group_only = text[:start] + text[end + len("</OrgnlPmtInfAndSts>") :]
+    group_only = group_only.replace(
+        "<OrgnlCtrlSum>400</OrgnlCtrlSum>",
+        "<OrgnlCtrlSum>400</OrgnlCtrlSum><GrpSts>RJCT</GrpSts>"
+        "<StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf>",
+    )
+    result = read_payment_file(group_only.encode())
+    (reject,) = result.returns
+    assert (reject.amount, reject.reason_code) == (Decimal("400"), "FF01")
+    assert reject.original_message_id == "MSGID12345678912"
+    assert "PAIN002_REJET_GLOBAL" in _codes(result)
