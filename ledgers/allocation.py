@@ -2,26 +2,31 @@
 
 Inputs (Polars frames; amounts `Decimal(18, 2)`):
 
-`calls` — `ledgers.calls.CALLS_SCHEMA` (call_id, call_reference, siren, contract_reference,
-population, period_code, period_start, declared, due_date are used).
+`calls` — `ledgers.calls.CALLS_SCHEMA` (call_id, call_reference, siren, organisme_code,
+contract_reference, population, period_code, period_start, declared, due_date are used).
 
 `movements` — bank transactions as `ledgers.payment_files.transactions_frame` gives them. Used:
     movement_id (stable across deliveries), amount (signed: credit positive), value_date,
     booking_date, status (BOOK, PDNG, INFO), end_to_end_id, mandate_id, creditor_reference,
     remittance_lines (list), debtor_name, debtor_iban, is_return, reversal; optional:
-    file_id, line, entry_reference, bank_label, additional_info (list).
+    account_iban (our account that received it), file_id, line, entry_reference, bank_label,
+    additional_info (list).
   A booked return (R-transaction) is a debit with `is_return`, carrying the original payment's
   end-to-end id and mandate id. Other debits (fees, outgoing transfers) and pending or
   informational entries are not contributions: they are left out, and listed as such.
 
 `declared_payments` (optional) — one row per S21.G00.55 component of a S21.G00.20 payment:
-    declared_payment_id (String, stable), siren, iban (20.004), payment_total (20.005),
-    payment_date (20.011, Date, null allowed), contract_reference (55.003),
-    population (55.002), period_code (55.004), amount (55.001).
+    declared_payment_id (String, stable), siren, organisme_code (20.001, optional),
+    iban (20.004), payment_total (20.005), contract_reference (55.003), population (55.002),
+    period_code (55.004), amount (55.001).
 
 `mandates` (optional) — SEPA mandates: mandate_id, siren, contract_reference (null: any).
 
-`companies` (optional) — siren, name: to recognise a payer by name.
+`companies` (optional) — siren, name: to recognise a payer by name
+(`ledgers.contract_terms.companies_frame`).
+
+`creditor_accounts` (optional) — account_iban, organisme_code: the insurer's own collection
+accounts; money received on an organisme's account pays that organisme's calls only.
 
 The rules, in order. First the payer (and sometimes the calls) is identified:
   1. reference: one of our call references (`<contract>-<period>`) in the end-to-end id, the
@@ -30,19 +35,24 @@ The rules, in order. First the payer (and sometimes the calls) is identified:
   2. payer: the debtor IBAN declared in S21.G00.20.004 (90; 80 when several companies declare
      it), then a valid SIREN/SIRET of a known company in the text (85 SIRET, 80 SIREN), then the
      debtor name equal to a company's name (60).
-Then the amount picks the payer's open calls (the score above is multiplied by the factor):
-  3. exactly a declared payment's total (its components say contract and period) or exactly
-     what is outstanding on one contract and period (factor 1.0); else a combination of at
-     most `MAX_COMBINATION` of the `COMBINATION_WINDOW` oldest open contract periods that adds
-     up exactly (0.9); else oldest due first, partial allowed (0.7). Ties go to the call
-     reopened by a returned direct debit, then to the due date nearest the value date.
+Then the amount picks among the payer's open calls and declared payments not yet matched —
+those of the periods the text names (`2024T01`, `2024M03`) when it names some (the score above
+is multiplied by the factor in brackets):
+  3. exactly a declared payment's total, spread as its S21.G00.55 components say, or exactly
+     what is outstanding on one contract period (1.0); else a combination of at most
+     `MAX_COMBINATION` of the `COMBINATION_WINDOW` oldest declared payments, then of open
+     contract periods, that adds up exactly (0.9); else, when the text names the period of a
+     single declared payment, along its components (partial or excessive payment, 0.9); else
+     oldest period first, partial allowed (0.7). Ties go to what a returned direct debit
+     reopened, then to the period the text names, then to the due date nearest the value date.
 What is left (overpayment, no open call) stays as unallocated credit on the company; a payer
 nobody recognises goes to the suspense account (siren null). Nothing is written off.
 
 A returned direct debit reverses the allocations of the movement it returns (found by
-end-to-end id, else mandate, else debtor IBAN, with the same amount) and reopens its calls.
-A movement delivered twice (same movement_id) counts once. Movements are processed by value
-date, then returns first, then movement id: the result does not depend on input row order.
+end-to-end id, else mandate, else debtor IBAN; the same amount preferred) and reopens its calls
+and its declared payment. A movement delivered twice (same movement_id) counts once. Movements
+are processed by value date, then returns first, then movement id: the result does not depend
+on input row order.
 """
 
 from __future__ import annotations
@@ -62,6 +72,7 @@ from stdnum.fr import siren as siren_number
 from stdnum.fr import siret as siret_number
 
 from ledgers.calls import AMOUNT
+from ledgers.periods import Period, PeriodCodeError
 
 __all__ = [
     "ALLOCATIONS_SCHEMA",
@@ -119,6 +130,7 @@ DUPLICATES_SCHEMA = pl.Schema({"movement_id": pl.String(), "copies": pl.UInt32()
 _MOVEMENT_COLUMNS = pl.Schema(
     {
         "movement_id": pl.String(),
+        "account_iban": pl.String(),
         "file_id": pl.String(),
         "line": pl.UInt32(),
         "amount": AMOUNT,
@@ -155,6 +167,7 @@ def allocate(
     declared_payments: pl.DataFrame | None = None,
     mandates: pl.DataFrame | None = None,
     companies: pl.DataFrame | None = None,
+    creditor_accounts: pl.DataFrame | None = None,
 ) -> AllocationResult:
     once, duplicates = _deduplicate(_movement_columns(movements))
     relevant = (
@@ -177,6 +190,7 @@ def allocate(
         _rows(declared_payments),
         _rows(mandates),
         _rows(companies),
+        _rows(creditor_accounts),
     )
     ordered = considered.with_columns(
         pl.coalesce("value_date", "booking_date").alias("_date"),
@@ -234,6 +248,7 @@ class _Call:
     call_id: str
     call_reference: str
     siren: str
+    organisme_code: str | None
     contract_reference: str
     population: str | None
     period_code: str
@@ -247,8 +262,9 @@ class _Call:
         return (self.siren, self.contract_reference, self.period_code)
 
     @property
-    def order(self) -> tuple[date, date, str]:
-        return (self.due_date, self.period_start, self.call_id)
+    def order(self) -> tuple[date, str, str, str]:
+        """Oldest period first, then contract and population."""
+        return (self.period_start, self.contract_reference, self.population or "", self.call_id)
 
 
 @dataclass(frozen=True)
@@ -260,14 +276,36 @@ class _Payer:
     call_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Component:
+    """A S21.G00.55 component: what part of a declared payment is for which contract period."""
+
+    period_code: str
+    contract_reference: str
+    population: str | None
+    amount: Decimal
+
+
 @dataclass
 class _DeclaredPayment:
     declared_payment_id: str
     siren: str
+    organisme_code: str | None
     total: Decimal
-    payment_date: date | None
-    components: list[tuple[str, str | None, str, Decimal]] = field(default_factory=list)
+    components: list[_Component] = field(default_factory=list)
     used: bool = False
+
+    @property
+    def periods(self) -> frozenset[str]:
+        return frozenset(c.period_code for c in self.components)
+
+    @property
+    def contracts(self) -> frozenset[str]:
+        return frozenset(_compact(c.contract_reference) for c in self.components)
+
+    @property
+    def first_period(self) -> date:
+        return min(Period.from_code(c.period_code).start for c in self.components)
 
 
 @dataclass(frozen=True)
@@ -297,6 +335,7 @@ class _Book:
         declared_payments: list[dict[str, Any]],
         mandates: list[dict[str, Any]],
         companies: list[dict[str, Any]],
+        creditor_accounts: list[dict[str, Any]],
     ) -> None:
         self.calls: dict[str, _Call] = {}
         for row in calls.sort("call_id").iter_rows(named=True):
@@ -304,6 +343,7 @@ class _Book:
                 call_id=row["call_id"],
                 call_reference=row["call_reference"],
                 siren=row["siren"],
+                organisme_code=row["organisme_code"],
                 contract_reference=row["contract_reference"],
                 population=row["population"],
                 period_code=row["period_code"],
@@ -320,8 +360,10 @@ class _Book:
             self.by_siren[call.siren].append(call)
         self.declared: dict[str, list[_DeclaredPayment]] = defaultdict(list)
         self.ibans: dict[str, set[str]] = defaultdict(set)
+        self.declared_by_id: dict[str, _DeclaredPayment] = {}
         for payment in _declared_payments(declared_payments):
             self.declared[payment.siren].append(payment)
+            self.declared_by_id[payment.declared_payment_id] = payment
         for row in declared_payments:
             if row.get("iban"):
                 self.ibans[_compact(str(row["iban"]))].add(str(row["siren"]))
@@ -337,8 +379,12 @@ class _Book:
         self.rows: list[dict[str, Any]] = []
         self.rows_by_movement: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.credits_by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.organismes: dict[str, str] = {
+            _compact(str(a["account_iban"])): str(a["organisme_code"]) for a in creditor_accounts
+        }
         self.returned: set[str] = set()
-        self.reopened: set[str] = set()
+        self.reopened: set[str] = set()  # calls reopened by a returned direct debit
+        self.reopened_declared: set[str] = set()  # declared payments it paid
 
     # -- posting ----------------------------------------------------------------------------
 
@@ -354,9 +400,8 @@ class _Book:
         if payer is None:
             self._write(movement, _Rule("payeur_inconnu", "", 0), amount, siren=None)
         else:
-            on: date = movement["_date"]
             only_siren = payer.sirens[0] if len(payer.sirens) == 1 else None
-            for target in self._targets(payer, amount, on):
+            for target in self._targets(payer, movement):
                 rule = _Rule(payer.rule, target.amount_rule, int(payer.score * target.factor))
                 if target.call_id is not None:
                     call = self.calls[target.call_id]
@@ -401,12 +446,16 @@ class _Book:
             if call is not None:
                 call.outstanding += part
                 self.reopened.add(call.call_id)
+            if (declared_id := earlier["declared_payment_id"]) is not None:
+                self.declared_by_id[declared_id].used = False
+                self.reopened_declared.add(declared_id)
             self._write(
                 movement,
                 reversal,
                 -part,
                 siren=earlier["siren"],
                 call=call,
+                declared_payment_id=declared_id,
                 reverses=str(earlier["allocation_id"]),
             )
         if to_reverse > _ZERO:  # returned more than was received: keep the excess visible
@@ -543,120 +592,183 @@ class _Book:
 
     # -- which calls ------------------------------------------------------------------------
 
-    def _open_calls(self, payer: _Payer) -> list[_Call]:
+    def _targets(self, payer: _Payer, movement: dict[str, Any]) -> list[_Target]:
+        amount: Decimal = movement["amount"]
+        if payer.call_ids:
+            calls = sorted((self.calls[c] for c in payer.call_ids), key=lambda c: c.order)
+            return _fill(calls, amount, "reference", Decimal(1))
+        scope = _Scope(
+            on=movement["_date"],
+            organisme=self.organismes.get(_compact(movement.get("account_iban") or "")),
+            periods=_mentioned_periods(movement),
+        )
+        open_calls = self._open_calls(payer, scope)
+        calls = [c for c in open_calls if c.period_code in scope.periods] or open_calls
+        payments = self._open_declared(payer, scope)
+        mentioned = [p for p in payments if p.periods & scope.periods]
+        payments = mentioned or payments
+        groups: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
+        for call in calls:
+            groups[call.group].append(call)
+        exact = [p for p in payments if p.total == amount]
+        if exact:
+            best = min(exact, key=lambda p: self._declared_preference(p, scope))
+            return self._declared_targets(best, amount, "paiement_declare", Decimal(1))
+        exact_groups = [g for g in groups.values() if _outstanding(g) == amount]
+        if exact_groups:
+            best_group = min(exact_groups, key=lambda g: self._group_preference(g, scope))
+            return _fill(best_group, amount, "montant_exact", Decimal(1))
+        combined = self._declared_combination(payments, amount, scope)
+        if combined is not None:
+            targets = []
+            for payment in combined:
+                targets += self._declared_targets(
+                    payment, payment.total, "combinaison", Decimal("0.9")
+                )
+            return targets
+        combination = _group_combination(list(groups.values()), amount, scope)
+        if combination is not None:
+            ordered = sorted((c for g in combination for c in g), key=lambda c: c.order)
+            return _fill(ordered, amount, "combinaison", Decimal("0.9"))
+        if len(mentioned) == 1:  # a partial or excessive payment of the one it names
+            return self._declared_targets(
+                mentioned[0], amount, "paiement_declare_partiel", Decimal("0.9")
+            )
+        return _fill(calls, amount, "plus_ancien", Decimal("0.7"))
+
+    def _open_calls(self, payer: _Payer, scope: _Scope) -> list[_Call]:
         calls = [
             call
             for siren in payer.sirens
             for call in self.by_siren.get(siren, ())
             if call.outstanding > _ZERO
             and (payer.contract is None or _compact(call.contract_reference) == payer.contract)
+            and (scope.organisme is None or call.organisme_code in (None, scope.organisme))
         ]
         return sorted(calls, key=lambda c: c.order)
 
-    def _targets(self, payer: _Payer, amount: Decimal, on: date) -> list[_Target]:
-        if payer.call_ids:
-            calls = sorted((self.calls[c] for c in payer.call_ids), key=lambda c: c.order)
-            return _fill(calls, amount, "reference", Decimal(1))
-        open_calls = self._open_calls(payer)
-        groups: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
-        for call in open_calls:
-            groups[call.group].append(call)
-        declared = self._declared_match(payer, amount, on)
-        if declared is not None:
-            return self._declared_targets(declared, amount)
-        exact = [g for g in groups.values() if _outstanding(g) == amount]
-        if exact:
-            best = min(exact, key=lambda g: self._preference(g, on))
-            return _fill(best, amount, "montant_exact", Decimal(1))
-        combination = self._combination(list(groups.values()), amount, on)
-        if combination is not None:
-            calls = sorted((c for g in combination for c in g), key=lambda c: c.order)
-            return _fill(calls, amount, "combinaison", Decimal("0.9"))
-        return _fill(open_calls, amount, "plus_ancien", Decimal("0.7"))
-
-    def _preference(self, group: list[_Call], on: date) -> tuple[bool, int, tuple[date, date, str]]:
-        reopened = any(c.call_id in self.reopened for c in group)
-        return (not reopened, abs((group[0].due_date - on).days), group[0].order)
-
-    def _combination(
-        self, groups: list[list[_Call]], amount: Decimal, on: date
-    ) -> tuple[list[_Call], ...] | None:
-        window = sorted(groups, key=lambda g: g[0].order)[:COMBINATION_WINDOW]
-        for size in range(2, MAX_COMBINATION + 1):
-            matches = [
-                combo
-                for combo in itertools.combinations(window, size)
-                if sum((_outstanding(g) for g in combo), _ZERO) == amount
-            ]
-            if matches:
-                return min(
-                    matches,
-                    key=lambda combo: (
-                        sum(abs((g[0].due_date - on).days) for g in combo),
-                        [g[0].order for g in combo],
-                    ),
-                )
-        return None
-
-    def _declared_match(self, payer: _Payer, amount: Decimal, on: date) -> _DeclaredPayment | None:
-        candidates = [
+    def _open_declared(self, payer: _Payer, scope: _Scope) -> list[_DeclaredPayment]:
+        """Declared payments of the payer not yet matched, with something still owed."""
+        payments = [
             p
             for siren in payer.sirens
             for p in self.declared.get(siren, ())
             if not p.used
-            and p.total == amount
-            and (
-                payer.contract is None
-                or any(_compact(c[0]) == payer.contract for c in p.components)
-            )
+            and (scope.organisme is None or p.organisme_code in (None, scope.organisme))
+            and (payer.contract is None or payer.contract in p.contracts)
             and any(self._component_calls(p.siren, c) for c in p.components)
         ]
-        if not candidates:
-            return None
-        return min(
-            candidates,
-            key=lambda p: (abs(((p.payment_date or on) - on).days), p.declared_payment_id),
+        return sorted(payments, key=lambda p: (p.first_period, p.declared_payment_id))
+
+    def _group_preference(
+        self, group: list[_Call], scope: _Scope
+    ) -> tuple[bool, bool, int, tuple[date, str, str, str]]:
+        reopened = any(c.call_id in self.reopened for c in group)
+        named = group[0].period_code in scope.periods
+        return (not reopened, not named, abs((group[0].due_date - scope.on).days), group[0].order)
+
+    def _declared_preference(
+        self, payment: _DeclaredPayment, scope: _Scope
+    ) -> tuple[bool, bool, int, str]:
+        due = min(
+            (
+                c.due_date
+                for comp in payment.components
+                for c in self._component_calls(payment.siren, comp)
+            ),
+            default=scope.on,
+        )
+        return (
+            payment.declared_payment_id not in self.reopened_declared,
+            not payment.periods & scope.periods,
+            abs((due - scope.on).days),
+            payment.declared_payment_id,
         )
 
-    def _component_calls(
-        self, siren: str, component: tuple[str, str | None, str, Decimal]
-    ) -> list[_Call]:
-        contract, population, period_code, _ = component
+    def _declared_combination(
+        self, payments: list[_DeclaredPayment], amount: Decimal, scope: _Scope
+    ) -> tuple[_DeclaredPayment, ...] | None:
+        window = payments[:COMBINATION_WINDOW]
+        for size in range(2, MAX_COMBINATION + 1):
+            matches = [
+                combo
+                for combo in itertools.combinations(window, size)
+                if sum((p.total for p in combo), _ZERO) == amount
+            ]
+            if matches:
+                return min(
+                    matches,
+                    key=lambda combo: [self._declared_preference(p, scope) for p in combo],
+                )
+        return None
+
+    def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
         calls = [
             c
             for c in self.by_siren.get(siren, ())
-            if c.contract_reference == contract
-            and c.period_code == period_code
+            if c.contract_reference == component.contract_reference
+            and c.period_code == component.period_code
             and c.outstanding > _ZERO
         ]
         # the component's population first, then the contract's other populations
-        return sorted(calls, key=lambda c: (c.population != population, c.order))
+        return sorted(calls, key=lambda c: (c.population != component.population, c.order))
 
-    def _declared_targets(self, payment: _DeclaredPayment, amount: Decimal) -> list[_Target]:
+    def _declared_targets(
+        self, payment: _DeclaredPayment, amount: Decimal, rule: str, factor: Decimal
+    ) -> list[_Target]:
+        """`amount` spread over the payment's components in order, each up to what its calls
+        still owe; what is left is unallocated credit."""
         payment.used = True
+        self.reopened_declared.discard(payment.declared_payment_id)
         targets: list[_Target] = []
         reserved: dict[str, Decimal] = defaultdict(Decimal)
+        left = amount
         for component in payment.components:
-            left = component[3]
+            share = min(left, component.amount)
             for call in self._component_calls(payment.siren, component):
-                available = call.outstanding - reserved[call.call_id]
-                part = min(left, available)
+                part = min(share, call.outstanding - reserved[call.call_id])
                 if part > _ZERO:
                     reserved[call.call_id] += part
+                    share -= part
                     left -= part
                     targets.append(
-                        _Target(
-                            call.call_id,
-                            part,
-                            "paiement_declare",
-                            Decimal(1),
-                            payment.declared_payment_id,
-                        )
+                        _Target(call.call_id, part, rule, factor, payment.declared_payment_id)
                     )
-        placed = sum((t.amount for t in targets), _ZERO)
-        if amount > placed:
-            targets.append(_Target(None, amount - placed, "excedent", Decimal(1)))
+        if left > _ZERO:
+            targets.append(_Target(None, left, "excedent", factor, payment.declared_payment_id))
         return targets
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What the movement itself says about what it pays."""
+
+    on: date  # its value date
+    organisme: str | None  # whose collection account received it
+    periods: frozenset[str]  # period codes written in its references or text
+
+
+def _group_combination(
+    groups: list[list[_Call]], amount: Decimal, scope: _Scope
+) -> tuple[list[_Call], ...] | None:
+    """At most MAX_COMBINATION of the COMBINATION_WINDOW oldest open contract periods whose
+    outstanding adds up exactly to the amount; ties go to due dates nearest the value date."""
+    window = sorted(groups, key=lambda g: g[0].order)[:COMBINATION_WINDOW]
+    for size in range(2, MAX_COMBINATION + 1):
+        matches = [
+            combo
+            for combo in itertools.combinations(window, size)
+            if sum((_outstanding(g) for g in combo), _ZERO) == amount
+        ]
+        if matches:
+            return min(
+                matches,
+                key=lambda combo: (
+                    sum(abs((g[0].due_date - scope.on).days) for g in combo),
+                    [g[0].order for g in combo],
+                ),
+            )
+    return None
 
 
 def _fill(calls: list[_Call], amount: Decimal, rule: str, factor: Decimal) -> list[_Target]:
@@ -679,35 +791,36 @@ def _outstanding(group: list[_Call]) -> Decimal:
 
 
 def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]:
+    """Components grouped by declared payment, each payment's components in the order money
+    goes to them: oldest period first, then contract."""
     payments: dict[str, _DeclaredPayment] = {}
-    ordered = sorted(
-        rows,
-        key=lambda r: (
-            str(r["declared_payment_id"]),
-            str(r["contract_reference"]),
-            str(r["period_code"]),
-            str(r.get("population") or ""),
-            r["amount"],
-        ),
-    )
-    for row in ordered:
+    for row in rows:
         key = str(row["declared_payment_id"])
         if key not in payments:
             payments[key] = _DeclaredPayment(
                 declared_payment_id=key,
                 siren=str(row["siren"]),
+                organisme_code=row.get("organisme_code"),
                 total=row["payment_total"],
-                payment_date=row.get("payment_date"),
             )
         payments[key].components.append(
-            (
-                str(row["contract_reference"]),
-                row.get("population"),
-                str(row["period_code"]),
-                row["amount"],
+            _Component(
+                period_code=str(row["period_code"]),
+                contract_reference=str(row["contract_reference"]),
+                population=row.get("population"),
+                amount=row["amount"],
             )
         )
-    return iter(payments.values())
+    for payment in payments.values():
+        payment.components.sort(
+            key=lambda c: (
+                Period.from_code(c.period_code).start,
+                c.contract_reference,
+                c.population or "",
+                c.amount,
+            )
+        )
+    return iter(sorted(payments.values(), key=lambda p: p.declared_payment_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -716,6 +829,7 @@ def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]
 _NUMBER = re.compile(r"(?<!\d)(\d{3} ?\d{3} ?\d{3}(?: ?\d{5})?)(?!\d)")
 _TOKEN_SPLIT = re.compile(r"[\s,;:+()]+")
 _PERIOD_SUFFIX = re.compile(r"^(.*?)[-_ ]?(\d{4}[MTSA]\d{2})$")
+_PERIOD_CODE = re.compile(r"(?<![0-9A-Z])(\d{4}[MTSA]\d{2})(?![0-9A-Z])")
 _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "STE", "SOCIETE"}
 
 
@@ -764,3 +878,17 @@ def _normalise_name(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
     words = re.sub(r"[^A-Z0-9]+", " ", ascii_name).split()
     return " ".join(w for w in words if w not in _LEGAL_FORMS)
+
+
+def _mentioned_periods(movement: dict[str, Any]) -> frozenset[str]:
+    """DSN period codes (2024T01, 2024M03) written as words of the references or the text."""
+    found = {code for text in _texts(movement) for code in _PERIOD_CODE.findall(text.upper())}
+    return frozenset(code for code in found if _is_period(code))
+
+
+def _is_period(code: str) -> bool:
+    try:
+        Period.from_code(code)
+    except PeriodCodeError:
+        return False
+    return True

@@ -12,8 +12,9 @@ Input: `contributions`, one row per affiliation and month (from the DSN core mod
     tranche_b           Decimal  base component S21.G00.79 type 13
     pmss                Decimal  base component S21.G00.79 type 18 (flat base: the ceiling)
 
-and the contracts' terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is
-still called (monthly, with the default due-date rule), flagged `contract_known = False`.
+(option and the bases may be left out: then there is no expected amount), and the contracts'
+terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is still called
+(monthly, with the default due-date rule), flagged `contract_known = False`.
 
 Output (`CALLS_SCHEMA`): one row per company, contract, population and period, with the
 declared contributions (Σ 059), the amount expected from the contract's rates × bases (rounded
@@ -72,6 +73,7 @@ CALLS_SCHEMA = pl.Schema(
 
 DEFAULT_DUE_DATE_RULE: DueDateRule = DayOfFollowingMonth(day=15)
 
+_OPTIONAL_COLUMNS = ("option", "tranche_a", "tranche_b", "pmss")
 _BASE_COLUMNS = {"tranche_a": "tranche_a", "tranche_b": "tranche_b", "pmss": "pmss"}
 
 
@@ -89,8 +91,14 @@ def build_calls(
 ) -> pl.DataFrame:
     """The calls of every company, contract, population and period found in `contributions`."""
     terms = {t.contract_reference: t for t in contracts}
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in CONTRIBUTIONS_SCHEMA.items()
+        if name in _OPTIONAL_COLUMNS and name not in contributions.columns
+    ]
     rows = (
-        contributions.select(list(CONTRIBUTIONS_SCHEMA))
+        contributions.with_columns(missing)
+        .select(list(CONTRIBUTIONS_SCHEMA))
         .cast(CONTRIBUTIONS_SCHEMA)
         .with_row_index("row")
     )

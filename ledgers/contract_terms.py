@@ -17,7 +17,7 @@ import polars as pl
 from ledgers.periods import DaysAfterPeriodEnd, DueDateRule, Periodicity
 from synthetic.reference_formats import ContractParameters, LegalRegime
 
-__all__ = ["ContractTerms", "LateFeeRule", "RateLine", "rates_frame"]
+__all__ = ["ContractTerms", "LateFeeRule", "RateLine", "companies_frame", "rates_frame"]
 
 # Rates are percentages with at most this many decimals; they are handled as integers
 # (percent × 10^RATE_DECIMALS) so that rate × base stays exact (Polars' Decimal product keeps
@@ -126,3 +126,9 @@ def rates_frame(contracts: Iterable[ContractTerms]) -> pl.DataFrame:
         for line in terms.rates
     ]
     return pl.DataFrame(rows, schema=RATES_SCHEMA)
+
+
+def companies_frame(contracts: Iterable[ContractTerms]) -> pl.DataFrame:
+    """siren, name of the companies the contracts name (to recognise a payer by name)."""
+    names = sorted({(t.siren, t.company_name) for t in contracts})
+    return pl.DataFrame(names, schema={"siren": pl.String(), "name": pl.String()}, orient="row")

@@ -38,10 +38,11 @@ def terms(
     regime: LegalRegime = LegalRegime.ENTREPRISE_ASSURANCE,
     late_fee: LateFeeRule | None = None,
     name: str = "ACME INDUSTRIE",
+    organisme: str = "P0942",
 ) -> ContractTerms:
     return ContractTerms(
         contract_reference=contract,
-        organisme_code="P0942",
+        organisme_code=organisme,
         siren=siren,
         company_name=name,
         legal_regime=regime,
@@ -87,6 +88,7 @@ MOVEMENT_SCHEMA = pl.Schema(
     {
         "movement_id": pl.String(),
         "file_id": pl.String(),
+        "account_iban": pl.String(),
         "amount": pl.Decimal(18, 2),
         "value_date": pl.Date(),
         "booking_date": pl.Date(),

@@ -301,3 +301,110 @@ def test_same_inputs_in_any_row_order_give_the_same_allocations(rng) -> None:
 
     again = allocate(shuffled(calls), shuffled(bank), declared_payments=shuffled(declared))
     assert again.allocations.sort("allocation_id").equals(expected.sort("allocation_id"))
+
+
+def test_period_named_in_the_text_takes_a_partial_payment_before_older_open_periods() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    declared = declared_payments(
+        ("DJ", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DF", ACME, ACME_IBAN, "100.00", "C1", "2024M02", "100.00"),
+    )
+    text = {"remittance_lines": [f"COTISATIONS 2024M02 SIREN {ACME}"]}
+    bank = movements(movement("m1", "60.00", date(2024, 3, 14), **text))
+    [row] = _rows(allocate(calls, bank, declared_payments=declared), "m1")
+    assert (row["call_id"], row["amount"], row["payer_rule"], row["amount_rule"]) == (
+        CALL_FEB,
+        d("60.00"),
+        "siren_libelle",
+        "paiement_declare_partiel",
+    )
+    [without_declarations] = _rows(allocate(calls, bank), "m1")
+    assert (without_declarations["call_id"], without_declarations["amount_rule"]) == (
+        CALL_FEB,
+        "plus_ancien",
+    )
+
+
+def test_overpayment_of_a_named_declared_payment_leaves_the_excess_as_credit() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    bank = movements(
+        movement(
+            "m1",
+            "120.00",
+            date(2024, 2, 14),
+            remittance_lines=["COTISATIONS 2024M01"],
+            debtor_iban=ACME_IBAN,
+        )
+    )
+    rows = _rows(allocate(calls, bank, declared_payments=ACME_PAYS_FROM), "m1")
+    assert [(r["call_id"], r["amount"], r["amount_rule"]) for r in rows] == [
+        (CALL_JAN, d("100.00"), "paiement_declare_partiel"),
+        (None, d("20.00"), "excedent"),
+    ]
+
+
+def test_money_on_an_organisme_account_pays_that_organisme_calls_only() -> None:
+    rows = [(ACME, "P1", "CAD", JAN, "50.00"), (ACME, "S1", "CAD", JAN, "50.00")]
+    contracts = [terms("P1"), terms("S1", organisme="775678584")]
+    calls = build_calls(contributions(*rows), contracts)
+    accounts = pl.DataFrame(
+        {"account_iban": ["FR76MUTUELLE", "FR76IP"], "organisme_code": ["775678584", "P0942"]}
+    )
+    bank = movements(
+        movement(
+            "m1",
+            "50.00",
+            date(2024, 2, 10),
+            account_iban="FR76MUTUELLE",
+            remittance_lines=[f"SIREN {ACME}"],
+        ),
+    )
+    [row] = _rows(allocate(calls, bank, creditor_accounts=accounts), "m1")
+    assert row["contract_reference"] == "S1"
+    [anywhere] = _rows(allocate(calls, bank), "m1")
+    assert anywhere["contract_reference"] == "P1"  # without the accounts: oldest, then contract
+
+
+def test_one_transfer_for_two_declared_payments() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "110.00", MAR: "120.00"})
+    declared = declared_payments(
+        ("DJ", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DF", ACME, ACME_IBAN, "110.00", "C1", "2024M02", "110.00"),
+        ("DM", ACME, ACME_IBAN, "120.00", "C1", "2024M03", "120.00"),
+    )
+    bank = movements(
+        movement(
+            "m1",
+            "230.00",
+            date(2024, 4, 12),
+            debtor_iban=ACME_IBAN,
+            remittance_lines=["COTISATIONS 2024M02 2024M03"],
+        ),
+    )
+    rows = _rows(allocate(calls, bank, declared_payments=declared), "m1")
+    assert [(r["call_id"], r["declared_payment_id"], r["amount_rule"]) for r in rows] == [
+        (CALL_FEB, "DF", "combinaison"),
+        (CALL_MAR, "DM", "combinaison"),
+    ]
+
+
+def test_transfer_after_a_returned_debit_settles_the_reopened_declared_payment() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    declared = declared_payments(
+        ("DJ", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DF", ACME, ACME_IBAN, "100.00", "C1", "2024M02", "100.00"),
+    )
+    debit = {"debtor_iban": ACME_IBAN, "mandate_id": "RUM1"}
+    bank = movements(
+        movement("dd", "100.00", date(2024, 2, 15), end_to_end_id="COT-J", **debit),
+        movement("ret", "-100.00", date(2024, 2, 20), end_to_end_id="COT-J", **debit),
+        movement("again", "100.00", date(2024, 3, 12), end_to_end_id="COT-JR", **debit),
+    )
+    result = allocate(calls, bank, declared_payments=declared)
+    [again] = _rows(result, "again")
+    assert (again["call_id"], again["declared_payment_id"], again["amount_rule"]) == (
+        CALL_JAN,
+        "DJ",
+        "paiement_declare",
+    )
+    assert_identities(calls, result)
