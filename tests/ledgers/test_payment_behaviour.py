@@ -3,12 +3,14 @@ CFONB layouts, diagnostics for bad files, and the Polars tables."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+import ledgers.payment_files
 from ledgers.payment_files import (
     FileKind,
     Severity,
@@ -19,6 +21,7 @@ from ledgers.payment_files import (
 )
 from ledgers.payment_files.cfonb import rib_to_iban
 from ledgers.payment_files.codes import reason_code_in_text
+from ledgers.payment_files.diagnostic_codes import DIAGNOSTIC_CODES
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 CAMT_TXDTLS = PAYMENTS / "camt053" / "oca__test-camt053-txdtls.xml"
@@ -380,3 +383,17 @@ def test_pain002_whole_remittance_rejected_without_details() -> None:
     assert (reject.amount, reject.reason_code) == (Decimal("400"), "FF01")
     assert reject.original_message_id == "MSGID12345678912"
     assert "PAIN002_REJET_GLOBAL" in _codes(result)
+
+
+def test_every_diagnostic_code_is_in_the_catalogue_and_used() -> None:
+    package = Path(ledgers.payment_files.__file__).parent
+    source = "\n".join(
+        p.read_text() for p in package.glob("*.py") if p.name != "diagnostic_codes.py"
+    )
+    used = set(
+        re.findall(
+            r'"((?:CAMT|CFONB|PAIN002|XML|FICHIER|FORMAT|SOLDES?|VERSION|ERREUR)_[A-Z0-9_]+)"',
+            source,
+        )
+    )
+    assert used == set(DIAGNOSTIC_CODES)
