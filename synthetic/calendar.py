@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def add_months(month: date, count: int) -> date:
@@ -11,6 +12,7 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@lru_cache(maxsize=4096)
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
@@ -47,4 +49,5 @@ def is_period_last_month(month: date, quarterly: bool) -> bool:
 
 
 def dsn_date(day: date) -> str:
-    return day.strftime("%d%m%Y")
+    """JJMMAAAA (formatted by hand: strftime is the generator's hottest call)."""
+    return f"{day.day:02d}{day.month:02d}{day.year}"

@@ -71,6 +71,7 @@ class Declaration:
     arrival: datetime
     lines: list[Line]
     norm: str = ""
+    employees: list[Employee] = field(default_factory=list)  # declared in a monthly DSN
     situation: str = ""
     replaces: Declaration | None = None
     file_name: str = ""
@@ -112,10 +113,12 @@ class CompanyFiles:
 
     def run(self) -> None:
         for month in self.portfolio.month_list:
+            groups = self.declared_employees(month)
             declarations = []
             for establishment in self.company.establishments:
                 for fraction in range(1, establishment.fractions + 1):
-                    declarations += self.monthly(establishment, fraction, month)
+                    employees = groups.get((establishment.index, fraction), [])
+                    declarations += self.monthly(establishment, fraction, month, employees)
             self.write_monthly(declarations)
         for employee in self.company.employees:
             self.signalements(employee)
@@ -144,23 +147,31 @@ class CompanyFiles:
             and month == add_months(month_of(employee.end.day), 1)
         )
 
+    def declared_employees(self, month: date) -> dict[tuple[int, int], list[Employee]]:
+        """Who each (establishment, fraction) declares in a month, in matricule order."""
+        groups: dict[tuple[int, int], list[Employee]] = defaultdict(list)
+        second_key = EmployeeFault.SECOND_ESTABLISHMENT
+        for employee in self.company.employees:
+            places = [employee.establishment]
+            second = employee.faults.get(second_key)
+            if isinstance(second, tuple):
+                places.append(second[0])
+            for index in places:
+                if self.declared_here(employee, index, month):
+                    establishment = self.company.establishments[index]
+                    groups[(index, self.fraction_of(employee, establishment))].append(employee)
+        for members in groups.values():
+            members.sort(key=lambda e: e.matricule)
+        return groups
+
     def fraction_of(self, employee: Employee, establishment: Establishment) -> int:
         if employee.establishment == establishment.index:
             return employee.fraction
         return 1 + employee.serial % establishment.fractions
 
     def monthly(
-        self, establishment: Establishment, fraction: int, month: date
+        self, establishment: Establishment, fraction: int, month: date, employees: list[Employee]
     ) -> list[Declaration]:
-        employees = sorted(
-            (
-                e
-                for e in self.company.employees
-                if self.declared_here(e, establishment.index, month)
-                and self.fraction_of(e, establishment) == fraction
-            ),
-            key=lambda e: e.matricule,
-        )
         fraction_code = f"{fraction}{establishment.fractions}"
         self.builder.norm = norm_version(month)
         entries = {e.serial: affiliations(self.company, e, month) for e in employees}
@@ -183,6 +194,7 @@ class CompanyFiles:
             norm=self.builder.norm,
         )
         final.lines = self.monthly_lines(final, employees, entries, payments)
+        final.employees = employees
         if len(employees) < 2 or self.rng.random() >= REPLACEMENT_RATE:
             return [final]
         # The company first sent a declaration that forgot one employee, then replaced it.
@@ -322,7 +334,7 @@ class CompanyFiles:
             first, last = period_bounds(month, self.quarterly)
             contract = next(c for c in self.company.contracts if c.organisme_code == organisme)
             due = last + days(contract.due_date_rule.days_after_period_end)
-            mode = "05" if self.company.index % 5 < 3 else "02"
+            mode = "05" if self.company.direct_debit else "02"
             payment = DeclaredPayment(
                 organisme=organisme,
                 period_start=first,
@@ -489,12 +501,7 @@ class CompanyFiles:
         self.monthly_files[(establishment.index, declaration.fraction, month)] = (
             declaration.file_name
         )
-        for employee in self.company.employees:
-            if not (
-                self.declared_here(employee, establishment.index, month)
-                and self.fraction_of(employee, establishment) == int(declaration.fraction[0])
-            ):
-                continue
+        for employee in declaration.employees:
             trace = self.traces[employee.serial]
             if employee.establishment == establishment.index:
                 trace.first_file.setdefault(key, declaration.file_name)

@@ -48,15 +48,14 @@ def lot(lot_number: str, built_on: str, built_at: str, envois: Sequence[list[Lin
     return lines
 
 
-def render(lines: Iterable[Line], *, encoding: str, crlf: bool) -> bytes:
+def render(lines: Sequence[Line], *, encoding: str, crlf: bool) -> bytes:
     """Encode the lines; a value the norm forbids (empty, padded, too long) is a generator bug."""
     end = "\r\n" if crlf else "\n"
-    out = []
-    for rubric, value in lines:
-        if not value or value != value.strip():
-            raise ValueError(f"{rubric}: empty or padded value {value!r}")
-        text = f"{rubric},'{value}'"
-        if len(text) > MAX_LINE:
-            raise ValueError(f"{rubric}: line longer than {MAX_LINE} characters")
-        out.append(text)
-    return (end.join(out) + end).encode(encoding)
+    texts = [f"{rubric},'{value}'" for rubric, value in lines]
+    body = end.join(texts) + end
+    # Checked on the whole text first (fast), line by line only to name the culprit.
+    if ",''" in body or ",' " in body or f" '{end}" in body or max(map(len, texts)) > MAX_LINE:
+        for rubric, value in lines:
+            if not value or value != value.strip() or len(rubric) + len(value) + 3 > MAX_LINE:
+                raise ValueError(f"{rubric}: empty, padded or too long value {value!r}")
+    return body.encode(encoding)

@@ -172,6 +172,7 @@ class Company:
     contracts: list[ContractParameters]
     employees: list[Employee]
     lot_envelope: bool  # its files reach the insurer wrapped in a concentrator lot
+    direct_debit: bool  # pays by SEPA direct debit (else by transfer)
     crlf: bool
     utf8: bool
     payroll_software: str
@@ -253,6 +254,7 @@ def draw_company(portfolio: Portfolio, index: int, size: int, serials: SerialCou
         contracts=draw_contracts(rng, siren, name, portfolio.start, portfolio.months, index + 1),
         employees=[],
         lot_envelope=rng.random() < 0.25,
+        direct_debit=rng.random() < 0.5,
         crlf=rng.random() < 0.4,
         utf8=rng.random() < 0.15,
         payroll_software=rng.choice(["SILAE", "SAGE PAIE", "CEGID", "TELEDSN", "ADP"]),

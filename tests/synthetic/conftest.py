@@ -1,0 +1,36 @@
+"""One small generated portfolio shared by the synthetic tests (generation takes ~1 s)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from synthetic import generate
+
+# Faults well above the default so that every kind of fault shows up in a small portfolio.
+PORTFOLIO = {"companies": 14, "employees": 400, "months": 12, "seed": 11, "fault_rate": 0.25}
+
+
+@pytest.fixture(scope="session")
+def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("portfolio")
+    generate(root, **PORTFOLIO)  # type: ignore[arg-type]
+    return root
+
+
+def read_truth(root: Path, table: str) -> list[dict[str, str]]:
+    with (root / "truth" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def dsn_values(path: Path, encoding: str) -> list[tuple[str, str]]:
+    """(rubric, value) of each line, read the way the norm says: value between the first ,'
+    and the last quote. Written here independently of the generator and of the reader."""
+    text = path.read_bytes().decode(encoding)
+    pairs = []
+    for line in text.splitlines():
+        head, _, rest = line.partition(",'")
+        pairs.append((head, rest[: rest.rindex("'")]))
+    return pairs

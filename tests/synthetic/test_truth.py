@@ -1,0 +1,199 @@
+"""The truth agrees with the files: what it says was injected can be found where it says."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from synthetic.truth import ANOMALIES, SIGNALS
+from tests.synthetic.conftest import dsn_values, read_truth
+
+
+def ddmmyyyy(iso: str) -> str:
+    day = date.fromisoformat(iso)
+    return f"{day.day:02d}{day.month:02d}{day.year}"
+
+
+@cache
+def lines_of(root: Path, name: str) -> tuple[tuple[str, str], ...]:
+    encodings = {r["file_name"]: r["encoding"] for r in read_truth(root, "files")}
+    return tuple(dsn_values(root / "dsn" / name, encodings[name]))
+
+
+def individuals(root: Path, name: str) -> list[list[tuple[str, str]]]:
+    """The lines of each individual (S21.G00.30 up to the next one or the end of the
+    declaration) of a file."""
+    people: list[list[tuple[str, str]]] = []
+    for rubric, value in lines_of(root, name):
+        if rubric == "S21.G00.30.001" or (
+            rubric == "S21.G00.30.002" and (not people or people[-1][-1][0] != "S21.G00.30.001")
+        ):
+            people.append([])
+        if rubric.startswith(("S20.", "S90.", "S95.", "S96.", "S06.", "S10.")):
+            if people and people[-1]:
+                people.append([])
+            continue
+        if people:
+            people[-1].append((rubric, value))
+    return [p for p in people if p]
+
+
+@cache
+def people_by_key(root: Path, name: str) -> dict[str, list[tuple[str, str]]]:
+    people: dict[str, list[tuple[str, str]]] = {}
+    for person in individuals(root, name):
+        for rubric, value in person:
+            if rubric in ("S21.G00.30.001", "S21.G00.30.020"):
+                people.setdefault(value, person)
+    return people
+
+
+def person_in(root: Path, name: str, key: str) -> list[tuple[str, str]] | None:
+    return people_by_key(root, name).get(key)
+
+
+def test_every_code_of_both_catalogues_is_expected_somewhere(portfolio: Path) -> None:
+    anomalies = {row["code"] for row in read_truth(portfolio, "anomalies")}
+    signals = {row["code"] for row in read_truth(portfolio, "signals")}
+    # AFF006 (NTT kept > 3 months) and AFF007 need rarer lives; checked by their own tests.
+    assert set(ANOMALIES) - anomalies <= {"AFF006", "AFF007"}
+    assert set(SIGNALS) - signals <= {"ARR010", "ARR011"}
+
+
+def test_every_stoppage_is_in_the_dsn_lines_of_its_files(portfolio: Path) -> None:
+    for row in read_truth(portfolio, "stoppages"):
+        last_worked = ddmmyyyy(row["last_day_worked"])
+        for name in row["files"].split(";"):
+            person = person_in(portfolio, name, row["employee_key"])
+            assert person is not None, (name, row["employee_key"])
+            assert ("S21.G00.60.002", last_worked) in person, (name, row)
+        if row["status"] == "annulé":
+            assert any(
+                ("S21.G00.60.001", "99") in (person_in(portfolio, n, row["employee_key"]) or [])
+                for n in row["files"].split(";")
+            )
+        if row["status"] == "terminé":
+            returns = [
+                person_in(portfolio, n, row["employee_key"]) or [] for n in row["files"].split(";")
+            ]
+            assert any(("S21.G00.60.010", ddmmyyyy(row["return_date"])) in p for p in returns)
+
+
+def test_every_expected_anomaly_names_an_employee_of_its_file(portfolio: Path) -> None:
+    requests = (portfolio / "portal" / "demandes_affiliation.csv").read_text("utf-8-sig")
+    for row in read_truth(portfolio, "anomalies"):
+        if row["code"] == "AFF013":  # a portal request nobody ever declared
+            assert row["nir"] in requests
+            continue
+        if row["code"] == "AFF002":  # absent from that month's file: that is the anomaly
+            assert person_in(portfolio, row["file_name"], row["employee_key"]) is None
+            continue
+        assert person_in(portfolio, row["file_name"], row["employee_key"]) is not None, row
+
+
+def test_anomalies_show_what_they_claim(portfolio: Path) -> None:
+    references = {p.stem.replace("_", "/") for p in (portfolio / "reference").glob("0*.json")}
+    for row in read_truth(portfolio, "anomalies"):
+        if row["code"] in ("AFF002", "AFF013"):
+            continue
+        person = person_in(portfolio, row["file_name"], row["employee_key"]) or []
+        values = defaultdict(list)
+        for rubric, value in person:
+            values[rubric].append(value)
+        if row["code"] == "AFF003":
+            assert row["contract_reference"] not in references
+        if row["code"] == "AFF006":
+            assert "S21.G00.30.001" not in values and values["S21.G00.30.020"]
+        if row["code"] == "AFF010":
+            counted = sum(int(v) for v in values["S21.G00.70.009"])
+            assert counted != len(values["S21.G00.73.003"])
+        if row["code"] == "AFF011":
+            start, end = values["S21.G00.70.014"][0], values["S21.G00.70.015"][0]
+            assert date(int(end[4:]), int(end[2:4]), int(end[:2])) < date(
+                int(start[4:]), int(start[2:4]), int(start[:2])
+            )
+        if row["code"] == "AFF004":
+            assert "OPT9" in values["S21.G00.70.004"]
+
+
+def test_declared_payments_equal_the_contributions_due(portfolio: Path) -> None:
+    """Σ S21.G00.55.001 of the effective declarations, per company, contract and period, read
+    from the files here, equals the truth's due (Σ 059) for every known contract."""
+    rows = read_truth(portfolio, "files")
+    paid: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row in {r["file_name"]: r for r in rows if r["folder"] == "dsn"}.values():
+        if row["corruption"] or row["situation"] == "declaration_remplacee":
+            continue
+        siren = ""
+        for rubric, value in lines_of(portfolio, row["file_name"]):
+            if rubric == "S21.G00.06.001":
+                siren = value
+            elif rubric == "S21.G00.55.001":
+                amount = Decimal(value)
+            elif rubric == "S21.G00.55.003":
+                reference = value
+            elif rubric == "S21.G00.55.004":
+                paid[(siren, reference, value)] += amount
+    due = {
+        (r["siren"], r["contract_reference"], r["period"]): Decimal(r["due"])
+        for r in read_truth(portfolio, "contributions")
+    }
+    assert {k: v for k, v in paid.items() if v} == {k: v for k, v in due.items() if v}
+
+
+def test_balances_follow_from_the_bank_allocations(portfolio: Path) -> None:
+    allocated: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row in read_truth(portfolio, "bank_allocations"):
+        if row["contract_reference"]:
+            allocated[(row["siren"], row["contract_reference"], row["period"])] += Decimal(
+                row["amount"]
+            )
+    for row in read_truth(portfolio, "contributions"):
+        key = (row["siren"], row["contract_reference"], row["period"])
+        assert Decimal(row["paid"]) == allocated[key]
+        assert Decimal(row["balance"]) == Decimal(row["due"]) - allocated[key]
+
+
+def test_every_bank_line_is_in_its_bank_file(portfolio: Path) -> None:
+    scenarios = set()
+    for row in read_truth(portfolio, "bank_allocations"):
+        scenarios.add(row["scenario"])
+        content = (portfolio / "bank" / row["bank_file"]).read_text("ascii", errors="replace")
+        reference = row["bank_line_id"]
+        # CFONB keeps the bank reference in a 16-character zone: ours fit.
+        assert reference in content, (row["bank_file"], reference)
+    assert {
+        "a_l_heure",
+        "en_retard",
+        "partiel",
+        "trop_percu",
+        "plusieurs_periodes",
+        "prelevement_rejete",
+        "sans_reference",
+    } <= scenarios
+    payments = {row["scenario"] for row in read_truth(portfolio, "payments")}
+    assert "absent" in payments
+
+
+def test_final_statuses_cover_every_state(portfolio: Path) -> None:
+    statuses = {row["status"] for row in read_truth(portfolio, "affiliations")}
+    assert statuses == {
+        "affilié",
+        "en cours d'affiliation",
+        "à relancer",
+        "dispensé",
+        "radié",
+        "en portabilité",
+    } or statuses >= {"affilié", "à relancer", "dispensé", "radié", "en portabilité"}
+
+
+def test_truth_tables_are_plain_csv_with_their_documented_header(portfolio: Path) -> None:
+    from synthetic.truth import TABLES
+
+    for table, columns in TABLES.items():
+        with (portfolio / "truth" / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+            assert tuple(next(csv.reader(f))) == columns
