@@ -97,7 +97,9 @@ def parse_date(text: str) -> date | None:
 
 def split_records(text: str) -> list[tuple[int, str]]:
     """(line number, record) for each non-blank record. Without line breaks the file is cut
-    every 120 characters and the "line" is the record's position."""
+    every 120 characters and the "line" is the record's position. A trailing end-of-file mark
+    (Ctrl-Z, written by old DOS transfer tools) is not a record."""
+    text = text.rstrip("\x1a")
     if "\n" not in text and "\r" not in text:
         chunks = [text[i : i + RECORD_LENGTH] for i in range(0, len(text), RECORD_LENGTH)]
     else:

@@ -191,6 +191,12 @@ def test_cfonb_without_line_breaks_reads_like_with_them() -> None:
         ]
 
 
+def test_cfonb_with_a_dos_end_of_file_mark_reads_cleanly() -> None:
+    result = read_payment_file(CFONB_CLASSIC.read_bytes() + b"\x1a")
+    assert result.ok and result.records_rejected == 0
+    assert len(result.transactions) == 13
+
+
 def test_malformed_cfonb_records_are_rejected_counted_and_located() -> None:
     lines = CFONB_CLASSIC.read_text().splitlines()
     assert lines[1].startswith("04") and lines[2].startswith("05")
