@@ -8,9 +8,12 @@ a file carries a rubric they have not seen.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -275,19 +278,15 @@ def load_received_dsn_files(
     batch_files: int | None = None,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
-    from dsn_parser import parse  # the reader is heavy to import; only loading needs it
-
     received = received_files(connection, landing_dir, FileKind.DSN)
     counts: dict[FileStatus, int] = {}
     batch: list[_PreparedFile] = []
-    for done, file in enumerate(received):
+    for done, (file, parsed) in enumerate(zip(received, _parse_all(received), strict=True)):
         progress(done, len(received), file.original_name)
-        try:
-            parsed = parse(file.path)
-        except Exception as error:  # any reader failure quarantines the file
+        if isinstance(parsed, str):
             reason = (
-                f"Fichier illisible par le lecteur DSN ({type(error).__name__}) : vérifier "
-                "qu'il s'agit d'une DSN au format NEODeS, non tronquée."
+                f"Fichier illisible par le lecteur DSN ({parsed}) : vérifier qu'il s'agit "
+                "d'une DSN au format NEODeS, non tronquée."
             )
             prepared = prepare_unreadable(file, reason, quarantine_dir)
         else:
@@ -302,6 +301,41 @@ def load_received_dsn_files(
         write_batch(connection, batch, datetime.now())
     progress(len(received), len(received), "")
     return counts
+
+
+# Parsing is pure Python/Polars and independent per file: on a large night it runs in worker
+# processes while this one writes to DuckDB. Small nights parse inline (workers cost a start-up).
+PARSE_WORKERS = int(os.environ.get("DSNPIPE_PARSE_WORKERS", str(os.cpu_count() or 1)))
+_PARALLEL_FROM_FILES = 40
+
+
+def _parse_all(files: Sequence[ReceivedFile]) -> Iterator[list[ParsedFile] | str]:
+    """The parsed files in the order given; an exception's class name when the reader failed."""
+    paths = [file.path for file in files]
+    if PARSE_WORKERS <= 1 or len(paths) < _PARALLEL_FROM_FILES:
+        yield from map(_parse_one, paths)
+        return
+    # spawn, not fork: this process holds DuckDB and Polars thread pools, which fork would copy
+    # in an undefined state. A bounded window of pending files keeps memory flat.
+    window = PARSE_WORKERS * 4
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
+        pending: deque[Future[list[ParsedFile] | str]] = deque()
+        for path in paths:
+            pending.append(pool.submit(_parse_one, path))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _parse_one(path: Path) -> list[ParsedFile] | str:
+    from dsn_parser import parse  # the reader is heavy to import; only loading needs it
+
+    try:
+        return parse(path)
+    except Exception as error:  # any reader failure quarantines the file, the night goes on
+        return type(error).__name__
 
 
 def register_files_of_other_domains(
