@@ -23,8 +23,8 @@ from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, companies_frame
 from ledgers.payment_files import read_payment_file, transactions_frame
 from ledgers.periods import Period
-from synthetic.generation import generate
 from synthetic.contracts import PREVOYANCE_ORGANISME
+from synthetic.generation import generate
 from synthetic.payments import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.reference_formats import ContractParameters
 
@@ -43,9 +43,8 @@ class Lettrage:
 @pytest.fixture(scope="module")
 def lettrage(tmp_path_factory: pytest.TempPathFactory) -> Lettrage:
     root = tmp_path_factory.mktemp("portfolio")
-    generate(
-        root, companies=8, employees=60, months=12, seed=10
-    )  # a seed whose files hold every scenario
+    # a seed whose bank files hold every scenario and two repeated lines
+    generate(root, companies=8, employees=60, months=12, seed=10)
     contracts = [
         ContractTerms.from_parameters(ContractParameters.model_validate_json(p.read_text()))
         for p in sorted((root / "reference").glob("*.json"))
