@@ -120,7 +120,7 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     block's region is reshaped into its rows. A rubric appears at most once per instance (a
     repeat starts a new instance), so no value is overwritten.
     """
-    values = lines.filter(pl.col("rubric").is_not_null()).select("instance_id", "rubric", "value")
+    values = lines.select("instance_id", "rubric", "value").filter(pl.col("rubric").is_not_null())
     if values.is_empty():
         return {}
     columns = (
@@ -139,17 +139,17 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     row_starts = instances.select(
         "instance_id", "block", row=pl.int_range(pl.len()).over("block")
     ).join(shapes, on="block", how="left", maintain_order="left")
-    positions = values.join(
-        row_starts.select("instance_id", start=pl.col("offset") + pl.col("row") * pl.col("width")),
-        on="instance_id",
-        how="left",
-        maintain_order="left",
-    ).select(
-        position=pl.col("start")
-        + pl.col("rubric").replace_strict(
-            dict(zip(columns["rubric"], columns["cell"], strict=True)), return_dtype=pl.Int64
-        ),
-        value="value",
+    # Instance ids are first line numbers, so they are sorted: a binary search finds each
+    # line's instance row (a join would cost more and lose the order).
+    instance_row = instances.get_column("instance_id").search_sorted(
+        values.get_column("instance_id")
+    )
+    row_start = row_starts.select(pl.col("offset") + pl.col("row") * pl.col("width")).to_series()
+    cell = values.get_column("rubric").replace_strict(
+        dict(zip(columns["rubric"], columns["cell"], strict=True)), return_dtype=pl.Int64
+    )
+    positions = pl.DataFrame(
+        {"position": row_start.gather(instance_row) + cell, "value": values.get_column("value")}
     )
     flat = pl.repeat(None, int(shapes["size"].sum()), dtype=pl.String, eager=True).scatter(
         positions["position"], positions["value"]

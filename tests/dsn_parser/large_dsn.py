@@ -57,6 +57,7 @@ S21.G00.11.003,'3 AVENUE DE L'OPÉRA'
 S21.G00.11.004,'75002'
 S21.G00.11.005,'PARIS'
 S21.G00.11.008,'{headcount}'
+S21.G00.11.022,'1486'
 S21.G00.15.001,'PREV-{siren}'
 S21.G00.15.002,'P1020'
 S21.G00.15.004,'01'
@@ -105,7 +106,7 @@ S21.G00.30.006,'1505{birth_year}'
 S21.G00.30.007,'SAINT-ÉTIENNE'
 S21.G00.30.008,'{street} RUE DE L'ÉCOLE, BÂT. B'
 S21.G00.30.009,'42000'
-S21.G00.30.010,'SAINT-ÉTIENNE'
+S21.G00.30.010,'SAINT ETIENNE'
 S21.G00.30.013,'01'
 S21.G00.30.014,'42'
 S21.G00.30.015,'FR'
@@ -123,7 +124,16 @@ S21.G00.40.012,'151.67'
 S21.G00.40.013,'151.67'
 S21.G00.40.014,'10'
 S21.G00.40.016,'99'
+S21.G00.40.017,'1486'
+S21.G00.40.018,'200'
 S21.G00.40.019,'{siren}{nic}'
+S21.G00.40.020,'200'
+S21.G00.40.024,'99'
+S21.G00.40.026,'99'
+S21.G00.40.036,'01'
+S21.G00.40.037,'01'
+S21.G00.40.039,'200'
+S21.G00.40.040,'741GB'
 S21.G00.40.043,'00.80'
 {events}S21.G00.70.004,'OPT1'
 S21.G00.70.005,'C4P'
@@ -226,8 +236,8 @@ def _luhn_completed(digits: str) -> str:
 
 
 def _declaration_text(rng: random.Random, number: int) -> str:
-    siren = _luhn_completed(f"{300000000 + number * 7:09d}"[:8])
-    nic = "00012"
+    siren = _luhn_completed(f"{30000000 + number * 7:08d}")
+    nic = _luhn_completed(siren + "0001")[9:]
     headcount = rng.randint(1, 60)
     employees = []
     for employee in range(headcount):

@@ -1,0 +1,183 @@
+"""Reader benchmark: throughput against the floor, peak memory at 200 and 400 MB, dsn-tools.
+
+Run by `make bench`. Prints figures; asserts only what the runs produced (no timed assertion):
+- the floor: reading the file's lines into Polars and splitting them, nothing more;
+- ours: parse_to_parquet (decode, lex, tree, typed tables, validation, Parquet), same file,
+  same process, as a ratio to the floor (target: within 4x);
+- peak memory of the streaming parse in a child process for 200 MB and 400 MB (target: < 1 GB
+  for both: memory must not grow with the size of a lot);
+- when Python 3.12 exists: the PyPI package dsn-tools in its own virtual environment on a slice
+  of whole envois of the same data, against our `parse` on the same slice.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dsn_parser import parse
+from dsn_parser.streaming import parse_to_parquet
+from tests.dsn_parser.large_dsn import write_large_dsn
+
+pytestmark = pytest.mark.bench
+
+MB = 1_000_000
+PYTHON_312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
+SLICE_BYTES = 1 * MB
+
+_PEAK_MEMORY_CHILD = """
+import json, resource, sys, time
+from dsn_parser.streaming import parse_to_parquet
+start = time.perf_counter()
+summary = parse_to_parquet(sys.argv[1], sys.argv[2])
+print(json.dumps({
+    "seconds": time.perf_counter() - start,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "declarations": sum(file.declarations for file in summary.files),
+}))
+"""
+
+_DSN_TOOLS_CHILD = """
+import sys, time
+from pathlib import Path
+import dsn_tools
+from dsn_tools import DSNParser
+text = Path(sys.argv[1]).read_text(encoding="utf-8")
+parser = DSNParser(Path(dsn_tools.__file__).parent / "dsn.lark")
+envois = ["S10.G00.00.001" + part for part in text.split("S10.G00.00.001")[1:]]
+start = time.perf_counter()
+for envoi in envois:
+    parser.parse(envoi)
+print(time.perf_counter() - start, len(envois))
+"""
+
+
+def floor_read_and_split(path: Path) -> pl.DataFrame:
+    """The least any reader must do: lines into Polars, split on the first `,'`."""
+    lines = pl.read_csv(
+        path,
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        schema={"raw": pl.String()},
+        encoding="utf8-lossy",
+    )
+    return lines.select(pl.col("raw").str.splitn(",'", 2).struct.unnest())
+
+
+def _best_of(runs: int, action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.fixture(scope="module")
+def lots(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, int]]:
+    folder = tmp_path_factory.mktemp("lots")
+    built = {}
+    for size in (200, 400):
+        path = folder / f"lot_{size}mb.dsn"
+        built[size] = (path, write_large_dsn(path, size * MB, seed=size))
+    return built
+
+
+def test_throughput_against_the_floor(lots: dict[int, tuple[Path, int]], tmp_path: Path) -> None:
+    path, envois = lots[200]
+    size_mb = path.stat().st_size / MB
+    floor = _best_of(2, lambda: floor_read_and_split(path))
+    out = tmp_path / "out"
+
+    def streaming(validate: bool) -> Callable[[], object]:
+        def run() -> object:
+            shutil.rmtree(out, ignore_errors=True)
+            return parse_to_parquet(path, out, validate=validate)
+
+        return run
+
+    read_only = _best_of(1, streaming(validate=False))
+    with_validation = _best_of(1, streaming(validate=True))
+    declarations = pl.read_parquet(out / "declarations.parquet")
+    print(
+        f"\n[bench] file {size_mb:.0f} MB, {envois} envois"
+        f"\n[bench] floor (read lines + split)       {floor:6.2f} s  {size_mb / floor:6.1f} MB/s"
+        f"\n[bench] parse to Parquet, no validation   {read_only:6.2f} s  "
+        f"{size_mb / read_only:6.1f} MB/s  {read_only / floor:4.1f}x floor"
+        f"\n[bench] parse + validate to Parquet       {with_validation:6.2f} s  "
+        f"{size_mb / with_validation:6.1f} MB/s  {with_validation / floor:4.1f}x floor (target 4x)"
+    )
+    assert declarations.height == envois
+    assert declarations["status"].to_list() == [0] * envois  # the generated lot is valid
+    individus = pl.scan_parquet(out / "S21.G00.30.parquet").select(pl.len()).collect().item()
+    contrats = pl.scan_parquet(out / "S21.G00.40.parquet").select(
+        pl.col("employment_contract_key").null_count(), pl.len()
+    )
+    assert contrats.collect().row(0) == (0, individus)
+
+
+def test_peak_memory_does_not_grow_with_the_lot(
+    lots: dict[int, tuple[Path, int]], tmp_path: Path
+) -> None:
+    for size, (path, envois) in lots.items():
+        out = tmp_path / f"out_{size}"
+        result = subprocess.run(
+            [sys.executable, "-c", _PEAK_MEMORY_CHILD, str(path), str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        print(
+            f"\n[bench] {size} MB lot: parse + validate to Parquet in {figures['seconds']:.1f} s, "
+            f"peak memory {figures['peak_mb']:.0f} MB (target < 1000 MB)"
+        )
+        assert figures["declarations"] == envois
+
+
+def test_speedup_over_dsn_tools(lots: dict[int, tuple[Path, int]], tmp_path: Path) -> None:
+    if not PYTHON_312.exists():
+        pytest.skip(f"{PYTHON_312} absent: dsn-tools comparison skipped")
+    venv = tmp_path / "venv312"
+    subprocess.run([str(PYTHON_312), "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "dsn-tools"],
+        capture_output=True,
+        text=True,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"dsn-tools could not be installed: {install.stderr[-300:]}")
+    path, _ = lots[200]
+    # Whole envois only (dsn-tools reads one envoi at a time, and UTF-8 files only).
+    with path.open("rb") as lot:
+        head = lot.read(SLICE_BYTES)
+    start = head.index(b"S10.G00.00.001")
+    end = head.rindex(b"S90.G00.90.002")
+    envois_bytes = head[start : head.index(b"\n", end) + 1]
+    utf8_slice = tmp_path / "slice_utf8.dsn"
+    utf8_slice.write_text(envois_bytes.decode("iso-8859-1"), encoding="utf-8")
+    theirs = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", _DSN_TOOLS_CHILD, str(utf8_slice)],
+        capture_output=True,
+        text=True,
+    )
+    if theirs.returncode != 0:
+        pytest.skip(f"dsn-tools cannot parse the slice: {theirs.stderr[-300:]}")
+    their_seconds, their_envois = theirs.stdout.split()
+    ours = _best_of(2, lambda: parse(envois_bytes, name="slice.dsn"))
+    [parsed] = parse(envois_bytes, name="slice.dsn")
+    print(
+        f"\n[bench] slice of {len(envois_bytes) / MB:.1f} MB ({their_envois} envois): "
+        f"dsn-tools {float(their_seconds):.2f} s, ours (parse + validate) {ours:.2f} s, "
+        f"speed-up {float(their_seconds) / ours:.0f}x"
+    )
+    assert parsed.declarations.height == int(their_envois)
