@@ -107,6 +107,9 @@ def _read(data: bytes, result: PaymentFileResult) -> None:
         read_camt(detection.body, detection.kind, result)
     elif detection.body is not None and detection.kind is FileKind.PAIN002:
         read_pain002(detection.body, result)
+    if result.statements:
+        result.account_iban = result.statements[0].account_iban
+        result.currency = result.statements[0].currency
     check_statements(result)
     assign_movement_ids(result.transactions)
     result.returns.extend(_booked_returns(result.transactions))

@@ -79,9 +79,6 @@ def read_camt(body: etree._Element, kind: FileKind, result: PaymentFileResult) -
             f"Aucun élément {report_tag} dans le message",
             xpath=body_path,
         )
-    first = result.statements[0] if result.statements else None
-    result.account_iban = first.account_iban if first else None
-    result.currency = first.currency if first else None
 
 
 def _statement(

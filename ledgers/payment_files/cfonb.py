@@ -521,5 +521,3 @@ def _apply_complement(
 def read_cfonb(text: str, result: PaymentFileResult) -> None:
     """Fill `result` from a CFONB 120 file's text (see `decode_text`)."""
     _CfonbReader(result).read(text)
-    first = result.statements[0] if result.statements else None
-    result.currency = first.currency if first else None

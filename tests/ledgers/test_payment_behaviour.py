@@ -324,8 +324,11 @@ def test_cfonb_account_gets_its_french_iban_back() -> None:
     # the published La Banque Postale example: RIB 20041 01005 0500013M026 key 06
     assert rib_to_iban("20041 01005 0500013M026") == "FR1420041010050500013M02606"
     assert rib_to_iban("20041 01005 0500013M02") is None
-    (statement,) = read_payment_file(CFONB_CLASSIC).statements
+    result = read_payment_file(CFONB_CLASSIC)
+    (statement,) = result.statements
     assert statement.account_iban is not None and statement.account_iban.startswith("FR")
+    assert result.account_iban == statement.account_iban == result.transactions[0].account_iban
+    assert result.currency == "EUR"
 
 
 def test_a_shifted_record_does_not_echo_a_name_in_its_diagnostic() -> None:
