@@ -9,6 +9,12 @@ Reads camt.053 and camt.054 (versions .02 to .08), CFONB 120 statements and pain
 reports. `read_payment_file` never raises: an unreadable or unknown file gives a result with
 error diagnostics (stable code, French message, line or XML path). Pure Python: no DuckDB, no
 Dagster.
+
+Where things are: `model` (the normalised records), `detect` (which reader for which file),
+`camt`, `cfonb`, `pain002` (one reader per format, `iso20022` for what the XML ones share),
+`statement_checks` (balances and continuity), `identity` (the movement id that recognises a
+movement delivered twice), `frames` (Polars tables), `codes` (CFONB operation codes and ISO
+reason codes, shipped as CSV), `diagnostic_codes` (the catalogue of diagnostic codes).
 """
 
 from __future__ import annotations
