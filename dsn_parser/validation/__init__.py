@@ -8,6 +8,8 @@ the status rule in `status.py`.
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile
@@ -18,6 +20,11 @@ from dsn_parser.validation.status import declaration_statuses
 from dsn_parser.validation.totals import LOT_ENVELOPE
 
 __all__ = ["CATALOGUE", "validate"]
+
+# The frames are in memory already; Polars 2.1's streaming engine also panics on some plans
+# here (a filter followed by pl.format over odd Latin-1 text: "assertion failed: i <
+# self.len()"), which the in-memory engine evaluates correctly.
+ENGINE: Final = "in-memory"
 
 
 def validate(parsed: ParsedFile) -> ParsedFile:
@@ -31,7 +38,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
             *totals.check(ctx),
             *coherence.check(ctx),
         ]
-    ).collect()
+    ).collect(engine=ENGINE)
     labels = ctx.rubrics.select("rubric", "label")
     diagnostics = pl.concat(
         [

@@ -46,49 +46,37 @@ class Context:
 
 
 def build_context(parsed: ParsedFile) -> Context:
-    lines = parsed.lines
+    lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
     envois, norms = _envoi_norms(lines)
+    natures = _declaration_natures(lines)
+    first_natures = natures.unique("envoi_id", keep="first")
+    default_norm: str = envois["norm"][0] if envois.height else _latest_norm().version
     # Per envoi, not per file: a huge lot is validated in batches and only the first batch
     # holds the lot header.
     in_lot = bool((lines["block"] == LOT_HEADER_BLOCK).any())
-    copies = (
-        lines.filter(pl.col("envoi_id").is_not_null())
-        .group_by("envoi_id")
-        .agg(envoi_copy=(pl.col("block") == DEPOSIT_BLOCK).any())
-    )
-    natures = _declaration_natures(lines)
-    default_norm: str = envois["norm"][0] if envois.height else _latest_norm().version
-    per_line = (
-        lines.join(envois.select("envoi_id", "norm", "fallback"), on="envoi_id", how="left")
-        .join(copies, on="envoi_id", how="left")
-        .join(
-            natures.select("declaration_id", "declaration_nature"), on="declaration_id", how="left"
-        )
-        .join(
-            natures.select("envoi_id", envoi_nature="declaration_nature").unique("envoi_id"),
-            on="envoi_id",
-            how="left",
-        )
-        .with_columns(
-            pl.col("norm").fill_null(default_norm),
-            pl.col("fallback").fill_null(False),
-            pl.coalesce("declaration_nature", "envoi_nature", pl.lit(DEFAULT_NATURE)).alias(
-                "declaration_nature"
+    copies = lines.filter(pl.col("block") == DEPOSIT_BLOCK)["envoi_id"].unique().drop_nulls()
+    envoi_id = pl.col("envoi_id")
+    # Per-line attributes are looked up from small frames (replace_strict), not joined: a join
+    # would move every column of millions of lines.
+    per_line = lines.with_columns(
+        norm=envoi_id.replace_strict(envois["envoi_id"], envois["norm"], default=default_norm),
+        fallback=envoi_id.replace_strict(envois["envoi_id"], envois["fallback"], default=False),
+        declaration_nature=pl.coalesce(
+            pl.col("declaration_id").replace_strict(
+                natures["declaration_id"], natures["declaration_nature"], default=None
             ),
-            (pl.col("envoi_copy").fill_null(False) | in_lot).alias("oc_copy"),
-            pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])).alias("service"),
-        )
-        .drop("envoi_nature", "envoi_copy")
-        .sort("line")
-        .with_columns(
-            # A line the lexer could not read belongs to no instance; its findings are scoped
-            # to the instance it interrupts (the one before it), and the rubric id it starts
-            # with, if any, is what it was meant to declare.
-            pl.col("instance_id").forward_fill().over("envoi_id").alias("scope_instance_id"),
-            pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})")).alias(
-                "claimed_rubric"
+            envoi_id.replace_strict(
+                first_natures["envoi_id"], first_natures["declaration_nature"], default=None
             ),
-        )
+            pl.lit(DEFAULT_NATURE),
+        ),
+        oc_copy=envoi_id.is_in(copies.implode()).fill_null(False) | in_lot,
+        service=pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])),
+        # A line the lexer could not read belongs to no instance; its findings are scoped to
+        # the instance it interrupts (the one before it), and the rubric id it starts with, if
+        # any, is what it was meant to declare.
+        scope_instance_id=pl.col("instance_id").forward_fill(),
+        claimed_rubric=pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})")),
     )
     return Context(
         file_id=parsed.file_id,
@@ -112,16 +100,15 @@ def _latest_norm() -> Norm:
 
 
 def _envoi_norms(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Norm]]:
-    """Each envoi's declared version and the dictionary used for it (resolved once per version)."""
+    """Each envoi's declared version and the dictionary used for it (resolved once per version).
+
+    An envoi is identified by its first line; `line` is where its version is declared.
+    """
+    declared = lines.filter(pl.col("rubric") == NORM_RUBRIC).unique("envoi_id", keep="first")
     starts = (
-        lines.filter(pl.col("envoi_id").is_not_null())
-        .group_by("envoi_id")
-        .agg(
-            pl.col("value").filter(pl.col("rubric") == NORM_RUBRIC).first().alias("declared"),
-            pl.coalesce(
-                pl.col("line").filter(pl.col("rubric") == NORM_RUBRIC).first(), pl.col("line").min()
-            ).alias("line"),
-        )
+        lines.select(pl.col("envoi_id").unique().drop_nulls())
+        .join(declared.select("envoi_id", declared="value", line="line"), on="envoi_id", how="left")
+        .with_columns(pl.col("line").fill_null(pl.col("envoi_id")))
     )
     norms: dict[str, Norm] = {}
     resolved: list[dict[str, object]] = []
@@ -155,14 +142,17 @@ def _declaration_natures(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _instances(lines: pl.DataFrame) -> pl.DataFrame:
-    instances = (
-        lines.filter(pl.col("instance_id").is_not_null())
-        .group_by("instance_id")
-        .agg(
-            pl.col("block", "parent_id", "envoi_id", "declaration_id").drop_nulls().first(),
-            pl.col("norm", "declaration_nature", "fallback", "oc_copy").first(),
-        )
-        .sort("instance_id")
+    # An instance's id is its first line number: its first line carries all it needs.
+    instances = lines.filter(pl.col("line") == pl.col("instance_id")).select(
+        "instance_id",
+        "block",
+        "parent_id",
+        "envoi_id",
+        "declaration_id",
+        "norm",
+        "declaration_nature",
+        "fallback",
+        "oc_copy",
     )
     return instances.with_columns(
         _ancestor_of_block(instances, INDIVIDUAL_BLOCK).alias("individual_id"),

@@ -151,7 +151,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             .then(pl.lit("CSL-CODE"))
         )
         .filter(pl.col("failure").is_not_null())
-        .collect()
+        .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
     )
     failure = pl.col("failure")
     shown = shown_value()
