@@ -119,15 +119,17 @@ def _csl(ctx: Context) -> pl.LazyFrame:
     )
     not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
     not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
-    failing = (
-        ctx.lines.lazy()
-        .filter(
-            value.is_not_null()
-            & (value != "")
-            & (value == value.str.strip_chars(" "))
-            & ~pl.col("service")
-        )
-        .select("line", "rubric", "value", "norm", "fallback")
+    checked_lines = ctx.lines.lazy().filter(
+        value.is_not_null()
+        & (value != "")
+        & (value == value.str.strip_chars(" "))
+        & ~pl.col("service")
+    )
+    # Codes and dates repeat on thousands of lines: each distinct value of a rubric is checked
+    # once, and the failing ones are traced back to their lines.
+    failing_values = (
+        checked_lines.select("norm", "rubric", "value")
+        .unique()
         .join(norm_rubrics, on=["norm", "rubric"], how="inner")
         .join(_closed_lists(ctx).lazy(), on=["norm", "rubric"], how="left")
         .join(
@@ -151,6 +153,10 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             .then(pl.lit("CSL-CODE"))
         )
         .filter(pl.col("failure").is_not_null())
+    )
+    failing = (
+        checked_lines.select("line", "rubric", "value", "norm", "fallback")
+        .join(failing_values, on=["norm", "rubric", "value"], how="inner")
         .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
     )
     failure = pl.col("failure")
