@@ -57,6 +57,10 @@ def applicable_faults(
     if len(months) < 2:
         return []
     last_month = portfolio.month_list[-1]
+    if employee.wrong_nir is not None:
+        # Its only fault can be the NIR change itself: before the change its files show another
+        # NIR that nothing links to it (that is what AFF007 is about).
+        return [EmployeeFault.NIR_CHANGE_WITHOUT_31]
     faults = [
         EmployeeFault.UNKNOWN_CONTRACT,
         EmployeeFault.OFF_RATE,
@@ -83,8 +87,6 @@ def applicable_faults(
         faults.append(EmployeeFault.DECLARED_AFTER_END)
     if any(population_for(c, employee.category) for c in company.contract(Cover.PREVOYANCE)):
         faults.append(EmployeeFault.UNKNOWN_POPULATION)
-    if employee.wrong_nir is not None:
-        faults.append(EmployeeFault.NIR_CHANGE_WITHOUT_31)
     if employee.ntt is not None and len(months) >= 6:
         faults.append(EmployeeFault.NTT_WITHOUT_NIR)
     if len(company.establishments) > 1:

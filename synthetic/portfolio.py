@@ -326,10 +326,10 @@ class Lives:
 
     def _identity(self, employee: Employee, hired_in_window: bool) -> None:
         rng = self.rng
-        if hired_in_window and rng.random() < 0.06:
+        if hired_in_window and rng.random() < 0.08:
             employee.ntt = identifiers.ntt(self.company.siren, employee.serial)
             employee.nir_from = add_months(month_of(employee.contract_start), rng.choice([1, 2]))
-        elif not hired_in_window and rng.random() < 0.015:
+        elif not hired_in_window and rng.random() < 0.03:
             wrong = list(employee.nir)
             wrong[-1] = str((int(wrong[-1]) + 1) % 10 or 1)  # a typo in the order digits
             employee.wrong_nir = "".join(wrong)
