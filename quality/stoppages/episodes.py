@@ -98,6 +98,7 @@ def consolidate(inputs: StoppageInputs) -> pl.DataFrame:
             therapeutic_periods=pl.col("therapeutic_periods").fill_null([]),
         )
         .with_columns(status=_status())
+        .with_columns(_forget_return_if_cancelled("return_date", "return_reason", "return_file"))
         .select(EPISODE_COLUMNS)
         .sort("siren", "employee_key", "contract_start", "contract_number", "first_day_off")
     )
@@ -200,6 +201,12 @@ def _status() -> pl.Expr:
         .then(pl.lit(EpisodeStatus.PROLONGED.value))
         .otherwise(pl.lit(EpisodeStatus.ONGOING.value))
     )
+
+
+def _forget_return_if_cancelled(*columns: str) -> list[pl.Expr]:
+    """A cancelled stoppage never happened: a return declared for it means nothing."""
+    cancelled = pl.col("status") == EpisodeStatus.CANCELLED.value
+    return [pl.when(cancelled).then(None).otherwise(pl.col(c)).alias(c) for c in columns]
 
 
 def last_day_off(as_of: date | None) -> pl.Expr:

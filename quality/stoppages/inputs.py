@@ -415,7 +415,9 @@ _WAREHOUSE_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 def read_inputs(connection: duckdb.DuckDBPyConnection) -> StoppageInputs:
-    """The inputs from the warehouse (declarations in force only)."""
+    """The inputs from the warehouse (declarations in force only), every employee under his
+    current key (core.employee_links: an NTT later replaced by the NIR, an old NIR declared in
+    S21.G00.31), so one stoppage seen before and after the change stays one episode."""
     present = {
         name
         for (name,) in connection.execute(
@@ -428,4 +430,26 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> StoppageInputs:
             frames[name] = connection.sql(query).pl()
         else:
             frames[name] = _empty(_SCHEMAS[name])
+    current = _current_keys(
+        connection.sql("SELECT previous_key, employee_key FROM core.employee_links").pl()
+    )
+    for name, frame in frames.items():
+        if "employee_key" in frame.columns:
+            frames[name] = frame.with_columns(employee_key=pl.col("employee_key").replace(current))
+    frames["contracts"] = frames["contracts"].unique(
+        subset=["siren", *_CONTRACT], keep="last", maintain_order=True
+    )
     return StoppageInputs(**frames)
+
+
+def _current_keys(links: pl.DataFrame) -> dict[str, str]:
+    """previous key -> the latest key it leads to (links can chain: NTT -> NIR -> fixed NIR)."""
+    step = dict(zip(links["previous_key"], links["employee_key"], strict=True))
+    current = {}
+    for previous in step:
+        key, seen = previous, {previous}
+        while key in step and step[key] not in seen:
+            key = step[key]
+            seen.add(key)
+        current[previous] = key
+    return current

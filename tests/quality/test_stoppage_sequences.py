@@ -128,11 +128,13 @@ def _header(
     return [*lines, ("S21.G00.15.005", "1")]
 
 
-def _individual(nature: str) -> list[Line]:
-    lines = [("S21.G00.30.001", NIR), ("S21.G00.30.002", "MARTIN"), ("S21.G00.30.004", "JEANNE")]
+def _individual(nature: str, ntt: str | None = None, nir: str | None = NIR) -> list[Line]:
+    lines = [("S21.G00.30.001", nir)] if nir else []
+    lines += [("S21.G00.30.002", "MARTIN"), ("S21.G00.30.004", "JEANNE")]
     lines += [("S21.G00.30.006", "15031985")]
     if nature == "01":
         lines += [("S21.G00.30.013", "01"), ("S21.G00.30.014", "75"), ("S21.G00.30.015", "FR")]
+    lines += [("S21.G00.30.020", ntt)] if ntt else []
     lines.append(("S21.G00.40.001", d(CONTRACT_START)))
     if nature == "01":
         lines += [
@@ -194,11 +196,13 @@ def monthly(
     invalidity: tuple[str, date] | None = None,
     built: date | None = None,
     kind: str = "01",
+    ntt: str | None = None,
+    nir: str | None = NIR,
 ) -> bytes:
     """The monthly DSN (nature 01) of `month`, built on the 5th of the next month. A type 03
     replaces the monthly of the same establishment, month and fraction (no 05.006)."""
     built = built or (month.replace(day=28) + timedelta(days=8)).replace(day=5)
-    lines = _header("01", month, built, kind) + _individual("01")
+    lines = _header("01", month, built, kind) + _individual("01", ntt, nir)
     for stoppage in stoppages:
         lines += stoppage.lines("01")
     if end:
@@ -330,12 +334,14 @@ def test_return_by_signalement_05_ends_the_episode() -> None:
 
 
 def test_cancellation_99_in_the_next_monthly_cancels_the_episode() -> None:
-    cancelling = Stoppage("99", ILLNESS.last_day_worked, date(2024, 3, 31))
-    results = run(monthly(MAR, ILLNESS), monthly(APR, cancelling), monthly(MAY))
+    returned = replace(ILLNESS, planned_end=date(2024, 3, 20), return_date=date(2024, 3, 21))
+    cancelling = Stoppage("99", ILLNESS.last_day_worked, date(2024, 3, 20))
+    results = run(monthly(MAR, returned), monthly(APR, cancelling), monthly(MAY))
 
     [episode] = results.episodes.iter_rows(named=True)
     assert episode["status"] == "annulé"
     assert episode["reason"] == "01"
+    assert episode["return_date"] is None  # a stoppage that never was has no return
     # Announced, then cancelled: nothing else follows (no subrogation, no franchise).
     assert results.signals.get_column("code").to_list() == ["ARR001"]
     assert results.claims.is_empty()

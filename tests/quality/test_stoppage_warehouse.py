@@ -4,6 +4,7 @@ so a replaced monthly DSN (type 03) no longer speaks for the stoppage it carried
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.quality.test_stoppage_sequences import (
     APR,
     ILLNESS,
     MAR,
+    NIR,
     TERMS,
     Stoppage,
     monthly,
@@ -92,3 +94,23 @@ def test_a_replaced_signalement_gives_way_to_its_replacement_even_arriving_first
     assert episode["initial_planned_end"] == date(2024, 3, 31)
     assert episode["prolongation_count"] == 0
     assert signals_of(results, "ARR001") == [date(2024, 3, 11)]
+
+
+def test_a_stoppage_declared_under_an_ntt_then_under_the_nir_is_one_episode(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    ntt = "NTT00000000000000001"
+    prolongation = replace(ILLNESS, planned_end=date(2024, 4, 30))
+    results = build_from_warehouse(
+        loaded(
+            warehouse,
+            monthly(MAR, ILLNESS, ntt=ntt, nir=None),
+            monthly(APR, prolongation, ntt=ntt),  # the NIR arrives, the NTT declared alongside
+        ),
+        [TERMS],
+    )
+
+    [episode] = results.episodes.iter_rows(named=True)
+    assert episode["employee_key"] == NIR
+    assert episode["prolongation_count"] == 1
+    assert set(results.signals.get_column("employee_key")) == {NIR}
