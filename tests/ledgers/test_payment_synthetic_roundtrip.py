@@ -7,9 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledgers.payment_files import FileKind, read_payment_file, transactions_frame
+from ledgers.payment_files.cfonb import decode_amount, encode_amount
 from synthetic.bank_files import (
     BankAccount,
     BankBatch,
@@ -19,6 +23,7 @@ from synthetic.bank_files import (
     write_camt054,
     write_cfonb120,
 )
+from synthetic.bank_files import cfonb as synthetic_cfonb
 
 ACCOUNT = BankAccount(
     iban="FR1420041010050500013M02606", bic="PSSTFRPPLIL", owner_name="PREVOYANCE EXEMPLE"
@@ -203,3 +208,35 @@ def test_cfonb120_written_by_the_generator_reads_back(tmp_path: Path, line_break
     (ret,) = result.returns
     assert ret.original_end_to_end_id == "COT-2024T1-B24020500002"
     assert ret.reason_code == "AM04" and ret.reason_label is not None
+
+
+@given(cents=st.integers(min_value=-(10**13 - 1), max_value=10**13 - 1))
+def test_the_generator_and_the_reader_agree_on_cfonb_amounts(cents: int) -> None:
+    amount = Decimal(cents).scaleb(-2)
+    written = synthetic_cfonb.encode_amount(amount)
+    assert decode_amount(written, 2) == amount
+    assert encode_amount(amount, 2) == written
+
+
+def test_transactions_frame_loads_into_duckdb_with_exact_amounts(tmp_path: Path) -> None:
+    path = tmp_path / "releve.xml"
+    write_camt053(
+        path,
+        ACCOUNT,
+        ENTRIES,
+        statement_id="S2402",
+        from_date=DAY,
+        to_date=DAY,
+        opening_balance=Decimal("0"),
+    )
+    frame = transactions_frame(read_payment_file(path))
+    connection = duckdb.connect()
+    connection.register("movements", frame.to_arrow())
+    row = connection.execute(
+        "SELECT sum(amount), typeof(any_value(amount)), max(len(remittance_lines)) FROM movements"
+    ).fetchone()
+    assert row is not None
+    total, amount_type, lines = row
+    assert total == Decimal("1484.66")
+    assert amount_type == "DECIMAL(18,2)"
+    assert lines == 1
