@@ -113,33 +113,32 @@ def _interleaved_siblings(ctx: Context) -> pl.LazyFrame:
     """Instances of one block type under one parent must follow each other: the norm imposes
     an order of sibling blocks, so a block type that reappears after another type is out of
     order whatever that order is."""
-    siblings = (
+    block, parent = pl.col("block"), pl.col("parent_id")
+    runs = (
         ctx.instances.lazy()
-        .filter(pl.col("parent_id").is_not_null())
-        .sort("instance_id")
+        .filter(parent.is_not_null())
+        .select("instance_id", "parent_id", "block")
+        .sort("parent_id", "instance_id")
         .with_columns(
-            new_run=(pl.col("block") != pl.col("block").shift(1).over("parent_id")).fill_null(True)
+            new_run=((block != block.shift(1)) | (parent != parent.shift(1))).fill_null(True)
         )
-        .with_columns(run=pl.col("new_run").cum_sum().over("parent_id"))
-        .with_columns(
-            runs_of_block=pl.col("run").n_unique().over("parent_id", "block"),
-            first_run=pl.col("run").min().over("parent_id", "block"),
-        )
-        .filter(
-            (pl.col("runs_of_block") > 1)
-            & pl.col("new_run")
-            & (pl.col("run") > pl.col("first_run"))
-        )
+        .with_columns(run=pl.col("new_run").cum_sum())
+    )
+    first_runs = runs.group_by("parent_id", "block").agg(first_run=pl.col("run").min())
+    reappearing = (
+        runs.filter(pl.col("new_run"))
+        .join(first_runs, on=["parent_id", "block"])
+        .filter(pl.col("run") > pl.col("first_run"))
         .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
     )
     return findings(
-        siblings,
+        reappearing,
         "STR-ORDER",
         pl.format(
             "Bloc {} reparaissant après des blocs d'un autre type sous le même parent "
             "(ligne {}) : les blocs de même type doivent se suivre.",
-            pl.col("block"),
-            pl.col("parent_id"),
+            block,
+            parent,
         ),
         line=pl.col("instance_id"),
     )
