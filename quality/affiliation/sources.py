@@ -1,0 +1,149 @@
+"""What the affiliation rules and the register read from the warehouse, as temporary views.
+
+The views resolve every employee to his current key first: an NTT later replaced by a NIR, or
+a NIR changed with an S21.G00.31 block, is one employee (`core.employee_links`), known under his
+latest key. `employee_key` in what the rules return is that key as the portal shows it: the
+NIR, else the NTT (without the warehouse's `NTT:` prefix).
+
+Only declarations in force count (replacements applied); the month-to-month rules read the
+monthly DSNs (nature 01) only, since signalements carry no affiliation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+
+MONTHLY_NATURE = "01"
+
+_VIEWS = f"""
+CREATE OR REPLACE TEMP VIEW aff_key_map AS
+WITH RECURSIVE chain(previous_key, current_key, depth) AS (
+    SELECT previous_key, employee_key, 1 FROM core.employee_links
+    UNION ALL
+    SELECT chain.previous_key, link.employee_key, chain.depth + 1
+    FROM chain JOIN core.employee_links AS link ON link.previous_key = chain.current_key
+    WHERE chain.depth < 10 AND link.employee_key <> chain.previous_key
+)
+SELECT previous_key, arg_max(current_key, depth) AS current_key FROM chain GROUP BY previous_key;
+
+CREATE OR REPLACE TEMP VIEW aff_employees AS
+SELECT e.employee_key AS warehouse_key,
+    coalesce(m.current_key, e.employee_key) AS resolved_key,
+    regexp_replace(coalesce(m.current_key, e.employee_key), '^NTT:', '') AS employee_key,
+    e.nir, e.ntt
+FROM core.employees AS e LEFT JOIN aff_key_map AS m ON m.previous_key = e.employee_key;
+
+CREATE OR REPLACE TEMP VIEW aff_names AS
+SELECT regexp_replace(employee_key, '^NTT:', '') AS employee_key,
+    trim(coalesce(last_name, '') || ' ' || coalesce(first_names, '')) AS employee_name,
+    last_name, first_names, birth_date
+FROM core.employees;
+
+CREATE OR REPLACE TEMP VIEW aff_monthly AS
+SELECT file_id, declaration_id, siren, siret, month, fraction, built_on
+FROM core.declarations_in_force WHERE nature = '{MONTHLY_NATURE}';
+
+CREATE OR REPLACE TEMP VIEW aff_adhesions AS
+SELECT DISTINCT file_id, declaration_id, adhesion_key, oc_code, delegate_code,
+    contract_reference
+FROM core.adhesion_months;
+
+-- One row per affiliation (S21.G00.70) of a monthly DSN in force.
+CREATE OR REPLACE TEMP VIEW aff_affiliations AS
+SELECT d.siren, a.siret, a.month, d.fraction, a.file_id, a.declaration_id, a.instance_id,
+    k.employee_key, a.employee_key AS warehouse_key, a.contract_start, a.contract_number,
+    ad.oc_code, ad.contract_reference, a.option_code, a.population_code,
+    a.children, a.adult_dependants, a.dependants, a.other_dependants, a.child_dependants,
+    a.start_date, a.end_date
+FROM core.affiliations AS a
+JOIN aff_monthly AS d USING (file_id, declaration_id)
+JOIN aff_employees AS k ON k.warehouse_key = a.employee_key
+LEFT JOIN aff_adhesions AS ad
+    ON ad.file_id = a.file_id AND ad.declaration_id = a.declaration_id
+    AND ad.adhesion_key = a.adhesion_key;
+
+-- One row per employment contract (S21.G00.40) of a monthly DSN in force.
+CREATE OR REPLACE TEMP VIEW aff_contract_months AS
+SELECT d.siren, c.siret, c.month, d.fraction, c.file_id, c.declaration_id, c.instance_id,
+    k.employee_key, c.employee_key AS warehouse_key, k.nir, c.contract_start,
+    c.contract_number, c.category
+FROM core.contract_months AS c
+JOIN aff_monthly AS d USING (file_id, declaration_id)
+JOIN aff_employees AS k ON k.warehouse_key = c.employee_key;
+
+-- The end of each employment contract as last declared (any nature, declarations in force);
+-- an end whose latest declaration is a cancellation (099) is no end.
+CREATE OR REPLACE TEMP VIEW aff_contract_ends AS
+SELECT * FROM (
+    SELECT e.siret, k.employee_key, e.contract_start, e.contract_number, e.end_date,
+        e.end_reason, e.keeps_cover, e.month
+    FROM core.contract_ends AS e
+    JOIN core.declarations_in_force AS d USING (file_id, declaration_id)
+    JOIN aff_employees AS k ON k.warehouse_key = e.employee_key
+    QUALIFY row_number() OVER (
+        PARTITION BY e.siret, k.employee_key, e.contract_start, e.contract_number
+        ORDER BY e.month DESC, d.built_on DESC, e.file_id DESC, e.instance_id DESC) = 1
+)
+WHERE end_reason IS DISTINCT FROM '099';
+"""
+
+
+# The steward's forced affiliations and radiations (quality.anomalies.decisions), latest per
+# employee and contract; they are kept with the anomaly's keys when applied.
+_FORCED_DECISIONS = """
+CREATE OR REPLACE TEMP VIEW aff_forced_decisions AS
+SELECT siren, siret, regexp_replace(employee_key, '^NTT:', '') AS employee_key,
+    contract_reference, action, coalesce(effective_date, applied_on) AS effective_date,
+    decided_at, reason
+FROM steward_decisions
+WHERE action IN ('force_affiliation', 'force_radiation') AND outcome = 'applied'
+    AND employee_key IS NOT NULL AND contract_reference IS NOT NULL
+QUALIFY row_number() OVER (
+    PARTITION BY siren, employee_key, contract_reference ORDER BY decided_at DESC) = 1
+"""
+_NO_DECISIONS = """
+CREATE OR REPLACE TEMP VIEW aff_forced_decisions AS
+SELECT NULL::VARCHAR AS siren, NULL::VARCHAR AS siret, NULL::VARCHAR AS employee_key,
+    NULL::VARCHAR AS contract_reference, NULL::VARCHAR AS action,
+    NULL::DATE AS effective_date, NULL::TIMESTAMP AS decided_at, NULL::VARCHAR AS reason
+WHERE false
+"""
+# Radiations the OC knows of: entered on the portal, or forced by a steward; a steward's
+# forced affiliation decided later undoes a portal radiation.
+_OC_RADIATIONS = """
+CREATE OR REPLACE TEMP VIEW aff_oc_radiations AS
+SELECT r.siren, r.siret, r.nir AS employee_key, r.contract_reference,
+    r.radiation_date, coalesce(r.reason, 'radiation saisie sur le portail') AS reason,
+    'portail' AS source
+FROM portal.radiations AS r
+WHERE NOT EXISTS (
+    SELECT 1 FROM aff_forced_decisions AS f
+    WHERE f.employee_key = r.nir AND f.contract_reference = r.contract_reference
+        AND f.action = 'force_affiliation'
+        AND CAST(f.decided_at AS DATE) >= coalesce(r.entered_on, r.radiation_date))
+UNION ALL
+SELECT siren, siret, employee_key, contract_reference, effective_date,
+    coalesce(reason, 'radiation forcée par un gestionnaire'), 'gestionnaire'
+FROM aff_forced_decisions WHERE action = 'force_radiation'
+"""
+
+
+def create_views(connection: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the temporary views on `connection`; cheap, so every rule calls it."""
+    connection.execute(_VIEWS)
+    has_decisions = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'steward_decisions'"
+    ).fetchone()
+    connection.execute(_FORCED_DECISIONS if has_decisions and has_decisions[0] else _NO_DECISIONS)
+    connection.execute(_OC_RADIATIONS)
+
+
+def query(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> pl.DataFrame:
+    create_views(connection)
+    return connection.sql(sql, params=list(parameters)).pl()
