@@ -73,6 +73,8 @@ class Declaration:
     norm: str = ""
     employees: list[Employee] = field(default_factory=list)  # declared in a monthly DSN
     situation: str = ""
+    content: bytes = b""  # the rendered envoi, until written
+    order: str = "0"  # S20.G00.05.004
     replaces: Declaration | None = None
     file_name: str = ""
 
@@ -182,9 +184,10 @@ class CompanyFiles:
         payments = self.due_payments(establishment, fraction_code, month)
         built = self.monthly_build_date(month)
         arrival = self.arrival(built)
+        kind = NORMAL if employees else NORMAL_WITHOUT_INDIVIDUAL
         final = Declaration(
             MONTHLY,
-            NORMAL if employees else NORMAL_WITHOUT_INDIVIDUAL,
+            kind,
             establishment,
             fraction_code,
             month,
@@ -192,37 +195,51 @@ class CompanyFiles:
             arrival,
             [],
             norm=self.builder.norm,
+            employees=employees,
         )
+        if len(employees) >= 2 and self.rng.random() < REPLACEMENT_RATE:
+            # The company first sent a declaration that forgot one employee, then replaced it.
+            forgotten = self.rng.choice(employees)
+            original = Declaration(
+                MONTHLY,
+                NORMAL,
+                establishment,
+                fraction_code,
+                month,
+                built,
+                arrival,
+                [],
+                norm=self.builder.norm,
+                situation="declaration_remplacee",
+            )
+            kept = [e for e in employees if e is not forgotten]
+            original.lines = self.monthly_lines(
+                original, kept, entries, self.without(payments, entries[forgotten.serial], month)
+            )
+            self.seal(original)
+            final.kind, final.replaces, final.order = REPLACEMENT, original, "1"
+            final.built = built + days(self.rng.randrange(2, 12))
+            final.arrival = self.arrival(final.built)
+            final.situation = "annule_et_remplace"
+            if self.rng.random() < REPLACEMENT_FIRST_RATE:
+                original.arrival = final.arrival + timedelta(hours=self.rng.randrange(2, 72))
+                final.situation = "remplacement_arrive_avant_l_original"
         final.lines = self.monthly_lines(final, employees, entries, payments)
-        final.employees = employees
-        if len(employees) < 2 or self.rng.random() >= REPLACEMENT_RATE:
-            return [final]
-        # The company first sent a declaration that forgot one employee, then replaced it.
-        forgotten = self.rng.choice(employees)
-        original = Declaration(
-            MONTHLY,
-            NORMAL,
-            establishment,
-            fraction_code,
-            month,
-            built,
-            arrival,
-            [],
-            norm=self.builder.norm,
+        self.seal(final)
+        return [final] if final.replaces is None else [final.replaces, final]
+
+    def seal(self, declaration: Declaration) -> None:
+        """Render the declaration's envoi now and drop its lines: a company-month of a large
+        company is held as bytes, not as millions of small strings."""
+        header = self.builder.envoi_header(
+            declaration.norm, declaration.built, self.company.lot_envelope
         )
-        kept = [e for e in employees if e is not forgotten]
-        original.lines = self.monthly_lines(
-            original, kept, entries, self.without(payments, entries[forgotten.serial], month)
+        declaration.content = dsn_writer.render(
+            dsn_writer.envoi(header, [declaration.lines]),
+            encoding=self.encoding,
+            crlf=self.company.crlf,
         )
-        final.kind, final.replaces = REPLACEMENT, original
-        final.built = built + days(self.rng.randrange(2, 12))
-        final.arrival = self.arrival(final.built)
-        final.situation = "annule_et_remplace"
-        if self.rng.random() < REPLACEMENT_FIRST_RATE:
-            original.arrival = final.arrival + timedelta(hours=self.rng.randrange(2, 72))
-            final.situation = "remplacement_arrive_avant_l_original"
-        original.situation = "declaration_remplacee"
-        return [original, final]
+        declaration.lines = []
 
     def monthly_lines(
         self,
@@ -245,7 +262,7 @@ class CompanyFiles:
             MONTHLY,
             declaration.kind,
             fraction=declaration.fraction,
-            order="1" if declaration.kind == REPLACEMENT else "0",
+            order=declaration.order,
             built=declaration.built,
             month=month,
             service=service,
@@ -418,32 +435,40 @@ class CompanyFiles:
         if not declarations:
             return
         lot = self.company.lot_envelope
-        envois = [
-            dsn_writer.envoi(self.builder.envoi_header(d.norm, d.built, lot), [d.lines])
-            for d in declarations
-        ]
+        for declaration in declarations:
+            if not declaration.content:
+                self.seal(declaration)
         arrival = max(d.arrival for d in declarations)
         first = declarations[0]
         if lot:
             lot_number = f"{self.company.index + 1:03d}{self.order:05d}"
             self.order += 1
-            lines = dsn_writer.lot(
-                lot_number, first.built.strftime("%d%m%Y"), arrival.strftime("%H%M%S"), envois
+            head, tail = dsn_writer.lot_envelope(
+                lot_number,
+                first.built.strftime("%d%m%Y"),
+                arrival.strftime("%H%M%S"),
+                len(declarations),
+            )
+            content = b"".join(
+                [self.render(head), *(d.content for d in declarations), self.render(tail)]
             )
             name = f"LOT_{lot_number}_{arrival:%Y%m%d%H%M%S}.dsn"
         else:
-            lines = envois[0]
+            content = first.content
             name = (
                 f"DSN_{first.nature}_{first.establishment.siret}_"
                 f"{arrival:%Y%m%d%H%M%S}_{self.next_order()}.dsn"
             )
-        content = dsn_writer.render(lines, encoding=self.encoding, crlf=self.company.crlf)
         if self.rng.random() < self.portfolio.fault_rate / 3:
             self.write_corrupted_copy(content, first, arrival)
         self.out.write_dsn(name, content, arrival)
         for declaration in declarations:
             declaration.file_name = name
+            declaration.content = b""
             self.file_row(name, declaration, lot=lot)
+
+    def render(self, lines: list[Line]) -> bytes:
+        return dsn_writer.render(lines, encoding=self.encoding, crlf=self.company.crlf)
 
     def write_corrupted_copy(
         self, content: bytes, declaration: Declaration, arrival: datetime
@@ -551,7 +576,7 @@ class CompanyFiles:
         establishment = self.company.establishments[employee.establishment]
         self.builder.norm = norm_version(built)
         order = self.next_order()
-        replaced_id = f"{replaced.built:%d%m%Y}{self.order_of(replaced)}" if replaced else None
+        replaced_id = f"{replaced.built:%d%m%Y}{replaced.order}" if replaced else None
         lines = self.builder.declaration_header(
             nature,
             kind,
@@ -575,11 +600,8 @@ class CompanyFiles:
             self.arrival(built),
             lines,
             norm=self.builder.norm,
+            order=order,
         )
-
-    @staticmethod
-    def order_of(declaration: Declaration) -> str:
-        return next(v for r, v in declaration.lines if r == "S20.G00.05.004")
 
     def signalement_body(
         self, employee: Employee, nature: str, stoppage: Stoppage | None, month: date
@@ -642,8 +664,7 @@ class CompanyFiles:
                 declaration.file_name
             )
 
-    def fctu(self, employee: Employee, end: ContractEnd) -> Declaration:
-        built = end.day + days(self.rng.randrange(0, 4))
+    def fctu_body(self, employee: Employee, end: ContractEnd) -> list[Line]:
         month = month_of(end.day)
         establishment = self.company.establishments[employee.establishment]
         entries = affiliations(self.company, employee, month)
@@ -661,6 +682,11 @@ class CompanyFiles:
         body += self.builder.affiliation_blocks(entries, adhesion_ids, employee, FCTU)
         body += self.builder.complementary_pension()
         body += self.builder.fctu_pay(employee, end)
+        return body
+
+    def fctu(self, employee: Employee, end: ContractEnd) -> Declaration:
+        built = end.day + days(self.rng.randrange(0, 4))
+        body = self.fctu_body(employee, end)
         declaration = self.signalement(employee, FCTU, built, body)
         self.write_file([declaration])
         self.traces[employee.serial].first_file["fctu"] = declaration.file_name
@@ -670,12 +696,9 @@ class CompanyFiles:
         """A FCTU sent by mistake for someone who stays, then cancelled (type 04)."""
         months = [m for m in self.portfolio.month_list if employee.employed_in(m)]
         day = months[self.rng.randrange(len(months))].replace(day=self.rng.randrange(1, 28))
-        mistake = self.fctu(employee, ContractEnd(day=day, reason="059", maintien=False, fctu=True))
-        body = [
-            line
-            for line in mistake.lines
-            if not line[0].startswith(("S20.", "S21.G00.06.", "S21.G00.11."))
-        ]
+        end = ContractEnd(day=day, reason="059", maintien=False, fctu=True)
+        mistake = self.fctu(employee, end)
+        body = self.fctu_body(employee, end)  # a cancellation repeats what it cancels
         cancellation = self.signalement(
             employee,
             FCTU,

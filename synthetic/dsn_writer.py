@@ -28,24 +28,25 @@ def envoi(header: Sequence[Line], declarations: Iterable[Sequence[Line]]) -> lis
     return lines
 
 
-def lot(lot_number: str, built_on: str, built_at: str, envois: Sequence[list[Line]]) -> list[Line]:
-    """A concentrator lot: header, the DSNOK group with the envois, empty KO groups, trailer."""
-    lines: list[Line] = [
+def lot_envelope(
+    lot_number: str, built_on: str, built_at: str, envois: int
+) -> tuple[list[Line], list[Line]]:
+    """A concentrator lot around `envois` envois: header and DSNOK group before them; group
+    trailer, empty KO groups and lot trailer after them."""
+    head: list[Line] = [
         ("S05.G51.00.001", "V01R02"),
         ("S05.G51.00.002", lot_number),
         ("S05.G51.00.003", "01"),
         ("S05.G51.00.004", built_on),
         ("S05.G51.00.005", built_at),
-        ("S05.G51.00.006", str(len(envois))),
+        ("S05.G51.00.006", str(envois)),
         ("S06.G51.00.001", "DSNOK"),
     ]
-    for one in envois:
-        lines.extend(one)
-    lines += [("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", str(len(envois)))]
+    tail: list[Line] = [("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", str(envois))]
     for group in ("FP-KO", "CT-KO", "AUTRE"):
-        lines += [("S06.G51.00.001", group), ("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", "0")]
-    lines += [("S95.G51.00.001", lot_number), ("S95.G51.00.002", str(len(envois)))]
-    return lines
+        tail += [("S06.G51.00.001", group), ("S96.G51.00.001", "FINSL"), ("S96.G51.00.002", "0")]
+    tail += [("S95.G51.00.001", lot_number), ("S95.G51.00.002", str(envois))]
+    return head, tail
 
 
 def render(lines: Sequence[Line], *, encoding: str, crlf: bool) -> bytes:

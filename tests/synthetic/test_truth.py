@@ -24,6 +24,7 @@ def lines_of(root: Path, name: str) -> tuple[tuple[str, str], ...]:
     return tuple(dsn_values(root / "dsn" / name, encodings[name]))
 
 
+@cache
 def individuals(root: Path, name: str) -> list[list[tuple[str, str]]]:
     """The lines of each individual (S21.G00.30 up to the next one or the end of the
     declaration) of a file."""

@@ -17,7 +17,7 @@ from dsn_parser import parse
 from synthetic import generate
 from tests.synthetic.conftest import read_truth
 
-PER_KIND = 2
+PER_KIND = 1
 
 
 def dsn_files(root: Path) -> dict[str, dict[str, str]]:
