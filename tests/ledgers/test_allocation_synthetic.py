@@ -21,6 +21,7 @@ from ledgers.allocation import AllocationResult, allocate
 from ledgers.balances import balances_by_company, bank_identity_breaks, company_identity_breaks
 from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, companies_frame
+from ledgers.dsn_inputs import declared_payments_from_dsn
 from ledgers.payment_files import read_payment_file, transactions_frame
 from ledgers.periods import Period
 from synthetic.contracts import PREVOYANCE_ORGANISME
@@ -29,7 +30,6 @@ from synthetic.payments import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.reference_formats import ContractParameters
 
 AMOUNT = pl.Decimal(18, 2)
-BLOCK_KEYS = ["file_id", "declaration_id"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,12 @@ def lettrage(tmp_path_factory: pytest.TempPathFactory) -> Lettrage:
     result = allocate(
         calls,
         bank,
-        declared_payments=_declared_payments(root / "dsn"),
+        declared_payments=declared_payments_from_dsn(
+            f
+            for path in sorted((root / "dsn").rglob("*"))
+            if path.is_file()
+            for f in read_dsn(path)
+        ),
         companies=companies_frame(contracts),
         creditor_accounts=_accounts(),
     )
@@ -74,48 +79,6 @@ def _truth_contributions(truth: Path) -> pl.DataFrame:
         .map_elements(lambda code: Period.from_code(code).start, return_dtype=pl.Date)
         .alias("month"),
         pl.col("due").str.to_decimal(scale=2).cast(AMOUNT).alias("amount"),
-    )
-
-
-def _declared_payments(dsn_folder: Path) -> pl.DataFrame:
-    """S21.G00.55 components with their S21.G00.20 payment, from the last monthly DSN of each
-    establishment, month and fraction."""
-    parsed = [f for path in sorted(dsn_folder.rglob("*")) if path.is_file() for f in read_dsn(path)]
-    declarations = pl.concat([f.declarations for f in parsed], how="diagonal_relaxed")
-    in_force = (
-        declarations.filter(pl.col("nature") == "01")
-        .sort("built_on", "order_number")
-        .unique(["siret", "month", "fraction"], keep="last")
-        .select(BLOCK_KEYS)
-    )
-
-    def block(name: str) -> pl.DataFrame:
-        tables = [f.blocks[name] for f in parsed if name in f.blocks]
-        return pl.concat(tables, how="diagonal_relaxed").join(in_force, on=BLOCK_KEYS)
-
-    payments = block("S21.G00.20").select(
-        *BLOCK_KEYS,
-        pl.col("instance_id").alias("parent_id"),
-        pl.col("S21.G00.20.001").alias("organisme_code"),
-        pl.col("S21.G00.20.004").alias("iban"),
-        pl.col("S21.G00.20.005").cast(AMOUNT).alias("payment_total"),
-    )
-    return (
-        block("S21.G00.55")
-        .join(payments, on=[*BLOCK_KEYS, "parent_id"])
-        .select(
-            pl.concat_str("file_id", pl.lit(":"), pl.col("parent_id").cast(pl.String)).alias(
-                "declared_payment_id"
-            ),
-            "siren",
-            "organisme_code",
-            "iban",
-            "payment_total",
-            pl.col("S21.G00.55.003").alias("contract_reference"),
-            pl.col("S21.G00.55.002").alias("population"),
-            pl.col("S21.G00.55.004").alias("period_code"),
-            pl.col("S21.G00.55.001").cast(AMOUNT).alias("amount"),
-        )
     )
 
 
