@@ -21,15 +21,20 @@ from warehouse.connections import connect
     description="Chaque fichier du répertoire d'arrivée est au registre avec un statut final.",
 )
 def every_landing_file_accounted_for(
-    warehouse: WarehouseResource, landing: LandingResource
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, landing: LandingResource
 ) -> dg.AssetCheckResult:
+    # A file arriving while the run works is the next run's: only files already there when the
+    # run started must be accounted for.
+    run_started = context.instance.get_run_stats(context.run.run_id).start_time or float("inf")
     with connect(warehouse.path, read_only=True) as connection:
         recorded = dict(
             connection.execute(
                 "SELECT landing_path, status FROM registry.landing_status"
             ).fetchall()
         )
-    on_disk = [f.landing_path for f in registry.scan_landing(landing.landing)]
+    on_disk = [
+        f.landing_path for f in registry.scan_landing(landing.landing) if f.mtime < run_started
+    ]
     missing = [path for path in on_disk if path not in recorded]
     not_final = [
         path
