@@ -73,6 +73,10 @@ def consolidate(inputs: StoppageInputs) -> pl.DataFrame:
             .filter(pl.col("return_date").is_not_null())
             .last()
             .alias("return_file"),
+            pl.struct("subrogation_start", "subrogation_end")
+            .filter(pl.col("subrogation_start").is_not_null())
+            .unique(maintain_order=True)
+            .alias("subrogation_periods"),
             pl.col("subrogation").drop_nulls().last(),
             pl.col("subrogation_start").drop_nulls().last(),
             pl.col("subrogation_end").drop_nulls().last(),
@@ -123,6 +127,7 @@ EPISODE_COLUMNS = [
     "subrogation",
     "subrogation_start",
     "subrogation_end",
+    "subrogation_periods",  # every (start, end) declared, in order: the history
     "therapeutic_periods",
     "accident_date",
     "announced_by_signalement",

@@ -288,6 +288,9 @@ def test_prolongation_over_three_months_is_one_episode_with_its_history() -> Non
     assert episode["status"] == "prolongé"
     assert signals_of(results, "ARR001") == [date(2024, 3, 11)]
     assert signals_of(results, "ARR002") == [date(2024, 4, 1), date(2024, 5, 1)]
+    assert [
+        (p["subrogation_start"], p["subrogation_end"]) for p in episode["subrogation_periods"]
+    ] == [(date(2024, 3, 11), date(2024, 4, 9))]
     # Subrogation ended on 9 April while the employee was still off.
     assert signals_of(results, "ARR009") == [date(2024, 4, 9)]
 
