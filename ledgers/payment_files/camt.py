@@ -380,7 +380,7 @@ def _sepa_creditor_id(detail: Node) -> str | None:
     return None
 
 
-_TUPLE_FIELDS = {f.name for f in fields(BankTransaction) if f.type.startswith("tuple")}
+_TUPLE_FIELDS = {f.name for f in fields(BankTransaction) if f.default == ()}
 
 
 def _merged_fields(per_detail: list[dict[str, Any]]) -> dict[str, Any]:
