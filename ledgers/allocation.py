@@ -65,6 +65,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import polars as pl
@@ -88,7 +89,7 @@ _NOT_PROVIDED = "NOTPROVIDED"
 _IGNORED_STATUSES = ("PDNG", "INFO")
 
 
-class Entry:
+class Entry(StrEnum):
     """Kinds of allocation rows."""
 
     CALL = "affectation"  # money on a call
@@ -503,7 +504,7 @@ class _Book:
         row: dict[str, Any] = {
             "allocation_id": f"{movement_id}#{len(own) + 1}",
             "movement_id": movement_id,
-            "entry": entry,
+            "entry": str(entry),
             "siren": siren,
             "call_id": call.call_id if call else None,
             "contract_reference": call.contract_reference if call else None,

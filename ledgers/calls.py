@@ -73,6 +73,17 @@ CALLS_SCHEMA = pl.Schema(
 
 DEFAULT_DUE_DATE_RULE: DueDateRule = DayOfFollowingMonth(day=15)
 
+_DATES_SCHEMA = pl.Schema(
+    {
+        "contract_reference": pl.String(),
+        "period_code": pl.String(),
+        "period_start": pl.Date(),
+        "period_end": pl.Date(),
+        "months_in_period": pl.UInt32(),
+        "due_date": pl.Date(),
+        "visible_from": pl.Date(),
+    }
+)
 _OPTIONAL_COLUMNS = ("option", "tranche_a", "tranche_b", "pmss")
 _BASE_COLUMNS = {"tranche_a": "tranche_a", "tranche_b": "tranche_b", "pmss": "pmss"}
 
@@ -100,6 +111,8 @@ def build_calls(
         contributions.with_columns(missing)
         .select(list(CONTRIBUTIONS_SCHEMA))
         .cast(CONTRIBUTIONS_SCHEMA)
+        # a contribution whose adhésion could not be found is still due: on contract ""
+        .with_columns(pl.col("contract_reference").fill_null(""))
         .with_row_index("row")
     )
     rows = rows.with_columns(_expected_cents(rows, list(terms.values())), _period_code(terms))
@@ -120,26 +133,20 @@ def build_calls(
         .with_columns((pl.col("declared") - pl.col("expected")).cast(AMOUNT).alias("gap"))
     )
     organismes = {ref: t.organisme_code for ref, t in terms.items()}
-    calls = grouped.with_columns(
-        pl.struct("contract_reference", "period_code")
-        .map_elements(
-            lambda key: _call_dates(
-                terms.get(key["contract_reference"]),
-                key["period_code"],
-                dsn_filing_day,
-                default_due_date_rule,
-            ),
-            return_dtype=pl.Struct(
-                {
-                    "period_start": pl.Date(),
-                    "period_end": pl.Date(),
-                    "months_in_period": pl.UInt32(),
-                    "due_date": pl.Date(),
-                    "visible_from": pl.Date(),
-                }
-            ),
-        )
-        .alias("dates"),
+    # dates depend on the contract's rule and the period only: computed once per pair
+    pairs = grouped.select("contract_reference", "period_code").unique()
+    dates = pl.DataFrame(
+        [
+            {
+                "contract_reference": ref,
+                "period_code": code,
+                **_call_dates(terms.get(ref), code, dsn_filing_day, default_due_date_rule),
+            }
+            for ref, code in pairs.iter_rows()
+        ],
+        schema=_DATES_SCHEMA,
+    )
+    calls = grouped.join(dates, on=["contract_reference", "period_code"], how="left").with_columns(
         pl.col("contract_reference")
         .replace_strict(organismes, default=None, return_dtype=pl.String)
         .alias("organisme_code"),
@@ -152,7 +159,7 @@ def build_calls(
             separator="|",
         ).alias("call_id"),
         pl.concat_str("contract_reference", "period_code", separator="-").alias("call_reference"),
-    ).unnest("dates")
+    )
     return calls.select(list(CALLS_SCHEMA)).cast(CALLS_SCHEMA).sort("call_id")
 
 

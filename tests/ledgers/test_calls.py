@@ -170,3 +170,17 @@ def test_period_arithmetic() -> None:
     assert DaysAfterPeriodEnd(10).due_date(q) == date(2024, 4, 10)
     assert dsn_deadline(date(2023, 12, 1), filing_day=5) == date(2024, 1, 5)
     assert visible_from(Period.from_code("2023T04"), filing_day=5) == date(2024, 2, 1)
+
+
+def test_contribution_without_contract_is_still_called_visibly() -> None:
+    frame = contributions((ACME, "C1", "CAD", Q4[0], "3.00")).with_columns(
+        pl.lit(None, dtype=pl.String).alias("contract_reference")
+    )
+    [call] = build_calls(frame, [terms()]).to_dicts()
+    assert (call["contract_reference"], call["contract_known"], call["declared"]) == (
+        "",
+        False,
+        d("3.00"),
+    )
+    assert call["call_id"] == f"{ACME}||CAD|2023M10"
+    assert call["due_date"] == date(2023, 11, 15)
