@@ -154,41 +154,48 @@ def _instances(lines: pl.DataFrame) -> pl.DataFrame:
         "fallback",
         "oc_copy",
     )
-    return instances.with_columns(
-        _ancestor_of_block(instances, INDIVIDUAL_BLOCK).alias("individual_id"),
-        _ancestor_of_block(instances, ESTABLISHMENT_BLOCK).alias("establishment_id"),
+    return instances.join(
+        _ancestors(
+            instances, {"individual_id": INDIVIDUAL_BLOCK, "establishment_id": ESTABLISHMENT_BLOCK}
+        ),
+        on="instance_id",
+        how="left",
+        maintain_order="left",
     )
 
 
-def _ancestor_of_block(instances: pl.DataFrame, block: str) -> pl.Series:
-    """For each instance (in the frame's order), the instance itself or its nearest ancestor of
-    type `block`, following parent ids level by level (one join per level of the tree)."""
-    parents = instances.select("instance_id", parent="parent_id", found=pl.col("block") == block)
+def _ancestors(instances: pl.DataFrame, targets: dict[str, str]) -> pl.DataFrame:
+    """instance_id and, per target column, the instance itself or its nearest ancestor of the
+    target block type: parent ids are followed one level of the tree per join."""
+    step_up = instances.select("instance_id", "parent_id").join(
+        instances.select(parent_id="instance_id", parent_block="block"), on="parent_id", how="left"
+    )
     walk = instances.select(
         "instance_id",
         current="instance_id",
-        result=pl.when(pl.col("block") == block).then("instance_id"),
+        **{
+            name: pl.when(pl.col("block") == block).then("instance_id")
+            for name, block in targets.items()
+        },
     )
+    done: list[pl.DataFrame] = []
     for _ in range(_MAX_DEPTH):
-        pending = walk.filter(pl.col("result").is_null() & pl.col("current").is_not_null())
-        if pending.is_empty():
-            break
-        step = (
-            pending.join(parents, left_on="current", right_on="instance_id", how="left")
-            .join(
-                parents.select("instance_id", parent_found="found"),
-                left_on="parent",
-                right_on="instance_id",
-                how="left",
-            )
-            .select(
-                "instance_id",
-                current="parent",
-                result=pl.when(pl.col("parent_found")).then("parent"),
-            )
+        finished = pl.col("current").is_null() | pl.all_horizontal(
+            pl.col(name).is_not_null() for name in targets
         )
-        walk = walk.update(step, on="instance_id", include_nulls=True)
-    return walk.sort("instance_id")["result"].cast(pl.UInt32)
+        done.append(walk.filter(finished))
+        walk = walk.filter(~finished)
+        if walk.is_empty():
+            break
+        walk = walk.join(step_up, left_on="current", right_on="instance_id", how="left").select(
+            "instance_id",
+            current="parent_id",
+            **{
+                name: pl.coalesce(name, pl.when(pl.col("parent_block") == block).then("parent_id"))
+                for name, block in targets.items()
+            },
+        )
+    return pl.concat([*done, walk]).select("instance_id", *targets)
 
 
 def _tagged(norms: dict[str, Norm], table: str) -> pl.DataFrame:
