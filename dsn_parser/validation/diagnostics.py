@@ -1,7 +1,7 @@
 """The catalogue of controls, the masking of personal values, and the diagnostics frame.
 
-Every control module returns *findings*: one row per problem with the line, the rubric, the
-code, the severity and a French message (FINDINGS_SCHEMA). `to_diagnostics` turns them into the
+Every control module returns *findings* built by `findings`: one row per problem with the line,
+the rubric, the code, the severity and a French message. `to_diagnostics` turns them into the
 DIAGNOSTICS_SCHEMA frame of the contract (file, declaration, the norm's label of the rubric).
 
 Messages never carry a personal value in clear: `shown_value` is the only way a control puts a
@@ -58,14 +58,6 @@ _CONTROLS = (
 )
 
 CATALOGUE: dict[str, Control] = {control.code: control for control in _CONTROLS}
-
-FINDINGS_SCHEMA: dict[str, pl.DataType] = {
-    "line": pl.UInt32(),
-    "rubric": pl.String(),
-    "code": pl.String(),
-    "severity": pl.String(),
-    "message": pl.String(),
-}
 
 # Blocks whose every rubric identifies a person (identity, identity changes, dependants,
 # bank details of the establishment, self-employed individuals, fee beneficiaries).
@@ -145,10 +137,6 @@ def findings(
         severity.alias("severity"),
         message.cast(pl.String).alias("message"),
     )
-
-
-def no_findings() -> pl.LazyFrame:
-    return pl.LazyFrame(schema=FINDINGS_SCHEMA)
 
 
 def to_diagnostics(

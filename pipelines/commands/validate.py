@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ STATUS_LABELS = {
     DeclarationStatus.REJECTED: "Rejetée",
 }
 LOG_WIDTH = 200
+SEVERITY_LABELS = {Severity.ERROR.value: "erreur", Severity.WARNING.value: "avertissement"}
 SEVERITY_TITLES = {Severity.ERROR: "Erreurs", Severity.WARNING: "Avertissements"}
 
 
@@ -130,6 +132,8 @@ def _print_reports(reports: list[dict[str, Any]]) -> None:
                     _status_label(declaration["status"]),
                 )
             console.print(table)
+        if report["diagnostics"]:
+            console.print(_summary_table(report["diagnostics"]))
         for severity, title in SEVERITY_TITLES.items():
             found = [d for d in report["diagnostics"] if d["severity"] == severity.value]
             if not found:
@@ -148,6 +152,25 @@ def _print_reports(reports: list[dict[str, Any]]) -> None:
             console.print(table)
         if not report["diagnostics"]:
             console.print("Aucune anomalie.")
+
+
+def _summary_table(diagnostics: list[dict[str, Any]]) -> Any:
+    """How many findings of each control: hundreds of lines read better with this first."""
+    from rich.table import Table
+
+    from dsn_parser.validation import CATALOGUE
+
+    counts = Counter((d["severity"], d["code"]) for d in diagnostics)
+    table = Table("Gravité", "Code", "Contrôle", "Nombre", title="Synthèse")
+    for (severity, code), count in sorted(counts.items()):
+        control = CATALOGUE.get(code)
+        table.add_row(
+            SEVERITY_LABELS.get(severity, severity),
+            code,
+            control.title if control else "",
+            str(count),
+        )
+    return table
 
 
 def _status_label(status: int | None) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from dsn_parser import parse
 from dsn_parser.model import DeclarationStatus, ParsedFile
+from dsn_parser.validation import CATALOGUE
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "dsn"
 MONTHLY = sorted((SAMPLES / "keuwa_dsn-parser_pseudonymized").glob("*.dsn"))
@@ -25,6 +26,14 @@ def only(path: Path) -> ParsedFile:
 
 def errors(parsed: ParsedFile) -> pl.DataFrame:
     return parsed.diagnostics.filter(pl.col("severity") == "error")
+
+
+@pytest.mark.parametrize(
+    "path", [FICTIONAL, LOT, NON_CONFORMANT, MONTHLY[0]], ids=lambda p: p.stem[:20]
+)
+def test_every_code_reported_is_in_the_catalogue(path: Path) -> None:
+    codes = set(only(path).diagnostics["code"])
+    assert codes and codes <= set(CATALOGUE)
 
 
 def test_there_are_27_monthly_files() -> None:

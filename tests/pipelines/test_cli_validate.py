@@ -66,7 +66,8 @@ def test_the_readable_report_groups_diagnostics_by_severity_in_french(
     out = capsys.readouterr().out
     assert "Rejetée" in out
     assert "07 – Signalement Fin du contrat de travail Unique" in out
-    assert out.index("Erreurs (") < out.index("Avertissements (")
+    assert out.index("Synthèse") < out.index("Erreurs (") < out.index("Avertissements (")
+    assert "Clé de contrôle du SIREN" in out  # the control's title in the summary
     assert "ENC-REPLACEMENT-CHAR" in out
     assert "1234567890123" not in out  # the NIR is masked
 
