@@ -294,6 +294,7 @@ class _DeclaredPayment:
     organisme_code: str | None
     total: Decimal
     components: list[_Component] = field(default_factory=list)
+    first_period: date = date.max
     used: bool = False
 
     @property
@@ -303,10 +304,6 @@ class _DeclaredPayment:
     @property
     def contracts(self) -> frozenset[str]:
         return frozenset(_compact(c.contract_reference) for c in self.components)
-
-    @property
-    def first_period(self) -> date:
-        return min(Period.from_code(c.period_code).start for c in self.components)
 
 
 @dataclass(frozen=True)
@@ -355,7 +352,9 @@ class _Book:
         self.by_reference: dict[str, list[str]] = defaultdict(list)
         self.by_contract: dict[str, set[str]] = defaultdict(set)
         self.by_siren: dict[str, list[_Call]] = defaultdict(list)
+        self.by_group: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
         for call in self.calls.values():
+            self.by_group[call.group].append(call)
             self.by_reference[_compact(call.call_reference)].append(call.call_id)
             self.by_contract[_compact(call.contract_reference)].add(call.siren)
             self.by_siren[call.siren].append(call)
@@ -704,13 +703,8 @@ class _Book:
         return None
 
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
-        calls = [
-            c
-            for c in self.by_siren.get(siren, ())
-            if c.contract_reference == component.contract_reference
-            and c.period_code == component.period_code
-            and c.outstanding > _ZERO
-        ]
+        group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
+        calls = [c for c in group if c.outstanding > _ZERO]
         # the component's population first, then the contract's other populations
         return sorted(calls, key=lambda c: (c.population != component.population, c.order))
 
@@ -813,6 +807,9 @@ def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]
             )
         )
     for payment in payments.values():
+        payment.first_period = min(
+            Period.from_code(c.period_code).start for c in payment.components
+        )
         payment.components.sort(
             key=lambda c: (
                 Period.from_code(c.period_code).start,
