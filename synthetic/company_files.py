@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -213,10 +214,15 @@ class CompanyFiles:
                 situation="declaration_remplacee",
             )
             kept = [e for e in employees if e is not forgotten]
-            original.lines = self.monthly_lines(
-                original, kept, entries, self.without(payments, entries[forgotten.serial], month)
+            self.seal(
+                original,
+                self.monthly_chunks(
+                    original,
+                    kept,
+                    entries,
+                    self.without(payments, entries[forgotten.serial], month),
+                ),
             )
-            self.seal(original)
             final.kind, final.replaces, final.order = REPLACEMENT, original, "1"
             final.built = built + days(self.rng.randrange(2, 12))
             final.arrival = self.arrival(final.built)
@@ -224,30 +230,32 @@ class CompanyFiles:
             if self.rng.random() < REPLACEMENT_FIRST_RATE:
                 original.arrival = final.arrival + timedelta(hours=self.rng.randrange(2, 72))
                 final.situation = "remplacement_arrive_avant_l_original"
-        final.lines = self.monthly_lines(final, employees, entries, payments)
-        self.seal(final)
+        self.seal(final, self.monthly_chunks(final, employees, entries, payments))
         return [final] if final.replaces is None else [final.replaces, final]
 
-    def seal(self, declaration: Declaration) -> None:
-        """Render the declaration's envoi now and drop its lines: a company-month of a large
-        company is held as bytes, not as millions of small strings."""
+    def seal(self, declaration: Declaration, chunks: Iterable[list[Line]] | None = None) -> None:
+        """Render the declaration's envoi now: a company-month of a large company is held as
+        bytes, never as millions of small strings."""
         header = self.builder.envoi_header(
             declaration.norm, declaration.built, self.company.lot_envelope
         )
-        declaration.content = dsn_writer.render(
-            dsn_writer.envoi(header, [declaration.lines]),
+        declaration.content = dsn_writer.render_envoi(
+            header,
+            chunks if chunks is not None else [declaration.lines],
             encoding=self.encoding,
             crlf=self.company.crlf,
         )
         declaration.lines = []
 
-    def monthly_lines(
+    def monthly_chunks(
         self,
         declaration: Declaration,
         employees: list[Employee],
         entries: dict[int, list[AffiliationMonth]],
         payments: list[DeclaredPayment],
-    ) -> list[Line]:
+    ) -> Iterator[list[Line]]:
+        """The declaration's lines: its head (declaration, company, establishment, adhésions,
+        payments), then one chunk per employee."""
         month = declaration.month
         assert month is not None
         establishment = declaration.establishment
@@ -258,7 +266,7 @@ class CompanyFiles:
                 if (entry.reference, entry.organisme) not in references:
                     references.append((entry.reference, entry.organisme))
         adhesion_ids = {ref: i for i, (ref, _) in enumerate(references, start=1)}
-        lines = self.builder.declaration_header(
+        head = self.builder.declaration_header(
             MONTHLY,
             declaration.kind,
             fraction=declaration.fraction,
@@ -267,16 +275,16 @@ class CompanyFiles:
             month=month,
             service=service,
         )
-        lines += self.builder.company_and_establishment(
+        head += self.builder.company_and_establishment(
             establishment, MONTHLY, len(employees), service
         )
-        lines += self.builder.adhesions(references, MONTHLY)
-        lines += self.builder.payments(payments, establishment)
+        head += self.builder.adhesions(references, MONTHLY)
+        head += self.builder.payments(payments, establishment)
+        yield head
         for employee in employees:
-            lines += self.individual(
+            yield self.individual(
                 employee, establishment, month, entries[employee.serial], adhesion_ids
             )
-        return lines
 
     def individual(
         self,

@@ -15,17 +15,19 @@ Line = tuple[str, str]
 MAX_LINE = 256
 
 
-def envoi(header: Sequence[Line], declarations: Iterable[Sequence[Line]]) -> list[Line]:
-    """S10 header + declarations + S90 totals."""
-    lines = list(header)
-    count = 0
-    for declaration in declarations:
-        lines.extend(declaration)
-        count += 1
-    total = len(lines) + 2
-    lines.append(("S90.G00.90.001", str(total)))
-    lines.append(("S90.G00.90.002", str(count)))
-    return lines
+def render_envoi(
+    header: Sequence[Line], declaration: Iterable[Sequence[Line]], *, encoding: str, crlf: bool
+) -> bytes:
+    """S10 header + one declaration given as chunks of lines + S90 totals, rendered chunk by
+    chunk so a declaration of thousands of employees never exists as one list of lines."""
+    parts = [render(header, encoding=encoding, crlf=crlf)]
+    count = len(header)
+    for chunk in declaration:
+        parts.append(render(chunk, encoding=encoding, crlf=crlf))
+        count += len(chunk)
+    totals = [("S90.G00.90.001", str(count + 2)), ("S90.G00.90.002", "1")]
+    parts.append(render(totals, encoding=encoding, crlf=crlf))
+    return b"".join(parts)
 
 
 def lot_envelope(
@@ -51,6 +53,8 @@ def lot_envelope(
 
 def render(lines: Sequence[Line], *, encoding: str, crlf: bool) -> bytes:
     """Encode the lines; a value the norm forbids (empty, padded, too long) is a generator bug."""
+    if not lines:
+        return b""
     end = "\r\n" if crlf else "\n"
     texts = [f"{rubric},'{value}'" for rubric, value in lines]
     body = end.join(texts) + end
