@@ -69,6 +69,7 @@ from enum import StrEnum
 from typing import Any
 
 import polars as pl
+from stdnum import iso11649
 from stdnum.fr import siren as siren_number
 from stdnum.fr import siret as siret_number
 
@@ -176,13 +177,16 @@ def allocate(
         | pl.col("is_return").fill_null(False)
         | pl.col("reversal").fill_null(False)
     )
-    kept = pl.col("status").is_null() | ~pl.col("status").is_in(_IGNORED_STATUSES)
-    considered = once.filter(relevant & kept)
-    ignored = once.filter(~(relevant & kept)).select(
+    booked = pl.col("status").is_null() | ~pl.col("status").is_in(_IGNORED_STATUSES)
+    dated = pl.col("value_date").is_not_null() | pl.col("booking_date").is_not_null()
+    considered = once.filter(relevant & booked & dated)
+    ignored = once.filter(~(relevant & booked & dated)).select(
         "movement_id",
         "amount",
-        pl.when(~kept)
+        pl.when(~booked)
         .then(pl.lit("Écriture non comptabilisée (en attente ou pour information)"))
+        .when(~dated)
+        .then(pl.lit("Écriture sans date de valeur ni date de comptabilisation"))
         .otherwise(pl.lit("Débit sans lien avec une cotisation"))
         .alias("reason"),
     )
@@ -356,6 +360,8 @@ class _Book:
         for call in self.calls.values():
             self.by_group[call.group].append(call)
             self.by_reference[_compact(call.call_reference)].append(call.call_id)
+            # a structured creditor reference (RF…) keeps only letters and digits
+            self.by_reference[_alphanumeric(call.call_reference)].append(call.call_id)
             self.by_contract[_compact(call.contract_reference)].add(call.siren)
             self.by_siren[call.siren].append(call)
         self.declared: dict[str, list[_DeclaredPayment]] = defaultdict(list)
@@ -831,6 +837,10 @@ _PERIOD_CODE = re.compile(r"(?<![0-9A-Z])(\d{4}[MTSA]\d{2})(?![0-9A-Z])")
 _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "STE", "SOCIETE"}
 
 
+def _alphanumeric(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
 def _compact(text: str) -> str:
     return re.sub(r"\s", "", text).upper()
 
@@ -848,12 +858,13 @@ def _texts(movement: dict[str, Any]) -> list[str]:
 
 def _reference_tokens(movement: dict[str, Any]) -> set[str]:
     """Words of the references and free text that may be a call or contract reference: each
-    word, each pair of consecutive words joined by `-` (`C123 2024T01`), and the part of a word
-    before a period code."""
+    word, each pair of consecutive words joined by `-` (`C123 2024T01`), the part of a word
+    before a period code, and the body of a valid ISO 11649 creditor reference (`RFnn…`)."""
     tokens: set[str] = set()
     for text in _texts(movement):
         words = [w for w in _TOKEN_SPLIT.split(text.upper()) if w]
         tokens.update(words)
+        tokens.update(w[4:] for w in words if w.startswith("RF") and iso11649.is_valid(w))
         tokens.update(f"{a}-{b}" for a, b in itertools.pairwise(words))
         for word in words:
             match = _PERIOD_SUFFIX.match(word)

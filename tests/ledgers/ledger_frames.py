@@ -108,7 +108,7 @@ MOVEMENT_SCHEMA = pl.Schema(
 def movement(
     movement_id: str,
     amount: str,
-    value_date: date,
+    value_date: date | None,
     **fields: Any,
 ) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(MOVEMENT_SCHEMA)

@@ -76,6 +76,18 @@ def test_reference_split_over_two_words_and_in_end_to_end_id() -> None:
     assert paid_by_call(allocate(calls, bank)) == {CALL_JAN: d("40.00"), CALL_FEB: d("50.00")}
 
 
+def test_structured_creditor_reference_carrying_our_call_reference() -> None:
+    calls = monthly_calls({JAN: "100.00", FEB: "100.00"})
+    bank = movements(movement("m1", "100.00", date(2024, 3, 1), creditor_reference="RF55C12024M02"))
+    [row] = _rows(allocate(calls, bank), "m1")
+    assert (row["call_id"], row["payer_rule"]) == (CALL_FEB, "reference_appel")
+    wrong_check_digits = movements(
+        movement("m1", "100.00", date(2024, 3, 1), creditor_reference="RF56C12024M02")
+    )
+    [row] = _rows(allocate(calls, wrong_check_digits), "m1")
+    assert row["payer_rule"] == "payeur_inconnu"
+
+
 def test_late_payment_is_still_allocated_to_its_call() -> None:
     calls = monthly_calls({JAN: "100.00"})
     bank = movements(movement("m1", "100.00", date(2024, 5, 2), debtor_iban=ACME_IBAN))
@@ -254,10 +266,12 @@ def test_pending_entries_and_unrelated_debits_are_left_out_and_listed() -> None:
     bank = movements(
         movement("fee", "-3.50", date(2024, 2, 10), is_return=False),
         movement("pending", "100.00", date(2024, 2, 10), status="PDNG", debtor_iban=ACME_IBAN),
+        movement("undated", "100.00", None, booking_date=None, debtor_iban=ACME_IBAN),
     )
     result = allocate(calls, bank, declared_payments=ACME_PAYS_FROM)
     assert result.allocations.is_empty()
-    assert sorted(result.ignored["movement_id"]) == ["fee", "pending"]
+    assert sorted(result.ignored["movement_id"]) == ["fee", "pending", "undated"]
+    assert all(result.ignored["reason"].str.len_chars() > 0)
 
 
 def _scenario() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
