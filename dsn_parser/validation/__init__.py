@@ -14,10 +14,9 @@ import polars as pl
 
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile
 from dsn_parser.validation import coherence, structure, syntax, totals
-from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
+from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses
-from dsn_parser.validation.totals import LOT_ENVELOPE
 
 __all__ = ["CATALOGUE", "validate"]
 
@@ -40,13 +39,9 @@ def validate(parsed: ParsedFile) -> ParsedFile:
         ]
     ).collect(engine=ENGINE)
     labels = ctx.rubrics.select("rubric", "label")
+    from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
     diagnostics = pl.concat(
-        [
-            parsed.diagnostics.cast(
-                pl.Schema(DIAGNOSTICS_SCHEMA)
-            ),  # the reader's own (decoding...)
-            to_diagnostics(found, file_id=parsed.file_id, lines=ctx.lines, labels=labels),
-        ]
+        [from_reader, to_diagnostics(found, file_id=parsed.file_id, lines=ctx.lines, labels=labels)]
     )
     if _nothing_readable(ctx):
         diagnostics = _unreadable(diagnostics, parsed.file_id)

@@ -14,6 +14,8 @@ from dsn_parser.norm import Norm, resolve_norm
 NORM_RUBRIC = "S10.G00.00.006"
 NATURE_RUBRIC = "S20.G00.05.001"
 LOT_HEADER_BLOCK = "S05.G51.00"
+# The concentrator's lot envelope around envois: header, group headers and trailers, trailer.
+LOT_ENVELOPE = (LOT_HEADER_BLOCK, "S06.G51.00", "S95.G51.00", "S96.G51.00")
 # Added by the deposit platform to the copy a concentrator sends an OC.
 DEPOSIT_BLOCK = "S10.G00.95"
 INDIVIDUAL_BLOCK = "S21.G00.30"
@@ -28,12 +30,12 @@ _MAX_DEPTH = 10
 @dataclass(frozen=True)
 class Context:
     file_id: str
-    # LINES_SCHEMA plus, per line: `norm` (version of the dictionary used), `declaration_nature`
-    # declaration, `fallback` (its envoi is checked against another version's dictionary) and
-    # `oc_copy` (the envoi is an OC copy, filtered by a concentrator after national checks: it
-    # carries the deposit block S10.G00.95 or sits in a lot, S05.G51.00) and
-    # `service` (a rubric added on the way by a platform or concentrator, never an error),
-    # `scope_instance_id` and `claimed_rubric` (see below: unreadable lines).
+    # LINES_SCHEMA plus, per line: `norm` (version of the dictionary used),
+    # `declaration_nature` (S20.G00.05.001 of its declaration), `fallback` (its envoi is checked
+    # against another version's dictionary), `oc_copy` (the envoi is an OC copy, filtered by a
+    # concentrator after national checks: it carries the deposit block S10.G00.95 or sits in a
+    # lot), `service` (a rubric added on the way by a platform or concentrator, never an
+    # error), `scope_instance_id` and `claimed_rubric` (for unreadable lines, see below).
     lines: pl.DataFrame
     # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
     # norm, declaration_nature, fallback, oc_copy, individual_id, establishment_id.
@@ -112,10 +114,10 @@ def _envoi_norms(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Norm]]:
     )
     norms: dict[str, Norm] = {}
     resolved: list[dict[str, object]] = []
-    for declared in starts["declared"].unique().to_list():
-        norm, message = resolve_norm(declared)
+    for version in starts["declared"].unique().to_list():
+        norm, message = resolve_norm(version)
         norms[norm.version] = norm
-        resolved.append({"declared": declared, "norm": norm.version, "fallback_message": message})
+        resolved.append({"declared": version, "norm": norm.version, "fallback_message": message})
     if not norms:
         norm = _latest_norm()
         norms[norm.version] = norm

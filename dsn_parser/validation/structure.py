@@ -5,10 +5,10 @@ Presence rules (mandatory and forbidden rubrics, minimum cardinalities) are down
 warnings in two cases, because the dictionary cannot be trusted to say what is missing there:
 - the envoi declares a version we have no dictionary for and is checked against another year's,
   whose usage table differs (rubrics added since then would read as missing);
-- the file is an OC copy inside a concentrator's lot: the concentrator sends the OC only the
-  data meant for it, after the national validator accepted the full declaration, so absent
-  blocks and rubrics (remunerations, complementary pension, the declaration's currency) are
-  expected there.
+- the envoi is an OC copy (it carries the deposit platform's block S10.G00.95 or comes in a
+  concentrator's lot): the concentrator sends the OC only the data meant for it, after the
+  national validator accepted the full declaration, so absent blocks and rubrics
+  (remunerations, complementary pension, the declaration's currency) are expected there.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 
 
 def _usages(ctx: Context) -> pl.DataFrame:
-    """norm, rubric, block, nature, usage (O C F I N): the usage table in long form."""
+    """norm, rubric, block, declaration_nature, usage (O C F I N): the usage table, long."""
     return ctx.rubrics.unpivot(
         index=["norm", "rubric", "block"],
         on=[f"usage_{nature}" for nature in USAGE_NATURES],

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from dsn_parser.validation.context import Context
+from dsn_parser.validation.context import LOT_ENVELOPE, Context
 from dsn_parser.validation.diagnostics import findings
 
 LINE_COUNT_RUBRIC = "S90.G00.90.001"
 DECLARATION_COUNT_RUBRIC = "S90.G00.90.002"
 DECLARATION_BLOCK = "S20.G00.05"
-LOT_ENVELOPE = ("S05.G51.00", "S06.G51.00", "S95.G51.00", "S96.G51.00")
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
