@@ -1,6 +1,6 @@
-"""Staging loads: a parsed file goes into the staging tables in ONE transaction with its registry
-status, so a file is either fully loaded and marked, or not there at all (a killed run leaves it
-`received` and the next run loads it again).
+"""Staging loads: a batch of parsed files goes into the staging tables in ONE transaction with the
+registry statuses of its files, so a file is either fully loaded and marked, or not there at all
+(a killed run leaves it `received` and the next run loads it again).
 
 Frames go in through Arrow (DuckDB scans them in bulk); block tables gain a column the first time
 a file carries a rubric they have not seen.
@@ -68,7 +68,7 @@ def insert_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.Da
             connection.execute(
                 f'CREATE TABLE staging."{table}" AS SELECT * FROM incoming_frame LIMIT 0'
             )
-        else:
+        elif set(frame.columns) - existing:
             incoming_types = connection.execute("DESCRIBE SELECT * FROM incoming_frame").fetchall()
             for name, column_type, *_ in incoming_types:
                 if name not in existing:
