@@ -106,8 +106,16 @@ def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
     dsn = query(
         connection,
         """
-        WITH latest AS (
+        WITH per_employment AS (
+            -- An employment contract declared under a NIR, then under another without
+            -- S21.G00.31 (AFF007), is one person: he is known under the latest key.
             SELECT * FROM aff_affiliations WHERE contract_reference IS NOT NULL
+            QUALIFY row_number() OVER (
+                PARTITION BY siren, siret, contract_start, contract_number, contract_reference
+                ORDER BY month DESC) = 1
+        ),
+        latest AS (
+            SELECT * FROM per_employment
             QUALIFY row_number() OVER (
                 PARTITION BY siren, employee_key, contract_reference
                 ORDER BY month DESC, siret DESC) = 1
@@ -209,7 +217,7 @@ def compute_states(
             dependants=pl.coalesce("dsn_dependants", "dependants"),
         )
         .select(list(STATE_SCHEMA))
-        .cast(STATE_SCHEMA)
+        .cast(pl.Schema(STATE_SCHEMA))
         .sort(_KEY)
     )
 
