@@ -274,6 +274,9 @@ class _Call:
 
 @dataclass(frozen=True)
 class _Payer:
+    """Who paid, as the first rule that recognised them says: the company (several when they
+    share a declared IBAN), sometimes the contract, or the very calls a reference names."""
+
     rule: str
     score: int
     sirens: tuple[str, ...]

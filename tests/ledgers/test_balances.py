@@ -15,6 +15,7 @@ from ledgers.balances import (
     company_identity_breaks,
 )
 from ledgers.calls import build_calls
+from ledgers.ledger import build_ledger
 from ledgers.periods import Periodicity
 from tests.ledgers.ledger_frames import (
     ACME,
@@ -119,3 +120,24 @@ def test_a_company_with_calls_and_no_payment_owes_everything() -> None:
     result = allocate(calls, movements())
     [beta] = balances_by_company(calls, result.allocations).to_dicts()
     assert (beta["siren"], beta["balance"], beta["net_position"]) == (BETA, d("12.00"), d("12.00"))
+
+
+def test_build_ledger_gives_every_table_consistent() -> None:
+    rows = [(ACME, "C1", "CAD", m, "100.00") for m in (OCT, NOV, DEC)]
+    bank = movements(
+        movement("m1", "100.00", date(2023, 11, 10), debtor_iban=ACME_IBAN),
+        movement("m2", "100.00", date(2023, 12, 11), debtor_iban=ACME_IBAN),
+    )
+    declared = declared_payments(
+        ("D10", ACME, ACME_IBAN, "100.00", "C1", "2023M10", "100.00"),
+        ("D11", ACME, ACME_IBAN, "100.00", "C1", "2023M11", "100.00"),
+    )
+    ledger = build_ledger(
+        contributions(*rows), [terms()], bank, date(2024, 2, 1), declared_payments=declared
+    )
+    assert all(frame.is_empty() for frame in ledger.identity_breaks().values())
+    [acme] = ledger.by_company.to_dicts()
+    assert (acme["due"], acme["paid"], acme["balance"]) == (d("300.00"), d("200.00"), d("100.00"))
+    overdue = ledger.dunning.filter(pl.col("outstanding") > 0).to_dicts()
+    assert [(r["period_code"], r["stage"]) for r in overdue] == [("2023M12", "mise_en_demeure")]
+    assert ledger.by_period["declared_paid"].to_list() == [d("100.00"), d("100.00"), d("0.00")]
