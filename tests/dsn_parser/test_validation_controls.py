@@ -504,6 +504,19 @@ def test_the_declared_month_is_the_first_of_a_month() -> None:
     assert [f["rubric"] for f in found] == ["S20.G00.05.005"]
 
 
+def test_absences_in_an_oc_copy_are_warnings() -> None:
+    """An envoi carrying the deposit platform's block is the copy a concentrator filtered for
+    the OC after national checks: what is missing there was left out on purpose."""
+    lines = without(without(monthly(), "S20.G00.05.010"), "S21.G00.71.002", 1)
+    at = line_of(lines, "S10.G00.02.005")
+    lines[at:at] = [("S10.G00.95.001", "DEPOSANT"), ("S10.G00.95.006", "MtoM")]
+    parsed = validated(lines)
+    presence = findings(parsed, "STR-MANDATORY") + findings(parsed, "STR-CARDINALITY-MIN")
+    assert sorted(f["code"] for f in presence) == ["STR-CARDINALITY-MIN", "STR-MANDATORY"]
+    assert {f["severity"] for f in presence} == {"warning"}
+    assert status(parsed) == DeclarationStatus.ACCEPTED_WITH_ANOMALIES
+
+
 # --- norm versions --------------------------------------------------------------------------
 
 
