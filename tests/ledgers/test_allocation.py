@@ -422,3 +422,52 @@ def test_transfer_after_a_returned_debit_settles_the_reopened_declared_payment()
         "paiement_declare",
     )
     assert_identities(calls, result)
+
+
+_AMOUNTS = st.integers(min_value=1, max_value=40).map(lambda n: f"{n * 12.5:.2f}")
+
+
+@st.composite
+def _random_month(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Calls of two companies, and bank lines of every kind in any mix."""
+    months = [JAN, FEB, MAR]
+    calls = monthly_calls({m: draw(_AMOUNTS) for m in months}).vstack(
+        monthly_calls({m: draw(_AMOUNTS) for m in months[:2]}, siren=BETA)
+    )
+    declared = declared_payments(
+        ("DA", ACME, ACME_IBAN, draw(_AMOUNTS), "C1", "2024M01", draw(_AMOUNTS)),
+        ("DB", BETA, BETA_IBAN, draw(_AMOUNTS), "C1", "2024M02", draw(_AMOUNTS)),
+    )
+    lines = []
+    for n in range(draw(st.integers(min_value=0, max_value=8))):
+        day = date(2024, 2, 1 + draw(st.integers(min_value=0, max_value=50)) % 28)
+        kind = draw(st.sampled_from(["acme", "beta", "unknown", "reference", "return"]))
+        fields = {
+            "acme": {"debtor_iban": ACME_IBAN, "end_to_end_id": f"E{n}"},
+            "beta": {"debtor_iban": BETA_IBAN, "end_to_end_id": f"E{n}"},
+            "unknown": {"debtor_name": "X"},
+            "reference": {"remittance_lines": [f"C1-2024M0{1 + n % 3}"]},
+            "return": {"end_to_end_id": f"E{max(n - 1, 0)}", "debtor_iban": ACME_IBAN},
+        }[kind]
+        sign = "-" if kind == "return" else ""
+        lines.append(movement(f"m{n}", sign + draw(_AMOUNTS), day, **fields))
+        if draw(st.booleans()) and lines:
+            lines.append({**lines[-1], "file_id": "F2"})  # delivered again
+    return calls, movements(*lines), declared
+
+
+@settings(max_examples=40, deadline=None)
+@given(_random_month(), st.randoms(use_true_random=False))
+def test_identities_and_order_independence_hold_for_any_mix(case, rng) -> None:
+    calls, bank, declared = case
+    result = allocate(calls, bank, declared_payments=declared)
+    assert_identities(calls, result)
+    assert result.movements.height == bank["movement_id"].n_unique()
+    order = list(range(bank.height))
+    rng.shuffle(order)
+    again = allocate(calls, bank[order], declared_payments=declared)
+    assert again.allocations.sort("allocation_id").equals(result.allocations.sort("allocation_id"))
+    # nothing is allocated beyond what a call asks
+    paid = paid_by_call(result)
+    due = dict(zip(calls["call_id"], calls["declared"], strict=True))
+    assert all(amount <= due[call] for call, amount in paid.items())
