@@ -13,7 +13,7 @@ from itertools import pairwise
 from synthetic.calendar import add_months, days, month_end, month_of, months_between
 from synthetic.company_files import CompanyFiles
 from synthetic.contracts import SANTE_POPULATION, population_for
-from synthetic.declarations import affiliations
+from synthetic.declarations import UNKNOWN_OPTION_CODE, UNKNOWN_POPULATION_CODE, affiliations
 from synthetic.faults import EmployeeFault
 from synthetic.portfolio import Employee, Stoppage
 from synthetic.reference_formats import ContractParameters, Cover
@@ -447,9 +447,9 @@ class CompanyExpectations:
             ):
                 continue
             if faults.get(EmployeeFault.UNKNOWN_OPTION) and option is not None:
-                option = "OPT9"
+                option = UNKNOWN_OPTION_CODE
             if faults.get(EmployeeFault.UNKNOWN_POPULATION) == contract.contract_reference:
-                population = "POPX"
+                population = UNKNOWN_POPULATION_CODE
             status, since, portability_end = self.status(employee, contract)
             self.truth.row(
                 "affiliations",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from synthetic.calendar import days
-from synthetic.reference_formats import ContractParameters, Periodicity
+from synthetic.calendar import add_months, days
+from synthetic.reference_formats import ContractParameters
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,6 @@ class Ledger:
 
 def period_end_of(period: str) -> date:
     """Last day of a 55.004-style period (2025M03, 2025T01)."""
-    from synthetic.calendar import add_months
-
     year, kind, number = int(period[:4]), period[4], int(period[5:])
     last_month = number if kind == "M" else 3 * number
     return add_months(date(year, last_month, 1), 1) - days(1)
-
-
-__all__ = ["Ledger", "PaymentDue", "Periodicity", "period_end_of"]

@@ -12,12 +12,15 @@ The truth says which line pays which contract and period.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
+
+from stdnum.iso7064 import mod_97_10
 
 from synthetic.bank_files import (
     BankAccount,
@@ -465,15 +468,11 @@ def _business_day(day: date) -> date:
 
 def _bank_name(name: str) -> str:
     """Banks upper-case names and drop what their character set lacks."""
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     return ascii_name.upper()[:70]
 
 
 def _rf(reference: str) -> str:
     """An ISO 11649 structured creditor reference (RF + check digits + our reference)."""
-    from stdnum.iso7064 import mod_97_10
-
     body = "".join(c for c in reference if c.isalnum())[-21:]
     return "RF" + mod_97_10.calc_check_digits(body + "RF") + body

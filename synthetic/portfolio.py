@@ -8,7 +8,6 @@ one: memory is bounded by the largest company, not by the portfolio.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -484,10 +483,3 @@ class Lives:
             therapeutic_pay=(employee.gross / 2).quantize(Decimal("0.01")),
         )
         employee.stoppages.append(stoppage)
-
-
-def iter_companies(portfolio: Portfolio, companies: int, employees: int) -> Iterator[Company]:
-    sizes = company_sizes(random.Random(f"{portfolio.seed}:sizes"), companies, employees)
-    serials = SerialCounter()
-    for index, size in enumerate(sizes):
-        yield draw_company(portfolio, index, size, serials)
