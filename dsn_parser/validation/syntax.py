@@ -1,8 +1,9 @@
 """Line-level controls: lexing, transcoding scars, and the CSL syntax controls of each value.
 
-At most one CSL finding per line, the most telling first (length, then the norm's pattern, then
-the real-date or amount format, then the code list): a value of the wrong length usually also
-fails its pattern, and one problem should read as one diagnostic.
+At most one CSL finding per line, the most telling first (length, then the real-date, first-of-
+month or amount format, then the norm's pattern, then the code list): a value of the wrong length
+usually also fails its pattern, one problem should read as one diagnostic, and "not a real date"
+says more to a data steward than "does not match the pattern".
 """
 
 from __future__ import annotations
@@ -141,14 +142,14 @@ def _csl(ctx: Context) -> pl.LazyFrame:
         .with_columns(
             failure=pl.when((too_short | too_long).fill_null(False))
             .then(pl.lit("CSL-LENGTH"))
-            .when(pattern_fails.fill_null(False))
-            .then(pl.lit("CSL-REGEXP"))
             .when(not_a_date)
             .then(pl.lit("CSL-FORMAT-DATE"))
             .when(not_first_of_month)
             .then(pl.lit("CSL-FORMAT-MONTH"))
             .when(not_an_amount)
             .then(pl.lit("CSL-FORMAT-AMOUNT"))
+            .when(pattern_fails.fill_null(False))
+            .then(pl.lit("CSL-REGEXP"))
             .when(not_in_list.fill_null(False))
             .then(pl.lit("CSL-CODE"))
         )

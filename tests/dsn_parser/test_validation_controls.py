@@ -269,9 +269,9 @@ def test_an_impossible_date_is_a_format_error() -> None:
 
 def test_an_amount_needs_two_decimals() -> None:
     parsed = validated(replaced(monthly(), "S21.G00.81.004", "25.5"))
-    assert [
-        f["rubric"] for f in findings(parsed, "CSL-REGEXP") + findings(parsed, "CSL-FORMAT")
-    ] == ["S21.G00.81.004"]
+    [found] = parsed.diagnostics.to_dicts()
+    assert (found["code"], found["rubric"]) == ("CSL-FORMAT", "S21.G00.81.004")
+    assert "deux décimales" in str(found["message"])
 
 
 def test_negative_amounts_and_leading_zeros_are_valid() -> None:
@@ -500,8 +500,9 @@ def test_a_stoppage_and_a_contract_end_must_have_dates_in_order() -> None:
 
 def test_the_declared_month_is_the_first_of_a_month() -> None:
     parsed = validated(replaced(monthly(), "S20.G00.05.005", "15052024"))
-    found = findings(parsed, "CSL-REGEXP") + findings(parsed, "CSL-FORMAT")
-    assert [f["rubric"] for f in found] == ["S20.G00.05.005"]
+    [found] = findings(parsed, "CSL-FORMAT")
+    assert found["rubric"] == "S20.G00.05.005"
+    assert "premier jour du mois" in str(found["message"])
 
 
 def test_absences_in_an_oc_copy_are_warnings() -> None:
