@@ -4,6 +4,7 @@ the two identities (calls − payments = balance; bank = allocated + unallocated
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 from hypothesis import given, settings
@@ -442,7 +443,7 @@ def _random_month(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
     for n in range(draw(st.integers(min_value=0, max_value=8))):
         day = date(2024, 2, 1 + draw(st.integers(min_value=0, max_value=50)) % 28)
         kind = draw(st.sampled_from(["acme", "beta", "unknown", "reference", "return"]))
-        fields = {
+        fields: dict[str, Any] = {
             "acme": {"debtor_iban": ACME_IBAN, "end_to_end_id": f"E{n}"},
             "beta": {"debtor_iban": BETA_IBAN, "end_to_end_id": f"E{n}"},
             "unknown": {"debtor_name": "X"},
@@ -451,7 +452,7 @@ def _random_month(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
         }[kind]
         sign = "-" if kind == "return" else ""
         lines.append(movement(f"m{n}", sign + draw(_AMOUNTS), day, **fields))
-        if draw(st.booleans()) and lines:
+        if draw(st.booleans()):
             lines.append({**lines[-1], "file_id": "F2"})  # delivered again
     return calls, movements(*lines), declared
 
