@@ -443,13 +443,14 @@ def _random_month(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
     for n in range(draw(st.integers(min_value=0, max_value=8))):
         day = date(2024, 2, 1 + draw(st.integers(min_value=0, max_value=50)) % 28)
         kind = draw(st.sampled_from(["acme", "beta", "unknown", "reference", "return"]))
-        fields: dict[str, Any] = {
+        by_kind: dict[str, dict[str, Any]] = {
             "acme": {"debtor_iban": ACME_IBAN, "end_to_end_id": f"E{n}"},
             "beta": {"debtor_iban": BETA_IBAN, "end_to_end_id": f"E{n}"},
             "unknown": {"debtor_name": "X"},
             "reference": {"remittance_lines": [f"C1-2024M0{1 + n % 3}"]},
             "return": {"end_to_end_id": f"E{max(n - 1, 0)}", "debtor_iban": ACME_IBAN},
-        }[kind]
+        }
+        fields = by_kind[kind]
         sign = "-" if kind == "return" else ""
         lines.append(movement(f"m{n}", sign + draw(_AMOUNTS), day, **fields))
         if draw(st.booleans()):
