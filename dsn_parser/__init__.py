@@ -22,8 +22,8 @@ from dsn_parser.decoding import (
     expand_source,
     inspect,
 )
-from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile, Severity
-from dsn_parser.reading import FileReader, empty_declarations, empty_lines
+from dsn_parser.model import ParsedFile
+from dsn_parser.reading import FileReader, empty_declarations, empty_lines, unreadable_file
 from dsn_parser.streaming import parse_to_parquet
 
 __all__ = ["ParsedFile", "parse", "parse_to_parquet", "read", "validate"]
@@ -77,32 +77,6 @@ def _read_file(dsn: DsnBytes, chunk_bytes: int) -> ParsedFile:
             if batches
             else empty_declarations()
         ),
-    )
-
-
-def unreadable_file(source: str, reason: str) -> ParsedFile:
-    """A file whose bytes could not even be decoded (corrupt archive): one error, no lines."""
-    diagnostic = pl.DataFrame(
-        {
-            "file_id": [""],
-            "declaration_id": [None],
-            "line": [None],
-            "rubric": [None],
-            "label": [None],
-            "code": ["FILE-UNREADABLE"],
-            "severity": [Severity.ERROR.value],
-            "message": [f"Fichier illisible, rien n'a pu être intégré. {reason}"],
-        },
-        schema=DIAGNOSTICS_SCHEMA,
-    )
-    return ParsedFile(
-        source=source,
-        file_id="",
-        size=0,
-        encoding="",
-        norm=None,
-        lines=empty_lines(),
-        diagnostics=diagnostic,
     )
 
 

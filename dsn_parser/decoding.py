@@ -23,7 +23,7 @@ from typing import IO, cast
 
 import numpy as np
 
-CHUNK_BYTES = 16 * 1024 * 1024
+CHUNK_BYTES = 8 * 1024 * 1024
 
 ISO_8859_1 = "iso-8859-1"
 CP1252 = "cp1252"

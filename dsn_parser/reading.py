@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from dsn_parser.decoding import CHUNK_BYTES, DsnBytes, Inspection, utf8_line_chunks
-from dsn_parser.lexer import LEXED_SCHEMA, lex, split_lines
-from dsn_parser.model import DECLARATIONS_SCHEMA, LINES_SCHEMA
+from dsn_parser.lexer import lex, split_lines
+from dsn_parser.model import (
+    DECLARATIONS_SCHEMA,
+    DIAGNOSTICS_SCHEMA,
+    LINES_SCHEMA,
+    ParsedFile,
+    Severity,
+)
 from dsn_parser.norm import Norm, resolve_norm
 from dsn_parser.tables import NORM_RUBRIC, TableLayout, build_tables
 from dsn_parser.tree import ENVOI_BLOCK, BlockTree, TreeState, build_tree, instance_starts
@@ -87,13 +93,18 @@ def _block_tree(norm: Norm) -> BlockTree:
 
 
 def _last_envoi_start(lexed: pl.DataFrame) -> int:
+    """Where to cut so the batch before holds at least one whole envoi (0: do not cut yet).
+
+    Lines before the first envoi (the lot header) stay with it, so every batch has an envoi
+    and its declared norm.
+    """
     starts = lexed.select(
         pl.arg_where(
             (pl.col("block") == ENVOI_BLOCK)
             & (pl.col("block").forward_fill().shift(1) != ENVOI_BLOCK).fill_null(True)
-        ).max()
-    ).item()
-    return int(starts or 0)
+        )
+    ).to_series()
+    return int(starts[-1]) if starts.len() >= 2 else 0
 
 
 def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
@@ -110,4 +121,27 @@ def empty_declarations() -> pl.DataFrame:
     return pl.DataFrame(schema=DECLARATIONS_SCHEMA)
 
 
-__all__ = ["LEXED_SCHEMA", "Batch", "FileReader", "empty_declarations", "empty_lines"]
+def unreadable_file(source: str, reason: str) -> ParsedFile:
+    """A file whose bytes could not even be decoded (corrupt archive): one error, no lines."""
+    diagnostic = pl.DataFrame(
+        {
+            "file_id": [""],
+            "declaration_id": [None],
+            "line": [None],
+            "rubric": [None],
+            "label": [None],
+            "code": ["FILE-UNREADABLE"],
+            "severity": [Severity.ERROR.value],
+            "message": [f"Fichier illisible, rien n'a pu être intégré. {reason}"],
+        },
+        schema=DIAGNOSTICS_SCHEMA,
+    )
+    return ParsedFile(
+        source=source,
+        file_id="",
+        size=0,
+        encoding="",
+        norm=None,
+        lines=empty_lines(),
+        diagnostics=diagnostic,
+    )

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableArchiveError, expand_source, inspect
 from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Severity
-from dsn_parser.reading import FileReader
+from dsn_parser.reading import FileReader, unreadable_file
 
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
@@ -165,8 +165,6 @@ def _write_unreadable(
     write: Callable[[str, pl.DataFrame], None],
     summary: ParquetSummary,
 ) -> None:
-    from dsn_parser import unreadable_file
-
     parsed = unreadable_file(source, reason)
     file_summary = FileSummary(source, "", "", None)
     summary.files.append(file_summary)

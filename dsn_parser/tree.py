@@ -138,7 +138,11 @@ def build_tree(
             .pipe(_or_carried, state.current_instance)
         ),
         parent_id=pl.when(pl.col("rubric").is_not_null()).then(gathered["parent_id"]),
-        envoi_id=_or_carried(pl.lit(gathered["envoi_id"]), state.envoi_id or None),
+        # Lines before the batch's first instance start (malformed ones) are still in the envoi
+        # the previous batch left open.
+        envoi_id=pl.when(pl.lit(ordinal).is_null())
+        .then(pl.lit(state.envoi_id or None, pl.UInt32))
+        .otherwise(pl.lit(gathered["envoi_id"])),
         declaration_id=gathered["declaration_id"],
     )
     _remember(lexed, lines, instances, tree, state)

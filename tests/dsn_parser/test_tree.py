@@ -107,9 +107,14 @@ def test_malformed_lines_neither_break_nor_join_an_instance() -> None:
 
 def test_batches_give_the_same_result_as_one_read() -> None:
     body = declaration() + INDIVIDU_1 + _contrat("C1") + INDIVIDU_2 + _contrat("C2")
-    content = dsn_bytes(envoi([body, declaration(nic="00021")]) + envoi([body]))
+    lot = [("S05.G51.00.001", "V01R02"), ("S06.G51.00.001", "DSNOK")]
+    trailer = [("S96.G51.00.001", "FINSL"), ("S95.G51.00.001", "LOT1")]
+    envois = envoi([body, declaration(nic="00021")]) + envoi([body]) + envoi([body])
+    content = dsn_bytes(lot + envois + trailer)
     [whole] = read(content)
     [small] = read(content, chunk_bytes=100)
+    envelope = whole.lines.filter(pl.col("block").str.contains("G51"))
+    assert envelope["envoi_id"].null_count() == envelope.height
     assert whole.lines.equals(small.lines)
     assert whole.blocks.keys() == small.blocks.keys()
     for block, table in whole.blocks.items():
