@@ -31,7 +31,7 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
             JOIN aff_adhesions AS ad
                 ON ad.file_id = c.file_id AND ad.declaration_id = c.declaration_id
                 AND ad.adhesion_key = c.adhesion_key
-            JOIN staging.s21_g00_81 AS s
+            JOIN aff_contribution_lines AS s
                 ON s.file_id = c.file_id AND s.instance_id = c.instance_id
         ),
         components AS (
@@ -40,7 +40,7 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
                 sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '11') AS tranche_a,
                 sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '13') AS tranche_b,
                 sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '18') AS ceiling
-            FROM staging.s21_g00_79 GROUP BY ALL
+            FROM aff_base_components GROUP BY ALL
         ),
         bases AS (
             SELECT d.*, coalesce(c.tranche_a, least(c.gross, p.amount)) AS tranche_a,

@@ -23,7 +23,7 @@ def dependant_counts_mismatch(context: DetectionContext) -> pl.DataFrame:
                 count(*) FILTER (WHERE "S21.G00.73.003" = '02') AS children,
                 count(*) FILTER (WHERE "S21.G00.73.003" = '03') AS others,
                 count(*) AS total
-            FROM staging.s21_g00_73 GROUP BY ALL
+            FROM aff_dependant_blocks GROUP BY ALL
         ),
         compared AS (
             SELECT a.*, coalesce(b.adults, 0) AS adults, coalesce(b.children, 0) AS kids,

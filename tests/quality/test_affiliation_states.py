@@ -1,0 +1,319 @@
+"""The affiliation register: the state of an employee on a contract from the DSN, the portal and
+the steward's decisions (pure function over frames), its history in the warehouse, the night
+entry point, and the portal files read without losing a line."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from quality.affiliation.inputs import read_oc_inputs
+from quality.affiliation.night import run_affiliation_night
+from quality.affiliation.states import (
+    RegisterSettings,
+    StateInputs,
+    Status,
+    compute_states,
+)
+from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
+from tests.quality.test_affiliation_dsn import (
+    FEB,
+    HEALTH,
+    JAN,
+    NIR,
+    OTHER_NIR,
+    PROVIDENT,
+    SIREN,
+    SIRET,
+    Person,
+    Portal,
+    load_night,
+    monthly,
+)
+from warehouse.migrations import apply_migrations
+
+NIGHT = date(2025, 7, 1)
+START = date(2015, 9, 1)
+
+_DSN = {
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "employee_key": pl.String(),
+    "employee_name": pl.String(),
+    "contract_reference": pl.String(),
+    "affiliated_since": pl.Date(),
+    "last_month": pl.Date(),
+    "option_code": pl.String(),
+    "population_code": pl.String(),
+    "dependants": pl.Int32(),
+    "end_date": pl.Date(),
+    "end_reason": pl.String(),
+    "keeps_cover": pl.Boolean(),
+}
+_REQUESTS = {
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "employee_key": pl.String(),
+    "employee_name": pl.String(),
+    "contract_reference": pl.String(),
+    "requested_on": pl.Date(),
+    "hired_on": pl.Date(),
+    "completed_on": pl.Date(),
+    "option_code": pl.String(),
+}
+_EXEMPTIONS = {
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "employee_key": pl.String(),
+    "employee_name": pl.String(),
+    "contract_reference": pl.String(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "reason_code": pl.String(),
+}
+_RADIATIONS = {
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "employee_key": pl.String(),
+    "employee_name": pl.String(),
+    "contract_reference": pl.String(),
+    "radiation_date": pl.Date(),
+    "reason": pl.String(),
+}
+_FORCED = {
+    "siren": pl.String(),
+    "siret": pl.String(),
+    "employee_key": pl.String(),
+    "contract_reference": pl.String(),
+    "action": pl.String(),
+    "effective_date": pl.Date(),
+    "reason": pl.String(),
+}
+_PERSON = {"siren": SIREN, "siret": SIRET, "employee_key": NIR, "contract_reference": HEALTH}
+
+
+def _frame(schema: dict[str, pl.DataType], *rows: dict[str, Any]) -> pl.DataFrame:
+    return pl.DataFrame([{**_PERSON, **row} for row in rows], schema=schema)
+
+
+def declared(**row: Any) -> dict[str, Any]:
+    return {"affiliated_since": START, "last_month": JAN, "option_code": "BASE", **row}
+
+
+def inputs(
+    dsn: tuple[dict[str, Any], ...] = (),
+    requests: tuple[dict[str, Any], ...] = (),
+    exemptions: tuple[dict[str, Any], ...] = (),
+    radiations: tuple[dict[str, Any], ...] = (),
+    forced: tuple[dict[str, Any], ...] = (),
+) -> StateInputs:
+    return StateInputs(
+        contracts=pl.DataFrame(
+            {"contract_reference": [HEALTH, PROVIDENT], "siren": [SIREN, SIREN]}
+        ),
+        dsn=_frame(_DSN, *dsn),
+        requests=_frame(_REQUESTS, *requests),
+        exemptions=_frame(_EXEMPTIONS, *exemptions),
+        radiations=_frame(_RADIATIONS, *radiations),
+        forced=_frame(_FORCED, *forced),
+    )
+
+
+def state(
+    source: StateInputs, night: date = NIGHT, settings: RegisterSettings | None = None
+) -> tuple[Any, ...]:
+    [row] = compute_states(source, night, settings).iter_rows(named=True)
+    return row["status"], row["status_since"], row["portability_end"], row["end_reason"]
+
+
+# -- from the DSN -----------------------------------------------------------------------------
+
+
+def test_declared_affiliation_is_affiliated_since_the_employment_start() -> None:
+    assert state(inputs(dsn=(declared(),))) == (Status.AFFILIATED, START, None, None)
+
+
+def test_dismissal_opens_twelve_months_of_portability_then_radiation() -> None:
+    dismissed = inputs(dsn=(declared(end_date=date(2025, 3, 15), end_reason="014"),))
+    assert state(dismissed) == (
+        Status.PORTABILITY,
+        date(2025, 3, 16),
+        date(2026, 3, 15),
+        "014",
+    )
+    assert state(dismissed, night=date(2026, 3, 15))[0] == Status.PORTABILITY
+    assert state(dismissed, night=date(2026, 3, 16)) == (
+        Status.RADIATED,
+        date(2025, 3, 15),
+        None,
+        "014",
+    )
+
+
+def test_resignation_and_serious_misconduct_radiate_at_the_end_date() -> None:
+    for reason in ("059", "087", "066"):
+        ended = inputs(dsn=(declared(end_date=date(2025, 3, 15), end_reason=reason),))
+        assert state(ended) == (Status.RADIATED, date(2025, 3, 15), None, reason)
+
+
+def test_portability_reasons_are_a_setting() -> None:
+    resigned = inputs(dsn=(declared(end_date=date(2025, 3, 15), end_reason="059"),))
+    generous = RegisterSettings(portability_reasons=frozenset({"059"}))
+    assert state(resigned, settings=generous)[0] == Status.PORTABILITY
+
+
+def test_keeping_the_collective_cover_stays_affiliated() -> None:
+    kept = declared(end_date=date(2025, 3, 15), end_reason="038", keeps_cover=True)
+    assert state(inputs(dsn=(kept,)))[0] == Status.AFFILIATED
+
+
+def test_an_end_after_the_night_is_not_yet_a_radiation() -> None:
+    later = declared(end_date=date(2025, 9, 30), end_reason="059")
+    assert state(inputs(dsn=(later,)))[0] == Status.AFFILIATED
+
+
+# -- from the portal --------------------------------------------------------------------------
+
+
+def test_request_without_action_is_pending_for_eight_days_then_to_remind() -> None:
+    asked = inputs(requests=({"requested_on": date(2025, 6, 23), "hired_on": NIGHT},))
+    assert state(asked) == (Status.PENDING, date(2025, 6, 23), None, None)
+    assert state(asked, night=date(2025, 7, 2))[0] == Status.TO_REMIND
+
+
+def test_completed_request_is_affiliated_and_the_dsn_wins_over_the_request() -> None:
+    completed = {"requested_on": date(2025, 5, 2), "hired_on": date(2025, 5, 5)}
+    completed["completed_on"] = date(2025, 5, 4)
+    assert state(inputs(requests=(completed,)))[:2] == (Status.AFFILIATED, date(2025, 5, 5))
+    pending = {"requested_on": date(2025, 5, 2), "hired_on": date(2025, 5, 5)}
+    assert state(inputs(dsn=(declared(),), requests=(pending,)))[0] == Status.AFFILIATED
+
+
+def test_exemption_in_force_wins_over_the_dsn_until_it_ends() -> None:
+    exempted = {"start_date": date(2024, 6, 1), "reason_code": "04"}
+    assert state(inputs(dsn=(declared(),), exemptions=(exempted,)))[:2] == (
+        Status.EXEMPTED,
+        date(2024, 6, 1),
+    )
+    ended = {**exempted, "end_date": date(2025, 5, 31)}
+    assert state(inputs(dsn=(declared(),), exemptions=(ended,)))[0] == Status.AFFILIATED
+
+
+def test_portal_radiation_radiates_from_its_date() -> None:
+    radiation = {"radiation_date": date(2025, 4, 10), "reason": "Départ"}
+    assert state(inputs(dsn=(declared(),), radiations=(radiation,))) == (
+        Status.RADIATED,
+        date(2025, 4, 10),
+        None,
+        "Départ",
+    )
+    future = {"radiation_date": date(2025, 8, 1), "reason": "Départ"}
+    assert state(inputs(dsn=(declared(),), radiations=(future,)))[0] == Status.AFFILIATED
+
+
+# -- from the steward -------------------------------------------------------------------------
+
+
+def test_steward_decisions_win_over_everything() -> None:
+    radiation = {"radiation_date": date(2025, 4, 10), "reason": "Départ"}
+    forced_back = {"action": "force_affiliation", "effective_date": date(2025, 4, 10)}
+    assert state(inputs(dsn=(declared(),), radiations=(radiation,), forced=(forced_back,)))[:2] == (
+        Status.AFFILIATED,
+        date(2025, 4, 10),
+    )
+    forced_out = {"action": "force_radiation", "effective_date": date(2025, 6, 30)}
+    assert state(inputs(dsn=(declared(),), forced=(forced_out,)))[:2] == (
+        Status.RADIATED,
+        date(2025, 6, 30),
+    )
+
+
+def test_only_the_insurer_s_contracts_are_in_the_register() -> None:
+    unknown = declared(contract_reference="INCONNU-9")
+    states = compute_states(inputs(dsn=(declared(), unknown)), NIGHT)
+    assert states["contract_reference"].to_list() == [HEALTH]
+
+
+# -- through the warehouse, night after night -------------------------------------------------
+
+
+def test_night_entry_point_keeps_history_and_applies_a_forced_affiliation(
+    tmp_path: Path,
+) -> None:
+    decisions = tmp_path / "decisions"
+    portal = Portal().radiation(date(2025, 1, 10))
+    with duckdb.connect() as connection:
+        apply_migrations(connection)
+        files = [monthly(JAN, Person()), monthly(FEB, Person())]
+        load_night(connection, tmp_path, date(2025, 3, 20), *files, portal=portal)
+        first = run_affiliation_night(connection, date(2025, 3, 20), tmp_path, decisions)
+        assert first.states == 2 and first.oc_input_rejects == 0
+        assert _status(connection) == {HEALTH: Status.RADIATED, PROVIDENT: Status.AFFILIATED}
+        [(anomaly_id,)] = connection.execute(
+            "SELECT anomaly_id FROM anomalies WHERE rule_code = 'AFF015'"
+        ).fetchall()
+
+        # The radiation was a mistake: the steward forces the affiliation back.
+        record_decision(
+            decisions,
+            StewardDecision(
+                anomaly_id=anomaly_id,
+                action=DecisionAction.FORCE_AFFILIATION,
+                decided_by="c.steward",
+                decided_at=datetime(2025, 3, 21, 9, 0, tzinfo=UTC),
+                reason="radiation saisie par erreur",
+                effective_date=date(2025, 1, 10),
+            ),
+        )
+        run_affiliation_night(connection, date(2025, 3, 22), tmp_path, decisions)
+        assert _status(connection) == {HEALTH: Status.AFFILIATED, PROVIDENT: Status.AFFILIATED}
+        assert connection.execute(
+            "SELECT status FROM anomalies WHERE anomaly_id = ?", [anomaly_id]
+        ).fetchall() == [("resolved_by_steward",)]
+        history = connection.execute(
+            """
+            SELECT status, source, night FROM core.affiliation_history
+            WHERE contract_reference = ? ORDER BY night
+            """,
+            [HEALTH],
+        ).fetchall()
+        assert history == [
+            (Status.RADIATED, "portail", date(2025, 3, 20)),
+            (Status.AFFILIATED, "gestionnaire", date(2025, 3, 22)),
+        ]
+        # A night without change adds nothing to the history.
+        run_affiliation_night(connection, date(2025, 3, 23), tmp_path, decisions)
+        [(count,)] = connection.execute("SELECT count(*) FROM core.affiliation_history").fetchall()
+        assert count == 3  # health twice, provident once
+
+
+def _status(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    rows = connection.execute(
+        "SELECT contract_reference, status FROM core.affiliation_states WHERE employee_key = ?",
+        [NIR],
+    ).fetchall()
+    return dict(rows)
+
+
+# -- reading the portal's files ---------------------------------------------------------------
+
+
+def test_an_unreadable_portal_line_is_kept_as_a_reject_and_the_rest_is_loaded(
+    tmp_path: Path,
+) -> None:
+    Portal().request(date(2025, 1, 10), date(2025, 1, 13)).write(tmp_path)
+    path = tmp_path / "portal" / "demandes_affiliation.csv"
+    good = path.read_text(encoding="utf-8-sig")
+    broken = good.splitlines()[1].replace("10/01/2025", "31/02/2025").replace("D0", "E0")
+    path.write_text(good + broken + "\r\n", encoding="utf-8-sig")
+
+    read = read_oc_inputs(tmp_path)
+    requests = read.tables["portal.affiliation_requests"]
+    assert requests["nir"].to_list() == [OTHER_NIR]
+    [reject] = read.rejects
+    assert (reject.source_file, reject.line_number) == ("portal/demandes_affiliation.csv", 3)
+    assert OTHER_NIR not in reject.error  # the reason, never the personal line
