@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from warehouse.connections import transaction
 
@@ -124,77 +125,104 @@ def register_deliveries(
     """Record every landing file not seen yet; new content is `received`, known content a duplicate.
 
     Files already recorded with the same path, size and modification time are not hashed again,
-    which keeps a night proportional to what arrived.
+    which keeps a night proportional to what arrived. Decisions are taken in memory and written
+    in one transaction: a night of thousands of files is not thousands of commits.
     """
-    known = {
-        (path, size, mtime)
-        for path, size, mtime in connection.execute(
-            "SELECT landing_path, size, mtime FROM registry.deliveries"
-        ).fetchall()
+    seen = set(
+        connection.execute("SELECT landing_path, size, mtime FROM registry.deliveries").fetchall()
+    )
+    delivered = set(
+        connection.execute("SELECT landing_path, file_id FROM registry.deliveries").fetchall()
+    )
+    known_contents = {
+        file_id
+        for (file_id,) in connection.execute("SELECT file_id FROM registry.files").fetchall()
     }
+    new_deliveries: list[tuple[object, ...]] = []
+    touched_deliveries: list[tuple[object, ...]] = []
+    new_files: list[tuple[object, ...]] = []
     counts = RegistrationCounts()
     for landing_file in scan_landing(landing_dir):
-        key = (landing_file.landing_path, landing_file.size, landing_file.mtime)
-        if key in known:
+        if (landing_file.landing_path, landing_file.size, landing_file.mtime) in seen:
             continue
         file_id = content_hash(landing_file.path)
-        counts_new = _register_one(connection, landing_file, file_id, now)
-        counts.new_files += counts_new
-        counts.duplicates += 1 - counts_new
+        if (landing_file.landing_path, file_id) in delivered:
+            # Same path and content, touched again (mtime changed): nothing new arrived.
+            touched_deliveries.append(
+                (landing_file.size, landing_file.mtime, landing_file.landing_path, file_id)
+            )
+            continue
+        is_duplicate = file_id in known_contents
+        new_deliveries.append(
+            (
+                landing_file.landing_path,
+                file_id,
+                landing_file.size,
+                landing_file.mtime,
+                now,
+                is_duplicate,
+            )
+        )
+        delivered.add((landing_file.landing_path, file_id))
+        if is_duplicate:
+            counts.duplicates += 1
+            continue
+        with landing_file.path.open("rb") as stream:
+            kind = detect_kind(landing_file.landing_path, stream.read(4096))
+        new_files.append(
+            (
+                file_id,
+                kind.value,
+                landing_file.size,
+                landing_file.path.name,
+                landing_file.landing_path,
+                now,
+                FileStatus.RECEIVED.value,
+            )
+        )
+        known_contents.add(file_id)
+        counts.new_files += 1
+    with transaction(connection):
+        if touched_deliveries:
+            connection.executemany(
+                "UPDATE registry.deliveries SET size = ?, mtime = ? "
+                "WHERE landing_path = ? AND file_id = ?",
+                touched_deliveries,
+            )
+        _insert_rows(connection, "registry.deliveries", _DELIVERY_COLUMNS, new_deliveries)
+        _insert_rows(connection, "registry.files", _NEW_FILE_COLUMNS, new_files)
     return counts
 
 
-def _register_one(
-    connection: duckdb.DuckDBPyConnection, landing_file: LandingFile, file_id: str, now: datetime
-) -> int:
-    """Register one delivery in its own transaction; return 1 for new content, 0 for a duplicate."""
-    with transaction(connection):
-        already_delivered = connection.execute(
-            "SELECT 1 FROM registry.deliveries WHERE landing_path = ? AND file_id = ?",
-            [landing_file.landing_path, file_id],
-        ).fetchone()
-        known_content = connection.execute(
-            "SELECT 1 FROM registry.files WHERE file_id = ?", [file_id]
-        ).fetchone()
-        if already_delivered:
-            # Same path and content, touched again (mtime changed): nothing new arrived.
-            connection.execute(
-                "UPDATE registry.deliveries SET size = ?, mtime = ? "
-                "WHERE landing_path = ? AND file_id = ?",
-                [landing_file.size, landing_file.mtime, landing_file.landing_path, file_id],
-            )
-        else:
-            connection.execute(
-                "INSERT INTO registry.deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    landing_file.landing_path,
-                    file_id,
-                    landing_file.size,
-                    landing_file.mtime,
-                    now,
-                    known_content is not None,
-                ],
-            )
-        if known_content is None:
-            with landing_file.path.open("rb") as stream:
-                kind = detect_kind(landing_file.landing_path, stream.read(4096))
-            connection.execute(
-                """
-                INSERT INTO registry.files
-                    (file_id, kind, size, original_name, landing_path, received_at, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    file_id,
-                    kind.value,
-                    landing_file.size,
-                    landing_file.path.name,
-                    landing_file.landing_path,
-                    now,
-                    FileStatus.RECEIVED.value,
-                ],
-            )
-    return 0 if known_content is not None or already_delivered else 1
+_DELIVERY_COLUMNS = ("landing_path", "file_id", "size", "mtime", "seen_at", "is_duplicate")
+_NEW_FILE_COLUMNS = (
+    "file_id",
+    "kind",
+    "size",
+    "original_name",
+    "landing_path",
+    "received_at",
+    "status",
+)
+
+
+def _insert_rows(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[object, ...]],
+) -> None:
+    """Bulk insert through Arrow (one scan) rather than one statement per row."""
+    if not rows:
+        return
+    frame = pl.DataFrame(rows, schema=list(columns), orient="row")
+    connection.register("incoming_rows", frame.to_arrow())
+    try:
+        connection.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM incoming_rows"
+        )
+    finally:
+        connection.unregister("incoming_rows")
 
 
 def received_files(
