@@ -58,7 +58,8 @@ class _TableWriter:
         self._schema: pa.Schema | None = None
 
     def write(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
+        # Polars' own string layout (Arrow string views): no copy to large strings on the way.
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
         if self._schema is None or not table.schema.equals(self._schema):
             self._open_part(table.schema)
         assert self._writer is not None

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from stdnum.fr import siren, siret
 
-from dsn_parser import parse, read
+from dsn_parser import parse, parse_to_parquet, read
 from tests.dsn_parser.dsn_text import declaration, dsn_bytes, envoi
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dsn"
@@ -195,3 +195,18 @@ def test_an_xml_file_is_an_unreadable_dsn_not_a_crash() -> None:
     [parsed] = parse(XML)
     assert parsed.declarations.is_empty() and parsed.rejected
     assert "FILE-UNREADABLE" in parsed.diagnostics["code"].to_list()
+
+
+def test_parquet_streaming_writes_the_same_tables_as_parse(tmp_path: Path) -> None:
+    [parsed] = parse(LOT)
+    summary = parse_to_parquet(LOT, tmp_path, chunk_bytes=300)  # a batch per envoi
+    assert summary.files[0].declarations == 3
+    for block, table in parsed.blocks.items():
+        assert pl.read_parquet(tmp_path / f"{block}.parquet").equals(table), block
+    assert pl.read_parquet(tmp_path / "declarations.parquet").equals(parsed.declarations)
+    written = pl.read_parquet(tmp_path / "diagnostics.parquet")
+    assert (
+        written.select("line", "code")
+        .sort("line", "code")
+        .equals(parsed.diagnostics.select("line", "code").sort("line", "code"))
+    )
