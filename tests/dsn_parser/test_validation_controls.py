@@ -351,6 +351,22 @@ def test_a_rubric_forbidden_for_the_nature_is_reported() -> None:
     assert found["rubric"] == "S20.G00.05.006"
 
 
+def test_a_block_absent_from_the_nature_model_is_forbidden() -> None:
+    # A work-stoppage signal (nature 04) carries no remuneration block S21.G00.50.
+    lines = replaced(monthly(), "S20.G00.05.001", "04")
+    parsed = validated(lines)
+    blocks = [
+        (f["line"], f["message"])
+        for f in findings(parsed, "STR-FORBIDDEN")
+        if str(f["message"]).startswith("Bloc S21.G00.50 ")
+    ]
+    assert [line for line, _ in blocks] == [
+        line_of(lines, "S21.G00.50.001", 0),
+        line_of(lines, "S21.G00.50.001", 1),
+    ]
+    assert "nature 04" in str(blocks[0][1])
+
+
 def test_a_block_placed_out_of_its_parent_is_out_of_order() -> None:
     lines = monthly()
     at = line_of(lines, "S20.G00.05.001") - 1
