@@ -137,6 +137,8 @@ class Employee:
 
     def key(self, last_month: date) -> str:
         """The employee's natural key in the truth: the NIR if ever declared, else the NTT."""
+        if self.end is not None:
+            last_month = min(last_month, month_of(self.end.day))
         if self.ntt is not None and self.nir_from is not None and self.nir_from > last_month:
             return self.ntt
         return self.nir
@@ -292,6 +294,7 @@ class Lives:
         nature = "02" if rng.random() < (0.3 if hired_in_window else 0.05) else "01"
         planned_end = start + days(rng.randrange(30, 270)) if nature == "02" else None
         if planned_end is not None and not hired_in_window:  # a fixed term still running
+            start = p.start - days(rng.randrange(10, 300))
             planned_end = p.start + days(rng.randrange(10, 300))
         low, high = (3400, 9500) if category == "01" else (1800, 3300)
         first_names = rng.choice(names.MALE_FIRST_NAMES if sex == 1 else names.FEMALE_FIRST_NAMES)
@@ -317,8 +320,8 @@ class Lives:
             sante_option=rng.choices(["BASE", "OPT1", "OPT2"], weights=[6, 3, 1])[0],
             sante_dispensed=rng.random() < 0.05,
         )
-        self._identity(employee, hired_in_window)
         self._end(employee)
+        self._identity(employee, hired_in_window)
         self._dependants(employee)
         self._stoppages(employee)
         return employee
@@ -329,12 +332,14 @@ class Lives:
             employee.ntt = identifiers.ntt(self.company.siren, employee.serial)
             employee.nir_from = add_months(month_of(employee.contract_start), rng.choice([1, 2]))
         elif not hired_in_window and rng.random() < 0.03:
-            wrong = list(employee.nir)
-            wrong[-1] = str((int(wrong[-1]) + 1) % 10 or 1)  # a typo in the order digits
-            employee.wrong_nir = "".join(wrong)
-            employee.nir_fixed_on = _random_day(
-                rng, add_months(self.portfolio.start, 1), self.portfolio.window_end
-            )
+            # Payroll fixes a typo in the NIR while the employee is still there.
+            last = employee.end.day if employee.end else self.portfolio.window_end
+            first = add_months(self.portfolio.start, 1)
+            if first <= last:
+                wrong = list(employee.nir)
+                wrong[-1] = str((int(wrong[-1]) + 1) % 10 or 1)
+                employee.wrong_nir = "".join(wrong)
+                employee.nir_fixed_on = _random_day(rng, first, last)
 
     def _end(self, employee: Employee) -> None:
         rng, p = self.rng, self.portfolio

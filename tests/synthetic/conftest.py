@@ -10,7 +10,7 @@ import pytest
 from synthetic import generate
 
 # Faults well above the default so that every kind of fault shows up in a small portfolio.
-PORTFOLIO = {"companies": 10, "employees": 280, "months": 12, "seed": 11, "fault_rate": 0.25}
+PORTFOLIO = {"companies": 10, "employees": 280, "months": 12, "seed": 11, "fault_rate": 0.5}
 
 
 @pytest.fixture(scope="session")
