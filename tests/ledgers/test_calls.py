@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from ledgers.calls import build_calls
-from ledgers.contract_terms import RateLine
+from ledgers.contract_terms import ContractTerms, RateLine
 from ledgers.periods import (
     DayOfFollowingMonth,
     DaysAfterPeriodEnd,
@@ -20,6 +20,15 @@ from ledgers.periods import (
     dsn_deadline,
     period_containing,
     visible_from,
+)
+from synthetic.reference_formats import (
+    Base,
+    ContractParameters,
+    Cover,
+    DueDateRule,
+    LegalRegime,
+    Population,
+    Rate,
 )
 from tests.ledgers.ledger_frames import ACME, BETA, contributions, d, terms
 
@@ -184,3 +193,42 @@ def test_contribution_without_contract_is_still_called_visibly() -> None:
     )
     assert call["call_id"] == f"{ACME}||CAD|2023M10"
     assert call["due_date"] == date(2023, 11, 15)
+
+
+def test_contract_parameter_file_gives_the_terms_the_calls_use() -> None:
+    parameters = ContractParameters(
+        contract_reference="000007/P123",
+        organisme_code="P0942",
+        legal_regime=LegalRegime.INSTITUTION_PREVOYANCE,
+        cover=Cover.PREVOYANCE,
+        siren=ACME,
+        company_name="ACME",
+        effective_from=date(2020, 1, 1),
+        options=[],
+        populations=[Population(code="CADPR", label="Cadres", categories=["01"])],
+        rates=[
+            Rate(
+                option=None,
+                population="CADPR",
+                base=Base.TRANCHE_A,
+                rate_percent=d("1.50"),
+                effective_from=date(2020, 1, 1),
+            ),
+        ],
+        payment_periodicity=Periodicity.QUARTERLY,
+        due_date_rule=DueDateRule(days_after_period_end=15),
+    )
+    contract = ContractTerms.from_parameters(
+        ContractParameters.model_validate_json(parameters.model_dump_json())
+    )
+    assert (contract.periodicity, contract.legal_regime) == (
+        Periodicity.QUARTERLY,
+        LegalRegime.INSTITUTION_PREVOYANCE,
+    )
+    frame = contributions(*((ACME, "000007/P123", "CADPR", m, "55.00") for m in Q4)).with_columns(
+        pl.lit(Decimal("3666.00"), dtype=pl.Decimal(18, 2)).alias("tranche_a")
+    )
+    [call] = build_calls(frame, [contract]).to_dicts()
+    assert (call["period_code"], call["due_date"]) == ("2023T04", date(2024, 1, 15))
+    assert (call["expected"], call["gap"]) == (d("164.97"), d("0.03"))  # 3 × 54.99
+    assert call["organisme_code"] == "P0942"
