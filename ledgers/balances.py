@@ -58,7 +58,8 @@ def balances_by_period(
     """The portal's view: per company, contract and period (populations added up) the
     contributions due, expected, paid and the balance; with `declared_payments` (one row per
     S21.G00.55 component: siren, contract_reference, period_code, amount) also what the company
-    declared it paid."""
+    declared it paid; with `as_of`, payments after it are left out and `visible` says whether
+    the portal shows the period yet."""
     keys = ["siren", "contract_reference", "period_code"]
     periods = (
         balances_by_call(calls, allocations, as_of=as_of)
@@ -78,6 +79,8 @@ def balances_by_period(
             pl.col("balance").sum().cast(AMOUNT),
         )
     )
+    if as_of is not None:  # the portal shows a period once all its monthly DSNs are due
+        periods = periods.with_columns((pl.col("visible_from") <= as_of).alias("visible"))
     if declared_payments is not None:
         declared = declared_payments.group_by(keys).agg(
             pl.col("amount").sum().cast(AMOUNT).alias("declared_paid")

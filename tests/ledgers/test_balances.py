@@ -92,6 +92,12 @@ def test_balance_as_of_a_date_counts_only_payments_made_by_then() -> None:
         0, named=True
     )
     assert (acme["siren"], acme["paid"], acme["balance"]) == (ACME, d("400.00"), d("150.00"))
+    periods = balances_by_period(calls, result.allocations, as_of=date(2024, 3, 31))
+    # 2023T04 is shown from 01/02/2024; 2024T01 only from 01/05/2024
+    assert periods.select("period_code", "visible", "paid").rows() == [
+        ("2023T04", True, d("400.00")),
+        ("2024T01", False, d("0.00")),
+    ]
 
 
 def test_identities_hold_and_breaks_are_reported() -> None:
