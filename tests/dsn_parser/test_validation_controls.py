@@ -529,7 +529,7 @@ def test_absences_in_an_oc_copy_are_warnings() -> None:
     lines[at:at] = [("S10.G00.95.001", "DEPOSANT"), ("S10.G00.95.006", "MtoM")]
     parsed = validated(lines)
     presence = findings(parsed, "STR-MANDATORY") + findings(parsed, "STR-CARDINALITY-MIN")
-    assert sorted(f["code"] for f in presence) == ["STR-CARDINALITY-MIN", "STR-MANDATORY"]
+    assert sorted(str(f["code"]) for f in presence) == ["STR-CARDINALITY-MIN", "STR-MANDATORY"]
     assert {f["severity"] for f in presence} == {"warning"}
     assert status(parsed) == DeclarationStatus.ACCEPTED_WITH_ANOMALIES
 
