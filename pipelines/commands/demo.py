@@ -23,12 +23,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dir",
         type=Path,
+        metavar="DOSSIER",
         default=Path(DEFAULT_DEMO_DIR),
         help=f"répertoire de la démonstration (défaut : {DEFAULT_DEMO_DIR})",
     )
-    parser.add_argument("--companies", type=int, default=8, help="entreprises (défaut : 8)")
-    parser.add_argument("--employees", type=int, default=150, help="salariés (défaut : 150)")
-    parser.add_argument("--months", type=int, default=12, help="mois déclarés (défaut : 12)")
+    parser.add_argument(
+        "--companies", type=int, default=8, metavar="N", help="entreprises (défaut : 8)"
+    )
+    parser.add_argument(
+        "--employees", type=int, default=150, metavar="N", help="salariés (défaut : 150)"
+    )
+    parser.add_argument(
+        "--months", type=int, default=12, metavar="N", help="mois déclarés (défaut : 12)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

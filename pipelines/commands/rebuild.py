@@ -15,6 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
         type=Path,
+        metavar="FICHIER",
         default=Path(DEFAULT_WAREHOUSE),
         help=f"fichier DuckDB de l'entrepôt (défaut : {DEFAULT_WAREHOUSE})",
     )
@@ -26,12 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--landing",
         type=Path,
+        metavar="DOSSIER",
         default=Path(DEFAULT_LANDING),
         help=f"répertoire d'arrivée, pour --relire (défaut : {DEFAULT_LANDING})",
     )
     parser.add_argument(
         "--quarantine",
         type=Path,
+        metavar="DOSSIER",
         help="répertoire de quarantaine (défaut : « quarantine » à côté de l'entrepôt)",
     )
 

@@ -17,17 +17,23 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--landing", type=Path, required=True, help="répertoire d'arrivée des fichiers"
+        "--landing",
+        type=Path,
+        required=True,
+        metavar="DOSSIER",
+        help="répertoire d'arrivée des fichiers",
     )
     parser.add_argument(
         "--warehouse",
         type=Path,
+        metavar="FICHIER",
         default=Path(DEFAULT_WAREHOUSE),
         help=f"fichier DuckDB de l'entrepôt (défaut : {DEFAULT_WAREHOUSE})",
     )
     parser.add_argument(
         "--quarantine",
         type=Path,
+        metavar="DOSSIER",
         help="répertoire de quarantaine (défaut : « quarantine » à côté de l'entrepôt)",
     )
 
