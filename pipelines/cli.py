@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "anomalies",
         "Lister les anomalies d'affiliation et enregistrer les décisions des gestionnaires",
     ),
+    "affiliations": ("affiliations", "Calculer les anomalies et le registre des affiliations"),
 }
 
 

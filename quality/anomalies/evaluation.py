@@ -29,6 +29,9 @@ _TRUTH_COLUMNS = {
 }
 _EMPLOYEE_ON_CONTRACT = ("siret", "employee_key", "contract_reference")
 MATCH_KEYS: dict[str, tuple[str, ...]] = {
+    # The truth names only the health contract of an absent employee; the rule reports the
+    # absence on each contract he was affiliated to (a radiation is forced per contract).
+    "AFF002": ("siret", "employee_key"),
     "AFF006": ("siret", "employee_key"),  # an NTT has no contract of its own
     "AFF007": ("siret", "employee_key"),
     "AFF008": ("employee_key",),

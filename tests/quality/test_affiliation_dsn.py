@@ -12,12 +12,14 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from dsn_parser import parse
+from dsn_parser.model import ParsedFile
 from quality.affiliation.inputs import load_oc_inputs
 from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
 from synthetic.portal_files import PORTAL_FILES
@@ -417,6 +419,13 @@ def write_reference(landing: Path) -> None:
         (folder / name).write_text(parameters.model_dump_json(indent=2), encoding="utf-8")
 
 
+@cache
+def _parsed(data: bytes) -> ParsedFile:
+    """Parsed once per test session: many tests load the same hand-written month."""
+    [parsed] = parse(data)
+    return parsed
+
+
 def load_night(
     connection: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -429,7 +438,7 @@ def load_night(
     # One insert per staging table for all the files: a night's batch, and fast.
     tables: dict[str, list[pl.DataFrame]] = {}
     for data in files:
-        [parsed] = parse(data)
+        parsed = _parsed(data)
         # A rejected declaration would never reach the rules: negative tests would pass idly.
         errors = parsed.diagnostics.filter(pl.col("severity") == "error")
         assert errors.is_empty(), errors["message"].to_list()

@@ -1,0 +1,93 @@
+"""`dsnpipe affiliations`: the affiliation part of a night, by hand: contract parameters and
+portal exports of the landing directory, anomaly rules and their register (steward decisions
+first), then the affiliation register. Prints the count of employees per state; with
+`--truth`, compares every state with a generated portfolio's ground truth.
+
+The nightly Dagster job calls the same `quality.affiliation.night.run_affiliation_night`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+from pathlib import Path
+
+# Same default as pipelines.resources (not imported: it would load Dagster for every command).
+DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--landing", required=True, type=Path, metavar="DOSSIER", help="dossier d'atterrissage"
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
+        help="fichier de l'entrepôt DuckDB (défaut : $DSNPIPE_WAREHOUSE ou %(default)s)",
+    )
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=None,
+        help="répertoire des décisions (défaut : decisions/ à côté de l'entrepôt)",
+    )
+    parser.add_argument(
+        "--night",
+        type=date.fromisoformat,
+        default=date.today(),
+        metavar="AAAA-MM-JJ",
+        help="date de la nuit (défaut : aujourd'hui)",
+    )
+    parser.add_argument("--truth", type=Path, help="répertoire de vérité du générateur")
+
+
+def run(args: argparse.Namespace) -> int:
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    from quality.affiliation.night import run_affiliation_night
+    from quality.anomalies.decisions import default_decisions_dir
+    from warehouse.connections import connect, transaction
+
+    console, errors = Console(), Console(stderr=True, soft_wrap=True)
+    decisions = args.decisions or default_decisions_dir(args.warehouse)
+    try:
+        with connect(args.warehouse, read_only=False) as connection:
+            with transaction(connection):
+                night = run_affiliation_night(connection, args.night, args.landing, decisions)
+            counts = connection.execute(
+                "SELECT status, count(*) FROM core.affiliation_states GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            states = connection.sql("SELECT * FROM core.affiliation_states").pl()
+    except (FileNotFoundError, duckdb.Error, ValueError) as error:
+        errors.print(f"[red]Nuit des affiliations impossible : {error}[/red]")
+        return 2
+    table = Table(title=f"Affiliations au {args.night:%d/%m/%Y}")
+    table.add_column("État")
+    table.add_column("Salariés × contrats", justify="right")
+    for status, count in counts:
+        table.add_row(status, str(count))
+    console.print(table)
+    refresh = night.anomalies.night
+    console.print(
+        f"Anomalies : {refresh.detected} détectée(s) dont {refresh.new} nouvelle(s) et "
+        f"{refresh.reopened} rouverte(s), {refresh.resolved_by_data} résolue(s) par les "
+        "données ; "
+        f"lignes de référentiel ou du portail illisibles : {night.oc_input_rejects}"
+    )
+    if args.truth is None:
+        return 0
+    from quality.affiliation.evaluation import compare_states, read_truth_states
+
+    comparison = compare_states(states, read_truth_states(args.truth))
+    console.print(
+        f"Vérité : {comparison.expected} états attendus, {comparison.computed} calculés, "
+        f"{comparison.same_status} de même statut, {comparison.same_status_since} de même date"
+    )
+    if not comparison.all_statuses_equal:
+        console.print(comparison.mismatches)  # keys shown: a generated, fictitious portfolio
+        return 1
+    return 0
