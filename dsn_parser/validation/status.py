@@ -3,8 +3,9 @@
 The scope of a finding is where its line lies:
 - in an individual's subtree (S21.G00.30 and its child blocks): the finding is about that
   individual only; an error rejects the individual, and the declaration is *partially accepted*
-  (2) — unless every individual of the declaration is rejected, then nothing usable is left and
-  the declaration is *rejected* (3);
+  (2): its other individuals and its establishment data (adhésions, payments) are usable. A
+  signal (natures 04, 05, 07, 08, 10) is about its individual only: when every individual of a
+  signal is rejected nothing usable is left, and the signal is *rejected* (3);
 - elsewhere in a declaration (S20 header, S21.G00.06/11, adhésions, payments...): an error
   rejects the declaration (3);
 - in the envoi outside its declarations (S10, S90 totals): an error rejects every declaration of
@@ -22,11 +23,15 @@ import polars as pl
 from dsn_parser.model import DeclarationStatus, Severity
 from dsn_parser.validation.context import INDIVIDUAL_BLOCK, Context
 
+# Declarations about one event of an individual: arrêt (04), reprise (05), fin de contrat (07),
+# amorçage (08), DPAE (10). Monthly DSNs (01) and substitutions (09) also carry establishment data.
+SIGNAL_NATURES = ("04", "05", "07", "08", "10")
+
 
 def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
     """declaration_id, status for every declaration (S20.G00.05 instance) of the file."""
     declarations = ctx.instances.filter(pl.col("block") == "S20.G00.05").select(
-        "declaration_id", "envoi_id"
+        "declaration_id", "envoi_id", "declaration_nature"
     )
     scoped = (
         diagnostics.select("line", "severity")
@@ -64,11 +69,13 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
         .join(individuals, on="declaration_id", how="left")
         .with_columns(pl.col(pl.Boolean).fill_null(False), pl.col(pl.UInt32).fill_null(0))
     )
-    all_individuals_rejected = (pl.col("individuals") > 0) & (
-        pl.col("rejected_individuals") >= pl.col("individuals")
+    signal_left_empty = (
+        pl.col("declaration_nature").is_in(SIGNAL_NATURES)
+        & (pl.col("individuals") > 0)
+        & (pl.col("rejected_individuals") >= pl.col("individuals"))
     )
     status = (
-        pl.when(pl.col("declaration_error") | pl.col("envoi_error") | all_individuals_rejected)
+        pl.when(pl.col("declaration_error") | pl.col("envoi_error") | signal_left_empty)
         .then(DeclarationStatus.REJECTED.value)
         .when(pl.col("rejected_individuals") > 0)
         .then(DeclarationStatus.PARTIALLY_ACCEPTED.value)

@@ -556,9 +556,9 @@ def test_an_error_inside_one_individual_gives_a_partial_acceptance() -> None:
     assert status(parsed) == DeclarationStatus.PARTIALLY_ACCEPTED
 
 
-def test_errors_in_every_individual_reject_the_declaration() -> None:
+def test_errors_in_every_individual_of_a_monthly_dsn_keep_its_establishment_data() -> None:
     lines = replaced(replaced(monthly(), "S21.G00.40.007", "99", 0), "S21.G00.40.007", "99", 1)
-    assert status(validated(lines)) == DeclarationStatus.REJECTED
+    assert status(validated(lines)) == DeclarationStatus.PARTIALLY_ACCEPTED
 
 
 def test_an_error_in_the_establishment_rejects_the_declaration() -> None:

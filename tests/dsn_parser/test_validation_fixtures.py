@@ -3,6 +3,7 @@ there for what each file is and its known defects)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -95,6 +96,24 @@ def test_the_lot_anonymised_identifiers_reject_its_declarations() -> None:
     assert nir["code"].to_list() == ["CSL-REGEXP"] * 3
     assert not nir["message"].str.contains("1234567890123").any()
     assert set(errors(parsed)["code"]) == {"CSL-REGEXP", "CSL-SIREN"}
+    assert parsed.declarations["status"].to_list() == [DeclarationStatus.REJECTED] * 3
+
+
+def test_a_signal_whose_only_individual_is_rejected_is_rejected() -> None:
+    """The lot with valid SIREN/SIRET (check digits restored): only the NIR error is left, on
+    the one individual of each end-of-contract signal; nothing usable remains: rejected."""
+    text = LOT.read_bytes()
+    for rubric, value in [
+        (b"S21.G00.06.001", b"732829320"),
+        (b"S21.G00.11.001", b"00017"),  # SIRET 73282932000017
+        (b"S10.G00.01.001", b"404833048"),
+        (b"S10.G00.01.002", b"00022"),  # SIRET 40483304800022
+    ]:
+        text = re.sub(
+            rb"(?m)^" + re.escape(rubric) + rb",'[0-9]+'", rubric + b",'" + value + b"'", text
+        )
+    [parsed] = parse(text)
+    assert set(errors(parsed)["rubric"]) == {"S21.G00.30.001"}
     assert parsed.declarations["status"].to_list() == [DeclarationStatus.REJECTED] * 3
 
 
