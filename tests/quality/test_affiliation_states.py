@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
+import pytest
 
 from quality.affiliation.inputs import read_oc_inputs
 from quality.affiliation.night import run_affiliation_night
@@ -317,3 +318,24 @@ def test_an_unreadable_portal_line_is_kept_as_a_reject_and_the_rest_is_loaded(
     [reject] = read.rejects
     assert (reject.source_file, reject.line_number) == ("portal/demandes_affiliation.csv", 3)
     assert OTHER_NIR not in reject.error  # the reason, never the personal line
+
+
+# -- by hand ----------------------------------------------------------------------------------
+
+
+def test_dsnpipe_affiliations_runs_the_night_and_counts_states(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipelines.cli import main
+    from warehouse.connections import connect
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with connect(warehouse, read_only=False) as connection:
+        load_night(connection, tmp_path, NIGHT, monthly(JAN, Person()))
+    arguments = ["affiliations", "--landing", str(tmp_path), "--warehouse", str(warehouse)]
+    assert main([*arguments, "--night", "2025-03-20"]) == 0
+    out = capsys.readouterr().out
+    assert "Affiliations au 20/03/2025" in out and "affilié" in out
+    assert NIR not in out  # counts only, no employee
+    with connect(warehouse) as connection:
+        assert _status(connection) == {HEALTH: Status.AFFILIATED, PROVIDENT: Status.AFFILIATED}
