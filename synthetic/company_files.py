@@ -306,7 +306,7 @@ class CompanyFiles:
             if self.stoppage_in_monthly(stoppage, month):
                 lines += builder.stoppage(stoppage, month, MONTHLY)
         if employee.end is not None and month_of(employee.end.day) == month:
-            lines += builder.contract_end(employee.end, MONTHLY)
+            lines += builder.contract_end(employee.end, MONTHLY, employee.contract_start)
         if employee.invalidity is not None and employee.invalidity[1] <= month_end(month):
             lines += builder.invalidity(employee)
         lines += builder.affiliation_blocks(entries, adhesion_ids, employee, MONTHLY)
@@ -686,7 +686,7 @@ class CompanyFiles:
         body = self.builder.adhesions(references, FCTU)
         body += self.builder.identity(employee, month, FCTU)
         body += self.builder.employment_contract(employee, FCTU, establishment)
-        body += self.builder.contract_end(end, FCTU)
+        body += self.builder.contract_end(end, FCTU, employee.contract_start)
         body += self.builder.affiliation_blocks(entries, adhesion_ids, employee, FCTU)
         body += self.builder.complementary_pension()
         body += self.builder.fctu_pay(employee, end)
@@ -704,6 +704,7 @@ class CompanyFiles:
         """A FCTU sent by mistake for someone who stays, then cancelled (type 04)."""
         months = [m for m in self.portfolio.month_list if employee.employed_in(m)]
         day = months[self.rng.randrange(len(months))].replace(day=self.rng.randrange(1, 28))
+        day = max(day, employee.contract_start + days(1))
         end = ContractEnd(day=day, reason="059", maintien=False, fctu=True)
         mistake = self.fctu(employee, end)
         body = self.fctu_body(employee, end)  # a cancellation repeats what it cancels

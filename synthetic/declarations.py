@@ -466,7 +466,11 @@ class DeclarationBuilder:
         if nature == SIGNALEMENT_ARRET and stoppage.reason in ("04", "06"):
             lines.append(("S21.G00.60.012", dsn_date(stoppage.last_day_worked)))
         if nature == MONTHLY and stoppage.therapeutic_pay is not None and not cancelling:
-            last_off = stoppage.return_date or stoppage.planned_ends[-1]
+            last_off = (
+                (stoppage.return_date - timedelta(days=1))
+                if stoppage.return_date
+                else month_end(month)
+            )
             lines += [
                 ("S21.G00.66.001", dsn_date(max(month, stoppage.first_day_off))),
                 ("S21.G00.66.002", dsn_date(min(month_end(month), last_off))),
@@ -474,7 +478,7 @@ class DeclarationBuilder:
             ]
         return lines
 
-    def contract_end(self, end: ContractEnd, nature: str) -> list[Line]:
+    def contract_end(self, end: ContractEnd, nature: str, contract_start: date) -> list[Line]:
         lines: list[Line] = [("S21.G00.62.001", dsn_date(end.day)), ("S21.G00.62.002", end.reason)]
         if nature == FCTU:
             lines += [("S21.G00.62.006", dsn_date(end.day)), ("S21.G00.62.008", "02")]
@@ -484,7 +488,7 @@ class DeclarationBuilder:
             lines += [
                 ("S21.G00.62.020", dsn_date(month_of(end.day))),
                 ("S21.G00.63.001", "01"),
-                ("S21.G00.63.002", dsn_date(end.day - timedelta(days=30))),
+                ("S21.G00.63.002", dsn_date(max(contract_start, end.day - timedelta(days=30)))),
                 ("S21.G00.63.003", dsn_date(end.day)),
             ]
         return lines

@@ -182,9 +182,11 @@ def _unused_day(rng: random.Random, employee: Employee, months: list[date]) -> d
     """A return day (for a return declared with no stoppage) outside every real stoppage."""
     for _ in range(50):
         day = months[rng.randrange(len(months))].replace(day=rng.randrange(5, 25))
+        if day - days(10) <= employee.contract_start:
+            continue
         if all(not _covers(s, day - days(10), day) for s in employee.stoppages):
             return day
-    return months[0].replace(day=20)
+    return max(months[0].replace(day=20), employee.contract_start + days(12))
 
 
 def _covers(stoppage: Stoppage, first: date, last: date) -> bool:
@@ -209,7 +211,9 @@ def _add_overlap(
         None,
     )
     if base is None or base.return_date is None:
-        first = months[rng.randrange(len(months) - 1)].replace(day=3)
+        first = max(
+            months[rng.randrange(len(months) - 1)].replace(day=3), employee.contract_start + days(2)
+        )
         base = Stoppage(
             reason="01",
             last_day_worked=first - days(1),
