@@ -106,13 +106,15 @@ def read_reference(folder: Path, inputs: OcInputs) -> None:
             }
             for r in parameters.rates
         ]
-    inputs.tables["reference.oc_contracts"] = pl.DataFrame(contracts, schema=_CONTRACTS)
-    inputs.tables["reference.oc_contract_options"] = pl.DataFrame(options, schema=_OPTIONS)
-    inputs.tables["reference.oc_contract_populations"] = pl.DataFrame(
-        populations, schema=_POPULATIONS
-    )
-    inputs.tables["reference.oc_contract_rates"] = pl.DataFrame(rates, schema=_RATES)
-    inputs.tables["reference.pmss"] = pl.DataFrame(pmss, schema=_PMSS)
+    if contracts:
+        inputs.tables["reference.oc_contracts"] = pl.DataFrame(contracts, schema=_CONTRACTS)
+        inputs.tables["reference.oc_contract_options"] = pl.DataFrame(options, schema=_OPTIONS)
+        inputs.tables["reference.oc_contract_populations"] = pl.DataFrame(
+            populations, schema=_POPULATIONS
+        )
+        inputs.tables["reference.oc_contract_rates"] = pl.DataFrame(rates, schema=_RATES)
+    if pmss:
+        inputs.tables["reference.pmss"] = pl.DataFrame(pmss, schema=_PMSS)
 
 
 _CONTRACTS = {
@@ -253,12 +255,11 @@ _REQUIRED = {
 
 def read_portal(folder: Path, inputs: OcInputs) -> None:
     for file_name, (table, columns) in PORTAL_TABLES.items():
-        rows: list[dict[str, Any]] = []
         path = folder / file_name
         if path.is_file():
             rows = _read_portal_file(path, f"{PORTAL_DIR}/{file_name}", table, columns, inputs)
-        schema = _portal_schema(table)
-        inputs.tables[table] = pl.DataFrame(rows, schema=schema, orient="row")
+            schema = _portal_schema(table)
+            inputs.tables[table] = pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _read_portal_file(
@@ -320,7 +321,8 @@ def read_oc_inputs(landing_dir: Path) -> OcInputs:
 
 
 def store_oc_inputs(connection: duckdb.DuckDBPyConnection, inputs: OcInputs, night: date) -> None:
-    """Replace the OC-side tables with `inputs` (the landing holds the full current exports)."""
+    """Replace the OC-side tables `inputs` has read: each export is the portal's full current
+    list, so it replaces the previous one; a table whose file is absent tonight is kept."""
     ensure_affiliation_schema(connection)
     for table, frame in inputs.tables.items():
         connection.execute(f"DELETE FROM {table}")

@@ -32,7 +32,6 @@ SELECT previous_key, arg_max(current_key, depth) AS current_key FROM chain GROUP
 
 CREATE OR REPLACE TEMP VIEW aff_employees AS
 SELECT e.employee_key AS warehouse_key,
-    coalesce(m.current_key, e.employee_key) AS resolved_key,
     regexp_replace(coalesce(m.current_key, e.employee_key), '^NTT:', '') AS employee_key,
     e.nir, e.ntt
 FROM core.employees AS e LEFT JOIN aff_key_map AS m ON m.previous_key = e.employee_key;

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from quality.affiliation.inputs import read_oc_inputs
+from quality.affiliation.inputs import load_oc_inputs, read_oc_inputs
 from quality.affiliation.night import run_affiliation_night
 from quality.affiliation.states import (
     RegisterSettings,
@@ -339,3 +339,14 @@ def test_dsnpipe_affiliations_runs_the_night_and_counts_states(
     assert NIR not in out  # counts only, no employee
     with connect(warehouse) as connection:
         assert _status(connection) == {HEALTH: Status.AFFILIATED, PROVIDENT: Status.AFFILIATED}
+
+
+def test_a_night_without_portal_files_keeps_the_previous_exports(tmp_path: Path) -> None:
+    with duckdb.connect() as connection:
+        apply_migrations(connection)
+        portal = Portal().radiation(date(2025, 1, 10))
+        load_night(connection, tmp_path, NIGHT, monthly(JAN, Person()), portal=portal)
+        for exported in (tmp_path / "portal").iterdir():
+            exported.unlink()
+        load_oc_inputs(connection, tmp_path, date(2025, 7, 2))
+        assert connection.execute("SELECT nir FROM portal.radiations").fetchall() == [(NIR,)]
