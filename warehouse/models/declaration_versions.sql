@@ -14,10 +14,31 @@ WITH scoped AS (
           WHERE p.siret IS NOT DISTINCT FROM d.siret AND p.month IS NOT DISTINCT FROM d.month
       )
 ),
-replaced AS (
-    SELECT own_id, siret, nature, min(file_id || ':' || declaration_id) AS group_key
-    FROM scoped
+-- A replacement or cancellation names the declaration it acts on by .006 (its .007 + .004).
+-- Chains (an FCTU replaced, then the replacement cancelled) are followed to their first
+-- declaration, whose id keys the group.
+names AS (
+    SELECT
+        s.file_id || ':' || s.declaration_id AS node,
+        min(r.file_id || ':' || r.declaration_id) AS named
+    FROM scoped AS s
+    JOIN scoped AS r
+        ON s.type IN ('03', '04', '05')
+        AND r.own_id = s.replaced_id
+        AND r.siret IS NOT DISTINCT FROM s.siret
+        AND r.nature = s.nature
+        AND (r.file_id, r.declaration_id) <> (s.file_id, s.declaration_id)
     GROUP BY ALL
+),
+chains AS (
+    WITH RECURSIVE walk (node, root, depth) AS (
+        SELECT node, named, 1 FROM names
+        UNION ALL
+        SELECT walk.node, names.named, walk.depth + 1
+        FROM walk JOIN names ON names.node = walk.root
+        WHERE walk.depth < 50
+    )
+    SELECT node, arg_max(root, depth) AS root FROM walk GROUP BY node
 ),
 keyed AS (
     SELECT
@@ -25,14 +46,10 @@ keyed AS (
         CASE
             WHEN s.nature = '01' AND s.month IS NOT NULL
                 THEN concat_ws('|', 'mensuelle', s.siret, s.month, s.fraction)
-            ELSE coalesce(r.group_key, s.file_id || ':' || s.declaration_id)
+            ELSE coalesce(c.root, s.file_id || ':' || s.declaration_id)
         END AS group_key
     FROM scoped AS s
-    LEFT JOIN replaced AS r
-        ON s.type IN ('03', '04', '05')
-        AND r.own_id = s.replaced_id
-        AND r.siret IS NOT DISTINCT FROM s.siret
-        AND r.nature = s.nature
+    LEFT JOIN chains AS c ON c.node = s.file_id || ':' || s.declaration_id
 ),
 ranked AS (
     SELECT
