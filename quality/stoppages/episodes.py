@@ -8,9 +8,11 @@ the same last day worked is a requalification that the claims team must see as a
 stoppage. Reason 99 is not a stoppage: it cancels every stoppage of the same employee,
 contract and last day worked declared before it.
 
-Observations are ordered by the date the declaration was built (20.G00.05.007), never by
-arrival: the planned end is the latest one declared, and each time it moved later is a
-prolongation kept in the history.
+Observations are ordered by the day the situation they describe was true, never by arrival:
+the end of its main month for a monthly DSN (it reports the month, even when built after a
+signalement 05 of the next month), the build date (20.G00.05.007) for a signalement. The
+planned end is the latest one observed, and each time it moved later is a prolongation kept in
+the history.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ CONTRACT_KEY = ["employee_key", "contract_start", "contract_number"]
 STOPPAGE_KEY = [*CONTRACT_KEY, "last_day_worked"]
 EPISODE_KEY = [*STOPPAGE_KEY, "reason"]
 
-# Same build date: the signalement was sent before the monthly DSN that repeats it.
+# Same day observed: a signalement describes its day, a monthly DSN its whole month.
 _NATURE_ORDER = {"04": 0, "05": 1, "01": 2}
 
 
@@ -50,8 +52,8 @@ def consolidate(inputs: StoppageInputs) -> pl.DataFrame:
         .agg(
             pl.col("siren").last(),
             pl.col("siret").last(),
-            pl.col("built_on").first().alias("first_seen"),
-            pl.col("file_id").first().alias("first_file"),
+            pl.col("built_on").min().alias("first_seen"),
+            pl.col("file_id").sort_by("built_on").first().alias("first_file"),
             pl.col("file_id").last().alias("last_file"),
             pl.col("file_id").unique(maintain_order=True).alias("files"),
             (pl.col("nature") == "04").any().alias("announced_by_signalement"),
@@ -147,11 +149,16 @@ def stoppage_episodes(episodes: pl.DataFrame) -> pl.DataFrame:
 
 
 def _ordered(rows: pl.DataFrame) -> pl.DataFrame:
+    observed_on = (
+        pl.when(pl.col("nature") == "01")
+        .then(pl.col("month").dt.month_end())
+        .otherwise(pl.col("built_on"))
+    )
     return rows.filter(pl.col("last_day_worked").is_not_null()).sort(
         *EPISODE_KEY,
-        "built_on",
+        observed_on.fill_null(pl.col("built_on")),
         pl.col("nature").replace_strict(_NATURE_ORDER, default=3, return_dtype=pl.UInt8),
-        "month",
+        "built_on",
         "file_id",
         "instance_id",
         nulls_last=False,

@@ -336,6 +336,18 @@ def test_return_by_signalement_05_ends_the_episode() -> None:
     assert signals_of(results, "ARR006") == []
 
 
+def test_a_monthly_built_after_the_return_signalement_does_not_hide_the_prolongation() -> None:
+    march = replace(ILLNESS, planned_end=date(2024, 4, 7))
+    back = replace(ILLNESS, planned_end=date(2024, 4, 11), return_date=date(2024, 4, 12))
+    results = run(
+        signalement("05", date(2024, 4, 13), back),
+        monthly(MAR, march, built=date(2024, 4, 15)),  # the March DSN, filed on the 15th
+    )
+    [episode] = results.episodes.iter_rows(named=True)
+    assert (episode["planned_end"], episode["status"]) == (date(2024, 4, 11), "terminé")
+    assert signals_of(results, "ARR002") == [date(2024, 4, 8)]
+
+
 def test_cancellation_99_in_the_next_monthly_cancels_the_episode() -> None:
     returned = replace(ILLNESS, planned_end=date(2024, 3, 20), return_date=date(2024, 3, 21))
     cancelling = Stoppage("99", ILLNESS.last_day_worked, date(2024, 3, 20))
