@@ -3,7 +3,9 @@
 Two ways to fill them, giving the same frames:
 - `inputs_from_parsed(files)`: from `dsn_parser.parse` results. The files given are taken as
   the declarations in force (choosing between versions is the warehouse's job, see
-  `warehouse/models/declaration_versions.sql`); rejected declarations are left out.
+  `warehouse/models/declaration_versions.sql`); rejected declarations are left out. Employees
+  keep the key each file declares (linking an NTT or an old NIR to the current NIR is done by
+  the warehouse, `core.employee_links`).
 - `read_inputs(connection)`: from the warehouse's core model (declarations in force), plus the
   staging block tables for what the core model does not carry yet (60.004-.006 subrogation,
   66 therapeutic part-time, 65 other suspensions, 51 gross pay).
@@ -356,7 +358,8 @@ _WAREHOUSE_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         FROM staging.s21_g00_60 AS x """
         + _CONTRACT_OF,
     ),
-    # No core table for therapeutic part-time (66) yet.
+    # No core table for therapeutic part-time (66) yet; only those under a stoppage row in
+    # force are used (joined on file and instance).
     "therapeutic": (
         ("s21_g00_66",),
         """SELECT x.file_id, x.parent_id AS stoppage_instance_id,
