@@ -50,6 +50,9 @@ def generate(
     portfolio = Portfolio(
         seed=seed, start=start.replace(day=1), months=months, fault_rate=fault_rate
     )
+    years = {month.year for month in portfolio.month_list}
+    if unknown := sorted(years - PMSS_BY_YEAR.keys()):
+        raise ValueError(f"pas de plafond de la sécurité sociale connu pour {unknown}")
     out = OutputFolder(root)
     truth = TruthWriter(root / "truth")
     portal = PortalWriter(root / "portal", seed, truth)

@@ -40,3 +40,13 @@ def test_refuses_to_overwrite_a_generated_portfolio(tmp_path: Path) -> None:
     except FileExistsError:
         return
     raise AssertionError("a second generation into the same folder must be refused")
+
+
+def test_refuses_a_window_without_a_known_social_security_ceiling(tmp_path: Path) -> None:
+    from datetime import date
+
+    import pytest
+
+    with pytest.raises(ValueError, match="2027"):
+        generate(tmp_path, start=date(2026, 6, 1), months=12)
+    assert not (tmp_path / "dsn").exists()
