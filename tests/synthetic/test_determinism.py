@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from synthetic import generate
 
@@ -43,10 +46,6 @@ def test_refuses_to_overwrite_a_generated_portfolio(tmp_path: Path) -> None:
 
 
 def test_refuses_a_window_without_a_known_social_security_ceiling(tmp_path: Path) -> None:
-    from datetime import date
-
-    import pytest
-
     with pytest.raises(ValueError, match="2027"):
         generate(tmp_path, start=date(2026, 6, 1), months=12)
     assert not (tmp_path / "dsn").exists()
