@@ -294,7 +294,13 @@ class CompanyExpectations:
     ) -> None:
         window_end = self.portfolio.window_end
         planned = self.visible_planned_ends(employee, stoppage)
-        prolongations = [(a, b) for a, b in pairwise(planned) if b > a]
+        # Each planned end shown comes from one of the stoppage's files, in the same order.
+        shown_in = files if len(files) == len(planned) else [files[0]] * len(planned)
+        prolongations = [
+            (a, b, where)
+            for (a, b), where in zip(pairwise(planned), shown_in[1:], strict=False)
+            if b > a
+        ]
         returned = (
             stoppage.return_date is not None
             and (
@@ -348,9 +354,9 @@ class CompanyExpectations:
         )
         if stoppage.cancelled:
             return
-        for before, _after in prolongations:
+        for before, _after, where in prolongations:
             self.signal(
-                Signal.PROLONGATION, employee, provident, first_day, before + days(1), files[0]
+                Signal.PROLONGATION, employee, provident, first_day, before + days(1), where
             )
         if returned and stoppage.return_date is not None:
             self.signal(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -231,3 +231,25 @@ def test_truth_tables_are_plain_csv_with_their_documented_header(portfolio: Path
     for table, columns in TABLES.items():
         with (portfolio / "truth" / f"{table}.csv").open(encoding="utf-8", newline="") as f:
             assert tuple(next(csv.reader(f))) == columns
+
+
+def test_each_prolongation_is_shown_by_its_file(portfolio: Path) -> None:
+    """The file named by a prolongation signal declares the stoppage with a planned end later
+    than the one before (the signal date is the day after the previous planned end)."""
+    checked = 0
+    for row in read_truth(portfolio, "signals"):
+        if row["code"] != "ARR002" or row["employee_key"] in unlinked(portfolio):
+            continue
+        person = person_in(portfolio, row["file_name"], row["employee_key"]) or []
+        last_worked = ddmmyyyy(
+            (date.fromisoformat(row["stoppage_first_day"]) - timedelta(days=1)).isoformat()
+        )
+        planned = [
+            person[i + 1][1]
+            for i, line in enumerate(person)
+            if line == ("S21.G00.60.002", last_worked)
+        ]
+        previous_end = date.fromisoformat(row["signal_date"]) - timedelta(days=1)
+        assert any(date(int(p[4:]), int(p[2:4]), int(p[:2])) > previous_end for p in planned), row
+        checked += 1
+    assert checked
