@@ -15,9 +15,9 @@ from quality.anomalies.detection import DetectionContext, detector
 @detector("AFF013")
 def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
     """A request older than the admitted delay, whose establishment has sent a monthly DSN for
-    the hiring month or later, and no affiliation to the contract for that person (by NIR, or
-    by name and birth date when the employer did not know the NIR). A person exempted from the
-    contract since is not expected in it."""
+    the hiring month or later, while no monthly DSN of the company declares the person (by
+    NIR, or by name and birth date when the employer did not know the NIR). A person declared
+    without the affiliation is AFF001's; a person exempted since is not expected."""
     asked_before = context.night - timedelta(days=context.settings.portal_request_delay_days)
     return query(
         context.connection,
@@ -40,10 +40,10 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
             WHERE d.siret = r.siret
                 AND d.month >= date_trunc('month', coalesce(r.hired_on, r.requested_on)))
         AND NOT EXISTS (
-            SELECT 1 FROM aff_affiliations AS a
-            LEFT JOIN aff_names AS n ON n.employee_key = a.employee_key
-            WHERE a.contract_reference = r.contract_reference
-                AND (a.employee_key = r.nir
+            SELECT 1 FROM aff_contract_months AS c
+            LEFT JOIN aff_names AS n ON n.employee_key = c.employee_key
+            WHERE c.siren = r.siren
+                AND (c.employee_key = r.nir
                     OR (n.last_name = r.last_name
                         AND n.birth_date = strftime(r.birth_date, '%d%m%Y'))))
         """,

@@ -12,8 +12,9 @@ What decides, strongest first:
 4. the DSN: affiliated (S21.G00.70) to the contract, then the end of the employment contract
    (S21.G00.62): radié at the end date, or en portabilité when the reason opens it, unless
    62.016 says the employee keeps the collective cover (maintien: still affilié);
-5. a portal request not (yet) in the DSN: affilié when the employee completed it, otherwise en
-   cours d'affiliation, then à relancer after `pending_days`.
+5. a portal request for a person no monthly DSN declares yet: affilié when the employee
+   completed it, otherwise en cours d'affiliation, then à relancer after `pending_days`. Once
+   the DSN declares him, the DSN decides (declared without the affiliation: no state, AFF001).
 
 `compute_states` is a pure function of frames (`StateInputs`); `read_state_inputs` and
 `write_states` are its warehouse reader and writer.
@@ -145,6 +146,10 @@ def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
             FROM portal.affiliation_requests AS r
             LEFT JOIN portal.affiliation_completions AS c USING (request_id)
             WHERE r.nir IS NOT NULL
+                -- once the DSN declares the person, the DSN decides (AFF001 if unaffiliated)
+                AND NOT EXISTS (
+                    SELECT 1 FROM aff_contract_months AS m
+                    WHERE m.siren = r.siren AND m.employee_key = r.nir)
             GROUP BY ALL
             """,
         ),

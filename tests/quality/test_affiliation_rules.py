@@ -262,10 +262,24 @@ def test_aff013_request_never_seen_in_the_dsn(warehouse: Warehouse) -> None:
     )
 
 
-def test_aff013_not_when_the_dsn_affiliates_the_person(warehouse: Warehouse) -> None:
+def test_aff013_not_when_the_dsn_declares_the_person(warehouse: Warehouse) -> None:
     portal = Portal().request(asked=date(2025, 1, 10), hired=date(2025, 1, 13))
     connection = night(warehouse, monthly(JAN, Person(), OTHER), portal=portal)
     assert detect(connection, "AFF013") == []
+
+
+def test_aff013_leaves_a_declared_person_without_affiliation_to_aff001(
+    warehouse: Warehouse,
+) -> None:
+    portal = Portal().request(asked=date(2025, 1, 10), hired=date(2025, 1, 13))
+    provident_only = Person(
+        nir=OTHER_NIR, number="C0002", affiliations=(Affiliation(PROVIDENT, None, "NC"),)
+    )
+    connection = night(warehouse, monthly(JAN, Person(), provident_only), portal=portal)
+    assert detect(connection, "AFF013") == []
+    assert keys(detect(connection, "AFF001"), "employee_key", "contract_reference") == [
+        (OTHER_NIR, HEALTH)
+    ]
 
 
 def test_aff013_not_before_the_delay_nor_before_the_hiring_month_dsn(warehouse: Warehouse) -> None:

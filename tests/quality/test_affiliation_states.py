@@ -19,6 +19,7 @@ from quality.affiliation.states import (
     StateInputs,
     Status,
     compute_states,
+    refresh_states,
 )
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from tests.quality.test_affiliation_dsn import (
@@ -30,6 +31,7 @@ from tests.quality.test_affiliation_dsn import (
     PROVIDENT,
     SIREN,
     SIRET,
+    Affiliation,
     Person,
     Portal,
     load_night,
@@ -350,3 +352,29 @@ def test_a_night_without_portal_files_keeps_the_previous_exports(tmp_path: Path)
             exported.unlink()
         load_oc_inputs(connection, tmp_path, date(2025, 7, 2))
         assert connection.execute("SELECT nir FROM portal.radiations").fetchall() == [(NIR,)]
+
+
+def test_a_request_speaks_until_the_dsn_declares_the_person(tmp_path: Path) -> None:
+    portal = Portal().request(date(2025, 1, 10), date(2025, 1, 13))
+    provident_only = Person(
+        nir=OTHER_NIR, number="C0002", affiliations=(Affiliation(PROVIDENT, None, "NC"),)
+    )
+    with duckdb.connect() as connection:
+        apply_migrations(connection)
+        load_night(connection, tmp_path, NIGHT, monthly(JAN, Person()), portal=portal)
+        states = refresh_states(connection, date(2025, 1, 15))
+        assert _rows_of(states, OTHER_NIR) == {HEALTH: Status.PENDING}
+        assert _rows_of(refresh_states(connection, date(2025, 1, 20)), OTHER_NIR) == {
+            HEALTH: Status.TO_REMIND
+        }
+        # February: payroll declares her, on the provident contract only (AFF001 for health).
+        load_night(
+            connection, tmp_path, NIGHT, monthly(FEB, Person(), provident_only), portal=portal
+        )
+        states = refresh_states(connection, date(2025, 3, 20))
+        assert _rows_of(states, OTHER_NIR) == {PROVIDENT: Status.AFFILIATED}
+
+
+def _rows_of(states: pl.DataFrame, key: str) -> dict[str, str]:
+    rows = states.filter(pl.col("employee_key") == key).select("contract_reference", "status")
+    return dict(rows.iter_rows())
