@@ -17,6 +17,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from quality.affiliation.inputs import ensure_affiliation_schema
+
 MONTHLY_NATURE = "01"
 
 _VIEWS = f"""
@@ -171,7 +173,16 @@ def _create_staging_views(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_views(connection: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the temporary views on `connection`; cheap, so every rule calls it."""
+    """(Re)create the temporary views on `connection`; cheap, so every rule calls it.
+
+    A warehouse whose OC-side tables were never loaded gets them empty (no contract known:
+    every affiliation is then AFF003), rather than a failing night."""
+    registered = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'core' AND table_name = 'affiliation_history'"
+    ).fetchone()
+    if not (registered and registered[0]):
+        ensure_affiliation_schema(connection)
     _create_staging_views(connection)
     connection.execute(_VIEWS)
     has_decisions = connection.execute(
