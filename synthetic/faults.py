@@ -146,19 +146,16 @@ def _apply(
         case EmployeeFault.END_BEFORE_START:
             faults[fault] = rng.choice(months)
         case EmployeeFault.OFF_RATE:
-            contract = rng.choice(
-                [
-                    c
-                    for c in company.contracts
-                    if (c.cover is Cover.SANTE and not employee.sante_dispensed)
-                    or population_for(c, employee.category)
-                ]
-                or [sante]
-            )
-            if contract.cover is Cover.SANTE and employee.sante_dispensed:
-                return
-            factor = Decimal(rng.choice(["0.90", "0.85", "1.10", "1.20"]))
-            faults[fault] = (contract.contract_reference, rng.choice(months), factor)
+            affiliated = [
+                c
+                for c in company.contracts
+                if (c.cover is Cover.SANTE and not employee.sante_dispensed)
+                or (c.cover is Cover.PREVOYANCE and population_for(c, employee.category))
+            ]
+            if affiliated:
+                contract = rng.choice(affiliated)
+                factor = Decimal(rng.choice(["0.90", "0.85", "1.10", "1.20"]))
+                faults[fault] = (contract.contract_reference, rng.choice(months), factor)
         case EmployeeFault.EXEMPTED_BUT_DECLARED:
             employee.sante_dispensed = True
             faults[fault] = True
