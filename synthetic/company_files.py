@@ -86,7 +86,6 @@ class EmployeeTrace:
 
     first_file: dict[str, str] = field(default_factory=dict)  # month (YYYY-MM) -> file name
     stoppage_files: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    stoppage_planned: dict[int, list[date]] = field(default_factory=lambda: defaultdict(list))
 
 
 class CompanyFiles:
