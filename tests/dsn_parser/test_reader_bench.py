@@ -33,14 +33,18 @@ MB = 1_000_000
 PYTHON_312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
 SLICE_BYTES = 1 * MB
 
+# Peak memory is the child's VmHWM (high-water mark of its own address space): ru_maxrss
+# would also count the parent's pages the child had when it was forked.
 _PEAK_MEMORY_CHILD = """
-import json, resource, sys, time
+import json, re, sys, time
+from pathlib import Path
 from dsn_parser.streaming import parse_to_parquet
 start = time.perf_counter()
 summary = parse_to_parquet(sys.argv[1], sys.argv[2])
+status = Path("/proc/self/status").read_text()
 print(json.dumps({
     "seconds": time.perf_counter() - start,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024,
     "declarations": sum(file.declarations for file in summary.files),
 }))
 """
