@@ -89,9 +89,11 @@ def test_zip_given_as_bytes_with_a_name() -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        gzip.compress(b"S10.G00.00.001,'X'\n" * 100)[:-30],  # truncated gzip
+        # mtime=0: parameters must be identical in every pytest-xdist worker
+        gzip.compress(b"S10.G00.00.001,'X'\n" * 100, mtime=0)[:-30],  # truncated gzip
         b"PK\x03\x04" + b"\x00" * 40,  # zip magic, no directory
     ],
+    ids=["truncated-gzip", "zip-without-directory"],
 )
 def test_corrupt_archive_is_an_unreadable_file_not_an_exception(payload: bytes) -> None:
     [parsed] = read(payload, name="broken")
