@@ -176,25 +176,35 @@ def _instances(first_lines: pl.DataFrame, tree: BlockTree, state: TreeState) -> 
             parents.add(parent)
     anchors = {DECLARATION_BLOCK, *KEY_ANCHORS.values()}
 
-    def last_open(block: str) -> pl.Expr:
-        # The last instance of `block` so far, if nothing at its level or above started since.
-        level = (tree.layer[block], tree.depth[block])
-        last = (
+    known = [block for block in sorted(parents | anchors) if block in tree.depth]
+    levels = sorted({(tree.layer[block], tree.depth[block]) for block in known})
+    # Per block type, its last instance so far; per level, the last instance of any block at
+    # that level or above: an instance is still open when nothing at its level started since.
+    frame = frame.with_columns(
+        *(
             pl.when(pl.col("block") == block)
             .then(pl.col("instance_id"))
             .forward_fill()
             .pipe(_or_carried, state.last_start.get(block))
-        )
-        closing = (
-            pl.when((pl.col("layer") == level[0]) & (pl.col("depth") <= level[1]))
+            .alias(f"last:{block}")
+            for block in known
+        ),
+        *(
+            pl.when((pl.col("layer") == layer) & (pl.col("depth") <= depth))
             .then(pl.col("instance_id"))
             .forward_fill()
-            .pipe(_or_carried, state.last_closing.get(level))
+            .pipe(_or_carried, state.last_closing.get((layer, depth)))
+            .alias(f"closing:{layer}:{depth}")
+            for layer, depth in levels
+        ),
+    ).with_columns(
+        pl.when(
+            pl.col(f"last:{block}") == pl.col(f"closing:{tree.layer[block]}:{tree.depth[block]}")
         )
-        return pl.when(last == closing).then(last)
-
-    known = [block for block in sorted(parents | anchors) if block in tree.depth]
-    frame = frame.with_columns(last_open(block).alias(f"open:{block}") for block in known)
+        .then(pl.col(f"last:{block}"))
+        .alias(f"open:{block}")
+        for block in known
+    )
 
     parent_id: pl.Expr = pl.lit(None, pl.UInt32)
     for block in sorted(parents):
