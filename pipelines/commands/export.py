@@ -1,0 +1,123 @@
+"""`dsnpipe export KIND ...`: exports for one company, read from the warehouse (read-only).
+
+Each kind is a sub-command registered in `EXPORTS` (name -> help, configure, run), so another
+export (for example `export employees`) is one more entry:
+
+    dsnpipe export statement --siren SIREN --from YYYY-MM-DD --to YYYY-MM-DD --out FILE.xlsx
+        the account statement (situation de compte) of the ledgers, as an Excel file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from pipelines.locations import DEFAULT_WAREHOUSE
+
+
+class Export(NamedTuple):
+    help: str  # French, for the operators
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="export", required=True, metavar="EXPORT")
+    for name, export in EXPORTS.items():
+        sub = kinds.add_parser(name, help=export.help, description=export.help)
+        sub.add_argument(
+            "--warehouse",
+            type=Path,
+            metavar="FICHIER",
+            default=Path(DEFAULT_WAREHOUSE),
+            help=f"fichier DuckDB de l'entrepôt, ouvert en lecture seule (défaut : "
+            f"{DEFAULT_WAREHOUSE})",
+        )
+        export.configure(sub)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.warehouse.is_file():
+        print(f"Entrepôt introuvable : {args.warehouse}")
+        return 1
+    return EXPORTS[args.export].run(args)
+
+
+# ---------------------------------------------------------------------------------------------
+# export statement
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)") from None
+
+
+def _siren(text: str) -> str:
+    from stdnum.fr import siren
+
+    if not siren.is_valid(text):
+        raise argparse.ArgumentTypeError(f"SIREN invalide « {text} » (9 chiffres, clé de Luhn)")
+    return siren.compact(text)
+
+
+def configure_statement(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--siren", required=True, type=_siren, metavar="SIREN")
+    parser.add_argument(
+        "--from", dest="start", required=True, type=_day, metavar="AAAA-MM-JJ", help="premier jour"
+    )
+    parser.add_argument(
+        "--to", dest="end", required=True, type=_day, metavar="AAAA-MM-JJ", help="dernier jour"
+    )
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FICHIER.xlsx", help="fichier Excel à écrire"
+    )
+
+
+def run_statement(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from ledgers.statement import write_statement_excel
+    from warehouse.connections import connect
+    from warehouse.ledgers import company_has_entries, company_statement
+
+    if args.start > args.end:
+        print(f"Période vide : le {args.start:%d/%m/%Y} est après le {args.end:%d/%m/%Y}.")
+        return 2
+    try:
+        with connect(args.warehouse, read_only=True) as connection:
+            if not company_has_entries(connection, args.siren):
+                print(f"Aucune cotisation ni aucun paiement pour le SIREN {args.siren}.")
+                return 1
+            statement = company_statement(connection, args.siren, args.start, args.end)
+    except duckdb.IOException as error:
+        print(
+            "Entrepôt indisponible (probablement en cours d'écriture par la chaîne nocturne) : "
+            f"réessayer plus tard. ({error})"
+        )
+        return 1
+    except duckdb.CatalogException:
+        print("Les comptes de cotisations n'ont pas encore été calculés dans cet entrepôt.")
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_statement_excel(statement, args.out, siren=args.siren, start=args.start, end=args.end)
+    closing = statement["balance"][-1]
+    print(
+        f"Situation de compte du SIREN {args.siren} du {args.start:%d/%m/%Y} au "
+        f"{args.end:%d/%m/%Y} : {statement.height - 1} écriture(s), solde {closing} €. "
+        f"Fichier : {args.out}"
+    )
+    return 0
+
+
+EXPORTS: dict[str, Export] = {
+    "statement": Export(
+        "Situation de compte d'une entreprise (Excel) pour une période",
+        configure_statement,
+        run_statement,
+    ),
+}

@@ -1,0 +1,2 @@
+"""Ledgers domain: core contributions, declared payments and bank staging -> calls, lettrage,
+balances, dunning, statements (`ledger.*` tables)."""

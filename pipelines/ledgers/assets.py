@@ -1,0 +1,42 @@
+"""The nightly ledger asset: a thin call into `warehouse.ledgers`, which reads the core model and
+the bank staging, computes the ledgers with `ledgers.ledger.build_ledger` and writes `ledger.*`.
+It writes the warehouse, so it is in the `warehouse_writer` pool like the ingestion assets."""
+
+from datetime import date
+
+import dagster as dg
+
+from pipelines.ingestion.assets import WAREHOUSE_POOL, bank_staging, core_dimensions, core_facts
+from pipelines.resources import LandingResource, WarehouseResource
+from warehouse.ledgers import refresh_ledgers
+
+REFERENCE_DIR = "reference"  # contract parameter files, in the landing directory
+
+
+@dg.asset(
+    group_name="ledgers",
+    deps=[core_facts, core_dimensions, bank_staging],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    description="Comptes de cotisations : appels par entreprise, contrat, population et période "
+    "(échéance, date de visibilité sur le portail), lettrage des mouvements bancaires avec sa "
+    "règle et son score, crédits non affectés, soldes, relances et mises en demeure, lignes de "
+    "la situation de compte. Recalculés en entier chaque nuit.",
+)
+def contribution_ledgers(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        refresh = refresh_ledgers(connection, landing.landing / REFERENCE_DIR, date.today())
+    for name, reason in refresh.rejected_contract_files:
+        context.log.warning(f"Fiche de paramétrage ignorée : {name} ({reason})")
+    return dg.MaterializeResult(
+        metadata={
+            "contracts": refresh.contracts,
+            "rejected_contract_files": len(refresh.rejected_contract_files),
+            **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
+        }
+    )
+
+
+LEDGER_ASSETS = [contribution_ledgers]
