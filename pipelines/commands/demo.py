@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -74,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
     success = run_night(landing, warehouse, quarantine, console)
     print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
     console.print(f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})")
+    query = "SELECT * FROM core.employees LIMIT 10"
     console.print(
-        "Interroger l'entrepôt : duckdb -readonly "
-        f'{warehouse} "SELECT * FROM core.employees LIMIT 10"'
+        "Interroger l'entrepôt (lecture seule) : "
+        f"{sys.executable} -c \"import duckdb; print(duckdb.connect('{warehouse}', "
+        f"read_only=True).sql('{query}'))\"",
+        soft_wrap=True,
     )
     return 0 if success else 1
