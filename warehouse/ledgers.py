@@ -38,6 +38,7 @@ __all__ = [
     "company_has_entries",
     "company_statement",
     "ledger_identity_breaks",
+    "read_collection_accounts",
     "read_contract_terms",
     "read_ledger_inputs",
     "read_ledger_table",
@@ -80,6 +81,36 @@ def read_contract_terms(reference_dir: Path) -> ContractFiles:
     # the latest file of a contract wins (files named by date or version sort in that order)
     by_contract = {t.contract_reference: t for t in terms}
     return ContractFiles([by_contract[k] for k in sorted(by_contract)], rejected)
+
+
+COLLECTION_ACCOUNTS_FILE = "collection_accounts.json"
+_ACCOUNTS_SCHEMA = pl.Schema({"account_iban": pl.String(), "organisme_code": pl.String()})
+
+
+def read_collection_accounts(reference_dir: Path) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+    """The insurer's own collection accounts (`collection_accounts.json` in the reference
+    directory: a list of {"account_iban", "organisme_code"}): money received on an organisme's
+    account pays that organisme's calls only. No file: any account pays any call. Returns the
+    accounts and the entries rejected (file name and reason in French; IBANs masked)."""
+    from stdnum import iban
+
+    path = reference_dir / COLLECTION_ACCOUNTS_FILE
+    if not path.is_file():
+        return pl.DataFrame(schema=_ACCOUNTS_SCHEMA), []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return pl.DataFrame(schema=_ACCOUNTS_SCHEMA), [(path.name, f"JSON illisible : {error}")]
+    rows, rejected = [], []
+    for number, entry in enumerate(entries if isinstance(entries, list) else [entries], 1):
+        account = entry.get("account_iban") if isinstance(entry, dict) else None
+        organisme = entry.get("organisme_code") if isinstance(entry, dict) else None
+        if not isinstance(account, str) or not iban.is_valid(account) or not organisme:
+            masked = f"{account[:4]}…" if isinstance(account, str) else "absent"
+            rejected.append((path.name, f"compte n° {number} invalide (IBAN {masked})"))
+            continue
+        rows.append({"account_iban": iban.compact(account), "organisme_code": str(organisme)})
+    return pl.DataFrame(rows, schema=_ACCOUNTS_SCHEMA), rejected
 
 
 @dataclass(frozen=True)
@@ -259,7 +290,7 @@ def write_ledger_tables(
 class LedgerRefresh:
     rows: dict[str, int]
     contracts: int
-    rejected_contract_files: list[tuple[str, str]]
+    rejected_reference_files: list[tuple[str, str]]  # file name, reason (French)
 
 
 def refresh_ledgers(
@@ -267,6 +298,7 @@ def refresh_ledgers(
 ) -> LedgerRefresh:
     """Recompute every ledger table from the warehouse and the contract parameter files."""
     contracts = read_contract_terms(reference_dir)
+    accounts, rejected_accounts = read_collection_accounts(reference_dir)
     inputs = read_ledger_inputs(connection)
     ledger = build_ledger(
         inputs.contributions,
@@ -274,9 +306,10 @@ def refresh_ledgers(
         inputs.movements,
         as_of,
         declared_payments=inputs.declared_payments,
+        creditor_accounts=accounts if accounts.height else None,
     )
     rows = write_ledger_tables(connection, ledger_tables(ledger, as_of))
-    return LedgerRefresh(rows, len(contracts.terms), contracts.rejected)
+    return LedgerRefresh(rows, len(contracts.terms), [*contracts.rejected, *rejected_accounts])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pipelines.ingestion.assets import WAREHOUSE_POOL, bank_staging, core_dimens
 from pipelines.resources import LandingResource, WarehouseResource
 from warehouse.ledgers import refresh_ledgers
 
-REFERENCE_DIR = "reference"  # contract parameter files, in the landing directory
+REFERENCE_DIR = "reference"  # contract parameters, collection accounts: in the landing
 
 
 @dg.asset(
@@ -28,12 +28,12 @@ def contribution_ledgers(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
         refresh = refresh_ledgers(connection, landing.landing / REFERENCE_DIR, date.today())
-    for name, reason in refresh.rejected_contract_files:
-        context.log.warning(f"Fiche de paramétrage ignorée : {name} ({reason})")
+    for name, reason in refresh.rejected_reference_files:
+        context.log.warning(f"Référentiel ignoré : {name} ({reason})")
     return dg.MaterializeResult(
         metadata={
             "contracts": refresh.contracts,
-            "rejected_contract_files": len(refresh.rejected_contract_files),
+            "rejected_reference_entries": len(refresh.rejected_reference_files),
             **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
         }
     )
