@@ -29,7 +29,7 @@ from dsn_parser.tree import ENVOI_BLOCK, BlockTree, TreeState, build_tree, insta
 
 # Without any envoi start, a batch is cut at an instance start once it holds this many lines,
 # so a huge file without S10 (or one giant envoi) still reads in bounded memory.
-MAX_BATCH_LINES = 4_000_000
+MAX_BATCH_LINES = 1_000_000
 
 
 @dataclass
@@ -57,7 +57,7 @@ class FileReader:
             if tree is None or layout is None:
                 self.declared_norm = _declared_norm(lexed)
                 self.norm, _ = resolve_norm(self.declared_norm)
-                tree = _block_tree(self.norm)
+                tree = BlockTree.from_parents(self.norm.parent_of)
                 layout = TableLayout.from_norm(self.norm)
             lines, instances = build_tree(lexed, tree, self._state)
             blocks, declarations = build_tables(lines, instances, layout, self.inspection.file_id)
@@ -86,10 +86,6 @@ class FileReader:
 def _declared_norm(lexed: pl.DataFrame) -> str | None:
     declared = lexed.filter(pl.col("rubric") == NORM_RUBRIC).get_column("value")
     return declared[0] if declared.len() else None
-
-
-def _block_tree(norm: Norm) -> BlockTree:
-    return BlockTree.from_parents(norm.parent_of)
 
 
 def _last_envoi_start(lexed: pl.DataFrame) -> int:
