@@ -1,0 +1,131 @@
+"""Returns to the companies: one compte-rendu file per declaration, with its global status
+(0 accepted … 3 rejected), the reader's diagnostics and the affiliation anomalies it raised.
+
+Written as JSON under `<dir>/<SIREN>/<AAAA-MM>/<SIRET>_<nature>_<fichier>_<n>.json`, rewritten
+only when its content changed (a later night may resolve an anomaly). No NIR or name: the
+diagnostics are already masked by the reader, and an anomaly is named by its rule, contract and
+detail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dsn_parser.model import DeclarationStatus
+
+STATUS_LABELS = {
+    DeclarationStatus.ACCEPTED: "acceptée",
+    DeclarationStatus.ACCEPTED_WITH_ANOMALIES: "acceptée avec anomalies",
+    DeclarationStatus.PARTIALLY_ACCEPTED: "partiellement acceptée",
+    DeclarationStatus.REJECTED: "rejetée",
+}
+
+_DECLARATIONS = """
+    SELECT d.file_id, d.declaration_id, d.siren, d.siret, d.nature, d.type, d.month,
+        d.built_on, d.status, f.original_name
+    FROM staging.declarations AS d
+    LEFT JOIN registry.files AS f USING (file_id)
+    ORDER BY d.file_id, d.declaration_id
+"""
+_DIAGNOSTICS = """
+    SELECT file_id, declaration_id, line, rubric, code, severity, message
+    FROM staging.diagnostics WHERE declaration_id IS NOT NULL
+    ORDER BY file_id, declaration_id, line
+"""
+_ANOMALIES = """
+    SELECT file_id, declaration_id, rule_code, severity, status, contract_reference, detail
+    FROM main.anomalies WHERE file_id IS NOT NULL
+    ORDER BY file_id, declaration_id, rule_code, anomaly_id
+"""
+
+
+def _grouped(
+    connection: duckdb.DuckDBPyConnection, query: str
+) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    cursor = connection.execute(query)
+    names = [d[0] for d in cursor.description or []]
+    grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in cursor.fetchall():
+        record = dict(zip(names, row, strict=True))
+        key = (record.pop("file_id"), record.pop("declaration_id"))
+        grouped.setdefault(key, []).append(record)
+    return grouped
+
+
+def _has_register(connection: duckdb.DuckDBPyConnection) -> bool:
+    row = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'anomalies'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
+    """Every declaration's compte rendu, keyed by its path relative to the output directory."""
+    diagnostics = _grouped(connection, _DIAGNOSTICS)
+    anomalies = _grouped(connection, _ANOMALIES) if _has_register(connection) else {}
+    reports: dict[Path, dict[str, Any]] = {}
+    cursor = connection.execute(_DECLARATIONS)
+    names = [d[0] for d in cursor.description or []]
+    for row in cursor.fetchall():
+        d = dict(zip(names, row, strict=True))
+        key = (d["file_id"], d["declaration_id"])
+        status = DeclarationStatus(d["status"]) if d["status"] is not None else None
+        month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
+        name = (
+            f"{d['siret'] or 'sans-siret'}_{d['nature']}_{d['file_id'][:12]}_{d['declaration_id']}"
+        )
+        reports[Path(d["siren"] or "sans-siren") / month / f"{name}.json"] = {
+            "fichier": d["original_name"],
+            "empreinte_fichier": d["file_id"],
+            "declaration": d["declaration_id"],
+            "siren": d["siren"],
+            "siret": d["siret"],
+            "nature": d["nature"],
+            "type": d["type"],
+            "mois_principal": d["month"].isoformat() if d["month"] else None,
+            "date_constitution": d["built_on"].isoformat() if d["built_on"] else None,
+            "statut": int(status) if status is not None else None,
+            "statut_libelle": STATUS_LABELS[status] if status is not None else None,
+            "diagnostics": [
+                {
+                    "ligne": x["line"],
+                    "rubrique": x["rubric"],
+                    "code": x["code"],
+                    "gravite": x["severity"],
+                    "message": x["message"],
+                }
+                for x in diagnostics.get(key, [])
+            ],
+            "anomalies": [
+                {
+                    "regle": a["rule_code"],
+                    "gravite": a["severity"],
+                    "statut": a["status"],
+                    "contrat": a["contract_reference"],
+                    "detail": a["detail"],
+                }
+                for a in anomalies.get(key, [])
+            ],
+        }
+    return reports
+
+
+def write_comptes_rendus(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
+    """Write the comptes rendus that are new or changed; return how many were written."""
+    written = 0
+    for relative, report in comptes_rendus(connection).items():
+        path = out_dir / relative
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+        written += 1
+    return written

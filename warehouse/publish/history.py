@@ -1,0 +1,140 @@
+"""What the warehouse remembers of each publication: its gates, its row counts, whether the
+portal got it and, when not, why. The steward report and the operators read
+`publish.publications` and `publish.gate_results`; the row-count gates read the counts of the
+last publication that reached the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import duckdb
+
+from quality.expectations.gates import GateResult
+from warehouse.publish.snapshot import Candidate
+
+PUBLISHED = "publiée"
+REFUSED = "refusée"
+
+# Idempotent; to move to warehouse/migrations/ (the warehouse owner's) as a numbered migration.
+_SCHEMA = """
+CREATE SCHEMA IF NOT EXISTS publish;
+CREATE TABLE IF NOT EXISTS publish.publications (
+    night_id VARCHAR PRIMARY KEY,
+    night DATE NOT NULL,
+    status VARCHAR NOT NULL,        -- publiée | refusée
+    reason VARCHAR,                 -- French: the failed blocking gates, when refused
+    serving_path VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publish.table_counts (
+    night_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL,
+    PRIMARY KEY (night_id, table_name)
+);
+CREATE TABLE IF NOT EXISTS publish.gate_results (
+    night_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    column_names VARCHAR,
+    blocking BOOLEAN NOT NULL,
+    passed BOOLEAN NOT NULL,
+    unexpected_count BIGINT,
+    observed VARCHAR
+);
+"""
+
+
+def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(_SCHEMA)
+
+
+def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the latest publication the portal received (empty before the first)."""
+    exists = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'publish' AND table_name = 'publications'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return {}
+    rows = connection.execute(
+        """
+        SELECT c.table_name, c.row_count FROM publish.table_counts AS c
+        WHERE c.night_id = (
+            SELECT night_id FROM publish.publications WHERE status = ?
+            ORDER BY recorded_at DESC LIMIT 1
+        )
+        """,
+        [PUBLISHED],
+    ).fetchall()
+    return {name: int(count) for name, count in rows}
+
+
+def refusal_reason(results: Iterable[GateResult]) -> str | None:
+    """French, for the steward and the operator: the blocking gates that failed, or None."""
+    failed = [r for r in results if r.blocking and not r.passed]
+    if not failed:
+        return None
+    details = "; ".join(
+        r.label
+        + (f" : {r.unexpected_count} ligne(s) en défaut" if r.unexpected_count else "")
+        + (f" (observé : {r.observed})" if r.observed is not None else "")
+        for r in failed
+    )
+    return (
+        "Publication refusée, le portail garde la publication précédente. "
+        f"Contrôles en échec : {details}"
+    )
+
+
+def record_gates(
+    connection: duckdb.DuckDBPyConnection, candidate: Candidate, results: list[GateResult]
+) -> None:
+    ensure_schema(connection)
+    connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [candidate.night_id])
+    if results:
+        connection.executemany(
+            "INSERT INTO publish.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    candidate.night_id,
+                    r.table,
+                    r.expectation,
+                    r.column,
+                    r.blocking,
+                    r.passed,
+                    r.unexpected_count,
+                    r.observed,
+                ]
+                for r in results
+            ],
+        )
+
+
+def record_publication(
+    connection: duckdb.DuckDBPyConnection,
+    candidate: Candidate,
+    serving_path: str,
+    reason: str | None,
+) -> None:
+    """Record tonight's outcome: published (with its row counts), or refused with the reason."""
+    ensure_schema(connection)
+    connection.execute("DELETE FROM publish.publications WHERE night_id = ?", [candidate.night_id])
+    connection.execute(
+        "INSERT INTO publish.publications VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            candidate.night_id,
+            candidate.night,
+            REFUSED if reason else PUBLISHED,
+            reason,
+            serving_path,
+            datetime.now(),
+        ],
+    )
+    connection.execute("DELETE FROM publish.table_counts WHERE night_id = ?", [candidate.night_id])
+    connection.executemany(
+        "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
+        [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
+    )

@@ -1,0 +1,60 @@
+"""The keyed pseudonym that stands for an employee in everything analysts read.
+
+HMAC-SHA256 of the employee key (NIR, else NTT) with a secret: stable from night to night, so
+analysts can follow an employee across months, and not reversible by hashing every possible NIR
+without the key. The secret comes from the environment (`DSNPIPE_PSEUDONYM_KEY`), never from the
+repository. When it is absent the analyst exports are refused; only the demonstration may use a
+per-installation key file beside its warehouse (`demo_key_file`), created with 0600 permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import duckdb
+
+KEY_VARIABLE = "DSNPIPE_PSEUDONYM_KEY"
+DEMO_KEY_FILE_NAME = "pseudonym.key"
+
+
+class MissingPseudonymKeyError(RuntimeError):
+    pass
+
+
+def pseudonym_key(demo_key_file: Path | None = None) -> bytes:
+    """The secret from the environment; else, for a demonstration only, the key file (created
+    on first use); else a refusal with the operator's instructions."""
+    secret = os.environ.get(KEY_VARIABLE)
+    if secret:
+        return secret.encode()
+    if demo_key_file is None:
+        raise MissingPseudonymKeyError(
+            f"Clé de pseudonymisation absente : définir la variable d'environnement {KEY_VARIABLE} "
+            "(un secret d'au moins 32 caractères, jamais dans le dépôt). "
+            "Les exports pour les analystes n'ont pas été écrits."
+        )
+    if not demo_key_file.exists():
+        demo_key_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(demo_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return demo_key_file.read_text().strip().encode()
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def register_pseudonym_function(connection: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """`pseudonym(VARCHAR) -> VARCHAR` in SQL (NULL stays NULL)."""
+    connection.create_function(
+        "pseudonym",
+        lambda value: pseudonym(key, value),
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        side_effects=False,
+    )
