@@ -69,12 +69,15 @@ def run(args: argparse.Namespace) -> int:
     )
     console.print(
         f"{portfolio.companies} entreprises, {portfolio.employees} salariés, "
-        f"{portfolio.files} fichiers dans {landing}"
+        f"{portfolio.files} fichiers dans {landing}",
+        soft_wrap=True,
     )
     started_at, started = datetime.now(), time.perf_counter()
     success = run_night(landing, warehouse, quarantine, console)
     print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
-    console.print(f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})")
+    console.print(
+        f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})", soft_wrap=True
+    )
     query = "SELECT * FROM core.employees LIMIT 10"
     console.print(
         "Interroger l'entrepôt (lecture seule) : "

@@ -108,6 +108,7 @@ def print_summary(
     ):
         table.add_row(label, str(value))
     console.print(table)
-    console.print(f"Entrepôt : {warehouse}")
+    # Paths are printed whole (soft wrap): an operator copies them.
+    console.print(f"Entrepôt : {warehouse}", soft_wrap=True)
     if summary.files_quarantined:
-        console.print(f"Quarantaine (fichiers et motifs) : {quarantine}")
+        console.print(f"Quarantaine (fichiers et motifs) : {quarantine}", soft_wrap=True)
