@@ -3,8 +3,12 @@
 The file is decoded and lexed in chunks of lines; the lexed lines are cut into batches at envoi
 starts (S10.G00.00), so every batch holds whole envois (plus the lot envelope lines around
 them) and can be validated on its own. Memory then grows with the largest envoi, not with the
-size of an insurer's lot. The tree state is carried from batch to batch, so ids and parents are
-the same as if the file had been read at once.
+size of an insurer's lot. The tree state and the open declaration's keys are carried from batch
+to batch, so ids, parents and keys are the same as if the file had been read at once.
+
+An envoi bigger than MAX_BATCH_LINES (a very large employer) is cut between individuals; its
+tables are still right, but validation then sees it in parts (envoi-level counts and
+cardinalities of a part are not meaningful).
 """
 
 from __future__ import annotations
@@ -24,12 +28,20 @@ from dsn_parser.model import (
     Severity,
 )
 from dsn_parser.norm import Norm, resolve_norm
-from dsn_parser.tables import NORM_RUBRIC, TableLayout, build_tables
-from dsn_parser.tree import ENVOI_BLOCK, BlockTree, TreeState, build_tree, instance_starts
+from dsn_parser.tables import NORM_RUBRIC, OpenKeys, TableLayout, build_tables
+from dsn_parser.tree import (
+    ENVOI_BLOCK,
+    INDIVIDU_BLOCK,
+    BlockTree,
+    TreeState,
+    build_tree,
+    instance_starts,
+)
 
-# Without any envoi start, a batch is cut at an instance start once it holds this many lines,
-# so a huge file without S10 (or one giant envoi) still reads in bounded memory.
-MAX_BATCH_LINES = 1_000_000
+# A batch with no envoi start to cut at is cut anyway once it holds this many lines (about
+# 60 MB of text), so a giant envoi or a file without S10 still reads in bounded memory. Such a
+# batch is validated as a part of its envoi (see the module docstring).
+MAX_BATCH_LINES = 2_500_000
 
 
 @dataclass
@@ -49,6 +61,7 @@ class FileReader:
     declared_norm: str | None = None
     norm: Norm | None = None
     _state: TreeState = field(default_factory=TreeState)
+    _open_keys: OpenKeys = field(default_factory=OpenKeys)
 
     def batches(self) -> Iterator[Batch]:
         tree: BlockTree | None = None
@@ -60,7 +73,9 @@ class FileReader:
                 tree = BlockTree.from_parents(self.norm.parent_of)
                 layout = TableLayout.from_norm(self.norm)
             lines, instances = build_tree(lexed, tree, self._state)
-            blocks, declarations = build_tables(lines, instances, layout, self.inspection.file_id)
+            blocks, declarations = build_tables(
+                lines, instances, layout, self.inspection.file_id, self._open_keys
+            )
             yield Batch(lines=lines, blocks=blocks, declarations=declarations)
 
     def _lexed_batches(self) -> Iterator[pl.DataFrame]:
@@ -104,9 +119,14 @@ def _last_envoi_start(lexed: pl.DataFrame) -> int:
 
 
 def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
+    """Where to cut an envoi too big for one batch: before its last individual, so the
+    declaration's head and each individual's subtree stay whole; else before any instance."""
     starts = instance_starts(lexed, state)
-    found = pl.select(pl.arg_where(starts).max()).item()
-    return int(found or 0)
+    cut_points = lexed.select(
+        individual=pl.arg_where(starts & (pl.col("block") == INDIVIDU_BLOCK)).max(),
+        instance=pl.arg_where(starts).max(),
+    ).row(0)
+    return int(next((point for point in cut_points if point), 0))
 
 
 def empty_lines() -> pl.DataFrame:

@@ -96,20 +96,45 @@ def typed(column: str, dtype: pl.DataType) -> pl.Expr:
     return value
 
 
+@dataclass
+class OpenKeys:
+    """The keys of the declaration, individual and contract still open at the end of a batch:
+    when a huge envoi is cut between batches, the next batch's rows hang on them."""
+
+    declaration: pl.DataFrame | None = None
+    employee: pl.DataFrame | None = None
+    contract: pl.DataFrame | None = None
+
+
 def build_tables(
-    lines: pl.DataFrame, instances: pl.DataFrame, layout: TableLayout, file_id: str
+    lines: pl.DataFrame,
+    instances: pl.DataFrame,
+    layout: TableLayout,
+    file_id: str,
+    open_keys: OpenKeys | None = None,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
-    """The typed block tables and the declarations table of consecutive whole envois."""
+    """The typed block tables and the declarations table of a batch of lines.
+
+    `open_keys` (read and updated) carries keys from the previous batch of the same file.
+    """
+    carried = open_keys or OpenKeys()
     text = _text_tables(lines, instances)
-    declaration_keys = _declaration_keys(text)
-    employee_keys = _employee_keys(text)
-    contract_keys = _contract_keys(text, employee_keys)
+    declaration_keys = _with_carried(_declaration_keys(text), carried.declaration)
+    employee_keys = _with_carried(_employee_keys(text), carried.employee)
+    contract_keys = _with_carried(_contract_keys(text, employee_keys), carried.contract)
     tables: dict[str, pl.DataFrame] = {}
     for block, table in text.items():
         keyed = _with_keys(block, table, declaration_keys, employee_keys, contract_keys)
         tables[block] = _typed_table(block, keyed, layout, file_id)
     declarations = _declarations(text, declaration_keys, file_id)
+    carried.declaration = declaration_keys.tail(1)
+    carried.employee = employee_keys.tail(1)
+    carried.contract = contract_keys.tail(1)
     return tables, declarations
+
+
+def _with_carried(keys: pl.DataFrame, carried: pl.DataFrame | None) -> pl.DataFrame:
+    return keys if carried is None else pl.concat([carried, keys])
 
 
 def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
-from dsn_parser import read
+from dsn_parser import read, reading
 from tests.dsn_parser.dsn_text import declaration, dsn_bytes, envoi
 
 
@@ -119,3 +120,21 @@ def test_batches_give_the_same_result_as_one_read() -> None:
     assert whole.blocks.keys() == small.blocks.keys()
     for block, table in whole.blocks.items():
         assert table.equals(small.blocks[block]), block
+
+
+def test_an_envoi_larger_than_a_batch_is_cut_between_individuals_and_keeps_its_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = declaration() + INDIVIDU_1 + _contrat("C1") + _contrat("C2") + INDIVIDU_2
+    lines = envoi([body + _contrat("C3") + [("S21.G00.70.012", "1")]])
+    content = dsn_bytes(lines)
+    [whole] = read(content)
+    # Big enough for the declaration's head and the first individual, not for the second.
+    monkeypatch.setattr(reading, "MAX_BATCH_LINES", _line_of(lines, "S21.G00.30.002", "DEUX") - 2)
+    [cut] = read(content, chunk_bytes=40)
+    assert whole.lines.equals(cut.lines)
+    for block, table in whole.blocks.items():
+        assert table.equals(cut.blocks[block]), block
+    affiliation = cut.blocks["S21.G00.70"].row(0, named=True)
+    assert affiliation["employment_contract_key"] == "2900675000002|01012024|C3"
+    assert affiliation["siret"] == "12345678200013"
