@@ -31,8 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy pipelines dsn_parser ledgers quality warehouse synthetic
 
-## Dagster's UI on the project's definitions, with the repo's dagster.yaml.
+## Dagster's UI on the project's definitions, with the repo's dagster.yaml (linked into a
+## DAGSTER_HOME of its own, so Dagster's logs and run storage stay out of the source tree).
 dev: $(STAMP)
+	ln -sfn ../dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
 
 ## Regenerate the committed norm dictionaries from the official DSN dictionary (needs ../shared).
