@@ -23,10 +23,11 @@ from pydantic import ValidationError
 
 from ledgers.allocation import ALLOCATIONS_SCHEMA
 from ledgers.balances import bank_identity_breaks, company_identity_breaks
-from ledgers.calls import CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
+from ledgers.calls import AMOUNT, CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
 from ledgers.contract_terms import ContractTerms
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
 from ledgers.ledger import Ledger, build_ledger
+from ledgers.periods import Period, PeriodCodeError
 from ledgers.statement import account_statement
 from synthetic.reference_formats import ContractParameters
 from warehouse.connections import transaction
@@ -205,6 +206,7 @@ def _movements(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 LEDGER_TABLES = (
     "calls",
+    "declared_payments",
     "movements",
     "ignored_movements",
     "duplicate_movements",
@@ -217,21 +219,63 @@ LEDGER_TABLES = (
 )
 
 
-def ledger_tables(ledger: Ledger, as_of: date) -> dict[str, pl.DataFrame]:
+def ledger_tables(
+    ledger: Ledger, declared_payments: pl.DataFrame, as_of: date
+) -> dict[str, pl.DataFrame]:
     """The `ledger.*` tables' rows, each sorted on its key so a re-run writes the same rows."""
     lettrage = ledger.lettrage
     return {
         "calls": ledger.calls.sort("call_id"),
+        "declared_payments": declared_payments.sort(
+            "declared_payment_id", "contract_reference", "period_code", "amount", nulls_last=True
+        ),
         "movements": lettrage.movements.sort("movement_id"),
         "ignored_movements": lettrage.ignored.sort("movement_id"),
         "duplicate_movements": lettrage.duplicates.sort("movement_id"),
         "allocations": lettrage.allocations.sort("allocation_id"),
         "call_balances": ledger.by_call.sort("call_id"),
-        "balances": ledger.by_period.sort("siren", "contract_reference", "period_code"),
+        "balances": _with_periods_only_paid(ledger.by_period, declared_payments),
         "company_balances": ledger.by_company.sort("siren", nulls_last=True),
         "dunning": ledger.dunning.with_columns(pl.lit(as_of).alias("as_of")).sort("call_id"),
         "statement_lines": statement_lines(ledger),
     }
+
+
+_PERIOD_KEYS = ["siren", "contract_reference", "period_code"]
+
+
+def _period_bounds(code: str | None) -> dict[str, date | None]:
+    try:
+        period = Period.from_code(code or "")
+    except PeriodCodeError:  # a malformed 55.004 keeps its row, without dates
+        return {"period_start": None, "period_end": None}
+    return {"period_start": period.start, "period_end": period.end}
+
+
+def _with_periods_only_paid(
+    by_period: pl.DataFrame, declared_payments: pl.DataFrame
+) -> pl.DataFrame:
+    """`by_period` plus a row per period the DSNs declare a payment for but no contribution
+    (seen in real files: 2019 months paying a contract without any 059), so every declared
+    payment shows in the portal's view; such a period owes nothing and has no due date."""
+    only_paid = (
+        declared_payments.group_by(_PERIOD_KEYS)
+        .agg(pl.col("amount").sum().alias("declared_paid"))
+        .join(by_period.select(_PERIOD_KEYS), on=_PERIOD_KEYS, how="anti", nulls_equal=True)
+    )
+    bounds = pl.DataFrame(
+        [_period_bounds(code) for code in only_paid["period_code"]],
+        schema={"period_start": pl.Date(), "period_end": pl.Date()},
+    )
+    zero = pl.lit(0, dtype=AMOUNT)
+    extra = pl.concat([only_paid, bounds], how="horizontal").with_columns(
+        declared=zero, paid=zero, balance=zero
+    )
+    return (
+        pl.concat([by_period, extra], how="diagonal_relaxed")
+        .cast(by_period.schema)
+        .sort(_PERIOD_KEYS, nulls_last=True)
+    )
 
 
 def statement_lines(ledger: Ledger) -> pl.DataFrame:
@@ -308,7 +352,7 @@ def refresh_ledgers(
         declared_payments=inputs.declared_payments,
         creditor_accounts=accounts if accounts.height else None,
     )
-    rows = write_ledger_tables(connection, ledger_tables(ledger, as_of))
+    rows = write_ledger_tables(connection, ledger_tables(ledger, inputs.declared_payments, as_of))
     return LedgerRefresh(rows, len(contracts.terms), [*contracts.rejected, *rejected_accounts])
 
 

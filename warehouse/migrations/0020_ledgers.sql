@@ -78,6 +78,24 @@ SELECT allocation_id, movement_id, entry, siren, amount, date, payer_rule, score
 FROM ledger.allocations
 WHERE call_id IS NULL;
 
+-- What the DSNs in force declare paid: one row per S21.G00.55 component of a S21.G00.20
+-- payment (ledgers.dsn_inputs.DECLARED_PAYMENTS_SCHEMA), the payment history the company gave.
+CREATE TABLE ledger.declared_payments (
+    declared_payment_id VARCHAR NOT NULL,   -- <file_id>:<S21.G00.20 instance>
+    siren VARCHAR,
+    siret VARCHAR,
+    month DATE,                             -- the declaration's month
+    organisme_code VARCHAR,                 -- 20.001
+    iban VARCHAR,                           -- 20.004
+    payment_total DECIMAL(18, 2),           -- 20.005
+    payment_mode VARCHAR,                   -- 20.010
+    payment_date DATE,                      -- 20.011
+    contract_reference VARCHAR,             -- 55.003
+    population VARCHAR,                     -- 55.002
+    period_code VARCHAR,                    -- 55.004
+    amount DECIMAL(18, 2)                   -- 55.001, may be negative
+);
+
 -- Per call: paid (net of returns) and balance = declared − paid.
 CREATE TABLE ledger.call_balances (
     call_id VARCHAR PRIMARY KEY,
@@ -91,7 +109,8 @@ CREATE TABLE ledger.call_balances (
     balance DECIMAL(18, 2)
 );
 
--- The portal's view: per company, contract and period (populations added up).
+-- The portal's view: per company, contract and period (populations added up); a period the
+-- DSNs declare a payment for but no contribution has a row too (declared 0, no due date).
 CREATE TABLE ledger.balances (
     siren VARCHAR,
     contract_reference VARCHAR,
