@@ -109,7 +109,12 @@ def run_gates(
                 gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
             )
             checkpoint = context.checkpoints.add(
-                gx.Checkpoint(name=spec.name, validation_definitions=[validation])
+                gx.Checkpoint(
+                    name=spec.name,
+                    validation_definitions=[validation],
+                    # No sample of failing values: they would put NIRs and names in Data Docs.
+                    result_format={"result_format": "BASIC", "partial_unexpected_count": 0},
+                )
             )
             outcome = checkpoint.run(batch_parameters={"dataframe": _frame(connection, spec)})
             validation_result = next(iter(outcome.run_results.values()))

@@ -194,6 +194,28 @@ def swap_in(candidate: Path, serving_path: Path) -> None:
         os.close(directory)
 
 
+def read_candidate(serving_path: Path) -> Candidate:
+    """The candidate waiting beside `serving_path`, as `build_candidate` described it."""
+    path = candidate_path(serving_path)
+    with duckdb.connect(str(path), read_only=True) as connection:
+        night_row = connection.execute(
+            f"SELECT night_id, night FROM {SCHEMA}.publication"
+        ).fetchone()
+        tables = connection.execute(
+            "SELECT table_name, row_count, available, unavailable_reason "
+            f"FROM {SCHEMA}.publication_tables"
+        ).fetchall()
+    if night_row is None:
+        raise ValueError(f"Publication candidate incomplète : {path}")
+    return Candidate(
+        path=path,
+        night_id=night_row[0],
+        night=night_row[1],
+        rows={name: int(rows) for name, rows, _, _ in tables},
+        unavailable={name: reason for name, _, available, reason in tables if not available},
+    )
+
+
 def published_night_id(serving_path: Path) -> str | None:
     """The night id of the snapshot the portal reads now (None before the first publication)."""
     if not serving_path.exists():

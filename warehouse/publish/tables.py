@@ -1,7 +1,7 @@
 """The tables of the portal's snapshot `portal_v1`: one `TableSpec` each.
 
-Tables with `sql=None` wait for their domain to store its results in the warehouse (stoppages,
-ledgers): they are published empty with their final columns. To bring one in, write its SQL and
+Tables with `sql=None` wait for their domain to store its results in the warehouse (stoppages):
+they are published empty with their final columns. To bring one in, write its SQL and
 `requires`, then regenerate the contract (`python -m warehouse.publish.contract --write`).
 Every table also carries `night_id` (added by the build), so a reader can tell one night from
 the next and never mixes two.
@@ -9,6 +9,8 @@ the next and never mixes two.
 
 from __future__ import annotations
 
+from ledgers.allocation import Entry
+from ledgers.dunning import Stage
 from quality.anomalies.catalogue import RULES
 from warehouse.publish.spec import Column, Expectation, TableSpec, in_set, ordered, zero
 
@@ -298,7 +300,12 @@ CONTRIBUTION_PERIODS = TableSpec(
         _c("balance", AMOUNT, "Solde : dû − payé (positif = dû par l'entreprise)."),
     ),
     key=("siren", "contract_reference", "period_code"),
-    sql=None,
+    sql="""
+        SELECT siren, contract_reference, period_code, period_start, period_end, due_date,
+            visible_from, declared, declared_paid, expected, paid, balance
+        FROM ledger.balances
+    """,
+    requires=("ledger.balances",),
     expectations=(ordered("period_start", "period_end"), zero("balance_gap")),
     check_columns={"balance_gap": "declared - paid - balance"},
     month_column="period_start",
@@ -322,7 +329,15 @@ PAYMENTS = TableSpec(
         _c("score", "UTINYINT", "Score de confiance (0–100)."),
     ),
     key=("allocation_id",),
-    sql=None,
+    # Money of an unknown payer (suspense account) belongs to no company: not on the portal.
+    sql="""
+        SELECT allocation_id, movement_id, entry, siren, call_id, contract_reference,
+            period_code, amount, date, payer_rule, amount_rule, score
+        FROM ledger.allocations
+        WHERE siren IS NOT NULL
+    """,
+    requires=("ledger.allocations",),
+    expectations=(in_set("entry", [e.value for e in Entry]),),
     month_column="date",
 )
 
@@ -336,12 +351,18 @@ ACCOUNT_STATEMENT_LINES = TableSpec(
         _c("label", "VARCHAR", "Libellé."),
         CONTRACT_REFERENCE,
         PERIOD_CODE,
+        _c("period", "VARCHAR", "Période en clair (du JJ/MM/AAAA au JJ/MM/AAAA)."),
         _c("debit", AMOUNT, "Débit."),
         _c("credit", AMOUNT, "Crédit."),
         _c("balance", AMOUNT, "Solde après la ligne."),
     ),
     key=("siren", "line_number"),
-    sql=None,
+    sql="""
+        SELECT siren, CAST(line_number AS INTEGER) AS line_number, date, label,
+            contract_reference, period_code, period, debit, credit, balance
+        FROM ledger.statement_lines
+    """,
+    requires=("ledger.statement_lines",),
     month_column="date",
 )
 
@@ -362,7 +383,13 @@ DUNNING = TableSpec(
         _c("late_fee", AMOUNT, "Majorations de retard."),
     ),
     key=("call_id",),
-    sql=None,
+    sql="""
+        SELECT call_id, siren, contract_reference, period_code, due_date, outstanding,
+            days_overdue, stage, stage_label, notice_date, late_fee
+        FROM ledger.dunning
+    """,
+    requires=("ledger.dunning",),
+    expectations=(in_set("stage", [s.value for s in Stage]),),
 )
 
 PORTAL_TABLES: tuple[TableSpec, ...] = (

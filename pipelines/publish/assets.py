@@ -1,0 +1,105 @@
+"""The publish assets. `portal_candidate` builds tonight's snapshot beside the serving file; its
+blocking gates (`pipelines.publish.checks`) decide whether `serving_snapshot` swaps it in. When
+a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file."""
+
+from datetime import date
+
+import dagster as dg
+
+from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, dsn_staging
+from pipelines.ledgers.assets import contribution_ledgers
+from pipelines.publish.resources import PublishResource
+from pipelines.resources import WarehouseResource
+from warehouse.connections import connect
+from warehouse.publish import history
+from warehouse.publish.comptes_rendus import write_comptes_rendus
+from warehouse.publish.night import analyst_exports, new_night_id, portal_summary
+from warehouse.publish.snapshot import build_candidate, read_candidate, swap_in
+
+
+@dg.asset(
+    group_name="publish",
+    # Every domain whose results the portal shows; affiliation and stoppage assets join here.
+    deps=[core_dimensions, contribution_ledgers],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Publication candidate de la nuit (schéma portal_v1) construite depuis "
+    "l'entrepôt dans un fichier à côté du fichier servi ; contrôlée avant d'être servie.",
+)
+def portal_candidate(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> dg.MaterializeResult:
+    paths = publish.paths(warehouse.path)
+    candidate = build_candidate(
+        paths.warehouse, paths.serving, date.today(), new_night_id(date.today())
+    )
+    if candidate.unavailable:
+        context.log.info(
+            "Tables publiées vides : "
+            + "; ".join(f"{t} ({why})" for t, why in candidate.unavailable.items())
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "night_id": candidate.night_id,
+            **{f"rows_{t}": n for t, n in candidate.rows.items()},
+        }
+    )
+
+
+@dg.asset(
+    group_name="publish",
+    deps=[portal_candidate],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Fichier servi au portail : la publication candidate, une fois ses contrôles "
+    "bloquants passés, remplace l'ancienne par un renommage atomique.",
+)
+def serving_snapshot(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> dg.MaterializeResult:
+    paths = publish.paths(warehouse.path)
+    candidate = read_candidate(paths.serving)
+    swap_in(candidate.path, paths.serving)
+    with connect(paths.warehouse, read_only=False) as connection:
+        history.record_publication(connection, candidate, str(paths.serving), None)
+    summary = portal_summary(paths.serving)
+    context.log.info(summary)
+    return dg.MaterializeResult(metadata={"night_id": candidate.night_id, "summary": summary})
+
+
+@dg.asset(
+    group_name="publish",
+    deps=[serving_snapshot],
+    pool=WAREHOUSE_POOL,
+    kinds={"parquet"},
+    description="Exports Parquet pour les analystes, par mois, salariés pseudonymisés (HMAC du "
+    "NIR avec la clé DSNPIPE_PSEUDONYM_KEY) ; jamais de NIR, de nom ni d'IBAN.",
+)
+def analyst_exports_by_month(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> dg.MaterializeResult:
+    written, refusal = analyst_exports(publish.paths(warehouse.path))
+    if refusal is not None:
+        raise dg.Failure(description=refusal)
+    assert written is not None
+    return dg.MaterializeResult(metadata={f"rows_{t}": n for t, n in written.items()})
+
+
+@dg.asset(
+    group_name="publish",
+    deps=[dsn_staging, core_dimensions],
+    pool=WAREHOUSE_POOL,
+    kinds={"json"},
+    description="Comptes rendus aux entreprises : un fichier par déclaration avec son statut "
+    "(0 à 3), ses diagnostics et ses anomalies.",
+)
+def comptes_rendus(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> dg.MaterializeResult:
+    with connect(warehouse.path, read_only=True) as connection:
+        written = write_comptes_rendus(connection, publish.paths(warehouse.path).comptes_rendus)
+    context.log.info(f"{written} compte(s) rendu(s) écrit(s) ou mis à jour")
+    return dg.MaterializeResult(metadata={"written": written})
+
+
+PUBLISH_ASSETS = [portal_candidate, serving_snapshot, analyst_exports_by_month, comptes_rendus]

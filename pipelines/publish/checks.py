@@ -1,0 +1,84 @@
+"""The quality gates of the candidate snapshot, one Dagster check per portal table.
+
+GX runs once for all tables (importing it costs seconds); each table's result becomes an
+`AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
+stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason,
+is recorded in the warehouse (`publish.publications`, `publish.gate_results`) where the steward
+report can read it. Non-blocking failures are warnings.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from pipelines.ingestion.assets import WAREHOUSE_POOL
+from pipelines.publish.assets import portal_candidate
+from pipelines.publish.resources import PublishResource
+from pipelines.resources import WarehouseResource
+from quality.expectations.gates import GateResult, run_gates
+from warehouse.connections import connect
+from warehouse.publish import history
+from warehouse.publish.snapshot import read_candidate
+from warehouse.publish.tables import PORTAL_TABLES
+
+
+def _check_name(table: str) -> str:
+    return f"controles_{table}"
+
+
+def _result(table: str, results: list[GateResult]) -> dg.AssetCheckResult:
+    failed = [r for r in results if not r.passed]
+    blocking_failed = [r for r in failed if r.blocking]
+    return dg.AssetCheckResult(
+        check_name=_check_name(table),
+        asset_key=portal_candidate.key,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking_failed else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "expectations": len(results),
+            "failed": len(failed),
+            "failed_blocking": len(blocking_failed),
+            "details": "; ".join(
+                f"{r.label}"
+                + (f" : {r.unexpected_count} ligne(s)" if r.unexpected_count else "")
+                + (f" (observé : {r.observed})" if r.observed is not None else "")
+                + ("" if r.blocking else " [avertissement]")
+                for r in failed
+            ),
+        },
+    )
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            _check_name(spec.name),
+            asset=portal_candidate,
+            blocking=True,
+            description=f"portal_v1.{spec.name} : clé unique et renseignée, codes connus, dates "
+            "ordonnées, montants équilibrés, volume proche de la publication précédente.",
+        )
+        for spec in PORTAL_TABLES
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def portal_quality_gates(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> Iterator[dg.AssetCheckResult]:
+    paths = publish.paths(warehouse.path)
+    candidate = read_candidate(paths.serving)
+    with connect(paths.warehouse, read_only=True) as connection:
+        previous = history.previous_counts(connection)
+    results = run_gates(candidate.path, PORTAL_TABLES, previous, paths.data_docs)
+    refusal = history.refusal_reason(results)
+    with connect(paths.warehouse, read_only=False) as connection:
+        history.record_gates(connection, candidate, results)
+        if refusal is not None:
+            history.record_publication(connection, candidate, str(paths.serving), refusal)
+    if refusal is not None:
+        context.log.error(refusal)
+    for spec in PORTAL_TABLES:
+        yield _result(spec.name, [r for r in results if r.table == spec.name])
+
+
+PUBLISH_CHECKS = [portal_quality_gates]
