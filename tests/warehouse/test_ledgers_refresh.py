@@ -1,0 +1,108 @@
+"""The ledgers in the warehouse without Dagster: reference files read (bad ones reported), the
+ledger tables recomputed from the declarations in force, the identities on the written tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from tests.warehouse.helpers import AUGUST_2019, FIXTURES, SEPTEMBER_2019, deliver, variant
+from warehouse.ledgers import (
+    COLLECTION_ACCOUNTS_FILE,
+    ledger_identity_breaks,
+    read_collection_accounts,
+    read_contract_terms,
+    refresh_ledgers,
+)
+
+CONTRACT_FILE = FIXTURES / "reference" / "keuwa_S-GBASE_BET.json"
+AS_OF = date(2019, 12, 31)
+
+
+def test_contract_files_are_read_and_bad_ones_reported(tmp_path: Path) -> None:
+    shutil.copy(CONTRACT_FILE, tmp_path / "contrat.json")
+    (tmp_path / "pmss.json").write_text(json.dumps({"format_version": 1, "pmss_by_year": {}}))
+    (tmp_path / "tronque.json").write_text('{"contract_reference": "X"')
+    broken = json.loads(CONTRACT_FILE.read_text())
+    broken["payment_periodicity"] = "hebdomadaire"
+    (tmp_path / "periodicite.json").write_text(json.dumps(broken))
+    files = read_contract_terms(tmp_path)
+    assert [t.contract_reference for t in files.terms] == ["S-GBASE_BET"]
+    reasons = dict(files.rejected)
+    assert set(reasons) == {"tronque.json", "periodicite.json"}  # the PMSS table is no contract
+    assert "JSON illisible" in reasons["tronque.json"]
+    assert "payment_periodicity" in reasons["periodicite.json"]
+
+
+def test_collection_accounts_reject_a_bad_iban_without_printing_it(tmp_path: Path) -> None:
+    good, bad = "FR8230003000701234567890380", "FR7630003000701234567890380"
+    (tmp_path / COLLECTION_ACCOUNTS_FILE).write_text(
+        json.dumps(
+            [
+                {"account_iban": good, "organisme_code": "P1020"},
+                {"account_iban": bad, "organisme_code": "P1020"},
+            ]
+        )
+    )
+    accounts, rejected = read_collection_accounts(tmp_path)
+    assert accounts.rows() == [(good, "P1020")]
+    assert len(rejected) == 1 and bad not in rejected[0][1] and "n° 2" in rejected[0][1]
+    assert read_collection_accounts(tmp_path / "absent")[0].is_empty()
+
+
+def _calls(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Decimal]]:
+    return connection.execute(
+        "SELECT contract_reference, period_code, declared FROM ledger.calls ORDER BY ALL"
+    ).fetchall()
+
+
+def test_the_ledgers_follow_the_declarations_in_force_and_a_rerun_replaces_them(
+    landing: Path, warehouse: duckdb.DuckDBPyConnection, night: Callable[[], None]
+) -> None:
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    deliver(landing, "septembre.dsn", SEPTEMBER_2019)
+    deliver(landing, "contrat.json", CONTRACT_FILE, kind="reference")
+    night()
+    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    assert refresh.contracts == 1 and refresh.rejected_reference_files == []
+    # each file declares one 059 of 47.00 on S-GBASE_BET, a quarterly contract
+    assert _calls(warehouse) == [("S-GBASE_BET", "2019T03", Decimal("94.00"))]
+    deliver(
+        landing,
+        "septembre_corrigee.dsn",
+        variant(
+            SEPTEMBER_2019,
+            declaration_type="03",
+            order_number="2",
+            built_on="15102019",
+            contribution_059="50.00",
+        ),
+    )
+    night()
+    refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    assert _calls(warehouse) == [("S-GBASE_BET", "2019T03", Decimal("97.00"))]
+    due = warehouse.execute("SELECT due_date, stage FROM ledger.dunning").fetchall()
+    assert due == [(date(2019, 10, 30), "resiliation")]  # nothing paid, long overdue by AS_OF
+    assert all(b.is_empty() for b in ledger_identity_breaks(warehouse).values())
+
+
+def test_without_bank_files_every_call_stays_open(
+    landing: Path, warehouse: duckdb.DuckDBPyConnection, night: Callable[[], None]
+) -> None:
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    night()
+    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    assert refresh.rows["movements"] == 0 and refresh.rows["allocations"] == 0
+    balances = warehouse.execute(
+        "SELECT siren, due, paid, balance FROM ledger.company_balances"
+    ).fetchall()
+    assert balances == [("123456782", Decimal("47.00"), Decimal("0.00"), Decimal("47.00"))]
+    known = warehouse.execute("SELECT DISTINCT contract_known FROM ledger.calls").fetchall()
+    assert known == [(False,)]  # no parameter file: called monthly, flagged unknown
+    assert all(b.is_empty() for b in ledger_identity_breaks(warehouse).values())
