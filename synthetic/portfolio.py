@@ -18,6 +18,10 @@ from synthetic.contracts import draw_contracts
 from synthetic.reference_formats import ContractParameters, Cover
 
 # End reasons (S21.G00.62.002) with their weights; 066 is death.
+# The DSN reader keys an employee without NIR by "NTT:" + his NTT (dsn_parser.tables); the truth
+# spells its keys the same way so they join with the reader's tables.
+NTT_KEY_PREFIX = "NTT:"
+
 END_REASONS = (
     ("059", 30),
     ("043", 16),
@@ -136,11 +140,12 @@ class Employee:
         return self.nir
 
     def key(self, last_month: date) -> str:
-        """The employee's natural key in the truth: the NIR if ever declared, else the NTT."""
+        """The employee's natural key in the truth, spelled as the DSN reader's `employee_key`
+        (dsn_parser.tables): the NIR if ever declared, else "NTT:" + the NTT."""
         if self.end is not None:
             last_month = min(last_month, month_of(self.end.day))
         if self.ntt is not None and self.nir_from is not None and self.nir_from > last_month:
-            return self.ntt
+            return NTT_KEY_PREFIX + self.ntt
         return self.nir
 
     def employed_in(self, month: date) -> bool:

@@ -1,40 +1,39 @@
 """The ground truth: what was injected and what the pipeline is expected to find.
 
 The catalogues of affiliation anomaly codes (DOMAIN.md §3) and stoppage signal codes (§2, issue
-6) are defined here for now; the `quality/` rules should own them (and this module import them)
-once they exist. Every truth table is a CSV file written row by row while companies are
-generated, so the truth never has to fit in memory. Format: `synthetic/TRUTH.md`.
+6) are the `quality/` rules' own (`quality.anomalies.catalogue`, `quality.stoppages.catalogue`);
+this module only names the anomaly codes for the generator. Every truth table is a CSV file
+written row by row while companies are generated, so the truth never has to fit in memory.
+Format: `synthetic/TRUTH.md`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+from quality.anomalies.catalogue import RULES_BY_CODE, AnomalyRule
+from quality.stoppages.catalogue import SIGNAL_LABELS, Signal
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True)
-class CodeDefinition:
-    code: str
-    severity: Severity
-    label: str  # short French label, as the portal shows it
-
-
-def _catalogue(*definitions: CodeDefinition) -> dict[str, CodeDefinition]:
-    return {d.code: d for d in definitions}
+__all__ = [
+    "ANOMALIES",
+    "NTT_MONTHS_TOLERATED",
+    "PORTABILITY_MONTHS",
+    "PORTABILITY_REASONS",
+    "SIGNALS",
+    "TABLES",
+    "Anomaly",
+    "Signal",
+    "TruthWriter",
+]
 
 
 class Anomaly(StrEnum):
-    """Affiliation anomalies the insurer must detect (DOMAIN.md §3)."""
+    """The generator's names for the affiliation anomaly codes of `quality.anomalies.catalogue`
+    (which owns the codes, severities and labels; checked below)."""
 
     NOT_AFFILIATED = "AFF001"
     ABSENT_WITHOUT_END = "AFF002"
@@ -53,126 +52,12 @@ class Anomaly(StrEnum):
     DECLARED_BUT_RADIATED = "AFF015"
 
 
-ANOMALIES = _catalogue(
-    CodeDefinition(
-        Anomaly.NOT_AFFILIATED,
-        Severity.ERROR,
-        "Salarié déclaré sans affiliation alors que sa population est couverte",
-    ),
-    CodeDefinition(
-        Anomaly.ABSENT_WITHOUT_END,
-        Severity.WARNING,
-        "Salarié affilié absent de la DSN du mois sans fin de contrat",
-    ),
-    CodeDefinition(
-        Anomaly.UNKNOWN_CONTRACT,
-        Severity.ERROR,
-        "Affiliation sur un contrat inconnu de l'organisme",
-    ),
-    CodeDefinition(
-        Anomaly.UNKNOWN_OPTION,
-        Severity.ERROR,
-        "Code option absent de la fiche de paramétrage du contrat",
-    ),
-    CodeDefinition(
-        Anomaly.UNKNOWN_POPULATION,
-        Severity.ERROR,
-        "Code population absent de la fiche de paramétrage du contrat",
-    ),
-    CodeDefinition(
-        Anomaly.NTT_WITHOUT_NIR,
-        Severity.WARNING,
-        "Salarié déclaré avec un NTT sans NIR depuis plus de 3 mois",
-    ),
-    CodeDefinition(
-        Anomaly.NIR_CHANGE_WITHOUT_S2131, Severity.WARNING, "Changement de NIR sans bloc S21.G00.31"
-    ),
-    CodeDefinition(
-        Anomaly.NIR_IN_TWO_ESTABLISHMENTS,
-        Severity.WARNING,
-        "Même NIR déclaré dans deux établissements",
-    ),
-    CodeDefinition(
-        Anomaly.DECLARED_AFTER_END,
-        Severity.ERROR,
-        "Salarié toujours déclaré après la fin de son contrat",
-    ),
-    CodeDefinition(
-        Anomaly.DEPENDANT_COUNT_MISMATCH,
-        Severity.WARNING,
-        "Nombre d'ayants droit différent des blocs S21.G00.73",
-    ),
-    CodeDefinition(
-        Anomaly.AFFILIATION_END_BEFORE_START,
-        Severity.ERROR,
-        "Fin d'affiliation antérieure à son début",
-    ),
-    CodeDefinition(
-        Anomaly.CONTRIBUTION_OFF_RATE,
-        Severity.WARNING,
-        "Cotisation différente du taux contractuel appliqué à l'assiette",
-    ),
-    CodeDefinition(
-        Anomaly.PORTAL_REQUEST_NOT_IN_DSN,
-        Severity.WARNING,
-        "Demande d'affiliation du portail jamais retrouvée en DSN",
-    ),
-    CodeDefinition(
-        Anomaly.DECLARED_BUT_EXEMPTED,
-        Severity.WARNING,
-        "Salarié déclaré affilié mais dispensé auprès de l'organisme",
-    ),
-    CodeDefinition(
-        Anomaly.DECLARED_BUT_RADIATED,
-        Severity.ERROR,
-        "Salarié déclaré affilié mais radié auprès de l'organisme",
-    ),
-)
-
-
-class Signal(StrEnum):
-    """Stoppage signals for the provident claims team (DOMAIN.md §2, issue 6)."""
-
-    NEW_STOPPAGE = "ARR001"
-    PROLONGATION = "ARR002"
-    RETURN = "ARR003"
-    FRANCHISE_REACHED = "ARR004"
-    LONGER_THAN_A_YEAR = "ARR005"
-    RETURN_WITHOUT_STOPPAGE = "ARR006"
-    OVERLAPPING_STOPPAGES = "ARR007"
-    SIGNALEMENT_NOT_IN_MONTHLY = "ARR008"
-    SUBROGATION_ENDED_WHILE_OFF = "ARR009"
-    INVALIDITY = "ARR010"
-    DEATH = "ARR011"
-
-
-SIGNALS = _catalogue(
-    CodeDefinition(Signal.NEW_STOPPAGE, Severity.INFO, "Nouvel arrêt de travail"),
-    CodeDefinition(Signal.PROLONGATION, Severity.INFO, "Prolongation d'arrêt"),
-    CodeDefinition(Signal.RETURN, Severity.INFO, "Reprise du travail"),
-    CodeDefinition(
-        Signal.FRANCHISE_REACHED,
-        Severity.WARNING,
-        "Franchise du contrat atteinte : indemnités journalières à prévoir",
-    ),
-    CodeDefinition(
-        Signal.LONGER_THAN_A_YEAR,
-        Severity.WARNING,
-        "Arrêt de plus d'un an : examen de l'invalidité",
-    ),
-    CodeDefinition(Signal.RETURN_WITHOUT_STOPPAGE, Severity.WARNING, "Reprise déclarée sans arrêt"),
-    CodeDefinition(Signal.OVERLAPPING_STOPPAGES, Severity.WARNING, "Arrêts qui se chevauchent"),
-    CodeDefinition(
-        Signal.SIGNALEMENT_NOT_IN_MONTHLY,
-        Severity.WARNING,
-        "Arrêt signalé absent de la DSN mensuelle suivante",
-    ),
-    CodeDefinition(
-        Signal.SUBROGATION_ENDED_WHILE_OFF, Severity.INFO, "Fin de subrogation pendant l'arrêt"
-    ),
-    CodeDefinition(Signal.INVALIDITY, Severity.WARNING, "Invalidité d'un salarié affilié"),
-    CodeDefinition(Signal.DEATH, Severity.WARNING, "Décès d'un salarié affilié"),
-)
+# code -> rule (code, severity, label, ...): the quality catalogue itself.
+ANOMALIES: dict[str, AnomalyRule] = RULES_BY_CODE
+if set(Anomaly) != set(ANOMALIES):
+    raise ImportError("synthetic.truth.Anomaly et quality.anomalies.catalogue divergent")
+# code -> (severity, label): the stoppage catalogue itself.
+SIGNALS: dict[Signal, tuple[str, str]] = SIGNAL_LABELS
 
 # End reasons (S21.G00.62.002) that open portability of cover (unemployment rights). This is
 # the generator's rule, an *unconfirmed* reading of the law: resignation (059), gross or

@@ -85,3 +85,10 @@ def test_contribution_is_rate_times_base_rounded_half_up() -> None:
         if population is not None:
             cadre = contribution(provident, None, population, gross, month)
             assert dict(cadre.components) == {"11": Decimal("3925.00"), "13": Decimal("1075.00")}
+
+
+def test_an_employee_known_only_by_an_ntt_is_keyed_as_the_dsn_reader_keys_him() -> None:
+    employee = company().employees[0]
+    employee.ntt, employee.nir_from = "NTT12345678900001", date(2025, 9, 1)
+    assert employee.key(date(2025, 6, 1)) == "NTT:NTT12345678900001"  # dsn_parser.tables
+    assert employee.key(date(2025, 12, 1)) == employee.nir

@@ -43,13 +43,19 @@ def individuals(root: Path, name: str) -> list[list[tuple[str, str]]]:
     return [p for p in people if p]
 
 
+# The DSN reader's employee_key of someone declared without NIR (dsn_parser.tables).
+READER_NTT_PREFIX = "NTT:"
+
+
 @cache
 def people_by_key(root: Path, name: str) -> dict[str, list[tuple[str, str]]]:
     people: dict[str, list[tuple[str, str]]] = {}
     for person in individuals(root, name):
         for rubric, value in person:
-            if rubric in ("S21.G00.30.001", "S21.G00.30.020"):
+            if rubric == "S21.G00.30.001":
                 people.setdefault(value, person)
+            if rubric == "S21.G00.30.020":
+                people.setdefault(READER_NTT_PREFIX + value, person)
     return people
 
 
@@ -65,7 +71,8 @@ def aliases(root: Path) -> dict[str, str]:
         for person in individuals(root, name):
             values = dict(person)
             nir = values.get("S21.G00.30.001")
-            for old in (values.get("S21.G00.30.020"), values.get("S21.G00.31.008")):
+            ntt = values.get("S21.G00.30.020")
+            for old in (ntt and READER_NTT_PREFIX + ntt, values.get("S21.G00.31.008")):
                 if nir and old:
                     links[old] = nir
     return links
@@ -77,6 +84,20 @@ def person_in(root: Path, name: str, key: str) -> list[tuple[str, str]] | None:
         return people[key]
     earlier = [old for old, nir in aliases(root).items() if nir == key]
     return next((people[old] for old in earlier if old in people), None)
+
+
+def test_employee_keys_are_spelled_as_the_dsn_reader_spells_them(portfolio: Path) -> None:
+    keys = {
+        row["employee_key"]
+        for table in ("anomalies", "signals", "stoppages", "affiliations", "situations")
+        for row in read_truth(portfolio, table)
+        if row["employee_key"]
+    }
+    ntt_keys = {key for key in keys if key.startswith(READER_NTT_PREFIX)}
+    assert all(len(key) == 13 and not key.startswith("NTT") for key in keys - ntt_keys)
+    # The raw NTT (without the reader's prefix) stays in the `ntt` column.
+    ntts = {row["ntt"] for row in read_truth(portfolio, "anomalies") if row["ntt"]}
+    assert all(not ntt.startswith(READER_NTT_PREFIX) for ntt in ntts)
 
 
 def test_every_code_of_both_catalogues_is_expected_somewhere(portfolio: Path) -> None:
