@@ -5,6 +5,8 @@ export (for example `export employees`) is one more entry:
 
     dsnpipe export statement --siren SIREN --from YYYY-MM-DD --to YYYY-MM-DD --out FILE.xlsx
         the account statement (situation de compte) of the ledgers, as an Excel file.
+    dsnpipe export employees --siren SIREN --out FILE.xlsx [--serving FILE]
+        the employees list of a company as the portal shows it (read from the serving file).
 """
 
 from __future__ import annotations
@@ -114,10 +116,48 @@ def run_statement(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# export employees
+
+
+def configure_employees(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--siren", required=True, type=_siren, metavar="SIREN")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FICHIER.xlsx", help="fichier Excel à écrire"
+    )
+    parser.add_argument(
+        "--serving",
+        type=Path,
+        metavar="FICHIER",
+        help="fichier publié pour le portail (défaut : serving.duckdb à côté de l'entrepôt)",
+    )
+
+
+def run_employees(args: argparse.Namespace) -> int:
+    from warehouse.publish.employees_excel import UnknownCompanyError, write_employees_excel
+
+    serving = args.serving or args.warehouse.parent / "serving.duckdb"
+    if not serving.is_file():
+        print(f"Aucune publication pour le portail : {serving} introuvable.")
+        return 1
+    try:
+        rows = write_employees_excel(serving, args.siren, args.out)
+    except UnknownCompanyError as error:
+        print(error)
+        return 1
+    print(f"Salariés du SIREN {args.siren} : {rows} contrat(s) de travail. Fichier : {args.out}")
+    return 0
+
+
 EXPORTS: dict[str, Export] = {
     "statement": Export(
         "Situation de compte d'une entreprise (Excel) pour une période",
         configure_statement,
         run_statement,
+    ),
+    "employees": Export(
+        "Liste des salariés d'une entreprise (Excel), telle que le portail la montre",
+        configure_employees,
+        run_employees,
     ),
 }
