@@ -74,9 +74,11 @@ def test_the_same_employee_has_the_same_pseudonym_only_under_the_same_key(
 ) -> None:
     def pseudonyms(key: bytes, out: Path) -> set[str]:
         write_analyst_exports(night.warehouse, out, key)
-        rows = duckdb.sql(
-            f"SELECT DISTINCT employee_pseudonym FROM read_parquet('{out}/employee_months/*/*')"
-        ).fetchall()
+        with duckdb.connect() as connection:
+            rows = connection.execute(
+                "SELECT DISTINCT employee_pseudonym FROM read_parquet(?)",
+                [f"{out}/employee_months/*/*.parquet"],
+            ).fetchall()
         return {row[0] for row in rows}
 
     first = pseudonyms(b"k" * 32, tmp_path / "a")
