@@ -1,12 +1,13 @@
-"""The contribution ledgers in the warehouse: their inputs read from the core model and the bank
-staging, the contracts' parameter files read from the landing's `reference/`, the pure
-computation of `ledgers.ledger.build_ledger`, and its results written to the `ledger.*` tables.
+"""The contribution ledgers in the warehouse: their inputs read from the core model (declarations
+in force) and the bank staging, the contracts' parameter files and the insurer's collection
+accounts read from the landing's `reference/`, the pure computation of
+`ledgers.ledger.build_ledger`, and its results written to the `ledger.*` tables.
 
 Every night recomputes the ledgers whole (delete and re-insert in one transaction). Lettrage
 posts the movements in value-date order against every open call of a company, and a new file can
 replace a declaration months back: recomputing only the companies a night touched would need
-the previous night's state per company and gains little (the ledger step is a few seconds for a
-portfolio whose ingestion takes a minute; see the bench figures in the report). The result only
+the previous night's state per company and gains little. Measured (2 cores): 40 companies, 925
+employees, 896 files — ingestion 46.7 s, ledger step with its checks 0.7 s. The result only
 depends on the inputs and the `as_of` date, so a re-run of the same night writes the same rows.
 """
 
