@@ -42,9 +42,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.warehouse.is_file():
-        print(f"Entrepôt introuvable : {args.warehouse}")
-        return 1
     return EXPORTS[args.export].run(args)
 
 
@@ -87,6 +84,9 @@ def run_statement(args: argparse.Namespace) -> int:
     from warehouse.connections import connect
     from warehouse.ledgers import company_has_entries, company_statement
 
+    if not args.warehouse.is_file():
+        print(f"Entrepôt introuvable : {args.warehouse}")
+        return 1
     if args.start > args.end:
         print(f"Période vide : le {args.start:%d/%m/%Y} est après le {args.end:%d/%m/%Y}.")
         return 2
