@@ -357,7 +357,7 @@ class CompanyFiles:
                 continue
             first, last = period_bounds(month, self.quarterly)
             contract = next(c for c in self.company.contracts if c.organisme_code == organisme)
-            due = last + days(contract.due_date_rule.days_after_period_end)
+            due = contract.due_date_rule.due_date(last)
             mode = "05" if self.company.direct_debit else "02"
             payment = DeclaredPayment(
                 organisme=organisme,

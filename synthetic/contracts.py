@@ -16,16 +16,23 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from synthetic.reference_formats import (
+    DEFAULT_FRANCHISE_REASONS,
     PMSS_BY_YEAR,
     Base,
+    CollectionAccount,
     ContractParameters,
     Cover,
+    DueDateKind,
     DueDateRule,
+    DunningDays,
+    FranchiseMode,
+    LateFee,
     LegalRegime,
     Option,
     Periodicity,
     Population,
     Rate,
+    SepaMandate,
 )
 
 CENT = Decimal("0.01")
@@ -216,6 +223,51 @@ def draw_contracts(
             )
         )
     return contracts
+
+
+def with_terms(
+    rng: random.Random,
+    contract: ContractParameters,
+    accounts: list[CollectionAccount],
+    mandate: SepaMandate | None,
+) -> ContractParameters:
+    """The contract with the terms drawn once the company is known: due-date rule, franchise,
+    late fee, dunning day counts, the organisme's accounts and the payer's mandate. Drawn from
+    their own random stream so that the rest of the portfolio does not change with them."""
+    update: dict[str, object] = {"collection_accounts": accounts}
+    if mandate is not None:
+        update["sepa_mandates"] = [mandate]
+    if rng.random() < 0.35:
+        day = rng.choice([10, 15, 20, 31])
+        update["due_date_rule"] = DueDateRule(
+            kind=DueDateKind.DAY_OF_NEXT_MONTH, day_of_next_month=day
+        )
+    if rng.random() < 0.3:
+        update["late_fee"] = rng.choice(
+            [LateFee(annual_rate_percent=Decimal(r)) for r in ("3.00", "5.00", "10.00")]
+            + [LateFee(flat_amount=Decimal("40.00"))]
+        )
+    if rng.random() < 0.2:
+        update["dunning_days"] = DunningDays(
+            reminder_days_after_due=rng.choice([5, 8]),
+            notice_days_after_due=rng.choice([10, 15, 20]),
+            suspension_days_after_notice=30,
+            termination_days_after_suspension=10,
+        )
+    if contract.cover is Cover.PREVOYANCE:
+        cumulated = rng.random() < 0.35
+        update |= {
+            "provident_franchise_mode": FranchiseMode.CUMULATED_12_MONTHS
+            if cumulated
+            else FranchiseMode.CONTINUOUS,
+            # Some contracts pay work accidents and occupational diseases without franchise.
+            "provident_franchise_reasons": ["01", "04"]
+            if rng.random() < 0.25
+            else list(DEFAULT_FRANCHISE_REASONS),
+            "provident_allowance_percent": Decimal(rng.choice(["70", "75", "80", "100"])),
+            "reference_salary_months": rng.choice([3, 12, 12]),
+        }
+    return contract.model_copy(update=update)
 
 
 def population_for(contract: ContractParameters, category: str) -> str | None:

@@ -16,7 +16,7 @@ from synthetic.contracts import SANTE_POPULATION, population_for
 from synthetic.declarations import UNKNOWN_OPTION_CODE, UNKNOWN_POPULATION_CODE, affiliations
 from synthetic.faults import EmployeeFault
 from synthetic.portfolio import Employee, Stoppage
-from synthetic.reference_formats import ContractParameters, Cover
+from synthetic.reference_formats import ContractParameters, Cover, FranchiseMode
 from synthetic.truth import (
     ANOMALIES,
     NTT_MONTHS_TOLERATED,
@@ -25,10 +25,6 @@ from synthetic.truth import (
     Anomaly,
     Signal,
 )
-
-# Stoppage reasons a provident franchise counts (illness and accidents, not maternity,
-# paternity or therapeutic part-time): the generator's rule.
-FRANCHISE_REASONS = frozenset({"01", "04", "05", "06"})
 
 
 def _month_key(month: date) -> str:
@@ -219,10 +215,21 @@ class CompanyExpectations:
     def stoppages(self, employee: Employee) -> None:
         trace = self.files.traces[employee.serial]
         provident = self.provident_contract(employee)
-        for number, stoppage in enumerate(employee.stoppages):
-            files = trace.stoppage_files.get(number, [])
-            if files:
-                self.stoppage(employee, stoppage, files, provident)
+        visible = [
+            (stoppage, trace.stoppage_files[number])
+            for number, stoppage in enumerate(employee.stoppages)
+            if trace.stoppage_files.get(number)
+        ]
+        # Days off the franchise counts, per stoppage (a cumulated franchise adds them up).
+        counted = [
+            (stoppage.first_day_off, self.last_day_off(employee, stoppage))
+            for stoppage, _ in visible
+            if provident is not None
+            and not stoppage.cancelled
+            and stoppage.reason in provident.provident_franchise_reasons
+        ]
+        for stoppage, files in visible:
+            self.stoppage(employee, stoppage, files, provident, counted)
         if isinstance(fake := employee.faults.get(EmployeeFault.RETURN_WITHOUT_STOPPAGE), date):
             self.signal(
                 Signal.RETURN_WITHOUT_STOPPAGE,
@@ -274,6 +281,26 @@ class CompanyExpectations:
             shown.append(stoppage.planned_ends[-1])
         return shown
 
+    def return_visible(self, employee: Employee, stoppage: Stoppage) -> bool:
+        """The files show the return (a monthly DSN of its month, or a 05)."""
+        return (
+            stoppage.return_date is not None
+            and (
+                (
+                    month_of(stoppage.return_date) in self.home_months(employee)
+                    and stoppage.in_monthly
+                )
+                or self.return_signalement_sent(stoppage)
+            )
+            and not stoppage.cancelled
+        )
+
+    def last_day_off(self, employee: Employee, stoppage: Stoppage) -> date:
+        """The day before the visible return, else the window's end (still off)."""
+        if self.return_visible(employee, stoppage) and stoppage.return_date is not None:
+            return stoppage.return_date - days(1)
+        return self.portfolio.window_end
+
     def return_signalement_sent(self, stoppage: Stoppage) -> bool:
         """Mirrors `CompanyFiles.signalements`: a 05 follows every returned signalled stoppage."""
         window = (self.portfolio.start, self.portfolio.window_end)
@@ -291,8 +318,8 @@ class CompanyExpectations:
         stoppage: Stoppage,
         files: list[str],
         provident: ContractParameters | None,
+        counted: list[tuple[date, date]],
     ) -> None:
-        window_end = self.portfolio.window_end
         planned = self.visible_planned_ends(employee, stoppage)
         # Each planned end shown comes from one of the stoppage's files, in the same order.
         shown_in = files if len(files) == len(planned) else [files[0]] * len(planned)
@@ -301,17 +328,7 @@ class CompanyExpectations:
             for (a, b), where in zip(pairwise(planned), shown_in[1:], strict=False)
             if b > a
         ]
-        returned = (
-            stoppage.return_date is not None
-            and (
-                (
-                    month_of(stoppage.return_date) in self.home_months(employee)
-                    and stoppage.in_monthly
-                )
-                or self.return_signalement_sent(stoppage)
-            )
-            and not stoppage.cancelled
-        )
+        returned = self.return_visible(employee, stoppage)
         if stoppage.cancelled:
             status = "annulé"
         elif returned:
@@ -368,16 +385,19 @@ class CompanyExpectations:
                 files[-1],
                 detail=stoppage.return_reason,
             )
-        last_off = (
-            (stoppage.return_date - days(1)) if returned and stoppage.return_date else window_end
-        )
+        last_off = self.last_day_off(employee, stoppage)
         if (
             provident is not None
             and provident.provident_franchise_days
-            and stoppage.reason in FRANCHISE_REASONS
+            and stoppage.reason in provident.provident_franchise_reasons
         ):
-            allowances = first_day + days(provident.provident_franchise_days)
-            if allowances <= last_off:
+            cumulated = provident.provident_franchise_mode is FranchiseMode.CUMULATED_12_MONTHS
+            allowances = allowances_start(
+                (first_day, last_off),
+                provident.provident_franchise_days,
+                [period for period in counted if period[0] < first_day] if cumulated else [],
+            )
+            if allowances is not None:
                 self.signal(
                     Signal.FRANCHISE_REACHED, employee, provident, first_day, allowances, files[0]
                 )
@@ -565,3 +585,29 @@ class CompanyExpectations:
                 self.situation(
                     "arret_annule", employee, add_months(month_of(stoppage.first_day_off), 1)
                 )
+
+
+def allowances_start(
+    own: tuple[date, date], franchise_days: int, earlier: list[tuple[date, date]]
+) -> date | None:
+    """The first day off of `own` (first day, last day off) with `franchise_days` days off
+    before it: its own days, plus the days of `earlier` stoppages (started before it) within the
+    year before that day and before `own` started (a cumulated franchise; none for a continuous
+    one). None when `own` ends first."""
+    first, last = own
+    for offset in range(franchise_days + 1):
+        day = first + days(offset)
+        if day > last:
+            return None
+        year_before = _a_year_before(day)
+        before = sum(
+            max(0, (min(end, first - days(1)) - max(start, year_before)).days + 1)
+            for start, end in earlier
+        )
+        if offset + before >= franchise_days:
+            return day
+    return None
+
+
+def _a_year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)

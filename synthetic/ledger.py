@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from synthetic.calendar import add_months, days
-from synthetic.reference_formats import ContractParameters
+from synthetic.reference_formats import ContractParameters, DueDateRule
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,10 @@ class Ledger:
         self.declared: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
         self.expected: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
         self.payments: list[PaymentDue] = []
-        self._due_days: dict[str, int] = {}
+        self._due_rules: dict[str, DueDateRule] = {}
 
     def add_contract(self, contract: ContractParameters) -> None:
-        self._due_days[contract.contract_reference] = contract.due_date_rule.days_after_period_end
+        self._due_rules[contract.contract_reference] = contract.due_date_rule
 
     def add_due(
         self, siren: str, reference: str, period: str, declared: Decimal, expected: Decimal
@@ -54,7 +54,7 @@ class Ledger:
         self.payments.append(payment)
 
     def due_date(self, reference: str, period_end: date) -> date:
-        return period_end + days(self._due_days[reference])
+        return self._due_rules[reference].due_date(period_end)
 
 
 def period_end_of(period: str) -> date:

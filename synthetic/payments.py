@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from stdnum.iso7064 import mod_97_10
 
+from synthetic.accounts import ACCOUNTS, PREVOYANCE_ACCOUNTS, accounts, mandate_id
 from synthetic.bank_files import (
     BankAccount,
     BankBatch,
@@ -33,34 +34,13 @@ from synthetic.bank_files import (
     write_cfonb120,
 )
 from synthetic.calendar import days, month_end, month_of
-from synthetic.contracts import SANTE_ORGANISME, money
-from synthetic.identifiers import french_iban
+from synthetic.contracts import money
 from synthetic.ledger import Ledger, PaymentDue, period_end_of
 from synthetic.output import OutputFolder
 from synthetic.truth import TruthWriter
 
 CAMT054_VERSIONS = ("001.02", "001.04", "001.08")
 CAMT053_VERSIONS = ("001.02", "001.04", "001.08")
-
-# Each organisme's collection accounts: (direct debits, transfers).
-ACCOUNTS = {
-    SANTE_ORGANISME: (
-        BankAccount(
-            french_iban("30004", "00003", "12345678901"), "BNPAFRPPXXX", "MUTUELLE DU GROUPE"
-        ),
-        BankAccount(
-            french_iban("10107", "00101", "12345678902"), "BREDFRPPXXX", "MUTUELLE DU GROUPE"
-        ),
-    ),
-}
-PREVOYANCE_ACCOUNTS = (
-    BankAccount(
-        french_iban("30003", "00070", "12345678903"), "SOGEFRPPXXX", "INSTITUTION DE PREVOYANCE"
-    ),
-    BankAccount(
-        french_iban("18206", "00060", "12345678904"), "AGRIFRPPXXX", "INSTITUTION DE PREVOYANCE"
-    ),
-)
 
 
 class Scenario(StrEnum):
@@ -85,10 +65,6 @@ TRANSFER_SCENARIOS = (
     (Scenario.NO_REFERENCE, 3),
 )
 RETURN_REASONS = ("AM04", "MD06", "AC04", "MS02")
-
-
-def accounts(organisme: str) -> tuple[BankAccount, BankAccount]:
-    return ACCOUNTS.get(organisme, PREVOYANCE_ACCOUNTS)
 
 
 @dataclass
@@ -172,7 +148,7 @@ class BankSimulation:
             debtor_iban=payment.payer_iban,
             debtor_bic=payment.payer_bic,
             end_to_end_id=e2e,
-            mandate_id=f"RUM{payment.siren}{payment.organisme[-4:]}",
+            mandate_id=mandate_id(payment.siren, payment.organisme),
             remittance_text=f"COTISATIONS {payment.period} SIRET {payment.siret}",
         )
         returned = self.rng.random() < 0.08 * self.scale

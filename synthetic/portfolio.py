@@ -13,9 +13,16 @@ from datetime import date
 from decimal import Decimal
 
 from synthetic import identifiers, names
+from synthetic.accounts import accounts, mandate_id
 from synthetic.calendar import add_months, days, month_end, month_of
-from synthetic.contracts import draw_contracts
-from synthetic.reference_formats import ContractParameters, Cover
+from synthetic.contracts import draw_contracts, with_terms
+from synthetic.reference_formats import (
+    AccountPurpose,
+    CollectionAccount,
+    ContractParameters,
+    Cover,
+    SepaMandate,
+)
 
 # End reasons (S21.G00.62.002) with their weights; 066 is death.
 # The DSN reader keys an employee without NIR by "NTT:" + his NTT (dsn_parser.tables); the truth
@@ -265,6 +272,11 @@ def draw_company(portfolio: Portfolio, index: int, size: int, serials: SerialCou
         utf8=rng.random() < 0.15,
         payroll_software=rng.choice(["SILAE", "SAGE PAIE", "CEGID", "TELEDSN", "ADP"]),
     )
+    terms = random.Random(f"{portfolio.seed}:terms:{index}")
+    company.contracts = [
+        with_terms(terms, c, collection_accounts(c.organisme_code), _mandate(company, c))
+        for c in company.contracts
+    ]
     lives = Lives(rng, portfolio, company, serials)
     for _ in range(size):
         company.employees.append(lives.employee(hired_in_window=False))
@@ -272,6 +284,24 @@ def draw_company(portfolio: Portfolio, index: int, size: int, serials: SerialCou
     for _ in range(hires):
         company.employees.append(lives.employee(hired_in_window=True))
     return company
+
+
+def collection_accounts(organisme: str) -> list[CollectionAccount]:
+    debit, transfer = accounts(organisme)
+    return [
+        CollectionAccount(iban=debit.iban, bic=debit.bic, purpose=AccountPurpose.DIRECT_DEBIT),
+        CollectionAccount(iban=transfer.iban, bic=transfer.bic, purpose=AccountPurpose.TRANSFER),
+    ]
+
+
+def _mandate(company: Company, contract: ContractParameters) -> SepaMandate | None:
+    if not company.direct_debit:
+        return None
+    return SepaMandate(
+        mandate_id=mandate_id(company.siren, contract.organisme_code),
+        debtor_iban=company.iban,
+        signed_on=contract.effective_from,
+    )
 
 
 class Lives:
