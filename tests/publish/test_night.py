@@ -34,8 +34,11 @@ def test_the_night_publishes_every_portal_table_with_its_night_id(night: Night) 
 
 def test_the_summary_says_what_the_portal_shows(night: Night) -> None:
     summary = portal_summary(night.serving)
-    assert "3 entreprise(s)" in summary
-    assert "pas encore alimentés : arrêts de travail" in summary
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        (contracts,) = serving.execute("SELECT count(*) FROM portal_v1.employees").fetchone()  # type: ignore[misc]
+        (night_id,) = serving.execute("SELECT night_id FROM portal_v1.publication").fetchone()  # type: ignore[misc]
+    assert summary.startswith("Portail : nuit du ") and night_id in summary
+    assert "3 entreprise(s)" in summary and f"{contracts} contrat(s) de salariés" in summary
 
 
 def test_every_declaration_gets_a_compte_rendu_with_its_status(night: Night) -> None:

@@ -1,8 +1,9 @@
 """The tables of the portal's snapshot `portal_v1`: one `TableSpec` each.
 
-Tables with `sql=None` wait for their domain to store its results in the warehouse (stoppages):
-they are published empty with their final columns. To bring one in, write its SQL and
-`requires`, then regenerate the contract (`python -m warehouse.publish.contract --write`).
+A table whose `requires` are missing from the warehouse (a domain not deployed yet) is
+published empty with its final columns; `sql=None` declares a table before its domain exists.
+Adding a table: one entry here, then regenerate the contract
+(`python -m warehouse.publish.contract --write`).
 Every table also carries `night_id` (added by the build), so a reader can tell one night from
 the next and never mixes two.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from ledgers.allocation import Entry
 from ledgers.dunning import Stage
 from quality.anomalies.catalogue import RULES
+from quality.stoppages.catalogue import EpisodeStatus
 from warehouse.publish.spec import Column, Expectation, TableSpec, in_set, ordered, zero
 
 AFFILIATION_STATUSES = [
@@ -215,8 +217,6 @@ AFFILIATION_ANOMALIES = TableSpec(
     month_column="first_seen",
 )
 
-# --- Entries to fill when their domain stores its results in the warehouse ------------------
-
 STOPPAGE_EPISODES = TableSpec(
     name="stoppage_episodes",
     comment="Arrêts de travail consolidés (un épisode par arrêt, toutes déclarations confondues).",
@@ -227,17 +227,28 @@ STOPPAGE_EPISODES = TableSpec(
         EMPLOYEE_KEY,
         _c("contract_start", "DATE", "Début du contrat de travail."),
         _c("contract_number", "VARCHAR", "Numéro du contrat de travail."),
-        CONTRACT_REFERENCE,
+        _c("contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."),
         _c("reason", "VARCHAR", "Motif de l'arrêt (S21.G00.60.001)."),
         _c("first_day_off", "DATE", "Premier jour d'arrêt."),
         _c("planned_end", "DATE", "Fin prévisionnelle la plus récente."),
         _c("prolongation_count", "INTEGER", "Nombre de prolongations."),
         _c("return_date", "DATE", "Date de reprise, si déclarée."),
-        _c("status", "VARCHAR", "Statut de l'épisode."),
+        _c("status", "VARCHAR", "Statut : " + ", ".join(s.value for s in EpisodeStatus) + "."),
     ),
     key=("episode_id",),
-    sql=None,
-    expectations=(ordered("first_day_off", "return_date"),),
+    # A reprise declared with no stoppage (`return_only`) is evidence, not a stoppage.
+    sql="""
+        SELECT episode_id, siren, siret, employee_key, contract_start, contract_number,
+            contract_reference, reason, first_day_off, planned_end,
+            CAST(prolongation_count AS INTEGER) AS prolongation_count, return_date, status
+        FROM stoppage.episodes
+        WHERE NOT coalesce(return_only, false)
+    """,
+    requires=("stoppage.episodes",),
+    expectations=(
+        in_set("status", [s.value for s in EpisodeStatus]),
+        ordered("first_day_off", "return_date"),
+    ),
     month_column="first_day_off",
 )
 
@@ -245,19 +256,26 @@ STOPPAGE_SIGNALS = TableSpec(
     name="stoppage_signals",
     comment="Signaux d'arrêt pour la gestion des sinistres prévoyance.",
     columns=(
+        _c("signal_id", "VARCHAR", "Identifiant stable du signal."),
         _c("code", "VARCHAR", "Code du signal (ARR…)."),
         _c("label", "VARCHAR", "Libellé du signal."),
         _c("severity", "VARCHAR", "Gravité."),
-        _c("episode_id", "VARCHAR", "Épisode d'arrêt concerné."),
+        _c("episode_id", "VARCHAR", "Épisode d'arrêt concerné, le cas échéant."),
         SIREN,
         SIRET,
         EMPLOYEE_KEY,
-        CONTRACT_REFERENCE,
+        _c("contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."),
         _c("signal_date", "DATE", "Date à laquelle le signal s'applique."),
         _c("detail", "VARCHAR", "Détail, en français."),
+        _c("first_seen_night", "DATE", "Première nuit où le signal a été vu."),
     ),
-    key=("code", "episode_id", "signal_date"),
-    sql=None,
+    key=("signal_id",),
+    sql="""
+        SELECT signal_id, code, label, severity, episode_id, siren, siret, employee_key,
+            contract_reference, signal_date, detail, first_seen_night
+        FROM stoppage.signals
+    """,
+    requires=("stoppage.signals",),
     month_column="signal_date",
 )
 
@@ -269,15 +287,26 @@ STOPPAGE_CLAIMS = TableSpec(
         SIREN,
         SIRET,
         EMPLOYEE_KEY,
-        CONTRACT_REFERENCE,
+        _c("contract_reference", "VARCHAR", "Contrat de prévoyance."),
         _c("first_day_off", "DATE", "Premier jour d'arrêt."),
         _c("allowances_start", "DATE", "Début d'indemnisation après franchise."),
         _c("reference_salary", AMOUNT, "Salaire de référence (estimation)."),
         _c("daily_allowance", AMOUNT, "Indemnité journalière (estimation)."),
         _c("allowance_to_date", AMOUNT, "Indemnités à date (estimation)."),
+        _c(
+            "estimate",
+            "VARCHAR",
+            "Toujours « estimation » : le système de prestations calcule ce qui est versé.",
+        ),
     ),
     key=("episode_id",),
-    sql=None,
+    sql="""
+        SELECT episode_id, siren, siret, employee_key, contract_reference, first_day_off,
+            allowances_start, reference_salary, daily_allowance, allowance_to_date, estimate
+        FROM stoppage.claims
+    """,
+    requires=("stoppage.claims",),
+    expectations=(ordered("first_day_off", "allowances_start"),),
     month_column="first_day_off",
 )
 
