@@ -19,8 +19,14 @@ from warehouse.publish.snapshot import build_candidate, read_candidate, swap_in
 
 @dg.asset(
     group_name="publish",
-    # Every domain whose results the portal shows; affiliation and stoppage assets join here.
-    deps=[core_dimensions, contribution_ledgers],
+    # Every domain whose results the portal shows (by key for the domains whose assets live
+    # in packages this one does not import).
+    deps=[
+        core_dimensions,
+        contribution_ledgers,
+        dg.AssetKey("affiliation_register"),
+        dg.AssetKey("stoppage_results"),
+    ],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description="Publication candidate de la nuit (schéma portal_v1) construite depuis "
@@ -87,7 +93,7 @@ def analyst_exports_by_month(
 
 @dg.asset(
     group_name="publish",
-    deps=[dsn_staging, core_dimensions],
+    deps=[dsn_staging, core_dimensions, dg.AssetKey("affiliation_register")],
     pool=WAREHOUSE_POOL,
     kinds={"json"},
     description="Comptes rendus aux entreprises : un fichier par déclaration avec son statut "
