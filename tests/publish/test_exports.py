@@ -52,10 +52,17 @@ def test_no_nir_name_or_iban_in_any_analyst_export(night: Night) -> None:
     assert {"contributions", "affiliations", "employee_months"} <= tables
 
 
-def test_no_nir_in_the_comptes_rendus(night: Night) -> None:
+def test_no_nir_in_the_comptes_rendus_nor_in_the_data_docs(night: Night) -> None:
     nirs = {p for p in _personal_values(night.warehouse) if p.isdigit() and len(p) == 13}
-    for path in (night.root / "comptes_rendus").rglob("*.json"):
-        text = path.read_text(encoding="utf-8")
+    assert nirs
+    files = [
+        *(night.root / "comptes_rendus").rglob("*.json"),
+        *(night.root / "data_docs").rglob("*.html"),
+        *(night.root / "data_docs").rglob("*.json"),
+    ]
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
         assert not [nir for nir in nirs if nir in text], path
 
 
