@@ -724,7 +724,7 @@ class CompanyFiles:
             situation="fctu_envoyee_par_erreur",
             siren=self.company.siren,
             siret=mistake.establishment.siret,
-            employee_key=employee.nir,
+            employee_key=employee.key(self.portfolio.month_list[-1]),
             file_name=mistake.file_name,
             detail=cancellation.file_name,
         )
