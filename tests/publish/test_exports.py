@@ -3,6 +3,7 @@ carry a NIR, a name or an IBAN."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import openpyxl
 import pytest
 
 from pipelines.cli import main
-from tests.publish.conftest import Night
+from pipelines.publish.assets import PUBLISH_ASSETS
+from pipelines.publish.checks import PUBLISH_CHECKS
+from tests.publish.conftest import Night, materialize_night
 from warehouse.connections import connect
 from warehouse.publish.analyst import write_analyst_exports
 from warehouse.publish.pseudonym import KEY_VARIABLE, MissingPseudonymKeyError, pseudonym_key
@@ -177,3 +180,21 @@ def test_export_employees_of_an_unknown_company_is_a_clear_error(
     assert code == 1
     assert "SIREN 732829320 inconnu" in capsys.readouterr().out
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_night_without_key_publishes_the_portal_but_not_the_exports(
+    night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    warehouse = tmp_path / night.warehouse.name
+    shutil.copy(night.warehouse, warehouse)
+    result = materialize_night(night.landing, warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS])
+    assert result.success
+    materialized = {
+        key.to_user_string()
+        for e in result.get_asset_materialization_events()
+        if (key := e.asset_key) is not None
+    }
+    assert "serving_snapshot" in materialized
+    assert "analyst_exports_by_month" not in materialized
+    assert not (tmp_path / "exports").exists()
