@@ -45,8 +45,10 @@ def validate(parsed: ParsedFile) -> ParsedFile:
     )
     if _nothing_readable(ctx):
         diagnostics = _unreadable(diagnostics, parsed.file_id)
+    # Sorted on the whole unique key, so the order of a line's findings never depends on how
+    # the engine scheduled the controls.
     parsed.diagnostics = diagnostics.unique(["line", "rubric", "code"], keep="first").sort(
-        "line", "code", nulls_last=False
+        "line", "code", "rubric", nulls_last=False
     )
     statuses = declaration_statuses(ctx, parsed.diagnostics)
     parsed.declarations = (

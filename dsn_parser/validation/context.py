@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from dsn_parser.model import ParsedFile
@@ -144,7 +145,8 @@ def _declaration_natures(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _instances(lines: pl.DataFrame) -> pl.DataFrame:
-    # An instance's id is its first line number: its first line carries all it needs.
+    # An instance's id is its first line number: its first line carries all it needs (its
+    # rubric is kept as `first_rubric`, the rubric a structure finding on the block shows).
     instances = lines.filter(pl.col("line") == pl.col("instance_id")).select(
         "instance_id",
         "block",
@@ -155,49 +157,35 @@ def _instances(lines: pl.DataFrame) -> pl.DataFrame:
         "declaration_nature",
         "fallback",
         "oc_copy",
+        first_rubric="rubric",
     )
-    return instances.join(
-        _ancestors(
-            instances, {"individual_id": INDIVIDUAL_BLOCK, "establishment_id": ESTABLISHMENT_BLOCK}
-        ),
-        on="instance_id",
-        how="left",
-        maintain_order="left",
+    return instances.with_columns(
+        _nearest(instances, INDIVIDUAL_BLOCK).alias("individual_id"),
+        _nearest(instances, ESTABLISHMENT_BLOCK).alias("establishment_id"),
     )
 
 
-def _ancestors(instances: pl.DataFrame, targets: dict[str, str]) -> pl.DataFrame:
-    """instance_id and, per target column, the instance itself or its nearest ancestor of the
-    target block type: parent ids are followed one level of the tree per join."""
-    step_up = instances.select("instance_id", "parent_id").join(
-        instances.select(parent_id="instance_id", parent_block="block"), on="parent_id", how="left"
-    )
-    walk = instances.select(
-        "instance_id",
-        current="instance_id",
-        **{
-            name: pl.when(pl.col("block") == block).then("instance_id")
-            for name, block in targets.items()
-        },
-    )
-    done: list[pl.DataFrame] = []
+def _nearest(instances: pl.DataFrame, block: str) -> pl.Series:
+    """Per instance, itself or its nearest ancestor of type `block` (null if none).
+
+    Array pointer jumping rather than one join per tree level: instances are in file order and
+    a parent comes before its children, so each step lets every instance look one level higher
+    until no answer changes. A parent outside this batch ends the walk (as it has no row here).
+    """
+    ids = instances.get_column("instance_id").to_numpy()
+    parents = instances.get_column("parent_id").fill_null(0).to_numpy()
+    parent_row = np.searchsorted(ids, parents)
+    in_batch = (parents > 0) & (parent_row < len(ids))
+    in_batch[in_batch] = ids[parent_row[in_batch]] == parents[in_batch]
+    found = np.where(instances.get_column("block").eq(block).fill_null(False).to_numpy(), ids, 0)
+    parent_row = np.where(in_batch, parent_row, -1)
     for _ in range(_MAX_DEPTH):
-        finished = pl.col("current").is_null() | pl.all_horizontal(
-            pl.col(name).is_not_null() for name in targets
-        )
-        done.append(walk.filter(finished))
-        walk = walk.filter(~finished)
-        if walk.is_empty():
+        from_parent = np.where(parent_row >= 0, found[parent_row], 0)
+        step = np.where(found == 0, from_parent, found)
+        if np.array_equal(step, found):
             break
-        walk = walk.join(step_up, left_on="current", right_on="instance_id", how="left").select(
-            "instance_id",
-            current="parent_id",
-            **{
-                name: pl.coalesce(name, pl.when(pl.col("parent_block") == block).then("parent_id"))
-                for name, block in targets.items()
-            },
-        )
-    return pl.concat([*done, walk]).select("instance_id", *targets)
+        found = step
+    return pl.Series(found, dtype=pl.UInt32).replace(0, None)
 
 
 def _tagged(norms: dict[str, Norm], table: str) -> pl.DataFrame:

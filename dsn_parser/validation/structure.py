@@ -79,11 +79,7 @@ def _known_instances(ctx: Context) -> pl.LazyFrame:
 
 
 def _first_rubric_of_instances(ctx: Context) -> pl.LazyFrame:
-    return (
-        ctx.lines.lazy()
-        .filter(pl.col("line") == pl.col("instance_id"))
-        .select("instance_id", "rubric")
-    )
+    return ctx.instances.lazy().select("instance_id", rubric="first_rubric")
 
 
 def _orphan_blocks(ctx: Context) -> pl.LazyFrame:
@@ -226,12 +222,20 @@ def _mandatory(ctx: Context) -> pl.LazyFrame:
         .filter(pl.col("usage") == "O")
         .select("norm", "block", "declaration_nature", "rubric")
     )
-    # A rubric on an unreadable line is reported as such (LEX-UNQUOTED), not as missing too.
-    present = ctx.lines.lazy().select(instance_id="scope_instance_id", rubric="claimed_rubric")
+    # Expected and present (instance, rubric) pairs are millions of rows in a big lot: they are
+    # matched on one integer key (instance id and the rubric's rank among mandatory rubrics)
+    # rather than on an integer and a string. A rubric on an unreadable line is reported as
+    # such (LEX-UNQUOTED), not as missing too.
+    mandatory_rubrics = mandatory.select(pl.col("rubric").unique().sort()).collect()["rubric"]
+    present = ctx.lines.lazy().select(
+        key=_instance_rubric_key("scope_instance_id", "claimed_rubric", mandatory_rubrics)
+    )
     missing = (
         ctx.instances.lazy()
         .join(mandatory, on=["norm", "block", "declaration_nature"], how="inner")
-        .join(present, on=["instance_id", "rubric"], how="anti")
+        .with_columns(key=_instance_rubric_key("instance_id", "rubric", mandatory_rubrics))
+        .join(present, on="key", how="anti")
+        .drop("key")
         .join(ctx.rubrics.lazy().select("norm", "rubric", "label"), on=["norm", "rubric"])
     )
     return findings(
@@ -249,6 +253,14 @@ def _mandatory(ctx: Context) -> pl.LazyFrame:
         line=pl.col("instance_id"),
         warning_when=_PRESENCE_AS_WARNING,
     )
+
+
+def _instance_rubric_key(instance_id: str, rubric: str, ranked: pl.Series) -> pl.Expr:
+    """instance_id * 2**32 + the rubric's rank in `ranked` (from 1; 0 for any other rubric)."""
+    rank = pl.col(rubric).replace_strict(
+        ranked, pl.int_range(1, ranked.len() + 1, dtype=pl.UInt64, eager=True), default=0
+    )
+    return pl.col(instance_id).cast(pl.UInt64) * (1 << 32) + rank.cast(pl.UInt64)
 
 
 def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
