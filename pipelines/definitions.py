@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.ingestion.automation import ingestion_job, landing_sensor, nightly_schedule
-from pipelines.ingestion.checks import INGESTION_CHECKS
+from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
 from pipelines.resources import resources_from_environment
 
+nightly_job = dg.define_asset_job(
+    name="nuit_complete",
+    selection=dg.AssetSelection.assets(*NIGHTLY_ASSETS),
+    description="Toute la nuit : ingestion, affiliations, arrêts, comptes, publication.",
+)
+
 defs = dg.Definitions(
-    assets=INGESTION_ASSETS,
-    asset_checks=INGESTION_CHECKS,
-    jobs=[ingestion_job],
+    assets=NIGHTLY_ASSETS,
+    asset_checks=NIGHTLY_CHECKS,
+    jobs=[ingestion_job, nightly_job],
     sensors=[landing_sensor],
     schedules=[nightly_schedule],
     resources=resources_from_environment(),

@@ -1,5 +1,6 @@
 """Where the pipeline reads and writes by default, relative to the working directory (the repo
-in development). Production sets DSNPIPE_LANDING, DSNPIPE_WAREHOUSE and DSNPIPE_QUARANTINE."""
+in development). Production sets DSNPIPE_LANDING, DSNPIPE_WAREHOUSE and DSNPIPE_QUARANTINE (and
+DSNPIPE_NIGHT to force a night's date)."""
 
 from __future__ import annotations
 
@@ -7,3 +8,4 @@ DEFAULT_LANDING = "var/landing"
 DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 DEFAULT_QUARANTINE = "var/quarantine"
 DEFAULT_DEMO_DIR = "var/demo"
+REPORTS_DIR_NAME = "reports"  # beside the warehouse

@@ -10,12 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from pipelines.locations import DEFAULT_LANDING, DEFAULT_QUARANTINE, DEFAULT_WAREHOUSE
+from pipelines.locations import (
+    DEFAULT_LANDING,
+    DEFAULT_QUARANTINE,
+    DEFAULT_WAREHOUSE,
+    REPORTS_DIR_NAME,
+)
 from pipelines.progress import ProgressReporter
 from warehouse.connections import connect
 
@@ -48,12 +54,45 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.quarantine_dir)
 
 
+class NightResource(dg.ConfigurableResource):
+    """What the quality domains need besides the warehouse: the night's date, the stewards'
+    decisions directory and where the steward report goes.
+
+    `night` (AAAA-MM-JJ) is explicit or, when empty, the due date of the latest declared month
+    (`night_of_warehouse`): the same files give the same results whatever day the job runs.
+    """
+
+    night: str | None = None
+    decisions_dir: str
+    reports_dir: str
+
+    def night_date(self, connection: duckdb.DuckDBPyConnection) -> date:
+        return date.fromisoformat(self.night) if self.night else night_of_warehouse(connection)
+
+
+def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
+    """The 15th of the month after the latest declared month (the later DSN due date, code de la
+    sécurité sociale R.243-6): by then that month's DSNs are all due. Every version received
+    counts, not only those in force, so the night never goes back when a file is cancelled."""
+    row = connection.execute("SELECT max(month) FROM core.declaration_versions").fetchone()
+    latest = row[0] if row else None
+    if latest is None:
+        raise ValueError(
+            "Aucune déclaration dans l'entrepôt : donner la date de la nuit (--night)."
+        )
+    year, month = (latest.year + 1, 1) if latest.month == 12 else (latest.year, latest.month + 1)
+    return date(year, month, 15)
+
+
 def resources_from_environment() -> dict[str, object]:
     """The resources `dagster dev` and production use: paths from the environment."""
     return pipeline_resources(
         landing_dir=Path(os.environ.get("DSNPIPE_LANDING", DEFAULT_LANDING)),
         warehouse_path=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
         quarantine_dir=Path(os.environ.get("DSNPIPE_QUARANTINE", DEFAULT_QUARANTINE)),
+        night=date.fromisoformat(os.environ["DSNPIPE_NIGHT"])
+        if os.environ.get("DSNPIPE_NIGHT")
+        else None,
     )
 
 
@@ -62,11 +101,28 @@ def pipeline_resources(
     warehouse_path: Path,
     quarantine_dir: Path,
     progress: ProgressReporter | None = None,
+    night: date | None = None,
 ) -> dict[str, object]:
+    """Every resource of the nightly assets. Decisions, reports and the publish step's files
+    live beside the warehouse."""
+    from pipelines.publish.resources import publish_resources
+    from quality.anomalies.decisions import default_decisions_dir
+
     return {
         "warehouse": WarehouseResource(path=str(warehouse_path), read_only=False),
         "landing": LandingResource(
             landing_dir=str(landing_dir), quarantine_dir=str(quarantine_dir)
         ),
         "progress": progress or ProgressReporter(),
+        "night": NightResource(
+            night=night.isoformat() if night else None,
+            decisions_dir=str(default_decisions_dir(warehouse_path)),
+            reports_dir=str(reports_dir(warehouse_path)),
+        ),
+        **publish_resources(warehouse_path),
     }
+
+
+def reports_dir(warehouse_path: Path) -> Path:
+    """The steward reports, beside the warehouse (they hold NIRs and names: stewards only)."""
+    return warehouse_path.parent / REPORTS_DIR_NAME

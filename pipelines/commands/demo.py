@@ -42,7 +42,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.commands.run import print_summary, run_night
+    from pipelines.commands.run import print_domains, print_summary, run_night
+    from pipelines.publish.resources import publish_resources
     from synthetic import generate
 
     console = Console()
@@ -73,7 +74,14 @@ def run(args: argparse.Namespace) -> int:
         soft_wrap=True,
     )
     started_at, started = datetime.now(), time.perf_counter()
-    success = run_night(landing, warehouse, quarantine, console)
+    success = run_night(
+        landing,
+        warehouse,
+        quarantine,
+        console,
+        # A demonstration has no secret for the analysts' pseudonyms: a key file beside it.
+        resources=publish_resources(warehouse, demo_key=True),
+    )
     print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
     console.print(
         f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})", soft_wrap=True
@@ -85,4 +93,5 @@ def run(args: argparse.Namespace) -> int:
         f"read_only=True).sql('{query}'))\"",
         soft_wrap=True,
     )
+    print_domains(console, warehouse, None)
     return 0 if success else 1

@@ -1,17 +1,24 @@
-"""`dsnpipe run`: one night's ingestion, in this process, with the same Dagster assets as the
-scheduled job (no daemon, no Dagster storage), a progress display and a summary in French."""
+"""`dsnpipe run`: one night, in this process, with the same Dagster assets as the scheduled job
+(`pipelines.nightly`; no daemon, no Dagster storage), a progress display and a summary in French:
+the ingestion, then one line per domain and where the steward report is.
+
+The night's date (first-seen dates of anomalies and signals, the report's name) is `--night`
+or, by default, the due date of the latest declared month (`resources.night_of_warehouse`),
+never today's date: the same files give the same warehouse whatever day they are run."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.locations import DEFAULT_WAREHOUSE
 
 if TYPE_CHECKING:
+    import duckdb
     from rich.console import Console
 
 
@@ -36,6 +43,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="DOSSIER",
         help="répertoire de quarantaine (défaut : « quarantine » à côté de l'entrepôt)",
     )
+    parser.add_argument(
+        "--night",
+        type=date.fromisoformat,
+        metavar="AAAA-MM-JJ",
+        help="date de la nuit (défaut : le 15 du mois suivant le dernier mois déclaré)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,8 +61,9 @@ def run(args: argparse.Namespace) -> int:
     quarantine = args.quarantine or args.warehouse.parent / "quarantine"
     started_at = datetime.now()
     started = time.perf_counter()
-    success = run_night(args.landing, args.warehouse, quarantine, console)
+    success = run_night(args.landing, args.warehouse, quarantine, console, args.night)
     print_summary(console, args.warehouse, quarantine, started_at, time.perf_counter() - started)
+    print_domains(console, args.warehouse, args.night)
     if not success:
         console.print(
             "[red]La nuit a échoué : voir les messages ci-dessus ; relancer la même "
@@ -58,19 +72,29 @@ def run(args: argparse.Namespace) -> int:
     return 0 if success else 1
 
 
-def run_night(landing: Path, warehouse: Path, quarantine: Path, console: Console) -> bool:
-    """Materialise the ingestion assets and their checks in process; True when all succeeded."""
+def run_night(
+    landing: Path,
+    warehouse: Path,
+    quarantine: Path,
+    console: Console,
+    night: date | None = None,
+    resources: dict[str, object] | None = None,
+) -> bool:
+    """Materialise the nightly assets and their checks in process; True when all succeeded.
+    `resources` override the defaults (the demo's pseudonymisation key, for instance)."""
     import dagster as dg
 
-    from pipelines.ingestion.assets import INGESTION_ASSETS
-    from pipelines.ingestion.checks import INGESTION_CHECKS
+    from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
     from pipelines.progress import RichProgress
     from pipelines.resources import pipeline_resources
 
     with RichProgress(console) as progress:
         result = dg.materialize(
-            [*INGESTION_ASSETS, *INGESTION_CHECKS],
-            resources=pipeline_resources(landing, warehouse, quarantine, progress),
+            [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
+            resources={
+                **pipeline_resources(landing, warehouse, quarantine, progress, night),
+                **(resources or {}),
+            },
             instance=dg.DagsterInstance.ephemeral(),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
@@ -112,3 +136,53 @@ def print_summary(
     console.print(f"Entrepôt : {warehouse}", soft_wrap=True)
     if summary.files_quarantined:
         console.print(f"Quarantaine (fichiers et motifs) : {quarantine}", soft_wrap=True)
+
+
+def print_domains(console: Console, warehouse: Path, night: date | None) -> None:
+    """One line per domain after the ingestion summary, from what the night left in the
+    warehouse (a domain that did not run says so)."""
+    import duckdb
+
+    from pipelines.resources import night_of_warehouse, reports_dir
+    from warehouse.connections import connect
+
+    if not warehouse.exists():
+        return
+    with connect(warehouse, read_only=True) as connection:
+        try:
+            day = night or night_of_warehouse(connection)
+        except ValueError:
+            return
+        for line in (_anomalies_line, _stoppages_line):
+            # A domain that never ran on this warehouse has no tables: no line.
+            with contextlib.suppress(duckdb.CatalogException):
+                console.print(line(connection, day), soft_wrap=True)
+    report = reports_dir(warehouse) / f"anomalies-{day:%Y-%m-%d}.html"
+    if report.exists():
+        console.print(
+            f"Rapport des gestionnaires : {report} (et {report.with_suffix('.xlsx').name})",
+            soft_wrap=True,
+        )
+
+
+def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
+    row = connection.execute(
+        "SELECT count(*) FILTER (status IN ('open', 'acknowledged')), "
+        "count(*) FILTER (status IN ('open', 'acknowledged') AND first_seen = ?) FROM anomalies",
+        [day],
+    ).fetchone()
+    open_, new = row if row else (0, 0)
+    return (
+        f"Affiliations (nuit du {day:%d/%m/%Y}) : {open_} anomalie(s) ouverte(s), "
+        f"dont {new} nouvelle(s)"
+    )
+
+
+def _stoppages_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
+    row = connection.execute(
+        "SELECT (SELECT count(*) FROM stoppage.episodes WHERE status IN ('en cours', 'prolongé')),"
+        " (SELECT count(*) FROM stoppage.signals WHERE first_seen_night = ?)",
+        [day],
+    ).fetchone()
+    in_progress, new = row if row else (0, 0)
+    return f"Arrêts de travail : {in_progress} épisode(s) en cours, {new} signal(aux) nouveau(x)"

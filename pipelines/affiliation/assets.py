@@ -1,0 +1,68 @@
+"""The affiliation assets: thin calls into `quality.affiliation` and `quality.report`."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions
+from pipelines.resources import LandingResource, NightResource, WarehouseResource
+from quality.affiliation.night import run_affiliation_night
+from quality.report import write_steward_report
+from warehouse.connections import transaction
+
+
+@dg.asset(
+    group_name="affiliation",
+    deps=[core_dimensions],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb", "polars"},
+    description="Registre des anomalies d'affiliation (décisions des gestionnaires appliquées "
+    "d'abord, puis détections de la nuit) et états d'affiliation par salarié et contrat.",
+)
+def affiliation_register(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing: LandingResource,
+    night: NightResource,
+) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        day = night.night_date(connection)
+        with transaction(connection):
+            result = run_affiliation_night(
+                connection, day, landing.landing, Path(night.decisions_dir)
+            )
+    refresh = result.anomalies.night
+    context.log.info(f"Nuit du {day:%d/%m/%Y} : {refresh.new} nouvelle(s) anomalie(s)")
+    return dg.MaterializeResult(
+        metadata={
+            "night": day.isoformat(),
+            "states": result.states,
+            "anomalies_detected": refresh.detected,
+            "anomalies_new": refresh.new,
+            "anomalies_reopened": refresh.reopened,
+            "anomalies_resolved_by_data": refresh.resolved_by_data,
+            "oc_input_rejects": result.oc_input_rejects,
+        }
+    )
+
+
+@dg.asset(
+    group_name="affiliation",
+    deps=[affiliation_register],
+    pool=WAREHOUSE_POOL,
+    kinds={"html", "excel"},
+    description="Rapport des gestionnaires (page HTML autonome et classeur Excel des anomalies "
+    "ouvertes), dans le répertoire des rapports à côté de l'entrepôt.",
+)
+def steward_report(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as connection:
+        day = night.night_date(connection)
+        files = write_steward_report(connection, day, Path(night.reports_dir))
+    return dg.MaterializeResult(
+        metadata={"html": dg.MetadataValue.path(str(files.html)), "excel": str(files.excel)}
+    )
+
+
+AFFILIATION_ASSETS = [affiliation_register, steward_report]
