@@ -51,13 +51,17 @@ def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(_SCHEMA)
 
 
-def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Row counts of the latest publication the portal received (empty before the first)."""
+def _has_history(connection: duckdb.DuckDBPyConnection) -> bool:
     exists = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'publish' AND table_name = 'publications'"
     ).fetchone()
-    if not exists or not exists[0]:
+    return bool(exists and exists[0])
+
+
+def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the latest publication the portal received (empty before the first)."""
+    if not _has_history(connection):
         return {}
     rows = connection.execute(
         """
@@ -138,3 +142,15 @@ def record_publication(
         "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
     )
+
+
+def latest_publication(connection: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None] | None:
+    """The latest night's outcome for the steward report: (night id, status, reason in French);
+    None before the first publication."""
+    if not _has_history(connection):
+        return None
+    row = connection.execute(
+        "SELECT night_id, status, reason FROM publish.publications "
+        "ORDER BY recorded_at DESC LIMIT 1"
+    ).fetchone()
+    return (str(row[0]), str(row[1]), row[2]) if row else None
