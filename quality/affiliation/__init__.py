@@ -6,7 +6,7 @@
   `contracts`, `identity`, `dependants`, `dates`, `contributions`, `portal`;
 - `states`: the state of every employee on every OC contract, and its history;
 - `night.run_affiliation_night`: all of it for one night (the Dagster job's one call);
-- `schema.sql`: the tables (to move to `warehouse/migrations/`).
+- the tables: `warehouse/migrations/0010_affiliation.sql`.
 
 Importing this package registers every rule with `quality.anomalies.detection`.
 """

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from synthetic.reference_formats import ContractParameters, PmssTable
+from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ PMSS_FILE = "pmss.json"
 
 
 def ensure_affiliation_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(files("quality.affiliation").joinpath("schema.sql").read_text("utf-8"))
+    """The tables come from the warehouse migrations (0010_affiliation)."""
+    apply_migrations(connection)
 
 
 @dataclass

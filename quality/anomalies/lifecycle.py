@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 
 import duckdb
 import polars as pl
 
 from quality.anomalies.model import IDENTIFIED_SCHEMA, AnomalyStatus
-
-_REGISTER_DDL = resources.files("quality.anomalies").joinpath("register.sql")
+from warehouse.migrations import apply_migrations
 
 # Data columns refreshed from tonight's detection (the identity columns never change).
 _DATA_COLUMNS = (
@@ -50,7 +48,8 @@ class NightSummary:
 
 
 def ensure_register_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(_REGISTER_DDL.read_text(encoding="utf-8"))
+    """The register's tables come from the warehouse migrations (0011_anomaly_register)."""
+    apply_migrations(connection)
 
 
 def latest_night(connection: duckdb.DuckDBPyConnection) -> date | None:

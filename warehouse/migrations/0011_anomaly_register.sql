@@ -1,6 +1,5 @@
 -- The affiliation anomaly register, its history and the steward decisions applied to it.
--- Idempotent (IF NOT EXISTS): applied by quality.anomalies.lifecycle.ensure_register_schema
--- until it moves to warehouse/migrations/ as a numbered migration.
+-- IF NOT EXISTS: warehouses built before this migration already had these tables.
 
 -- One row per anomaly ever detected: its latest data and its current status.
 CREATE TABLE IF NOT EXISTS anomalies (

@@ -1,6 +1,6 @@
 -- The affiliation register and the OC-side inputs it is computed from.
 CREATE SCHEMA IF NOT EXISTS core;
--- To move to warehouse/migrations/ (the warehouse owner's) once the nightly job wires it.
+-- IF NOT EXISTS: warehouses built before this migration already had these tables.
 
 -- Contract parameters (fiches de paramétrage, landing reference/*.json), replaced each night.
 CREATE SCHEMA IF NOT EXISTS reference;
