@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 
@@ -70,8 +71,7 @@ class FileReader:
             if tree is None or layout is None:
                 self.declared_norm = _declared_norm(lexed)
                 self.norm, _ = resolve_norm(self.declared_norm)
-                tree = BlockTree.from_parents(self.norm.parent_of)
-                layout = TableLayout.from_norm(self.norm)
+                tree, layout = _norm_structures(self.norm)
             lines, instances = build_tree(lexed, tree, self._state)
             blocks, declarations = build_tables(
                 lines, instances, layout, self.inspection.file_id, self._open_keys
@@ -96,6 +96,13 @@ class FileReader:
                 carried = pending
         if carried is not None and carried.height:
             yield carried
+
+
+@cache
+def _norm_structures(norm: Norm) -> tuple[BlockTree, TableLayout]:
+    """Built once per norm version and process: the warehouse reads thousands of small files
+    a night, where rebuilding them per file would cost as much as reading the file."""
+    return BlockTree.from_parents(norm.parent_of), TableLayout.from_norm(norm)
 
 
 def _declared_norm(lexed: pl.DataFrame) -> str | None:

@@ -122,10 +122,18 @@ def build_tables(
     declaration_keys = _with_carried(_declaration_keys(text), carried.declaration)
     employee_keys = _with_carried(_employee_keys(text), carried.employee)
     contract_keys = _with_carried(_contract_keys(text, employee_keys), carried.contract)
-    tables: dict[str, pl.DataFrame] = {}
-    for block, table in text.items():
-        keyed = _with_keys(block, table, declaration_keys, employee_keys, contract_keys)
-        tables[block] = _typed_table(block, keyed, layout, file_id)
+    # One plan per block, run together: a small file has a few rows in each of some twenty
+    # blocks, where running each step eagerly would cost more than the data.
+    plans = [
+        _typed_table(
+            block,
+            _with_keys(block, table, declaration_keys, employee_keys, contract_keys),
+            layout,
+            file_id,
+        )
+        for block, table in text.items()
+    ]
+    tables = dict(zip(text, pl.collect_all(plans, engine="in-memory"), strict=True))
     declarations = _declarations(text, declaration_keys, file_id)
     carried.declaration = declaration_keys.tail(1)
     carried.employee = employee_keys.tail(1)
@@ -257,15 +265,20 @@ def _with_keys(
     declaration_keys: pl.DataFrame,
     employee_keys: pl.DataFrame,
     contract_keys: pl.DataFrame,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
+    keyed = table.lazy()
     if block.startswith("S21.") or block == DECLARATION_BLOCK:
-        table = table.join(declaration_keys, on="declaration_id", how="left", maintain_order="left")
+        keyed = keyed.join(
+            declaration_keys.lazy(), on="declaration_id", how="left", maintain_order="left"
+        )
     if table.get_column("individu_id").is_not_null().any():
-        table = table.join(employee_keys, on="individu_id", how="left", maintain_order="left")
+        keyed = keyed.join(
+            employee_keys.lazy(), on="individu_id", how="left", maintain_order="left"
+        )
     if table.get_column("contrat_id").is_not_null().any():
-        table = table.join(contract_keys, on="contrat_id", how="left", maintain_order="left")
+        keyed = keyed.join(contract_keys.lazy(), on="contrat_id", how="left", maintain_order="left")
     if block == ADHESION_BLOCK:
-        table = table.with_columns(
+        keyed = keyed.with_columns(
             oc_contract_key=pl.concat_str(
                 *(
                     _column_or_null(table, rubric).fill_null("")
@@ -274,20 +287,21 @@ def _with_keys(
                 separator="|",
             )
         )
-    return table
+    return keyed
 
 
 def _typed_table(
-    block: str, table: pl.DataFrame, layout: TableLayout, file_id: str
-) -> pl.DataFrame:
+    block: str, table: pl.LazyFrame, layout: TableLayout, file_id: str
+) -> pl.LazyFrame:
+    columns = table.collect_schema().names()
     known = layout.block_rubrics.get(block, [])
     unknown = sorted(
-        column for column in table.columns if column.startswith(block) and column not in known
+        column for column in columns if column.startswith(block) and column not in known
     )
-    keys = [name for name in KEY_COLUMNS if name in table.columns]
+    keys = [name for name in KEY_COLUMNS if name in columns]
     rubric_columns = [
         typed(rubric, layout.rubric_types[rubric]).alias(rubric)
-        if rubric in table.columns
+        if rubric in columns
         else pl.lit(None, layout.rubric_types[rubric]).alias(rubric)
         for rubric in known
     ]
