@@ -74,8 +74,8 @@ def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
     """The 15th of the month after the latest declared month (the later DSN due date, code de la
     sécurité sociale R.243-6): by then that month's DSNs are all due. Every version received
     counts, not only those in force, so the night never goes back when a file is cancelled."""
-    row = connection.execute("SELECT max(month) FROM core.declaration_versions").fetchone()
-    latest = row[0] if row else None
+    # fetchall: DuckDB 2 refuses further work on a connection with a half-read result.
+    [(latest,)] = connection.execute("SELECT max(month) FROM core.declaration_versions").fetchall()
     if latest is None:
         raise ValueError(
             "Aucune déclaration dans l'entrepôt : donner la date de la nuit (--night)."

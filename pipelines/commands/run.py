@@ -166,12 +166,11 @@ def print_domains(console: Console, warehouse: Path, night: date | None) -> None
 
 
 def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
-    row = connection.execute(
+    [(open_, new)] = connection.execute(
         "SELECT count(*) FILTER (status IN ('open', 'acknowledged')), "
         "count(*) FILTER (status IN ('open', 'acknowledged') AND first_seen = ?) FROM anomalies",
         [day],
-    ).fetchone()
-    open_, new = row if row else (0, 0)
+    ).fetchall()
     return (
         f"Affiliations (nuit du {day:%d/%m/%Y}) : {open_} anomalie(s) ouverte(s), "
         f"dont {new} nouvelle(s)"
@@ -179,10 +178,9 @@ def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
 
 
 def _stoppages_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
-    row = connection.execute(
+    [(in_progress, new)] = connection.execute(
         "SELECT (SELECT count(*) FROM stoppage.episodes WHERE status IN ('en cours', 'prolongé')),"
         " (SELECT count(*) FROM stoppage.signals WHERE first_seen_night = ?)",
         [day],
-    ).fetchone()
-    in_progress, new = row if row else (0, 0)
+    ).fetchall()
     return f"Arrêts de travail : {in_progress} épisode(s) en cours, {new} signal(aux) nouveau(x)"

@@ -22,12 +22,11 @@ def signals_known_and_linked(warehouse: WarehouseResource) -> dg.AssetCheckResul
             c
             for (c,) in connection.execute("SELECT DISTINCT code FROM stoppage.signals").fetchall()
         }
-        orphans = connection.execute(
+        [(orphan_count,)] = connection.execute(
             "SELECT count(*) FROM stoppage.signals s WHERE s.episode_id IS NOT NULL AND NOT "
             "EXISTS (SELECT 1 FROM stoppage.episodes e WHERE e.episode_id = s.episode_id)"
-        ).fetchone()
+        ).fetchall()
     unknown = sorted(codes - {s.value for s in Signal})
-    orphan_count = orphans[0] if orphans else 0
     return dg.AssetCheckResult(
         passed=not unknown and orphan_count == 0,
         metadata={"unknown_codes": ", ".join(unknown), "signals_without_episode": orphan_count},

@@ -89,8 +89,7 @@ def store_results(
 
 
 def _replace(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    description = connection.execute(f"SELECT * FROM {table} LIMIT 0").description or []
-    columns = [column[0] for column in description]
+    columns = connection.sql(f"SELECT * FROM {table} LIMIT 0").columns
     connection.execute(f"DELETE FROM {table}")
     rows = frame.select(c for c in columns if c in frame.columns)  # noqa: F841 (read by DuckDB)
     connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")

@@ -6,9 +6,7 @@ Two ways to fill them, giving the same frames:
   `warehouse/models/declaration_versions.sql`); rejected declarations are left out. Employees
   keep the key each file declares (linking an NTT or an old NIR to the current NIR is done by
   the warehouse, `core.employee_links`).
-- `read_inputs(connection)`: from the warehouse's core model (declarations in force), plus the
-  staging block tables for what the core model does not carry yet (60.004-.006 subrogation,
-  66 therapeutic part-time, 65 other suspensions, 51 gross pay).
+- `read_inputs(connection)`: from the warehouse's core model (declarations in force).
 """
 
 from __future__ import annotations
@@ -327,79 +325,56 @@ _IN_FORCE = """
     SELECT file_id, declaration_id, nature, built_on, month, siren, siret
     FROM core.declarations_in_force
 """
-_CONTRACT_OF = (
-    """
-    JOIN core.contract_months AS c
-        ON c.file_id = x.file_id AND c.instance_id = x.parent_id
-    JOIN ("""
-    + _IN_FORCE
-    + """) AS d
-        ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id
-"""
-)
 _DECLARATION_AND_CONTRACT = """
     d.file_id, d.declaration_id, d.nature, d.built_on, d.month, d.siren, d.siret,
     c.employee_key, c.contract_start, c.contract_number
 """
 
-_WAREHOUSE_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
-    # core.stoppages lacks 60.004-.006 (subrogation): read them from staging.
+_WAREHOUSE_QUERIES: dict[str, str] = {
     "stoppages": (
-        ("s21_g00_60",),
-        "SELECT "
-        + _DECLARATION_AND_CONTRACT
-        + """,
-            x.instance_id,
-            x."S21.G00.60.001" AS reason, x."S21.G00.60.002" AS last_day_worked,
-            x."S21.G00.60.003" AS planned_end, x."S21.G00.60.004" AS subrogation,
-            x."S21.G00.60.005" AS subrogation_start, x."S21.G00.60.006" AS subrogation_end,
-            x."S21.G00.60.010" AS return_date, x."S21.G00.60.011" AS return_reason,
-            x."S21.G00.60.012" AS accident_date
-        FROM staging.s21_g00_60 AS x """
-        + _CONTRACT_OF,
+        """SELECT c.file_id, c.declaration_id, c.nature, c.built_on, c.month, d.siren, c.siret,
+            c.employee_key, c.contract_start, c.contract_number, c.instance_id,
+            c.reason, c.last_day_worked, c.planned_end, c.subrogation, c.subrogation_start,
+            c.subrogation_end, c.return_date, c.return_reason, c.accident_date
+        FROM core.stoppages AS c
+        JOIN core.declarations_in_force AS d USING (file_id, declaration_id)"""
     ),
-    # No core table for therapeutic part-time (66) yet; only those under a stoppage row in
-    # force are used (joined on file and instance).
+    # Only the periods under a stoppage row in force are used (joined on file and instance).
     "therapeutic": (
-        ("s21_g00_66",),
-        """SELECT x.file_id, x.parent_id AS stoppage_instance_id,
-            x."S21.G00.66.001" AS period_start, x."S21.G00.66.002" AS period_end,
-            x."S21.G00.66.003" AS pay
-        FROM staging.s21_g00_66 AS x""",
+        """SELECT file_id, stoppage_instance_id, period_start, period_end, pay
+        FROM core.therapeutic_part_times"""
     ),
-    # No core table for other suspensions (65) yet.
     "suspensions": (
-        ("s21_g00_65",),
         "SELECT "
         + _DECLARATION_AND_CONTRACT
-        + """,
-            x."S21.G00.65.001" AS reason, x."S21.G00.65.002" AS start_date
-        FROM staging.s21_g00_65 AS x """
-        + _CONTRACT_OF,
+        + """, c.reason, c.start_date
+        FROM core.other_suspensions AS c
+        JOIN ("""
+        + _IN_FORCE
+        + """) AS d
+            ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id"""
     ),
     "contract_ends": (
-        ("s21_g00_62",),
         "SELECT "
         + _DECLARATION_AND_CONTRACT
-        + """,
-            x."S21.G00.62.001" AS end_date, x."S21.G00.62.002" AS end_reason
-        FROM staging.s21_g00_62 AS x """
-        + _CONTRACT_OF,
+        + """, c.end_date, c.end_reason
+        FROM core.contract_ends AS c
+        JOIN ("""
+        + _IN_FORCE
+        + """) AS d
+            ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id"""
     ),
-    # No core table for salaries (51) yet.
     "gross_pay": (
-        ("s21_g00_51",),
-        """SELECT d.siren, x.employee_key, d.month, sum(x."S21.G00.51.013") AS gross
-        FROM staging.s21_g00_51 AS x
+        """SELECT d.siren, x.employee_key, d.month, sum(x.gross) AS gross
+        FROM core.gross_pay AS x
         JOIN ("""
         + _IN_FORCE
         + """) AS d
             ON d.file_id = x.file_id AND d.declaration_id = x.declaration_id
-        WHERE d.nature = '01' AND x."S21.G00.51.011" = '001'
-        GROUP BY ALL ORDER BY ALL""",
+        WHERE d.nature = '01'
+        GROUP BY ALL ORDER BY ALL"""
     ),
     "contracts": (
-        (),
         """SELECT d.siren, c.employee_key, c.contract_start, c.contract_number,
             arg_max(c.category, d.month) AS category
         FROM core.contract_months AS c
@@ -408,12 +383,9 @@ _WAREHOUSE_QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         + """) AS d
             ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id
         WHERE c.category IS NOT NULL
-        GROUP BY ALL ORDER BY ALL""",
+        GROUP BY ALL ORDER BY ALL"""
     ),
-    "monthly": (
-        (),
-        "SELECT DISTINCT siret, month FROM core.declarations_in_force WHERE nature = '01'",
-    ),
+    "monthly": "SELECT DISTINCT siret, month FROM core.declarations_in_force WHERE nature = '01'",
 }
 
 
@@ -421,18 +393,7 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> StoppageInputs:
     """The inputs from the warehouse (declarations in force only), every employee under his
     current key (core.employee_links: an NTT later replaced by the NIR, an old NIR declared in
     S21.G00.31), so one stoppage seen before and after the change stays one episode."""
-    present = {
-        name
-        for (name,) in connection.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
-        ).fetchall()
-    }
-    frames = {}
-    for name, (tables, query) in _WAREHOUSE_QUERIES.items():
-        if all(t in present for t in tables):
-            frames[name] = connection.sql(query).pl()
-        else:
-            frames[name] = _empty(_SCHEMAS[name])
+    frames = {name: connection.sql(query).pl() for name, query in _WAREHOUSE_QUERIES.items()}
     current = _current_keys(
         connection.sql("SELECT previous_key, employee_key FROM core.employee_links").pl()
     )

@@ -25,10 +25,13 @@ FACT_TABLES = (
     "adhesion_months",
     "affiliations",
     "stoppages",
+    "therapeutic_part_times",
+    "other_suspensions",
     "contract_ends",
     "contributions",
     "declared_payments",
     "declared_payment_components",
+    "gross_pay",
 )
 DIMENSION_TABLES = (
     "companies",
