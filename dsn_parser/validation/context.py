@@ -5,12 +5,13 @@ declaration, and one row per block instance with the individual and establishmen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
 from dsn_parser.model import ParsedFile
-from dsn_parser.norm import Norm, resolve_norm
+from dsn_parser.norm import Norm, load_norm, resolve_norm
 
 NORM_RUBRIC = "S10.G00.00.006"
 NATURE_RUBRIC = "S20.G00.05.001"
@@ -41,6 +42,7 @@ class Context:
     # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
     # norm, declaration_nature, fallback, oc_copy, individual_id, establishment_id.
     instances: pl.DataFrame
+    norm_versions: tuple[str, ...]  # sorted: the key of the per-norm caches
     rubrics: pl.DataFrame  # the norm rubrics of every version used, with a `norm` column
     blocks: pl.DataFrame  # the norm blocks of every version used, with a `norm` column
     codes: pl.DataFrame  # norm, rubric, code
@@ -81,13 +83,16 @@ def build_context(parsed: ParsedFile) -> Context:
         scope_instance_id=pl.col("instance_id").forward_fill(),
         claimed_rubric=pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})")),
     )
+    versions = tuple(sorted(norms))
+    rubrics, blocks, codes = norm_tables(versions)
     return Context(
         file_id=parsed.file_id,
         lines=per_line,
         instances=_instances(per_line),
-        rubrics=_tagged(norms, "rubrics"),
-        blocks=_tagged(norms, "blocks"),
-        codes=_tagged(norms, "codes").select("norm", "rubric", "code"),
+        norm_versions=versions,
+        rubrics=rubrics,
+        blocks=blocks,
+        codes=codes,
         envois=envois,
     )
 
@@ -188,7 +193,22 @@ def _nearest(instances: pl.DataFrame, block: str) -> pl.Series:
     return pl.Series(found, dtype=pl.UInt32).replace(0, None)
 
 
-def _tagged(norms: dict[str, Norm], table: str) -> pl.DataFrame:
+@cache
+def norm_tables(versions: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The rubrics, blocks and codes of these norm versions, tagged with a `norm` column.
+
+    Cached per set of versions, like every table the controls derive from the norm alone: a
+    night's thousands of small files use a few versions.
+    """
+    norms = [load_norm(version) for version in versions]
+    return (
+        _tagged(norms, "rubrics"),
+        _tagged(norms, "blocks"),
+        _tagged(norms, "codes").select("norm", "rubric", "code"),
+    )
+
+
+def _tagged(norms: list[Norm], table: str) -> pl.DataFrame:
     return pl.concat(
-        [getattr(norm, table).with_columns(norm=pl.lit(version)) for version, norm in norms.items()]
+        [getattr(norm, table).with_columns(norm=pl.lit(norm.version)) for norm in norms]
     )

@@ -13,10 +13,12 @@ warnings in two cases, because the dictionary cannot be trusted to say what is m
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from dsn_parser.norm import USAGE_NATURES
-from dsn_parser.validation.context import Context
+from dsn_parser.validation.context import Context, norm_tables
 from dsn_parser.validation.diagnostics import findings
 
 _PRESENCE_AS_WARNING = pl.col("fallback") | pl.col("oc_copy")
@@ -37,7 +39,13 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 
 def _usages(ctx: Context) -> pl.DataFrame:
     """norm, rubric, block, declaration_nature, usage (O C F I N): the usage table, long."""
-    return ctx.rubrics.unpivot(
+    return _usages_of(ctx.norm_versions)
+
+
+@cache
+def _usages_of(versions: tuple[str, ...]) -> pl.DataFrame:
+    rubrics, _, _ = norm_tables(versions)
+    return rubrics.unpivot(
         index=["norm", "rubric", "block"],
         on=[f"usage_{nature}" for nature in USAGE_NATURES],
         variable_name="declaration_nature",
@@ -166,8 +174,13 @@ def _too_many(ctx: Context) -> pl.LazyFrame:
 def _block_usage(ctx: Context) -> pl.DataFrame:
     """norm, block, nature, absent: True when every rubric of the block is N (block absent from
     the declaration model of that nature)."""
+    return _block_usage_of(ctx.norm_versions)
+
+
+@cache
+def _block_usage_of(versions: tuple[str, ...]) -> pl.DataFrame:
     return (
-        _usages(ctx)
+        _usages_of(versions)
         .group_by("norm", "block", "declaration_nature")
         .agg(absent=(pl.col("usage") == "N").all() & pl.col("usage").is_not_null().all())
     )

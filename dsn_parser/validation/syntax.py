@@ -8,11 +8,13 @@ says more to a data steward than "does not match the pattern".
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 from stdnum import iban
 from stdnum.fr import siren, siret
 
-from dsn_parser.validation.context import NORM_RUBRIC, Context
+from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
 
 MAX_LINE_LENGTH = 256
@@ -223,11 +225,17 @@ def _csl(ctx: Context) -> pl.LazyFrame:
 
 def _closed_lists(ctx: Context) -> pl.DataFrame:
     """(norm, rubric, closed_list=True) for every rubric whose values form a closed code list."""
+    return _closed_lists_of(ctx.norm_versions)
+
+
+@cache
+def _closed_lists_of(versions: tuple[str, ...]) -> pl.DataFrame:
+    rubrics, _, _ = norm_tables(versions)
     return (
-        ctx.rubrics.filter((pl.col("nature") == "enumeration") & (pl.col("rubric") != NORM_RUBRIC))
+        rubrics.filter((pl.col("nature") == "enumeration") & (pl.col("rubric") != NORM_RUBRIC))
         .select("norm", "rubric", closed_list=pl.lit(True))
         .vstack(
-            ctx.rubrics.select("norm")
+            rubrics.select("norm")
             .unique()
             .with_columns(rubric=pl.lit(FRACTION_RUBRIC), closed_list=pl.lit(True))
         )
@@ -236,13 +244,19 @@ def _closed_lists(ctx: Context) -> pl.DataFrame:
 
 
 def _code_lookup(ctx: Context) -> pl.DataFrame:
+    return _code_lookup_of(ctx.norm_versions)
+
+
+@cache
+def _code_lookup_of(versions: tuple[str, ...]) -> pl.DataFrame:
+    rubrics, _, codes = norm_tables(versions)
     fraction_codes = (
-        ctx.rubrics.select("norm")
+        rubrics.select("norm")
         .unique()
         .join(pl.DataFrame({"rubric": FRACTION_RUBRIC, "code": FRACTION_CODES}), how="cross")
     )
     return (
-        pl.concat([ctx.codes.select("norm", "rubric", "code"), fraction_codes])
+        pl.concat([codes.select("norm", "rubric", "code"), fraction_codes])
         .unique()
         .with_columns(known_code=pl.lit(True))
     )
@@ -266,20 +280,10 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
     python-stdnum does the checks (Luhn with La Poste's exception, IBAN mod 97); it runs once
     per distinct value, never once per line.
     """
-    datatype, label = pl.col("datatype"), pl.col("label")
-    identifiers = ctx.rubrics.select(
-        "norm",
-        "rubric",
-        kind=pl.when(datatype.str.contains("(?i)siren"))
-        .then(pl.lit("siren"))
-        .when(datatype.str.contains("(?i)siret"))
-        .then(pl.lit("siret"))
-        # IBAN rubrics have various datatypes (Banque_Iban, Type_Alphanumeric_15-34...)
-        .when(label == "IBAN")
-        .then(pl.lit("iban")),
-    ).filter(pl.col("kind").is_not_null())
-    declared = ctx.lines.join(identifiers, on=["norm", "rubric"], how="inner").select(
-        "line", "rubric", "value", "kind"
+    declared = (
+        ctx.lines.lazy()
+        .join(_identifier_rubrics(ctx.norm_versions).lazy(), on=["norm", "rubric"], how="inner")
+        .select("line", "rubric", "value", "kind")
     )
     composed = pl.concat(
         [
@@ -321,6 +325,24 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
     )
 
 
+@cache
+def _identifier_rubrics(versions: tuple[str, ...]) -> pl.DataFrame:
+    """norm, rubric, kind (siren, siret or iban) of the rubrics holding such an identifier."""
+    rubrics, _, _ = norm_tables(versions)
+    datatype, label = pl.col("datatype"), pl.col("label")
+    return rubrics.select(
+        "norm",
+        "rubric",
+        kind=pl.when(datatype.str.contains("(?i)siren"))
+        .then(pl.lit("siren"))
+        .when(datatype.str.contains("(?i)siret"))
+        .then(pl.lit("siret"))
+        # IBAN rubrics have various datatypes (Banque_Iban, Type_Alphanumeric_15-34...)
+        .when(label == "IBAN")
+        .then(pl.lit("iban")),
+    ).filter(pl.col("kind").is_not_null())
+
+
 def _check_digits_ok(kind: str, value: str) -> bool:
     if kind == "siren":
         return bool(siren.is_valid(value))
@@ -333,15 +355,17 @@ def _check_digits_ok(kind: str, value: str) -> bool:
     return bool(siret.is_valid(value)) or not siren.is_valid(value[:9])
 
 
-def _composed_siret(ctx: Context, siren_rubric: str, nic_rubric: str) -> pl.DataFrame:
+def _composed_siret(ctx: Context, siren_rubric: str, nic_rubric: str) -> pl.LazyFrame:
     """The SIRET of each NIC line: the SIREN of its parent instance followed by the NIC.
 
     Reported on the NIC line, as kind "composed".
     """
-    sirens = ctx.lines.filter(pl.col("rubric") == siren_rubric).select(
-        parent_instance="instance_id", siren="value"
+    sirens = (
+        ctx.lines.lazy()
+        .filter(pl.col("rubric") == siren_rubric)
+        .select(parent_instance="instance_id", siren="value")
     )
-    nics = ctx.lines.filter(pl.col("rubric") == nic_rubric)
+    nics = ctx.lines.lazy().filter(pl.col("rubric") == nic_rubric)
     if siren_rubric[:10] == nic_rubric[:10]:  # SIREN and NIC in the same instance
         nics = nics.with_columns(parent_instance=pl.col("instance_id"))
     else:
