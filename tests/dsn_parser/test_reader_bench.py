@@ -6,6 +6,8 @@ Run by `make bench`. Prints figures; asserts only what the runs produced (no tim
   same process, as a ratio to the floor (target: within 4x);
 - peak memory of the streaming parse in a child process for 200 MB and 400 MB (target: < 1 GB
   for both: memory must not grow with the size of a lot);
+- the fixed cost per small file (the warehouse reads thousands a night): `parse` (read +
+  validate) of each real sample file against the floor on the same file;
 - when Python 3.12 exists: the PyPI package dsn-tools in its own virtual environment on a slice
   of whole envois of the same data, against our `parse` on the same slice.
 """
@@ -23,13 +25,19 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dsn_parser import parse
+from dsn_parser import parse, read
 from dsn_parser.streaming import parse_to_parquet
 from tests.dsn_parser.large_dsn import write_large_dsn
 
 pytestmark = pytest.mark.bench
 
 MB = 1_000_000
+# The real, readable sample files (the negative ones are not what a night is made of).
+SAMPLE_FILES = sorted(
+    path
+    for path in (Path(__file__).parents[1] / "fixtures" / "dsn").rglob("*.dsn")
+    if path.parent.name != "negative"
+)
 PYTHON_312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
 SLICE_BYTES = 1 * MB
 
@@ -146,6 +154,21 @@ def test_peak_memory_does_not_grow_with_the_lot(
             f"peak memory {figures['peak_mb']:.0f} MB (target < 1000 MB)"
         )
         assert figures["declarations"] == envois
+
+
+def test_fixed_cost_per_small_file() -> None:
+    parse(SAMPLE_FILES[0])  # imports, norm tables and per-norm caches: once per process
+    floor = _best_of(3, lambda: [floor_read_and_split(path) for path in SAMPLE_FILES])
+    read_only = _best_of(3, lambda: [read(path) for path in SAMPLE_FILES])
+    ours = _best_of(3, lambda: [parse(path) for path in SAMPLE_FILES])
+    count = len(SAMPLE_FILES)
+    size_kb = sum(path.stat().st_size for path in SAMPLE_FILES) / count / 1000
+    print(
+        f"\n[bench] {count} sample files (mean {size_kb:.0f} kB): per file, floor "
+        f"{1000 * floor / count:.1f} ms, read {1000 * read_only / count:.1f} ms, "
+        f"parse + validate {1000 * ours / count:.1f} ms ({ours / floor:.0f}x floor)"
+    )
+    assert all(parsed.declarations.height for path in SAMPLE_FILES for parsed in parse(path))
 
 
 def test_speedup_over_dsn_tools(lots: dict[int, tuple[Path, int]], tmp_path: Path) -> None:
