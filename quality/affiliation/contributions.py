@@ -24,23 +24,21 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
         WITH declared AS (
             SELECT d.siren, c.siret, c.month, c.file_id, c.declaration_id, c.instance_id,
                 k.employee_key, ad.contract_reference, c.option_code, c.population_code,
-                c.amount, s.parent_id AS base_instance
+                c.amount
             FROM core.contributions AS c
             JOIN aff_monthly AS d USING (file_id, declaration_id)
             JOIN aff_employees AS k ON k.warehouse_key = c.employee_key
             JOIN aff_adhesions AS ad
                 ON ad.file_id = c.file_id AND ad.declaration_id = c.declaration_id
                 AND ad.adhesion_key = c.adhesion_key
-            JOIN aff_contribution_lines AS s
-                ON s.file_id = c.file_id AND s.instance_id = c.instance_id
         ),
         components AS (
-            SELECT file_id, parent_id AS base_instance,
-                sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '10') AS gross,
-                sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '11') AS tranche_a,
-                sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '13') AS tranche_b,
-                sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = '18') AS ceiling
-            FROM aff_base_components GROUP BY ALL
+            SELECT file_id, contribution_instance_id AS instance_id,
+                sum(amount) FILTER (WHERE component_type = '10') AS gross,
+                sum(amount) FILTER (WHERE component_type = '11') AS tranche_a,
+                sum(amount) FILTER (WHERE component_type = '13') AS tranche_b,
+                sum(amount) FILTER (WHERE component_type = '18') AS ceiling
+            FROM core.contribution_components GROUP BY ALL
         ),
         bases AS (
             SELECT d.*, coalesce(c.tranche_a, least(c.gross, p.amount)) AS tranche_a,
@@ -48,7 +46,7 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
                     AS tranche_b,
                 coalesce(c.ceiling, p.amount) AS pmss
             FROM declared AS d
-            LEFT JOIN components AS c USING (file_id, base_instance)
+            LEFT JOIN components AS c USING (file_id, instance_id)
             LEFT JOIN reference.pmss AS p ON p.year = year(d.month)
         ),
         expected AS (

@@ -18,12 +18,12 @@ def dependant_counts_mismatch(context: DetectionContext) -> pl.DataFrame:
         context.connection,
         """
         WITH blocks AS (
-            SELECT file_id, parent_id AS instance_id,
-                count(*) FILTER (WHERE "S21.G00.73.003" = '01') AS adults,
-                count(*) FILTER (WHERE "S21.G00.73.003" = '02') AS children,
-                count(*) FILTER (WHERE "S21.G00.73.003" = '03') AS others,
-                count(*) AS total
-            FROM aff_dependant_blocks GROUP BY ALL
+            SELECT file_id, affiliation_instance_id AS instance_id,
+                coalesce(sum(dependants) FILTER (WHERE dependant_type = '01'), 0) AS adults,
+                coalesce(sum(dependants) FILTER (WHERE dependant_type = '02'), 0) AS children,
+                coalesce(sum(dependants) FILTER (WHERE dependant_type = '03'), 0) AS others,
+                sum(dependants) AS total
+            FROM core.dependants GROUP BY ALL
         ),
         compared AS (
             SELECT a.*, coalesce(b.adults, 0) AS adults, coalesce(b.children, 0) AS kids,

@@ -133,45 +133,6 @@ FROM aff_forced_decisions WHERE action = 'force_radiation'
 """
 
 
-# Staging tables exist once a file has carried their block (no dependant declared yet: no
-# S21.G00.73 table): the rules read them through views that are empty until then.
-_STAGING_VIEWS = {
-    "aff_dependant_blocks": (
-        "staging.s21_g00_73",
-        {"file_id": "VARCHAR", "parent_id": "UINTEGER", '"S21.G00.73.003"': "VARCHAR"},
-    ),
-    "aff_base_components": (
-        "staging.s21_g00_79",
-        {
-            "file_id": "VARCHAR",
-            "parent_id": "UINTEGER",
-            '"S21.G00.79.001"': "VARCHAR",
-            '"S21.G00.79.004"': "DECIMAL(18, 2)",
-        },
-    ),
-    "aff_contribution_lines": (
-        "staging.s21_g00_81",
-        {"file_id": "VARCHAR", "instance_id": "UINTEGER", "parent_id": "UINTEGER"},
-    ),
-}
-
-
-def _create_staging_views(connection: duckdb.DuckDBPyConnection) -> None:
-    existing = {
-        f"{schema}.{name}"
-        for schema, name in connection.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name = 'staging'"
-        ).fetchall()
-    }
-    for view, (table, columns) in _STAGING_VIEWS.items():
-        if table in existing:
-            select = f"SELECT {', '.join(columns)} FROM {table}"
-        else:
-            nulls = ", ".join(f"NULL::{kind} AS {name}" for name, kind in columns.items())
-            select = f"SELECT {nulls} WHERE false"
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
-
-
 def create_views(connection: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the temporary views on `connection`; cheap, so every rule calls it.
 
@@ -183,7 +144,6 @@ def create_views(connection: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if not (registered and registered[0]):
         ensure_affiliation_schema(connection)
-    _create_staging_views(connection)
     connection.execute(_VIEWS)
     has_decisions = connection.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'steward_decisions'"

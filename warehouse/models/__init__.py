@@ -17,18 +17,21 @@ from warehouse.connections import transaction
 
 MODELS_DIR = Path(__file__).parent
 
-# Order matters: contributions read the affiliations of the same groups.
+# Order matters: contributions and dependants read the affiliations of the same groups,
+# contribution components the contributions.
 FACT_TABLES = (
     "employee_months",
     "identity_changes",
     "contract_months",
     "adhesion_months",
     "affiliations",
+    "dependants",
     "stoppages",
     "therapeutic_part_times",
     "other_suspensions",
     "contract_ends",
     "contributions",
+    "contribution_components",
     "declared_payments",
     "declared_payment_components",
     "gross_pay",
