@@ -57,6 +57,9 @@ def _unknown_rubrics(ctx: Context) -> pl.LazyFrame:
     unknown = (
         ctx.lines.lazy()
         .filter(pl.col("rubric").is_not_null() & pl.col("value").is_not_null() & ~pl.col("service"))
+        # Cheap first pass: a rubric every version in use knows is known whatever the line's
+        # version; only the few other lines go through the (norm, rubric) anti-join.
+        .filter(~pl.col("rubric").is_in(_known_by_every_version(ctx.norm_versions).implode()))
         .join(ctx.rubrics.lazy().select("norm", "rubric"), on=["norm", "rubric"], how="anti")
     )
     return findings(
@@ -73,6 +76,13 @@ def _unknown_rubrics(ctx: Context) -> pl.LazyFrame:
         .otherwise(pl.format("Rubrique inconnue de la norme {}.", pl.col("norm"))),
         warning_when=pl.col("fallback"),
     )
+
+
+@cache
+def _known_by_every_version(versions: tuple[str, ...]) -> pl.Series:
+    rubrics, _, _ = norm_tables(versions)
+    counts = rubrics.group_by("rubric").agg(pl.col("norm").n_unique())
+    return counts.filter(pl.col("norm") == len(versions)).get_column("rubric").sort()
 
 
 def _known_instances(ctx: Context) -> pl.LazyFrame:
@@ -284,9 +294,10 @@ def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
         .filter(pl.col("usage") == "I")
         .select("norm", "rubric", "declaration_nature")
     )
+    forbidden_rubrics = _usages(ctx).filter(pl.col("usage") == "I").get_column("rubric").unique()
     present = (
         ctx.lines.lazy()
-        .filter(pl.col("value").is_not_null())
+        .filter(pl.col("value").is_not_null() & pl.col("rubric").is_in(forbidden_rubrics.implode()))
         .join(forbidden, on=["norm", "rubric", "declaration_nature"], how="inner")
     )
     return findings(

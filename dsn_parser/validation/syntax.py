@@ -280,9 +280,12 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
     python-stdnum does the checks (Luhn with La Poste's exception, IBAN mod 97); it runs once
     per distinct value, never once per line.
     """
+    identifiers = _identifier_rubrics(ctx.norm_versions)
     declared = (
         ctx.lines.lazy()
-        .join(_identifier_rubrics(ctx.norm_versions).lazy(), on=["norm", "rubric"], how="inner")
+        # A cheap filter on the rubric first: few lines hold an identifier.
+        .filter(pl.col("rubric").is_in(identifiers.get_column("rubric").unique().implode()))
+        .join(identifiers.lazy(), on=["norm", "rubric"], how="inner")
         .select("line", "rubric", "value", "kind")
     )
     composed = pl.concat(
