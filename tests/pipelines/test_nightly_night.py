@@ -83,12 +83,18 @@ def test_a_night_fills_the_domains_says_so_in_french_and_reruns_identically(
     assert before["stoppage.signals"], "a night with stoppages has signals"
 
 
-def test_an_explicit_night_dates_what_is_first_seen(landing: Path, tmp_path: Path) -> None:
+def test_an_explicit_night_dates_what_is_first_seen_and_a_later_night_keeps_it(
+    landing: Path, tmp_path: Path
+) -> None:
     warehouse = tmp_path / "entrepot.duckdb"
     arguments = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
     assert main([*arguments, "--night", "2024-08-01"]) == 0
+    assert main([*arguments, "--night", "2024-08-02"]) == 0
     with connect(warehouse) as connection:
         seen = connection.execute(
-            "SELECT DISTINCT first_seen_night FROM stoppage.signals"
+            "SELECT DISTINCT first_seen_night, last_seen_night FROM stoppage.signals"
         ).fetchall()
-    assert seen == [(date(2024, 8, 1),)]
+        anomalies_seen = connection.execute("SELECT DISTINCT first_seen FROM anomalies").fetchall()
+    # Same files: every signal and anomaly was already there the first night.
+    assert seen == [(date(2024, 8, 1), date(2024, 8, 2))]
+    assert anomalies_seen == [(date(2024, 8, 1),)]
