@@ -51,7 +51,9 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 def instance_values(ctx: Context, block: str, rubrics: list[str]) -> pl.LazyFrame:
     """One row per instance of `block`: its ids and, per rubric, the value and its line
     (columns "<rubric>" and "<rubric>:line"; null when the rubric is absent)."""
-    lines = ctx.lines.lazy().filter(pl.col("block") == block)
+    # Only the lines of the wanted rubrics are grouped; instances without any of them still get
+    # their row (with nulls) from the left join below.
+    lines = ctx.lines.lazy().filter(pl.col("rubric").is_in(rubrics))
     values = lines.group_by("instance_id").agg(
         *[
             pl.col("value").filter(pl.col("rubric") == rubric).first().alias(rubric)
