@@ -119,7 +119,8 @@ def pipeline_resources(
             decisions_dir=str(default_decisions_dir(warehouse_path)),
             reports_dir=str(reports_dir(warehouse_path)),
         ),
-        **publish_resources(warehouse_path),
+        # Absolute: Great Expectations refuses a relative Data Docs directory.
+        **publish_resources(warehouse_path.absolute()),
     }
 
 

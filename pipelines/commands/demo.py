@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         quarantine,
         console,
         # A demonstration has no secret for the analysts' pseudonyms: a key file beside it.
-        resources=publish_resources(warehouse, demo_key=True),
+        resources=publish_resources(warehouse.absolute(), demo_key=True),
     )
     print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
     console.print(

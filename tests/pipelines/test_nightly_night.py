@@ -98,3 +98,13 @@ def test_an_explicit_night_dates_what_is_first_seen_and_a_later_night_keeps_it(
     # Same files: every signal and anomaly was already there the first night.
     assert seen == [(date(2024, 8, 1), date(2024, 8, 2))]
     assert anomalies_seen == [(date(2024, 8, 1),)]
+
+
+def test_a_night_on_a_relative_warehouse_path_publishes_too(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The operator's usual `--warehouse var/entrepot.duckdb`; the publish step's quality gates
+    # once refused the relative Data Docs directory derived from it.
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--landing", str(landing), "--warehouse", "var/entrepot.duckdb"]) == 0
+    assert (tmp_path / "var" / "serving.duckdb").exists()
