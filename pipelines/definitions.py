@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.ingestion.automation import ingestion_job, landing_sensor, nightly_schedule
-from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
+from pipelines.ingestion.automation import ingestion_job, landing_sensor
+from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job, nightly_schedule
 from pipelines.resources import resources_from_environment
-
-nightly_job = dg.define_asset_job(
-    name="nuit_complete",
-    selection=dg.AssetSelection.assets(*NIGHTLY_ASSETS),
-    description="Toute la nuit : ingestion, affiliations, arrêts, comptes, publication.",
-)
 
 defs = dg.Definitions(
     assets=NIGHTLY_ASSETS,

@@ -1,4 +1,5 @@
-"""When ingestion runs: a sensor on the landing directory and a nightly schedule.
+"""When ingestion runs: a sensor on the landing directory loads files as they arrive (the
+nightly schedule of the whole night lives in `pipelines.nightly`).
 
 Both are stopped by default (tests, production until an operator starts them) and running under
 `dagster dev`, where a developer expects files dropped in the landing directory to be picked up.
@@ -18,7 +19,7 @@ ingestion_job = dg.define_asset_job(
 )
 
 
-def _runs_by_default() -> bool:
+def runs_by_default() -> bool:
     return using_dagster_dev()
 
 
@@ -26,7 +27,7 @@ def _runs_by_default() -> bool:
     job=ingestion_job,
     minimum_interval_seconds=30,
     default_status=(
-        dg.DefaultSensorStatus.RUNNING if _runs_by_default() else dg.DefaultSensorStatus.STOPPED
+        dg.DefaultSensorStatus.RUNNING if runs_by_default() else dg.DefaultSensorStatus.STOPPED
     ),
     description="Un fichier arrivé (contenu nouveau) déclenche l'ingestion ; un contenu déjà vu, "
     "même renommé, ne déclenche rien.",
@@ -57,15 +58,4 @@ def landing_sensor(
     )
 
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="ingestion_nocturne_planifiee",
-    job=ingestion_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/Paris",
-    default_status=(
-        dg.DefaultScheduleStatus.RUNNING if _runs_by_default() else dg.DefaultScheduleStatus.STOPPED
-    ),
-    description="Chaque nuit à 2 h : tout le répertoire d'arrivée est rapproché du registre.",
-)
-
-__all__ = ["ingestion_job", "landing_sensor", "nightly_schedule"]
+__all__ = ["ingestion_job", "landing_sensor", "runs_by_default"]

@@ -3,14 +3,13 @@ blocking gates (`pipelines.publish.checks`) decide whether `serving_snapshot` sw
 a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file."""
 
 from collections.abc import Iterator
-from datetime import date
 
 import dagster as dg
 
 from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, dsn_staging
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
-from pipelines.resources import WarehouseResource
+from pipelines.resources import NightResource, WarehouseResource
 from warehouse.connections import connect
 from warehouse.publish import history
 from warehouse.publish.comptes_rendus import write_comptes_rendus
@@ -34,12 +33,15 @@ from warehouse.publish.snapshot import build_candidate, read_candidate, swap_in
     "l'entrepôt dans un fichier à côté du fichier servi ; contrôlée avant d'être servie.",
 )
 def portal_candidate(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    publish: PublishResource,
+    night: NightResource,
 ) -> dg.MaterializeResult:
     paths = publish.paths(warehouse.path)
-    candidate = build_candidate(
-        paths.warehouse, paths.serving, date.today(), new_night_id(date.today())
-    )
+    with warehouse.connect() as connection:
+        day = night.night_date(connection)
+    candidate = build_candidate(paths.warehouse, paths.serving, day, new_night_id(day))
     if candidate.unavailable:
         context.log.info(
             "Tables publiées vides : "

@@ -46,10 +46,11 @@ def test_every_asset_writing_the_warehouse_is_in_the_single_writer_pool() -> Non
 
 def test_sensor_and_schedule_are_off_outside_dagster_dev() -> None:
     sensor = defs.resolve_sensor_def("landing_sensor")
-    schedule = defs.resolve_schedule_def("ingestion_nocturne_planifiee")
+    schedule = defs.resolve_schedule_def("nuit_complete_planifiee")
     assert sensor.default_status is dg.DefaultSensorStatus.STOPPED
     assert schedule.default_status is dg.DefaultScheduleStatus.STOPPED
     assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.job_name == "nuit_complete"  # the schedule runs the whole night
 
 
 def test_the_project_dagster_yaml_limits_pools_to_one_slot_and_retries_runs() -> None:
