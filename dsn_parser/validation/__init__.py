@@ -45,11 +45,12 @@ def validate(parsed: ParsedFile) -> ParsedFile:
     )
     if _nothing_readable(ctx):
         diagnostics = _unreadable(diagnostics, parsed.file_id)
-    # Sorted on the whole unique key, so the order of a line's findings never depends on how
-    # the engine scheduled the controls.
-    parsed.diagnostics = diagnostics.unique(["line", "rubric", "code"], keep="first").sort(
-        "line", "code", "rubric", nulls_last=False
-    )
+    # Two controls may report the very same finding; two different findings of one code on one
+    # line (two missing blocks under the same parent) are both kept: the message tells them
+    # apart. Sorted on the whole key, so the order never depends on how the engine scheduled
+    # the controls.
+    key = ["line", "code", "rubric", "message"]
+    parsed.diagnostics = diagnostics.unique(key).sort(key, nulls_last=False)
     statuses = declaration_statuses(ctx, parsed.diagnostics)
     parsed.declarations = (
         parsed.declarations.drop("status")

@@ -409,6 +409,18 @@ def test_a_required_block_missing_under_its_parent() -> None:
     assert "S21.G00.71" in str(found["message"])
 
 
+def test_two_required_blocks_missing_under_one_parent_are_both_reported() -> None:
+    lines = [
+        (rubric, value)
+        for rubric, value in monthly()
+        if not rubric.startswith(("S10.G00.01", "S10.G00.02"))
+    ]
+    parsed = validated(lines)
+    messages = [str(found["message"]) for found in findings(parsed, "STR-CARDINALITY-MIN")]
+    assert any("S10.G00.01" in message for message in messages)
+    assert any("S10.G00.02" in message for message in messages)
+
+
 # --- totals ---------------------------------------------------------------------------------
 
 
