@@ -37,14 +37,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--months", type=int, default=12, metavar="N", help="mois déclarés (défaut : 12)"
     )
+    # Higher than the generator's own default so that a small demo shows quarantined files and
+    # a steward report with something in it.
+    parser.add_argument(
+        "--faults",
+        type=float,
+        default=0.1,
+        metavar="TAUX",
+        help="part des situations en défaut (défaut : 0.1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.commands.run import print_domains, print_summary, run_night
+    from pipelines.commands.run import print_domains, print_failure, print_summary, run_night
     from pipelines.publish.resources import publish_resources
     from synthetic import generate
+    from warehouse.publish.night import PublishPaths, portal_summary
 
     console = Console()
     demo_dir: Path = args.dir
@@ -66,7 +76,11 @@ def run(args: argparse.Namespace) -> int:
 
     console.print("Génération d'un portefeuille synthétique…")
     portfolio = generate(
-        landing, companies=args.companies, employees=args.employees, months=args.months
+        landing,
+        companies=args.companies,
+        employees=args.employees,
+        months=args.months,
+        fault_rate=args.faults,
     )
     console.print(
         f"{portfolio.companies} entreprises, {portfolio.employees} salariés, "
@@ -94,4 +108,15 @@ def run(args: argparse.Namespace) -> int:
         soft_wrap=True,
     )
     print_domains(console, warehouse, None)
+    published = PublishPaths.beside(warehouse)
+    if published.serving.exists():
+        console.print(portal_summary(published.serving), soft_wrap=True)
+        console.print(
+            f"Instantané du portail : {published.serving} ; exports analystes : "
+            f"{published.exports} ; comptes rendus : {published.comptes_rendus} ; "
+            f"Data Docs : {published.data_docs}",
+            soft_wrap=True,
+        )
+    if not success:
+        print_failure(console)
     return 0 if success else 1

@@ -65,11 +65,15 @@ def run(args: argparse.Namespace) -> int:
     print_summary(console, args.warehouse, quarantine, started_at, time.perf_counter() - started)
     print_domains(console, args.warehouse, args.night)
     if not success:
-        console.print(
-            "[red]La nuit a échoué : voir les messages ci-dessus ; relancer la même "
-            "commande reprend là où elle s'est arrêtée.[/red]"
-        )
+        print_failure(console)
     return 0 if success else 1
+
+
+def print_failure(console: Console) -> None:
+    console.print(
+        "[red]La nuit a échoué : voir les messages ci-dessus ; relancer la même "
+        "commande reprend là où elle s'est arrêtée.[/red]"
+    )
 
 
 def run_night(

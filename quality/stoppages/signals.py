@@ -129,8 +129,11 @@ def returns_without_stoppage(episodes: pl.DataFrame, monthly: pl.DataFrame) -> p
     """ARR006: a signalement 05 for a stoppage no other file shows, once the monthly DSN of the
     return month is in (it would have repeated the stoppage)."""
     ghosts = episodes.filter(pl.col("return_only") & pl.col("return_date").is_not_null())
-    return _with_monthly_of(ghosts, monthly, pl.col("return_date")).select(
-        _signal(Signal.RETURN_WITHOUT_STOPPAGE, pl.col("return_date"), "first_file")
+    return (
+        _with_monthly_of(ghosts, monthly, pl.col("return_date"))
+        .select(_signal(Signal.RETURN_WITHOUT_STOPPAGE, pl.col("return_date"), "first_file"))
+        # A lone return is no stoppage episode: the signal must not point to one.
+        .with_columns(pl.lit(None, pl.String).alias("episode_id"))
     )
 
 

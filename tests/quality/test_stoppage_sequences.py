@@ -470,6 +470,8 @@ def test_return_declared_with_no_stoppage() -> None:
     results = run(monthly(FEB), returned, monthly(MAR))
     assert signals_of(results, "ARR006") == [date(2024, 3, 15)]
     assert results.episodes.is_empty()
+    # the signal points to no episode (the nightly check refuses signals of unknown episodes)
+    assert results.signals.filter(pl.col("code") == "ARR006")["episode_id"].to_list() == [None]
 
 
 def test_stoppage_longer_than_a_year_calls_for_an_invalidity_review() -> None:
