@@ -189,10 +189,14 @@ def _block_usage(ctx: Context) -> pl.DataFrame:
 
 @cache
 def _block_usage_of(versions: tuple[str, ...]) -> pl.DataFrame:
+    # A rubric without a usage (one the newer usage table no longer lists, e.g. S21.G00.71.003
+    # in P24V01) says nothing about its block: the block is absent when its rubrics that do
+    # have a usage are all N.
     return (
         _usages_of(versions)
+        .filter(pl.col("usage").is_not_null())
         .group_by("norm", "block", "declaration_nature")
-        .agg(absent=(pl.col("usage") == "N").all() & pl.col("usage").is_not_null().all())
+        .agg(absent=(pl.col("usage") == "N").all())
     )
 
 

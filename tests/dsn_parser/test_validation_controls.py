@@ -409,6 +409,15 @@ def test_a_required_block_missing_under_its_parent() -> None:
     assert "S21.G00.71" in str(found["message"])
 
 
+def test_a_block_absent_from_the_model_of_the_nature_is_not_required() -> None:
+    # S21.G00.71 is 1..n under a contract, but its usage for a signalement d'arrêt (04) is N.
+    # P24V01 also lists S21.G00.71.003, which has no usage any more: it must not matter.
+    lines = without(replaced(monthly(), "S20.G00.05.001", "04"), "S21.G00.71.002")
+    parsed = validated(lines)
+    missing = [str(found["message"]) for found in findings(parsed, "STR-CARDINALITY-MIN")]
+    assert not any("S21.G00.71" in message for message in missing)
+
+
 def test_two_required_blocks_missing_under_one_parent_are_both_reported() -> None:
     lines = [
         (rubric, value)
