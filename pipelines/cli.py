@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Lister les anomalies d'affiliation et enregistrer les décisions des gestionnaires",
     ),
     "affiliations": ("affiliations", "Calculer les anomalies et le registre des affiliations"),
-    "export": ("export", "Exporter pour une entreprise : situation de compte (Excel)"),
+    "export": ("export", "Exporter pour une entreprise : situation de compte, salariés (Excel)"),
 }
 
 
