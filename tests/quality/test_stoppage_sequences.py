@@ -220,7 +220,7 @@ def signalement(
     kind, replaced = ("03", replacement_id(replaces)) if replaces else ("01", None)
     lines = _header(nature, built, built, kind, replaced) + _individual(nature)
     lines += stoppage.lines(nature)
-    return _envoi([*lines, ("S21.G00.71.002", "RUAA")])
+    return _envoi(lines)
 
 
 @cache
