@@ -18,6 +18,7 @@ from datetime import date
 import polars as pl
 
 from ledgers.calls import AMOUNT
+from ledgers.periods import Period, PeriodCodeError
 
 __all__ = [
     "balances_by_call",
@@ -58,9 +59,10 @@ def balances_by_period(
     """The portal's view: per company, contract and period (populations added up) the
     contributions due, expected, paid and the balance; with `declared_payments` (one row per
     S21.G00.55 component: siren, contract_reference, period_code, amount) also what the company
-    declared it paid; with `as_of`, payments after it are left out and `visible` says whether
-    the portal shows the period yet."""
-    keys = ["siren", "contract_reference", "period_code"]
+    declared it paid, and a row for each period it declared a payment for but no contribution;
+    with `as_of`, payments after it are left out and `visible` says whether the portal shows
+    the period yet."""
+    keys = _PERIOD_KEYS
     periods = (
         balances_by_call(calls, allocations, as_of=as_of)
         .group_by(keys)
@@ -88,7 +90,37 @@ def balances_by_period(
         periods = periods.join(declared, on=keys, how="left").with_columns(
             pl.col("declared_paid").fill_null(0).cast(AMOUNT)
         )
-    return periods.sort(keys)
+        periods = _with_periods_only_paid(periods, declared)
+    return periods.sort(keys, nulls_last=True)
+
+
+_PERIOD_KEYS = ["siren", "contract_reference", "period_code"]
+
+
+def _period_bounds(code: str | None) -> dict[str, date | None]:
+    try:
+        period = Period.from_code(code or "")
+    except PeriodCodeError:  # a malformed 55.004 keeps its row, without dates
+        return {"period_start": None, "period_end": None}
+    return {"period_start": period.start, "period_end": period.end}
+
+
+def _with_periods_only_paid(periods: pl.DataFrame, declared: pl.DataFrame) -> pl.DataFrame:
+    """`periods` plus a row per period the DSNs declare a payment for but no contribution
+    (seen in real files: 2019 months paying a contract without any 059), so every declared
+    payment shows in the portal's view; such a period owes nothing and has no due date."""
+    only_paid = declared.join(
+        periods.select(_PERIOD_KEYS), on=_PERIOD_KEYS, how="anti", nulls_equal=True
+    )
+    bounds = pl.DataFrame(
+        [_period_bounds(code) for code in only_paid["period_code"]],
+        schema={"period_start": pl.Date(), "period_end": pl.Date()},
+    )
+    zero = pl.lit(0, dtype=AMOUNT)
+    extra = pl.concat([only_paid, bounds], how="horizontal").with_columns(
+        declared=zero, paid=zero, balance=zero
+    )
+    return pl.concat([periods, extra], how="diagonal_relaxed").cast(periods.schema)
 
 
 _COMPANY_AMOUNTS = ("due", "paid", "balance", "unallocated_credit", "net_position")

@@ -1,8 +1,8 @@
 """What the ledgers need from a contract's parameter file (fiche de paramétrage, FPOC).
 
-The file format is `synthetic.reference_formats.ContractParameters`. It does not carry a late
-fee, nor a due-date rule other than "N days after the period's end": both can be given here
-when building the terms (`ContractTerms.from_parameters(..., late_fee=..., due_date_rule=...)`).
+The file format is `synthetic.reference_formats.ContractParameters`: the due-date rule, the late
+fee, the dunning day counts agreed in the contract (else the legal regime's, `ledgers.dunning`),
+the organisme's collection accounts and the paying company's SEPA mandates.
 """
 
 from __future__ import annotations
@@ -13,11 +13,21 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from stdnum import iban
 
-from ledgers.periods import DaysAfterPeriodEnd, DueDateRule, Periodicity
-from synthetic.reference_formats import ContractParameters, LegalRegime
+from ledgers.periods import ContractDueDateRule, DueDateRule, Periodicity
+from synthetic.reference_formats import ContractParameters, DunningDays, LegalRegime
 
-__all__ = ["ContractTerms", "LateFeeRule", "RateLine", "companies_frame", "rates_frame"]
+__all__ = [
+    "ContractTerms",
+    "DunningSchedule",
+    "LateFeeRule",
+    "RateLine",
+    "companies_frame",
+    "creditor_accounts_frame",
+    "mandates_frame",
+    "rates_frame",
+]
 
 # Rates are percentages with at most this many decimals; they are handled as integers
 # (percent × 10^RATE_DECIMALS) so that rate × base stays exact (Polars' Decimal product keeps
@@ -32,6 +42,25 @@ class LateFeeRule:
 
     annual_rate_percent: Decimal = Decimal(0)
     flat_amount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class DunningSchedule:
+    """Day counts of the road reminder → formal notice → suspension → termination."""
+
+    reminder_days_after_due: int
+    notice_days_after_due: int
+    suspension_days_after_notice: int
+    termination_days_after_suspension: int
+
+    @classmethod
+    def from_parameters(cls, days: DunningDays) -> DunningSchedule:
+        return cls(
+            reminder_days_after_due=days.reminder_days_after_due,
+            notice_days_after_due=days.notice_days_after_due,
+            suspension_days_after_notice=days.suspension_days_after_notice,
+            termination_days_after_suspension=days.termination_days_after_suspension,
+        )
 
 
 @dataclass(frozen=True)
@@ -55,15 +84,14 @@ class ContractTerms:
     due_date_rule: DueDateRule
     rates: tuple[RateLine, ...] = ()
     late_fee: LateFeeRule | None = None
+    dunning_schedule: DunningSchedule | None = None  # None: the legal regime's day counts
+    collection_accounts: tuple[str, ...] = ()  # IBANs of the organisme for this contract
+    mandate_ids: tuple[str, ...] = ()  # SEPA mandates (RUM) the company signed for it
 
     @classmethod
-    def from_parameters(
-        cls,
-        parameters: ContractParameters,
-        *,
-        due_date_rule: DueDateRule | None = None,
-        late_fee: LateFeeRule | None = None,
-    ) -> ContractTerms:
+    def from_parameters(cls, parameters: ContractParameters) -> ContractTerms:
+        fee = parameters.late_fee
+        days = parameters.dunning_days
         return cls(
             contract_reference=parameters.contract_reference,
             organisme_code=parameters.organisme_code,
@@ -71,8 +99,7 @@ class ContractTerms:
             company_name=parameters.company_name,
             legal_regime=parameters.legal_regime,
             periodicity=parameters.payment_periodicity,
-            due_date_rule=due_date_rule
-            or DaysAfterPeriodEnd(parameters.due_date_rule.days_after_period_end),
+            due_date_rule=ContractDueDateRule(parameters.due_date_rule),
             rates=tuple(
                 RateLine(
                     option=rate.option,
@@ -84,7 +111,10 @@ class ContractTerms:
                 )
                 for rate in parameters.rates
             ),
-            late_fee=late_fee,
+            late_fee=LateFeeRule(fee.annual_rate_percent, fee.flat_amount) if fee else None,
+            dunning_schedule=DunningSchedule.from_parameters(days) if days else None,
+            collection_accounts=tuple(a.iban for a in parameters.collection_accounts),
+            mandate_ids=tuple(m.mandate_id for m in parameters.sepa_mandates),
         )
 
 
@@ -132,3 +162,56 @@ def companies_frame(contracts: Iterable[ContractTerms]) -> pl.DataFrame:
     """siren, name of the companies the contracts name (to recognise a payer by name)."""
     names = sorted({(t.siren, t.company_name) for t in contracts})
     return pl.DataFrame(names, schema={"siren": pl.String(), "name": pl.String()}, orient="row")
+
+
+CREDITOR_ACCOUNTS_SCHEMA = pl.Schema({"account_iban": pl.String(), "organisme_code": pl.String()})
+
+
+def creditor_accounts_frame(
+    contracts: Iterable[ContractTerms],
+) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
+    """The organismes' collection accounts the contracts name (account_iban, organisme_code;
+    `ledgers.allocation`: money received on an organisme's account pays its calls only), and
+    the accounts rejected (contract reference, reason in French, IBAN masked): an account that
+    is not a valid IBAN, or that two organismes claim (it could not decide whose calls it pays).
+    """
+    claims: dict[str, set[str]] = {}
+    rejected: list[tuple[str, str]] = []
+    for terms in contracts:
+        for account in terms.collection_accounts:
+            if not iban.is_valid(account):
+                reason = f"compte d'encaissement invalide (IBAN {account[:4]}…)"
+                rejected.append((terms.contract_reference, reason))
+                continue
+            claims.setdefault(iban.compact(account), set()).add(terms.organisme_code)
+    rows = []
+    for account, organismes in sorted(claims.items()):
+        if len(organismes) > 1:
+            reason = f"compte d'encaissement {account[:4]}… déclaré par plusieurs organismes"
+            rejected.append((", ".join(sorted(organismes)), reason))
+            continue
+        rows.append((account, organismes.pop()))
+    return pl.DataFrame(rows, schema=CREDITOR_ACCOUNTS_SCHEMA, orient="row"), rejected
+
+
+MANDATES_SCHEMA = pl.Schema(
+    {"mandate_id": pl.String(), "siren": pl.String(), "contract_reference": pl.String()}
+)
+
+
+def mandates_frame(contracts: Iterable[ContractTerms]) -> pl.DataFrame:
+    """The SEPA mandates of the contracts (mandate_id, siren, contract_reference): a direct
+    debit under one pays that company, and that contract when the mandate names only one (a
+    company often signs one mandate per organisme for all its contracts there). A mandate
+    two companies claim is left out: the payer is then found by other means."""
+    claims: dict[str, set[tuple[str, str]]] = {}
+    for terms in contracts:
+        for mandate in terms.mandate_ids:
+            claims.setdefault(mandate, set()).add((terms.siren, terms.contract_reference))
+    rows = []
+    for mandate, owners in sorted(claims.items()):
+        sirens = {siren for siren, _ in owners}
+        if len(sirens) == 1:
+            contract = next(iter(owners))[1] if len(owners) == 1 else None
+            rows.append((mandate, sirens.pop(), contract))
+    return pl.DataFrame(rows, schema=MANDATES_SCHEMA, orient="row")

@@ -10,14 +10,14 @@ assurances L.113-3 (formal notice no earlier than 10 days after the due date, co
 30 days after the notice, contract terminable 10 days after the suspension); the institutions
 de prévoyance (Code de la sécurité sociale L.932-9) and mutuelles (Code de la mutualité
 L.221-7/L.221-8) are given the same counts. They are configurable defaults, *unconfirmed* in
-detail: pass `schedules=` to change them. The reminder (relance) is internal practice, not law.
+detail: pass `schedules=` to change them; a contract whose parameter file agrees other day
+counts (`dunning_days`) follows its own. The reminder (relance) is internal practice, not law.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -25,18 +25,10 @@ from enum import StrEnum
 import polars as pl
 
 from ledgers.calls import AMOUNT
-from ledgers.contract_terms import ContractTerms, LateFeeRule
+from ledgers.contract_terms import ContractTerms, DunningSchedule, LateFeeRule
 from synthetic.reference_formats import LegalRegime
 
 __all__ = ["DEFAULT_SCHEDULES", "DUNNING_SCHEMA", "DunningSchedule", "Stage", "dunning_state"]
-
-
-@dataclass(frozen=True)
-class DunningSchedule:
-    reminder_days_after_due: int
-    notice_days_after_due: int
-    suspension_days_after_notice: int
-    termination_days_after_suspension: int
 
 
 _CODE_DES_ASSURANCES = DunningSchedule(
@@ -121,12 +113,13 @@ def dunning_state(
     for call in calls.sort("call_id").iter_rows(named=True):
         contract = terms.get(call["contract_reference"])
         regime = contract.legal_regime if contract else _DEFAULT_REGIME
+        schedule = contract.dunning_schedule if contract else None
         rows.append(
             _call_state(
                 call,
                 payments.get(call["call_id"], []),
                 regime,
-                schedules[regime],
+                schedule or schedules[regime],
                 contract.late_fee if contract else None,
                 as_of,
             )

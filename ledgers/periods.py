@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from synthetic.reference_formats import DueDateRule as ParameterDueDateRule
 from synthetic.reference_formats import Periodicity
 
 __all__ = [
+    "ContractDueDateRule",
     "DayOfFollowingMonth",
     "DaysAfterPeriodEnd",
     "DueDateRule",
@@ -121,7 +123,19 @@ class DayOfFollowingMonth:
         return month.replace(day=min(self.day, month_end(month).day))
 
 
-DueDateRule = DaysAfterPeriodEnd | DayOfFollowingMonth
+@dataclass(frozen=True)
+class ContractDueDateRule:
+    """The due-date rule of a contract parameter file, applied exactly as the file defines it
+    (`synthetic.reference_formats.DueDateRule.due_date`), so the ledgers and the files'
+    writer can never disagree on a due date."""
+
+    rule: ParameterDueDateRule
+
+    def due_date(self, period: Period) -> date:
+        return self.rule.due_date(period.end)
+
+
+DueDateRule = DaysAfterPeriodEnd | DayOfFollowingMonth | ContractDueDateRule
 
 
 def dsn_deadline(month: date, filing_day: int = 15) -> date:

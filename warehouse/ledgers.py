@@ -1,7 +1,8 @@
 """The contribution ledgers in the warehouse: their inputs read from the core model (declarations
-in force) and the bank staging, the contracts' parameter files and the insurer's collection
-accounts read from the landing's `reference/`, the pure computation of
-`ledgers.ledger.build_ledger`, and its results written to the `ledger.*` tables.
+in force) and the bank staging, the contracts' parameter files read from the landing's
+`reference/` (with the organismes' collection accounts and the companies' SEPA mandates they
+name), the pure computation of `ledgers.ledger.build_ledger`, and its results written to the
+`ledger.*` tables.
 
 Every night recomputes the ledgers whole (delete and re-insert in one transaction). Lettrage
 posts the movements in value-date order against every open call of a company, and a new file can
@@ -24,11 +25,10 @@ from pydantic import ValidationError
 
 from ledgers.allocation import ALLOCATIONS_SCHEMA
 from ledgers.balances import bank_identity_breaks, company_identity_breaks
-from ledgers.calls import AMOUNT, CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
-from ledgers.contract_terms import ContractTerms
+from ledgers.calls import CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
+from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, mandates_frame
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
 from ledgers.ledger import Ledger, build_ledger
-from ledgers.periods import Period, PeriodCodeError
 from ledgers.statement import account_statement
 from synthetic.reference_formats import ContractParameters
 from warehouse.connections import transaction
@@ -40,7 +40,6 @@ __all__ = [
     "company_has_entries",
     "company_statement",
     "ledger_identity_breaks",
-    "read_collection_accounts",
     "read_contract_terms",
     "read_ledger_inputs",
     "read_ledger_table",
@@ -83,36 +82,6 @@ def read_contract_terms(reference_dir: Path) -> ContractFiles:
     # the latest file of a contract wins (files named by date or version sort in that order)
     by_contract = {t.contract_reference: t for t in terms}
     return ContractFiles([by_contract[k] for k in sorted(by_contract)], rejected)
-
-
-COLLECTION_ACCOUNTS_FILE = "collection_accounts.json"
-_ACCOUNTS_SCHEMA = pl.Schema({"account_iban": pl.String(), "organisme_code": pl.String()})
-
-
-def read_collection_accounts(reference_dir: Path) -> tuple[pl.DataFrame, list[tuple[str, str]]]:
-    """The insurer's own collection accounts (`collection_accounts.json` in the reference
-    directory: a list of {"account_iban", "organisme_code"}): money received on an organisme's
-    account pays that organisme's calls only. No file: any account pays any call. Returns the
-    accounts and the entries rejected (file name and reason in French; IBANs masked)."""
-    from stdnum import iban
-
-    path = reference_dir / COLLECTION_ACCOUNTS_FILE
-    if not path.is_file():
-        return pl.DataFrame(schema=_ACCOUNTS_SCHEMA), []
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return pl.DataFrame(schema=_ACCOUNTS_SCHEMA), [(path.name, f"JSON illisible : {error}")]
-    rows, rejected = [], []
-    for number, entry in enumerate(entries if isinstance(entries, list) else [entries], 1):
-        account = entry.get("account_iban") if isinstance(entry, dict) else None
-        organisme = entry.get("organisme_code") if isinstance(entry, dict) else None
-        if not isinstance(account, str) or not iban.is_valid(account) or not organisme:
-            masked = f"{account[:4]}…" if isinstance(account, str) else "absent"
-            rejected.append((path.name, f"compte n° {number} invalide (IBAN {masked})"))
-            continue
-        rows.append({"account_iban": iban.compact(account), "organisme_code": str(organisme)})
-    return pl.DataFrame(rows, schema=_ACCOUNTS_SCHEMA), rejected
 
 
 @dataclass(frozen=True)
@@ -235,48 +204,13 @@ def ledger_tables(
         "duplicate_movements": lettrage.duplicates.sort("movement_id"),
         "allocations": lettrage.allocations.sort("allocation_id"),
         "call_balances": ledger.by_call.sort("call_id"),
-        "balances": _with_periods_only_paid(ledger.by_period, declared_payments),
+        "balances": ledger.by_period.sort(
+            "siren", "contract_reference", "period_code", nulls_last=True
+        ),
         "company_balances": ledger.by_company.sort("siren", nulls_last=True),
         "dunning": ledger.dunning.with_columns(pl.lit(as_of).alias("as_of")).sort("call_id"),
         "statement_lines": statement_lines(ledger),
     }
-
-
-_PERIOD_KEYS = ["siren", "contract_reference", "period_code"]
-
-
-def _period_bounds(code: str | None) -> dict[str, date | None]:
-    try:
-        period = Period.from_code(code or "")
-    except PeriodCodeError:  # a malformed 55.004 keeps its row, without dates
-        return {"period_start": None, "period_end": None}
-    return {"period_start": period.start, "period_end": period.end}
-
-
-def _with_periods_only_paid(
-    by_period: pl.DataFrame, declared_payments: pl.DataFrame
-) -> pl.DataFrame:
-    """`by_period` plus a row per period the DSNs declare a payment for but no contribution
-    (seen in real files: 2019 months paying a contract without any 059), so every declared
-    payment shows in the portal's view; such a period owes nothing and has no due date."""
-    only_paid = (
-        declared_payments.group_by(_PERIOD_KEYS)
-        .agg(pl.col("amount").sum().alias("declared_paid"))
-        .join(by_period.select(_PERIOD_KEYS), on=_PERIOD_KEYS, how="anti", nulls_equal=True)
-    )
-    bounds = pl.DataFrame(
-        [_period_bounds(code) for code in only_paid["period_code"]],
-        schema={"period_start": pl.Date(), "period_end": pl.Date()},
-    )
-    zero = pl.lit(0, dtype=AMOUNT)
-    extra = pl.concat([only_paid, bounds], how="horizontal").with_columns(
-        declared=zero, paid=zero, balance=zero
-    )
-    return (
-        pl.concat([by_period, extra], how="diagonal_relaxed")
-        .cast(by_period.schema)
-        .sort(_PERIOD_KEYS, nulls_last=True)
-    )
 
 
 def statement_lines(ledger: Ledger) -> pl.DataFrame:
@@ -343,7 +277,7 @@ def refresh_ledgers(
 ) -> LedgerRefresh:
     """Recompute every ledger table from the warehouse and the contract parameter files."""
     contracts = read_contract_terms(reference_dir)
-    accounts, rejected_accounts = read_collection_accounts(reference_dir)
+    accounts, rejected_accounts = creditor_accounts_frame(contracts.terms)
     inputs = read_ledger_inputs(connection)
     ledger = build_ledger(
         inputs.contributions,
@@ -351,6 +285,8 @@ def refresh_ledgers(
         inputs.movements,
         as_of,
         declared_payments=inputs.declared_payments,
+        mandates=mandates_frame(contracts.terms),
+        # no account named: any account pays any call
         creditor_accounts=accounts if accounts.height else None,
     )
     rows = write_ledger_tables(connection, ledger_tables(ledger, inputs.declared_payments, as_of))

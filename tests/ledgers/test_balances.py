@@ -147,3 +147,18 @@ def test_build_ledger_gives_every_table_consistent() -> None:
     overdue = ledger.dunning.filter(pl.col("outstanding") > 0).to_dicts()
     assert [(r["period_code"], r["stage"]) for r in overdue] == [("2023M12", "mise_en_demeure")]
     assert ledger.by_period["declared_paid"].to_list() == [d("100.00"), d("100.00"), d("0.00")]
+
+
+def test_a_period_paid_without_any_contribution_still_shows_owing_nothing() -> None:
+    calls, declared, result = _ledger()
+    # the DSN of 2023 also declares a payment for a quarter that declared no 059
+    declared = pl.concat(
+        [declared, declared_payments(("DP3", ACME, ACME_IBAN, "75.00", "C1", "2023T03", "75.00"))]
+    )
+    periods = balances_by_period(calls, result.allocations, declared_payments=declared)
+    row = periods.filter(pl.col("period_code") == "2023T03").to_dicts()
+    assert len(row) == 1
+    assert (row[0]["declared"], row[0]["paid"], row[0]["balance"]) == (d("0"), d("0"), d("0"))
+    assert row[0]["declared_paid"] == d("75.00") and row[0]["due_date"] is None
+    assert (row[0]["period_start"], row[0]["period_end"]) == (date(2023, 7, 1), date(2023, 9, 30))
+    assert periods["period_code"].to_list() == ["2023T03", "2023T04", "2024T01"]

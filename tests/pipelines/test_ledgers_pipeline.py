@@ -4,7 +4,6 @@ generator's truth, the identities checked in SQL, a re-run, and the Excel export
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -23,11 +22,9 @@ from pipelines.ingestion.checks import INGESTION_CHECKS
 from pipelines.ledgers.assets import LEDGER_ASSETS
 from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
-from synthetic.contracts import PREVOYANCE_ORGANISME
 from synthetic.generation import generate
-from synthetic.payments import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from warehouse.connections import connect
-from warehouse.ledgers import COLLECTION_ACCOUNTS_FILE, LEDGER_TABLES
+from warehouse.ledgers import LEDGER_TABLES
 
 AMOUNT = pl.Decimal(18, 2)
 
@@ -37,15 +34,6 @@ class Night:
     landing: Path
     warehouse: Path
     result: dg.ExecuteInProcessResult
-
-
-def write_collection_accounts(landing: Path) -> None:
-    """The insurer's collection accounts, as its configuration would list them (the generator
-    draws them from these constants but does not write them as a reference file)."""
-    owned = [(org, account) for org, pair in ACCOUNTS.items() for account in pair]
-    owned += [(PREVOYANCE_ORGANISME, account) for account in PREVOYANCE_ACCOUNTS]
-    rows = [{"account_iban": a.iban, "organisme_code": org} for org, a in owned]
-    (landing / "reference" / COLLECTION_ACCOUNTS_FILE).write_text(json.dumps(rows))
 
 
 def materialize_night(
@@ -63,9 +51,9 @@ def materialize_night(
 def night(tmp_path_factory: pytest.TempPathFactory) -> Night:
     root = tmp_path_factory.mktemp("ledger_night")
     landing = root / "landing"
-    # a seed whose bank files hold every scenario and two repeated lines
+    # a seed whose bank files hold every scenario and two repeated lines; the organismes'
+    # collection accounts and the SEPA mandates come with the contract parameter files
     generate(landing, companies=8, employees=60, months=12, seed=10)
-    write_collection_accounts(landing)
     warehouse = root / "entrepot.duckdb"
     result = materialize_night(
         landing, warehouse, [*INGESTION_ASSETS, *INGESTION_CHECKS, *LEDGER_ASSETS, *LEDGER_CHECKS]
@@ -276,7 +264,6 @@ def test_the_export_refuses_an_unknown_company_and_a_bad_siren(
 def test_bench_ledger_step_against_ingestion(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     generate(landing, seed=10)  # the CLI's default portfolio
-    write_collection_accounts(landing)
     warehouse = tmp_path / "entrepot.duckdb"
     started = time.perf_counter()
     assert materialize_night(landing, warehouse, [*INGESTION_ASSETS, *INGESTION_CHECKS]).success

@@ -14,9 +14,7 @@ import duckdb
 
 from tests.warehouse.helpers import AUGUST_2019, FIXTURES, SEPTEMBER_2019, deliver, variant
 from warehouse.ledgers import (
-    COLLECTION_ACCOUNTS_FILE,
     ledger_identity_breaks,
-    read_collection_accounts,
     read_contract_terms,
     refresh_ledgers,
 )
@@ -40,20 +38,24 @@ def test_contract_files_are_read_and_bad_ones_reported(tmp_path: Path) -> None:
     assert "payment_periodicity" in reasons["periodicite.json"]
 
 
-def test_collection_accounts_reject_a_bad_iban_without_printing_it(tmp_path: Path) -> None:
+def test_collection_accounts_come_from_the_contract_files_and_bad_ibans_are_masked(
+    landing: Path, warehouse: duckdb.DuckDBPyConnection, night: Callable[[], None]
+) -> None:
     good, bad = "FR8230003000701234567890380", "FR7630003000701234567890380"
-    (tmp_path / COLLECTION_ACCOUNTS_FILE).write_text(
-        json.dumps(
-            [
-                {"account_iban": good, "organisme_code": "P1020"},
-                {"account_iban": bad, "organisme_code": "P1020"},
-            ]
-        )
-    )
-    accounts, rejected = read_collection_accounts(tmp_path)
-    assert accounts.rows() == [(good, "P1020")]
-    assert len(rejected) == 1 and bad not in rejected[0][1] and "n° 2" in rejected[0][1]
-    assert read_collection_accounts(tmp_path / "absent")[0].is_empty()
+    contract = json.loads(CONTRACT_FILE.read_text())
+    contract["collection_accounts"] = [
+        {"iban": good, "bic": "SOGEFRPP", "purpose": "virement"},
+        {"iban": bad, "bic": "SOGEFRPP", "purpose": "prelevement"},
+    ]
+    (landing / "reference").mkdir(parents=True, exist_ok=True)
+    (landing / "reference" / "contrat.json").write_text(json.dumps(contract))
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    night()
+    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    assert refresh.contracts == 1  # the contract is kept, only its bad account is refused
+    [(where, reason)] = refresh.rejected_reference_files
+    assert where == "S-GBASE_BET" and "compte d'encaissement invalide" in reason
+    assert bad not in reason and good not in reason
 
 
 def _calls(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str, Decimal]]:
