@@ -1,10 +1,9 @@
 """The provident contract terms a stoppage is judged by, read from the insurer's contract
 parameter files (fiche de paramétrage, `synthetic.reference_formats.ContractParameters`).
 
-Those files give the franchise length and the reference-salary window. They do not (yet) say
-whether the franchise counts continuous days or days cumulated over 12 months, nor the daily
-allowance percentage, nor which stoppage reasons the franchise applies to: these are the
-defaults below, to be overridden per contract once the parameter file carries them.
+Those files give the franchise length and how it counts days (continuous, or cumulated over
+12 months), the stoppage reasons it counts, the reference-salary window and the daily
+allowance percentage. A file that leaves the last two out gets the defaults below.
 """
 
 from __future__ import annotations
@@ -12,23 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
 
-from synthetic.reference_formats import ContractParameters, Cover
+from synthetic.reference_formats import (
+    DEFAULT_FRANCHISE_REASONS as FILE_DEFAULT_FRANCHISE_REASONS,
+)
+from synthetic.reference_formats import ContractParameters, Cover, FranchiseMode
 
-
-class FranchiseMode(StrEnum):
-    CONTINUOUS = "continue"  # days of the same stoppage
-    CUMULATED_12_MONTHS = "cumul_12_mois"  # days off over the 12 months before
-
+__all__ = [
+    "FranchiseMode",
+    "ProvidentTerms",
+    "cover_table",
+    "load_terms",
+    "terms_by_reference",
+    "terms_of",
+    "with_provident_contract",
+]
 
 # Illness, commuting accident, occupational disease, work accident. Maternity, paternity,
 # adoption and therapeutic part-time are paid otherwise (an assumption, kept configurable).
-DEFAULT_FRANCHISE_REASONS = frozenset({"01", "04", "05", "06"})
-# Share of the reference salary paid per day after the franchise (assumption: no parameter yet).
+DEFAULT_FRANCHISE_REASONS = frozenset(FILE_DEFAULT_FRANCHISE_REASONS)
+# Share of the reference salary paid per day after the franchise, when the file gives none.
 DEFAULT_ALLOWANCE_PERCENT = Decimal("75")
 DEFAULT_REFERENCE_MONTHS = 12
 
@@ -45,9 +50,7 @@ class ProvidentTerms:
     allowance_percent: Decimal = DEFAULT_ALLOWANCE_PERCENT
 
 
-def terms_of(
-    parameters: ContractParameters, mode: FranchiseMode = FranchiseMode.CONTINUOUS
-) -> ProvidentTerms | None:
+def terms_of(parameters: ContractParameters) -> ProvidentTerms | None:
     """The terms of a provident contract; None for a health contract or one with no franchise."""
     if parameters.cover is not Cover.PREVOYANCE or parameters.provident_franchise_days is None:
         return None
@@ -56,8 +59,10 @@ def terms_of(
         siren=parameters.siren,
         categories=frozenset(c for p in parameters.populations for c in p.categories),
         franchise_days=parameters.provident_franchise_days,
-        franchise_mode=mode,
+        franchise_mode=parameters.provident_franchise_mode,
+        franchise_reasons=frozenset(parameters.provident_franchise_reasons),
         reference_salary_months=parameters.reference_salary_months or DEFAULT_REFERENCE_MONTHS,
+        allowance_percent=parameters.provident_allowance_percent or DEFAULT_ALLOWANCE_PERCENT,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from quality.stoppages.terms import FranchiseMode, cover_table, load_terms
+from quality.stoppages.terms import FranchiseMode, cover_table, load_terms, terms_of
 from synthetic.reference_formats import (
     Base,
     ContractParameters,
@@ -63,3 +63,28 @@ def test_only_provident_contracts_give_terms_with_their_franchise_and_population
     assert terms.franchise_mode is FranchiseMode.CONTINUOUS
     assert terms.reference_salary_months == 12
     assert cover_table([terms]).rows() == [("732829320", "04", "000001/P110")]
+
+
+def test_the_franchise_mode_reasons_allowance_and_salary_window_come_from_the_file() -> None:
+    contract = parameters("000001/P110", Cover.PREVOYANCE, 90).model_copy(
+        update={
+            "provident_franchise_mode": FranchiseMode.CUMULATED_12_MONTHS,
+            "provident_franchise_reasons": ["01", "04"],
+            "provident_allowance_percent": Decimal("80"),
+            "reference_salary_months": 3,
+        }
+    )
+    # read back from JSON, as the pipeline reads the landing's files
+    terms = terms_of(ContractParameters.model_validate_json(contract.model_dump_json()))
+    assert terms is not None
+    assert terms.franchise_mode is FranchiseMode.CUMULATED_12_MONTHS
+    assert terms.franchise_reasons == {"01", "04"}
+    assert (terms.allowance_percent, terms.reference_salary_months) == (Decimal("80"), 3)
+
+
+def test_a_file_without_the_optional_fields_gets_the_defaults() -> None:
+    terms = terms_of(parameters("000001/P110", Cover.PREVOYANCE, 90))
+    assert terms is not None
+    assert terms.franchise_mode is FranchiseMode.CONTINUOUS
+    assert terms.franchise_reasons == {"01", "04", "05", "06"}
+    assert terms.allowance_percent == Decimal("75")
