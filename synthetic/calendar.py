@@ -12,6 +12,13 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def same_day_months_later(day: date, count: int) -> date:
+    """The same day of the month `count` months later, the month's last day when it is shorter
+    (24/01/2025 + 12 months = 24/01/2026; 31/05 + 1 month = 30/06)."""
+    month = add_months(day, count)
+    return month.replace(day=min(day.day, month_end(month).day))
+
+
 @lru_cache(maxsize=4096)
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])

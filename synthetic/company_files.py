@@ -45,6 +45,7 @@ from synthetic.faults import EmployeeFault, FileCorruption, corrupt
 from synthetic.ledger import Ledger, PaymentDue
 from synthetic.output import OutputFolder
 from synthetic.portfolio import (
+    NTT_KEY_PREFIX,
     Company,
     ContractEnd,
     Employee,
@@ -379,9 +380,7 @@ class CompanyFiles:
                     due_date=due,
                     mode=mode,
                     amount=payment.total,
-                    components={
-                        (ref, period): value for (ref, _, period), value in components.items()
-                    },
+                    components=_per_contract_and_period(components),
                     payer_name=self.company.name,
                     payer_iban=self.company.iban,
                     payer_bic=self.company.bic,
@@ -542,6 +541,22 @@ class CompanyFiles:
                         trace.stoppage_files[number].append(declaration.file_name)
             else:
                 trace.first_file.setdefault("second:" + key, declaration.file_name)
+
+    def declared_months(self, employee: Employee) -> list[date]:
+        """The months an effective monthly DSN of his establishment declares the employee."""
+        trace = self.traces[employee.serial]
+        return [m for m in self.portfolio.month_list if m.strftime("%Y-%m") in trace.first_file]
+
+    def employee_key(self, employee: Employee) -> str:
+        """The employee's key as the reader finds it in the last month his files declare him
+        (`Employee.key`); the window's last month for someone no monthly DSN declares."""
+        declared = self.declared_months(employee)
+        return employee.key(declared[-1] if declared else self.portfolio.month_list[-1])
+
+    def declared_nir(self, employee: Employee) -> str:
+        """The NIR of the employee's key, empty when he is known by his NTT only."""
+        key = self.employee_key(employee)
+        return "" if key.startswith(NTT_KEY_PREFIX) else key
 
     # -- signalements --------------------------------------------------------------------------
 
@@ -728,6 +743,18 @@ class CompanyFiles:
             file_name=mistake.file_name,
             detail=cancellation.file_name,
         )
+
+
+def _per_contract_and_period(
+    components: dict[tuple[str, str, str], Decimal],
+) -> dict[tuple[str, str], Decimal]:
+    """(contract, population, period) amounts added up per (contract, period): what a bank
+    payment is allocated to. A population unknown to the insurer (AFF004) is paid like any
+    other: the declared payment covers everything declared."""
+    summed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (reference, _, period), value in components.items():
+        summed[(reference, period)] += value
+    return dict(summed)
 
 
 def _shift(day: date, count: int) -> str:

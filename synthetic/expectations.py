@@ -10,11 +10,19 @@ from __future__ import annotations
 from datetime import date
 from itertools import pairwise
 
-from synthetic.calendar import add_months, days, month_end, month_of, months_between
+from synthetic.calendar import (
+    add_months,
+    days,
+    month_end,
+    month_of,
+    months_between,
+    same_day_months_later,
+)
 from synthetic.company_files import CompanyFiles
 from synthetic.contracts import SANTE_POPULATION, population_for
 from synthetic.declarations import UNKNOWN_OPTION_CODE, UNKNOWN_POPULATION_CODE, affiliations
 from synthetic.faults import EmployeeFault
+from synthetic.portal_files import exemption_start
 from synthetic.portfolio import Employee, Stoppage
 from synthetic.reference_formats import ContractParameters, Cover, FranchiseMode
 from synthetic.truth import (
@@ -52,8 +60,13 @@ class CompanyExpectations:
     # -- helpers -------------------------------------------------------------------------------
 
     def home_months(self, employee: Employee) -> list[date]:
-        trace = self.files.traces[employee.serial]
-        return [m for m in self.portfolio.month_list if _month_key(m) in trace.first_file]
+        return self.files.declared_months(employee)
+
+    def key(self, employee: Employee) -> str:
+        return self.files.employee_key(employee)
+
+    def declared_nir(self, employee: Employee) -> str:
+        return self.files.declared_nir(employee)
 
     def file_of(self, employee: Employee, month: date) -> str:
         return self.files.traces[employee.serial].first_file.get(_month_key(month), "")
@@ -78,8 +91,8 @@ class CompanyExpectations:
             severity=ANOMALIES[code].severity,
             siren=self.company.siren,
             siret=siret or self.siret(employee),
-            employee_key=employee.key(self.last_month),
-            nir=employee.nir if employee.key(self.last_month) == employee.nir else "",
+            employee_key=self.key(employee),
+            nir=self.declared_nir(employee),
             ntt=employee.ntt,
             last_name=employee.last_name,
             contract_start=employee.contract_start.isoformat(),
@@ -339,7 +352,7 @@ class CompanyExpectations:
             "stoppages",
             siren=self.company.siren,
             siret=self.siret(employee),
-            employee_key=employee.key(self.last_month),
+            employee_key=self.key(employee),
             contract_start=employee.contract_start.isoformat(),
             contract_number=employee.contract_number,
             reason=stoppage.reason,
@@ -448,7 +461,7 @@ class CompanyExpectations:
             code=code,
             siren=self.company.siren,
             siret=self.siret(employee),
-            employee_key=employee.key(self.last_month),
+            employee_key=self.key(employee),
             contract_start=employee.contract_start.isoformat(),
             contract_number=employee.contract_number,
             contract_reference=provident.contract_reference if provident else "",
@@ -481,8 +494,8 @@ class CompanyExpectations:
                 "affiliations",
                 siren=self.company.siren,
                 siret=self.siret(employee),
-                employee_key=employee.key(self.last_month),
-                nir=employee.nir_in(self.last_month) or "",
+                employee_key=self.key(employee),
+                nir=self.declared_nir(employee),
                 ntt=employee.ntt,
                 contract_reference=contract.contract_reference,
                 cover=contract.cover,
@@ -500,13 +513,14 @@ class CompanyExpectations:
         end = employee.end
         radiated = employee.faults.get(EmployeeFault.RADIATED_BUT_DECLARED)
         if contract.cover is Cover.SANTE and employee.sante_dispensed:
-            return "dispensé", max(employee.contract_start, self.portfolio.start), None
+            return "dispensé", exemption_start(employee, self.portfolio), None
         if contract.cover is Cover.SANTE and isinstance(radiated, date):
             return "radié", radiated, None
         if end is None or end.maintien:
             return "affilié", employee.contract_start, None
         if end.reason in PORTABILITY_REASONS:
-            portability_end = add_months(end.day, PORTABILITY_MONTHS)
+            # covered up to the same day PORTABILITY_MONTHS months after the end, that day included
+            portability_end = same_day_months_later(end.day, PORTABILITY_MONTHS)
             if portability_end >= self.portfolio.as_of:
                 return "en portabilité", end.day + days(1), portability_end
         return "radié", end.day, None
@@ -526,7 +540,7 @@ class CompanyExpectations:
             situation=name,
             siren=self.company.siren,
             siret=self.siret(employee) if employee else self.company.establishments[0].siret,
-            employee_key=employee.key(self.last_month) if employee else "",
+            employee_key=self.key(employee) if employee else "",
             contract_reference=reference,
             month=_month_key(month) if month else "",
             file_name=self.file_of(employee, month) if employee and month else "",

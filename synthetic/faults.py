@@ -77,8 +77,11 @@ def applicable_faults(
         ]
         if employee.dependants:
             faults.append(EmployeeFault.DEPENDANT_MISMATCH)
+    # AFF002 is about an affiliated employee (its truth names his santé affiliation): not one
+    # exempted from santé.
     if (
-        employee.end is None
+        not employee.sante_dispensed
+        and employee.end is None
         and len(months) >= 3
         and not any(s.cancelled for s in employee.stoppages)
     ):

@@ -73,7 +73,7 @@ def generate(
         files = CompanyFiles(portfolio, company, out, truth, ledger)
         files.run()
         CompanyExpectations(files).write()
-        portal.company(company, portfolio, serials)
+        portal.company(company, portfolio, serials, files.declared_nir)
         total_employees += company.headcount
     portal.close()
     stamp_folder(out, "portal", portfolio)

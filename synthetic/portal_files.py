@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -85,6 +86,17 @@ def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+# Exemptions of employees already there were entered on the portal before the window opened.
+EXEMPTION_ENTERED_BEFORE_WINDOW = days(200)
+
+
+def exemption_start(employee: Employee, portfolio: Portfolio) -> date:
+    """The day an employee's exemption (dispense) starts: his hiring, or for someone hired long
+    before the window, the day it was entered on the portal. The truth's `dispensé` status dates
+    from it too."""
+    return max(employee.contract_start, portfolio.start - EXEMPTION_ENTERED_BEFORE_WINDOW)
+
+
 class PortalWriter:
     def __init__(self, folder: Path, seed: int, truth: TruthWriter) -> None:
         self.rng = random.Random(f"{seed}:portal")
@@ -106,7 +118,16 @@ class PortalWriter:
         self.counter += 1
         return f"{prefix}{self.counter:08d}"
 
-    def company(self, company: Company, portfolio: Portfolio, serials: SerialCounter) -> None:
+    def company(
+        self,
+        company: Company,
+        portfolio: Portfolio,
+        serials: SerialCounter,
+        declared_nir: Callable[[Employee], str],
+    ) -> None:
+        """The portal rows of a company's employees. `declared_nir` gives the NIR an employee's
+        DSNs declare last (empty when only his NTT is known): the one the employer sees on the
+        portal, which its exemptions and radiations carry."""
         sante = company.contract(Cover.SANTE)[0].contract_reference
         for employee in company.employees:
             siret = company.establishments[employee.establishment].siret
@@ -114,7 +135,7 @@ class PortalWriter:
             if hired_in_window and self.rng.random() < 0.7:
                 self.request(company, employee, siret, sante, portfolio)
             if employee.sante_dispensed:
-                self.exemption(company, employee, siret, sante, portfolio)
+                self.exemption(company, employee, siret, sante, portfolio, declared_nir(employee))
             radiated = employee.faults.get(EmployeeFault.RADIATED_BUT_DECLARED)
             if isinstance(radiated, date):
                 self.write(
@@ -126,7 +147,7 @@ class PortalWriter:
                     sante,
                     employee.last_name,
                     employee.first_names,
-                    employee.nir,
+                    declared_nir(employee),
                     _d(radiated),
                     "Départ de l'entreprise",
                 )
@@ -169,10 +190,16 @@ class PortalWriter:
                 )
 
     def exemption(
-        self, company: Company, employee: Employee, siret: str, contract: str, portfolio: Portfolio
+        self,
+        company: Company,
+        employee: Employee,
+        siret: str,
+        contract: str,
+        portfolio: Portfolio,
+        nir: str,
     ) -> None:
         code, label = self.rng.choice(EXEMPTION_REASONS)
-        since = max(employee.contract_start, portfolio.start - days(200))
+        since = exemption_start(employee, portfolio)
         self.write(
             "dispenses.csv",
             self.next_id("X"),
@@ -182,7 +209,7 @@ class PortalWriter:
             contract,
             employee.last_name,
             employee.first_names,
-            employee.nir,
+            nir,
             code,
             label,
             _d(since),

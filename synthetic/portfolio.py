@@ -148,12 +148,13 @@ class Employee:
 
     def key(self, last_month: date) -> str:
         """The employee's natural key in the truth, spelled as the DSN reader's `employee_key`
-        (dsn_parser.tables): the NIR if ever declared, else "NTT:" + the NTT."""
+        (dsn_parser.tables) in the last month his files declare him (`last_month`, or his end's
+        month if earlier): the NIR declared that month — a NIR fixed only later was never
+        declared — else "NTT:" + the NTT."""
         if self.end is not None:
             last_month = min(last_month, month_of(self.end.day))
-        if self.ntt is not None and self.nir_from is not None and self.nir_from > last_month:
-            return NTT_KEY_PREFIX + self.ntt
-        return self.nir
+        nir = self.nir_in(last_month)
+        return nir if nir is not None else NTT_KEY_PREFIX + (self.ntt or "")
 
     def employed_in(self, month: date) -> bool:
         return self.contract_start <= month_end(month) and (

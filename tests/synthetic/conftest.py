@@ -20,6 +20,17 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+# More employees, fewer faults each: lives where a fault meets an NTT or an exemption.
+BUSIER_PORTFOLIO = {"companies": 20, "employees": 600, "months": 12, "seed": 8, "fault_rate": 0.1}
+
+
+@pytest.fixture(scope="session")
+def busier_portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("busier_portfolio")
+    generate(root, **BUSIER_PORTFOLIO)  # type: ignore[arg-type]
+    return root
+
+
 def read_truth(root: Path, table: str) -> list[dict[str, str]]:
     with (root / "truth" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

@@ -9,6 +9,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from synthetic.truth import ANOMALIES, SIGNALS
 from tests.synthetic.conftest import dsn_values, read_truth
 
@@ -274,3 +276,163 @@ def test_each_prolongation_is_shown_by_its_file(portfolio: Path) -> None:
         assert any(date(int(p[4:]), int(p[2:4]), int(p[:2])) > previous_end for p in planned), row
         checked += 1
     assert checked
+
+
+def _declared_keys(root: Path) -> set[str]:
+    """Every employee key some effective DSN declares: its NIRs, and "NTT:" + its NTTs."""
+    keys: set[str] = set()
+    files = {r["file_name"]: r for r in read_truth(root, "files") if r["folder"] == "dsn"}
+    for name, row in files.items():
+        if row["corruption"]:
+            continue
+        for rubric, value in lines_of(root, name):
+            if rubric == "S21.G00.30.001":
+                keys.add(value)
+            elif rubric == "S21.G00.30.020":
+                keys.add(READER_NTT_PREFIX + value)
+    return keys
+
+
+# Rows about people the portal knows and no DSN declares (yet): pending or never-seen requests.
+_PORTAL_ONLY_STATUSES = {"en cours d'affiliation", "à relancer"}
+_PORTAL_ONLY_ANOMALY = "AFF013"
+
+
+@pytest.mark.parametrize("name", ["portfolio", "busier_portfolio"])
+def test_every_employee_key_is_one_a_dsn_declares(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """Someone who stops being declared before his NIR replaces his NTT (or before his wrong
+    NIR is fixed) is keyed by what his DSNs last declared, not by a NIR no file carries; the
+    portal's exemptions and radiations carry that NIR (empty for an NTT)."""
+    portfolio: Path = request.getfixturevalue(name)
+    declared = _declared_keys(portfolio)
+    keys = {
+        (table, row["employee_key"])
+        for table in ("anomalies", "signals", "stoppages", "affiliations", "situations")
+        for row in read_truth(portfolio, table)
+        if row["employee_key"]
+        and row.get("status") not in _PORTAL_ONLY_STATUSES
+        and row.get("code") != _PORTAL_ONLY_ANOMALY
+    }
+    assert {(table, key) for table, key in keys if key not in declared} == set()
+    for name in ("dispenses.csv", "radiations.csv"):
+        with (portfolio / "portal" / name).open(encoding="utf-8-sig", newline="") as handle:
+            nirs = {row["nir"] for row in csv.DictReader(handle, delimiter=";")}
+        assert nirs - declared <= {""}, name
+
+
+def _iso(ddmmyyyy: str) -> str:
+    day, month, year = ddmmyyyy.split("/")
+    return f"{year}-{month}-{day}"
+
+
+def test_portability_lasts_twelve_months_to_the_day(portfolio: Path) -> None:
+    """Dismissed on 24/01/2025: en portabilité up to 24/01/2026 included (DOMAIN.md: up to 12
+    months after the end); radié once that day is past."""
+    import json
+
+    meta = json.loads((portfolio / "truth" / "meta.json").read_text(encoding="utf-8"))
+    as_of, reasons = date.fromisoformat(meta["as_of"]), set(meta["portability_reasons"])
+
+    def twelve_months_after(day: date) -> date:
+        year, month = (day.year + 1, day.month)
+        for last in (31, 30, 29, 28):  # the month's last day when it is shorter
+            try:
+                return date(year, month, min(day.day, last))
+            except ValueError:
+                continue
+        raise AssertionError(day)
+
+    rows = read_truth(portfolio, "affiliations")
+    portable = [r for r in rows if r["status"] == "en portabilité"]
+    assert portable
+    for row in portable:
+        end = date.fromisoformat(row["status_since"]) - timedelta(days=1)
+        assert row["portability_end"] == twelve_months_after(end).isoformat(), row
+        assert date.fromisoformat(row["portability_end"]) >= as_of
+    with (portfolio / "portal" / "radiations.csv").open(encoding="utf-8-sig", newline="") as f:
+        by_employer = {(r["nir"], r["contrat"]) for r in csv.DictReader(f, delimiter=";")}
+    for row in rows:
+        if (
+            row["status"] == "radié"
+            and row["end_reason"] in reasons
+            and (row["nir"], row["contract_reference"]) not in by_employer
+        ):
+            assert twelve_months_after(date.fromisoformat(row["status_since"])) < as_of, row
+
+
+def test_an_exemption_starts_when_the_portal_says(portfolio: Path) -> None:
+    with (portfolio / "portal" / "dispenses.csv").open(encoding="utf-8-sig", newline="") as f:
+        starts = {
+            (row["nir"], row["contrat"]): _iso(row["date_debut"])
+            for row in csv.DictReader(f, delimiter=";")
+        }
+    exempted = [r for r in read_truth(portfolio, "affiliations") if r["status"] == "dispensé"]
+    assert exempted
+    for row in exempted:
+        if row["nir"]:  # an NTT-only employee's exemption carries no NIR to match
+            assert starts[(row["nir"], row["contract_reference"])] == row["status_since"], row
+
+
+@pytest.mark.parametrize("name", ["portfolio", "busier_portfolio"])
+def test_absent_without_end_concerns_affiliated_employees_only(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    portfolio: Path = request.getfixturevalue(name)
+    affiliated = {
+        (r["employee_key"], r["contract_reference"])
+        for r in read_truth(portfolio, "affiliations")
+        if r["status"] != "dispensé"
+    }
+    absent = [r for r in read_truth(portfolio, "anomalies") if r["code"] == "AFF002"]
+    assert absent
+    assert [
+        r for r in absent if (r["employee_key"], r["contract_reference"]) not in affiliated
+    ] == []
+
+
+def test_a_paid_in_full_payment_is_allocated_whole(portfolio: Path) -> None:
+    """Only an overpayment leaves unallocated credit in the truth: a payment of what was
+    declared pays what was declared, an unknown population (AFF004) included."""
+    unallocated = [
+        r
+        for r in read_truth(portfolio, "bank_allocations")
+        if not r["contract_reference"] and r["scenario"] != "trop_percu"
+    ]
+    assert unallocated == []
+
+
+def test_the_key_is_the_nir_declared_in_the_last_declared_month() -> None:
+    from synthetic.portfolio import NTT_KEY_PREFIX, Employee
+
+    employee = Employee(
+        serial=1,
+        establishment=0,
+        fraction=1,
+        matricule="M1",
+        sex=1,
+        birth=date(1980, 5, 1),
+        last_name="MARTIN",
+        first_names="Paul",
+        nir="1800575001001",
+        birth_department="75",
+        category="04",
+        pcs="546a",
+        job="Agent",
+        contract_start=date(2020, 1, 1),
+        contract_number="C1",
+        nature="01",
+        planned_end=None,
+        gross=Decimal("2500"),
+        sante_option="BASE",
+        wrong_nir="1800575001002",
+        nir_fixed_on=date(2025, 6, 10),
+    )
+    # last declared in May: his DSNs only ever carried the wrong NIR
+    assert employee.key(date(2025, 5, 1)) == "1800575001002"
+    assert employee.key(date(2025, 6, 1)) == "1800575001001"
+    newcomer = Employee(**{**employee.__dict__, "wrong_nir": None, "nir_fixed_on": None})
+    newcomer.ntt, newcomer.nir_from = "NTT12345678900001", date(2025, 4, 1)
+    assert newcomer.key(date(2025, 3, 1)) == NTT_KEY_PREFIX + "NTT12345678900001"
+    assert newcomer.key(date(2025, 4, 1)) == "1800575001001"
