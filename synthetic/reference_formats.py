@@ -102,7 +102,7 @@ class DueDateRule(BaseModel):
 
 
 class FranchiseMode(StrEnum):
-    """How a provident franchise counts days off (same strings as quality.stoppages.terms)."""
+    """How a provident franchise counts days off (quality.stoppages.terms reads it as is)."""
 
     CONTINUOUS = "continue"  # days of the same stoppage
     CUMULATED_12_MONTHS = "cumul_12_mois"  # days off of every counted stoppage in 12 months
