@@ -2,12 +2,10 @@
 the bank staging, computes the ledgers with `ledgers.ledger.build_ledger` and writes `ledger.*`.
 It writes the warehouse, so it is in the `warehouse_writer` pool like the ingestion assets."""
 
-from datetime import date
-
 import dagster as dg
 
 from pipelines.ingestion.assets import WAREHOUSE_POOL, bank_staging, core_dimensions, core_facts
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, NightResource, WarehouseResource
 from warehouse.ledgers import refresh_ledgers
 
 REFERENCE_DIR = "reference"  # contract parameters, collection accounts: in the landing
@@ -24,10 +22,15 @@ REFERENCE_DIR = "reference"  # contract parameters, collection accounts: in the 
     "la situation de compte. Recalculés en entier chaque nuit.",
 )
 def contribution_ledgers(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing: LandingResource,
+    night: NightResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
-        refresh = refresh_ledgers(connection, landing.landing / REFERENCE_DIR, date.today())
+        # Dunning stages as of the night, not the wall clock: re-running a night is identical.
+        as_of = night.night_date(connection)
+        refresh = refresh_ledgers(connection, landing.landing / REFERENCE_DIR, as_of)
     for name, reason in refresh.rejected_reference_files:
         context.log.warning(f"Référentiel ignoré : {name} ({reason})")
     return dg.MaterializeResult(
