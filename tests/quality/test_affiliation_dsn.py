@@ -34,9 +34,9 @@ from synthetic.reference_formats import (
     Population,
     Rate,
 )
+from tests.dsn_parser.dsn_text import Line
+from tests.quality.dsn_envoi import d, envoi
 from warehouse import load, models
-
-Line = tuple[str, str]
 
 SIREN = "732829320"
 SIRET = "73282932000017"
@@ -48,10 +48,6 @@ NIR = "2850575116107"
 OTHER_NIR = "1790612345678"
 NTT = "NTT00000000001"  # numéro technique temporaire (11 to 40 characters)
 JAN, FEB, MAR, APR, MAY = (date(2025, m, 1) for m in range(1, 6))
-
-
-def d(day: date) -> str:
-    return f"{day:%d%m%Y}"
 
 
 @dataclass(frozen=True)
@@ -94,28 +90,6 @@ RATES = {HEALTH: Decimal("1.00"), PROVIDENT: Decimal("0.80")}
 def _expected(affiliation: Affiliation) -> str:
     rate = RATES.get(affiliation.contract, Decimal("1.00"))
     return str((Decimal(affiliation.tranche_a) * rate / 100).quantize(Decimal("0.01")))
-
-
-def _envoi(declaration: list[Line]) -> bytes:
-    lines = [
-        ("S10.G00.00.001", "PAYSOFT"),
-        ("S10.G00.00.002", "EDITEUR"),
-        ("S10.G00.00.005", "02"),
-        ("S10.G00.00.006", "P25V01"),
-        ("S10.G00.00.007", "01"),
-        ("S10.G00.00.008", "01"),
-        ("S10.G00.01.001", "404833048"),
-        ("S10.G00.01.002", "00022"),
-        ("S10.G00.01.003", "CABINET PAIE"),
-        ("S10.G00.02.001", "01"),
-        ("S10.G00.02.002", "DUPONT MARIE"),
-        ("S10.G00.02.004", "paie@example.fr"),
-        ("S10.G00.02.005", "0102030405"),
-        *declaration,
-    ]
-    text = [f"{rubric},'{value}'" for rubric, value in lines]
-    text += [f"S90.G00.90.001,'{len(lines) + 2}'", "S90.G00.90.002,'1'"]
-    return ("\r\n".join(text) + "\r\n").encode("latin-1")
 
 
 def _header(month: date, built: date, siret: str, references: list[str]) -> list[Line]:
@@ -264,7 +238,7 @@ def monthly(month: date, *people: Person, siret: str = SIRET) -> bytes:
     lines = _header(month, built, siret, references)
     for person in people:
         lines += _person(person, month, siret, adhesion_ids)
-    return _envoi(lines)
+    return envoi(lines, norm="P25V01")
 
 
 # -- the OC's side: contract parameters and portal exports ------------------------------------

@@ -19,6 +19,8 @@ from dsn_parser.model import ParsedFile
 from quality.stoppages import StoppageResults, build
 from quality.stoppages.inputs import inputs_from_parsed
 from quality.stoppages.terms import FranchiseMode, ProvidentTerms
+from tests.dsn_parser.dsn_text import Line
+from tests.quality.dsn_envoi import d, envoi
 
 SIREN = "732829320"
 SIRET = SIREN + "00017"
@@ -33,12 +35,6 @@ TERMS = ProvidentTerms(
     reference_salary_months=3,
     allowance_percent=Decimal("80"),
 )
-
-Line = tuple[str, str]
-
-
-def d(day: date) -> str:
-    return day.strftime("%d%m%Y")
 
 
 @dataclass(frozen=True)
@@ -80,28 +76,6 @@ class Stoppage:
                 ("S21.G00.66.003", pay),
             ]
         return lines
-
-
-def _envoi(declaration: list[Line]) -> bytes:
-    lines = [
-        ("S10.G00.00.001", "PAYSOFT"),
-        ("S10.G00.00.002", "EDITEUR"),
-        ("S10.G00.00.005", "02"),
-        ("S10.G00.00.006", "P24V01"),
-        ("S10.G00.00.007", "01"),
-        ("S10.G00.00.008", "01"),
-        ("S10.G00.01.001", "404833048"),
-        ("S10.G00.01.002", "00022"),
-        ("S10.G00.01.003", "CABINET PAIE"),
-        ("S10.G00.02.001", "01"),
-        ("S10.G00.02.002", "DUPONT MARIE"),
-        ("S10.G00.02.004", "paie@example.fr"),
-        ("S10.G00.02.005", "0102030405"),
-        *declaration,
-    ]
-    text = [f"{rubric},'{value}'" for rubric, value in lines]
-    text += [f"S90.G00.90.001,'{len(lines) + 2}'", "S90.G00.90.002,'1'"]
-    return ("\r\n".join(text) + "\r\n").encode("latin-1")
 
 
 def _header(
@@ -209,7 +183,7 @@ def monthly(
         lines += [("S21.G00.62.001", d(end[0])), ("S21.G00.62.002", end[1])]
     if invalidity:
         lines += [("S21.G00.65.001", invalidity[0]), ("S21.G00.65.002", d(invalidity[1]))]
-    return _envoi(lines + _pay(month, gross))
+    return envoi(lines + _pay(month, gross), norm="P24V01")
 
 
 def signalement(
@@ -220,7 +194,7 @@ def signalement(
     kind, replaced = ("03", replacement_id(replaces)) if replaces else ("01", None)
     lines = _header(nature, built, built, kind, replaced) + _individual(nature)
     lines += stoppage.lines(nature)
-    return _envoi(lines)
+    return envoi(lines, norm="P24V01")
 
 
 @cache
