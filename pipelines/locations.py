@@ -4,8 +4,15 @@ DSNPIPE_NIGHT to force a night's date)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 DEFAULT_LANDING = "var/landing"
 DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
 DEFAULT_QUARANTINE = "var/quarantine"
 DEFAULT_DEMO_DIR = "var/demo"
 REPORTS_DIR_NAME = "reports"  # beside the warehouse
+
+
+def quarantine_beside(warehouse: Path) -> Path:
+    """The commands' quarantine when none is given: next to the warehouse they write."""
+    return warehouse.parent / "quarantine"

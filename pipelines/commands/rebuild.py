@@ -8,7 +8,7 @@ import argparse
 import time
 from pathlib import Path
 
-from pipelines.locations import DEFAULT_LANDING, DEFAULT_WAREHOUSE
+from pipelines.locations import DEFAULT_LANDING, DEFAULT_WAREHOUSE, quarantine_beside
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.warehouse.exists():
         console.print(f"[red]Entrepôt introuvable : {args.warehouse}[/red]")
         return 2
-    quarantine = args.quarantine or args.warehouse.parent / "quarantine"
+    quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started = time.perf_counter()
     with connect(args.warehouse, read_only=False) as connection:
         if args.relire:

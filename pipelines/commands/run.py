@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.locations import DEFAULT_WAREHOUSE
+from pipelines.locations import DEFAULT_WAREHOUSE, quarantine_beside
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.landing.is_dir():
         console.print(f"[red]Répertoire d'arrivée introuvable : {args.landing}[/red]")
         return 2
-    quarantine = args.quarantine or args.warehouse.parent / "quarantine"
+    quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started_at = datetime.now()
     started = time.perf_counter()
     success = run_night(args.landing, args.warehouse, quarantine, console, args.night)
