@@ -13,8 +13,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-# Same default as pipelines.resources (not imported: it would load Dagster for every command).
-DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
+from pipelines.locations import DEFAULT_WAREHOUSE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

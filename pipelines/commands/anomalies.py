@@ -14,8 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-# Same default as pipelines.resources (not imported: it would load Dagster for every command).
-DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
+from pipelines.locations import DEFAULT_WAREHOUSE
 
 _ACTIONS = {
     "ack": ("acknowledge", "Prendre en charge une anomalie (statut « prise en charge »)"),
