@@ -24,9 +24,9 @@ from ledgers.contract_terms import ContractTerms, companies_frame
 from ledgers.dsn_inputs import declared_payments_from_dsn
 from ledgers.payment_files import read_payment_file, transactions_frame
 from ledgers.periods import Period
+from synthetic.accounts import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.contracts import PREVOYANCE_ORGANISME
 from synthetic.generation import generate
-from synthetic.payments import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.reference_formats import ContractParameters
 
 AMOUNT = pl.Decimal(18, 2)
