@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from stdnum import luhn
+
 SURNAMES = ["D'ARTAGNAN", "LÉONARD", "MÜLLER", "N'DIAYE", "CÔTÉ", "DUPONT", "O'NEIL, JR", "FAÑEZ"]
 FIRST_NAMES = ["JÉRÔME", "ANAÏS", "FRANÇOIS", "ZOÉ", "MARIE-HÉLÈNE", "'ALI", "BJÖRN", "ÉLODIE"]
 
@@ -228,11 +230,7 @@ S95.G51.00.001,'{envois}'
 
 def _luhn_completed(digits: str) -> str:
     """Append the Luhn check digit SIREN and SIRET use, so generated ids are well formed."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (1 if position % 2 else 2)
-        total += value - 9 if value > 9 else value
-    return digits + str((10 - total % 10) % 10)
+    return digits + luhn.calc_check_digit(digits)
 
 
 def _declaration_text(rng: random.Random, number: int) -> str:
