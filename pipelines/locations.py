@@ -1,6 +1,6 @@
 """Where the pipeline reads and writes by default, relative to the working directory (the repo
-in development). Production sets DSNPIPE_LANDING, DSNPIPE_WAREHOUSE and DSNPIPE_QUARANTINE (and
-DSNPIPE_NIGHT to force a night's date)."""
+in development). Production sets DSNPIPE_LANDING and DSNPIPE_WAREHOUSE, optionally
+DSNPIPE_QUARANTINE (default: beside the warehouse) and DSNPIPE_NIGHT (to force a night's date)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 DEFAULT_LANDING = "var/landing"
 DEFAULT_WAREHOUSE = "var/warehouse.duckdb"
-DEFAULT_QUARANTINE = "var/quarantine"
 DEFAULT_DEMO_DIR = "var/demo"
 REPORTS_DIR_NAME = "reports"  # beside the warehouse
 

@@ -18,9 +18,9 @@ import duckdb
 
 from pipelines.locations import (
     DEFAULT_LANDING,
-    DEFAULT_QUARANTINE,
     DEFAULT_WAREHOUSE,
     REPORTS_DIR_NAME,
+    quarantine_beside,
 )
 from pipelines.progress import ProgressReporter
 from warehouse.connections import connect
@@ -86,10 +86,13 @@ def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
 
 def resources_from_environment() -> dict[str, object]:
     """The resources `dagster dev` and production use: paths from the environment."""
+    warehouse_path = Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE))
+    quarantine = os.environ.get("DSNPIPE_QUARANTINE")
     return pipeline_resources(
         landing_dir=Path(os.environ.get("DSNPIPE_LANDING", DEFAULT_LANDING)),
-        warehouse_path=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
-        quarantine_dir=Path(os.environ.get("DSNPIPE_QUARANTINE", DEFAULT_QUARANTINE)),
+        warehouse_path=warehouse_path,
+        # Same default as the commands: a warehouse moved elsewhere takes its quarantine along.
+        quarantine_dir=Path(quarantine) if quarantine else quarantine_beside(warehouse_path),
         night=date.fromisoformat(os.environ["DSNPIPE_NIGHT"])
         if os.environ.get("DSNPIPE_NIGHT")
         else None,
