@@ -8,11 +8,15 @@ carries its file_id, so a zip of several DSN files writes one set of tables.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -24,6 +28,8 @@ from dsn_parser.reading import FileReader, unreadable_file
 
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
+
+_Item = TypeVar("_Item")
 
 
 @dataclass
@@ -120,7 +126,7 @@ def parse_to_parquet(
             reader = FileReader(dsn, inspection, chunk_bytes)
             file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
             summary.files.append(file_summary)
-            for batch in reader.batches():
+            for batch in read_ahead(reader.batches()):
                 parsed = ParsedFile(
                     source=dsn.source,
                     file_id=inspection.file_id,
@@ -143,6 +149,46 @@ def parse_to_parquet(
         writer.close()
         summary.tables[file_name] = writer.rows
     return summary
+
+
+def read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
+    """`items`, the next one produced in a thread while the caller works on the current one.
+
+    Reading a batch and validating the previous one then share the machine's cores: both are
+    mostly Polars work, which releases the GIL. One batch ahead at most, so memory stays
+    bounded; an exception raised while producing is raised again in the caller.
+    """
+    handoff: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                handoff.put(("item", item))
+        except BaseException as error:  # handed to the consumer, which raises it
+            handoff.put(("error", error))
+        else:
+            handoff.put(("end", None))
+
+    producer = threading.Thread(target=produce, name="dsn-read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            kind, payload = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                assert isinstance(payload, BaseException)
+                raise payload
+            yield payload  # type: ignore[misc]
+    finally:
+        stop.set()
+        while producer.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        producer.join()
 
 
 def _record(
