@@ -1,6 +1,6 @@
 """What the ledgers need from a contract's parameter file (fiche de paramétrage, FPOC).
 
-The file format is `synthetic.reference_formats.ContractParameters`: the due-date rule, the late
+The file format is `contracts.parameters.ContractParameters`: the due-date rule, the late
 fee, the dunning day counts agreed in the contract (else the legal regime's, `ledgers.dunning`),
 the organisme's collection accounts and the paying company's SEPA mandates.
 """
@@ -15,8 +15,8 @@ from decimal import Decimal
 import polars as pl
 from stdnum import iban
 
+from contracts.parameters import ContractParameters, DunningDays, LegalRegime
 from ledgers.periods import ContractDueDateRule, DueDateRule, Periodicity
-from synthetic.reference_formats import ContractParameters, DunningDays, LegalRegime
 
 __all__ = [
     "ContractTerms",
@@ -67,7 +67,7 @@ class DunningSchedule:
 class RateLine:
     option: str | None  # None: every option
     population: str
-    base: str  # synthetic.reference_formats.Base value: tranche_a, tranche_b, pmss
+    base: str  # contracts.parameters.Base value: tranche_a, tranche_b, pmss
     rate_percent: Decimal
     effective_from: date
     effective_to: date | None  # inclusive

@@ -24,9 +24,9 @@ from enum import StrEnum
 
 import polars as pl
 
+from contracts.parameters import LegalRegime
 from ledgers.calls import AMOUNT
 from ledgers.contract_terms import ContractTerms, DunningSchedule, LateFeeRule
-from synthetic.reference_formats import LegalRegime
 
 __all__ = ["DEFAULT_SCHEDULES", "DUNNING_SCHEMA", "DunningSchedule", "Stage", "dunning_state"]
 

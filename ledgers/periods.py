@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from synthetic.reference_formats import DueDateRule as ParameterDueDateRule
-from synthetic.reference_formats import Periodicity
+from contracts.parameters import DueDateRule as ParameterDueDateRule
+from contracts.parameters import Periodicity
 
 __all__ = [
     "ContractDueDateRule",
@@ -126,7 +126,7 @@ class DayOfFollowingMonth:
 @dataclass(frozen=True)
 class ContractDueDateRule:
     """The due-date rule of a contract parameter file, applied exactly as the file defines it
-    (`synthetic.reference_formats.DueDateRule.due_date`), so the ledgers and the files'
+    (`contracts.parameters.DueDateRule.due_date`), so the ledgers and the files'
     writer can never disagree on a due date."""
 
     rule: ParameterDueDateRule

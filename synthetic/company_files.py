@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from contracts.parameters import Periodicity
 from synthetic import dsn_writer
 from synthetic.calendar import (
     add_months,
@@ -53,7 +54,6 @@ from synthetic.portfolio import (
     Portfolio,
     Stoppage,
 )
-from synthetic.reference_formats import Periodicity
 from synthetic.truth import TruthWriter
 
 REPLACEMENT_RATE = 0.04  # share of declarations sent again as annule-et-remplace

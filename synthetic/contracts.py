@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from synthetic.reference_formats import (
+from contracts.parameters import (
     DEFAULT_FRANCHISE_REASONS,
-    PMSS_BY_YEAR,
     Base,
     CollectionAccount,
     ContractParameters,
@@ -36,6 +35,18 @@ from synthetic.reference_formats import (
 )
 
 CENT = Decimal("0.01")
+# Published values; 2026 is an assumption (see FORMATS.md).
+PMSS_BY_YEAR: dict[int, Decimal] = {
+    2019: Decimal("3377"),
+    2020: Decimal("3428"),
+    2021: Decimal("3428"),
+    2022: Decimal("3428"),
+    2023: Decimal("3666"),
+    2024: Decimal("3864"),
+    2025: Decimal("3925"),
+    2026: Decimal("4005"),
+}
+ASSUMED_PMSS_YEARS = [2026]
 # The insurer group: a mutuelle for health, an institution de prévoyance for provident cover.
 SANTE_ORGANISME = "775678584"
 PREVOYANCE_ORGANISME = "P0942"

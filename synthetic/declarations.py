@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from contracts.parameters import ContractParameters, Cover
 from synthetic.calendar import (
     add_months,
     dsn_date,
@@ -39,7 +40,6 @@ from synthetic.portfolio import (
     Establishment,
     Stoppage,
 )
-from synthetic.reference_formats import ContractParameters, Cover
 
 MONTHLY, SIGNALEMENT_ARRET, SIGNALEMENT_REPRISE, FCTU = "01", "04", "05", "07"
 NORMAL, NORMAL_WITHOUT_INDIVIDUAL, REPLACEMENT, CANCELLATION = "01", "02", "03", "04"

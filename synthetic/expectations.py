@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import pairwise
 
+from contracts.parameters import ContractParameters, Cover, FranchiseMode
 from synthetic.calendar import (
     add_months,
     days,
@@ -24,7 +25,6 @@ from synthetic.declarations import UNKNOWN_OPTION_CODE, UNKNOWN_POPULATION_CODE,
 from synthetic.faults import EmployeeFault
 from synthetic.portal_files import exemption_start
 from synthetic.portfolio import Employee, Stoppage
-from synthetic.reference_formats import ContractParameters, Cover, FranchiseMode
 from synthetic.truth import (
     ANOMALIES,
     NTT_MONTHS_TOLERATED,

@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.parameters import Cover
 from synthetic.calendar import add_months, days, month_end, month_of
 from synthetic.contracts import population_for
 from synthetic.portfolio import Company, Employee, Portfolio, Stoppage
-from synthetic.reference_formats import Cover
 
 
 class EmployeeFault(StrEnum):

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from contracts.parameters import PmssTable
 from synthetic.company_files import CompanyFiles
+from synthetic.contracts import ASSUMED_PMSS_YEARS, PMSS_BY_YEAR
 from synthetic.expectations import CompanyExpectations
 from synthetic.faults import inject_employee_faults
 from synthetic.ledger import Ledger
@@ -15,7 +17,6 @@ from synthetic.output import OutputFolder
 from synthetic.payments import BankSimulation
 from synthetic.portal_files import PORTAL_FILES, PortalWriter
 from synthetic.portfolio import Portfolio, SerialCounter, company_sizes, draw_company
-from synthetic.reference_formats import ASSUMED_PMSS_YEARS, PMSS_BY_YEAR, PmssTable
 from synthetic.truth import PORTABILITY_MONTHS, PORTABILITY_REASONS, TruthWriter
 
 GENERATOR_VERSION = "1"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from contracts.parameters import ContractParameters, DueDateRule
 from synthetic.calendar import add_months, days
-from synthetic.reference_formats import ContractParameters, DueDateRule
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from contracts.parameters import Cover
 from synthetic import identifiers, names
 from synthetic.calendar import add_months, days, month_of
 from synthetic.faults import EmployeeFault
 from synthetic.portfolio import Company, Employee, Portfolio, SerialCounter
-from synthetic.reference_formats import Cover
 from synthetic.truth import ANOMALIES, Anomaly, TruthWriter
 
 PORTAL_FILES: dict[str, tuple[str, ...]] = {

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from synthetic import identifiers, names
-from synthetic.accounts import accounts, mandate_id
-from synthetic.calendar import add_months, days, month_end, month_of
-from synthetic.contracts import draw_contracts, with_terms
-from synthetic.reference_formats import (
+from contracts.parameters import (
     AccountPurpose,
     CollectionAccount,
     ContractParameters,
     Cover,
     SepaMandate,
 )
+from synthetic import identifiers, names
+from synthetic.accounts import accounts, mandate_id
+from synthetic.calendar import add_months, days, month_end, month_of
+from synthetic.contracts import draw_contracts, with_terms
 
 # End reasons (S21.G00.62.002) with their weights; 066 is death.
 # The DSN reader keys an employee without NIR by "NTT:" + his NTT (dsn_parser.tables); the truth

@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
+from contracts.parameters import ContractParameters
 from ledgers.allocation import ALLOCATIONS_SCHEMA
 from ledgers.balances import bank_identity_breaks, company_identity_breaks
 from ledgers.calls import CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
@@ -30,7 +31,6 @@ from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, manda
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
 from ledgers.ledger import Ledger, build_ledger
 from ledgers.statement import account_statement
-from synthetic.reference_formats import ContractParameters
 from warehouse.connections import transaction
 
 __all__ = [

@@ -2,7 +2,7 @@
 the warehouse so that the rules read everything from one connection.
 
 - `reference/*.json`: one contract-parameter file (fiche de paramétrage) per OC contract, in
-  the format of `synthetic.reference_formats.ContractParameters`; `reference/pmss.json` the
+  the format of `contracts.parameters.ContractParameters`; `reference/pmss.json` the
   yearly social security ceiling.
 - `portal/*.csv`: the portal's exports (affiliation requests, completions, exemptions,
   radiations), `;`-separated UTF-8 with a byte-order mark, dates JJ/MM/AAAA
@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
-from synthetic.reference_formats import ContractParameters, PmssTable
+from contracts.parameters import ContractParameters, PmssTable
 from warehouse.migrations import apply_migrations
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """The provident contract terms a stoppage is judged by, read from the insurer's contract
-parameter files (fiche de paramétrage, `synthetic.reference_formats.ContractParameters`).
+parameter files (fiche de paramétrage, `contracts.parameters.ContractParameters`).
 
 Those files give the franchise length and how it counts days (continuous, or cumulated over
 12 months), the stoppage reasons it counts, the reference-salary window and the daily
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from synthetic.reference_formats import (
+from contracts.parameters import (
     DEFAULT_FRANCHISE_REASONS as FILE_DEFAULT_FRANCHISE_REASONS,
 )
-from synthetic.reference_formats import ContractParameters, Cover, FranchiseMode
+from contracts.parameters import ContractParameters, Cover, FranchiseMode
 
 __all__ = [
     "FranchiseMode",

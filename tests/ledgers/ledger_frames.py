@@ -9,12 +9,12 @@ from typing import Any
 
 import polars as pl
 
+from contracts.parameters import LegalRegime
 from ledgers.allocation import AllocationResult
 from ledgers.balances import balances_by_company, bank_identity_breaks, company_identity_breaks
 from ledgers.calls import CONTRIBUTIONS_SCHEMA, build_calls
 from ledgers.contract_terms import ContractTerms, LateFeeRule
 from ledgers.periods import DayOfFollowingMonth, DueDateRule, Periodicity
-from synthetic.reference_formats import LegalRegime
 
 ACME = "123456782"  # valid SIRENs (Luhn)
 BETA = "987654308"

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from contracts.parameters import ContractParameters
 from dsn_parser import read as read_dsn
 from ledgers.allocation import AllocationResult, allocate
 from ledgers.balances import balances_by_company, bank_identity_breaks, company_identity_breaks
@@ -27,7 +28,6 @@ from ledgers.periods import Period
 from synthetic.accounts import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.contracts import PREVOYANCE_ORGANISME
 from synthetic.generation import generate
-from synthetic.reference_formats import ContractParameters
 
 AMOUNT = pl.Decimal(18, 2)
 

@@ -9,6 +9,15 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from contracts.parameters import (
+    Base,
+    ContractParameters,
+    Cover,
+    DueDateRule,
+    LegalRegime,
+    Population,
+    Rate,
+)
 from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, RateLine
 from ledgers.periods import (
@@ -20,15 +29,6 @@ from ledgers.periods import (
     dsn_deadline,
     period_containing,
     visible_from,
-)
-from synthetic.reference_formats import (
-    Base,
-    ContractParameters,
-    Cover,
-    DueDateRule,
-    LegalRegime,
-    Population,
-    Rate,
 )
 from tests.ledgers.ledger_frames import ACME, BETA, contributions, d, terms
 

@@ -7,11 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from ledgers.allocation import allocate
-from ledgers.calls import build_calls
-from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, mandates_frame
-from ledgers.dunning import Stage, dunning_state
-from synthetic.reference_formats import (
+from contracts.parameters import (
     AccountPurpose,
     CollectionAccount,
     ContractParameters,
@@ -25,6 +21,10 @@ from synthetic.reference_formats import (
     Population,
     SepaMandate,
 )
+from ledgers.allocation import allocate
+from ledgers.calls import build_calls
+from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, mandates_frame
+from ledgers.dunning import Stage, dunning_state
 from tests.ledgers.ledger_frames import ACME, ACME_IBAN, BETA, contributions, d, movements
 
 Q4 = [date(2023, 10, 1), date(2023, 11, 1), date(2023, 12, 1)]

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from contracts.parameters import LegalRegime
 from ledgers.allocation import allocate
 from ledgers.contract_terms import LateFeeRule
 from ledgers.dunning import DEFAULT_SCHEDULES, DunningSchedule, Stage, dunning_state
-from synthetic.reference_formats import LegalRegime
 from tests.ledgers.ledger_frames import (
     d,
     monthly_calls,

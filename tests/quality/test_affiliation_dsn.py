@@ -18,12 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dsn_parser import parse
-from dsn_parser.model import ParsedFile
-from quality.affiliation.inputs import load_oc_inputs
-from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
-from synthetic.portal_files import PORTAL_FILES
-from synthetic.reference_formats import (
+from contracts.parameters import (
     Base,
     ContractParameters,
     Cover,
@@ -34,6 +29,11 @@ from synthetic.reference_formats import (
     Population,
     Rate,
 )
+from dsn_parser import parse
+from dsn_parser.model import ParsedFile
+from quality.affiliation.inputs import load_oc_inputs
+from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
+from synthetic.portal_files import PORTAL_FILES
 from tests.dsn_parser.dsn_text import Line
 from tests.quality.dsn_envoi import d, envoi
 from warehouse import load, models

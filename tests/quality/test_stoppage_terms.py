@@ -6,8 +6,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from quality.stoppages.terms import FranchiseMode, cover_table, load_terms, terms_of
-from synthetic.reference_formats import (
+from contracts.parameters import (
     Base,
     ContractParameters,
     Cover,
@@ -17,6 +16,7 @@ from synthetic.reference_formats import (
     Population,
     Rate,
 )
+from quality.stoppages.terms import FranchiseMode, cover_table, load_terms, terms_of
 
 
 def parameters(reference: str, cover: Cover, franchise: int | None) -> ContractParameters:

@@ -1,6 +1,6 @@
 """Contract terms in the parameter files (franchise, due dates, late fees, dunning, accounts,
-mandates): varied across the portfolio, readable with their defaults, and what the truth and
-the bank files say agrees with them."""
+mandates): varied across the portfolio, and what the truth and the bank files say agrees with
+them."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from synthetic.expectations import allowances_start
-from synthetic.ledger import period_end_of
-from synthetic.reference_formats import (
+from contracts.parameters import (
     AccountPurpose,
     ContractParameters,
     Cover,
     DueDateKind,
-    DueDateRule,
     FranchiseMode,
 )
+from synthetic.expectations import allowances_start
+from synthetic.ledger import period_end_of
 from tests.synthetic.conftest import read_truth
 
 
@@ -28,41 +27,6 @@ def contracts(root: Path) -> dict[str, ContractParameters]:
         contract = ContractParameters.model_validate_json(path.read_text(encoding="utf-8"))
         found[contract.contract_reference] = contract
     return found
-
-
-def test_a_parameter_file_without_the_new_fields_reads_with_documented_defaults() -> None:
-    old = {
-        "contract_reference": "000001/P123",
-        "organisme_code": "P0942",
-        "legal_regime": "institution_prevoyance",
-        "cover": "prevoyance",
-        "siren": "552100554",
-        "company_name": "EXEMPLE",
-        "effective_from": "2020-01-01",
-        "options": [],
-        "populations": [],
-        "rates": [],
-        "payment_periodicity": "mensuelle",
-        "due_date_rule": {"days_after_period_end": 15},
-        "provident_franchise_days": 90,
-        "reference_salary_months": 12,
-    }
-    contract = ContractParameters.model_validate(old)
-    assert contract.provident_franchise_mode is FranchiseMode.CONTINUOUS
-    assert contract.provident_franchise_reasons == ["01", "04", "05", "06"]
-    assert contract.provident_allowance_percent is None
-    assert contract.late_fee is None and contract.dunning_days is None
-    assert contract.collection_accounts == [] and contract.sepa_mandates == []
-    assert contract.due_date_rule.due_date(date(2025, 3, 31)) == date(2025, 4, 15)
-
-
-def test_due_on_a_day_of_the_next_month_or_its_last_day() -> None:
-    rule = DueDateRule(kind=DueDateKind.DAY_OF_NEXT_MONTH, day_of_next_month=31)
-    assert rule.due_date(date(2025, 1, 31)) == date(2025, 2, 28)
-    assert rule.due_date(date(2024, 1, 31)) == date(2024, 2, 29)
-    assert rule.due_date(date(2025, 12, 31)) == date(2026, 1, 31)
-    fifteenth = DueDateRule(kind=DueDateKind.DAY_OF_NEXT_MONTH, day_of_next_month=15)
-    assert fifteenth.due_date(date(2025, 6, 30)) == date(2025, 7, 15)
 
 
 def test_generated_terms_vary(portfolio: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from contracts.parameters import Cover
 from synthetic.calendar import add_months
 from synthetic.contracts import contribution, population_for
 from synthetic.declarations import MONTHLY, SIGNALEMENT_ARRET, DeclarationBuilder
 from synthetic.faults import EmployeeFault
 from synthetic.portfolio import Company, Portfolio, SerialCounter, draw_company
-from synthetic.reference_formats import Cover
 
 PORTFOLIO = Portfolio(seed=3, start=date(2025, 1, 1), months=12, fault_rate=0.0)
 

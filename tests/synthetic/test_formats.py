@@ -11,8 +11,8 @@ from pathlib import Path
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from contracts.parameters import ContractParameters, PmssTable
 from synthetic.portal_files import PORTAL_FILES
-from synthetic.reference_formats import ContractParameters, PmssTable
 from tests.synthetic.conftest import dsn_values, read_truth
 
 # The norm's NIR expression (S21.G00.30.001, Identifiant_Nir_13), copied from the dictionary.

@@ -1,9 +1,9 @@
 """The format of the insurer's reference files: one contract-parameter file (fiche de
 paramétrage, FPOC) per contract, and the yearly social security ceiling (PMSS).
 
-These models are what the pipeline reads (`ContractParameters.model_validate_json`); the
-generator writes them. They belong with the pipeline's reference data and should move there
-once the pipeline reads them. Documented in `synthetic/FORMATS.md`.
+The pipeline reads them with these models (`ContractParameters.model_validate_json`,
+`PmssTable.model_validate_json`); the synthetic generator writes them with the same models.
+The format is documented in `synthetic/FORMATS.md`.
 """
 
 from __future__ import annotations
@@ -196,17 +196,3 @@ class PmssTable(BaseModel):
     format_version: Literal[1] = FORMAT_VERSION
     pmss_by_year: dict[int, Decimal]
     assumed_years: list[int]  # years whose value is an assumption, not a published figure
-
-
-# Published values; 2026 is an assumption (see FORMATS.md).
-PMSS_BY_YEAR: dict[int, Decimal] = {
-    2019: Decimal("3377"),
-    2020: Decimal("3428"),
-    2021: Decimal("3428"),
-    2022: Decimal("3428"),
-    2023: Decimal("3666"),
-    2024: Decimal("3864"),
-    2025: Decimal("3925"),
-    2026: Decimal("4005"),
-}
-ASSUMED_PMSS_YEARS = [2026]
