@@ -125,9 +125,8 @@ class DayOfFollowingMonth:
 
 @dataclass(frozen=True)
 class ContractDueDateRule:
-    """The due-date rule of a contract parameter file, applied exactly as the file defines it
-    (`contracts.parameters.DueDateRule.due_date`), so the ledgers and the files'
-    writer can never disagree on a due date."""
+    """The due-date rule of a contract parameter file, applied exactly as the file's model
+    defines it (`contracts.parameters.DueDateRule.due_date`)."""
 
     rule: ParameterDueDateRule
 

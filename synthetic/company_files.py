@@ -43,7 +43,7 @@ from synthetic.declarations import (
 )
 from synthetic.dsn_writer import Line
 from synthetic.faults import EmployeeFault, FileCorruption, corrupt
-from synthetic.ledger import Ledger, PaymentDue
+from synthetic.ledger import Ledger, PaymentDue, contract_due_date
 from synthetic.output import OutputFolder
 from synthetic.portfolio import (
     NTT_KEY_PREFIX,
@@ -358,7 +358,7 @@ class CompanyFiles:
                 continue
             first, last = period_bounds(month, self.quarterly)
             contract = next(c for c in self.company.contracts if c.organisme_code == organisme)
-            due = contract.due_date_rule.due_date(last)
+            due = contract_due_date(contract.due_date_rule, last)
             mode = "05" if self.company.direct_debit else "02"
             payment = DeclaredPayment(
                 organisme=organisme,

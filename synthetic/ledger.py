@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from contracts.parameters import ContractParameters, DueDateRule
-from synthetic.calendar import add_months, days
+from contracts.parameters import ContractParameters, DueDateKind, DueDateRule
+from synthetic.calendar import add_months, days, month_end, month_of
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,19 @@ class Ledger:
         self.payments.append(payment)
 
     def due_date(self, reference: str, period_end: date) -> date:
-        return self._due_rules[reference].due_date(period_end)
+        return contract_due_date(self._due_rules[reference], period_end)
+
+
+def contract_due_date(rule: DueDateRule, period_end: date) -> date:
+    """When the contributions of a period ending on `period_end` are due under `rule`, worked
+    out here from the rule's fields as FORMATS.md defines them, not with the model's
+    `DueDateRule.due_date`: that method is what the pipeline's ledgers apply, and a truth
+    computed with it could not catch its mistakes."""
+    if rule.kind is DueDateKind.DAYS_AFTER_PERIOD_END:
+        return period_end + days(rule.days_after_period_end)
+    assert rule.day_of_next_month is not None  # the model requires it for this kind
+    month = add_months(month_of(period_end), 1)
+    return month.replace(day=min(rule.day_of_next_month, month_end(month).day))
 
 
 def period_end_of(period: str) -> date:

@@ -157,3 +157,15 @@ def test_overlapping_statements_count_each_line_once_and_the_identities_hold(
     companies = balances_by_company(lettrage.calls, result.allocations)
     assert company_identity_breaks(lettrage.calls, result.allocations, companies).is_empty()
     assert bank_identity_breaks(result.movements, result.allocations).is_empty()
+
+
+def test_the_calls_are_due_on_the_dates_the_truth_gives(lettrage: Lettrage) -> None:
+    truth = pl.read_csv(lettrage.truth / "contributions.csv", infer_schema=False).select(
+        "siren",
+        "contract_reference",
+        pl.col("period").alias("period_code"),
+        pl.col("due_date").str.to_date(),
+    )
+    calls = lettrage.calls.select("siren", "contract_reference", "period_code", "due_date")
+    keys = ["siren", "contract_reference", "period_code"]
+    assert calls.sort(keys).equals(truth.sort(keys))
