@@ -1,8 +1,11 @@
-"""Opening the warehouse file.
+"""Opening the warehouse file, and the files published from it.
 
 DuckDB locks the whole file across processes: a read-write connection excludes every other
 process, even readers. Connections are therefore read-only unless the caller says otherwise, and
 writers open the file for the shortest time they can.
+
+A published file (the portal's serving snapshot, or tonight's candidate for it) is not a
+warehouse: it has no migrations and nothing writes it once built. `connect_serving` opens one.
 """
 
 from __future__ import annotations
@@ -34,6 +37,33 @@ def connect(path: str | Path, *, read_only: bool = True) -> Iterator[duckdb.Duck
         yield connection
     finally:
         connection.close()
+
+
+@contextmanager
+def connect_serving(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to a published file (serving snapshot or candidate).
+
+    The serving file is replaced by a rename each night and an open connection keeps reading the
+    file it opened: open one per query or short series of queries, never for long.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Publication introuvable : {path}")
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether the connection's own database has `schema.table` (attached catalogs aside)."""
+    row = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 @contextmanager

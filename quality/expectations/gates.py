@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.connections import connect_serving
 from warehouse.publish.spec import Expectation, TableSpec
 
 MAX_DROP = 0.5  # a table may lose at most half of its rows from one publication to the next
@@ -89,7 +90,7 @@ def run_gates(
         )
     source = context.data_sources.add_pandas("portal_v1")
     results: list[GateResult] = []
-    with duckdb.connect(str(candidate), read_only=True) as connection:
+    with connect_serving(candidate) as connection:
         for spec in specs:
             expectations = (
                 *spec.all_expectations(),

@@ -18,9 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from warehouse.connections import connect
+from warehouse.connections import connect, connect_serving
 from warehouse.publish.snapshot import SCHEMA, build_candidate
 
 CONTRACT_FILE = Path(__file__).with_name("portal_v1.json")
@@ -29,7 +27,7 @@ DOCS_FILE = Path(__file__).parents[2] / "docs" / "portal_v1.md"
 
 def schema_of(database: Path) -> dict[str, Any]:
     """Every table of `portal_v1` in `database`: comment and columns (name, type, comment)."""
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with connect_serving(database) as connection:
         tables = connection.execute(
             "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = ? "
             "ORDER BY table_name",

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import xlsxwriter
+
+from warehouse.connections import connect_serving
 
 HEADERS = {
     "last_name": "Nom",
@@ -44,7 +45,7 @@ class UnknownCompanyError(LookupError):
 
 def write_employees_excel(serving_path: Path, siren: str, out: Path) -> int:
     """Write the company's employees (one row per employment contract); return the row count."""
-    with duckdb.connect(str(serving_path), read_only=True) as connection:
+    with connect_serving(serving_path) as connection:
         known = connection.execute(
             "SELECT count(*) FROM portal_v1.companies WHERE siren = ?", [siren]
         ).fetchone()

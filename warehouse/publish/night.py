@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from quality.expectations.gates import GateResult, run_gates
-from warehouse.connections import connect
+from warehouse.connections import connect, connect_serving
 from warehouse.publish import history
 from warehouse.publish.analyst import write_analyst_exports
 from warehouse.publish.comptes_rendus import write_comptes_rendus
@@ -135,7 +133,7 @@ def portal_summary(serving_path: Path) -> str:
     """One line, in French, of what the portal shows now."""
     if not serving_path.exists():
         return f"Portail : aucune publication dans {serving_path}."
-    with duckdb.connect(str(serving_path), read_only=True) as connection:
+    with connect_serving(serving_path) as connection:
         night_row = connection.execute(
             f"SELECT night, night_id FROM {SCHEMA}.publication"
         ).fetchone()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connections import connect
+from warehouse.connections import connect, connect_serving
 from warehouse.publish.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, TableSpec
 from warehouse.publish.tables import PORTAL_TABLES
 
@@ -197,7 +197,7 @@ def swap_in(candidate: Path, serving_path: Path) -> None:
 def read_candidate(serving_path: Path) -> Candidate:
     """The candidate waiting beside `serving_path`, as `build_candidate` described it."""
     path = candidate_path(serving_path)
-    with duckdb.connect(str(path), read_only=True) as connection:
+    with connect_serving(path) as connection:
         night_row = connection.execute(
             f"SELECT night_id, night FROM {SCHEMA}.publication"
         ).fetchone()
@@ -220,6 +220,6 @@ def published_night_id(serving_path: Path) -> str | None:
     """The night id of the snapshot the portal reads now (None before the first publication)."""
     if not serving_path.exists():
         return None
-    with duckdb.connect(str(serving_path), read_only=True) as connection:
+    with connect_serving(serving_path) as connection:
         row = connection.execute(f"SELECT {NIGHT_ID_COLUMN} FROM {SCHEMA}.publication").fetchone()
     return str(row[0]) if row else None
