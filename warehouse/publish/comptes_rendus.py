@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from dsn_parser.model import DeclarationStatus
+from warehouse.connections import has_table
 
 STATUS_LABELS = {
     DeclarationStatus.ACCEPTED: "acceptée",
@@ -56,18 +57,12 @@ def _grouped(
     return grouped
 
 
-def _has_register(connection: duckdb.DuckDBPyConnection) -> bool:
-    row = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'anomalies'"
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
     """Every declaration's compte rendu, keyed by its path relative to the output directory."""
     diagnostics = _grouped(connection, _DIAGNOSTICS)
-    anomalies = _grouped(connection, _ANOMALIES) if _has_register(connection) else {}
+    anomalies = (
+        _grouped(connection, _ANOMALIES) if has_table(connection, "main", "anomalies") else {}
+    )
     reports: dict[Path, dict[str, Any]] = {}
     cursor = connection.execute(_DECLARATIONS)
     names = [d[0] for d in cursor.description or []]

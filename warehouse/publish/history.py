@@ -2,6 +2,9 @@
 portal got it and, when not, why. The steward report and the operators read
 `publish.publications` and `publish.gate_results`; the row-count gates read the counts of the
 last publication that reached the portal.
+
+The tables come from migration 0030: the writers here take a writer's connection from
+`warehouse.connections.connect`, which applies it.
 """
 
 from __future__ import annotations
@@ -12,51 +15,17 @@ from datetime import datetime
 import duckdb
 
 from quality.expectations.gates import GateResult
+from warehouse.connections import has_table
 from warehouse.publish.snapshot import Candidate
 
 PUBLISHED = "publiée"
 REFUSED = "refusée"
 
-# Idempotent; to move to warehouse/migrations/ (the warehouse owner's) as a numbered migration.
-_SCHEMA = """
-CREATE SCHEMA IF NOT EXISTS publish;
-CREATE TABLE IF NOT EXISTS publish.publications (
-    night_id VARCHAR PRIMARY KEY,
-    night DATE NOT NULL,
-    status VARCHAR NOT NULL,        -- publiée | refusée
-    reason VARCHAR,                 -- French: the failed blocking gates, when refused
-    serving_path VARCHAR NOT NULL,
-    recorded_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS publish.table_counts (
-    night_id VARCHAR NOT NULL,
-    table_name VARCHAR NOT NULL,
-    row_count BIGINT NOT NULL,
-    PRIMARY KEY (night_id, table_name)
-);
-CREATE TABLE IF NOT EXISTS publish.gate_results (
-    night_id VARCHAR NOT NULL,
-    table_name VARCHAR NOT NULL,
-    expectation VARCHAR NOT NULL,
-    column_names VARCHAR,
-    blocking BOOLEAN NOT NULL,
-    passed BOOLEAN NOT NULL,
-    unexpected_count BIGINT,
-    observed VARCHAR
-);
-"""
-
-
-def ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(_SCHEMA)
-
 
 def _has_history(connection: duckdb.DuckDBPyConnection) -> bool:
-    exists = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'publish' AND table_name = 'publications'"
-    ).fetchone()
-    return bool(exists and exists[0])
+    # A read-only connection does not migrate: a warehouse last written before migration 0030
+    # has no history yet.
+    return has_table(connection, "publish", "publications")
 
 
 def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -96,7 +65,6 @@ def refusal_reason(results: Iterable[GateResult]) -> str | None:
 def record_gates(
     connection: duckdb.DuckDBPyConnection, candidate: Candidate, results: list[GateResult]
 ) -> None:
-    ensure_schema(connection)
     connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [candidate.night_id])
     if results:
         connection.executemany(
@@ -124,7 +92,6 @@ def record_publication(
     reason: str | None,
 ) -> None:
     """Record tonight's outcome: published (with its row counts), or refused with the reason."""
-    ensure_schema(connection)
     connection.execute("DELETE FROM publish.publications WHERE night_id = ?", [candidate.night_id])
     connection.execute(
         "INSERT INTO publish.publications VALUES (?, ?, ?, ?, ?, ?)",
