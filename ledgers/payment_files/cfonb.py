@@ -53,20 +53,6 @@ _DEFAULT_DECIMALS = 2
 _MIN_LENGTH = {"01": 104, "04": 104, "07": 104, "05": 48}  # where the mandatory data ends
 
 
-def encode_amount(amount: Decimal, decimals: int) -> str:
-    """The 14-character signed CFONB amount for `amount` with `decimals` decimal digits."""
-    scaled = amount.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount} a plus de {decimals} décimales")
-    units = abs(int(scaled))
-    digits = f"{units:0{AMOUNT_WIDTH}d}"
-    if len(digits) > AMOUNT_WIDTH:
-        raise ValueError(f"{amount} dépasse {AMOUNT_WIDTH} chiffres")
-    last = int(digits[-1])
-    sign_char = _NEGATIVE_LAST[last] if amount < 0 else _POSITIVE_LAST[last]
-    return digits[:-1] + sign_char
-
-
 def decode_amount(text: str, decimals: int) -> Decimal:
     """Read a 14-character signed CFONB amount; ValueError when it is not one. Leading blanks
     are read as zeros (zero-suppressed output of some bank systems)."""

@@ -1,5 +1,5 @@
 """Property tests: the reader never raises and never loses a record silently; CFONB signed
-amounts decode what they encode."""
+amounts read back as the brochure encodes them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledgers.payment_files import FileKind, Severity, read_payment_file
-from ledgers.payment_files.cfonb import AMOUNT_WIDTH, decode_amount, encode_amount
+from ledgers.payment_files.cfonb import AMOUNT_WIDTH, decode_amount
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 SAMPLE_FILES = sorted(
@@ -89,17 +89,21 @@ def test_corrupted_cfonb_movement_is_read_or_reported(
     )
 
 
+def _amount_zone(units: int) -> str:
+    """`units` (the amount in its smallest unit) as a CFONB signed amount zone, written here
+    from the brochure's rule so the reader is checked against an encoder it does not share: 14
+    digits, the last one replaced by `{`, A–I (positive 0–9) or `}`, J–R (negative 0–9)."""
+    digits = f"{abs(units):0{AMOUNT_WIDTH}d}"
+    last = ("}JKLMNOPQR" if units < 0 else "{ABCDEFGHI")[int(digits[-1])]
+    return digits[:-1] + last
+
+
 @given(
     decimals=st.integers(min_value=0, max_value=5),
     units=st.integers(min_value=-(10**AMOUNT_WIDTH - 1), max_value=10**AMOUNT_WIDTH - 1),
 )
 def test_cfonb_amount_decodes_what_it_encodes(decimals: int, units: int) -> None:
-    amount = Decimal(units).scaleb(-decimals)
-    encoded = encode_amount(amount, decimals)
-    assert len(encoded) == AMOUNT_WIDTH
-    assert encoded[:-1].isdigit()
-    assert (encoded[-1] in "}JKLMNOPQR") == (amount < 0)
-    assert decode_amount(encoded, decimals) == amount
+    assert decode_amount(_amount_zone(units), decimals) == Decimal(units).scaleb(-decimals)
 
 
 @pytest.mark.parametrize(
@@ -122,13 +126,6 @@ def test_cfonb_amounts_read_from_the_samples(
             decode_amount(text, decimals)
     else:
         assert decode_amount(text, decimals) == amount
-
-
-def test_encoding_refuses_what_the_field_cannot_hold() -> None:
-    with pytest.raises(ValueError):
-        encode_amount(Decimal("1.234"), 2)
-    with pytest.raises(ValueError):
-        encode_amount(Decimal(10**AMOUNT_WIDTH), 0)
 
 
 XML_FILES = [p for p in SAMPLE_FILES if p.suffix == ".xml"]
