@@ -37,47 +37,74 @@ SAME_INSTANCE_DATE_PAIRS = (
 )
 
 
+# Every rubric the controls read: the file's lines are filtered to these once, and each control
+# then groups its own few out of that small frame instead of scanning every line again.
+READ_RUBRICS = (
+    "S21.G00.15.005",
+    "S21.G00.20.005",
+    "S21.G00.40.001",
+    "S21.G00.55.001",
+    "S21.G00.62.001",
+    "S21.G00.70.012",
+    "S21.G00.70.013",
+    "S21.G00.78.001",
+    "S21.G00.78.005",
+    "S21.G00.81.001",
+    *(rubric for pair in SAME_INSTANCE_DATE_PAIRS for rubric in (pair.start, pair.end)),
+)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The values the controls read (instance_id, line, rubric, value) and the instances."""
+
+    lines: pl.LazyFrame
+    instances: pl.LazyFrame
+
+    @classmethod
+    def of(cls, ctx: Context) -> Declared:
+        lines = ctx.lines.filter(pl.col("rubric").is_in(READ_RUBRICS)).select(
+            "instance_id", "line", "rubric", "value"
+        )
+        return cls(lines=lines.lazy(), instances=ctx.instances.lazy())
+
+
 def check(ctx: Context) -> list[pl.LazyFrame]:
+    declared = Declared.of(ctx)
     return [
-        _affiliation_without_adhesion(ctx),
-        _base31_without_affiliation(ctx),
-        _base31_cotisations(ctx),
-        _payment_total(ctx),
-        *[_dates_in_order(ctx, pair) for pair in SAME_INSTANCE_DATE_PAIRS],
-        _contract_end_after_start(ctx),
+        _affiliation_without_adhesion(declared),
+        _base31_without_affiliation(declared),
+        _base31_cotisations(declared),
+        _payment_total(declared),
+        *[_dates_in_order(declared, pair) for pair in SAME_INSTANCE_DATE_PAIRS],
+        _contract_end_after_start(declared),
     ]
 
 
-def instance_values(ctx: Context, block: str, rubrics: list[str]) -> pl.LazyFrame:
+def instance_values(declared: Declared, block: str, rubrics: list[str]) -> pl.LazyFrame:
     """One row per instance of `block`: its ids and, per rubric, the value and its line
     (columns "<rubric>" and "<rubric>:line"; null when the rubric is absent)."""
-    # Only the lines of the wanted rubrics are grouped; instances without any of them still get
-    # their row (with nulls) from the left join below.
-    lines = ctx.lines.lazy().filter(pl.col("rubric").is_in(rubrics))
-    values = lines.group_by("instance_id").agg(
-        *[
-            pl.col("value").filter(pl.col("rubric") == rubric).first().alias(rubric)
-            for rubric in rubrics
-        ],
-        *[
-            pl.col("line").filter(pl.col("rubric") == rubric).first().alias(f"{rubric}:line")
-            for rubric in rubrics
-        ],
+    unread = set(rubrics) - set(READ_RUBRICS)
+    assert not unread, f"add {unread} to READ_RUBRICS"
+    values = declared.instances.filter(pl.col("block") == block).select(
+        "instance_id", "parent_id", "individual_id", "establishment_id"
     )
-    return (
-        ctx.instances.lazy()
-        .filter(pl.col("block") == block)
-        .select("instance_id", "parent_id", "individual_id", "establishment_id")
-        .join(values, on="instance_id", how="left")
-    )
+    # A rubric occurs at most once per instance (a repeat starts a new instance), so each
+    # rubric's lines join on the instance id as they are, with no grouping.
+    for rubric in rubrics:
+        declared_rubric = declared.lines.filter(pl.col("rubric") == rubric).select(
+            "instance_id", pl.col("value").alias(rubric), pl.col("line").alias(f"{rubric}:line")
+        )
+        values = values.join(declared_rubric, on="instance_id", how="left", maintain_order="left")
+    return values
 
 
-def _affiliation_without_adhesion(ctx: Context) -> pl.LazyFrame:
-    adhesions = instance_values(ctx, "S21.G00.15", ["S21.G00.15.005"]).select(
+def _affiliation_without_adhesion(declared: Declared) -> pl.LazyFrame:
+    adhesions = instance_values(declared, "S21.G00.15", ["S21.G00.15.005"]).select(
         "establishment_id", adhesion="S21.G00.15.005"
     )
     orphans = (
-        instance_values(ctx, "S21.G00.70", ["S21.G00.70.013"])
+        instance_values(declared, "S21.G00.70", ["S21.G00.70.013"])
         .filter(pl.col("S21.G00.70.013").is_not_null())
         .join(
             adhesions,
@@ -100,17 +127,17 @@ def _affiliation_without_adhesion(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def _bases_31(ctx: Context) -> pl.LazyFrame:
-    return instance_values(ctx, "S21.G00.78", ["S21.G00.78.001", "S21.G00.78.005"]).filter(
+def _bases_31(declared: Declared) -> pl.LazyFrame:
+    return instance_values(declared, "S21.G00.78", ["S21.G00.78.001", "S21.G00.78.005"]).filter(
         pl.col("S21.G00.78.001") == BASE_31
     )
 
 
-def _base31_without_affiliation(ctx: Context) -> pl.LazyFrame:
-    affiliations = instance_values(ctx, "S21.G00.70", ["S21.G00.70.012"]).select(
+def _base31_without_affiliation(declared: Declared) -> pl.LazyFrame:
+    affiliations = instance_values(declared, "S21.G00.70", ["S21.G00.70.012"]).select(
         "individual_id", affiliation="S21.G00.70.012"
     )
-    bases = _bases_31(ctx)
+    bases = _bases_31(declared)
     unmatched = bases.filter(pl.col("S21.G00.78.005").is_not_null()).join(
         affiliations,
         left_on=["individual_id", "S21.G00.78.005"],
@@ -147,15 +174,15 @@ def _base31_without_affiliation(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def _base31_cotisations(ctx: Context) -> pl.LazyFrame:
+def _base31_cotisations(declared: Declared) -> pl.LazyFrame:
     cotisations_059 = (
-        instance_values(ctx, "S21.G00.81", ["S21.G00.81.001"])
+        instance_values(declared, "S21.G00.81", ["S21.G00.81.001"])
         .filter(pl.col("S21.G00.81.001") == COTISATION_059)
         .group_by("parent_id")
         .agg(count=pl.len())
     )
     wrong = (
-        _bases_31(ctx)
+        _bases_31(declared)
         .join(cotisations_059, left_on="instance_id", right_on="parent_id", how="left")
         .with_columns(pl.col("count").fill_null(0))
         .filter(pl.col("count") != 1)
@@ -173,11 +200,11 @@ def _base31_cotisations(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def _payment_total(ctx: Context) -> pl.LazyFrame:
+def _payment_total(declared: Declared) -> pl.LazyFrame:
     """S21.G00.20.005 = Σ S21.G00.55.001 of its components, in exact decimals. A payment with no
     component (URSSAF or DGFiP payments use the 22/23 bordereau instead) is not compared."""
     components = (
-        instance_values(ctx, "S21.G00.55", ["S21.G00.55.001"])
+        instance_values(declared, "S21.G00.55", ["S21.G00.55.001"])
         .group_by("parent_id")
         .agg(
             components=pl.len(),
@@ -186,7 +213,7 @@ def _payment_total(ctx: Context) -> pl.LazyFrame:
         )
     )
     wrong = (
-        instance_values(ctx, "S21.G00.20", ["S21.G00.20.005"])
+        instance_values(declared, "S21.G00.20", ["S21.G00.20.005"])
         .with_columns(amount=pl.col("S21.G00.20.005").cast(_AMOUNT, strict=False))
         .join(components, left_on="instance_id", right_on="parent_id", how="inner")
         # Unreadable amounts are CSL findings already.
@@ -216,8 +243,8 @@ def _shown_date(column: str) -> pl.Expr:
     return _as_date(column).dt.strftime("%d/%m/%Y")
 
 
-def _dates_in_order(ctx: Context, pair: DatePair) -> pl.LazyFrame:
-    reversed_dates = instance_values(ctx, pair.block, [pair.start, pair.end]).filter(
+def _dates_in_order(declared: Declared, pair: DatePair) -> pl.LazyFrame:
+    reversed_dates = instance_values(declared, pair.block, [pair.start, pair.end]).filter(
         _as_date(pair.start) > _as_date(pair.end)
     )
     return findings(
@@ -234,12 +261,12 @@ def _dates_in_order(ctx: Context, pair: DatePair) -> pl.LazyFrame:
     )
 
 
-def _contract_end_after_start(ctx: Context) -> pl.LazyFrame:
-    starts = instance_values(ctx, "S21.G00.40", ["S21.G00.40.001"]).select(
+def _contract_end_after_start(declared: Declared) -> pl.LazyFrame:
+    starts = instance_values(declared, "S21.G00.40", ["S21.G00.40.001"]).select(
         contract="instance_id", start="S21.G00.40.001"
     )
     reversed_dates = (
-        instance_values(ctx, "S21.G00.62", ["S21.G00.62.001"])
+        instance_values(declared, "S21.G00.62", ["S21.G00.62.001"])
         .join(starts, left_on="parent_id", right_on="contract", how="inner")
         .filter(_as_date("start") > _as_date("S21.G00.62.001"))
     )

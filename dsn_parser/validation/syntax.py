@@ -67,15 +67,18 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
         pl.lit("Valeur vide : la norme interdit les rubriques vides ; omettre la rubrique."),
     )
     blanks = findings(
-        lines.filter((value != "") & (value != value.str.strip_chars(" "))),
+        lines.filter(_has_edge_blank(value)),
         "LEX-BLANKS",
         pl.format(
             "La valeur {} commence ou finit par un blanc, ce que la norme interdit.", shown_value()
         ),
     )
     line_length = pl.col("rubric").str.len_chars() + value.str.len_chars() + 3
+    # A character is at least a byte: the byte length (free to read) rules out nearly every
+    # line before characters are counted.
+    may_be_too_long = pl.col("rubric").str.len_bytes() + value.str.len_bytes() + 3 > MAX_LINE_LENGTH
     too_long = findings(
-        lines.filter(line_length > MAX_LINE_LENGTH),
+        lines.filter(may_be_too_long).filter(line_length > MAX_LINE_LENGTH),
         "LEX-LINE-TOO-LONG",
         pl.format(
             "Ligne de {} caractères ; la norme en permet {} au plus.",
@@ -86,10 +89,18 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
     return pl.concat([unquoted, blank, malformed, empty, blanks, too_long])
 
 
+def _has_edge_blank(value: pl.Expr) -> pl.Expr:
+    """The value starts or ends with a space (the norm forbids both)."""
+    return value.str.starts_with(" ") | value.str.ends_with(" ")
+
+
 def _replacement_chars(ctx: Context) -> pl.LazyFrame:
     text = pl.coalesce("value", "raw")
+    scarred = pl.col("value").str.contains(REPLACEMENT_CHAR, literal=True) | pl.col(
+        "raw"
+    ).str.contains(REPLACEMENT_CHAR, literal=True)
     return findings(
-        ctx.lines.lazy().filter(text.str.contains(REPLACEMENT_CHAR, literal=True)),
+        ctx.lines.lazy().filter(scarred.fill_null(False)),
         "ENC-REPLACEMENT-CHAR",
         pl.format(
             "La valeur contient {} caractère(s) perdu(s) lors d'un transcodage (�), à la "
@@ -123,10 +134,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
     not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
     not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
     checked_lines = ctx.lines.lazy().filter(
-        value.is_not_null()
-        & (value != "")
-        & (value == value.str.strip_chars(" "))
-        & ~pl.col("service")
+        value.is_not_null() & (value != "") & ~_has_edge_blank(value) & ~pl.col("service")
     )
     # Codes and dates repeat on thousands of lines: each distinct value of a rubric is checked
     # once, and the failing ones are traced back to their lines.
@@ -156,11 +164,15 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             .then(pl.lit("CSL-CODE"))
         )
         .filter(pl.col("failure").is_not_null())
-    )
-    failing = (
-        checked_lines.select("line", "rubric", "value", "norm", "fallback")
-        .join(failing_values, on=["norm", "rubric", "value"], how="inner")
         .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
+    )
+    # Few values fail, if any: a cheap filter on the value alone keeps the join back to the
+    # lines from hashing every line of the file.
+    failing = (
+        checked_lines.filter(value.is_in(failing_values.get_column("value").implode()))
+        .select("line", "rubric", "value", "norm", "fallback")
+        .join(failing_values.lazy(), on=["norm", "rubric", "value"], how="inner")
+        .collect(engine="in-memory")
     )
     failure = pl.col("failure")
     shown = shown_value()
