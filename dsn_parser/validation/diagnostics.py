@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dsn_parser.masking import mask_account_expr, mask_personal_expr
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, Severity
 
 
@@ -87,7 +88,8 @@ _PERSONAL_RUBRICS = (
     "S10.G00.95.002",
     "S10.G00.95.901",
 )
-_STARS = "*" * 40
+# The IBANs among the personal rubrics (bank details, payment, subrogation): masked as accounts.
+_ACCOUNT_RUBRICS = ("S21.G00.12.003", "S21.G00.20.004", "S21.G00.60.007")
 VALUE = pl.col("value")
 RUBRIC = pl.col("rubric")
 LINE = pl.col("line")
@@ -98,19 +100,18 @@ def is_personal(rubric: pl.Expr) -> pl.Expr:
 
 
 def shown_value(value: pl.Expr = VALUE, rubric: pl.Expr = RUBRIC) -> pl.Expr:
-    """The value as a message may show it: « value », or « 1************ » (13 caractères).
-
-    A personal value keeps its first character only, enough for a steward to recognise a sex
-    digit or an initial, never enough to identify anyone.
-    """
-    length = value.str.len_chars()
-    masked = pl.format(
-        "« {}{} » ({} caractères)",
-        value.str.slice(0, 1),
-        pl.lit(_STARS).str.slice(0, (length - 1).clip(lower_bound=0)),
-        length,
+    """The value as a message may show it: « value », or masked with its length by the policy of
+    `dsn_parser.masking`: « 1************ » (13 caractères), « FR76…0186 » (27 caractères)."""
+    masked = (
+        pl.when(rubric.is_in(_ACCOUNT_RUBRICS))
+        .then(mask_account_expr(value))
+        .otherwise(mask_personal_expr(value))
     )
-    return pl.when(is_personal(rubric)).then(masked).otherwise(pl.format("« {} »", value))
+    return (
+        pl.when(is_personal(rubric))
+        .then(pl.format("« {} » ({} caractères)", masked, value.str.len_chars()))
+        .otherwise(pl.format("« {} »", value))
+    )
 
 
 def findings(

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from dsn_parser import masking
 from dsn_parser.model import Severity
 
 __all__ = [
@@ -269,10 +270,7 @@ def quoted_value(raw: str | None) -> str:
 
 
 def mask_account(account: str | None) -> str:
-    """What a message may show of an account number: its country/bank prefix and last digits."""
+    """An account number as a message shows it (`dsn_parser.masking.mask_account`)."""
     if not account:
         return "(inconnu)"
-    compact = account.replace(" ", "")
-    if len(compact) <= 8:
-        return "****"
-    return f"{compact[:4]}…{compact[-4:]}"
+    return masking.mask_account(account)

@@ -27,6 +27,8 @@ from enum import StrEnum
 
 import polars as pl
 
+from dsn_parser.masking import mask_personal
+
 
 class AnomalySeverity(StrEnum):
     """The same three levels as the rest of the project (and the generator's ground truth).
@@ -136,10 +138,10 @@ def detail_fingerprint(detail: str) -> str:
 
 
 def mask_employee_key(key: str | None) -> str:
-    """What may appear in logs and default CLI output: the first character and the length."""
+    """What logs and default CLI output may show of a NIR or NTT (`dsn_parser.masking`)."""
     if not key:
         return ""
-    return key[0] + "•" * (len(key) - 1)
+    return mask_personal(key)
 
 
 def conform(frame: pl.DataFrame, rule_code: str) -> pl.DataFrame:

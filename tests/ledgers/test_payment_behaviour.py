@@ -331,6 +331,19 @@ def test_cfonb_account_gets_its_french_iban_back() -> None:
     assert result.currency == "EUR"
 
 
+def test_account_numbers_in_diagnostics_show_their_ends_only() -> None:
+    [discontinuous] = [
+        d for d in read_payment_file(CFONB_COMPLEX).diagnostics if d.code == "SOLDES_DISCONTINUS"
+    ]
+    assert "du compte FR76…0330 :" in discontinuous.message
+    lines = CFONB_CLASSIC.read_text().splitlines()
+    lines[1] = lines[1][:21] + "98765432101" + lines[1][32:]  # the 04 on another account
+    [differs] = read_payment_file("\n".join(lines).encode()).diagnostics
+    assert differs.code == "CFONB_COMPTE_DIFFERENT"
+    # an 11-digit account number: its last four only, seven digits stay hidden
+    assert differs.message.startswith("Numéro de compte …2101 différent")
+
+
 def test_a_shifted_record_does_not_echo_a_name_in_its_diagnostic() -> None:
     lines = CFONB_CLASSIC.read_text().splitlines()
     # the label slid over the amount zone: the name must not reach the message
