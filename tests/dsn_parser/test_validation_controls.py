@@ -8,18 +8,17 @@ one thing and checks the diagnostic a data steward would get (code, line, rubric
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 
 from dsn_parser import parse
 from dsn_parser.model import DeclarationStatus, ParsedFile
+from tests.dsn_parser.dsn_text import Line, dsn_bytes, sender_header, totals
 
 SIREN = "732829320"  # valid Luhn key
 NIC = "00017"  # SIREN + NIC is a valid SIRET
-EMITTER_SIREN = "404833048"
-EMITTER_NIC = "00022"
-
-Line = tuple[str, str]
 
 
 def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Line]:
@@ -80,20 +79,9 @@ def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Lin
 
 
 def monthly() -> list[Line]:
+    """The envoi up to its S90 (added by `render`), so tests can change its header too."""
     return [
-        ("S10.G00.00.001", "PAYSOFT"),
-        ("S10.G00.00.002", "EDITEUR"),
-        ("S10.G00.00.005", "02"),
-        ("S10.G00.00.006", "P24V01"),
-        ("S10.G00.00.007", "01"),
-        ("S10.G00.00.008", "01"),
-        ("S10.G00.01.001", EMITTER_SIREN),
-        ("S10.G00.01.002", EMITTER_NIC),
-        ("S10.G00.01.003", "CABINET PAIE"),
-        ("S10.G00.02.001", "01"),
-        ("S10.G00.02.002", "DUPONT MARIE"),
-        ("S10.G00.02.004", "paie@example.fr"),
-        ("S10.G00.02.005", "0102030405"),
+        *sender_header("P24V01"),
         ("S20.G00.05.001", "01"),
         ("S20.G00.05.002", "01"),
         ("S20.G00.05.003", "11"),
@@ -130,18 +118,16 @@ def monthly() -> list[Line]:
 def render(
     lines: list[Line],
     *,
-    line_count: str | None = None,
-    declarations: str = "1",
+    line_count: int | None = None,
+    declarations: int = 1,
     encoding: str = "latin-1",
 ) -> bytes:
     """The DSN text of `lines` followed by a correct S90 total unless told otherwise."""
-    total = str(len(lines) + 2) if line_count is None else line_count
-    text = [f"{rubric},'{value}'" for rubric, value in lines]
-    text += [f"S90.G00.90.001,'{total}'", f"S90.G00.90.002,'{declarations}'"]
-    return ("\r\n".join(text) + "\r\n").encode(encoding)
+    closed = [*lines, *totals(lines, declarations=declarations, line_count=line_count)]
+    return dsn_bytes(closed, encoding=encoding, newline="\r\n")
 
 
-def validated(lines: list[Line], **options: str) -> ParsedFile:
+def validated(lines: list[Line], **options: Any) -> ParsedFile:
     [parsed] = parse(render(lines, **options))
     return parsed
 
@@ -303,6 +289,7 @@ def test_an_iban_with_a_wrong_key_is_reported_masked() -> None:
     [found] = findings(parsed, "CSL-IBAN")
     assert found["line"] == at + 1
     assert "1234567890186" not in str(found["message"])
+    assert "L'IBAN « FR76…0186 » (27 caractères)" in str(found["message"])  # masked as an account
     assert (
         findings(
             validated(replaced(lines, "S21.G00.20.004", "FR7630001007941234567890185")), "CSL-IBAN"
@@ -435,7 +422,7 @@ def test_two_required_blocks_missing_under_one_parent_are_both_reported() -> Non
 
 def test_a_wrong_line_count_rejects_the_declaration() -> None:
     lines = monthly()
-    parsed = validated(lines, line_count="150")
+    parsed = validated(lines, line_count=150)
     [found] = findings(parsed, "S90-LINE-COUNT")
     assert (found["line"], found["rubric"]) == (len(lines) + 1, "S90.G00.90.001")
     assert f"en compte {len(lines) + 2}" in str(found["message"])
@@ -443,7 +430,7 @@ def test_a_wrong_line_count_rejects_the_declaration() -> None:
 
 
 def test_a_wrong_declaration_count() -> None:
-    parsed = validated(monthly(), declarations="2")
+    parsed = validated(monthly(), declarations=2)
     [found] = findings(parsed, "S90-DECLARATION-COUNT")
     assert found["rubric"] == "S90.G00.90.002"
 

@@ -34,8 +34,7 @@ from dsn_parser.model import ParsedFile
 from quality.affiliation.inputs import load_oc_inputs
 from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
 from synthetic.portal_files import PORTAL_FILES
-from tests.dsn_parser.dsn_text import Line
-from tests.quality.dsn_envoi import d, envoi
+from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
 from warehouse import load, models
 
 SIREN = "732829320"
@@ -238,7 +237,7 @@ def monthly(month: date, *people: Person, siret: str = SIRET) -> bytes:
     lines = _header(month, built, siret, references)
     for person in people:
         lines += _person(person, month, siret, adhesion_ids)
-    return envoi(lines, norm="P25V01")
+    return dsn_bytes(envoi([lines], norm="P25V01", header=sender_header), newline="\r\n")
 
 
 # -- the OC's side: contract parameters and portal exports ------------------------------------

@@ -19,8 +19,7 @@ from dsn_parser.model import ParsedFile
 from quality.stoppages import StoppageResults, build
 from quality.stoppages.inputs import inputs_from_parsed
 from quality.stoppages.terms import FranchiseMode, ProvidentTerms
-from tests.dsn_parser.dsn_text import Line
-from tests.quality.dsn_envoi import d, envoi
+from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
 
 SIREN = "732829320"
 SIRET = SIREN + "00017"
@@ -183,7 +182,8 @@ def monthly(
         lines += [("S21.G00.62.001", d(end[0])), ("S21.G00.62.002", end[1])]
     if invalidity:
         lines += [("S21.G00.65.001", invalidity[0]), ("S21.G00.65.002", d(invalidity[1]))]
-    return envoi(lines + _pay(month, gross), norm="P24V01")
+    lines += _pay(month, gross)
+    return dsn_bytes(envoi([lines], norm="P24V01", header=sender_header), newline="\r\n")
 
 
 def signalement(
@@ -194,7 +194,7 @@ def signalement(
     kind, replaced = ("03", replacement_id(replaces)) if replaces else ("01", None)
     lines = _header(nature, built, built, kind, replaced) + _individual(nature)
     lines += stoppage.lines(nature)
-    return envoi(lines, norm="P24V01")
+    return dsn_bytes(envoi([lines], norm="P24V01", header=sender_header), newline="\r\n")
 
 
 @cache
