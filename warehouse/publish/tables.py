@@ -2,8 +2,8 @@
 
 A table whose `requires` are missing from the warehouse (a domain not deployed yet) is
 published empty with its final columns; `sql=None` declares a table before its domain exists.
-Adding a table: one entry here, then regenerate the contract
-(`python -m warehouse.publish.contract --write`).
+Adding a table: one entry here (`_straight_from` when it publishes one warehouse relation's
+columns unchanged), then regenerate the contract (`python -m warehouse.publish.contract --write`).
 Every table also carries `night_id` (added by the build), so a reader can tell one night from
 the next and never mixes two.
 """
@@ -12,20 +12,17 @@ from __future__ import annotations
 
 from ledgers.allocation import Entry
 from ledgers.dunning import Stage
+from quality.affiliation.states import ALL_STATUSES
 from quality.anomalies.catalogue import RULES
+from quality.anomalies.model import AnomalySeverity, AnomalyStatus
 from quality.stoppages.catalogue import EpisodeStatus
 from warehouse.publish.spec import Column, Expectation, TableSpec, in_set, ordered, zero
 
-AFFILIATION_STATUSES = [
-    "affilié",
-    "en cours d'affiliation",
-    "à relancer",
-    "dispensé",
-    "radié",
-    "en portabilité",
-]
-ANOMALY_STATUSES = ["open", "acknowledged", "resolved_by_data", "resolved_by_steward"]
-SEVERITIES = ["error", "warning", "info"]
+# The codes each domain writes: the gates refuse any other, the comments list them.
+AFFILIATION_STATUSES = list(ALL_STATUSES)
+ANOMALY_STATUSES = [s.value for s in AnomalyStatus]
+SEVERITIES = [s.value for s in AnomalySeverity]
+EPISODE_STATUSES = [s.value for s in EpisodeStatus]
 AMOUNT = "DECIMAL(18,2)"
 
 
@@ -33,32 +30,70 @@ def _c(name: str, type_: str, comment: str) -> Column:
     return Column(name, type_, comment)
 
 
+def _one_of(label: str, codes: list[str]) -> str:
+    return f"{label} : {', '.join(codes)}."
+
+
+def _straight_from(
+    source: str,
+    *,
+    name: str,
+    comment: str,
+    columns: tuple[Column, ...],
+    key: tuple[str, ...],
+    where: str | None = None,
+    expectations: tuple[Expectation, ...] = (),
+    check_columns: dict[str, str] | None = None,
+    month_column: str | None = None,
+) -> TableSpec:
+    """A table whose columns are those of the warehouse relation `source`, by the same names and
+    unchanged (its rows filtered by `where`)."""
+    sql = f"SELECT {', '.join(c.name for c in columns)} FROM {source}"
+    return TableSpec(
+        name=name,
+        comment=comment,
+        columns=columns,
+        key=key,
+        sql=sql if where is None else f"{sql} WHERE {where}",
+        requires=(source,),
+        expectations=expectations,
+        check_columns=check_columns or {},
+        month_column=month_column,
+    )
+
+
 SIREN = _c("siren", "VARCHAR", "SIREN de l'entreprise (contrôle d'accès par entreprise).")
 SIRET = _c("siret", "VARCHAR", "SIRET de l'établissement.")
 EMPLOYEE_KEY = _c("employee_key", "VARCHAR", "Identifiant du salarié : NIR, sinon « NTT: » + NTT.")
 CONTRACT_REFERENCE = _c("contract_reference", "VARCHAR", "Référence du contrat de l'organisme.")
 PERIOD_CODE = _c("period_code", "VARCHAR", "Période au format DSN (2024M01, 2023T04).")
+FIRST_MONTH = _c("first_month", "DATE", "Premier mois déclaré.")
+LAST_MONTH = _c("last_month", "DATE", "Dernier mois déclaré.")
+COVERING_CONTRACT = _c(
+    "contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."
+)
+FIRST_DAY_OFF = _c("first_day_off", "DATE", "Premier jour d'arrêt.")
 
 _RULE_LABELS = ", ".join(
     "('{}', '{}')".format(rule.code, rule.label.replace("'", "''")) for rule in RULES
 )
 
-COMPANIES = TableSpec(
+COMPANIES = _straight_from(
+    "core.companies",
     name="companies",
     comment="Entreprises clientes ayant au moins une déclaration en vigueur.",
     columns=(
         SIREN,
         _c("establishments", "INTEGER", "Nombre d'établissements déclarants."),
-        _c("first_month", "DATE", "Premier mois déclaré."),
-        _c("last_month", "DATE", "Dernier mois déclaré."),
+        FIRST_MONTH,
+        LAST_MONTH,
     ),
     key=("siren",),
-    sql="SELECT siren, establishments, first_month, last_month FROM core.companies",
-    requires=("core.companies",),
     expectations=(ordered("first_month", "last_month"),),
 )
 
-ESTABLISHMENTS = TableSpec(
+ESTABLISHMENTS = _straight_from(
+    "core.establishments",
     name="establishments",
     comment="Établissements des entreprises, tels que leur dernière déclaration les décrit.",
     columns=(
@@ -68,13 +103,10 @@ ESTABLISHMENTS = TableSpec(
         _c("ape", "VARCHAR", "Code APE (S21.G00.11.002)."),
         _c("postal_code", "VARCHAR", "Code postal (S21.G00.11.004)."),
         _c("city", "VARCHAR", "Localité (S21.G00.11.005)."),
-        _c("first_month", "DATE", "Premier mois déclaré."),
-        _c("last_month", "DATE", "Dernier mois déclaré."),
+        FIRST_MONTH,
+        LAST_MONTH,
     ),
     key=("siret",),
-    sql="SELECT siret, siren, nic, ape, postal_code, city, first_month, last_month "
-    "FROM core.establishments",
-    requires=("core.establishments",),
     expectations=(
         Expectation("ExpectColumnValuesToNotBeNull", {"column": "siren"}),
         ordered("first_month", "last_month"),
@@ -118,7 +150,8 @@ EMPLOYEES = TableSpec(
     month_column="first_month",
 )
 
-AFFILIATION_STATES = TableSpec(
+AFFILIATION_STATES = _straight_from(
+    "core.affiliation_states",
     name="affiliation_states",
     comment="État d'affiliation de chaque salarié sur chaque contrat de l'organisme.",
     columns=(
@@ -127,7 +160,7 @@ AFFILIATION_STATES = TableSpec(
         EMPLOYEE_KEY,
         _c("employee_name", "VARCHAR", "Nom et prénoms du salarié."),
         CONTRACT_REFERENCE,
-        _c("status", "VARCHAR", "État : " + ", ".join(AFFILIATION_STATUSES) + "."),
+        _c("status", "VARCHAR", _one_of("État", AFFILIATION_STATUSES)),
         _c("status_since", "DATE", "Date depuis laquelle l'état s'applique."),
         _c("portability_end", "DATE", "Fin de la portabilité, pour un salarié en portabilité."),
         _c("end_reason", "VARCHAR", "Motif de fin (S21.G00.62.002 ou motif de radiation)."),
@@ -137,17 +170,11 @@ AFFILIATION_STATES = TableSpec(
         _c("source", "VARCHAR", "Origine de l'état : dsn, portail ou gestionnaire."),
     ),
     key=("siren", "employee_key", "contract_reference"),
-    sql="""
-        SELECT siren, siret, employee_key, employee_name, contract_reference, status,
-            status_since, portability_end, end_reason, option_code, population_code,
-            dependants, source
-        FROM core.affiliation_states
-    """,
-    requires=("core.affiliation_states",),
     expectations=(in_set("status", AFFILIATION_STATUSES),),
 )
 
-AFFILIATION_FOLLOW_UP = TableSpec(
+AFFILIATION_FOLLOW_UP = _straight_from(
+    "core.affiliation_history",
     name="affiliation_follow_up",
     comment="Suivi des affiliations : chaque changement d'état, nuit par nuit.",
     columns=(
@@ -165,12 +192,6 @@ AFFILIATION_FOLLOW_UP = TableSpec(
         _c("night", "DATE", "Nuit où ce changement a été constaté."),
     ),
     key=("siren", "employee_key", "contract_reference", "night"),
-    sql="""
-        SELECT siren, siret, employee_key, contract_reference, status, status_since,
-            portability_end, end_reason, option_code, population_code, source, night
-        FROM core.affiliation_history
-    """,
-    requires=("core.affiliation_history",),
     expectations=(in_set("status", AFFILIATION_STATUSES),),
     month_column="night",
 )
@@ -182,12 +203,8 @@ AFFILIATION_ANOMALIES = TableSpec(
         _c("anomaly_id", "VARCHAR", "Identifiant stable de l'anomalie."),
         _c("rule_code", "VARCHAR", "Code de la règle (AFF001…)."),
         _c("rule_label", "VARCHAR", "Libellé de la règle."),
-        _c("severity", "VARCHAR", "Gravité : error, warning, info."),
-        _c(
-            "status",
-            "VARCHAR",
-            "Statut : open, acknowledged, resolved_by_data, resolved_by_steward.",
-        ),
+        _c("severity", "VARCHAR", _one_of("Gravité", SEVERITIES)),
+        _c("status", "VARCHAR", _one_of("Statut", ANOMALY_STATUSES)),
         SIREN,
         SIRET,
         EMPLOYEE_KEY,
@@ -227,13 +244,13 @@ STOPPAGE_EPISODES = TableSpec(
         EMPLOYEE_KEY,
         _c("contract_start", "DATE", "Début du contrat de travail."),
         _c("contract_number", "VARCHAR", "Numéro du contrat de travail."),
-        _c("contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."),
+        COVERING_CONTRACT,
         _c("reason", "VARCHAR", "Motif de l'arrêt (S21.G00.60.001)."),
-        _c("first_day_off", "DATE", "Premier jour d'arrêt."),
+        FIRST_DAY_OFF,
         _c("planned_end", "DATE", "Fin prévisionnelle la plus récente."),
         _c("prolongation_count", "INTEGER", "Nombre de prolongations."),
         _c("return_date", "DATE", "Date de reprise, si déclarée."),
-        _c("status", "VARCHAR", "Statut : " + ", ".join(s.value for s in EpisodeStatus) + "."),
+        _c("status", "VARCHAR", _one_of("Statut", EPISODE_STATUSES)),
     ),
     key=("episode_id",),
     # A reprise declared with no stoppage (`return_only`) is evidence, not a stoppage.
@@ -246,13 +263,14 @@ STOPPAGE_EPISODES = TableSpec(
     """,
     requires=("stoppage.episodes",),
     expectations=(
-        in_set("status", [s.value for s in EpisodeStatus]),
+        in_set("status", EPISODE_STATUSES),
         ordered("first_day_off", "return_date"),
     ),
     month_column="first_day_off",
 )
 
-STOPPAGE_SIGNALS = TableSpec(
+STOPPAGE_SIGNALS = _straight_from(
+    "stoppage.signals",
     name="stoppage_signals",
     comment="Signaux d'arrêt pour la gestion des sinistres prévoyance.",
     columns=(
@@ -264,22 +282,17 @@ STOPPAGE_SIGNALS = TableSpec(
         SIREN,
         SIRET,
         EMPLOYEE_KEY,
-        _c("contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."),
+        COVERING_CONTRACT,
         _c("signal_date", "DATE", "Date à laquelle le signal s'applique."),
         _c("detail", "VARCHAR", "Détail, en français."),
         _c("first_seen_night", "DATE", "Première nuit où le signal a été vu."),
     ),
     key=("signal_id",),
-    sql="""
-        SELECT signal_id, code, label, severity, episode_id, siren, siret, employee_key,
-            contract_reference, signal_date, detail, first_seen_night
-        FROM stoppage.signals
-    """,
-    requires=("stoppage.signals",),
     month_column="signal_date",
 )
 
-STOPPAGE_CLAIMS = TableSpec(
+STOPPAGE_CLAIMS = _straight_from(
+    "stoppage.claims",
     name="stoppage_claims",
     comment="Déclarations de sinistre prévoyance pré-remplies (indemnités estimées).",
     columns=(
@@ -288,7 +301,7 @@ STOPPAGE_CLAIMS = TableSpec(
         SIRET,
         EMPLOYEE_KEY,
         _c("contract_reference", "VARCHAR", "Contrat de prévoyance."),
-        _c("first_day_off", "DATE", "Premier jour d'arrêt."),
+        FIRST_DAY_OFF,
         _c("allowances_start", "DATE", "Début d'indemnisation après franchise."),
         _c("reference_salary", AMOUNT, "Salaire de référence (estimation)."),
         _c("daily_allowance", AMOUNT, "Indemnité journalière (estimation)."),
@@ -300,17 +313,12 @@ STOPPAGE_CLAIMS = TableSpec(
         ),
     ),
     key=("episode_id",),
-    sql="""
-        SELECT episode_id, siren, siret, employee_key, contract_reference, first_day_off,
-            allowances_start, reference_salary, daily_allowance, allowance_to_date, estimate
-        FROM stoppage.claims
-    """,
-    requires=("stoppage.claims",),
     expectations=(ordered("first_day_off", "allowances_start"),),
     month_column="first_day_off",
 )
 
-CONTRIBUTION_PERIODS = TableSpec(
+CONTRIBUTION_PERIODS = _straight_from(
+    "ledger.balances",
     name="contribution_periods",
     comment="Cotisations par entreprise, contrat et période : dues, déclarées, attendues, "
     "payées, solde, échéance et date de visibilité sur le portail.",
@@ -329,18 +337,13 @@ CONTRIBUTION_PERIODS = TableSpec(
         _c("balance", AMOUNT, "Solde : dû − payé (positif = dû par l'entreprise)."),
     ),
     key=("siren", "contract_reference", "period_code"),
-    sql="""
-        SELECT siren, contract_reference, period_code, period_start, period_end, due_date,
-            visible_from, declared, declared_paid, expected, paid, balance
-        FROM ledger.balances
-    """,
-    requires=("ledger.balances",),
     expectations=(ordered("period_start", "period_end"), zero("balance_gap")),
     check_columns={"balance_gap": "declared - paid - balance"},
     month_column="period_start",
 )
 
-PAYMENTS = TableSpec(
+PAYMENTS = _straight_from(
+    "ledger.allocations",
     name="payments",
     comment="Paiements reçus (relevés bancaires) et leur affectation aux périodes (lettrage).",
     columns=(
@@ -359,13 +362,7 @@ PAYMENTS = TableSpec(
     ),
     key=("allocation_id",),
     # Money of an unknown payer (suspense account) belongs to no company: not on the portal.
-    sql="""
-        SELECT allocation_id, movement_id, entry, siren, call_id, contract_reference,
-            period_code, amount, date, payer_rule, amount_rule, score
-        FROM ledger.allocations
-        WHERE siren IS NOT NULL
-    """,
-    requires=("ledger.allocations",),
+    where="siren IS NOT NULL",
     expectations=(in_set("entry", [e.value for e in Entry]),),
     month_column="date",
 )
@@ -395,7 +392,8 @@ ACCOUNT_STATEMENT_LINES = TableSpec(
     month_column="date",
 )
 
-DUNNING = TableSpec(
+DUNNING = _straight_from(
+    "ledger.dunning",
     name="dunning",
     comment="Recouvrement : où en est chaque appel impayé (relance, mise en demeure…).",
     columns=(
@@ -412,12 +410,6 @@ DUNNING = TableSpec(
         _c("late_fee", AMOUNT, "Majorations de retard."),
     ),
     key=("call_id",),
-    sql="""
-        SELECT call_id, siren, contract_reference, period_code, due_date, outstanding,
-            days_overdue, stage, stage_label, notice_date, late_fee
-        FROM ledger.dunning
-    """,
-    requires=("ledger.dunning",),
     expectations=(in_set("stage", [s.value for s in Stage]),),
 )
 
