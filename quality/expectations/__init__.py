@@ -4,6 +4,6 @@ GX 1.x validates pandas frames (its SQL path failed to compute metrics against D
 It is imported lazily: importing it takes seconds, and only the gates need it.
 """
 
-from quality.expectations.gates import GateResult, previous_counts_bounds, run_gates
+from quality.expectations.gates import GateResult, row_count_bounds, run_gates
 
-__all__ = ["GateResult", "previous_counts_bounds", "run_gates"]
+__all__ = ["GateResult", "row_count_bounds", "run_gates"]

@@ -13,7 +13,13 @@ import duckdb
 import polars as pl
 
 from quality.anomalies.catalogue import RULES
-from quality.anomalies.model import SEVERITY_ORDER
+from quality.anomalies.model import (
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    STATUS_LABELS,
+    AnomalySeverity,
+    AnomalyStatus,
+)
 
 # Active anomalies, with the columns the report shows, most severe and oldest first.
 _ACTIVE_QUERY = """
@@ -60,6 +66,16 @@ class StewardReport:
     @property
     def new_tonight(self) -> pl.DataFrame:
         return self.active.filter(pl.col("is_new"))
+
+
+def severity_label(code: str) -> str:
+    """French label of a severity code of the register (e.g. error: Bloquante)."""
+    return SEVERITY_LABELS[AnomalySeverity(code)]
+
+
+def status_label(code: str) -> str:
+    """French label of a status code of the register (e.g. acknowledged: Prise en charge)."""
+    return STATUS_LABELS[AnomalyStatus(code)]
 
 
 def _catalogue_frame() -> pl.DataFrame:

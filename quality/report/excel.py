@@ -13,13 +13,7 @@ from typing import Any
 
 import xlsxwriter
 
-from quality.anomalies.model import (
-    SEVERITY_LABELS,
-    STATUS_LABELS,
-    AnomalySeverity,
-    AnomalyStatus,
-)
-from quality.report.content import StewardReport
+from quality.report.content import StewardReport, severity_label, status_label
 
 ANOMALIES_SHEET = "Anomalies à traiter"
 SUMMARY_SHEET = "Synthèse par règle"
@@ -30,8 +24,8 @@ ANOMALY_COLUMNS: tuple[_Column, ...] = (
     ("Identifiant", 18, lambda r: r["anomaly_id"], "text"),
     ("Code", 8, lambda r: r["rule_code"], "text"),
     ("Anomalie", 48, lambda r: r["rule_label"], "text"),
-    ("Gravité", 11, lambda r: SEVERITY_LABELS[AnomalySeverity(r["severity"])], "text"),
-    ("Statut", 16, lambda r: STATUS_LABELS[AnomalyStatus(r["status"])], "text"),
+    ("Gravité", 11, lambda r: severity_label(r["severity"]), "text"),
+    ("Statut", 16, lambda r: status_label(r["status"]), "text"),
     ("Nouvelle", 9, lambda r: "oui" if r["is_new"] else "non", "text"),
     ("SIREN", 11, lambda r: r["siren"], "text"),
     ("SIRET", 16, lambda r: r["siret"], "text"),
@@ -48,7 +42,7 @@ ANOMALY_COLUMNS: tuple[_Column, ...] = (
 SUMMARY_COLUMNS: tuple[_Column, ...] = (
     ("Code", 8, lambda r: r["rule_code"], "text"),
     ("Anomalie", 60, lambda r: r["rule_label"], "text"),
-    ("Gravité", 11, lambda r: SEVERITY_LABELS[AnomalySeverity(r["severity"])], "text"),
+    ("Gravité", 11, lambda r: severity_label(r["severity"]), "text"),
     ("À traiter", 10, lambda r: r["active"], "number"),
     ("Dont prises en charge", 12, lambda r: r["acknowledged"], "number"),
     ("Nouvelles", 10, lambda r: r["new_tonight"], "number"),

@@ -12,14 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from quality.anomalies.model import (
-    SEVERITY_LABELS,
-    SEVERITY_ORDER,
-    STATUS_LABELS,
-    AnomalySeverity,
-    AnomalyStatus,
-)
-from quality.report.content import StewardReport
+from quality.anomalies.model import SEVERITY_ORDER, AnomalySeverity
+from quality.report.content import StewardReport, severity_label, status_label
 
 _TEMPLATE = resources.files("quality.report").joinpath("steward.html")
 NEW_ROWS_SHOWN = 200  # beyond that, the company tables (with their "nouvelle" mark) take over
@@ -37,8 +31,8 @@ def _environment() -> Environment:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
     environment.filters["jour"] = _day
     environment.filters["mois"] = _month
-    environment.filters["gravite"] = lambda s: SEVERITY_LABELS.get(AnomalySeverity(s), s)
-    environment.filters["statut"] = lambda s: STATUS_LABELS.get(AnomalyStatus(s), s)
+    environment.filters["gravite"] = severity_label
+    environment.filters["statut"] = status_label
     return environment
 
 
