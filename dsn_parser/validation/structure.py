@@ -243,26 +243,22 @@ def _too_few(ctx: Context) -> pl.LazyFrame:
 
 def _mandatory(ctx: Context) -> pl.LazyFrame:
     """Rubrics of usage O for the declaration's nature, absent from a present block."""
-    mandatory = (
-        _usages(ctx)
-        .lazy()
-        .filter(pl.col("usage") == "O")
-        .select("norm", "block", "declaration_nature", "rubric")
-    )
-    # Expected and present (instance, rubric) pairs are millions of rows in a big lot: they are
-    # matched on one integer key (instance id and the rubric's rank among mandatory rubrics)
-    # rather than on an integer and a string. A rubric on an unreadable line is reported as
-    # such (LEX-UNQUOTED), not as missing too.
-    mandatory_rubrics = mandatory.select(pl.col("rubric").unique().sort()).collect()["rubric"]
-    present = ctx.lines.lazy().select(
-        key=_instance_rubric_key("scope_instance_id", "claimed_rubric", mandatory_rubrics)
+    mandatory = _mandatory_of(ctx.norm_versions)
+    # Expected (instance, rubric) pairs are millions in a big lot, and nearly all are there:
+    # only the instances that declare fewer mandatory rubrics than their block requires are
+    # matched rubric by rubric. A rubric on an unreadable line is reported as such
+    # (LEX-UNQUOTED), not as missing too.
+    short = _short_of_mandatory(ctx, mandatory)
+    present = (
+        ctx.lines.lazy()
+        .filter(pl.col("scope_instance_id").is_in(short.implode()))
+        .select(instance_id="scope_instance_id", rubric="claimed_rubric")
     )
     missing = (
         ctx.instances.lazy()
-        .join(mandatory, on=["norm", "block", "declaration_nature"], how="inner")
-        .with_columns(key=_instance_rubric_key("instance_id", "rubric", mandatory_rubrics))
-        .join(present, on="key", how="anti")
-        .drop("key")
+        .filter(pl.col("instance_id").is_in(short.implode()))
+        .join(mandatory.lazy(), on=["norm", "block", "declaration_nature"], how="inner")
+        .join(present, on=["instance_id", "rubric"], how="anti")
         .join(ctx.rubrics.lazy().select("norm", "rubric", "label"), on=["norm", "rubric"])
     )
     return findings(
@@ -282,12 +278,48 @@ def _mandatory(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def _instance_rubric_key(instance_id: str, rubric: str, ranked: pl.Series) -> pl.Expr:
-    """instance_id * 2**32 + the rubric's rank in `ranked` (from 1; 0 for any other rubric)."""
-    rank = pl.col(rubric).replace_strict(
-        ranked, pl.int_range(1, ranked.len() + 1, dtype=pl.UInt64, eager=True), default=0
+@cache
+def _mandatory_of(versions: tuple[str, ...]) -> pl.DataFrame:
+    """norm, block, declaration_nature, rubric: the rubrics of usage O."""
+    return (
+        _usages_of(versions)
+        .filter(pl.col("usage") == "O")
+        .select("norm", "block", "declaration_nature", "rubric")
     )
-    return pl.col(instance_id).cast(pl.UInt64) * (1 << 32) + rank.cast(pl.UInt64)
+
+
+def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
+    """The instances declaring fewer of their block's mandatory rubrics than it has.
+
+    A rubric occurs at most once per instance (a repeat starts a new instance) and an
+    instance's lines are consecutive, so counting its readable lines whose rubric is mandatory
+    for its norm and nature is enough, and the count is a difference of running sums.
+    """
+    is_mandatory = pl.lit(False)
+    for (norm, nature), rubrics in mandatory.group_by("norm", "declaration_nature"):
+        is_mandatory = (
+            pl.when((pl.col("norm") == norm) & (pl.col("declaration_nature") == nature))
+            .then(pl.col("rubric").is_in(rubrics.get_column("rubric").implode()))
+            .otherwise(is_mandatory)
+        )
+    declared = ctx.lines.select(
+        running=is_mandatory.fill_null(False).cast(pl.UInt32).cum_sum(),
+        is_start=pl.col("line") == pl.col("instance_id"),
+    )
+    starts = declared.get_column("is_start").arg_true()
+    if starts.is_empty():
+        return pl.Series("instance_id", [], dtype=pl.UInt32)
+    ends = pl.concat([starts.slice(1) - 1, pl.Series([declared.height - 1], dtype=starts.dtype)])
+    running = declared.get_column("running")
+    before = pl.concat([pl.Series([0], dtype=pl.UInt32), running]).gather(starts)
+    required = mandatory.group_by("norm", "block", "declaration_nature").agg(required=pl.len())
+    return (
+        ctx.instances.select("instance_id", "norm", "block", "declaration_nature")
+        .with_columns(declared=running.gather(ends) - before)
+        .join(required, on=["norm", "block", "declaration_nature"], how="inner")
+        .filter(pl.col("declared") < pl.col("required"))
+        .get_column("instance_id")
+    )
 
 
 def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
