@@ -295,8 +295,13 @@ def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
     instance's lines are consecutive, so counting its readable lines whose rubric is mandatory
     for its norm and nature is enough, and the count is a difference of running sums.
     """
+    in_file = mandatory.join(
+        ctx.instances.select("norm", "declaration_nature").unique(),
+        on=["norm", "declaration_nature"],
+        how="semi",
+    )
     is_mandatory = pl.lit(False)
-    for (norm, nature), rubrics in mandatory.group_by("norm", "declaration_nature"):
+    for (norm, nature), rubrics in in_file.group_by("norm", "declaration_nature"):
         is_mandatory = (
             pl.when((pl.col("norm") == norm) & (pl.col("declaration_nature") == nature))
             .then(pl.col("rubric").is_in(rubrics.get_column("rubric").implode()))
