@@ -16,6 +16,7 @@ import polars as pl
 from stdnum import iban
 
 from contracts.parameters import ContractParameters, DunningDays, LegalRegime
+from dsn_parser.masking import mask_account
 from ledgers.periods import ContractDueDateRule, DueDateRule, Periodicity
 
 __all__ = [
@@ -180,14 +181,16 @@ def creditor_accounts_frame(
     for terms in contracts:
         for account in terms.collection_accounts:
             if not iban.is_valid(account):
-                reason = f"compte d'encaissement invalide (IBAN {account[:4]}…)"
+                reason = f"compte d'encaissement invalide (IBAN {mask_account(account)})"
                 rejected.append((terms.contract_reference, reason))
                 continue
             claims.setdefault(iban.compact(account), set()).add(terms.organisme_code)
     rows = []
     for account, organismes in sorted(claims.items()):
         if len(organismes) > 1:
-            reason = f"compte d'encaissement {account[:4]}… déclaré par plusieurs organismes"
+            reason = (
+                f"compte d'encaissement {mask_account(account)} déclaré par plusieurs organismes"
+            )
             rejected.append((", ".join(sorted(organismes)), reason))
             continue
         rows.append((account, organismes.pop()))
