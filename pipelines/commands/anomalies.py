@@ -66,7 +66,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     listing.add_argument("--json", action="store_true", help="sortie JSON")
     listing.add_argument(
-        "--show-nir", action="store_true", help="afficher les NIR/NTT en clair (masqués sinon)"
+        "--show-nir",
+        action="store_true",
+        help="afficher en clair les NIR/NTT et les noms des salariés (masqués sinon)",
     )
 
     evaluate = actions.add_parser(
@@ -171,6 +173,7 @@ def _list(args: argparse.Namespace) -> int:
     import duckdb
     from rich.console import Console
 
+    from dsn_parser.masking import mask_personal
     from quality.anomalies.decisions import applied_decision_ids
     from quality.anomalies.model import mask_employee_key
     from warehouse.connections import connect
@@ -199,6 +202,8 @@ def _list(args: argparse.Namespace) -> int:
         row["pending_decision"] = pending.get(row["anomaly_id"])
         if not args.show_nir:
             row["employee_key"] = mask_employee_key(row["employee_key"])
+            if row["employee_name"]:
+                row["employee_name"] = mask_personal(row["employee_name"])
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     else:

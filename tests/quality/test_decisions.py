@@ -217,7 +217,7 @@ def test_unreadable_lines_are_kept_and_never_stop_the_night(warehouse: Path) -> 
     assert (again.decisions.rejected_lines, again.decisions.unknown_anomaly) == (0, 0)
 
 
-def test_list_filters_masks_nirs_and_shows_pending_decisions(
+def test_list_filters_masks_nirs_and_names_and_shows_pending_decisions(
     warehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     night(
@@ -237,20 +237,23 @@ def test_list_filters_masks_nirs_and_shows_pending_decisions(
     )
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["siret"] == "73282932000074"
-    assert NIR not in json.dumps(listed)
+    assert NIR not in json.dumps(listed) and "DUPONT" not in json.dumps(listed)
+    assert (listed["employee_key"], listed["employee_name"]) == ("1" + "*" * 12, "D**********")
     assert listed["pending_decision"] == "prise en charge"
 
     dsnpipe_anomalies("list", "--rule", "AFF001", "--show-nir", "--json", "--warehouse", warehouse)
-    assert {r["employee_key"] for r in json.loads(capsys.readouterr().out)} == {
-        NIR,
-        "2900133000111",
+    assert {
+        (r["employee_key"], r["employee_name"]) for r in json.loads(capsys.readouterr().out)
+    } == {
+        (NIR, "DUPONT Jean"),
+        ("2900133000111", "DUPONT Jean"),
     }
     dsnpipe_anomalies("list", "--status", "resolved_by_data", "--json", "--warehouse", warehouse)
     assert json.loads(capsys.readouterr().out) == []
 
     assert dsnpipe_anomalies("list", "--warehouse", warehouse) == 0
     table = capsys.readouterr().out
-    assert "Anomalies d'affiliation (2)" in table and NIR not in table
+    assert "Anomalies d'affiliation (2)" in table and NIR not in table and "DUPONT" not in table
 
 
 def test_list_explains_a_missing_warehouse(
