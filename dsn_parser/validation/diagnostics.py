@@ -99,17 +99,21 @@ def is_personal(rubric: pl.Expr) -> pl.Expr:
     return rubric.str.slice(0, 10).is_in(_PERSONAL_BLOCKS) | rubric.is_in(_PERSONAL_RUBRICS)
 
 
-def shown_value(value: pl.Expr = VALUE, rubric: pl.Expr = RUBRIC) -> pl.Expr:
+def shown_value(
+    value: pl.Expr = VALUE, rubric: pl.Expr = RUBRIC, *, with_length: bool = True
+) -> pl.Expr:
     """The value as a message may show it: « value », or masked with its length by the policy of
-    `dsn_parser.masking`: « 1************ » (13 caractères), « FR76…0186 » (27 caractères)."""
+    `dsn_parser.masking`: « 1************ » (13 caractères), « FR76…0186 » (27 caractères).
+    `with_length=False` leaves the length out, for a message that states it itself."""
     masked = (
         pl.when(rubric.is_in(_ACCOUNT_RUBRICS))
         .then(mask_account_expr(value))
         .otherwise(mask_personal_expr(value))
     )
+    length = pl.format(" ({} caractères)", value.str.len_chars()) if with_length else pl.lit("")
     return (
         pl.when(is_personal(rubric))
-        .then(pl.format("« {} » ({} caractères)", masked, value.str.len_chars()))
+        .then(pl.format("« {} »{}", masked, length))
         .otherwise(pl.format("« {} »", value))
     )
 

@@ -183,7 +183,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
                 "CSL-LENGTH",
                 pl.format(
                     "La valeur {} a {} caractère(s) ; la norme en attend {}.",
-                    shown,
+                    shown_value(with_length=False),
                     length,
                     pl.when(pl.col("min_length") == pl.col("max_length"))
                     .then(pl.col("min_length").cast(pl.String))

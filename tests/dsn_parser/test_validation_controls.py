@@ -233,6 +233,17 @@ def test_a_value_of_the_wrong_length_gets_one_diagnostic_not_three() -> None:
     assert "« 001 »" in on_line["message"][0]
 
 
+def test_a_length_message_states_the_length_once_masked_or_not() -> None:
+    [fraction] = findings(validated(replaced(monthly(), "S20.G00.05.003", "001")), "CSL-LENGTH")
+    [nir] = findings(
+        validated(replaced(monthly(), "S21.G00.30.001", "12345678901234")), "CSL-LENGTH"
+    )
+    assert [fraction["message"], nir["message"]] == [
+        "La valeur « 001 » a 3 caractère(s) ; la norme en attend 2.",
+        "La valeur « 1************* » a 14 caractère(s) ; la norme en attend 13.",
+    ]
+
+
 def test_a_fraction_must_be_part_x_of_y_parts() -> None:
     parsed = validated(replaced(monthly(), "S20.G00.05.003", "21"))
     [found] = findings(parsed, "CSL-CODE")
