@@ -3,8 +3,8 @@
 GX runs once for all tables (importing it costs seconds); each table's result becomes an
 `AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
 stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason,
-is recorded in the warehouse (`publish.publications`, `publish.gate_results`) where the steward
-report can read it. Non-blocking failures are warnings.
+is recorded in the warehouse (`publish.publications`, `publish.gate_results`) for the
+operators. Non-blocking failures are warnings.
 """
 
 from collections.abc import Iterator
@@ -18,7 +18,7 @@ from pipelines.resources import WarehouseResource
 from quality.expectations.gates import GateResult, run_gates
 from warehouse.connections import connect
 from warehouse.publish import history
-from warehouse.publish.snapshot import read_candidate
+from warehouse.publish.snapshot import SCHEMA, read_candidate
 from warehouse.publish.tables import PORTAL_TABLES
 
 
@@ -39,11 +39,7 @@ def _result(table: str, results: list[GateResult]) -> dg.AssetCheckResult:
             "failed": len(failed),
             "failed_blocking": len(blocking_failed),
             "details": "; ".join(
-                f"{r.label}"
-                + (f" : {r.unexpected_count} ligne(s)" if r.unexpected_count else "")
-                + (f" (observé : {r.observed})" if r.observed is not None else "")
-                + ("" if r.blocking else " [avertissement]")
-                for r in failed
+                r.failure + ("" if r.blocking else " [avertissement]") for r in failed
             ),
         },
     )
@@ -55,7 +51,7 @@ def _result(table: str, results: list[GateResult]) -> dg.AssetCheckResult:
             _check_name(spec.name),
             asset=portal_candidate,
             blocking=True,
-            description=f"portal_v1.{spec.name} : clé unique et renseignée, codes connus, dates "
+            description=f"{SCHEMA}.{spec.name} : clé unique et renseignée, codes connus, dates "
             "ordonnées, montants équilibrés, volume proche de la publication précédente.",
         )
         for spec in PORTAL_TABLES

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from warehouse.connections import connect_serving
+from warehouse.publish.snapshot import SCHEMA
 from warehouse.publish.spec import Expectation, TableSpec
 
 MAX_DROP = 0.5  # a table may lose at most half of its rows from one publication to the next
@@ -37,6 +38,15 @@ class GateResult:
     def label(self) -> str:
         where = f" ({self.column})" if self.column else ""
         return f"{self.table} : {self.expectation}{where}"
+
+    @property
+    def failure(self) -> str:
+        """French, one failed expectation as the refusal reason and the Dagster check state it."""
+        return (
+            self.label
+            + (f" : {self.unexpected_count} ligne(s) en défaut" if self.unexpected_count else "")
+            + (f" (observé : {self.observed})" if self.observed is not None else "")
+        )
 
 
 def row_count_bounds(previous: int | None) -> tuple[Expectation, ...]:
@@ -62,7 +72,7 @@ def _frame(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> Any:
     extra = "".join(
         f", CAST({sql} AS DOUBLE) AS {name}" for name, sql in spec.check_columns.items()
     )
-    return connection.execute(f"SELECT *{extra} FROM portal_v1.{spec.name}").df()
+    return connection.execute(f"SELECT *{extra} FROM {SCHEMA}.{spec.name}").df()
 
 
 def run_gates(

@@ -3,12 +3,14 @@ read-only and never migrated."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from quality.expectations import GateResult
 from warehouse.connections import connect, connect_serving
 from warehouse.migrations import apply_migrations
 from warehouse.publish import history
@@ -25,7 +27,28 @@ def test_a_new_warehouse_records_a_publication_and_its_counts(tmp_path: Path) ->
         history.record_publication(connection, CANDIDATE, "serving.duckdb", None)
     with connect(tmp_path / "w.duckdb") as connection:
         assert history.previous_counts(connection) == {"companies": 3}
-        assert history.latest_publication(connection) == (CANDIDATE.night_id, "publiée", None)
+        outcome = connection.execute(
+            "SELECT night_id, status, reason FROM publish.publications"
+        ).fetchall()
+    assert outcome == [(CANDIDATE.night_id, "publiée", None)]
+
+
+def test_the_refusal_names_the_failed_blocking_gates_only() -> None:
+    unique = GateResult(
+        "employees", "expect_compound_columns_to_be_unique", "nir", True, False, 2, None
+    )
+    growth = GateResult(
+        "employees", "expect_table_row_count_to_be_between", None, False, False, None, "99"
+    )
+    drop = GateResult(
+        "companies", "expect_table_row_count_to_be_between", None, True, False, None, "1"
+    )
+    assert history.refusal_reason([replace(unique, passed=True), growth]) is None
+    assert history.refusal_reason([unique, growth, drop]) == (
+        "Publication refusée, le portail garde la publication précédente. Contrôles en échec : "
+        "employees : expect_compound_columns_to_be_unique (nir) : 2 ligne(s) en défaut; "
+        "companies : expect_table_row_count_to_be_between (observé : 1)"
+    )
 
 
 def test_a_warehouse_whose_publish_step_created_the_tables_keeps_its_history(
@@ -43,7 +66,6 @@ def test_a_warehouse_not_migrated_yet_has_no_history_for_a_reader(tmp_path: Path
     duckdb.connect(str(path)).close()
     with connect(path) as connection:
         assert history.previous_counts(connection) == {}
-        assert history.latest_publication(connection) is None
 
 
 def test_a_published_file_is_opened_read_only_and_never_migrated(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """What the warehouse remembers of each publication: its gates, its row counts, whether the
-portal got it and, when not, why. The steward report and the operators read
-`publish.publications` and `publish.gate_results`; the row-count gates read the counts of the
+portal got it and, when not, why, in `publish.publications` and `publish.gate_results` for the
+operators (the steward report does not read them); the row-count gates read the counts of the
 last publication that reached the portal.
 
 The tables come from migration 0030: the writers here take a writer's connection from
@@ -46,19 +46,14 @@ def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def refusal_reason(results: Iterable[GateResult]) -> str | None:
-    """French, for the steward and the operator: the blocking gates that failed, or None."""
-    failed = [r for r in results if r.blocking and not r.passed]
+    """French, recorded as the refusal's reason and shown to the operator: the blocking gates
+    that failed, or None."""
+    failed = [r.failure for r in results if r.blocking and not r.passed]
     if not failed:
         return None
-    details = "; ".join(
-        r.label
-        + (f" : {r.unexpected_count} ligne(s) en défaut" if r.unexpected_count else "")
-        + (f" (observé : {r.observed})" if r.observed is not None else "")
-        for r in failed
-    )
     return (
         "Publication refusée, le portail garde la publication précédente. "
-        f"Contrôles en échec : {details}"
+        f"Contrôles en échec : {'; '.join(failed)}"
     )
 
 
@@ -109,15 +104,3 @@ def record_publication(
         "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
     )
-
-
-def latest_publication(connection: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None] | None:
-    """The latest night's outcome for the steward report: (night id, status, reason in French);
-    None before the first publication."""
-    if not _has_history(connection):
-        return None
-    row = connection.execute(
-        "SELECT night_id, status, reason FROM publish.publications "
-        "ORDER BY recorded_at DESC LIMIT 1"
-    ).fetchone()
-    return (str(row[0]), str(row[1]), row[2]) if row else None
