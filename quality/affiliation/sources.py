@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from quality.affiliation.inputs import ensure_affiliation_schema
+from warehouse.connections import has_table
 
 MONTHLY_NATURE = "01"
 
@@ -138,17 +139,11 @@ def create_views(connection: duckdb.DuckDBPyConnection) -> None:
 
     A warehouse whose OC-side tables were never loaded gets them empty (no contract known:
     every affiliation is then AFF003), rather than a failing night."""
-    registered = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE schema_name = 'core' AND table_name = 'affiliation_history'"
-    ).fetchone()
-    if not (registered and registered[0]):
+    if not has_table(connection, "core", "affiliation_history"):
         ensure_affiliation_schema(connection)
     connection.execute(_VIEWS)
-    has_decisions = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'steward_decisions'"
-    ).fetchone()
-    connection.execute(_FORCED_DECISIONS if has_decisions and has_decisions[0] else _NO_DECISIONS)
+    has_decisions = has_table(connection, "main", "steward_decisions")
+    connection.execute(_FORCED_DECISIONS if has_decisions else _NO_DECISIONS)
     connection.execute(_OC_RADIATIONS)
 
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import (
+    ACTIVE_STATUSES,
     SEVERITY_LABELS,
     SEVERITY_ORDER,
     STATUS_LABELS,
@@ -22,12 +23,12 @@ from quality.anomalies.model import (
 )
 
 # Active anomalies, with the columns the report shows, most severe and oldest first.
-_ACTIVE_QUERY = """
+_ACTIVE_QUERY = f"""
     SELECT anomaly_id, rule_code, severity, status, siren, siret, employee_key, employee_name,
            contract_reference, affiliation_date, period, detail, first_seen, last_seen,
            status_since
     FROM anomalies
-    WHERE status IN ('open', 'acknowledged')
+    WHERE status IN ({", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)})
 """
 
 _EVENT_COUNTS_QUERY = """

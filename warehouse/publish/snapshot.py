@@ -46,6 +46,14 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _comment(
+    connection: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, str]
+) -> None:
+    connection.execute(f"COMMENT ON TABLE {table} IS {_quote(comment)}")
+    for column, text in columns.items():
+        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+
+
 def _existing_relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
     rows = connection.execute(
         """
@@ -65,14 +73,12 @@ def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str
         [f"{NIGHT_ID_COLUMN} VARCHAR NOT NULL"] + [f'"{c.name}" {c.type}' for c in spec.columns]
     )
     connection.execute(f"CREATE TABLE {target} ({columns})")
-    connection.execute(f"COMMENT ON TABLE {target} IS {_quote(spec.comment)}")
-    connection.execute(
-        f"COMMENT ON COLUMN {target}.{NIGHT_ID_COLUMN} IS {_quote(NIGHT_ID_COMMENT)}"
+    _comment(
+        connection,
+        target,
+        spec.comment,
+        {NIGHT_ID_COLUMN: NIGHT_ID_COMMENT} | {c.name: c.comment for c in spec.columns},
     )
-    for column in spec.columns:
-        connection.execute(
-            f'COMMENT ON COLUMN {target}."{column.name}" IS {_quote(column.comment)}'
-        )
     return target
 
 
@@ -83,7 +89,7 @@ def _fill_table(
     produced = [row[0] for row in connection.execute(f"DESCRIBE ({spec.sql})").fetchall()]
     if produced != spec.column_names:
         raise ValueError(
-            f"portal_v1.{spec.name} : la requête produit {produced}, "
+            f"{SCHEMA}.{spec.name} : la requête produit {produced}, "
             f"le contrat attend {spec.column_names}"
         )
     row = connection.execute(
@@ -108,16 +114,16 @@ def _write_publication(
     connection.execute(
         f"INSERT INTO {publication} VALUES (?, ?, ?)", [night_id, night, datetime.now()]
     )
-    connection.execute(
-        f"COMMENT ON TABLE {publication} IS 'La publication : une ligne, la nuit "
-        "dont ce fichier montre les données.'"
+    _comment(
+        connection,
+        publication,
+        "La publication : une ligne, la nuit dont ce fichier montre les données.",
+        {
+            NIGHT_ID_COLUMN: NIGHT_ID_COMMENT,
+            "night": "Nuit de traitement publiée.",
+            "built_at": "Heure de construction du fichier.",
+        },
     )
-    for column, comment in (
-        (NIGHT_ID_COLUMN, NIGHT_ID_COMMENT),
-        ("night", "Nuit de traitement publiée."),
-        ("built_at", "Heure de construction du fichier."),
-    ):
-        connection.execute(f"COMMENT ON COLUMN {publication}.{column} IS {_quote(comment)}")
     tables = f"{_CATALOG}.{SCHEMA}.publication_tables"
     connection.execute(
         f"CREATE TABLE {tables} ({NIGHT_ID_COLUMN} VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
@@ -130,18 +136,20 @@ def _write_publication(
             for name, count in rows.items()
         ],
     )
-    connection.execute(
-        f"COMMENT ON TABLE {tables} IS 'Les tables de la publication, leur nombre "
-        "de lignes et, pour une table vide faute de source, pourquoi.'"
+    _comment(
+        connection,
+        tables,
+        "Les tables de la publication, leur nombre de lignes et, pour une table vide faute de "
+        "source, pourquoi.",
+        {
+            NIGHT_ID_COLUMN: NIGHT_ID_COMMENT,
+            "table_name": f"Nom de la table dans {SCHEMA}.",
+            "row_count": "Nombre de lignes publiées.",
+            "available": "Faux si le domaine qui alimente la table ne produit pas encore de "
+            "données.",
+            "unavailable_reason": "Pourquoi la table est vide, le cas échéant.",
+        },
     )
-    for column, comment in (
-        (NIGHT_ID_COLUMN, NIGHT_ID_COMMENT),
-        ("table_name", "Nom de la table dans portal_v1."),
-        ("row_count", "Nombre de lignes publiées."),
-        ("available", "Faux si le domaine qui alimente la table ne produit pas encore de données."),
-        ("unavailable_reason", "Pourquoi la table est vide, le cas échéant."),
-    ):
-        connection.execute(f"COMMENT ON COLUMN {tables}.{column} IS {_quote(comment)}")
 
 
 def build_candidate(
