@@ -58,12 +58,14 @@ def connect_serving(path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def has_table(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether the connection's own database has `schema.table` (attached catalogs aside)."""
-    row = connection.execute(
+    # fetchall, not fetchone: a result left unfinished makes DuckDB refuse the connection's
+    # next `sql()` call ("connection has an unfinished result").
+    rows = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = ? AND table_name = ?",
         [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 @contextmanager

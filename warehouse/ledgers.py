@@ -31,7 +31,7 @@ from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, manda
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
 from ledgers.ledger import Ledger, build_ledger
 from ledgers.statement import account_statement
-from warehouse.connections import transaction
+from warehouse.connections import has_table, transaction
 
 __all__ = [
     "LEDGER_TABLES",
@@ -107,18 +107,10 @@ def _query(connection: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return frame
 
 
-def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    rows = connection.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return bool(rows)
-
-
 def _contributions(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     # The bases sit in S21.G00.79 under the same S21.G00.78 as the 059 (the 81's parent);
     # staging has no 79 table until a file declares one.
-    if _table_exists(connection, "staging", "s21_g00_79"):
+    if has_table(connection, "staging", "s21_g00_79"):
         sums = ", ".join(
             f'sum("S21.G00.79.004") FILTER (WHERE "S21.G00.79.001" = \'{code}\')'
             f"::DECIMAL(18, 2) AS {name}"
@@ -164,7 +156,7 @@ def _declared_payments(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def _movements(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    if not _table_exists(connection, "staging", "bank_transactions"):
+    if not has_table(connection, "staging", "bank_transactions"):
         return pl.DataFrame()  # allocate fills the columns it reads with nulls
     return _query(
         connection, "SELECT * FROM staging.bank_transactions ORDER BY file_id, line, movement_id"
