@@ -17,7 +17,7 @@ reference) on the adhésion.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -46,12 +46,53 @@ _COUNT_LABEL = re.compile(r"^(Nombre|Effectif)\b")
 _DECIMALS_IN_REGEXP = re.compile(r"\\\.(?:\[0-9\]|\\d)\{(?:\d+,)?(\d+)\}")
 
 
+# Distinct (block, text columns) selections a layout remembers; past this it starts afresh.
+_REMEMBERED_SELECTIONS = 4096
+
+
 @dataclass(frozen=True)
 class TableLayout:
     """The typed columns of each block, for one norm version."""
 
     rubric_types: dict[str, pl.DataType]
     block_rubrics: dict[str, list[str]]
+    _selections: dict[tuple[str, tuple[str, ...]], list[pl.Expr]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def typed_selection(self, block: str, columns: tuple[str, ...]) -> list[pl.Expr]:
+        """The columns of `block`'s typed table after file_id, from its text table's `columns`.
+
+        Remembered per block and set of columns: a night reads thousands of small files with
+        the same few shapes, and building these expressions anew cost as much as reading one.
+        """
+        key = (block, columns)
+        if key not in self._selections:
+            if len(self._selections) >= _REMEMBERED_SELECTIONS:
+                self._selections.clear()
+            self._selections[key] = self._selection(block, columns)
+        return self._selections[key]
+
+    def _selection(self, block: str, columns: tuple[str, ...]) -> list[pl.Expr]:
+        known = self.block_rubrics.get(block, [])
+        unknown = sorted(
+            column for column in columns if column.startswith(block) and column not in known
+        )
+        return [
+            *(
+                pl.col(name).cast(dtype)
+                for name, dtype in INSTANCE_COLUMNS.items()
+                if name != "file_id"
+            ),
+            *(pl.col(name) for name in KEY_COLUMNS if name in columns),
+            *(
+                typed(rubric, self.rubric_types[rubric]).alias(rubric)
+                if rubric in columns
+                else pl.lit(None, self.rubric_types[rubric]).alias(rubric)
+                for rubric in known
+            ),
+            *(pl.col(name) for name in unknown),
+        ]
 
     @classmethod
     def from_norm(cls, norm: Norm) -> TableLayout:
@@ -293,28 +334,9 @@ def _with_keys(
 def _typed_table(
     block: str, table: pl.LazyFrame, layout: TableLayout, file_id: str
 ) -> pl.LazyFrame:
-    columns = table.collect_schema().names()
-    known = layout.block_rubrics.get(block, [])
-    unknown = sorted(
-        column for column in columns if column.startswith(block) and column not in known
-    )
-    keys = [name for name in KEY_COLUMNS if name in columns]
-    rubric_columns = [
-        typed(rubric, layout.rubric_types[rubric]).alias(rubric)
-        if rubric in columns
-        else pl.lit(None, layout.rubric_types[rubric]).alias(rubric)
-        for rubric in known
-    ]
+    columns = tuple(table.collect_schema().names())
     return table.select(
-        pl.lit(file_id, pl.String).alias("file_id"),
-        *(
-            pl.col(name).cast(dtype)
-            for name, dtype in INSTANCE_COLUMNS.items()
-            if name != "file_id"
-        ),
-        *keys,
-        *rubric_columns,
-        *unknown,
+        pl.lit(file_id, pl.String).alias("file_id"), *layout.typed_selection(block, columns)
     )
 
 
