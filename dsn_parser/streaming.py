@@ -12,7 +12,9 @@ import contextlib
 import queue
 import shutil
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -28,6 +30,8 @@ from dsn_parser.reading import FileReader, unreadable_file
 
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
+
+VALIDATION_THREADS = 2
 
 _Item = TypeVar("_Item")
 
@@ -116,7 +120,6 @@ def parse_to_parquet(
             writers[file_name] = _TableWriter(out / file_name)
         writers[file_name].write(frame)
 
-    check = _validator() if validate else None
     label = name or (None if isinstance(source, bytes) else str(source))
     try:
         files = expand_source(source, name)
@@ -129,8 +132,8 @@ def parse_to_parquet(
             reader = FileReader(dsn, inspection, chunk_bytes)
             file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
             summary.files.append(file_summary)
-            for batch in read_ahead(reader.batches()):
-                parsed = ParsedFile(
+            read = (
+                ParsedFile(
                     source=dsn.source,
                     file_id=inspection.file_id,
                     size=inspection.size,
@@ -140,8 +143,9 @@ def parse_to_parquet(
                     blocks=batch.blocks,
                     declarations=batch.declarations,
                 )
-                if check is not None:
-                    parsed = check(parsed)
+                for batch in reader.batches()
+            )
+            for parsed in _validated_in_order(read_ahead(read)) if validate else read_ahead(read):
                 file_summary.norm = reader.declared_norm
                 _record(parsed, file_summary, write)
         except UnreadableArchiveError as error:
@@ -221,7 +225,20 @@ def _write_unreadable(
     _record(parsed, file_summary, write)
 
 
-def _validator() -> Callable[[ParsedFile], ParsedFile]:
-    from dsn_parser.validation import validate
+def _validated_in_order(batches: Iterator[ParsedFile]) -> Iterator[ParsedFile]:
+    """`batches` validated, VALIDATION_THREADS at a time, given back in file order.
 
-    return validate
+    Validation is more than half the work of a big file; two batches validated at once keep
+    both cores busy while a third is read. At most VALIDATION_THREADS batches wait here, so
+    memory stays bounded.
+    """
+    from dsn_parser.validation import validate  # it imports this package's model
+
+    with ThreadPoolExecutor(VALIDATION_THREADS, thread_name_prefix="dsn-validation") as pool:
+        pending: deque[Future[ParsedFile]] = deque()
+        for parsed in batches:
+            pending.append(pool.submit(validate, parsed))
+            if len(pending) >= VALIDATION_THREADS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
