@@ -307,17 +307,19 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
         ]
     )
     shape = pl.col("kind").replace_strict(_IDENTIFIER_SHAPES)
-    candidates = pl.concat([declared, composed]).filter(pl.col("value").str.contains(shape))
-    verdicts = (
-        candidates.select("kind", "value")
-        .unique()
-        .with_columns(
-            valid=pl.struct("kind", "value").map_elements(
-                lambda row: _check_digits_ok(row["kind"], row["value"]), return_dtype=pl.Boolean
-            )
-        )
+    candidates = (
+        pl.concat([declared, composed])
+        .filter(pl.col("value").str.contains(shape))
+        .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
     )
-    invalid = candidates.join(verdicts, on=["kind", "value"]).filter(~pl.col("valid"))
+    # A plain loop over the few distinct identifiers: a Polars UDF costs more than the checks.
+    distinct = candidates.select("kind", "value").unique()
+    invalid_values = pl.DataFrame(
+        [row for row in distinct.iter_rows() if not _check_digits_ok(*row)],
+        schema={"kind": pl.String, "value": pl.String},
+        orient="row",
+    )
+    invalid = candidates.lazy().join(invalid_values.lazy(), on=["kind", "value"], how="semi")
     kind = pl.col("kind")
     return pl.concat(
         [
