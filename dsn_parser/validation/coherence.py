@@ -54,19 +54,33 @@ READ_RUBRICS = (
 )
 
 
+_DECLARED_SCHEMA = {"instance_id": pl.UInt32(), "line": pl.UInt32(), "value": pl.String()}
+
+
 @dataclass(frozen=True)
 class Declared:
-    """The values the controls read (instance_id, line, rubric, value) and the instances."""
+    """Per rubric the controls read, its lines (instance_id, line, value); and the instances."""
 
-    lines: pl.LazyFrame
+    by_rubric: dict[str, pl.DataFrame]
     instances: pl.LazyFrame
 
     @classmethod
     def of(cls, ctx: Context) -> Declared:
         lines = ctx.lines.filter(pl.col("rubric").is_in(READ_RUBRICS)).select(
-            "instance_id", "line", "rubric", "value"
+            "rubric", "instance_id", "line", "value"
         )
-        return cls(lines=lines.lazy(), instances=ctx.instances.lazy())
+        by_rubric = {
+            rubric: frame
+            for (rubric,), frame in lines.partition_by(
+                "rubric", as_dict=True, include_key=False
+            ).items()
+        }
+        return cls(by_rubric=by_rubric, instances=ctx.instances.lazy())
+
+    def lines_of(self, rubric: str) -> pl.LazyFrame:
+        assert rubric in READ_RUBRICS, f"add {rubric} to READ_RUBRICS"
+        lines = self.by_rubric.get(rubric)
+        return (pl.DataFrame(schema=_DECLARED_SCHEMA) if lines is None else lines).lazy()
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
@@ -84,15 +98,13 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 def instance_values(declared: Declared, block: str, rubrics: list[str]) -> pl.LazyFrame:
     """One row per instance of `block`: its ids and, per rubric, the value and its line
     (columns "<rubric>" and "<rubric>:line"; null when the rubric is absent)."""
-    unread = set(rubrics) - set(READ_RUBRICS)
-    assert not unread, f"add {unread} to READ_RUBRICS"
     values = declared.instances.filter(pl.col("block") == block).select(
         "instance_id", "parent_id", "individual_id", "establishment_id"
     )
     # A rubric occurs at most once per instance (a repeat starts a new instance), so each
     # rubric's lines join on the instance id as they are, with no grouping.
     for rubric in rubrics:
-        declared_rubric = declared.lines.filter(pl.col("rubric") == rubric).select(
+        declared_rubric = declared.lines_of(rubric).select(
             "instance_id", pl.col("value").alias(rubric), pl.col("line").alias(f"{rubric}:line")
         )
         values = values.join(declared_rubric, on="instance_id", how="left", maintain_order="left")
