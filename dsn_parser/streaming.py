@@ -4,6 +4,10 @@ Each batch of whole envois (dsn_parser.reading) is validated on its own and appe
 Parquet file per block (`S21.G00.30.parquet`), plus `declarations.parquet` and
 `diagnostics.parquet`, so memory does not grow with the size of an insurer's lot. Every row
 carries its file_id, so a zip of several DSN files writes one set of tables.
+
+Three things happen at once: the next batch is read in a thread (`read_ahead`), two batches are
+validated on a thread pool (`_validated_in_order`), and this thread writes the results in file
+order. Polars does the heavy work of each and releases the GIL while it does.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dsn_parser.reading import FileReader, unreadable_file
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
 
+# Batches validated at once: with the reading thread, enough to keep two cores busy.
 VALIDATION_THREADS = 2
 
 _Item = TypeVar("_Item")
