@@ -128,22 +128,17 @@ def _interleaved_siblings(ctx: Context) -> pl.LazyFrame:
     an order of sibling blocks, so a block type that reappears after another type is out of
     order whatever that order is."""
     block, parent = pl.col("block"), pl.col("parent_id")
-    runs = (
+    # The first instance of each run of one block type under one parent; instances are in file
+    # order, so a stable sort on the parent lists each parent's children in order.
+    run_starts = (
         ctx.instances.lazy()
         .filter(parent.is_not_null())
         .select("instance_id", "parent_id", "block")
-        .sort("parent_id", "instance_id")
-        .with_columns(
-            new_run=((block != block.shift(1)) | (parent != parent.shift(1))).fill_null(True)
-        )
-        .with_columns(run=pl.col("new_run").cum_sum())
+        .sort("parent_id", maintain_order=True)
+        .filter(((block != block.shift(1)) | (parent != parent.shift(1))).fill_null(True))
     )
-    first_runs = runs.group_by("parent_id", "block").agg(first_run=pl.col("run").min())
-    reappearing = (
-        runs.filter(pl.col("new_run"))
-        .join(first_runs, on=["parent_id", "block"])
-        .filter(pl.col("run") > pl.col("first_run"))
-        .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
+    reappearing = run_starts.filter(~pl.struct("parent_id", "block").is_first_distinct()).join(
+        _first_rubric_of_instances(ctx), on="instance_id", how="left"
     )
     return findings(
         reappearing,
