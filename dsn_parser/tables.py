@@ -213,11 +213,10 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     row_starts = instances.select(
         "instance_id", "block", row=pl.int_range(pl.len()).over("block")
     ).join(shapes, on="block", how="left", maintain_order="left")
-    # Instance ids are first line numbers, so they are sorted: a binary search finds each
-    # line's instance row (a join would cost more and lose the order).
-    instance_row = instances.get_column("instance_id").search_sorted(
-        values.get_column("instance_id")
-    )
+    # An instance's lines follow each other and each batch starts on an instance's first line,
+    # so the k-th run of one instance id in the lines is the k-th instance.
+    instance_row = values.get_column("instance_id").rle_id()
+    assert instance_row[-1] + 1 == instances.height, "an instance's lines are not consecutive"
     row_start = row_starts.select(pl.col("offset") + pl.col("row") * pl.col("width")).to_series()
     cell = values.get_column("rubric").replace_strict(
         dict(zip(columns["rubric"], columns["cell"], strict=True)), return_dtype=pl.Int64
