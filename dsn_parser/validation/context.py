@@ -60,16 +60,25 @@ def build_context(parsed: ParsedFile) -> Context:
     # holds the lot header.
     in_lot = bool((lines["block"] == LOT_HEADER_BLOCK).any())
     copies = lines.filter(pl.col("block") == DEPOSIT_BLOCK)["envoi_id"].unique().drop_nulls()
-    envoi_ids, declaration_ids = lines.get_column("envoi_id"), lines.get_column("declaration_id")
+    per_envoi = envois.select(
+        "envoi_id", "norm", "fallback", oc_copy=pl.col("envoi_id").is_in(copies.implode())
+    ).join(
+        first_natures.select("envoi_id", first_nature="declaration_nature"),
+        on="envoi_id",
+        how="left",
+        maintain_order="left",
+    )
+    envoi = _RowOf.keys(lines.get_column("envoi_id"), per_envoi.get_column("envoi_id"))
+    declaration = _RowOf.keys(lines.get_column("declaration_id"), natures["declaration_id"])
     per_line = lines.with_columns(
-        norm=_looked_up(envoi_ids, envois["envoi_id"], envois["norm"]).fill_null(default_norm),
-        fallback=_looked_up(envoi_ids, envois["envoi_id"], envois["fallback"]).fill_null(False),
+        norm=envoi.value(per_envoi["norm"]).fill_null(default_norm),
+        fallback=envoi.value(per_envoi["fallback"]).fill_null(False),
         declaration_nature=pl.coalesce(
-            _looked_up(declaration_ids, natures["declaration_id"], natures["declaration_nature"]),
-            _looked_up(envoi_ids, first_natures["envoi_id"], first_natures["declaration_nature"]),
+            declaration.value(natures["declaration_nature"]),
+            envoi.value(per_envoi["first_nature"]),
             pl.lit(DEFAULT_NATURE),
         ),
-        oc_copy=pl.col("envoi_id").is_in(copies.implode()).fill_null(False) | in_lot,
+        oc_copy=envoi.value(per_envoi["oc_copy"]).fill_null(False) | in_lot,
         service=pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])),
         # A line the lexer could not read belongs to no instance; its findings are scoped to
         # the instance it interrupts (the one before it), and the rubric id it starts with, if
@@ -91,18 +100,32 @@ def build_context(parsed: ParsedFile) -> Context:
     )
 
 
-def _looked_up(keys: pl.Series, sorted_keys: pl.Series, values: pl.Series) -> pl.Series:
-    """Per key, the value at the same row as that key in `sorted_keys` (null when absent).
+@dataclass(frozen=True)
+class _RowOf:
+    """Per line, the row of its envoi or declaration in a small frame keyed by that id.
 
-    Per-line attributes come from small per-envoi or per-declaration frames keyed by ids that
-    are line numbers, so sorted: a binary search per line costs a fraction of a hash lookup
-    and moves none of the lines' columns (a join would move them all).
+    The ids are line numbers, so sorted: one binary search per line serves every attribute of
+    the frame, costs a fraction of a hash lookup and moves none of the lines' columns (a join
+    would move them all).
     """
-    if sorted_keys.is_empty():
-        return pl.repeat(None, keys.len(), dtype=values.dtype, eager=True)
-    row = sorted_keys.search_sorted(keys).clip(upper_bound=sorted_keys.len() - 1)
-    found = (sorted_keys.gather(row) == keys).fill_null(False)
-    return pl.select(pl.when(found).then(values.gather(row))).to_series()
+
+    row: pl.Series
+    found: pl.Series
+
+    @classmethod
+    def keys(cls, keys: pl.Series, sorted_keys: pl.Series) -> _RowOf:
+        if sorted_keys.is_empty():
+            return cls(
+                row=pl.repeat(0, keys.len(), dtype=pl.UInt32, eager=True), found=keys.is_in([])
+            )
+        row = sorted_keys.search_sorted(keys).clip(upper_bound=sorted_keys.len() - 1)
+        return cls(row=row, found=(sorted_keys.gather(row) == keys).fill_null(False))
+
+    def value(self, column: pl.Series) -> pl.Series:
+        """`column`'s value on each line's row, null where the line has none."""
+        if column.is_empty():
+            return pl.repeat(None, self.row.len(), dtype=column.dtype, eager=True)
+        return pl.select(pl.when(self.found).then(column.gather(self.row))).to_series()
 
 
 def _service_rubrics(lines: pl.DataFrame, norm: Norm) -> list[str]:
