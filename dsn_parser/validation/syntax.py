@@ -133,14 +133,16 @@ def _csl(ctx: Context) -> pl.LazyFrame:
     )
     not_an_amount = (pl.col("nature") == "decimal") & ~value.str.contains(_AMOUNT)
     not_in_list = pl.col("closed_list") & pl.col("known_code").is_null()
-    checked_lines = ctx.lines.lazy().filter(
-        value.is_not_null() & (value != "") & ~_has_edge_blank(value) & ~pl.col("service")
-    )
+    checked = value.is_not_null() & (value != "") & ~_has_edge_blank(value) & ~pl.col("service")
     # Codes and dates repeat on thousands of lines: each distinct value of a rubric is checked
-    # once, and the failing ones are traced back to their lines.
+    # once (filtered after `unique`, on far fewer rows), and the failing ones are traced back to
+    # their lines.
     failing_values = (
-        checked_lines.select("norm", "rubric", "value")
+        ctx.lines.lazy()
+        .select("norm", "rubric", "value", "service")
         .unique()
+        .filter(checked)
+        .drop("service")
         .join(norm_rubrics, on=["norm", "rubric"], how="inner")
         .join(_closed_lists(ctx).lazy(), on=["norm", "rubric"], how="left")
         .join(
@@ -167,9 +169,10 @@ def _csl(ctx: Context) -> pl.LazyFrame:
         .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
     )
     # Few values fail, if any: a cheap filter on the value alone keeps the join back to the
-    # lines from hashing every line of the file.
+    # lines from hashing every line of the file, and no value failing skips it altogether.
+    lines = ctx.lines.lazy() if failing_values.height else ctx.lines.lazy().clear()
     failing = (
-        checked_lines.filter(value.is_in(failing_values.get_column("value").implode()))
+        lines.filter(value.is_in(failing_values.get_column("value").implode()) & checked)
         .select("line", "rubric", "value", "norm", "fallback")
         .join(failing_values.lazy(), on=["norm", "rubric", "value"], how="inner")
         .collect(engine="in-memory")
