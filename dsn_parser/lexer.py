@@ -72,13 +72,19 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     )
     candidates = frame.get_column("candidate").unique().drop_nulls()
     rubric_ids = candidates.filter(candidates.str.contains(RUBRIC_PATTERN))
-    fits = pl.col("candidate").is_in(rubric_ids.implode())
-    rubric = pl.when(fits).then(pl.col("candidate"))
+    # In steps, so that each column is computed once and reused by the next step.
+    frame = frame.with_columns(
+        fits=pl.col("candidate").is_in(rubric_ids.implode()).fill_null(False)
+    ).with_columns(rubric=pl.when(pl.col("fits")).then(pl.col("candidate")))
+    rubric, fits = pl.col("rubric"), pl.col("fits")
+    # The 16 characters before the value are ASCII where the line fits, so its length in
+    # characters is the line's minus 17 (clipped for the lines that do not fit).
+    value_length = (line.str.len_chars() - 17).clip(lower_bound=0)
     return frame.select(
         line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),
         rubric=rubric,
         block=rubric.str.head(10),
-        value=pl.when(fits).then(line.str.slice(16).str.head(-1)),
+        value=pl.when(fits).then(line.str.slice(16, value_length)),
         raw=pl.when(fits).then(pl.lit(None, pl.String)).otherwise(line),
         rubric_no=rubric.str.slice(11, 3).cast(pl.UInt16),
     )
