@@ -79,7 +79,7 @@ def build_context(parsed: ParsedFile) -> Context:
             pl.lit(DEFAULT_NATURE),
         ),
         oc_copy=envoi.value(per_envoi["oc_copy"]).fill_null(False) | in_lot,
-        service=pl.col("rubric").is_in(_service_rubrics(lines, norms[default_norm])),
+        service=_is_service(lines, norms[default_norm]),
         # A line the lexer could not read belongs to no instance; its findings are scoped to
         # the instance it interrupts (the one before it), and the rubric id it starts with, if
         # any, is what it was meant to declare.
@@ -128,10 +128,12 @@ class _RowOf:
         return pl.select(pl.when(self.found).then(column.gather(self.row))).to_series()
 
 
-def _service_rubrics(lines: pl.DataFrame, norm: Norm) -> list[str]:
-    # The norm's rule runs once per distinct rubric of the file, not once per line.
+def _is_service(lines: pl.DataFrame, norm: Norm) -> pl.Expr:
+    # The norm's rule runs once per distinct rubric of the file, not once per line; most files
+    # have no service rubric at all.
     distinct = lines["rubric"].drop_nulls().unique().to_list()
-    return [rubric for rubric in distinct if norm.is_service_rubric(rubric)]
+    service = [rubric for rubric in distinct if norm.is_service_rubric(rubric)]
+    return pl.col("rubric").is_in(service) if service else pl.lit(False)
 
 
 def _latest_norm() -> Norm:

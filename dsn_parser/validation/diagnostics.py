@@ -151,7 +151,10 @@ def to_diagnostics(
 
     `lines` gives each finding its declaration; `labels` (rubric, label) the norm's label.
     """
-    declaration_of_line = lines.select("line", "declaration_id")
+    # Filtered first: the join would otherwise hash every line of the file for a few findings.
+    declaration_of_line = lines.filter(pl.col("line").is_in(found["line"].implode())).select(
+        "line", "declaration_id"
+    )
     return (
         found.join(declaration_of_line, on="line", how="left")
         .join(labels.unique("rubric"), on="rubric", how="left")

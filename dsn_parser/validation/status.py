@@ -36,7 +36,10 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
     scoped = (
         diagnostics.select("line", "severity")
         .join(
-            ctx.lines.select("line", "envoi_id", "declaration_id", instance_id="scope_instance_id"),
+            # Filtered first: the join would otherwise hash every line for a few findings.
+            ctx.lines.filter(pl.col("line").is_in(diagnostics["line"].implode())).select(
+                "line", "envoi_id", "declaration_id", instance_id="scope_instance_id"
+            ),
             on="line",
             how="left",
         )
