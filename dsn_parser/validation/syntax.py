@@ -9,6 +9,7 @@ says more to a data steward than "does not match the pattern".
 from __future__ import annotations
 
 from functools import cache
+from itertools import chain
 
 import polars as pl
 from stdnum import iban
@@ -277,6 +278,10 @@ def _code_lookup_of(versions: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
+# (SIREN rubric, NIC rubric) of the SIRETs a declaration gives in two parts: the establishment's
+# (its company's SIREN) and the sender's.
+_COMPOSED_SIRETS = (("S21.G00.06.001", "S21.G00.11.001"), ("S10.G00.01.001", "S10.G00.01.002"))
+
 # The shape each kind of identifier must have before its check digits mean anything; values of
 # another shape are the CSL controls' business.
 _IDENTIFIER_SHAPES = {
@@ -296,19 +301,13 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
     per distinct value, never once per line.
     """
     identifiers = _identifier_rubrics(ctx.norm_versions)
-    declared = (
-        ctx.lines.lazy()
-        # A cheap filter on the rubric first: few lines hold an identifier.
-        .filter(pl.col("rubric").is_in(identifiers.get_column("rubric").unique().implode()))
-        .join(identifiers.lazy(), on=["norm", "rubric"], how="inner")
-        .select("line", "rubric", "value", "kind")
+    read = [*identifiers.get_column("rubric").unique(), *chain.from_iterable(_COMPOSED_SIRETS)]
+    # One pass over the lines, whose few holding an identifier are all the rest reads.
+    lines = ctx.lines.filter(pl.col("rubric").is_in(read)).lazy()
+    declared = lines.join(identifiers.lazy(), on=["norm", "rubric"], how="inner").select(
+        "line", "rubric", "value", "kind"
     )
-    composed = pl.concat(
-        [
-            _composed_siret(ctx, "S21.G00.06.001", "S21.G00.11.001"),
-            _composed_siret(ctx, "S10.G00.01.001", "S10.G00.01.002"),
-        ]
-    )
+    composed = pl.concat([_composed_siret(lines, siren, nic) for siren, nic in _COMPOSED_SIRETS])
     shape = pl.col("kind").replace_strict(_IDENTIFIER_SHAPES)
     candidates = (
         pl.concat([declared, composed])
@@ -375,17 +374,15 @@ def _check_digits_ok(kind: str, value: str) -> bool:
     return bool(siret.is_valid(value)) or not siren.is_valid(value[:9])
 
 
-def _composed_siret(ctx: Context, siren_rubric: str, nic_rubric: str) -> pl.LazyFrame:
+def _composed_siret(lines: pl.LazyFrame, siren_rubric: str, nic_rubric: str) -> pl.LazyFrame:
     """The SIRET of each NIC line: the SIREN of its parent instance followed by the NIC.
 
     Reported on the NIC line, as kind "composed".
     """
-    sirens = (
-        ctx.lines.lazy()
-        .filter(pl.col("rubric") == siren_rubric)
-        .select(parent_instance="instance_id", siren="value")
+    sirens = lines.filter(pl.col("rubric") == siren_rubric).select(
+        parent_instance="instance_id", siren="value"
     )
-    nics = ctx.lines.lazy().filter(pl.col("rubric") == nic_rubric)
+    nics = lines.filter(pl.col("rubric") == nic_rubric)
     if siren_rubric[:10] == nic_rubric[:10]:  # SIREN and NIC in the same instance
         nics = nics.with_columns(parent_instance=pl.col("instance_id"))
     else:
