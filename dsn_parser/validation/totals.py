@@ -13,18 +13,28 @@ from dsn_parser.validation.diagnostics import findings
 LINE_COUNT_RUBRIC = "S90.G00.90.001"
 DECLARATION_COUNT_RUBRIC = "S90.G00.90.002"
 DECLARATION_BLOCK = "S20.G00.05"
+TOTAL_BLOCK = "S90.G00.90"
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
     in_envoi = ctx.lines.lazy().filter(
         pl.col("envoi_id").is_not_null() & ~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False)
     )
-    counted = in_envoi.group_by("envoi_id").agg(
-        lines=pl.len(),
-        declarations=(pl.col("block") == DECLARATION_BLOCK)
-        .and_(pl.col("line") == pl.col("instance_id"))
-        .sum(),
-        has_total=(pl.col("block") == "S90.G00.90").any(),
+    # Declarations and the total block are counted on the instances, six times fewer rows.
+    blocks = (
+        ctx.instances.lazy()
+        .filter(pl.col("envoi_id").is_not_null())
+        .group_by("envoi_id")
+        .agg(
+            declarations=(pl.col("block") == DECLARATION_BLOCK).sum(),
+            has_total=(pl.col("block") == TOTAL_BLOCK).any(),
+        )
+    )
+    counted = (
+        in_envoi.group_by("envoi_id")
+        .agg(lines=pl.len())
+        .join(blocks, on="envoi_id", how="left")
+        .with_columns(pl.col("declarations").fill_null(0), pl.col("has_total").fill_null(False))
     )
     declared = in_envoi.filter(
         pl.col("rubric").is_in([LINE_COUNT_RUBRIC, DECLARATION_COUNT_RUBRIC])
