@@ -197,22 +197,29 @@ def _block_usage_of(versions: tuple[str, ...]) -> pl.DataFrame:
 
 def _too_few(ctx: Context) -> pl.LazyFrame:
     """Blocks required under a present parent (the rule applies only when the parent is)."""
-    required = (
-        ctx.blocks.lazy()
-        .filter(pl.col("min_occurs") > 0)
-        .select("norm", "block", "min_occurs", "label", parent_block="parent")
+    required = ctx.blocks.filter(pl.col("min_occurs") > 0).select(
+        "norm", "block", "min_occurs", "label", parent_block="parent"
     )
-    parents = ctx.instances.lazy().select(
-        "instance_id", "norm", "declaration_nature", "fallback", "oc_copy", parent_block="block"
+    # Most instances (bases, cotisations...) have no required child: the string joins below
+    # only see the instances of a parent block and the children of a required one.
+    parents = (
+        ctx.instances.lazy()
+        .filter(pl.col("block").is_in(required.get_column("parent_block").implode()))
+        .select(
+            "instance_id", "norm", "declaration_nature", "fallback", "oc_copy", parent_block="block"
+        )
     )
     present = (
         ctx.instances.lazy()
-        .filter(pl.col("parent_id").is_not_null())
+        .filter(
+            pl.col("parent_id").is_not_null()
+            & pl.col("block").is_in(required.get_column("block").implode())
+        )
         .group_by("parent_id", "block")
         .agg(count=pl.len())
     )
     missing = (
-        parents.join(required, on=["norm", "parent_block"], how="inner")
+        parents.join(required.lazy(), on=["norm", "parent_block"], how="inner")
         .join(_block_usage(ctx).lazy(), on=["norm", "block", "declaration_nature"], how="left")
         .filter(~pl.col("absent").fill_null(False))
         .join(
