@@ -17,8 +17,8 @@ import queue
 import shutil
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -39,6 +39,7 @@ DIAGNOSTICS_FILE = "diagnostics.parquet"
 VALIDATION_THREADS = 2
 
 _Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
 
 
 @dataclass
@@ -240,10 +241,21 @@ def _validated_in_order(batches: Iterator[ParsedFile]) -> Iterator[ParsedFile]:
     from dsn_parser.validation import validate  # it imports this package's model
 
     with ThreadPoolExecutor(VALIDATION_THREADS, thread_name_prefix="dsn-validation") as pool:
-        pending: deque[Future[ParsedFile]] = deque()
-        for parsed in batches:
-            pending.append(pool.submit(validate, parsed))
-            if len(pending) >= VALIDATION_THREADS:
-                yield pending.popleft().result()
-        while pending:
+        yield from in_order(pool, validate, batches, window=VALIDATION_THREADS)
+
+
+def in_order(
+    pool: Executor, function: Callable[[_Item], _Result], items: Iterable[_Item], *, window: int
+) -> Iterator[_Result]:
+    """`function` of each item, run on `pool`, given back in the items' order.
+
+    At most `window` items are submitted and not yet given back, so memory stays bounded
+    however many items come.
+    """
+    pending: deque[Future[_Result]] = deque()
+    for item in items:
+        pending.append(pool.submit(function, item))
+        if len(pending) >= window:
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

@@ -64,7 +64,8 @@ class TableLayout:
         """The columns of `block`'s typed table after file_id, from its text table's `columns`.
 
         Remembered per block and set of columns: a night reads thousands of small files with
-        the same few shapes, and building these expressions anew cost as much as reading one.
+        the same few shapes, and building these expressions anew cost about 10 ms of a small
+        file's 80.
         """
         key = (block, columns)
         if key not in self._selections:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ import duckdb
 import polars as pl
 
 from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
+from dsn_parser.streaming import in_order
 from warehouse.connections import transaction
 from warehouse.registry import (
     FileKind,
@@ -320,13 +320,7 @@ def _parse_all(files: Sequence[ReceivedFile]) -> Iterator[list[ParsedFile] | str
     window = PARSE_WORKERS * 4
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
-        pending: deque[Future[list[ParsedFile] | str]] = deque()
-        for path in paths:
-            pending.append(pool.submit(_parse_one, path))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        yield from in_order(pool, _parse_one, paths, window=window)
 
 
 def _parse_one(path: Path) -> list[ParsedFile] | str:

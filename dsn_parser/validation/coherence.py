@@ -37,8 +37,8 @@ SAME_INSTANCE_DATE_PAIRS = (
 )
 
 
-# Every rubric the controls read: the file's lines are filtered to these once, and each control
-# then groups its own few out of that small frame instead of scanning every line again.
+# Every rubric the controls read: the file's lines are filtered to these once and split by
+# rubric, so each control joins its own rubrics' lines instead of scanning every line again.
 READ_RUBRICS = (
     "S21.G00.15.005",
     "S21.G00.20.005",

@@ -144,6 +144,12 @@ def findings(
     )
 
 
+def lines_at(lines: pl.DataFrame, numbers: pl.Series) -> pl.DataFrame:
+    """The lines of these numbers, for joining to the findings on them: joining all the lines
+    would hash every line of the file for a few findings."""
+    return lines.filter(pl.col("line").is_in(numbers.implode()))
+
+
 def to_diagnostics(
     found: pl.DataFrame, *, file_id: str, lines: pl.DataFrame, labels: pl.DataFrame
 ) -> pl.DataFrame:
@@ -151,10 +157,7 @@ def to_diagnostics(
 
     `lines` gives each finding its declaration; `labels` (rubric, label) the norm's label.
     """
-    # Filtered first: the join would otherwise hash every line of the file for a few findings.
-    declaration_of_line = lines.filter(pl.col("line").is_in(found["line"].implode())).select(
-        "line", "declaration_id"
-    )
+    declaration_of_line = lines_at(lines, found["line"]).select("line", "declaration_id")
     return (
         found.join(declaration_of_line, on="line", how="left")
         .join(labels.unique("rubric"), on="rubric", how="left")

@@ -22,6 +22,7 @@ import polars as pl
 
 from dsn_parser.model import DeclarationStatus, Severity
 from dsn_parser.validation.context import INDIVIDUAL_BLOCK, Context
+from dsn_parser.validation.diagnostics import lines_at
 
 # Declarations about one event of an individual: arrêt (04), reprise (05), fin de contrat (07),
 # amorçage (08), DPAE (10). Monthly DSNs (01) and substitutions (09) also carry establishment data.
@@ -36,8 +37,7 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
     scoped = (
         diagnostics.select("line", "severity")
         .join(
-            # Filtered first: the join would otherwise hash every line for a few findings.
-            ctx.lines.filter(pl.col("line").is_in(diagnostics["line"].implode())).select(
+            lines_at(ctx.lines, diagnostics["line"]).select(
                 "line", "envoi_id", "declaration_id", instance_id="scope_instance_id"
             ),
             on="line",
