@@ -12,6 +12,8 @@ import io
 
 import polars as pl
 
+from dsn_parser.model import ID_TYPE
+
 RUBRIC_PATTERN = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3}$"
 _SHORTEST_LINE = len("S21.G00.30.001,''")
 
@@ -19,8 +21,8 @@ _SHORTEST_LINE = len("S21.G00.30.001,''")
 # the tree builder needs to see where block instances start.
 LEXED_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.UInt32(),
-    "rubric": pl.String(),
-    "block": pl.String(),
+    "rubric": ID_TYPE,
+    "block": ID_TYPE,
     "value": pl.String(),
     "raw": pl.String(),
     "rubric_no": pl.UInt16(),
@@ -68,9 +70,9 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
         & (line.str.len_bytes() >= _SHORTEST_LINE)
     )
     frame = pl.DataFrame({"raw": raw}).with_columns(
-        candidate=pl.when(shaped).then(line.str.head(14))
+        candidate=pl.when(shaped).then(line.str.head(14)).cast(ID_TYPE)
     )
-    candidates = frame.get_column("candidate").unique().drop_nulls()
+    candidates = frame.get_column("candidate").unique().drop_nulls().cast(pl.String)
     rubric_ids = candidates.filter(candidates.str.contains(RUBRIC_PATTERN))
     # In steps, so that each column is computed once and reused by the next step.
     frame = frame.with_columns(
@@ -83,8 +85,8 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     return frame.select(
         line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),
         rubric=rubric,
-        block=rubric.str.head(10),
+        block=rubric.cat.slice(0, 10).cast(ID_TYPE),
         value=pl.when(fits).then(line.str.slice(16, value_length)),
         raw=pl.when(fits).then(pl.lit(None, pl.String)).otherwise(line),
-        rubric_no=rubric.str.slice(11, 3).cast(pl.UInt16),
+        rubric_no=rubric.cat.slice(11, 3).cast(pl.UInt16),
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dsn_parser.model import DECLARATIONS_SCHEMA, INSTANCE_COLUMNS, DeclarationStatus
+from dsn_parser.model import DECLARATIONS_SCHEMA, ID_TYPE, INSTANCE_COLUMNS, DeclarationStatus
 from dsn_parser.norm import Norm
 from dsn_parser.tree import CONTRAT_BLOCK, DECLARATION_BLOCK, ENVOI_BLOCK, INDIVIDU_BLOCK
 
@@ -200,7 +200,7 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
         return {}
     columns = (
         values.select(pl.col("rubric").unique().sort())
-        .with_columns(block=pl.col("rubric").str.head(10))
+        .with_columns(block=pl.col("rubric").cat.slice(0, 10).cast(ID_TYPE))
         .with_columns(cell=pl.int_range(pl.len()).over("block"), width=pl.len().over("block"))
     )
     shapes = (

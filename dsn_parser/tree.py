@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from dsn_parser.model import ID_TYPE
+
 ENVOI_BLOCK = "S10.G00.00"
 DECLARATION_BLOCK = "S20.G00.05"
 INDIVIDU_BLOCK = "S21.G00.30"
@@ -34,7 +36,7 @@ KEY_ANCHORS = {"individu_id": INDIVIDU_BLOCK, "contrat_id": CONTRAT_BLOCK}
 
 INSTANCES_SCHEMA: dict[str, pl.DataType] = {
     "instance_id": pl.UInt32(),
-    "block": pl.String(),
+    "block": ID_TYPE,
     "parent_id": pl.UInt32(),
     "envoi_id": pl.UInt32(),
     "declaration_id": pl.UInt32(),

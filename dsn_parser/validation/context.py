@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import polars as pl
 
-from dsn_parser.model import ParsedFile
+from dsn_parser.model import ID_TYPE, ParsedFile
 from dsn_parser.norm import Norm, load_norm, resolve_norm
 
 NORM_RUBRIC = "S10.G00.00.006"
@@ -84,7 +84,9 @@ def build_context(parsed: ParsedFile) -> Context:
         # the instance it interrupts (the one before it), and the rubric id it starts with, if
         # any, is what it was meant to declare.
         scope_instance_id=pl.col("instance_id").forward_fill(),
-        claimed_rubric=pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})")),
+        claimed_rubric=pl.coalesce(
+            "rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})").cast(ID_TYPE)
+        ),
     )
     versions = tuple(sorted(norms))
     rubrics, blocks, codes = norm_tables(versions)
@@ -242,6 +244,9 @@ def norm_tables(versions: tuple[str, ...]) -> tuple[pl.DataFrame, pl.DataFrame, 
 
 
 def _tagged(norms: list[Norm], table: str) -> pl.DataFrame:
-    return pl.concat(
+    tagged = pl.concat(
         [getattr(norm, table).with_columns(norm=pl.lit(norm.version)) for norm in norms]
     )
+    # Ids typed as in the lines, so the tables join to them.
+    ids = [column for column in ("rubric", "block", "parent") if column in tagged.columns]
+    return tagged.with_columns(pl.col(ids).cast(ID_TYPE))

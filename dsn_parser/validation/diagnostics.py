@@ -96,6 +96,7 @@ LINE = pl.col("line")
 
 
 def is_personal(rubric: pl.Expr) -> pl.Expr:
+    rubric = rubric.cast(pl.String)  # a line's id (categorical) or a finding's (string)
     return rubric.str.slice(0, 10).is_in(_PERSONAL_BLOCKS) | rubric.is_in(_PERSONAL_RUBRICS)
 
 
@@ -160,7 +161,11 @@ def to_diagnostics(
     declaration_of_line = lines_at(lines, found["line"]).select("line", "declaration_id")
     return (
         found.join(declaration_of_line, on="line", how="left")
-        .join(labels.unique("rubric"), on="rubric", how="left")
+        .join(
+            labels.unique("rubric").with_columns(pl.col("rubric").cast(pl.String)),
+            on="rubric",
+            how="left",
+        )
         .select(
             pl.lit(file_id, dtype=pl.String).alias("file_id"),
             *[

@@ -15,6 +15,7 @@ import polars as pl
 from stdnum import iban
 from stdnum.fr import siren, siret
 
+from dsn_parser.model import ID_TYPE
 from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
 
@@ -74,10 +75,11 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
             "La valeur {} commence ou finit par un blanc, ce que la norme interdit.", shown_value()
         ),
     )
-    line_length = pl.col("rubric").str.len_chars() + value.str.len_chars() + 3
+    # A lexed line is its 14-character rubric id, `,'`, the value and `'`.
+    line_length = value.str.len_chars() + len("S21.G00.30.001,''")
     # A character is at least a byte: the byte length (free to read) rules out nearly every
     # line before characters are counted.
-    may_be_too_long = pl.col("rubric").str.len_bytes() + value.str.len_bytes() + 3 > MAX_LINE_LENGTH
+    may_be_too_long = value.str.len_bytes() + len("S21.G00.30.001,''") > MAX_LINE_LENGTH
     too_long = findings(
         lines.filter(may_be_too_long).filter(line_length > MAX_LINE_LENGTH),
         "LEX-LINE-TOO-LONG",
@@ -253,7 +255,7 @@ def _closed_lists_of(versions: tuple[str, ...]) -> pl.DataFrame:
         .vstack(
             rubrics.select("norm")
             .unique()
-            .with_columns(rubric=pl.lit(FRACTION_RUBRIC), closed_list=pl.lit(True))
+            .with_columns(rubric=pl.lit(FRACTION_RUBRIC, ID_TYPE), closed_list=pl.lit(True))
         )
         .unique(["norm", "rubric"])
     )
@@ -269,7 +271,13 @@ def _code_lookup_of(versions: tuple[str, ...]) -> pl.DataFrame:
     fraction_codes = (
         rubrics.select("norm")
         .unique()
-        .join(pl.DataFrame({"rubric": FRACTION_RUBRIC, "code": FRACTION_CODES}), how="cross")
+        .join(
+            pl.DataFrame(
+                {"rubric": FRACTION_RUBRIC, "code": FRACTION_CODES},
+                schema={"rubric": ID_TYPE, "code": pl.String},
+            ),
+            how="cross",
+        )
     )
     return (
         pl.concat([codes.select("norm", "rubric", "code"), fraction_codes])
