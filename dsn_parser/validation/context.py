@@ -61,7 +61,10 @@ def build_context(parsed: ParsedFile) -> Context:
     in_lot = bool((lines["block"] == LOT_HEADER_BLOCK).any())
     copies = lines.filter(pl.col("block") == DEPOSIT_BLOCK)["envoi_id"].unique().drop_nulls()
     per_envoi = envois.select(
-        "envoi_id", "norm", "fallback", oc_copy=pl.col("envoi_id").is_in(copies.implode())
+        "envoi_id",
+        pl.col("norm").cast(ID_TYPE),
+        "fallback",
+        oc_copy=pl.col("envoi_id").is_in(copies.implode()),
     ).join(
         first_natures.select("envoi_id", first_nature="declaration_nature"),
         on="envoi_id",
@@ -71,12 +74,12 @@ def build_context(parsed: ParsedFile) -> Context:
     envoi = _RowOf.keys(lines.get_column("envoi_id"), per_envoi.get_column("envoi_id"))
     declaration = _RowOf.keys(lines.get_column("declaration_id"), natures["declaration_id"])
     per_line = lines.with_columns(
-        norm=envoi.value(per_envoi["norm"]).fill_null(default_norm),
+        norm=envoi.value(per_envoi["norm"]).fill_null(pl.lit(default_norm, ID_TYPE)),
         fallback=envoi.value(per_envoi["fallback"]).fill_null(False),
         declaration_nature=pl.coalesce(
             declaration.value(natures["declaration_nature"]),
             envoi.value(per_envoi["first_nature"]),
-            pl.lit(DEFAULT_NATURE),
+            pl.lit(DEFAULT_NATURE, ID_TYPE),
         ),
         oc_copy=envoi.value(per_envoi["oc_copy"]).fill_null(False) | in_lot,
         service=_is_service(lines, norms[default_norm]),
@@ -179,7 +182,7 @@ def _declaration_natures(lines: pl.DataFrame) -> pl.DataFrame:
     return (
         lines.filter((pl.col("rubric") == NATURE_RUBRIC) & pl.col("declaration_id").is_not_null())
         .unique("declaration_id", keep="first")
-        .select("declaration_id", "envoi_id", declaration_nature="value")
+        .select("declaration_id", "envoi_id", declaration_nature=pl.col("value").cast(ID_TYPE))
         .sort("declaration_id")
     )
 
@@ -248,5 +251,5 @@ def _tagged(norms: list[Norm], table: str) -> pl.DataFrame:
         [getattr(norm, table).with_columns(norm=pl.lit(norm.version)) for norm in norms]
     )
     # Ids typed as in the lines, so the tables join to them.
-    ids = [column for column in ("rubric", "block", "parent") if column in tagged.columns]
+    ids = [column for column in ("norm", "rubric", "block", "parent") if column in tagged.columns]
     return tagged.with_columns(pl.col(ids).cast(ID_TYPE))

@@ -17,6 +17,7 @@ from functools import cache
 
 import polars as pl
 
+from dsn_parser.model import ID_TYPE
 from dsn_parser.norm import USAGE_NATURES
 from dsn_parser.validation.context import Context, norm_tables
 from dsn_parser.validation.diagnostics import findings
@@ -50,7 +51,7 @@ def _usages_of(versions: tuple[str, ...]) -> pl.DataFrame:
         on=[f"usage_{nature}" for nature in USAGE_NATURES],
         variable_name="declaration_nature",
         value_name="usage",
-    ).with_columns(pl.col("declaration_nature").str.strip_prefix("usage_"))
+    ).with_columns(pl.col("declaration_nature").str.strip_prefix("usage_").cast(ID_TYPE))
 
 
 def _unknown_rubrics(ctx: Context) -> pl.LazyFrame:
