@@ -12,7 +12,7 @@ import io
 
 import polars as pl
 
-from dsn_parser.model import ID_TYPE
+from dsn_parser.model import ID_TYPE, by_id
 
 RUBRIC_PATTERN = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3}$"
 _SHORTEST_LINE = len("S21.G00.30.001,''")
@@ -72,21 +72,27 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     frame = pl.DataFrame({"raw": raw}).with_columns(
         candidate=pl.when(shaped).then(line.str.head(14)).cast(ID_TYPE)
     )
-    candidates = frame.get_column("candidate").unique().drop_nulls().cast(pl.String)
-    rubric_ids = candidates.filter(candidates.str.contains(RUBRIC_PATTERN))
+    candidates = frame.get_column("candidate").unique().drop_nulls()
+    rubric_ids = candidates.filter(candidates.cast(pl.String).str.contains(RUBRIC_PATTERN))
     # In steps, so that each column is computed once and reused by the next step.
     frame = frame.with_columns(
         fits=pl.col("candidate").is_in(rubric_ids.implode()).fill_null(False)
     ).with_columns(rubric=pl.when(pl.col("fits")).then(pl.col("candidate")))
-    rubric, fits = pl.col("rubric"), pl.col("fits")
+    # Block and rubric number are read from each distinct rubric id, then given to its lines.
+    rubric, id_text = frame.get_column("rubric"), rubric_ids.cast(pl.String)
+    frame = frame.with_columns(
+        block=by_id(rubric, rubric_ids, id_text.str.head(10).cast(ID_TYPE)),
+        rubric_no=by_id(rubric, rubric_ids, id_text.str.slice(11, 3).cast(pl.UInt16)),
+    )
+    fits = pl.col("fits")
     # The 16 characters before the value are ASCII where the line fits, so its length in
     # characters is the line's minus 17 (clipped for the lines that do not fit).
     value_length = (line.str.len_chars() - 17).clip(lower_bound=0)
     return frame.select(
         line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),
-        rubric=rubric,
-        block=rubric.cat.slice(0, 10).cast(ID_TYPE),
+        rubric="rubric",
+        block="block",
         value=pl.when(fits).then(line.str.slice(16, value_length)),
         raw=pl.when(fits).then(pl.lit(None, pl.String)).otherwise(line),
-        rubric_no=rubric.cat.slice(11, 3).cast(pl.UInt16),
+        rubric_no="rubric_no",
     )

@@ -38,6 +38,20 @@ class DeclarationStatus(IntEnum):
 # ~2.5x). Frames handed outside dsn_parser (tables, diagnostics) carry ids as plain strings.
 ID_TYPE: pl.DataType = pl.Categorical()
 
+
+def by_id(ids: pl.Series, keys: pl.Series, values: pl.Series) -> pl.Series:
+    """Per row of `ids`, the value of `values` whose key (in `keys`, same length) is its id;
+    null for an id not among the keys.
+
+    Ids and keys are ID_TYPE: their integer codes index a table built from the few keys, one
+    gather per row, where a lookup by the id's text (replace_strict) hashes every row.
+    """
+    codes, id_codes = keys.cast(ID_TYPE).to_physical(), ids.to_physical()
+    size = max(int(codes.max() or 0), int(id_codes.max() or 0)) + 1  # type: ignore[arg-type]
+    table = pl.repeat(None, size, dtype=values.dtype, eager=True).scatter(codes, values)
+    return table.gather(id_codes).rename(values.name)
+
+
 # One row per physical line of the file, in file order: what the lexer and the tree builder
 # produce, and what syntax validation reads. `value` is None when the line could not be lexed
 # (no `,'`...`'`): such a line is kept (with `raw`) and gets a diagnostic, never dropped.

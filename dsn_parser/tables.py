@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dsn_parser.model import DECLARATIONS_SCHEMA, ID_TYPE, INSTANCE_COLUMNS, DeclarationStatus
+from dsn_parser.model import (
+    DECLARATIONS_SCHEMA,
+    ID_TYPE,
+    INSTANCE_COLUMNS,
+    DeclarationStatus,
+    by_id,
+)
 from dsn_parser.norm import Norm
 from dsn_parser.tree import CONTRAT_BLOCK, DECLARATION_BLOCK, ENVOI_BLOCK, INDIVIDU_BLOCK
 
@@ -219,9 +225,7 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     instance_row = values.get_column("instance_id").rle_id()
     assert instance_row[-1] + 1 == instances.height, "an instance's lines are not consecutive"
     row_start = row_starts.select(pl.col("offset") + pl.col("row") * pl.col("width")).to_series()
-    cell = values.get_column("rubric").replace_strict(
-        dict(zip(columns["rubric"], columns["cell"], strict=True)), return_dtype=pl.Int64
-    )
+    cell = by_id(values.get_column("rubric"), columns["rubric"], columns["cell"].cast(pl.Int64))
     positions = pl.DataFrame(
         {"position": row_start.gather(instance_row) + cell, "value": values.get_column("value")}
     )

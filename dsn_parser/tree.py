@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import polars as pl
 
-from dsn_parser.model import ID_TYPE
+from dsn_parser.model import ID_TYPE, by_id
 
 ENVOI_BLOCK = "S10.G00.00"
 DECLARATION_BLOCK = "S20.G00.05"
@@ -53,6 +54,19 @@ class BlockTree:
     depth: dict[str, int]
     layer: dict[str, int]
     descendants: dict[str, frozenset[str]]
+
+    @cached_property
+    def table(self) -> pl.DataFrame:
+        """block, parent, depth, layer: one row per block of the norm."""
+        return pl.DataFrame(
+            {
+                "block": list(self.parent_of),
+                "parent": list(self.parent_of.values()),
+                "depth": [self.depth[block] for block in self.parent_of],
+                "layer": [self.layer[block] for block in self.parent_of],
+            },
+            schema={"block": ID_TYPE, "parent": ID_TYPE, "depth": pl.Int32, "layer": pl.Int32},
+        )
 
     @classmethod
     def from_parents(cls, parent_of: Mapping[str, str | None]) -> BlockTree:
@@ -163,12 +177,10 @@ def build_tree(
 
 
 def _instances(first_lines: pl.DataFrame, tree: BlockTree, state: TreeState) -> pl.DataFrame:
-    frame = first_lines.select(
-        instance_id=pl.col("line"),
-        block=pl.col("block"),
-        parent=pl.col("block").replace_strict(dict(tree.parent_of), default=None),
-        depth=pl.col("block").replace_strict(tree.depth, default=None, return_dtype=pl.Int32),
-        layer=pl.col("block").replace_strict(tree.layer, default=None, return_dtype=pl.Int32),
+    blocks, norm_blocks = first_lines.get_column("block"), tree.table
+    frame = first_lines.select(instance_id=pl.col("line"), block=pl.col("block")).with_columns(
+        by_id(blocks, norm_blocks["block"], norm_blocks[column])
+        for column in ("parent", "depth", "layer")
     )
     present = set(frame.get_column("block").unique().drop_nulls())
     parents: set[str] = set()
