@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from stdnum.fr import siren, siret
 
@@ -210,3 +211,23 @@ def test_parquet_streaming_writes_the_same_tables_as_parse(tmp_path: Path) -> No
         .sort("line", "code")
         .equals(parsed.diagnostics.select("line", "code").sort("line", "code"))
     )
+
+
+def test_parquet_streaming_writes_whole_row_groups_not_one_per_batch(tmp_path: Path) -> None:
+    parse_to_parquet(LOT, tmp_path, chunk_bytes=300)  # a batch per envoi
+    for block in ("S10.G00.00", "S20.G00.05"):
+        assert pq.ParquetFile(tmp_path / f"{block}.parquet").metadata.num_row_groups == 1
+
+
+def test_parquet_streaming_keeps_every_row_when_a_later_batch_brings_a_new_column(
+    tmp_path: Path,
+) -> None:
+    unknown = ("S21.G00.30.500", "EN PLUS")
+    content = dsn_bytes(
+        envoi([declaration() + INDIVIDU]) + envoi([declaration() + INDIVIDU + [unknown]])
+    )
+    [parsed] = parse(content)
+    parse_to_parquet(content, tmp_path, name="deux-envois.dsn", chunk_bytes=100)
+    written = pl.read_parquet(tmp_path / "S21.G00.30.parquet")
+    assert written.get_column(unknown[0]).to_list() == [None, unknown[1]]
+    assert written.equals(parsed.blocks["S21.G00.30"])
