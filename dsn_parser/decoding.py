@@ -22,7 +22,11 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, cast
 
-CHUNK_BYTES = 8 * 1024 * 1024
+# Bytes read at a time, and so about the text of one batch of envois (dsn_parser.reading). Each
+# batch pays a fixed cost (some 80 ms of Polars plans to read and validate it), so bigger is
+# faster, but every batch in flight is held in memory. Measured on a 200 MB lot: 16 MB against
+# 8 MB, wall and CPU time about 15 % lower, peak memory 620 -> 795 MB; 24 MB went past 1 GB.
+CHUNK_BYTES = 16 * 1024 * 1024
 
 ISO_8859_1 = "iso-8859-1"
 CP1252 = "cp1252"
