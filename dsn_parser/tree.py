@@ -139,12 +139,11 @@ def build_tree(
     `lexed` holds consecutive lines (lexer.LEXED_SCHEMA); `state` is read and updated.
     """
     starts = instance_starts(lexed, state)
-    instances = _instances(lexed.filter(starts), tree, state)
+    instances = _instances(lexed.select("line", "block").filter(starts), tree, state)
     # Each line takes the ids of the latest instance start at or above it: the k-th start's
     # row of `instances`, gathered by the running count of starts.
-    ordinal = pl.select(
-        pl.when(starts.cum_sum() > 0).then(starts.cast(pl.Int64).cum_sum() - 1)
-    ).to_series()
+    started = starts.cast(pl.UInt32).cum_sum()
+    ordinal = pl.select(pl.when(started > 0).then(started - 1)).to_series()
     gathered = instances.select(pl.col("parent_id", "envoi_id", "declaration_id").gather(ordinal))
     lines = lexed.with_columns(
         instance_id=pl.when(pl.col("rubric").is_not_null()).then(
