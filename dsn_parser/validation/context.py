@@ -5,7 +5,7 @@ declaration, and one row per block instance with the individual and establishmen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import polars as pl
@@ -71,17 +71,13 @@ def build_context(parsed: ParsedFile) -> Context:
         how="left",
         maintain_order="left",
     )
-    envoi = _RowOf.keys(lines.get_column("envoi_id"), per_envoi.get_column("envoi_id"))
-    declaration = _RowOf.keys(lines.get_column("declaration_id"), natures["declaration_id"])
+    envoi = _RowOf(lines.get_column("envoi_id"), per_envoi.get_column("envoi_id"))
+    declaration = _RowOf(lines.get_column("declaration_id"), natures["declaration_id"])
     per_line = lines.with_columns(
-        norm=envoi.value(per_envoi["norm"]).fill_null(pl.lit(default_norm, ID_TYPE)),
-        fallback=envoi.value(per_envoi["fallback"]).fill_null(False),
-        declaration_nature=pl.coalesce(
-            declaration.value(natures["declaration_nature"]),
-            envoi.value(per_envoi["first_nature"]),
-            pl.lit(DEFAULT_NATURE, ID_TYPE),
-        ),
-        oc_copy=envoi.value(per_envoi["oc_copy"]).fill_null(False) | in_lot,
+        norm=envoi.value(per_envoi["norm"], default_norm),
+        fallback=envoi.value(per_envoi["fallback"], False),
+        declaration_nature=_declaration_nature(natures, per_envoi, declaration, envoi),
+        oc_copy=pl.lit(True) if in_lot else envoi.value(per_envoi["oc_copy"], False),
         service=_is_service(lines, norms[default_norm]),
         # A line the lexer could not read belongs to no instance; its findings are scoped to
         # the instance it interrupts (the one before it), and the rubric id it starts with, if
@@ -105,32 +101,53 @@ def build_context(parsed: ParsedFile) -> Context:
     )
 
 
-@dataclass(frozen=True)
 class _RowOf:
     """Per line, the row of its envoi or declaration in a small frame keyed by that id.
 
     The ids are line numbers, so sorted: one binary search per line serves every attribute of
     the frame, costs a fraction of a hash lookup and moves none of the lines' columns (a join
-    would move them all).
+    would move them all). The search is made only if an attribute varies: in the common case
+    (one norm version, one nature, no copy) every line gets the same values without it.
     """
 
-    row: pl.Series
-    found: pl.Series
+    def __init__(self, keys: pl.Series, sorted_keys: pl.Series) -> None:
+        self._keys = keys
+        self._sorted_keys = sorted_keys
 
-    @classmethod
-    def keys(cls, keys: pl.Series, sorted_keys: pl.Series) -> _RowOf:
-        if sorted_keys.is_empty():
-            return cls(
-                row=pl.repeat(0, keys.len(), dtype=pl.UInt32, eager=True), found=keys.is_in([])
-            )
-        row = sorted_keys.search_sorted(keys).clip(upper_bound=sorted_keys.len() - 1)
-        return cls(row=row, found=(sorted_keys.gather(row) == keys).fill_null(False))
+    @cached_property
+    def _rows(self) -> tuple[pl.Series, pl.Series]:
+        """Per line: its row in the frame, and whether it has one."""
+        sorted_keys = self._sorted_keys
+        row = sorted_keys.search_sorted(self._keys).clip(upper_bound=sorted_keys.len() - 1)
+        return row, (sorted_keys.gather(row) == self._keys).fill_null(False)
 
-    def value(self, column: pl.Series) -> pl.Series:
-        """`column`'s value on each line's row, null where the line has none."""
-        if column.is_empty():
-            return pl.repeat(None, self.row.len(), dtype=column.dtype, eager=True)
-        return pl.select(pl.when(self.found).then(column.gather(self.row))).to_series()
+    def value(self, column: pl.Series, default: object = None) -> pl.Expr:
+        """`column`'s value on each line's row; `default` where the line has no row or a null."""
+        otherwise = pl.lit(default, column.dtype)
+        if default is None:
+            only_default = column.is_null().all()
+        else:
+            only_default = column.fill_null(otherwise).eq(default).all()
+        if column.is_empty() or only_default:
+            return otherwise
+        row, found = self._rows
+        values = pl.select(pl.when(found).then(column.gather(row))).to_series()
+        return pl.lit(values).fill_null(otherwise)
+
+
+def _declaration_nature(
+    natures: pl.DataFrame, per_envoi: pl.DataFrame, declaration: _RowOf, envoi: _RowOf
+) -> pl.Expr:
+    """The nature of the line's declaration, else the first of its envoi, else DEFAULT_NATURE
+    (envoi-level lines of an envoi without a readable declaration)."""
+    declared = pl.concat([natures["declaration_nature"], per_envoi["first_nature"]])
+    if set(declared.drop_nulls().cast(pl.String)) <= {DEFAULT_NATURE}:
+        return pl.lit(DEFAULT_NATURE, ID_TYPE)
+    return pl.coalesce(
+        declaration.value(natures["declaration_nature"]),
+        envoi.value(per_envoi["first_nature"]),
+        pl.lit(DEFAULT_NATURE, ID_TYPE),
+    )
 
 
 def _is_service(lines: pl.DataFrame, norm: Norm) -> pl.Expr:

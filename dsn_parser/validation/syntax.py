@@ -34,8 +34,18 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 
 
 def _lexing(ctx: Context) -> pl.LazyFrame:
-    lines = ctx.lines.lazy()
-    unlexed = lines.filter(pl.col("value").is_null())
+    value = pl.col("value")
+    # A lexed line is its 14-character rubric id, `,'`, the value and `'`.
+    line_length = value.str.len_chars() + len("S21.G00.30.001,''")
+    # A character is at least a byte: the byte length (free to read) rules out nearly every
+    # line before characters are counted.
+    may_be_too_long = value.str.len_bytes() + len("S21.G00.30.001,''") > MAX_LINE_LENGTH
+    # One pass over the lines keeps the few that may have a finding; each control below reads
+    # those only.
+    lines = ctx.lines.filter(
+        value.is_null() | (value == "") | _has_edge_blank(value) | may_be_too_long
+    ).lazy()
+    unlexed = lines.filter(value.is_null())
     # The raw line is never shown: it may hold a NIR or a name.
     has_rubric_id = pl.col("claimed_rubric").is_not_null()
     unquoted = findings(
@@ -62,7 +72,6 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
             pl.col("raw").str.len_chars().fill_null(0),
         ),
     )
-    value = pl.col("value")
     empty = findings(
         lines.filter(value == ""),
         "LEX-EMPTY-VALUE",
@@ -75,11 +84,6 @@ def _lexing(ctx: Context) -> pl.LazyFrame:
             "La valeur {} commence ou finit par un blanc, ce que la norme interdit.", shown_value()
         ),
     )
-    # A lexed line is its 14-character rubric id, `,'`, the value and `'`.
-    line_length = value.str.len_chars() + len("S21.G00.30.001,''")
-    # A character is at least a byte: the byte length (free to read) rules out nearly every
-    # line before characters are counted.
-    may_be_too_long = value.str.len_bytes() + len("S21.G00.30.001,''") > MAX_LINE_LENGTH
     too_long = findings(
         lines.filter(may_be_too_long).filter(line_length > MAX_LINE_LENGTH),
         "LEX-LINE-TOO-LONG",
