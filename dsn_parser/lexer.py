@@ -14,7 +14,8 @@ import polars as pl
 
 from dsn_parser.model import ID_TYPE, by_id
 
-RUBRIC_PATTERN = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3}$"
+# The first 16 characters of a line that fits: a rubric id (S21.G00.30.001), then `,'`.
+_FITTING_HEAD = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3},'$"
 _SHORTEST_LINE = len("S21.G00.30.001,''")
 
 # Columns of the lexed frame: the LINES_SCHEMA columns the lexer knows, plus the rubric number
@@ -59,34 +60,28 @@ def _python_lines(chunk: bytes) -> list[str]:
 
 def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     """One row per line, numbered from `first_line` (1-based in the file)."""
-    # A rubric id is 14 ASCII characters without a comma, so in a line that fits, the first
-    # `,'` is at offset 14 and the last `'` is the line's final character: plain slices give
-    # the same result as a search, several times faster on millions of lines. The rubric id
-    # pattern is checked once per distinct candidate, not once per line.
+    # A rubric id is 14 characters without a comma, so a line fits when its first 16 characters
+    # are a rubric id and `,'` and its last is `'`: the value is what lies between, and plain
+    # slices give the same result as a search, several times faster on millions of lines. The
+    # heads of lines are checked, and their rubric id, block and number read, once per distinct
+    # head, then given to the lines by the head's integer code.
     line = pl.col("raw")
-    shaped = (
-        (line.str.slice(14, 2) == ",'")
-        & line.str.ends_with("'")
-        & (line.str.len_bytes() >= _SHORTEST_LINE)
-    )
+    # Only the heads of lines that may fit enter the process-wide id dictionary (model.ID_TYPE).
+    may_fit = line.str.ends_with("'") & (line.str.len_bytes() >= _SHORTEST_LINE)
     frame = pl.DataFrame({"raw": raw}).with_columns(
-        candidate=pl.when(shaped).then(line.str.head(14)).cast(ID_TYPE)
+        head=pl.when(may_fit).then(line.str.head(16)).cast(ID_TYPE)
     )
-    candidates = frame.get_column("candidate").unique().drop_nulls()
-    rubric_ids = candidates.filter(candidates.cast(pl.String).str.contains(RUBRIC_PATTERN))
-    # In steps, so that each column is computed once and reused by the next step.
+    heads = frame.get_column("head").unique().drop_nulls()
+    fitting = heads.filter(heads.cast(pl.String).str.contains(_FITTING_HEAD))
+    rubric_ids, head = fitting.cast(pl.String).str.head(14), frame.get_column("head")
     frame = frame.with_columns(
-        fits=pl.col("candidate").is_in(rubric_ids.implode()).fill_null(False)
-    ).with_columns(rubric=pl.when(pl.col("fits")).then(pl.col("candidate")))
-    # Block and rubric number are read from each distinct rubric id, then given to its lines.
-    rubric, id_text = frame.get_column("rubric"), rubric_ids.cast(pl.String)
-    frame = frame.with_columns(
-        block=by_id(rubric, rubric_ids, id_text.str.head(10).cast(ID_TYPE)),
-        rubric_no=by_id(rubric, rubric_ids, id_text.str.slice(11, 3).cast(pl.UInt16)),
+        rubric=by_id(head, fitting, rubric_ids.cast(ID_TYPE)),
+        block=by_id(head, fitting, rubric_ids.str.head(10).cast(ID_TYPE)),
+        rubric_no=by_id(head, fitting, rubric_ids.str.slice(11, 3).cast(pl.UInt16)),
     )
-    fits = pl.col("fits")
-    # The 16 characters before the value are ASCII where the line fits, so its length in
-    # characters is the line's minus 17 (clipped for the lines that do not fit).
+    fits = pl.col("rubric").is_not_null()
+    # The value is the line less its 16 first characters and its last one (clipped for the
+    # lines that do not fit).
     value_length = (line.str.len_chars() - 17).clip(lower_bound=0)
     return frame.select(
         line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),

@@ -41,7 +41,7 @@ SAMPLE_FILES = sorted(
 )
 PYTHON_312 = Path("/root/.pyenv/versions/3.12.1/bin/python3.12")
 SLICE_BYTES = 1 * MB
-PAIRS = 3  # (floor, ours) runs of the throughput comparison
+PAIRS = 5  # (floor, ours) runs of the throughput comparison
 
 # Peak memory is the child's VmHWM (high-water mark of its own address space): ru_maxrss
 # would also count the parent's pages the child had when it was forked.
