@@ -330,19 +330,29 @@ def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
     )
 
 
+def _natures(ctx: Context) -> pl.Series:
+    """The declaration natures the file's lines are checked against."""
+    return ctx.lines.get_column("declaration_nature").unique()
+
+
 def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
     """Rubrics of usage I for the declaration's nature."""
-    forbidden = (
-        _usages(ctx)
-        .lazy()
-        .filter(pl.col("usage") == "I")
-        .select("norm", "rubric", "declaration_nature")
+    # Only the rules of the natures in the file: a rubric forbidden in some other nature (most
+    # are, in signalements) would send a third of a monthly lot's lines through the join.
+    forbidden = _usages(ctx).filter(
+        (pl.col("usage") == "I") & pl.col("declaration_nature").is_in(_natures(ctx).implode())
     )
-    forbidden_rubrics = _usages(ctx).filter(pl.col("usage") == "I").get_column("rubric").unique()
     present = (
         ctx.lines.lazy()
-        .filter(pl.col("value").is_not_null() & pl.col("rubric").is_in(forbidden_rubrics.implode()))
-        .join(forbidden, on=["norm", "rubric", "declaration_nature"], how="inner")
+        .filter(
+            pl.col("value").is_not_null()
+            & pl.col("rubric").is_in(forbidden.get_column("rubric").unique().implode())
+        )
+        .join(
+            forbidden.lazy().select("norm", "rubric", "declaration_nature"),
+            on=["norm", "rubric", "declaration_nature"],
+            how="inner",
+        )
     )
     return findings(
         present,
@@ -356,15 +366,17 @@ def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:
 
 def _forbidden_blocks(ctx: Context) -> pl.LazyFrame:
     """Blocks absent from the declaration model of the nature (every rubric N)."""
-    absent = (
-        _block_usage(ctx)
-        .lazy()
-        .filter(pl.col("absent"))
-        .select("norm", "block", "declaration_nature")
+    absent = _block_usage(ctx).filter(
+        pl.col("absent") & pl.col("declaration_nature").is_in(_natures(ctx).implode())
     )
     present = (
         ctx.instances.lazy()
-        .join(absent, on=["norm", "block", "declaration_nature"], how="inner")
+        .filter(pl.col("block").is_in(absent.get_column("block").unique().implode()))
+        .join(
+            absent.lazy().select("norm", "block", "declaration_nature"),
+            on=["norm", "block", "declaration_nature"],
+            how="inner",
+        )
         .join(_first_rubric_of_instances(ctx), on="instance_id", how="left")
     )
     return findings(
