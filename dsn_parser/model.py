@@ -51,8 +51,10 @@ def by_id(ids: pl.Series, keys: pl.Series, values: pl.Series) -> pl.Series:
     """
     codes, id_codes = keys.cast(ID_TYPE).to_physical(), ids.to_physical()
     size = max(int(codes.max() or 0), int(id_codes.max() or 0)) + 1  # type: ignore[arg-type]
-    table = pl.repeat(None, size, dtype=values.dtype, eager=True).scatter(codes, values)
-    return table.gather(id_codes).rename(values.name)
+    # A null repeated natively: pl.repeat costs 0.15 ms, which thousands of small files feel.
+    nulls = pl.Series(values.name, [None], dtype=values.dtype).new_from_index(0, size)
+    table = nulls.scatter(codes, values)
+    return table.gather(id_codes)
 
 
 # One row per physical line of the file, in file order: what the lexer and the tree builder

@@ -229,9 +229,8 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     positions = pl.DataFrame(
         {"position": row_start.gather(instance_row) + cell, "value": values.get_column("value")}
     )
-    flat = pl.repeat(None, int(shapes["size"].sum()), dtype=pl.String, eager=True).scatter(
-        positions["position"], positions["value"]
-    )
+    no_cells = pl.Series([None], dtype=pl.String).new_from_index(0, int(shapes["size"].sum()))
+    flat = no_cells.scatter(positions["position"], positions["value"])
     instances_by_block = instances.partition_by("block", as_dict=True, include_key=False)
     tables: dict[str, pl.DataFrame] = {}
     for block, rows, width, offset in shapes.select("block", "rows", "width", "offset").iter_rows():

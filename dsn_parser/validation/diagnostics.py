@@ -11,6 +11,7 @@ declared value into a message, and it masks the rubrics listed below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -100,12 +101,13 @@ def is_personal(rubric: pl.Expr) -> pl.Expr:
     return rubric.str.slice(0, 10).is_in(_PERSONAL_BLOCKS) | rubric.is_in(_PERSONAL_RUBRICS)
 
 
-def shown_value(
-    value: pl.Expr = VALUE, rubric: pl.Expr = RUBRIC, *, with_length: bool = True
-) -> pl.Expr:
-    """The value as a message may show it: « value », or masked with its length by the policy of
-    `dsn_parser.masking`: « 1************ » (13 caractères), « FR76…0186 » (27 caractères).
-    `with_length=False` leaves the length out, for a message that states it itself."""
+@cache  # built once: a night reads thousands of small files, each building its messages
+def shown_value(*, with_length: bool = True) -> pl.Expr:
+    """The finding's value as a message may show it: « value », or masked with its length by
+    the policy of `dsn_parser.masking`: « 1************ » (13 caractères), « FR76…0186 »
+    (27 caractères). `with_length=False` leaves the length out, for a message that states it
+    itself."""
+    value, rubric = VALUE, RUBRIC
     masked = (
         pl.when(rubric.is_in(_ACCOUNT_RUBRICS))
         .then(mask_account_expr(value))
