@@ -13,6 +13,7 @@ from typing import Final
 import polars as pl
 
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile
+from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation import coherence, structure, syntax, totals
 from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
@@ -75,7 +76,7 @@ def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:
 def _nothing_readable(ctx: Context) -> bool:
     """No declaration, and not just a piece of a concentrator's lot envelope: a huge lot is
     validated in batches of envois, and its trailer may come alone in the last one."""
-    if not ctx.instances.filter(pl.col("block") == "S20.G00.05").is_empty():
+    if not ctx.instances.filter(pl.col("block") == DECLARATION_BLOCK).is_empty():
         return False
     outside_envelope = ctx.lines.filter(~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False))
     return outside_envelope.height > 0 or ctx.lines.height == 0

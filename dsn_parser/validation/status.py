@@ -21,6 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from dsn_parser.model import DeclarationStatus, Severity
+from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation.context import INDIVIDUAL_BLOCK, Context
 from dsn_parser.validation.diagnostics import lines_at
 
@@ -31,7 +32,7 @@ SIGNAL_NATURES = ("04", "05", "07", "08", "10")
 
 def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
     """declaration_id, status for every declaration (S20.G00.05 instance) of the file."""
-    declarations = ctx.instances.filter(pl.col("block") == "S20.G00.05").select(
+    declarations = ctx.instances.filter(pl.col("block") == DECLARATION_BLOCK).select(
         "declaration_id", "envoi_id", "declaration_nature"
     )
     scoped = (

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation.context import LOT_ENVELOPE, Context
 from dsn_parser.validation.diagnostics import findings
 
 LINE_COUNT_RUBRIC = "S90.G00.90.001"
 DECLARATION_COUNT_RUBRIC = "S90.G00.90.002"
-DECLARATION_BLOCK = "S20.G00.05"
 TOTAL_BLOCK = "S90.G00.90"
 
 
