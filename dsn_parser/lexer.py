@@ -16,7 +16,8 @@ from dsn_parser.model import ID_TYPE, by_id
 
 # The first 16 characters of a line that fits: a rubric id (S21.G00.30.001), then `,'`.
 _FITTING_HEAD = r"^S\d{2}\.G\d{2}\.\d{2}\.\d{3},'$"
-_SHORTEST_LINE = len("S21.G00.30.001,''")
+# Characters of a lexed line around its value: the 14-character rubric id, `,'` and `'`.
+VALUE_FRAME = len("S21.G00.30.001,''")
 
 # Columns of the lexed frame: the LINES_SCHEMA columns the lexer knows, plus the rubric number
 # the tree builder needs to see where block instances start.
@@ -67,7 +68,7 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     # head, then given to the lines by the head's integer code.
     line = pl.col("raw")
     # Only the heads of lines that may fit enter the process-wide id dictionary (model.ID_TYPE).
-    may_fit = line.str.ends_with("'") & (line.str.len_bytes() >= _SHORTEST_LINE)
+    may_fit = line.str.ends_with("'") & (line.str.len_bytes() >= VALUE_FRAME)
     frame = pl.DataFrame({"raw": raw}).with_columns(
         head=pl.when(may_fit).then(line.str.head(16)).cast(ID_TYPE)
     )
@@ -82,7 +83,7 @@ def lex(raw: pl.Series, first_line: int) -> pl.DataFrame:
     fits = pl.col("rubric").is_not_null()
     # The value is the line less its 16 first characters and its last one (clipped for the
     # lines that do not fit).
-    value_length = (line.str.len_chars() - 17).clip(lower_bound=0)
+    value_length = (line.str.len_chars() - VALUE_FRAME).clip(lower_bound=0)
     return frame.select(
         line=pl.int_range(first_line, first_line + pl.len(), dtype=pl.UInt32),
         rubric="rubric",

@@ -35,8 +35,8 @@ class DeclarationStatus(IntEnum):
 # process-wide dictionary of ids): a line's id is then an integer, and the millions of
 # comparisons, filters, groupings and joins on it made by the tree, the tables and validation
 # compare integers, not 14-character strings (measured: lexing ~30 % faster, joins on the id
-# ~2.5x). The dictionary grows only with distinct ids (rubric and block ids, the 14-character
-# heads of lines shaped like a rubric line, norm versions, natures): a few thousand in practice,
+# ~2.5x). The dictionary grows only with distinct ids (rubric and block ids, the 16-character
+# heads of lines that may be rubric lines, norm versions, natures): a few thousand in practice,
 # whatever the volume read. Frames handed outside dsn_parser (tables, diagnostics) carry ids as
 # plain strings.
 ID_TYPE: pl.DataType = pl.Categorical()

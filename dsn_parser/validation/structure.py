@@ -331,8 +331,9 @@ def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
 
 
 def _natures(ctx: Context) -> pl.Series:
-    """The declaration natures the file's lines are checked against."""
-    return ctx.lines.get_column("declaration_nature").unique()
+    """The declaration natures the file's lines and instances are checked against (a line has
+    its instance's nature)."""
+    return ctx.instances.get_column("declaration_nature").unique()
 
 
 def _forbidden_rubrics(ctx: Context) -> pl.LazyFrame:

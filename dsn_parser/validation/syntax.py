@@ -15,6 +15,7 @@ import polars as pl
 from stdnum import iban
 from stdnum.fr import siren, siret
 
+from dsn_parser.lexer import VALUE_FRAME
 from dsn_parser.model import ID_TYPE
 from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
@@ -35,11 +36,10 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
 
 def _lexing(ctx: Context) -> pl.LazyFrame:
     value = pl.col("value")
-    # A lexed line is its 14-character rubric id, `,'`, the value and `'`.
-    line_length = value.str.len_chars() + len("S21.G00.30.001,''")
+    line_length = value.str.len_chars() + VALUE_FRAME
     # A character is at least a byte: the byte length (free to read) rules out nearly every
     # line before characters are counted.
-    may_be_too_long = value.str.len_bytes() + len("S21.G00.30.001,''") > MAX_LINE_LENGTH
+    may_be_too_long = value.str.len_bytes() + VALUE_FRAME > MAX_LINE_LENGTH
     # One pass over the lines keeps the few that may have a finding; each control below reads
     # those only.
     lines = ctx.lines.filter(
