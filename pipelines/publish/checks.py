@@ -18,7 +18,8 @@ from pipelines.resources import WarehouseResource
 from quality.expectations.gates import GateResult, run_gates
 from warehouse.connections import connect
 from warehouse.publish import history
-from warehouse.publish.snapshot import SCHEMA, read_candidate
+from warehouse.publish.snapshot import read_candidate
+from warehouse.publish.spec import SCHEMA
 from warehouse.publish.tables import PORTAL_TABLES
 
 

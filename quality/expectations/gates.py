@@ -16,8 +16,7 @@ from typing import Any
 import duckdb
 
 from warehouse.connections import connect_serving
-from warehouse.publish.snapshot import SCHEMA
-from warehouse.publish.spec import Expectation, TableSpec
+from warehouse.publish.spec import SCHEMA, Expectation, TableSpec
 
 MAX_DROP = 0.5  # a table may lose at most half of its rows from one publication to the next
 MAX_GROWTH = 3.0  # beyond this factor, a warning
@@ -101,7 +100,7 @@ def run_gates(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-    source = context.data_sources.add_pandas("portal_v1")
+    source = context.data_sources.add_pandas(SCHEMA)
     results: list[GateResult] = []
     with connect_serving(candidate) as connection:
         for spec in specs:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.connections import connect, connect_serving
-from warehouse.publish.snapshot import SCHEMA, build_candidate
+from warehouse.publish.snapshot import build_candidate
+from warehouse.publish.spec import SCHEMA
 
 CONTRACT_FILE = Path(__file__).with_name("portal_v1.json")
 DOCS_FILE = Path(__file__).parents[2] / "docs" / "portal_v1.md"

@@ -17,8 +17,8 @@ from warehouse.publish import history
 from warehouse.publish.analyst import write_analyst_exports
 from warehouse.publish.comptes_rendus import write_comptes_rendus
 from warehouse.publish.pseudonym import DEMO_KEY_FILE_NAME, MissingPseudonymKeyError, pseudonym_key
-from warehouse.publish.snapshot import SCHEMA, Candidate, build_candidate, swap_in
-from warehouse.publish.spec import TableSpec
+from warehouse.publish.snapshot import Candidate, build_candidate, swap_in
+from warehouse.publish.spec import SCHEMA, TableSpec
 from warehouse.publish.tables import PORTAL_TABLES
 
 

@@ -17,10 +17,9 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connections import connect, connect_serving
-from warehouse.publish.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, TableSpec
+from warehouse.publish.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
 from warehouse.publish.tables import PORTAL_TABLES
 
-SCHEMA = "portal_v1"
 _CATALOG = "serving"  # the candidate file, attached to the warehouse connection
 
 

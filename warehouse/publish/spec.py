@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The schema of the serving file the portal reads: the contract's name and version.
+SCHEMA = "portal_v1"
 NIGHT_ID_COLUMN = "night_id"
 NIGHT_ID_COMMENT = "Identifiant de la publication (nuit) qui a produit cette ligne."
 
