@@ -34,6 +34,7 @@ _ACTION_LABELS = {
     "force_affiliation": "affiliation forcée",
     "force_radiation": "radiation forcée",
 }
+# AnomalyStatus's values, spelled out: building the parser must not import Polars.
 _STATUSES = ("open", "acknowledged", "resolved_by_data", "resolved_by_steward")
 
 
@@ -255,9 +256,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _query(connection: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    from quality.anomalies.model import ACTIVE_STATUSES_SQL
+
     conditions, parameters = [], []
     if args.status is None:
-        conditions.append("status IN ('open', 'acknowledged')")
+        conditions.append(f"status IN ({ACTIVE_STATUSES_SQL})")
     elif args.status != "all":
         conditions.append("status = ?")
         parameters.append(args.status)
@@ -296,12 +299,7 @@ def _pending_actions(decisions_dir: Path, applied: set[str]) -> dict[str, str]:
 def _table(rows: list[dict[str, Any]]) -> Any:
     from rich.table import Table
 
-    from quality.anomalies.model import (
-        SEVERITY_LABELS,
-        STATUS_LABELS,
-        AnomalySeverity,
-        AnomalyStatus,
-    )
+    from quality.anomalies.model import severity_label, status_label
 
     # Four stacked columns so that the table still reads in an 80-column terminal.
     table = Table(title=f"Anomalies d'affiliation ({len(rows)})", show_lines=True)
@@ -310,13 +308,12 @@ def _table(rows: list[dict[str, Any]]) -> Any:
     table.add_column("Établissement, salarié", max_width=24)
     table.add_column("Détail", ratio=1)
     for row in rows:
-        status = STATUS_LABELS[AnomalyStatus(row["status"])]
+        status = status_label(row["status"])
         detail = row["detail"]
         if row["pending_decision"]:
             detail += f"\n[bold]Décision en attente : {row['pending_decision']}[/bold]"
         table.add_row(
-            f"{row['anomaly_id']}\n{row['rule_code']} "
-            f"{SEVERITY_LABELS[AnomalySeverity(row['severity'])]}",
+            f"{row['anomaly_id']}\n{row['rule_code']} {severity_label(row['severity'])}",
             f"{status}\ndepuis le {row['first_seen']:%d/%m/%Y}",
             "\n".join(v for v in (row["siret"], row["employee_name"], row["employee_key"]) if v),
             detail,

@@ -170,9 +170,11 @@ def print_domains(console: Console, warehouse: Path, night: date | None) -> None
 
 
 def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
+    from quality.anomalies.model import ACTIVE_STATUSES_SQL
+
     [(open_, new)] = connection.execute(
-        "SELECT count(*) FILTER (status IN ('open', 'acknowledged')), "
-        "count(*) FILTER (status IN ('open', 'acknowledged') AND first_seen = ?) FROM anomalies",
+        f"SELECT count(*) FILTER (status IN ({ACTIVE_STATUSES_SQL})), "
+        f"count(*) FILTER (status IN ({ACTIVE_STATUSES_SQL}) AND first_seen = ?) FROM anomalies",
         [day],
     ).fetchall()
     return (

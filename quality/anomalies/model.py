@@ -73,6 +73,19 @@ STATUS_LABELS: dict[AnomalyStatus, str] = {
 }
 
 ACTIVE_STATUSES: tuple[AnomalyStatus, ...] = (AnomalyStatus.OPEN, AnomalyStatus.ACKNOWLEDGED)
+# The same, as the SQL list of the register's queries: status IN (...).
+ACTIVE_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)
+
+
+def severity_label(code: str) -> str:
+    """French label of a severity code of the register (e.g. error: Bloquante)."""
+    return SEVERITY_LABELS[AnomalySeverity(code)]
+
+
+def status_label(code: str) -> str:
+    """French label of a status code of the register (e.g. acknowledged: Prise en charge)."""
+    return STATUS_LABELS[AnomalyStatus(code)]
+
 
 # What a rule returns: one row per situation found. Only rule_code and detail are mandatory;
 # a rule leaves the other columns null when they do not apply to it.

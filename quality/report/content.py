@@ -13,14 +13,7 @@ import duckdb
 import polars as pl
 
 from quality.anomalies.catalogue import RULES
-from quality.anomalies.model import (
-    ACTIVE_STATUSES,
-    SEVERITY_LABELS,
-    SEVERITY_ORDER,
-    STATUS_LABELS,
-    AnomalySeverity,
-    AnomalyStatus,
-)
+from quality.anomalies.model import ACTIVE_STATUSES_SQL, SEVERITY_ORDER
 
 # Active anomalies, with the columns the report shows, most severe and oldest first.
 _ACTIVE_QUERY = f"""
@@ -28,7 +21,7 @@ _ACTIVE_QUERY = f"""
            contract_reference, affiliation_date, period, detail, first_seen, last_seen,
            status_since
     FROM anomalies
-    WHERE status IN ({", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES)})
+    WHERE status IN ({ACTIVE_STATUSES_SQL})
 """
 
 _EVENT_COUNTS_QUERY = """
@@ -67,16 +60,6 @@ class StewardReport:
     @property
     def new_tonight(self) -> pl.DataFrame:
         return self.active.filter(pl.col("is_new"))
-
-
-def severity_label(code: str) -> str:
-    """French label of a severity code of the register (e.g. error: Bloquante)."""
-    return SEVERITY_LABELS[AnomalySeverity(code)]
-
-
-def status_label(code: str) -> str:
-    """French label of a status code of the register (e.g. acknowledged: Prise en charge)."""
-    return STATUS_LABELS[AnomalyStatus(code)]
 
 
 def _catalogue_frame() -> pl.DataFrame:

@@ -13,7 +13,8 @@ from typing import Any
 
 import xlsxwriter
 
-from quality.report.content import StewardReport, severity_label, status_label
+from quality.anomalies.model import severity_label, status_label
+from quality.report.content import StewardReport
 
 ANOMALIES_SHEET = "Anomalies à traiter"
 SUMMARY_SHEET = "Synthèse par règle"

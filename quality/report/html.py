@@ -12,8 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
-from quality.anomalies.model import SEVERITY_ORDER, AnomalySeverity
-from quality.report.content import StewardReport, severity_label, status_label
+from quality.anomalies.model import SEVERITY_ORDER, AnomalySeverity, severity_label, status_label
+from quality.report.content import StewardReport
 
 _TEMPLATE = resources.files("quality.report").joinpath("steward.html")
 NEW_ROWS_SHOWN = 200  # beyond that, the company tables (with their "nouvelle" mark) take over

@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.cli import main
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
+from quality.anomalies.model import AnomalyStatus
 from quality.anomalies.nightly import refresh_register
 from tests.quality.conftest import detections, missing_affiliation
 from warehouse.connections import connect
@@ -270,3 +271,15 @@ def test_list_explains_a_warehouse_without_register(
     duckdb.connect(str(path)).close()
     assert dsnpipe_anomalies("list", "--warehouse", path) == 2
     assert "aucune nuit" in capsys.readouterr().err
+
+
+def test_list_filters_on_every_status_of_the_register(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The command's parser spells the statuses out, so as not to import Polars to start.
+    for status in AnomalyStatus:
+        assert (
+            dsnpipe_anomalies("list", "--status", status, "--json", "--warehouse", warehouse) == 0
+        )
+        listed = json.loads(capsys.readouterr().out)
+        assert len(listed) == (status == AnomalyStatus.OPEN)
