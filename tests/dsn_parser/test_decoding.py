@@ -9,8 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dsn_parser import read
+from dsn_parser.decoding import expand_source, utf8_line_chunks
 from tests.dsn_parser.dsn_text import declaration, dsn_bytes, envoi
 
 NAMES = [("S21.G00.30.002", "D'ARTAGNAN"), ("S21.G00.30.004", "HÉLÈNE, ZOÉ")]
@@ -115,3 +118,24 @@ def test_small_chunks_split_multibyte_characters_safely() -> None:
     [chunked] = read(content, chunk_bytes=7)
     assert whole.encoding == chunked.encoding == "utf-8"
     assert _values(chunked) == _values(whole) == [value for _, value in lines]
+
+
+@settings(max_examples=400, deadline=None)
+@example(lines=[], final_newline=False, encoding="utf-8-sig", chunk_bytes=1)
+@given(
+    lines=st.lists(st.text(alphabet="aé€S.,'\r \ufeff", max_size=40), max_size=30),
+    final_newline=st.booleans(),
+    encoding=st.sampled_from(["iso-8859-1", "cp1252", "utf-8", "utf-8-sig"]),
+    chunk_bytes=st.integers(min_value=1, max_value=64),
+)
+def test_line_chunks_give_the_whole_text_cut_at_line_ends(
+    lines: list[str], final_newline: bool, encoding: str, chunk_bytes: int
+) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline and lines else "")
+    payload = text.encode(encoding, errors="replace")
+    [dsn] = expand_source(payload)
+    pieces = list(utf8_line_chunks(dsn, encoding, chunk_bytes))
+    # What decoding the whole file gives (Python's utf-8-sig drops the BOM alone).
+    assert b"".join(pieces).decode() == payload.decode(encoding)
+    assert all(piece.endswith(b"\n") for piece in pieces[:-1])
+    assert all(piece for piece in pieces)
