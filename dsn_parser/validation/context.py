@@ -25,8 +25,6 @@ ESTABLISHMENT_BLOCK = "S21.G00.11"
 RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
 # Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
 DEFAULT_NATURE = "01"
-# Deepest chain of blocks in the norm (S10 > S20 > 06 > 11 > 30 > 40 > 70 > 73 is 8 levels).
-_MAX_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -219,32 +217,46 @@ def _instances(lines: pl.DataFrame) -> pl.DataFrame:
         "oc_copy",
         first_rubric="rubric",
     )
+    parent_rows = _parent_rows(instances)
     return instances.with_columns(
-        _nearest(instances, INDIVIDUAL_BLOCK).alias("individual_id"),
-        _nearest(instances, ESTABLISHMENT_BLOCK).alias("establishment_id"),
+        _nearest(instances, parent_rows, INDIVIDUAL_BLOCK).alias("individual_id"),
+        _nearest(instances, parent_rows, ESTABLISHMENT_BLOCK).alias("establishment_id"),
     )
 
 
-def _nearest(instances: pl.DataFrame, block: str) -> pl.Series:
+def _parent_rows(instances: pl.DataFrame) -> np.ndarray:
+    """Per instance, the row of its parent in `instances` (-1: none, or outside this batch).
+
+    Instance ids are line numbers of the batch, so a table indexed by line number finds each
+    parent's row in one gather: a third of the time of a binary search.
+    """
+    ids = instances.get_column("instance_id").to_numpy().astype(np.int64)
+    if not ids.size:
+        return np.empty(0, dtype=np.int64)
+    parents = instances.get_column("parent_id").fill_null(0).to_numpy().astype(np.int64)
+    row_of_line = np.full(ids[-1] - ids[0] + 1, -1, dtype=np.int64)
+    row_of_line[ids - ids[0]] = np.arange(ids.size)
+    offset = parents - ids[0]
+    in_batch = (parents > 0) & (offset >= 0) & (offset < row_of_line.size)
+    return np.where(in_batch, row_of_line[np.where(in_batch, offset, 0)], -1)
+
+
+def _nearest(instances: pl.DataFrame, parent_rows: np.ndarray, block: str) -> pl.Series:
     """Per instance, itself or its nearest ancestor of type `block` (null if none).
 
-    Array pointer jumping rather than one join per tree level: instances are in file order and
-    a parent comes before its children, so each step lets every instance look one level higher
-    until no answer changes. A parent outside this batch ends the walk (as it has no row here).
+    The instances not of the block climb their ancestors together, one level a step, and
+    leave the climb once they find one of the block or reach the top (or a parent outside this
+    batch): each step only touches the instances still climbing, not one join per tree level.
     """
     ids = instances.get_column("instance_id").to_numpy()
-    parents = instances.get_column("parent_id").fill_null(0).to_numpy()
-    parent_row = np.searchsorted(ids, parents)
-    in_batch = (parents > 0) & (parent_row < len(ids))
-    in_batch[in_batch] = ids[parent_row[in_batch]] == parents[in_batch]
-    found = np.where(instances.get_column("block").eq(block).fill_null(False).to_numpy(), ids, 0)
-    parent_row = np.where(in_batch, parent_row, -1)
-    for _ in range(_MAX_DEPTH):
-        from_parent = np.where(parent_row >= 0, found[parent_row], 0)
-        step = np.where(found == 0, from_parent, found)
-        if np.array_equal(step, found):
-            break
-        found = step
+    is_block = instances.get_column("block").eq(block).fill_null(False).to_numpy()
+    found = np.where(is_block, ids, 0)
+    climbing = np.flatnonzero(~is_block & (parent_rows >= 0))
+    reached = parent_rows[climbing]  # the ancestor each climbing instance looks at
+    while climbing.size:
+        found[climbing] = found[reached]
+        going_on = (found[climbing] == 0) & (parent_rows[reached] >= 0)
+        climbing, reached = climbing[going_on], parent_rows[reached[going_on]]
     return pl.Series(found, dtype=pl.UInt32).replace(0, None)
 
 
