@@ -30,6 +30,7 @@ DEFAULT_NATURE = "01"
 @dataclass(frozen=True)
 class Context:
     file_id: str
+    encoding: str  # the file's, as inspect() settled it
     # LINES_SCHEMA plus, per line: `norm` (version of the dictionary used),
     # `declaration_nature` (S20.G00.05.001 of its declaration), `fallback` (its envoi is checked
     # against another version's dictionary), `oc_copy` (the envoi is an OC copy, filtered by a
@@ -89,6 +90,7 @@ def build_context(parsed: ParsedFile) -> Context:
     rubrics, blocks, codes = norm_tables(versions)
     return Context(
         file_id=parsed.file_id,
+        encoding=parsed.encoding,
         lines=per_line,
         instances=_instances(per_line),
         norm_versions=versions,
