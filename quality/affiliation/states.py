@@ -341,12 +341,26 @@ _COMPARED = [
 
 
 def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, night: date) -> int:
-    """Replace `core.affiliation_states` with `states`; append to `core.affiliation_history`
-    every state that is new or changed since the last night. Returns the changes recorded."""
+    """Replace `core.affiliation_states` with `states`; record in `core.affiliation_history`,
+    under `night`, every state that is new or changed since the nights before. Returns the
+    changes recorded for `night`.
+
+    The history holds one row per key and night, the state at the end of that night: late
+    files run the same night again (its date is the due date of the latest declared month), so
+    that night's rows are replaced, compared with the history before it rather than with the
+    register of the previous run (which may already be tonight's). The history records no
+    departure from the register: a key coming back in the state it left in is no change."""
     ensure_affiliation_schema(connection)
-    previous = connection.sql("SELECT * FROM core.affiliation_states").pl()
+    previous = connection.sql(
+        f"""
+        SELECT {", ".join([*_KEY, *_COMPARED])} FROM core.affiliation_history
+        WHERE night < ?
+        QUALIFY row_number() OVER (PARTITION BY {", ".join(_KEY)} ORDER BY night DESC) = 1
+        """,
+        params=[night],
+    ).pl()
     changed = states.join(
-        previous.select(*_KEY, *_COMPARED).cast({"status_since": pl.Date()}),
+        previous.cast({"status_since": pl.Date()}),
         on=[*_KEY, *_COMPARED],
         how="anti",
         nulls_equal=True,
@@ -357,6 +371,7 @@ def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, ni
     try:
         connection.execute("DELETE FROM core.affiliation_states")
         connection.execute("INSERT INTO core.affiliation_states BY NAME SELECT * FROM _states")
+        connection.execute("DELETE FROM core.affiliation_history WHERE night = ?", [night])
         connection.execute(
             """
             INSERT INTO core.affiliation_history BY NAME

@@ -20,6 +20,7 @@ from quality.affiliation.states import (
     Status,
     compute_states,
     refresh_states,
+    write_states,
 )
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from tests.quality.test_affiliation_dsn import (
@@ -292,6 +293,57 @@ def test_night_entry_point_keeps_history_and_applies_a_forced_affiliation(
         run_affiliation_night(connection, date(2025, 3, 23), tmp_path, decisions)
         [(count,)] = connection.execute("SELECT count(*) FROM core.affiliation_history").fetchall()
         assert count == 3  # health twice, provident once
+
+
+def test_running_a_night_again_keeps_one_history_row_its_latest_state() -> None:
+    """Late files run the same night again (the night is the due date of the latest declared
+    month): the history keeps, per key, the state at the end of each night, compared with
+    the night before; not every run's change under the same night."""
+    june, july = date(2025, 6, 15), date(2025, 7, 15)
+    affiliated = inputs(dsn=(declared(),))
+    resigned = inputs(dsn=(declared(end_date=date(2025, 6, 30), end_reason="059"),))
+    dismissed = inputs(dsn=(declared(end_date=date(2025, 6, 30), end_reason="014"),))
+    with duckdb.connect() as connection:
+        apply_migrations(connection)
+        assert write_states(connection, compute_states(affiliated, june), june) == 1
+        assert write_states(connection, compute_states(resigned, july), july) == 1
+        # A late corrected DSN gives another end reason: July's change is replaced.
+        assert write_states(connection, compute_states(dismissed, july), july) == 1
+        assert _history(connection) == [
+            (Status.AFFILIATED, june),
+            (Status.PORTABILITY, july),
+        ]
+        # It then cancels the end: back to June's state, so no change in July at all.
+        assert write_states(connection, compute_states(affiliated, july), july) == 0
+        assert _history(connection) == [(Status.AFFILIATED, june)]
+
+
+def test_late_files_on_the_same_night_do_not_duplicate_the_follow_up(tmp_path: Path) -> None:
+    decisions, night = tmp_path / "decisions", date(2025, 3, 15)
+    with duckdb.connect() as connection:
+        apply_migrations(connection)
+        load_night(connection, tmp_path, night, monthly(JAN, Person()))
+        run_affiliation_night(connection, night, tmp_path, decisions)
+        # February's DSN arrives late, before March's: same night, the employee was dismissed.
+        leaving = Person(end=(date(2025, 2, 10), "014"))
+        load_night(connection, tmp_path, night, monthly(FEB, leaving))
+        run_affiliation_night(connection, night, tmp_path, decisions)
+        assert _status(connection) == {HEALTH: Status.PORTABILITY, PROVIDENT: Status.PORTABILITY}
+        assert connection.execute(
+            """
+            SELECT contract_reference, status, night FROM core.affiliation_history
+            ORDER BY contract_reference
+            """
+        ).fetchall() == [
+            (PROVIDENT, Status.PORTABILITY, night),
+            (HEALTH, Status.PORTABILITY, night),
+        ]
+
+
+def _history(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, date]]:
+    return connection.execute(
+        "SELECT status, night FROM core.affiliation_history ORDER BY night"
+    ).fetchall()
 
 
 def _status(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
