@@ -23,8 +23,10 @@ import polars as pl
 
 from dsn_parser.model import (
     DECLARATIONS_SCHEMA,
+    ENGINE,
     ID_TYPE,
     INSTANCE_COLUMNS,
+    OPTIMIZATIONS,
     DeclarationStatus,
     by_id,
 )
@@ -181,7 +183,9 @@ def build_tables(
         )
         for block, table in text.items()
     ]
-    tables = dict(zip(text, pl.collect_all(plans, engine="in-memory"), strict=True))
+    tables = dict(
+        zip(text, pl.collect_all(plans, engine=ENGINE, optimizations=OPTIMIZATIONS), strict=True)
+    )
     declarations = _declarations(text, declaration_keys, file_id)
     carried.declaration = declaration_keys.tail(1)
     carried.employee = employee_keys.tail(1)

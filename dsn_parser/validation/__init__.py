@@ -8,11 +8,9 @@ the status rule in `status.py`.
 
 from __future__ import annotations
 
-from typing import Final
-
 import polars as pl
 
-from dsn_parser.model import DIAGNOSTICS_SCHEMA, ParsedFile
+from dsn_parser.model import DIAGNOSTICS_SCHEMA, ENGINE, OPTIMIZATIONS, ParsedFile
 from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation import coherence, structure, syntax, totals
 from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
@@ -20,11 +18,6 @@ from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostic
 from dsn_parser.validation.status import declaration_statuses
 
 __all__ = ["CATALOGUE", "validate"]
-
-# The frames are in memory already; Polars 2.1's streaming engine also panics on some plans
-# here (a filter followed by pl.format over odd Latin-1 text: "assertion failed: i <
-# self.len()"), which the in-memory engine evaluates correctly.
-ENGINE: Final = "in-memory"
 
 
 def validate(parsed: ParsedFile) -> ParsedFile:
@@ -38,7 +31,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
             *totals.check(ctx),
             *coherence.check(ctx),
         ]
-    ).collect(engine=ENGINE)
+    ).collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     labels = ctx.rubrics.select("rubric", "label")
     from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
     diagnostics = pl.concat(

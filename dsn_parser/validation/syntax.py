@@ -17,7 +17,7 @@ from stdnum.fr import siren, siret
 
 from dsn_parser.decoding import UTF_8, UTF_8_SIG
 from dsn_parser.lexer import VALUE_FRAME
-from dsn_parser.model import ID_TYPE
+from dsn_parser.model import ENGINE, ID_TYPE, OPTIMIZATIONS
 from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
 
@@ -177,7 +177,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
             .then(pl.lit("CSL-CODE"))
         )
         .filter(pl.col("failure").is_not_null())
-        .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
+        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     )
     # Few values fail, if any: a cheap filter on the value alone keeps the join back to the
     # lines from hashing every line of the file, and no value failing skips it altogether.
@@ -186,7 +186,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
         lines.filter(value.is_in(failing_values.get_column("value").implode()) & checked)
         .select("line", "rubric", "value", "norm", "fallback")
         .join(failing_values.lazy(), on=["norm", "rubric", "value"], how="inner")
-        .collect(engine="in-memory")
+        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     )
     failure = pl.col("failure")
     shown = shown_value()
@@ -328,7 +328,7 @@ def _check_digits(ctx: Context) -> pl.LazyFrame:
     candidates = (
         pl.concat([declared, composed])
         .filter(pl.col("value").str.contains(shape))
-        .collect(engine="in-memory")  # see dsn_parser.validation.ENGINE
+        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     )
     # A plain loop over the few distinct identifiers: a Polars UDF costs more than the checks.
     distinct = candidates.select("kind", "value").unique()
