@@ -236,13 +236,16 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     no_cells = pl.Series([None], dtype=pl.String).new_from_index(0, int(shapes["size"].sum()))
     flat = no_cells.scatter(positions["position"], positions["value"])
     instances_by_block = instances.partition_by("block", as_dict=True, include_key=False)
+    # Plain Python for the few names: a Polars filter per block cost more than the reshaping,
+    # which thousands of small files a night feel.
+    rubrics_of: dict[str, list[str]] = {}
+    for rubric in columns.get_column("rubric").cast(pl.String):
+        rubrics_of.setdefault(rubric[:10], []).append(rubric)
     tables: dict[str, pl.DataFrame] = {}
     for block, rows, width, offset in shapes.select("block", "rows", "width", "offset").iter_rows():
-        names = columns.filter(pl.col("block") == block).get_column("rubric").to_list()
         cells = flat.slice(offset, rows * width).reshape((rows, width))
-        tables[block] = pl.concat(
-            [instances_by_block[(block,)], cells.arr.to_struct(fields=names).struct.unnest()],
-            how="horizontal",
+        tables[block] = instances_by_block[(block,)].hstack(
+            cells.arr.to_struct(fields=rubrics_of[block]).struct.unnest()
         )
     return tables
 
