@@ -18,7 +18,7 @@ from dsn_parser.decoding import (
     CHUNK_BYTES,
     DsnBytes,
     Source,
-    UnreadableArchiveError,
+    UnreadableFileError,
     expand_source,
     inspect,
 )
@@ -45,7 +45,7 @@ def read(
     label = name or (None if isinstance(source, bytes) else str(source))
     try:
         files = expand_source(source, name)
-    except UnreadableArchiveError as error:
+    except UnreadableFileError as error:
         return [unreadable_file(label or "<bytes>", str(error))]
     return [_read_file(dsn, chunk_bytes) for dsn in files]
 
@@ -55,7 +55,7 @@ def _read_file(dsn: DsnBytes, chunk_bytes: int) -> ParsedFile:
         inspection = inspect(dsn, chunk_bytes)
         reader = FileReader(dsn, inspection, chunk_bytes)
         batches = list(reader.batches())
-    except UnreadableArchiveError as error:
+    except UnreadableFileError as error:
         return unreadable_file(dsn.source, str(error))
     blocks: dict[str, list[pl.DataFrame]] = {}
     for batch in batches:

@@ -34,6 +34,11 @@ CP1252 = "cp1252"
 UTF_8 = "utf-8"
 UTF_8_SIG = "utf-8-sig"
 
+# A DSN line is a few hundred bytes at most (the norm allows 256 characters): a line this long
+# means the file is not DSN text (binary data, no line ends), and reading on to find its end
+# would hold all of it in memory.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _UTF8_BOM = codecs.BOM_UTF8
@@ -44,8 +49,9 @@ _NOT_C1 = bytes(byte for byte in range(256) if not 0x80 <= byte < 0xA0)
 Source = str | PathLike[str] | bytes
 
 
-class UnreadableArchiveError(Exception):
-    """A gzip or zip container that cannot be opened or read to its end."""
+class UnreadableFileError(Exception):
+    """A file that cannot be read to its end: a gzip or zip container that cannot be opened or
+    read, or text with a "line" too long to be DSN (MAX_LINE_BYTES)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def expand_source(source: Source, name: str | None = None) -> list[DsnBytes]:
     """The DSN files a path or bytes hold: itself, its gunzipped content, or each zip member.
 
     Containers are recognised by their magic bytes, not by the name's extension. Raises
-    UnreadableArchiveError when a zip's directory cannot be read.
+    UnreadableFileError when a zip's directory cannot be read.
     """
     if isinstance(source, bytes):
         label = name or "<bytes>"
@@ -105,7 +111,7 @@ def _zip_members(label: str, opener: Callable[[], io.BufferedIOBase]) -> list[Ds
         with opener() as stream, zipfile.ZipFile(stream) as archive:
             members = [info.filename for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise UnreadableArchiveError(f"Archive zip illisible : {error}") from error
+        raise UnreadableFileError(f"Archive zip illisible : {error}") from error
 
     def member_opener(member: str) -> Callable[[], io.BufferedIOBase]:
         def open_member() -> io.BufferedIOBase:
@@ -119,7 +125,7 @@ def _zip_members(label: str, opener: Callable[[], io.BufferedIOBase]) -> list[Ds
 
 
 def read_chunks(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The raw bytes of a file in pieces; archive errors become UnreadableArchiveError."""
+    """The raw bytes of a file in pieces; archive errors become UnreadableFileError."""
     with _opened(dsn) as stream:
         while chunk := stream.read(chunk_bytes):
             yield chunk
@@ -127,12 +133,12 @@ def read_chunks(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes
 
 @contextmanager
 def _opened(dsn: DsnBytes) -> Iterator[io.BufferedIOBase]:
-    """The file's stream; archive errors while it is read become UnreadableArchiveError."""
+    """The file's stream; archive errors while it is read become UnreadableFileError."""
     try:
         with dsn.open() as stream:
             yield stream
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise UnreadableArchiveError(f"Contenu compressé illisible : {error}") from error
+        raise UnreadableFileError(f"Contenu compressé illisible : {error}") from error
 
 
 def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
@@ -219,6 +225,11 @@ def utf8_line_chunks(
             filled = len(start)
         while True:
             if filled == len(buffer):  # a line longer than the buffer: make room for its end
+                if filled >= MAX_LINE_BYTES:
+                    raise UnreadableFileError(
+                        f"Ligne de plus de {MAX_LINE_BYTES // 2**20} Mo sans fin de ligne : "
+                        "le contenu n'est pas un fichier DSN."
+                    )
                 buffer.extend(bytes(chunk_bytes))
             if not (read := stream.readinto(memoryview(buffer)[filled:])):
                 break

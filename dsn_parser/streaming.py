@@ -28,7 +28,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableArchiveError, expand_source, inspect
+from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableFileError, expand_source, inspect
 from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Severity
 from dsn_parser.reading import FileReader, unreadable_file
 
@@ -157,7 +157,7 @@ def parse_to_parquet(
     label = name or (None if isinstance(source, bytes) else str(source))
     try:
         files = expand_source(source, name)
-    except UnreadableArchiveError as error:
+    except UnreadableFileError as error:
         files = []
         _write_unreadable(label or "<bytes>", str(error), write, summary)
     for dsn in files:
@@ -182,7 +182,7 @@ def parse_to_parquet(
             for parsed in _validated_in_order(read_ahead(read)) if validate else read_ahead(read):
                 file_summary.norm = reader.declared_norm
                 _record(parsed, file_summary, write)
-        except UnreadableArchiveError as error:
+        except UnreadableFileError as error:
             _write_unreadable(dsn.source, str(error), write, summary)
     write(DECLARATIONS_FILE, pl.DataFrame(schema=DECLARATIONS_SCHEMA))
     write(DIAGNOSTICS_FILE, pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dsn_parser import read
+from dsn_parser import decoding, parse, read
 from dsn_parser.decoding import expand_source, utf8_line_chunks
 from tests.dsn_parser.dsn_text import declaration, dsn_bytes, envoi
 
@@ -139,3 +139,21 @@ def test_line_chunks_give_the_whole_text_cut_at_line_ends(
     assert b"".join(pieces).decode() == payload.decode(encoding)
     assert all(piece.endswith(b"\n") for piece in pieces[:-1])
     assert all(piece for piece in pieces)
+
+
+def test_a_line_too_long_to_be_dsn_makes_the_file_unreadable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(decoding, "MAX_LINE_BYTES", 1024)
+    # A long but finite line is only a line too long: it is read, and reported as such.
+    long_name = dsn_bytes(envoi([[*declaration(), ("S21.G00.30.002", "A" * 700)]]))
+    [parsed] = parse(long_name, name="long.dsn")
+    assert "LEX-LINE-TOO-LONG" in parsed.diagnostics["code"].to_list()
+    assert "FILE-UNREADABLE" not in parsed.diagnostics["code"].to_list()
+    # Past the limit without a line end, reading on would hold the whole file in memory.
+    binary = b"S10.G00.00.001,'logiciel'\n" + b"\x00" * 5000
+    [parsed] = read(binary, name="binary.dsn", chunk_bytes=256)
+    [(code, message)] = parsed.diagnostics.select("code", "message").rows()
+    assert code == "FILE-UNREADABLE"
+    assert "sans fin de ligne" in message
+    assert parsed.rejected
