@@ -33,6 +33,7 @@ ISO_8859_1 = "iso-8859-1"
 CP1252 = "cp1252"
 UTF_8 = "utf-8"
 UTF_8_SIG = "utf-8-sig"
+UTF_8_ENCODINGS = (UTF_8, UTF_8_SIG)
 
 # A DSN line is a few hundred bytes at most (the norm allows 256 characters): a line this long
 # means the file is not DSN text (binary data, no line ends), and reading on to find its end
@@ -244,7 +245,7 @@ def utf8_line_chunks(
 
 
 def _to_utf8(data: memoryview, encoding: str) -> bytes:
-    if encoding in (UTF_8, UTF_8_SIG):
+    if encoding in UTF_8_ENCODINGS:
         return bytes(data)
     # Decoding ASCII or Latin-1 is a copy, and encoding ASCII text too.
     return str(data, encoding).encode(UTF_8)

@@ -239,8 +239,8 @@ def _text_tables(lines: pl.DataFrame, instances: pl.DataFrame) -> dict[str, pl.D
     # Plain Python for the few names: a Polars filter per block cost more than the reshaping,
     # which thousands of small files a night feel.
     rubrics_of: dict[str, list[str]] = {}
-    for rubric in columns.get_column("rubric").cast(pl.String):
-        rubrics_of.setdefault(rubric[:10], []).append(rubric)
+    for rubric, block in columns.select(pl.col("rubric", "block").cast(pl.String)).iter_rows():
+        rubrics_of.setdefault(block, []).append(rubric)
     tables: dict[str, pl.DataFrame] = {}
     for block, rows, width, offset in shapes.select("block", "rows", "width", "offset").iter_rows():
         cells = flat.slice(offset, rows * width).reshape((rows, width))

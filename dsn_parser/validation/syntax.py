@@ -15,7 +15,7 @@ import polars as pl
 from stdnum import iban
 from stdnum.fr import siren, siret
 
-from dsn_parser.decoding import UTF_8, UTF_8_SIG
+from dsn_parser.decoding import UTF_8_ENCODINGS
 from dsn_parser.lexer import VALUE_FRAME
 from dsn_parser.model import ENGINE, ID_TYPE, OPTIMIZATIONS
 from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
@@ -105,7 +105,7 @@ def _has_edge_blank(value: pl.Expr) -> pl.Expr:
 def _replacement_chars(ctx: Context) -> pl.LazyFrame:
     # Only a UTF-8 file can carry U+FFFD: every byte of a Latin-1 or cp1252 file (inspect()
     # rules out cp1252's undefined ones) decodes to another character.
-    lines = ctx.lines.lazy() if ctx.encoding in (UTF_8, UTF_8_SIG) else ctx.lines.lazy().clear()
+    lines = ctx.lines.lazy() if ctx.encoding in UTF_8_ENCODINGS else ctx.lines.lazy().clear()
     text = pl.coalesce("value", "raw")
     scarred = pl.col("value").str.contains(REPLACEMENT_CHAR, literal=True) | pl.col(
         "raw"
