@@ -5,7 +5,7 @@ Inputs (Polars frames; amounts `Decimal(18, 2)`):
 `calls` — `ledgers.calls.CALLS_SCHEMA` (call_id, call_reference, siren, organisme_code,
 contract_reference, population, period_code, period_start, declared, due_date are used).
 
-`movements` — bank transactions as `ledgers.payment_files.transactions_frame` gives them. Used:
+`movements` — bank transactions as `payment_files.transactions_frame` gives them. Used:
     movement_id (stable across deliveries), amount (signed: credit positive), value_date,
     booking_date, status (BOOK, PDNG, INFO), end_to_end_id, mandate_id, creditor_reference,
     remittance_lines (list), debtor_name, debtor_iban, is_return, reversal; optional:

@@ -35,7 +35,7 @@ from warehouse.registry import (
 )
 
 if TYPE_CHECKING:
-    from ledgers.payment_files import PaymentFileResult
+    from payment_files import PaymentFileResult
 
 # A crash test sets these: when loading the N-th file of the process, inside its transaction,
 # loading creates the marker file and sleeps, so the test can kill the process at a known point
@@ -366,7 +366,7 @@ def load_received_bank_files(
     connection: duckdb.DuckDBPyConnection, landing_dir: Path, quarantine_dir: Path
 ) -> dict[FileStatus, int]:
     """Load every bank file registered but not processed yet into the `staging.bank_*` tables."""
-    from ledgers.payment_files import read_payment_file
+    from payment_files import read_payment_file
 
     counts: dict[FileStatus, int] = {}
     for file in received_files(connection, landing_dir, FileKind.BANK):
@@ -383,10 +383,10 @@ def _load_bank_result(
     quarantine_dir: Path,
     now: datetime,
 ) -> Outcome:
-    from ledgers.payment_files import (
+    from payment_files import (
         Severity as BankSeverity,
     )
-    from ledgers.payment_files import (
+    from payment_files import (
         diagnostics_frame,
         returns_frame,
         statements_frame,

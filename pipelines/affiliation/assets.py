@@ -4,8 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions
-from pipelines.resources import LandingResource, NightResource, WarehouseResource
+from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, reference_data
+from pipelines.resources import NightResource, WarehouseResource
 from quality.affiliation.night import run_affiliation_night
 from quality.report import write_steward_report
 from warehouse.connections import transaction
@@ -13,7 +13,7 @@ from warehouse.connections import transaction
 
 @dg.asset(
     group_name="affiliation",
-    deps=[core_dimensions],
+    deps=[core_dimensions, reference_data],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "polars"},
     description="Registre des anomalies d'affiliation (décisions des gestionnaires appliquées "
@@ -22,15 +22,12 @@ from warehouse.connections import transaction
 def affiliation_register(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
-    landing: LandingResource,
     night: NightResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
         day = night.night_date(connection)
         with transaction(connection):
-            result = run_affiliation_night(
-                connection, day, landing.landing, Path(night.decisions_dir)
-            )
+            result = run_affiliation_night(connection, day, Path(night.decisions_dir))
     refresh = result.anomalies.night
     context.log.info(f"Nuit du {day:%d/%m/%Y} : {refresh.new} nouvelle(s) anomalie(s)")
     return dg.MaterializeResult(
@@ -41,7 +38,6 @@ def affiliation_register(
             "anomalies_new": refresh.new,
             "anomalies_reopened": refresh.reopened,
             "anomalies_resolved_by_data": refresh.resolved_by_data,
-            "oc_input_rejects": result.oc_input_rejects,
         }
     )
 

@@ -1,7 +1,7 @@
 """`dsnpipe affiliations`: the affiliation part of a night, by hand: contract parameters and
-portal exports of the landing directory, anomaly rules and their register (steward decisions
-first), then the affiliation register. Prints the count of employees per state; with
-`--truth`, compares every state with a generated portfolio's ground truth.
+portal exports of the landing directory loaded (`warehouse.reference`), anomaly rules and
+their register (steward decisions first), then the affiliation register. Prints the count of
+employees per state; with `--truth`, compares every state with a generated portfolio's ground truth.
 
 The nightly Dagster job calls the same `quality.affiliation.night.run_affiliation_night`.
 """
@@ -50,13 +50,15 @@ def run(args: argparse.Namespace) -> int:
     from quality.affiliation.night import run_affiliation_night
     from quality.anomalies.decisions import default_decisions_dir
     from warehouse.connections import connect, transaction
+    from warehouse.reference import load_reference_files
 
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     decisions = args.decisions or default_decisions_dir(args.warehouse)
     try:
         with connect(args.warehouse, read_only=False) as connection:
             with transaction(connection):
-                night = run_affiliation_night(connection, args.night, args.landing, decisions)
+                loaded = load_reference_files(connection, args.landing)
+                night = run_affiliation_night(connection, args.night, decisions)
             counts = connection.execute(
                 "SELECT status, count(*) FROM core.affiliation_states GROUP BY 1 ORDER BY 1"
             ).fetchall()
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         f"Anomalies : {refresh.detected} détectée(s) dont {refresh.new} nouvelle(s) et "
         f"{refresh.reopened} rouverte(s), {refresh.resolved_by_data} résolue(s) par les "
         "données ; "
-        f"lignes de référentiel ou du portail illisibles : {night.oc_input_rejects}"
+        f"lignes de référentiel ou du portail illisibles : {len(loaded.rejects)}"
     )
     if args.truth is None:
         return 0

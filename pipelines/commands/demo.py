@@ -53,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
     from pipelines.commands.run import print_domains, print_failure, print_summary, run_night
     from pipelines.publish.resources import publish_resources
+    from serving.night import PublishPaths, portal_summary
     from synthetic import generate
-    from warehouse.publish.night import PublishPaths, portal_summary
 
     console = Console()
     demo_dir: Path = args.dir

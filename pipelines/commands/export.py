@@ -81,8 +81,8 @@ def run_statement(args: argparse.Namespace) -> int:
     import duckdb
 
     from ledgers.statement import write_statement_excel
+    from ledgers.store import company_has_entries, company_statement
     from warehouse.connections import connect
-    from warehouse.ledgers import company_has_entries, company_statement
 
     if not args.warehouse.is_file():
         print(f"Entrepôt introuvable : {args.warehouse}")
@@ -134,7 +134,7 @@ def configure_employees(parser: argparse.ArgumentParser) -> None:
 
 
 def run_employees(args: argparse.Namespace) -> int:
-    from warehouse.publish.employees_excel import UnknownCompanyError, write_employees_excel
+    from serving.employees_excel import UnknownCompanyError, write_employees_excel
 
     serving = args.serving or args.warehouse.parent / "serving.duckdb"
     if not serving.is_file():

@@ -184,8 +184,10 @@ def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
 
 
 def _stoppages_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:
+    from quality.stoppages.catalogue import IN_PROGRESS_SQL
+
     [(in_progress, new)] = connection.execute(
-        "SELECT (SELECT count(*) FROM stoppage.episodes WHERE status IN ('en cours', 'prolongé')),"
+        f"SELECT (SELECT count(*) FROM stoppage.episodes WHERE status IN ({IN_PROGRESS_SQL})),"
         " (SELECT count(*) FROM stoppage.signals WHERE first_seen_night = ?)",
         [day],
     ).fetchall()

@@ -8,7 +8,8 @@ import dagster as dg
 
 from pipelines.progress import ProgressReporter
 from pipelines.resources import LandingResource, WarehouseResource
-from warehouse import load, models, registry
+from warehouse import load, models, reference, registry
+from warehouse.connections import transaction
 from warehouse.registry import FileStatus
 
 WAREHOUSE_POOL = "warehouse_writer"
@@ -87,6 +88,35 @@ def bank_staging(
 
 
 @dg.asset(
+    group_name="ingestion",
+    deps=[file_registry],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="Référentiels de l'organisme (fiches de paramétrage des contrats, PMSS) et "
+    "exports du portail (demandes d'affiliation, dispenses, radiations), chargés une fois par "
+    "nuit dans reference.* et from_portal.* ; les lignes illisibles vont dans "
+    "registry.rejected_lines avec leur motif.",
+)
+def reference_data(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as connection, transaction(connection):
+        loaded = reference.load_reference_files(connection, landing.landing)
+    if loaded.rejects:
+        context.log.warning(
+            f"{len(loaded.rejects)} ligne(s) de référentiel ou du portail illisible(s) : "
+            + ", ".join(sorted({r.source_file for r in loaded.rejects}))
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "contracts": loaded.contracts,
+            "rejected_lines": len(loaded.rejects),
+            **{f"rows_{t}": frame.height for t, frame in loaded.tables.items()},
+        }
+    )
+
+
+@dg.asset(
     group_name="core",
     deps=[dsn_staging],
     pool=WAREHOUSE_POOL,
@@ -139,6 +169,7 @@ INGESTION_ASSETS = [
     file_registry,
     dsn_staging,
     bank_staging,
+    reference_data,
     declaration_versions,
     core_facts,
     core_dimensions,

@@ -4,11 +4,11 @@
 import dagster as dg
 import polars as pl
 
+from ledgers.store import ledger_identity_breaks
 from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.resources import WarehouseResource
 from warehouse.connections import connect
-from warehouse.ledgers import ledger_identity_breaks
 
 
 def _result(breaks: pl.DataFrame, key: str) -> dg.AssetCheckResult:

@@ -10,11 +10,11 @@ from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, dsn_stag
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
+from serving import history
+from serving.comptes_rendus import write_comptes_rendus
+from serving.night import analyst_exports, new_night_id, portal_summary
+from serving.snapshot import build_candidate, read_candidate, swap_in
 from warehouse.connections import connect
-from warehouse.publish import history
-from warehouse.publish.comptes_rendus import write_comptes_rendus
-from warehouse.publish.night import analyst_exports, new_night_id, portal_summary
-from warehouse.publish.snapshot import build_candidate, read_candidate, swap_in
 
 
 @dg.asset(

@@ -15,12 +15,12 @@ from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.publish.assets import portal_candidate
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import WarehouseResource
-from quality.expectations.gates import GateResult, run_gates
+from serving import history
+from serving.gates import GateResult, run_gates
+from serving.snapshot import read_candidate
+from serving.spec import SCHEMA
+from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect
-from warehouse.publish import history
-from warehouse.publish.snapshot import read_candidate
-from warehouse.publish.spec import SCHEMA
-from warehouse.publish.tables import PORTAL_TABLES
 
 
 def _check_name(table: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from warehouse.publish.night import PublishPaths
+from serving.night import PublishPaths
 
 
 class PublishResource(dg.ConfigurableResource):
@@ -15,7 +15,7 @@ class PublishResource(dg.ConfigurableResource):
     exports_dir: str
     comptes_rendus_dir: str
     data_docs_dir: str
-    demo_key_file: str | None = None  # demonstration only: see warehouse.publish.pseudonym
+    demo_key_file: str | None = None  # demonstration only: see serving.pseudonym
 
     def paths(self, warehouse_path: str) -> PublishPaths:
         return PublishPaths(

@@ -30,10 +30,10 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
                 || strftime(r.requested_on, '%d/%m/%Y') || ' (embauche le '
                 || coalesce(strftime(r.hired_on, '%d/%m/%Y'), '?')
                 || ') sans affiliation au contrat dans les DSN reçues' AS detail
-        FROM portal.affiliation_requests AS r
+        FROM from_portal.affiliation_requests AS r
         WHERE r.requested_on <= ?
         AND NOT EXISTS (
-            SELECT 1 FROM portal.exemptions AS x
+            SELECT 1 FROM from_portal.exemptions AS x
             WHERE x.nir = r.nir AND x.contract_reference = r.contract_reference)
         AND EXISTS (
             SELECT 1 FROM aff_monthly AS d
@@ -64,7 +64,7 @@ def declared_but_exempted(context: DetectionContext) -> pl.DataFrame:
                 || coalesce(x.reason_code, '?') || ') mais déclaré affilié' AS detail,
             a.file_id, a.declaration_id
         FROM aff_affiliations AS a
-        JOIN portal.exemptions AS x
+        JOIN from_portal.exemptions AS x
             ON x.nir = a.employee_key AND x.contract_reference = a.contract_reference
             AND x.start_date <= last_day(a.month)
             AND (x.end_date IS NULL OR x.end_date >= a.month)

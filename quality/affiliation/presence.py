@@ -40,7 +40,7 @@ def declared_without_affiliation(context: DetectionContext) -> pl.DataFrame:
                 AND a.contract_number = c.contract_number
                 AND a.contract_reference = ad.contract_reference)
         AND NOT EXISTS (
-            SELECT 1 FROM portal.exemptions AS x
+            SELECT 1 FROM from_portal.exemptions AS x
             WHERE x.nir = c.employee_key AND x.contract_reference = ad.contract_reference
                 AND x.start_date <= last_day(c.month)
                 AND (x.end_date IS NULL OR x.end_date >= c.month))

@@ -17,7 +17,6 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from quality.affiliation.inputs import ensure_affiliation_schema
 from warehouse.connections import has_table
 
 MONTHLY_NATURE = "01"
@@ -121,7 +120,7 @@ CREATE OR REPLACE TEMP VIEW aff_oc_radiations AS
 SELECT r.siren, r.siret, r.nir AS employee_key, r.contract_reference,
     r.radiation_date, coalesce(r.reason, 'radiation saisie sur le portail') AS reason,
     'portail' AS source
-FROM portal.radiations AS r
+FROM from_portal.radiations AS r
 WHERE NOT EXISTS (
     SELECT 1 FROM aff_forced_decisions AS f
     WHERE f.employee_key = r.nir AND f.contract_reference = r.contract_reference
@@ -137,10 +136,8 @@ FROM aff_forced_decisions WHERE action = 'force_radiation'
 def create_views(connection: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the temporary views on `connection`; cheap, so every rule calls it.
 
-    A warehouse whose OC-side tables were never loaded gets them empty (no contract known:
-    every affiliation is then AFF003), rather than a failing night."""
-    if not has_table(connection, "core", "affiliation_history"):
-        ensure_affiliation_schema(connection)
+    The connection's warehouse is migrated (`warehouse.connections.connect`): OC-side tables
+    never loaded are empty (no contract known: every affiliation is then AFF003)."""
     connection.execute(_VIEWS)
     has_decisions = has_table(connection, "main", "steward_decisions")
     connection.execute(_FORCED_DECISIONS if has_decisions else _NO_DECISIONS)

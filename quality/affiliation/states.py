@@ -16,8 +16,8 @@ What decides, strongest first:
    completed it, otherwise en cours d'affiliation, then à relancer after `pending_days`. Once
    the DSN declares him, the DSN decides (declared without the affiliation: no state, AFF001).
 
-`compute_states` is a pure function of frames (`StateInputs`); `read_state_inputs` and
-`write_states` are its warehouse reader and writer.
+`compute_states` is a pure function of frames (`StateInputs`); `quality.affiliation.store`
+reads them from the warehouse and writes the register and its history.
 """
 
 from __future__ import annotations
@@ -25,11 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import duckdb
 import polars as pl
-
-from quality.affiliation.inputs import ensure_affiliation_schema
-from quality.affiliation.sources import query
 
 
 class Status:
@@ -87,7 +83,7 @@ STATE_SCHEMA: dict[str, pl.DataType] = {
     "dependants": pl.Int32(),
     "source": pl.String(),
 }
-_KEY = ["siren", "employee_key", "contract_reference"]
+STATE_KEY = ["siren", "employee_key", "contract_reference"]
 
 
 @dataclass(frozen=True)
@@ -100,88 +96,6 @@ class StateInputs:
     exemptions: pl.DataFrame
     radiations: pl.DataFrame  # portal radiations
     forced: pl.DataFrame  # steward decisions: action, effective_date, reason
-
-
-def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
-    ensure_affiliation_schema(connection)
-    dsn = query(
-        connection,
-        """
-        WITH per_employment AS (
-            -- An employment contract declared under a NIR, then under another without
-            -- S21.G00.31 (AFF007), is one person: he is known under the latest key.
-            SELECT * FROM aff_affiliations WHERE contract_reference IS NOT NULL
-            QUALIFY row_number() OVER (
-                PARTITION BY siren, siret, contract_start, contract_number, contract_reference
-                ORDER BY month DESC) = 1
-        ),
-        latest AS (
-            SELECT * FROM per_employment
-            QUALIFY row_number() OVER (
-                PARTITION BY siren, employee_key, contract_reference
-                ORDER BY month DESC, siret DESC) = 1
-        )
-        SELECT l.siren, l.siret, l.employee_key, n.employee_name, l.contract_reference,
-            l.contract_start AS affiliated_since, l.month AS last_month, l.option_code,
-            l.population_code, l.dependants, e.end_date, e.end_reason, e.keeps_cover
-        FROM latest AS l
-        LEFT JOIN aff_names AS n ON n.employee_key = l.employee_key
-        LEFT JOIN aff_contract_ends AS e
-            ON e.siret = l.siret AND e.employee_key = l.employee_key
-            AND e.contract_start = l.contract_start AND e.contract_number = l.contract_number
-        """,
-    )
-    return StateInputs(
-        contracts=query(connection, "SELECT contract_reference, siren FROM reference.oc_contracts"),
-        dsn=dsn,
-        requests=query(
-            connection,
-            """
-            SELECT r.siren, r.siret, r.nir AS employee_key,
-                trim(coalesce(r.last_name, '') || ' ' || coalesce(r.first_names, ''))
-                    AS employee_name,
-                r.contract_reference, r.requested_on, r.hired_on,
-                min(c.completed_on) AS completed_on, arg_min(c.option_code, c.completed_on)
-                    AS option_code
-            FROM portal.affiliation_requests AS r
-            LEFT JOIN portal.affiliation_completions AS c USING (request_id)
-            WHERE r.nir IS NOT NULL
-                -- once the DSN declares the person, the DSN decides (AFF001 if unaffiliated)
-                AND NOT EXISTS (
-                    SELECT 1 FROM aff_contract_months AS m
-                    WHERE m.siren = r.siren AND m.employee_key = r.nir)
-            GROUP BY ALL
-            """,
-        ),
-        exemptions=query(
-            connection,
-            """
-            SELECT siren, siret, nir AS employee_key,
-                trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
-                    AS employee_name,
-                contract_reference, start_date, end_date, reason_code
-            FROM portal.exemptions
-            """,
-        ),
-        radiations=query(
-            connection,
-            """
-            SELECT siren, siret, nir AS employee_key,
-                trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
-                    AS employee_name,
-                contract_reference, radiation_date, reason
-            FROM portal.radiations
-            """,
-        ),
-        forced=query(
-            connection,
-            """
-            SELECT siren, siret, employee_key, contract_reference, action, effective_date,
-                reason
-            FROM aff_forced_decisions
-            """,
-        ),
-    )
 
 
 def compute_states(
@@ -202,10 +116,10 @@ def compute_states(
         .join(known, on=["contract_reference", "siren"], how="semi")
         .drop_nulls("employee_key")
     )
-    strongest = candidates.sort([*_KEY, "rank"]).unique(subset=_KEY, keep="first")
+    strongest = candidates.sort([*STATE_KEY, "rank"]).unique(subset=STATE_KEY, keep="first")
     # Identity and cover details come from the DSN when it has them, whatever decided.
     details = inputs.dsn.select(
-        *_KEY,
+        *STATE_KEY,
         pl.col("siret").alias("dsn_siret"),
         pl.col("employee_name").alias("dsn_name"),
         pl.col("option_code").alias("dsn_option"),
@@ -213,7 +127,7 @@ def compute_states(
         pl.col("dependants").cast(pl.Int32).alias("dsn_dependants"),
     )
     return (
-        strongest.join(details, on=_KEY, how="left")
+        strongest.join(details, on=STATE_KEY, how="left")
         .with_columns(
             siret=pl.coalesce("dsn_siret", "siret"),
             employee_name=pl.coalesce("dsn_name", "employee_name"),
@@ -223,7 +137,7 @@ def compute_states(
         )
         .select(list(STATE_SCHEMA))
         .cast(pl.Schema(STATE_SCHEMA))
-        .sort(_KEY)
+        .sort(STATE_KEY)
     )
 
 
@@ -325,70 +239,3 @@ def _from_requests(requests: pl.DataFrame, night: date, settings: RegisterSettin
         .then(pl.coalesce("hired_on", "completed_on"))
         .otherwise(pl.col("requested_on")),
     )
-
-
-# -- the register in the warehouse ------------------------------------------------------------
-
-_COMPARED = [
-    "siret",
-    "status",
-    "status_since",
-    "portability_end",
-    "end_reason",
-    "option_code",
-    "population_code",
-]
-
-
-def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, night: date) -> int:
-    """Replace `core.affiliation_states` with `states`; record in `core.affiliation_history`,
-    under `night`, every state that is new or changed since the nights before. Returns the
-    changes recorded for `night`.
-
-    The history holds one row per key and night, the state at the end of that night: late
-    files run the same night again (its date is the due date of the latest declared month), so
-    that night's rows are replaced, compared with the history before it rather than with the
-    register of the previous run (which may already be tonight's). The history records no
-    departure from the register: a key coming back in the state it left in is no change."""
-    ensure_affiliation_schema(connection)
-    previous = connection.sql(
-        f"""
-        SELECT {", ".join([*_KEY, *_COMPARED])} FROM core.affiliation_history
-        WHERE night < ?
-        QUALIFY row_number() OVER (PARTITION BY {", ".join(_KEY)} ORDER BY night DESC) = 1
-        """,
-        params=[night],
-    ).pl()
-    changed = states.join(
-        previous.cast({"status_since": pl.Date()}),
-        on=[*_KEY, *_COMPARED],
-        how="anti",
-        nulls_equal=True,
-    ).with_columns(night=pl.lit(night))
-    current = states.with_columns(night=pl.lit(night))
-    connection.register("_states", current)
-    connection.register("_changes", changed)
-    try:
-        connection.execute("DELETE FROM core.affiliation_states")
-        connection.execute("INSERT INTO core.affiliation_states BY NAME SELECT * FROM _states")
-        connection.execute("DELETE FROM core.affiliation_history WHERE night = ?", [night])
-        connection.execute(
-            """
-            INSERT INTO core.affiliation_history BY NAME
-            SELECT siren, siret, employee_key, contract_reference, status, status_since,
-                portability_end, end_reason, option_code, population_code, source, night
-            FROM _changes
-            """
-        )
-    finally:
-        connection.unregister("_states")
-        connection.unregister("_changes")
-    return changed.height
-
-
-def refresh_states(
-    connection: duckdb.DuckDBPyConnection, night: date, settings: RegisterSettings | None = None
-) -> pl.DataFrame:
-    states = compute_states(read_state_inputs(connection), night, settings)
-    write_states(connection, states, night)
-    return states

@@ -24,7 +24,6 @@ import duckdb
 import polars as pl
 
 from quality.anomalies.model import IDENTIFIED_SCHEMA, AnomalyStatus
-from warehouse.migrations import apply_migrations
 
 # Data columns refreshed from tonight's detection (the identity columns never change).
 _DATA_COLUMNS = (
@@ -47,11 +46,6 @@ class NightSummary:
     resolved_by_data: int
 
 
-def ensure_register_schema(connection: duckdb.DuckDBPyConnection) -> None:
-    """The register's tables come from the warehouse migrations (0011_anomaly_register)."""
-    apply_migrations(connection)
-
-
 def latest_night(connection: duckdb.DuckDBPyConnection) -> date | None:
     [(night,)] = connection.execute("SELECT max(night) FROM anomaly_nights").fetchall()
     return night
@@ -71,7 +65,6 @@ def update_register(
     connection: duckdb.DuckDBPyConnection, detections: pl.DataFrame, night: date
 ) -> NightSummary:
     """Bring the register up to date with tonight's `detections` (`IDENTIFIED_SCHEMA`)."""
-    ensure_register_schema(connection)
     check_night_order(connection, night)
     tonight = detections.select(
         [pl.col(name).cast(dtype) for name, dtype in IDENTIFIED_SCHEMA.items()]

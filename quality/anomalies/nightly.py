@@ -23,7 +23,6 @@ from quality.anomalies.detection import DetectionContext, Detector, RuleSettings
 from quality.anomalies.lifecycle import (
     NightSummary,
     check_night_order,
-    ensure_register_schema,
     update_register,
 )
 
@@ -41,7 +40,6 @@ def refresh_register(
     decisions_dir: Path,
 ) -> RegisterRefresh:
     """Apply pending decisions then tonight's `detections` (`model.IDENTIFIED_SCHEMA`)."""
-    ensure_register_schema(connection)
     check_night_order(connection, night)
     decisions = apply_pending_decisions(connection, decisions_dir, night)
     return RegisterRefresh(
@@ -60,7 +58,6 @@ def run_anomaly_night(
 
     The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
     """
-    ensure_register_schema(connection)
     check_night_order(connection, night)  # before the detection work, not after
     context = DetectionContext(connection, night, settings or RuleSettings())
     return refresh_register(connection, detect_all(context, detectors), night, decisions_dir)

@@ -57,3 +57,8 @@ class EpisodeStatus(StrEnum):
     PROLONGED = "prolongé"
     ENDED = "terminé"
     CANCELLED = "annulé"
+
+
+# An episode still running on the night: the portal's "en cours" filter and the night summary.
+IN_PROGRESS = (EpisodeStatus.ONGOING.value, EpisodeStatus.PROLONGED.value)
+IN_PROGRESS_SQL = ", ".join(f"'{status}'" for status in IN_PROGRESS)

@@ -18,9 +18,11 @@ from quality.stoppages.signals import all_signals
 from quality.stoppages.terms import (
     ProvidentTerms,
     cover_table,
+    provident_terms,
     terms_by_reference,
     with_provident_contract,
 )
+from warehouse.reference import contract_parameters
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ def build(
 
 
 def build_from_warehouse(
-    connection: duckdb.DuckDBPyConnection,
-    terms: Iterable[ProvidentTerms],
-    as_of: date | None = None,
+    connection: duckdb.DuckDBPyConnection, as_of: date | None = None
 ) -> StoppageResults:
+    """The results from the core model and the contracts' parameters loaded at ingestion."""
+    terms = provident_terms(contract_parameters(connection))
     return build(read_inputs(connection), terms, as_of)

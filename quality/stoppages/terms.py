@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import polars as pl
 
@@ -24,7 +23,7 @@ __all__ = [
     "FranchiseMode",
     "ProvidentTerms",
     "cover_table",
-    "load_terms",
+    "provident_terms",
     "terms_by_reference",
     "terms_of",
     "with_provident_contract",
@@ -66,14 +65,9 @@ def terms_of(parameters: ContractParameters) -> ProvidentTerms | None:
     )
 
 
-def load_terms(paths: Iterable[Path]) -> list[ProvidentTerms]:
-    """The provident terms found in contract parameter files (health contracts are skipped)."""
-    found = []
-    for path in paths:
-        parameters = ContractParameters.model_validate_json(path.read_text(encoding="utf-8"))
-        if (terms := terms_of(parameters)) is not None:
-            found.append(terms)
-    return found
+def provident_terms(contracts: Iterable[ContractParameters]) -> list[ProvidentTerms]:
+    """The provident terms of the contracts (health contracts are skipped)."""
+    return [terms for parameters in contracts if (terms := terms_of(parameters)) is not None]
 
 
 COVER_COLUMNS: dict[str, pl.DataType] = {

@@ -83,7 +83,7 @@ def monthly_calls(
     return build_calls(contributions(*rows), [terms(contract, siren, **kwargs)])
 
 
-# The columns of `ledgers.payment_files.transactions_frame` the allocation reads.
+# The columns of `payment_files.transactions_frame` the allocation reads.
 MOVEMENT_SCHEMA = pl.Schema(
     {
         "movement_id": pl.String(),

@@ -23,8 +23,8 @@ from ledgers.balances import balances_by_company, bank_identity_breaks, company_
 from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, companies_frame
 from ledgers.dsn_inputs import declared_payments_from_dsn
-from ledgers.payment_files import read_payment_file, transactions_frame
 from ledgers.periods import Period
+from payment_files import read_payment_file, transactions_frame
 from synthetic.accounts import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.contracts import PREVOYANCE_ORGANISME
 from synthetic.generation import generate

@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import ledgers.payment_files
-from ledgers.payment_files import (
+import payment_files
+from payment_files import (
     FileKind,
     Severity,
     read_payment_file,
@@ -19,9 +19,9 @@ from ledgers.payment_files import (
     statements_frame,
     transactions_frame,
 )
-from ledgers.payment_files.cfonb import rib_to_iban
-from ledgers.payment_files.codes import reason_code_in_text
-from ledgers.payment_files.diagnostic_codes import DIAGNOSTIC_CODES
+from payment_files.cfonb import rib_to_iban
+from payment_files.codes import reason_code_in_text
+from payment_files.diagnostic_codes import DIAGNOSTIC_CODES
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 CAMT_TXDTLS = PAYMENTS / "camt053" / "oca__test-camt053-txdtls.xml"
@@ -408,7 +408,7 @@ def test_pain002_whole_remittance_rejected_without_details() -> None:
 
 
 def test_every_diagnostic_code_is_in_the_catalogue_and_used() -> None:
-    package = Path(ledgers.payment_files.__file__).parent
+    package = Path(payment_files.__file__).parent
     source = "\n".join(
         p.read_text() for p in package.glob("*.py") if p.name != "diagnostic_codes.py"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ledgers.payment_files import read_payment_file, transactions_frame
+from payment_files import read_payment_file, transactions_frame
 from synthetic.bank_files import (
     BankAccount,
     BankMovement,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgers.payment_files import FileKind, Severity, read_payment_file
-from ledgers.payment_files.cfonb import AMOUNT_WIDTH, decode_amount
+from payment_files import FileKind, Severity, read_payment_file
+from payment_files.cfonb import AMOUNT_WIDTH, decode_amount
 
 PAYMENTS = Path(__file__).parents[1] / "fixtures" / "payments"
 SAMPLE_FILES = sorted(

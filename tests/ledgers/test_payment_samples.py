@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgers.payment_files import FileKind, PaymentFileResult, ReturnKind, read_payment_file
+from payment_files import FileKind, PaymentFileResult, ReturnKind, read_payment_file
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "payments"
 D = Decimal

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledgers.payment_files import FileKind, read_payment_file, transactions_frame
-from ledgers.payment_files.cfonb import decode_amount
+from payment_files import FileKind, read_payment_file, transactions_frame
+from payment_files.cfonb import decode_amount
 from synthetic.bank_files import (
     BankAccount,
     BankBatch,

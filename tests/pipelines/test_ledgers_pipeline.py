@@ -16,6 +16,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from ledgers.store import LEDGER_TABLES
 from pipelines.cli import main
 from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.ingestion.checks import INGESTION_CHECKS
@@ -24,7 +25,6 @@ from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
 from synthetic.generation import generate
 from warehouse.connections import connect
-from warehouse.ledgers import LEDGER_TABLES
 
 AMOUNT = pl.Decimal(18, 2)
 

@@ -12,6 +12,7 @@ import pytest
 
 from quality.anomalies.catalogue import rule
 from quality.anomalies.model import IDENTIFIED_SCHEMA, conform, identify
+from warehouse.migrations import apply_migrations
 
 
 def detections(*rows: dict[str, Any]) -> pl.DataFrame:
@@ -50,6 +51,7 @@ def missing_affiliation(
 @pytest.fixture
 def connection() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(":memory:") as con:
+        apply_migrations(con)
         yield con
 
 

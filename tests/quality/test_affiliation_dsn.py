@@ -31,11 +31,11 @@ from contracts.parameters import (
 )
 from dsn_parser import parse
 from dsn_parser.model import ParsedFile
-from quality.affiliation.inputs import load_oc_inputs
 from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
 from synthetic.portal_files import PORTAL_FILES
 from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
 from warehouse import load, models
+from warehouse.reference import load_reference_files
 
 SIREN = "732829320"
 SIRET = "73282932000017"
@@ -423,7 +423,7 @@ def load_night(
     models.rebuild_core(connection)
     write_reference(landing)
     (portal or Portal()).write(landing)
-    load_oc_inputs(connection, landing, night)
+    load_reference_files(connection, landing)
     return connection
 
 

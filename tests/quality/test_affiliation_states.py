@@ -12,16 +12,14 @@ import duckdb
 import polars as pl
 import pytest
 
-from quality.affiliation.inputs import load_oc_inputs, read_oc_inputs
-from quality.affiliation.night import run_affiliation_night
+from quality.affiliation.night import AffiliationNight, run_affiliation_night
 from quality.affiliation.states import (
     RegisterSettings,
     StateInputs,
     Status,
     compute_states,
-    refresh_states,
-    write_states,
 )
+from quality.affiliation.store import refresh_states, write_states
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from tests.quality.test_affiliation_dsn import (
     FEB,
@@ -39,6 +37,7 @@ from tests.quality.test_affiliation_dsn import (
     monthly,
 )
 from warehouse.migrations import apply_migrations
+from warehouse.reference import load_reference_files, read_reference_files
 
 NIGHT = date(2025, 7, 1)
 START = date(2015, 9, 1)
@@ -98,6 +97,14 @@ _FORCED = {
     "reason": pl.String(),
 }
 _PERSON = {"siren": SIREN, "siret": SIRET, "employee_key": NIR, "contract_reference": HEALTH}
+
+
+def night_with_inputs(
+    connection: duckdb.DuckDBPyConnection, night: date, landing: Path, decisions: Path
+) -> AffiliationNight:
+    """The reference and portal files of `landing` loaded (as at ingestion), then the night."""
+    load_reference_files(connection, landing)
+    return run_affiliation_night(connection, night, decisions)
 
 
 def _frame(schema: dict[str, pl.DataType], *rows: dict[str, Any]) -> pl.DataFrame:
@@ -254,8 +261,8 @@ def test_night_entry_point_keeps_history_and_applies_a_forced_affiliation(
         apply_migrations(connection)
         files = [monthly(JAN, Person()), monthly(FEB, Person())]
         load_night(connection, tmp_path, date(2025, 3, 20), *files, portal=portal)
-        first = run_affiliation_night(connection, date(2025, 3, 20), tmp_path, decisions)
-        assert first.states == 2 and first.oc_input_rejects == 0
+        first = night_with_inputs(connection, date(2025, 3, 20), tmp_path, decisions)
+        assert first.states == 2
         assert _status(connection) == {HEALTH: Status.RADIATED, PROVIDENT: Status.AFFILIATED}
         [(anomaly_id,)] = connection.execute(
             "SELECT anomaly_id FROM anomalies WHERE rule_code = 'AFF015'"
@@ -273,7 +280,7 @@ def test_night_entry_point_keeps_history_and_applies_a_forced_affiliation(
                 effective_date=date(2025, 1, 10),
             ),
         )
-        run_affiliation_night(connection, date(2025, 3, 22), tmp_path, decisions)
+        night_with_inputs(connection, date(2025, 3, 22), tmp_path, decisions)
         assert _status(connection) == {HEALTH: Status.AFFILIATED, PROVIDENT: Status.AFFILIATED}
         assert connection.execute(
             "SELECT status FROM anomalies WHERE anomaly_id = ?", [anomaly_id]
@@ -290,7 +297,7 @@ def test_night_entry_point_keeps_history_and_applies_a_forced_affiliation(
             (Status.AFFILIATED, "gestionnaire", date(2025, 3, 22)),
         ]
         # A night without change adds nothing to the history.
-        run_affiliation_night(connection, date(2025, 3, 23), tmp_path, decisions)
+        night_with_inputs(connection, date(2025, 3, 23), tmp_path, decisions)
         [(count,)] = connection.execute("SELECT count(*) FROM core.affiliation_history").fetchall()
         assert count == 3  # health twice, provident once
 
@@ -323,11 +330,11 @@ def test_late_files_on_the_same_night_do_not_duplicate_the_follow_up(tmp_path: P
     with duckdb.connect() as connection:
         apply_migrations(connection)
         load_night(connection, tmp_path, night, monthly(JAN, Person()))
-        run_affiliation_night(connection, night, tmp_path, decisions)
+        night_with_inputs(connection, night, tmp_path, decisions)
         # February's DSN arrives late, before March's: same night, the employee was dismissed.
         leaving = Person(end=(date(2025, 2, 10), "014"))
         load_night(connection, tmp_path, night, monthly(FEB, leaving))
-        run_affiliation_night(connection, night, tmp_path, decisions)
+        night_with_inputs(connection, night, tmp_path, decisions)
         assert _status(connection) == {HEALTH: Status.PORTABILITY, PROVIDENT: Status.PORTABILITY}
         assert connection.execute(
             """
@@ -366,8 +373,8 @@ def test_an_unreadable_portal_line_is_kept_as_a_reject_and_the_rest_is_loaded(
     broken = good.splitlines()[1].replace("10/01/2025", "31/02/2025").replace("D0", "E0")
     path.write_text(good + broken + "\r\n", encoding="utf-8-sig")
 
-    read = read_oc_inputs(tmp_path)
-    requests = read.tables["portal.affiliation_requests"]
+    read = read_reference_files(tmp_path)
+    requests = read.tables["from_portal.affiliation_requests"]
     assert requests["nir"].to_list() == [OTHER_NIR]
     [reject] = read.rejects
     assert (reject.source_file, reject.line_number) == ("portal/demandes_affiliation.csv", 3)
@@ -402,8 +409,8 @@ def test_a_night_without_portal_files_keeps_the_previous_exports(tmp_path: Path)
         load_night(connection, tmp_path, NIGHT, monthly(JAN, Person()), portal=portal)
         for exported in (tmp_path / "portal").iterdir():
             exported.unlink()
-        load_oc_inputs(connection, tmp_path, date(2025, 7, 2))
-        assert connection.execute("SELECT nir FROM portal.radiations").fetchall() == [(NIR,)]
+        load_reference_files(connection, tmp_path)
+        assert connection.execute("SELECT nir FROM from_portal.radiations").fetchall() == [(NIR,)]
 
 
 def test_a_request_speaks_until_the_dsn_declares_the_person(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 from quality.affiliation.evaluation import compare_states, read_truth_states
 from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.evaluation import read_truth, score_rules
+from warehouse.reference import load_reference_files
 
 THRESHOLD = 0.99
 
@@ -38,7 +39,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDB
     assert run_night(landing, warehouse, root / "quarantine", Console(quiet=True))
     as_of = date.fromisoformat(json.loads((landing / "truth" / "meta.json").read_text())["as_of"])
     connection = duckdb.connect(warehouse)
-    run_affiliation_night(connection, as_of, landing, root / "decisions")
+    load_reference_files(connection, landing)
+    run_affiliation_night(connection, as_of, root / "decisions")
     return landing, connection
 
 

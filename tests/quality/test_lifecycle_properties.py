@@ -19,6 +19,7 @@ from quality.anomalies.decisions import (
 )
 from quality.anomalies.lifecycle import update_register
 from tests.quality.conftest import detections, missing_affiliation
+from warehouse.migrations import apply_migrations
 
 NIRS = ("1850575123456", "2900133000111", "1780299000222")
 FIRST_NIGHT = date(2026, 11, 1)
@@ -67,6 +68,7 @@ class ModelAnomaly:
 def test_the_register_follows_the_life_cycle(nights: list[Night]) -> None:
     model = {nir: ModelAnomaly() for nir in NIRS}
     with duckdb.connect() as connection, tempfile.TemporaryDirectory() as folder:
+        apply_migrations(connection)
         for index, (seen, decision) in enumerate(nights):
             night = FIRST_NIGHT + timedelta(days=index)
             tonight = detections(

@@ -12,6 +12,7 @@ from quality.anomalies.decisions import DecisionAction, StewardDecision, record_
 from quality.anomalies.detection import DetectionContext
 from quality.anomalies.nightly import run_anomaly_night
 from quality.report import write_steward_report
+from warehouse.migrations import apply_migrations
 
 NIGHT_1 = date(2026, 11, 20)
 
@@ -42,6 +43,7 @@ def declare(connection: duckdb.DuckDBPyConnection, *rows: tuple[str, str, bool, 
 def test_three_nights_with_a_steward_decision(tmp_path: Path) -> None:
     decisions, detectors = tmp_path / "decisions", {"AFF001": employees_without_affiliation}
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        apply_migrations(connection)
         declare(
             connection,
             ("1850575123456", "DUPONT Jean", False, "04"),

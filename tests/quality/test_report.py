@@ -17,11 +17,13 @@ from quality.anomalies.catalogue import RULES
 from quality.anomalies.lifecycle import update_register
 from quality.report import ReportFiles, write_steward_report
 from tests.quality.conftest import COMPANIES, REPORT_NIGHT, report_detections
+from warehouse.migrations import apply_migrations
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportFiles]:
     with duckdb.connect(":memory:") as connection:
+        apply_migrations(connection)
         update_register(connection, report_detections(1), REPORT_NIGHT - timedelta(days=1))
         update_register(connection, report_detections(2), REPORT_NIGHT)
         yield write_steward_report(
@@ -154,6 +156,7 @@ def test_the_page_renders_and_filters_in_chromium(report: ReportFiles, tmp_path:
 
 def test_a_night_without_anomalies_still_gives_a_report(tmp_path: Path) -> None:
     with duckdb.connect(":memory:") as connection:
+        apply_migrations(connection)
         update_register(connection, report_detections(1).clear(), REPORT_NIGHT)
         files = write_steward_report(connection, REPORT_NIGHT, tmp_path)
     assert "Aucune anomalie à traiter." in files.html.read_text(encoding="utf-8")

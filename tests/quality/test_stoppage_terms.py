@@ -16,7 +16,7 @@ from contracts.parameters import (
     Population,
     Rate,
 )
-from quality.stoppages.terms import FranchiseMode, cover_table, load_terms, terms_of
+from quality.stoppages.terms import FranchiseMode, cover_table, provident_terms, terms_of
 
 
 def parameters(reference: str, cover: Cover, franchise: int | None) -> ContractParameters:
@@ -58,7 +58,9 @@ def test_only_provident_contracts_give_terms_with_their_franchise_and_population
         path.write_text(contract.model_dump_json(indent=2), encoding="utf-8")
         files.append(path)
 
-    [terms] = load_terms(files)
+    [terms] = provident_terms(
+        ContractParameters.model_validate_json(path.read_text(encoding="utf-8")) for path in files
+    )
     assert (terms.contract_reference, terms.franchise_days) == ("000001/P110", 60)
     assert terms.franchise_mode is FranchiseMode.CONTINUOUS
     assert terms.reference_salary_months == 12

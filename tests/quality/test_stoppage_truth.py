@@ -14,10 +14,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from contracts.parameters import ContractParameters
 from dsn_parser import parse
 from quality.stoppages.inputs import read_inputs
 from quality.stoppages.pipeline import build
-from quality.stoppages.terms import load_terms
+from quality.stoppages.terms import provident_terms
 from synthetic.generation import generate
 from warehouse import load, models
 from warehouse.connections import connect
@@ -58,7 +59,11 @@ def test_stoppages_match_the_generator_truth(tmp_path: Path) -> None:
         started = time.perf_counter()
         inputs = read_inputs(connection)
         read_seconds = time.perf_counter() - started
-    terms = load_terms(p for p in (landing / "reference").glob("*.json") if p.name != "pmss.json")
+    terms = provident_terms(
+        ContractParameters.model_validate_json(p.read_bytes())
+        for p in (landing / "reference").glob("*.json")
+        if p.name != "pmss.json"
+    )
     started = time.perf_counter()
     results = build(inputs, terms)
     build_seconds = time.perf_counter() - started

@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from quality.stoppages.pipeline import build_from_warehouse
+from quality.stoppages.inputs import read_inputs
+from quality.stoppages.pipeline import StoppageResults, build
+from quality.stoppages.terms import ProvidentTerms
 from tests.quality.test_stoppage_sequences import (
     APR,
     ILLNESS,
@@ -34,6 +36,13 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
 
 
+def terms_given(
+    connection: duckdb.DuckDBPyConnection, terms: list[ProvidentTerms]
+) -> StoppageResults:
+    """The results from the warehouse's core model, with these terms for the contracts."""
+    return build(read_inputs(connection), terms)
+
+
 def loaded(connection: duckdb.DuckDBPyConnection, *files: bytes) -> duckdb.DuckDBPyConnection:
     """Files written to staging, then the core model rebuilt, as a night does."""
     for data in files:
@@ -53,7 +62,7 @@ def test_replacing_the_monthly_that_carried_the_stoppage_keeps_only_the_replacem
     original = monthly(MAR, wrong, built=date(2024, 4, 5))
     replacement = monthly(MAR, ILLNESS, built=date(2024, 4, 8), kind="03")
     april = Stoppage("01", ILLNESS.last_day_worked, date(2024, 4, 30))
-    results = build_from_warehouse(
+    results = terms_given(
         loaded(warehouse, announced, replacement, original, monthly(APR, april)), [TERMS]
     )
 
@@ -73,7 +82,7 @@ def test_a_replacement_without_the_stoppage_leaves_only_the_signalement(
     announced = signalement("04", date(2024, 3, 12), ILLNESS)
     original = monthly(MAR, ILLNESS, built=date(2024, 4, 5))
     replacement = monthly(MAR, built=date(2024, 4, 8), kind="03")
-    results = build_from_warehouse(loaded(warehouse, announced, original, replacement), [TERMS])
+    results = terms_given(loaded(warehouse, announced, original, replacement), [TERMS])
 
     [episode] = results.episodes.iter_rows(named=True)
     assert not episode["in_monthly"]
@@ -86,9 +95,7 @@ def test_a_replaced_signalement_gives_way_to_its_replacement_even_arriving_first
     wrong = Stoppage("01", ILLNESS.last_day_worked, date(2024, 4, 7))
     original = signalement("04", date(2024, 3, 12), wrong)
     replacement = signalement("04", date(2024, 3, 14), ILLNESS, replaces=original)
-    results = build_from_warehouse(
-        loaded(warehouse, replacement, original, monthly(MAR, ILLNESS)), [TERMS]
-    )
+    results = terms_given(loaded(warehouse, replacement, original, monthly(MAR, ILLNESS)), [TERMS])
 
     [episode] = results.episodes.iter_rows(named=True)
     assert episode["initial_planned_end"] == date(2024, 3, 31)
@@ -101,7 +108,7 @@ def test_a_stoppage_declared_under_an_ntt_then_under_the_nir_is_one_episode(
 ) -> None:
     ntt = "NTT00000000000000001"
     prolongation = replace(ILLNESS, planned_end=date(2024, 4, 30))
-    results = build_from_warehouse(
+    results = terms_given(
         loaded(
             warehouse,
             monthly(MAR, ILLNESS, ntt=ntt, nir=None),

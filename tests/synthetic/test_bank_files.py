@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from ledgers.payment_files import BankTransaction, read_payment_file
+from payment_files import BankTransaction, read_payment_file
 from synthetic.bank_files import (
     BankAccount,
     BankBatch,

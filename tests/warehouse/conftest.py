@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from dsn_parser.model import ParsedFile
-from warehouse import load, models, registry
+from warehouse import load, models, reference, registry
 from warehouse.connections import connect
 
 
@@ -30,7 +30,8 @@ def warehouse(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def night(
     landing: Path, tmp_path: Path, warehouse: duckdb.DuckDBPyConnection
 ) -> Callable[[], None]:
-    """One night without Dagster: register, load, recompute the core model."""
+    """One night without Dagster: register, load, recompute the core model, load the
+    reference files."""
 
     def run() -> None:
         registry.register_deliveries(warehouse, landing, datetime.now())
@@ -38,6 +39,7 @@ def night(
         load.load_received_dsn_files(warehouse, landing, tmp_path / "quarantine")
         load.load_received_bank_files(warehouse, landing, tmp_path / "quarantine")
         models.refresh_core(warehouse)
+        reference.load_reference_files(warehouse, landing)
 
     return run
 

@@ -1,5 +1,6 @@
-"""The ledgers in the warehouse without Dagster: reference files read (bad ones reported), the
-ledger tables recomputed from the declarations in force, the identities on the written tables."""
+"""The ledgers in the warehouse without Dagster: reference files read at ingestion (bad ones
+reported), the ledger tables recomputed from the declarations in force, the identities on the
+written tables."""
 
 from __future__ import annotations
 
@@ -12,30 +13,39 @@ from pathlib import Path
 
 import duckdb
 
+from ledgers.store import ledger_identity_breaks, read_contract_terms, refresh_ledgers
 from tests.warehouse.helpers import AUGUST_2019, FIXTURES, SEPTEMBER_2019, deliver, variant
-from warehouse.ledgers import (
-    ledger_identity_breaks,
-    read_contract_terms,
-    refresh_ledgers,
-)
+from warehouse.reference import load_reference_files
 
 CONTRACT_FILE = FIXTURES / "reference" / "keuwa_S-GBASE_BET.json"
 AS_OF = date(2019, 12, 31)
 
 
-def test_contract_files_are_read_and_bad_ones_reported(tmp_path: Path) -> None:
-    shutil.copy(CONTRACT_FILE, tmp_path / "contrat.json")
-    (tmp_path / "pmss.json").write_text(json.dumps({"format_version": 1, "pmss_by_year": {}}))
-    (tmp_path / "tronque.json").write_text('{"contract_reference": "X"')
+def test_contract_files_are_read_and_bad_ones_reported(
+    landing: Path, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    reference = landing / "reference"
+    reference.mkdir()
+    shutil.copy(CONTRACT_FILE, reference / "contrat.json")
+    (reference / "pmss.json").write_text(
+        json.dumps({"format_version": 1, "pmss_by_year": {}, "assumed_years": []})
+    )
+    (reference / "tronque.json").write_text('{"contract_reference": "X"')
     broken = json.loads(CONTRACT_FILE.read_text())
     broken["payment_periodicity"] = "hebdomadaire"
-    (tmp_path / "periodicite.json").write_text(json.dumps(broken))
-    files = read_contract_terms(tmp_path)
-    assert [t.contract_reference for t in files.terms] == ["S-GBASE_BET"]
-    reasons = dict(files.rejected)
-    assert set(reasons) == {"tronque.json", "periodicite.json"}  # the PMSS table is no contract
-    assert "JSON illisible" in reasons["tronque.json"]
-    assert "payment_periodicity" in reasons["periodicite.json"]
+    (reference / "periodicite.json").write_text(json.dumps(broken))
+    loaded = load_reference_files(warehouse, landing)
+    assert [t.contract_reference for t in read_contract_terms(warehouse)] == ["S-GBASE_BET"]
+    reasons = {r.source_file: r.error for r in loaded.rejects}
+    # the PMSS table is no contract
+    assert set(reasons) == {"reference/tronque.json", "reference/periodicite.json"}
+    assert (
+        "json_invalid" in reasons["reference/tronque.json"]
+        or "JSON" in reasons["reference/tronque.json"]
+    )
+    assert "payment_periodicity" in reasons["reference/periodicite.json"]
+    recorded = warehouse.execute("SELECT source_file FROM registry.rejected_lines").fetchall()
+    assert sorted(recorded) == [("reference/periodicite.json",), ("reference/tronque.json",)]
 
 
 def test_collection_accounts_come_from_the_contract_files_and_bad_ibans_are_masked(
@@ -51,9 +61,9 @@ def test_collection_accounts_come_from_the_contract_files_and_bad_ibans_are_mask
     (landing / "reference" / "contrat.json").write_text(json.dumps(contract))
     deliver(landing, "aout.dsn", AUGUST_2019)
     night()
-    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    refresh = refresh_ledgers(warehouse, AS_OF)
     assert refresh.contracts == 1  # the contract is kept, only its bad account is refused
-    [(where, reason)] = refresh.rejected_reference_files
+    [(where, reason)] = refresh.rejected_accounts
     assert where == "S-GBASE_BET" and "compte d'encaissement invalide" in reason
     assert bad not in reason and good not in reason
 
@@ -71,8 +81,8 @@ def test_the_ledgers_follow_the_declarations_in_force_and_a_rerun_replaces_them(
     deliver(landing, "septembre.dsn", SEPTEMBER_2019)
     deliver(landing, "contrat.json", CONTRACT_FILE, kind="reference")
     night()
-    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
-    assert refresh.contracts == 1 and refresh.rejected_reference_files == []
+    refresh = refresh_ledgers(warehouse, AS_OF)
+    assert refresh.contracts == 1 and refresh.rejected_accounts == []
     # each file declares one 059 of 47.00 on S-GBASE_BET, a quarterly contract
     assert _calls(warehouse) == [("S-GBASE_BET", "2019T03", Decimal("94.00"))]
     deliver(
@@ -87,7 +97,7 @@ def test_the_ledgers_follow_the_declarations_in_force_and_a_rerun_replaces_them(
         ),
     )
     night()
-    refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    refresh_ledgers(warehouse, AS_OF)
     assert _calls(warehouse) == [("S-GBASE_BET", "2019T03", Decimal("97.00"))]
     due = warehouse.execute("SELECT due_date, stage FROM ledger.dunning").fetchall()
     assert due == [(date(2019, 10, 30), "resiliation")]  # nothing paid, long overdue by AS_OF
@@ -99,7 +109,7 @@ def test_without_bank_files_every_call_stays_open(
 ) -> None:
     deliver(landing, "aout.dsn", AUGUST_2019)
     night()
-    refresh = refresh_ledgers(warehouse, landing / "reference", AS_OF)
+    refresh = refresh_ledgers(warehouse, AS_OF)
     assert refresh.rows["movements"] == 0 and refresh.rows["allocations"] == 0
     balances = warehouse.execute(
         "SELECT siren, due, paid, balance FROM ledger.company_balances"

@@ -1,0 +1,114 @@
+"""The contract of `portal_v1`: its tables, columns, types and comments as the built schema
+says, committed as `portal_v1.json`, and the reference page `docs/portal_v1.md` generated from it.
+
+A change to the portal's schema is deliberate: change the specs, then regenerate both files with
+
+    .venv/bin/python -m serving.contract --write
+
+and commit them with the change (the contract test fails until then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from serving.snapshot import build_candidate
+from serving.spec import SCHEMA
+from warehouse.connections import connect, connect_serving
+
+CONTRACT_FILE = Path(__file__).with_name("portal_v1.json")
+DOCS_FILE = Path(__file__).parents[1] / "docs" / "portal_v1.md"
+
+
+def schema_of(database: Path) -> dict[str, Any]:
+    """Every table of `portal_v1` in `database`: comment and columns (name, type, comment)."""
+    with connect_serving(database) as connection:
+        tables = connection.execute(
+            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = ? "
+            "ORDER BY table_name",
+            [SCHEMA],
+        ).fetchall()
+        columns = connection.execute(
+            "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
+            "WHERE schema_name = ? ORDER BY table_name, column_index",
+            [SCHEMA],
+        ).fetchall()
+    return {
+        table: {
+            "comment": comment,
+            "columns": [
+                {"name": name, "type": type_, "comment": column_comment}
+                for owner, name, type_, column_comment in columns
+                if owner == table
+            ],
+        }
+        for table, comment in tables
+    }
+
+
+def built_contract() -> dict[str, Any]:
+    """The schema the specs build, from an empty warehouse."""
+    with tempfile.TemporaryDirectory() as directory:
+        warehouse = Path(directory) / "warehouse.duckdb"
+        with connect(warehouse, read_only=False):
+            pass  # migrations only
+        candidate = build_candidate(
+            warehouse, Path(directory) / "serving.duckdb", date(2000, 1, 1), "contrat"
+        )
+        return schema_of(candidate.path)
+
+
+def render_markdown(contract: dict[str, Any]) -> str:
+    lines = [
+        "# `portal_v1` : les données publiées pour le portail",
+        "",
+        "Page générée par `python -m serving.contract --write` depuis le schéma ; "
+        "ne pas la modifier à la main.",
+        "",
+        "Fichier DuckDB séparé de l'entrepôt (`serving.duckdb` par défaut, à côté de "
+        "l'entrepôt), remplacé chaque nuit par un renommage atomique : l'ouvrir en lecture seule "
+        "et le rouvrir pour chaque requête (ou série de requêtes) afin de voir la dernière "
+        "publication. Chaque table porte `night_id` ; l'accès par entreprise se filtre sur "
+        "`siren` (et `siret`). Exemple : `examples/portal_reader.py`.",
+        "",
+    ]
+    for table, description in contract.items():
+        lines += [f"## `{SCHEMA}.{table}`", "", description["comment"] or "", ""]
+        lines += ["| Colonne | Type | Description |", "|---|---|---|"]
+        for column in description["columns"]:
+            comment = (column["comment"] or "").replace("|", "\\|")
+            lines.append(f"| `{column['name']}` | {column['type']} | {comment} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _serialise(contract: dict[str, Any]) -> str:
+    return json.dumps(contract, ensure_ascii=False, indent=2) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Contrat du schéma portal_v1")
+    parser.add_argument("--write", action="store_true", help="réécrire le contrat et la page")
+    args = parser.parse_args(argv)
+    contract = built_contract()
+    if args.write:
+        CONTRACT_FILE.write_text(_serialise(contract), encoding="utf-8")
+        DOCS_FILE.write_text(render_markdown(contract), encoding="utf-8")
+        print(f"Écrits : {CONTRACT_FILE} et {DOCS_FILE}")
+        return 0
+    committed = CONTRACT_FILE.read_text(encoding="utf-8") if CONTRACT_FILE.exists() else ""
+    if committed != _serialise(contract):
+        print("Le schéma portal_v1 diffère du contrat : régénérer avec --write si c'est voulu.")
+        return 1
+    print("Le schéma portal_v1 est conforme au contrat.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Build the serving file `portal_v1` from the warehouse into a candidate file, then swap it in.
+
+DuckDB locks a file for its writer, and a process that has the file open keeps reading the old
+content after a rename: the portal reads a file nobody ever writes in place. A night builds
+`<serving>.candidate`, the quality gates read it, and only then is it renamed over the serving
+file (`os.replace`, atomic on one file system). A reader that opens the serving file sees
+either last night's snapshot or tonight's, whole.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
+from serving.tables import PORTAL_TABLES
+from warehouse.connections import connect, connect_serving
+
+_CATALOG = "serving"  # the candidate file, attached to the warehouse connection
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    night_id: str
+    night: date
+    rows: dict[str, int]
+    unavailable: dict[str, str]  # table -> why it is published empty (French)
+
+
+def candidate_path(serving_path: Path) -> Path:
+    return serving_path.with_name(serving_path.name + ".candidate")
+
+
+def _remove(path: Path) -> None:
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment(
+    connection: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, str]
+) -> None:
+    connection.execute(f"COMMENT ON TABLE {table} IS {_quote(comment)}")
+    for column, text in columns.items():
+        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+
+
+def _existing_relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = connection.execute(
+        """
+        SELECT schema_name || '.' || table_name FROM duckdb_tables()
+        WHERE database_name = current_database()
+        UNION ALL
+        SELECT schema_name || '.' || view_name FROM duckdb_views()
+        WHERE database_name = current_database() AND NOT internal
+        """
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
+    target = f"{_CATALOG}.{SCHEMA}.{spec.name}"
+    columns = ", ".join(
+        [f"{NIGHT_ID_COLUMN} VARCHAR NOT NULL"] + [f'"{c.name}" {c.type}' for c in spec.columns]
+    )
+    connection.execute(f"CREATE TABLE {target} ({columns})")
+    _comment(
+        connection,
+        target,
+        spec.comment,
+        {NIGHT_ID_COLUMN: NIGHT_ID_COMMENT} | {c.name: c.comment for c in spec.columns},
+    )
+    return target
+
+
+def _fill_table(
+    connection: duckdb.DuckDBPyConnection, spec: TableSpec, target: str, night_id: str
+) -> int:
+    assert spec.sql is not None
+    produced = [row[0] for row in connection.execute(f"DESCRIBE ({spec.sql})").fetchall()]
+    if produced != spec.column_names:
+        raise ValueError(
+            f"{SCHEMA}.{spec.name} : la requête produit {produced}, "
+            f"le contrat attend {spec.column_names}"
+        )
+    row = connection.execute(
+        f"INSERT INTO {target} BY NAME SELECT ? AS {NIGHT_ID_COLUMN}, * FROM ({spec.sql})",
+        [night_id],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_publication(
+    connection: duckdb.DuckDBPyConnection,
+    night_id: str,
+    night: date,
+    rows: dict[str, int],
+    unavailable: dict[str, str],
+) -> None:
+    publication = f"{_CATALOG}.{SCHEMA}.publication"
+    connection.execute(
+        f"CREATE TABLE {publication} ({NIGHT_ID_COLUMN} VARCHAR NOT NULL, night DATE NOT NULL, "
+        "built_at TIMESTAMP NOT NULL)"
+    )
+    connection.execute(
+        f"INSERT INTO {publication} VALUES (?, ?, ?)", [night_id, night, datetime.now()]
+    )
+    _comment(
+        connection,
+        publication,
+        "La publication : une ligne, la nuit dont ce fichier montre les données.",
+        {
+            NIGHT_ID_COLUMN: NIGHT_ID_COMMENT,
+            "night": "Nuit de traitement publiée.",
+            "built_at": "Heure de construction du fichier.",
+        },
+    )
+    tables = f"{_CATALOG}.{SCHEMA}.publication_tables"
+    connection.execute(
+        f"CREATE TABLE {tables} ({NIGHT_ID_COLUMN} VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
+        "row_count BIGINT NOT NULL, available BOOLEAN NOT NULL, unavailable_reason VARCHAR)"
+    )
+    connection.executemany(
+        f"INSERT INTO {tables} VALUES (?, ?, ?, ?, ?)",
+        [
+            [night_id, name, count, name not in unavailable, unavailable.get(name)]
+            for name, count in rows.items()
+        ],
+    )
+    _comment(
+        connection,
+        tables,
+        "Les tables de la publication, leur nombre de lignes et, pour une table vide faute de "
+        "source, pourquoi.",
+        {
+            NIGHT_ID_COLUMN: NIGHT_ID_COMMENT,
+            "table_name": f"Nom de la table dans {SCHEMA}.",
+            "row_count": "Nombre de lignes publiées.",
+            "available": "Faux si le domaine qui alimente la table ne produit pas encore de "
+            "données.",
+            "unavailable_reason": "Pourquoi la table est vide, le cas échéant.",
+        },
+    )
+
+
+def build_candidate(
+    warehouse_path: Path,
+    serving_path: Path,
+    night: date,
+    night_id: str,
+    specs: tuple[TableSpec, ...] = PORTAL_TABLES,
+) -> Candidate:
+    """Write tonight's `portal_v1` into the candidate file beside `serving_path` (replaced if
+    a failed night left one), reading the warehouse read-only."""
+    target = candidate_path(serving_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove(target)
+    rows: dict[str, int] = {}
+    unavailable: dict[str, str] = {}
+    with connect(warehouse_path, read_only=True) as connection:
+        connection.execute(f"ATTACH {_quote(str(target))} AS {_CATALOG} (READ_WRITE)")
+        try:
+            connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")
+            existing = _existing_relations(connection)
+            for spec in specs:
+                table = _create_table(connection, spec)
+                missing = [r for r in spec.requires if r not in existing]
+                if spec.sql is None or missing:
+                    unavailable[spec.name] = (
+                        "domaine pas encore branché sur l'entrepôt"
+                        if spec.sql is None
+                        else "source absente de l'entrepôt : " + ", ".join(missing)
+                    )
+                    rows[spec.name] = 0
+                    continue
+                rows[spec.name] = _fill_table(connection, spec, table, night_id)
+            _write_publication(connection, night_id, night, rows, unavailable)
+            connection.execute(f"CHECKPOINT {_CATALOG}")
+        finally:
+            connection.execute(f"DETACH {_CATALOG}")
+    return Candidate(target, night_id, night, rows, unavailable)
+
+
+def swap_in(candidate: Path, serving_path: Path) -> None:
+    """Make the candidate the serving file in one atomic rename, durable once returned."""
+    with candidate.open("rb") as handle:
+        os.fsync(handle.fileno())
+    candidate.replace(serving_path)
+    directory = os.open(serving_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def read_candidate(serving_path: Path) -> Candidate:
+    """The candidate waiting beside `serving_path`, as `build_candidate` described it."""
+    path = candidate_path(serving_path)
+    with connect_serving(path) as connection:
+        night_row = connection.execute(
+            f"SELECT night_id, night FROM {SCHEMA}.publication"
+        ).fetchone()
+        tables = connection.execute(
+            "SELECT table_name, row_count, available, unavailable_reason "
+            f"FROM {SCHEMA}.publication_tables"
+        ).fetchall()
+    if night_row is None:
+        raise ValueError(f"Publication candidate incomplète : {path}")
+    return Candidate(
+        path=path,
+        night_id=night_row[0],
+        night=night_row[1],
+        rows={name: int(rows) for name, rows, _, _ in tables},
+        unavailable={name: reason for name, _, available, reason in tables if not available},
+    )
+
+
+def published_night_id(serving_path: Path) -> str | None:
+    """The night id of the snapshot the portal reads now (None before the first publication)."""
+    if not serving_path.exists():
+        return None
+    with connect_serving(serving_path) as connection:
+        row = connection.execute(f"SELECT {NIGHT_ID_COLUMN} FROM {SCHEMA}.publication").fetchone()
+    return str(row[0]) if row else None

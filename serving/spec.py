@@ -1,0 +1,89 @@
+"""What a portal table is: one declaration per table (name, columns with French comments, the SQL
+that reads it from the warehouse, its key and its quality expectations).
+
+Adding a table when a domain lands is one `TableSpec` in `serving.tables`. A table
+whose warehouse sources do not exist yet (`requires`) is still published, empty, so the contract
+the portal reads never depends on which domains a deployment runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# The schema of the serving file the portal reads: the contract's name and version.
+SCHEMA = "portal_v1"
+NIGHT_ID_COLUMN = "night_id"
+NIGHT_ID_COMMENT = "Identifiant de la publication (nuit) qui a produit cette ligne."
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type, as `DESCRIBE` prints it
+    comment: str  # French, for the portal's developers
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A GX expectation class name and its arguments, kept as data so that this module does not
+    import Great Expectations (2 s or more); `blocking` failures stop the publication."""
+
+    kind: str  # e.g. "ExpectColumnValuesToNotBeNull"
+    arguments: dict[str, Any]
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    comment: str  # French
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # unique and not null: checked before every publication
+    sql: str | None  # SELECT producing exactly `columns`; None: the domain is not built yet
+    requires: tuple[str, ...] = ()  # warehouse relations (schema.table) the SQL reads
+    expectations: tuple[Expectation, ...] = ()
+    # Extra columns computed only for the checks (e.g. an identity that must be zero).
+    check_columns: dict[str, str] = field(default_factory=dict)
+    month_column: str | None = None  # partitions the analyst export by month, when set
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def all_expectations(self) -> tuple[Expectation, ...]:
+        """The key's expectations (unique, not null), then the table's own."""
+        keys = [Expectation("ExpectColumnValuesToNotBeNull", {"column": k}) for k in self.key]
+        unique = (
+            [Expectation("ExpectCompoundColumnsToBeUnique", {"column_list": list(self.key)})]
+            if len(self.key) > 1
+            else [Expectation("ExpectColumnValuesToBeUnique", {"column": k}) for k in self.key]
+        )
+        return (*keys, *unique, *self.expectations)
+
+
+def in_set(column: str, values: list[str], blocking: bool = True) -> Expectation:
+    return Expectation(
+        "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, blocking
+    )
+
+
+def ordered(before: str, after: str, blocking: bool = True) -> Expectation:
+    """`before` <= `after` wherever both are known."""
+    return Expectation(
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {
+            "column_A": after,
+            "column_B": before,
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+        blocking,
+    )
+
+
+def zero(column: str) -> Expectation:
+    """A check column that must be exactly 0 (an accounting identity)."""
+    return Expectation(
+        "ExpectColumnValuesToBeBetween", {"column": column, "min_value": 0, "max_value": 0}
+    )

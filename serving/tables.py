@@ -1,0 +1,430 @@
+"""The tables of the portal's snapshot `portal_v1`: one `TableSpec` each.
+
+A table whose `requires` are missing from the warehouse (a domain not deployed yet) is
+published empty with its final columns; `sql=None` declares a table before its domain exists.
+Adding a table: one entry here (`_straight_from` when it publishes one warehouse relation's
+columns unchanged), then regenerate the contract (`python -m serving.contract --write`).
+Every table also carries `night_id` (added by the build), so a reader can tell one night from
+the next and never mixes two.
+"""
+
+from __future__ import annotations
+
+from ledgers.allocation import Entry
+from ledgers.dunning import Stage
+from quality.affiliation.states import ALL_STATUSES
+from quality.anomalies.catalogue import RULES
+from quality.anomalies.model import AnomalySeverity, AnomalyStatus
+from quality.stoppages.catalogue import EpisodeStatus
+from serving.spec import Column, Expectation, TableSpec, in_set, ordered, zero
+
+# The codes each domain writes: the gates refuse any other, the comments list them.
+AFFILIATION_STATUSES = list(ALL_STATUSES)
+ANOMALY_STATUSES = [s.value for s in AnomalyStatus]
+SEVERITIES = [s.value for s in AnomalySeverity]
+EPISODE_STATUSES = [s.value for s in EpisodeStatus]
+AMOUNT = "DECIMAL(18,2)"
+
+
+def _c(name: str, type_: str, comment: str) -> Column:
+    return Column(name, type_, comment)
+
+
+def _one_of(label: str, codes: list[str]) -> str:
+    return f"{label} : {', '.join(codes)}."
+
+
+def _straight_from(
+    source: str,
+    *,
+    name: str,
+    comment: str,
+    columns: tuple[Column, ...],
+    key: tuple[str, ...],
+    where: str | None = None,
+    expectations: tuple[Expectation, ...] = (),
+    check_columns: dict[str, str] | None = None,
+    month_column: str | None = None,
+) -> TableSpec:
+    """A table whose columns are those of the warehouse relation `source`, by the same names and
+    unchanged (its rows filtered by `where`)."""
+    sql = f"SELECT {', '.join(c.name for c in columns)} FROM {source}"
+    return TableSpec(
+        name=name,
+        comment=comment,
+        columns=columns,
+        key=key,
+        sql=sql if where is None else f"{sql} WHERE {where}",
+        requires=(source,),
+        expectations=expectations,
+        check_columns=check_columns or {},
+        month_column=month_column,
+    )
+
+
+SIREN = _c("siren", "VARCHAR", "SIREN de l'entreprise (contrôle d'accès par entreprise).")
+SIRET = _c("siret", "VARCHAR", "SIRET de l'établissement.")
+EMPLOYEE_KEY = _c("employee_key", "VARCHAR", "Identifiant du salarié : NIR, sinon « NTT: » + NTT.")
+CONTRACT_REFERENCE = _c("contract_reference", "VARCHAR", "Référence du contrat de l'organisme.")
+PERIOD_CODE = _c("period_code", "VARCHAR", "Période au format DSN (2024M01, 2023T04).")
+FIRST_MONTH = _c("first_month", "DATE", "Premier mois déclaré.")
+LAST_MONTH = _c("last_month", "DATE", "Dernier mois déclaré.")
+COVERING_CONTRACT = _c(
+    "contract_reference", "VARCHAR", "Contrat de prévoyance qui couvre le salarié."
+)
+FIRST_DAY_OFF = _c("first_day_off", "DATE", "Premier jour d'arrêt.")
+
+_RULE_LABELS = ", ".join(
+    "('{}', '{}')".format(rule.code, rule.label.replace("'", "''")) for rule in RULES
+)
+
+COMPANIES = _straight_from(
+    "core.companies",
+    name="companies",
+    comment="Entreprises clientes ayant au moins une déclaration en vigueur.",
+    columns=(
+        SIREN,
+        _c("establishments", "INTEGER", "Nombre d'établissements déclarants."),
+        FIRST_MONTH,
+        LAST_MONTH,
+    ),
+    key=("siren",),
+    expectations=(ordered("first_month", "last_month"),),
+)
+
+ESTABLISHMENTS = _straight_from(
+    "core.establishments",
+    name="establishments",
+    comment="Établissements des entreprises, tels que leur dernière déclaration les décrit.",
+    columns=(
+        SIRET,
+        SIREN,
+        _c("nic", "VARCHAR", "NIC de l'établissement (S21.G00.11.001)."),
+        _c("ape", "VARCHAR", "Code APE (S21.G00.11.002)."),
+        _c("postal_code", "VARCHAR", "Code postal (S21.G00.11.004)."),
+        _c("city", "VARCHAR", "Localité (S21.G00.11.005)."),
+        FIRST_MONTH,
+        LAST_MONTH,
+    ),
+    key=("siret",),
+    expectations=(
+        Expectation("ExpectColumnValuesToNotBeNull", {"column": "siren"}),
+        ordered("first_month", "last_month"),
+    ),
+)
+
+EMPLOYEES = TableSpec(
+    name="employees",
+    comment="Salariés par contrat de travail, avec leur identité déclarée (données personnelles : "
+    "réservé à l'entreprise du salarié).",
+    columns=(
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        _c("nir", "VARCHAR", "NIR déclaré (S21.G00.30.001), sans clé."),
+        _c("ntt", "VARCHAR", "Numéro technique temporaire (S21.G00.30.020)."),
+        _c("last_name", "VARCHAR", "Nom de famille."),
+        _c("first_names", "VARCHAR", "Prénoms."),
+        _c("birth_date", "VARCHAR", "Date de naissance telle que déclarée (JJMMAAAA)."),
+        _c("contract_start", "DATE", "Début du contrat de travail (S21.G00.40.001)."),
+        _c("contract_number", "VARCHAR", "Numéro du contrat de travail (S21.G00.40.009)."),
+        _c("category", "VARCHAR", "Statut catégoriel (S21.G00.40.003 : 01 cadre, 04 non-cadre…)."),
+        _c("contract_nature", "VARCHAR", "Nature du contrat (S21.G00.40.007 : 01 CDI, 02 CDD…)."),
+        _c("first_month", "DATE", "Premier mois où le contrat est déclaré."),
+        _c("last_month", "DATE", "Dernier mois où le contrat est déclaré."),
+        _c("end_date", "DATE", "Date de fin du contrat (S21.G00.62.001), si déclarée."),
+        _c("end_reason", "VARCHAR", "Motif de fin (S21.G00.62.002)."),
+    ),
+    key=("siren", "employee_key", "contract_start", "contract_number"),
+    sql="""
+        SELECT coalesce(s.siren, left(c.siret, 9)) AS siren, c.siret, c.employee_key, e.nir,
+            e.ntt, e.last_name, e.first_names, e.birth_date, c.contract_start,
+            c.contract_number, c.category, c.contract_nature, c.first_month, c.last_month,
+            c.end_date, c.end_reason
+        FROM core.employment_contracts AS c
+        JOIN core.employees AS e USING (employee_key)
+        LEFT JOIN core.establishments AS s USING (siret)
+    """,
+    requires=("core.employment_contracts", "core.employees", "core.establishments"),
+    expectations=(ordered("first_month", "last_month"), ordered("contract_start", "end_date")),
+    month_column="first_month",
+)
+
+AFFILIATION_STATES = _straight_from(
+    "core.affiliation_states",
+    name="affiliation_states",
+    comment="État d'affiliation de chaque salarié sur chaque contrat de l'organisme.",
+    columns=(
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        _c("employee_name", "VARCHAR", "Nom et prénoms du salarié."),
+        CONTRACT_REFERENCE,
+        _c("status", "VARCHAR", _one_of("État", AFFILIATION_STATUSES)),
+        _c("status_since", "DATE", "Date depuis laquelle l'état s'applique."),
+        _c("portability_end", "DATE", "Fin de la portabilité, pour un salarié en portabilité."),
+        _c("end_reason", "VARCHAR", "Motif de fin (S21.G00.62.002 ou motif de radiation)."),
+        _c("option_code", "VARCHAR", "Code option (S21.G00.70.004)."),
+        _c("population_code", "VARCHAR", "Code population (S21.G00.70.005)."),
+        _c("dependants", "INTEGER", "Nombre d'ayants droit."),
+        _c("source", "VARCHAR", "Origine de l'état : dsn, portail ou gestionnaire."),
+    ),
+    key=("siren", "employee_key", "contract_reference"),
+    expectations=(in_set("status", AFFILIATION_STATUSES),),
+)
+
+AFFILIATION_FOLLOW_UP = _straight_from(
+    "core.affiliation_history",
+    name="affiliation_follow_up",
+    comment="Suivi des affiliations : chaque changement d'état, nuit par nuit.",
+    columns=(
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        CONTRACT_REFERENCE,
+        _c("status", "VARCHAR", "État à partir de cette nuit."),
+        _c("status_since", "DATE", "Date d'effet de l'état."),
+        _c("portability_end", "DATE", "Fin de la portabilité."),
+        _c("end_reason", "VARCHAR", "Motif de fin."),
+        _c("option_code", "VARCHAR", "Code option."),
+        _c("population_code", "VARCHAR", "Code population."),
+        _c("source", "VARCHAR", "Origine : dsn, portail ou gestionnaire."),
+        _c("night", "DATE", "Nuit où ce changement a été constaté."),
+    ),
+    key=("siren", "employee_key", "contract_reference", "night"),
+    expectations=(in_set("status", AFFILIATION_STATUSES),),
+    month_column="night",
+)
+
+AFFILIATION_ANOMALIES = TableSpec(
+    name="affiliation_anomalies",
+    comment="Anomalies d'affiliation détectées par l'organisme, avec leur cycle de vie.",
+    columns=(
+        _c("anomaly_id", "VARCHAR", "Identifiant stable de l'anomalie."),
+        _c("rule_code", "VARCHAR", "Code de la règle (AFF001…)."),
+        _c("rule_label", "VARCHAR", "Libellé de la règle."),
+        _c("severity", "VARCHAR", _one_of("Gravité", SEVERITIES)),
+        _c("status", "VARCHAR", _one_of("Statut", ANOMALY_STATUSES)),
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        _c("employee_name", "VARCHAR", "Nom du salarié."),
+        CONTRACT_REFERENCE,
+        _c("period", "DATE", "Dernier mois déclaré où l'anomalie a été vue."),
+        _c("detail", "VARCHAR", "Détail, en français."),
+        _c("first_seen", "DATE", "Première nuit de détection."),
+        _c("last_seen", "DATE", "Dernière nuit de détection."),
+        _c("status_since", "DATE", "Nuit du dernier changement de statut."),
+    ),
+    key=("anomaly_id",),
+    sql=f"""
+        SELECT a.anomaly_id, a.rule_code, l.rule_label, a.severity, a.status, a.siren, a.siret,
+            a.employee_key, a.employee_name, a.contract_reference, a.period, a.detail,
+            a.first_seen, a.last_seen, a.status_since
+        FROM main.anomalies AS a
+        LEFT JOIN (VALUES {_RULE_LABELS}) AS l (rule_code, rule_label) USING (rule_code)
+    """,
+    requires=("main.anomalies",),
+    expectations=(
+        in_set("status", ANOMALY_STATUSES),
+        in_set("severity", SEVERITIES),
+        in_set("rule_code", [rule.code for rule in RULES]),
+        ordered("first_seen", "last_seen"),
+    ),
+    month_column="first_seen",
+)
+
+STOPPAGE_EPISODES = TableSpec(
+    name="stoppage_episodes",
+    comment="Arrêts de travail consolidés (un épisode par arrêt, toutes déclarations confondues).",
+    columns=(
+        _c("episode_id", "VARCHAR", "Identifiant de l'épisode d'arrêt."),
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        _c("contract_start", "DATE", "Début du contrat de travail."),
+        _c("contract_number", "VARCHAR", "Numéro du contrat de travail."),
+        COVERING_CONTRACT,
+        _c("reason", "VARCHAR", "Motif de l'arrêt (S21.G00.60.001)."),
+        FIRST_DAY_OFF,
+        _c("planned_end", "DATE", "Fin prévisionnelle la plus récente."),
+        _c("prolongation_count", "INTEGER", "Nombre de prolongations."),
+        _c("return_date", "DATE", "Date de reprise, si déclarée."),
+        _c("status", "VARCHAR", _one_of("Statut", EPISODE_STATUSES)),
+    ),
+    key=("episode_id",),
+    # A reprise declared with no stoppage (`return_only`) is evidence, not a stoppage.
+    sql="""
+        SELECT episode_id, siren, siret, employee_key, contract_start, contract_number,
+            contract_reference, reason, first_day_off, planned_end,
+            CAST(prolongation_count AS INTEGER) AS prolongation_count, return_date, status
+        FROM stoppage.episodes
+        WHERE NOT coalesce(return_only, false)
+    """,
+    requires=("stoppage.episodes",),
+    expectations=(
+        in_set("status", EPISODE_STATUSES),
+        ordered("first_day_off", "return_date"),
+    ),
+    month_column="first_day_off",
+)
+
+STOPPAGE_SIGNALS = _straight_from(
+    "stoppage.signals",
+    name="stoppage_signals",
+    comment="Signaux d'arrêt pour la gestion des sinistres prévoyance.",
+    columns=(
+        _c("signal_id", "VARCHAR", "Identifiant stable du signal."),
+        _c("code", "VARCHAR", "Code du signal (ARR…)."),
+        _c("label", "VARCHAR", "Libellé du signal."),
+        _c("severity", "VARCHAR", "Gravité."),
+        _c("episode_id", "VARCHAR", "Épisode d'arrêt concerné, le cas échéant."),
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        COVERING_CONTRACT,
+        _c("signal_date", "DATE", "Date à laquelle le signal s'applique."),
+        _c("detail", "VARCHAR", "Détail, en français."),
+        _c("first_seen_night", "DATE", "Première nuit où le signal a été vu."),
+    ),
+    key=("signal_id",),
+    month_column="signal_date",
+)
+
+STOPPAGE_CLAIMS = _straight_from(
+    "stoppage.claims",
+    name="stoppage_claims",
+    comment="Déclarations de sinistre prévoyance pré-remplies (indemnités estimées).",
+    columns=(
+        _c("episode_id", "VARCHAR", "Épisode d'arrêt."),
+        SIREN,
+        SIRET,
+        EMPLOYEE_KEY,
+        _c("contract_reference", "VARCHAR", "Contrat de prévoyance."),
+        FIRST_DAY_OFF,
+        _c("allowances_start", "DATE", "Début d'indemnisation après franchise."),
+        _c("reference_salary", AMOUNT, "Salaire de référence (estimation)."),
+        _c("daily_allowance", AMOUNT, "Indemnité journalière (estimation)."),
+        _c("allowance_to_date", AMOUNT, "Indemnités à date (estimation)."),
+        _c(
+            "estimate",
+            "VARCHAR",
+            "Toujours « estimation » : le système de prestations calcule ce qui est versé.",
+        ),
+    ),
+    key=("episode_id",),
+    expectations=(ordered("first_day_off", "allowances_start"),),
+    month_column="first_day_off",
+)
+
+CONTRIBUTION_PERIODS = _straight_from(
+    "ledger.balances",
+    name="contribution_periods",
+    comment="Cotisations par entreprise, contrat et période : dues, déclarées, attendues, "
+    "payées, solde, échéance et date de visibilité sur le portail.",
+    columns=(
+        SIREN,
+        CONTRACT_REFERENCE,
+        PERIOD_CODE,
+        _c("period_start", "DATE", "Début de la période."),
+        _c("period_end", "DATE", "Fin de la période."),
+        _c("due_date", "DATE", "Date d'échéance."),
+        _c("visible_from", "DATE", "Date à partir de laquelle le portail montre la période."),
+        _c("declared", AMOUNT, "Cotisations dues (somme des cotisations 059 déclarées)."),
+        _c("declared_paid", AMOUNT, "Versements déclarés par l'entreprise (S21.G00.55)."),
+        _c("expected", AMOUNT, "Cotisations attendues (taux × assiette), si calculables."),
+        _c("paid", AMOUNT, "Paiements affectés à la période."),
+        _c("balance", AMOUNT, "Solde : dû − payé (positif = dû par l'entreprise)."),
+    ),
+    key=("siren", "contract_reference", "period_code"),
+    expectations=(ordered("period_start", "period_end"), zero("balance_gap")),
+    check_columns={"balance_gap": "declared - paid - balance"},
+    month_column="period_start",
+)
+
+PAYMENTS = _straight_from(
+    "ledger.allocations",
+    name="payments",
+    comment="Paiements reçus (relevés bancaires) et leur affectation aux périodes (lettrage).",
+    columns=(
+        _c("allocation_id", "VARCHAR", "Identifiant de la ligne d'affectation."),
+        _c("movement_id", "VARCHAR", "Mouvement bancaire."),
+        _c("entry", "VARCHAR", "Nature : affectation, crédit non affecté, rejet."),
+        SIREN,
+        _c("call_id", "VARCHAR", "Appel de cotisations soldé, vide pour un crédit non affecté."),
+        CONTRACT_REFERENCE,
+        PERIOD_CODE,
+        _c("amount", AMOUNT, "Montant (négatif pour un rejet)."),
+        _c("date", "DATE", "Date de valeur, sinon de comptabilisation."),
+        _c("payer_rule", "VARCHAR", "Règle d'identification du payeur."),
+        _c("amount_rule", "VARCHAR", "Règle d'affectation du montant."),
+        _c("score", "UTINYINT", "Score de confiance (0–100)."),
+    ),
+    key=("allocation_id",),
+    # Money of an unknown payer (suspense account) belongs to no company: not on the portal.
+    where="siren IS NOT NULL",
+    expectations=(in_set("entry", [e.value for e in Entry]),),
+    month_column="date",
+)
+
+ACCOUNT_STATEMENT_LINES = TableSpec(
+    name="account_statement_lines",
+    comment="Lignes de la situation de compte de chaque entreprise.",
+    columns=(
+        SIREN,
+        _c("line_number", "INTEGER", "Ordre de la ligne dans la situation de l'entreprise."),
+        _c("date", "DATE", "Date de l'opération."),
+        _c("label", "VARCHAR", "Libellé."),
+        CONTRACT_REFERENCE,
+        PERIOD_CODE,
+        _c("period", "VARCHAR", "Période en clair (du JJ/MM/AAAA au JJ/MM/AAAA)."),
+        _c("debit", AMOUNT, "Débit."),
+        _c("credit", AMOUNT, "Crédit."),
+        _c("balance", AMOUNT, "Solde après la ligne."),
+    ),
+    key=("siren", "line_number"),
+    sql="""
+        SELECT siren, CAST(line_number AS INTEGER) AS line_number, date, label,
+            contract_reference, period_code, period, debit, credit, balance
+        FROM ledger.statement_lines
+    """,
+    requires=("ledger.statement_lines",),
+    month_column="date",
+)
+
+DUNNING = _straight_from(
+    "ledger.dunning",
+    name="dunning",
+    comment="Recouvrement : où en est chaque appel impayé (relance, mise en demeure…).",
+    columns=(
+        _c("call_id", "VARCHAR", "Appel de cotisations."),
+        SIREN,
+        CONTRACT_REFERENCE,
+        PERIOD_CODE,
+        _c("due_date", "DATE", "Échéance."),
+        _c("outstanding", AMOUNT, "Reste dû."),
+        _c("days_overdue", "INTEGER", "Jours de retard."),
+        _c("stage", "VARCHAR", "Étape de recouvrement."),
+        _c("stage_label", "VARCHAR", "Libellé de l'étape."),
+        _c("notice_date", "DATE", "Date de mise en demeure possible."),
+        _c("late_fee", AMOUNT, "Majorations de retard."),
+    ),
+    key=("call_id",),
+    expectations=(in_set("stage", [s.value for s in Stage]),),
+)
+
+PORTAL_TABLES: tuple[TableSpec, ...] = (
+    COMPANIES,
+    ESTABLISHMENTS,
+    EMPLOYEES,
+    AFFILIATION_STATES,
+    AFFILIATION_FOLLOW_UP,
+    AFFILIATION_ANOMALIES,
+    STOPPAGE_EPISODES,
+    STOPPAGE_SIGNALS,
+    STOPPAGE_CLAIMS,
+    CONTRIBUTION_PERIODS,
+    PAYMENTS,
+    ACCOUNT_STATEMENT_LINES,
+    DUNNING,
+)

@@ -1,0 +1,217 @@
+"""The insurer's own files, loaded into the warehouse once a night at ingestion, so that every
+domain reads tables and none reads the landing directory.
+
+- `reference/*.json`: one contract-parameter file (fiche de paramétrage) per contract, kept whole
+  in `reference.contract_parameters` and spread into `reference.oc_contracts`, `_options`,
+  `_populations`, `_rates`; `reference/pmss.json` the yearly social security ceiling
+  (`reference.pmss`). The latest file of a contract (in path order) wins.
+- `portal/*.csv`: the portal's exports (`contracts.portal_exports`) into `from_portal.*`.
+
+Each export is the portal's full current list and each parameter file the contract's current
+terms, so every table is replaced; a portal file absent tonight leaves its table as it was. A
+file or line that cannot be read is recorded in `registry.rejected_lines` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+from pydantic import ValidationError
+
+from contracts.parameters import ContractParameters, PmssTable
+from contracts.portal_exports import PORTAL_EXPORTS, RejectedLine, read_portal_export
+
+log = logging.getLogger(__name__)
+
+REFERENCE_DIR = "reference"
+PORTAL_DIR = "portal"
+PMSS_FILE = "pmss.json"
+
+
+@dataclass
+class ReferenceLoad:
+    """What one load read: table -> rows, and the lines it could not read."""
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    rejects: list[RejectedLine] = field(default_factory=list)
+
+    @property
+    def contracts(self) -> int:
+        frame = self.tables.get("reference.contract_parameters")
+        return 0 if frame is None else frame.height
+
+
+_CONTRACT_PARAMETERS = {
+    "contract_reference": pl.String(),
+    "source_file": pl.String(),
+    "document": pl.String(),
+}
+_CONTRACTS = {
+    "contract_reference": pl.String(),
+    "organisme_code": pl.String(),
+    "delegate_code": pl.String(),
+    "siren": pl.String(),
+    "cover": pl.String(),
+    "effective_from": pl.Date(),
+    "effective_to": pl.Date(),
+    "source_file": pl.String(),
+}
+_OPTIONS = {"contract_reference": pl.String(), "option_code": pl.String()}
+_POPULATIONS = {
+    "contract_reference": pl.String(),
+    "population_code": pl.String(),
+    "category": pl.String(),
+}
+_RATES = {
+    "contract_reference": pl.String(),
+    "option_code": pl.String(),
+    "population_code": pl.String(),
+    "base": pl.String(),
+    "rate_percent": pl.Decimal(9, 4),
+    "effective_from": pl.Date(),
+    "effective_to": pl.Date(),
+}
+_PMSS = {"year": pl.Int32(), "amount": pl.Decimal(18, 2)}
+
+
+def _short_error(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'fichier'} : {e['msg']}" for e in error.errors()
+        )[:500]
+    return type(error).__name__
+
+
+def read_reference(folder: Path, load: ReferenceLoad) -> None:
+    """The contract-parameter files and the PMSS table of `folder` into `load`."""
+    by_contract: dict[str, tuple[str, ContractParameters]] = {}
+    pmss: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        name = f"{REFERENCE_DIR}/{path.name}"
+        try:
+            if path.name == PMSS_FILE:
+                table = PmssTable.model_validate_json(path.read_bytes())
+                pmss += [{"year": y, "amount": a} for y, a in table.pmss_by_year.items()]
+                continue
+            parameters = ContractParameters.model_validate_json(path.read_bytes())
+        except (ValidationError, OSError) as error:
+            load.rejects.append(RejectedLine(name, 0, _short_error(error)))
+            continue
+        by_contract[parameters.contract_reference] = (name, parameters)
+    if by_contract:
+        every = [by_contract[reference] for reference in sorted(by_contract)]
+        load.tables |= _contract_tables(every)
+    if pmss:
+        load.tables["reference.pmss"] = pl.DataFrame(pmss, schema=_PMSS)
+
+
+def _contract_tables(
+    contracts: list[tuple[str, ContractParameters]],
+) -> dict[str, pl.DataFrame]:
+    documents, rows, options, populations, rates = [], [], [], [], []
+    for name, parameters in contracts:
+        ref = parameters.contract_reference
+        documents.append(
+            {
+                "contract_reference": ref,
+                "source_file": name,
+                "document": parameters.model_dump_json(),
+            }
+        )
+        rows.append(
+            {
+                "contract_reference": ref,
+                "organisme_code": parameters.organisme_code,
+                "delegate_code": parameters.delegate_code,
+                "siren": parameters.siren,
+                "cover": parameters.cover.value,
+                "effective_from": parameters.effective_from,
+                "effective_to": parameters.effective_to,
+                "source_file": name,
+            }
+        )
+        options += [{"contract_reference": ref, "option_code": o.code} for o in parameters.options]
+        populations += [
+            {"contract_reference": ref, "population_code": p.code, "category": category}
+            for p in parameters.populations
+            for category in p.categories
+        ]
+        rates += [
+            {
+                "contract_reference": ref,
+                "option_code": r.option,
+                "population_code": r.population,
+                "base": r.base.value,
+                "rate_percent": r.rate_percent,
+                "effective_from": r.effective_from,
+                "effective_to": r.effective_to,
+            }
+            for r in parameters.rates
+        ]
+    return {
+        "reference.contract_parameters": pl.DataFrame(documents, schema=_CONTRACT_PARAMETERS),
+        "reference.oc_contracts": pl.DataFrame(rows, schema=_CONTRACTS),
+        "reference.oc_contract_options": pl.DataFrame(options, schema=_OPTIONS),
+        "reference.oc_contract_populations": pl.DataFrame(populations, schema=_POPULATIONS),
+        "reference.oc_contract_rates": pl.DataFrame(rates, schema=_RATES),
+    }
+
+
+def read_portal(folder: Path, load: ReferenceLoad) -> None:
+    """The portal's export files of `folder` into `load`."""
+    for export in PORTAL_EXPORTS:
+        path = folder / export.file_name
+        if path.is_file():
+            rows, rejects = read_portal_export(path, export, f"{PORTAL_DIR}/{export.file_name}")
+            load.tables[f"from_portal.{export.table}"] = rows
+            load.rejects += rejects
+
+
+def read_reference_files(landing_dir: Path) -> ReferenceLoad:
+    load = ReferenceLoad()
+    read_reference(landing_dir / REFERENCE_DIR, load)
+    read_portal(landing_dir / PORTAL_DIR, load)
+    return load
+
+
+def store_reference(connection: duckdb.DuckDBPyConnection, load: ReferenceLoad) -> None:
+    """Replace the tables `load` has read and the rejected lines; the caller holds the
+    transaction."""
+    for table, frame in load.tables.items():
+        connection.execute(f"DELETE FROM {table}")
+        if frame.height:
+            connection.register("_reference_rows", frame)
+            try:
+                columns = ", ".join(frame.columns)
+                connection.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _reference_rows"
+                )
+            finally:
+                connection.unregister("_reference_rows")
+    connection.execute("DELETE FROM registry.rejected_lines")
+    if load.rejects:
+        connection.executemany(
+            "INSERT INTO registry.rejected_lines VALUES (?, ?, ?)",
+            [[r.source_file, r.line_number, r.error] for r in load.rejects],
+        )
+        log.warning("%d ligne(s) de référentiel ou du portail illisible(s)", len(load.rejects))
+
+
+def load_reference_files(connection: duckdb.DuckDBPyConnection, landing_dir: Path) -> ReferenceLoad:
+    """Read the reference and portal files of `landing_dir` and replace their tables."""
+    load = read_reference_files(landing_dir)
+    store_reference(connection, load)
+    return load
+
+
+def contract_parameters(connection: duckdb.DuckDBPyConnection) -> list[ContractParameters]:
+    """Every contract's parameters as loaded tonight, by contract reference."""
+    rows = connection.execute(
+        "SELECT document FROM reference.contract_parameters ORDER BY contract_reference"
+    ).fetchall()
+    return [ContractParameters.model_validate_json(document) for (document,) in rows]
