@@ -54,12 +54,18 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.quarantine_dir)
 
 
+NIGHT_TAG = "dsnpipe/night"
+
+
 class NightResource(dg.ConfigurableResource):
     """What the quality domains need besides the warehouse: the night's date, the stewards'
     decisions directory and where the steward report goes.
 
-    `night` (AAAA-MM-JJ) is explicit or, when empty, the due date of the latest declared month
+    The night is the run's `dsnpipe/night` tag (AAAA-MM-JJ) when an operator launched it with
+    one, else `night` from the run config, else the due date of the latest declared month
     (`night_of_warehouse`): the same files give the same results whatever day the job runs.
+    Whatever decided, the run is tagged with the night it computed, so that the runs list shows
+    and filters nights.
     """
 
     night: str | None = None
@@ -68,6 +74,21 @@ class NightResource(dg.ConfigurableResource):
 
     def night_date(self, connection: duckdb.DuckDBPyConnection) -> date:
         return date.fromisoformat(self.night) if self.night else night_of_warehouse(connection)
+
+    def night_of_run(
+        self, context: dg.AssetExecutionContext, connection: duckdb.DuckDBPyConnection
+    ) -> date:
+        tagged = context.run.tags.get(NIGHT_TAG)
+        if tagged:
+            try:
+                return date.fromisoformat(tagged)
+            except ValueError:
+                raise dg.Failure(
+                    f"Étiquette {NIGHT_TAG} invalide : « {tagged} » (attendu AAAA-MM-JJ)."
+                ) from None
+        day = self.night_date(connection)
+        context.instance.add_run_tags(context.run.run_id, {NIGHT_TAG: day.isoformat()})
+        return day
 
 
 def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:

@@ -25,7 +25,7 @@ def affiliation_register(
     night: NightResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
-        day = night.night_date(connection)
+        day = night.night_of_run(context, connection)
         with transaction(connection):
             result = run_affiliation_night(connection, day, Path(night.decisions_dir))
     refresh = result.anomalies.night
@@ -54,7 +54,7 @@ def steward_report(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
-        day = night.night_date(connection)
+        day = night.night_of_run(context, connection)
         files = write_steward_report(connection, day, Path(night.reports_dir))
     return dg.MaterializeResult(
         metadata={"html": dg.MetadataValue.path(str(files.html)), "excel": str(files.excel)}

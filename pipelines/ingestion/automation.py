@@ -1,26 +1,36 @@
 """When ingestion runs: a sensor on the landing directory loads files as they arrive (the
 nightly schedule of the whole night lives in `pipelines.nightly`).
 
-Both are stopped by default (tests, production until an operator starts them) and running under
-`dagster dev`, where a developer expects files dropped in the landing directory to be picked up.
+Both are stopped by default (tests, production until an operator starts them) and running when
+`DSNPIPE_AUTOMATION=marche` (set by `make dev`, where a developer expects files dropped in the
+landing directory to be picked up).
 """
 
+import hashlib
+import os
+
 import dagster as dg
-from dagster._utils.env import using_dagster_dev
 
 from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.resources import LandingResource
 from warehouse import registry
 
+# Every asset writes the one DuckDB file through the single-slot writer pool, so the steps of a
+# run go one after another anyway; the multiprocess executor only adds a process start and
+# imports per step (measured on 4 companies / 70 files: 2 min 54 s against 32.7 s in process).
 ingestion_job = dg.define_asset_job(
     name="ingestion_nocturne",
     selection=dg.AssetSelection.assets(*INGESTION_ASSETS),
     description="Enregistrer les fichiers arrivés, les charger en staging, recalculer le modèle.",
+    executor_def=dg.in_process_executor,
 )
+
+AUTOMATION_VARIABLE = "DSNPIPE_AUTOMATION"
 
 
 def runs_by_default() -> bool:
-    return using_dagster_dev()
+    """Whether the sensor and the schedule start running when the code location loads."""
+    return os.environ.get(AUTOMATION_VARIABLE, "").strip().lower() in {"marche", "on", "1"}
 
 
 @dg.sensor(
@@ -29,8 +39,9 @@ def runs_by_default() -> bool:
     default_status=(
         dg.DefaultSensorStatus.RUNNING if runs_by_default() else dg.DefaultSensorStatus.STOPPED
     ),
-    description="Un fichier arrivé (contenu nouveau) déclenche l'ingestion ; un contenu déjà vu, "
-    "même renommé, ne déclenche rien.",
+    description="Les fichiers arrivés depuis le dernier passage forment une livraison, qui "
+    "déclenche une ingestion ; une livraison déjà vue (mêmes contenus, même renommés) ne "
+    "déclenche rien.",
 )
 def landing_sensor(
     context: dg.SensorEvaluationContext, landing: LandingResource
@@ -42,20 +53,21 @@ def landing_sensor(
     arrived = [f for f in registry.scan_landing(landing.landing) if f.mtime > since]
     if not arrived:
         return dg.SkipReason("Aucun nouveau fichier dans le répertoire d'arrivée.")
-    requests: dict[str, dg.RunRequest] = {}
-    for landing_file in arrived:
-        file_id = registry.content_hash(landing_file.path)
-        # Keyed on content: Dagster launches one run per key, ever, so a re-delivery is a no-op.
-        requests.setdefault(
-            file_id,
-            dg.RunRequest(
-                run_key=file_id, tags={"dsnpipe/landing_path": landing_file.landing_path}
-            ),
-        )
-    return dg.SensorResult(
-        run_requests=list(requests.values()),
-        cursor=str(max(f.mtime for f in arrived)),
+    # One delivery, one run: the run loads every file of the landing directory anyway, so a
+    # request per file only queued runs that found nothing left to do.
+    contents = sorted({registry.content_hash(landing_file.path) for landing_file in arrived})
+    request = dg.RunRequest(
+        # Keyed on the contents: Dagster launches one run per key, ever, so the same files
+        # delivered again (even renamed) are a no-op.
+        run_key=delivery_key(contents),
+        tags={"dsnpipe/livraison_fichiers": str(len(contents))},
     )
+    return dg.SensorResult(run_requests=[request], cursor=str(max(f.mtime for f in arrived)))
 
 
-__all__ = ["ingestion_job", "landing_sensor", "runs_by_default"]
+def delivery_key(contents: list[str]) -> str:
+    """The run key of a delivery: the SHA-256 of its files' sorted content hashes."""
+    return hashlib.sha256("\n".join(sorted(contents)).encode()).hexdigest()
+
+
+__all__ = ["delivery_key", "ingestion_job", "landing_sensor", "runs_by_default"]

@@ -31,7 +31,7 @@ def contribution_ledgers(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
         # Dunning stages as of the night, not the wall clock: re-running a night is identical.
-        as_of = night.night_date(connection)
+        as_of = night.night_of_run(context, connection)
         refresh = refresh_ledgers(connection, as_of)
     for contract, reason in refresh.rejected_accounts:
         context.log.warning(f"Compte ignoré : {contract} ({reason})")

@@ -40,7 +40,7 @@ def portal_candidate(
 ) -> dg.MaterializeResult:
     paths = publish.paths(warehouse.path)
     with warehouse.connect() as connection:
-        day = night.night_date(connection)
+        day = night.night_of_run(context, connection)
     candidate = build_candidate(paths.warehouse, paths.serving, day, new_night_id(day))
     if candidate.unavailable:
         context.log.info(

@@ -8,6 +8,7 @@ operators. Non-blocking failures are warnings.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -27,21 +28,26 @@ def _check_name(table: str) -> str:
     return f"controles_{table}"
 
 
-def _result(table: str, results: list[GateResult]) -> dg.AssetCheckResult:
+def _result(table: str, results: list[GateResult], data_docs: Path) -> dg.AssetCheckResult:
     failed = [r for r in results if not r.passed]
     blocking_failed = [r for r in failed if r.blocking]
     return dg.AssetCheckResult(
         check_name=_check_name(table),
         asset_key=portal_candidate.key,
         passed=not failed,
-        severity=dg.AssetCheckSeverity.ERROR if blocking_failed else dg.AssetCheckSeverity.WARN,
+        # The severity says how bad a failure is; a passing check is simply PASS.
+        severity=dg.AssetCheckSeverity.WARN
+        if failed and not blocking_failed
+        else dg.AssetCheckSeverity.ERROR,
         metadata={
             "expectations": len(results),
             "failed": len(failed),
             "failed_blocking": len(blocking_failed),
             "details": "; ".join(
                 r.failure + ("" if r.blocking else " [avertissement]") for r in failed
-            ),
+            )
+            or "Toutes les attentes sont satisfaites.",
+            "data_docs": dg.MetadataValue.path(str(data_docs / "index.html")),
         },
     )
 
@@ -75,7 +81,7 @@ def portal_quality_gates(
     if refusal is not None:
         context.log.error(refusal)
     for spec in PORTAL_TABLES:
-        yield _result(spec.name, [r for r in results if r.table == spec.name])
+        yield _result(spec.name, [r for r in results if r.table == spec.name], paths.data_docs)
 
 
 PUBLISH_CHECKS = [portal_quality_gates]

@@ -21,7 +21,7 @@ def stoppage_results(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
-        day = night.night_date(connection)
+        day = night.night_of_run(context, connection)
         results = build_from_warehouse(connection)
         with transaction(connection):
             stored = store_results(connection, results, day)

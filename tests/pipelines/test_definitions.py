@@ -58,6 +58,8 @@ def test_the_project_dagster_yaml_limits_pools_to_one_slot_and_retries_runs() ->
     settings = yaml.safe_load((Path(__file__).parents[2] / "dagster.yaml").read_text("utf-8"))
     assert settings["concurrency"]["pools"]["default_limit"] == 1
     assert settings["run_retries"]["enabled"] is True
+    # a night refused by a gate (a failed step) is not retried, a lost run worker is
+    assert settings["run_retries"]["retry_on_asset_or_op_failure"] is False
 
 
 def test_a_warehouse_set_by_the_environment_takes_its_quarantine_along(
