@@ -1,9 +1,13 @@
-"""Analyst exports: the warehouse's monthly facts as Parquet, partitioned by declaration month,
-with a keyed pseudonym instead of the NIR and without names, birth dates or IBANs.
+"""What analysts read, never the night's own warehouse (any connection to it, even read-only,
+can make the night fail): both published after each night, with a keyed pseudonym instead of
+the NIR and without names, birth dates or IBANs.
 
-Layout: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive partitioning, readable by DuckDB,
-Polars, Spark or Trino alike). Each table is written beside the old one and swapped in, so an
-analyst never reads half a table.
+- The analysts' warehouse `analystes.duckdb` beside the warehouse: the core and result tables,
+  each table and column with the warehouse's comment, swapped in atomically like the portal's
+  snapshot (`publish_analyst_copy`).
+- Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
+  partitioning, readable by DuckDB, Polars, Spark or Trino alike). Each table is written beside
+  the old one and swapped in, so an analyst never reads half a table.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from serving.pseudonym import register_pseudonym_function
+from serving.snapshot import swap_in
 from warehouse.connections import connect
 
 _EMPLOYEE = "pseudonym(employee_key) AS employee_pseudonym"
@@ -103,3 +110,124 @@ def _swap_directory(new: Path, target: Path) -> None:
     else:  # an empty table writes no partition: publish an empty directory
         target.mkdir()
     shutil.rmtree(old, ignore_errors=True)
+
+
+# -- the analysts' own warehouse --------------------------------------------------------------
+
+ANALYST_SCHEMAS = ("core", "ledger", "stoppage", "reference", "registry", "publish", "main")
+# Tables an analyst has no use for, or that hold personal data in a shape not worth masking:
+# raw DSN blocks (staging), the portal's inputs (names, NIR), the model's work queue.
+_LEFT_OUT = {"core.pending_groups", "main.schema_migrations", "main.steward_decision_rejects"}
+# Columns naming an employee: kept as the keyed pseudonym, so analysts can still join and count.
+PSEUDONYMISED = frozenset(
+    {
+        "employee_key",
+        "nir",
+        "ntt",
+        "previous_key",
+        "previous_nir",
+        "episode_id",
+        "signal_id",
+        "anomaly_id",
+    }
+)
+# Columns no analysis needs that identify a person or an account.
+DROPPED = frozenset(
+    {
+        "last_name",
+        "first_names",
+        "employee_name",
+        "previous_last_name",
+        "previous_first_names",
+        "iban",
+        "account_iban",
+        "document",
+        "detail_fingerprint",
+        "resolved_fingerprint",
+    }
+)
+_PSEUDONYM_NOTE = " Pseudonyme (HMAC-SHA256 avec la clé DSNPIPE_PSEUDONYM_KEY), jamais la valeur."
+
+
+def analyst_copy_path(warehouse_path: Path) -> Path:
+    return warehouse_path.with_name("analystes.duckdb")
+
+
+def _select_list(columns: list[tuple[str, str | None]]) -> tuple[list[str], dict[str, str]]:
+    """The SELECT expressions of one table and the comment of each column they produce."""
+    expressions, comments = [], {}
+    for name, comment in columns:
+        if name in DROPPED:
+            continue
+        if name in PSEUDONYMISED:
+            expressions.append(f'pseudonym("{name}") AS "{name}"')
+            comments[name] = (comment or name) + _PSEUDONYM_NOTE
+        elif name == "birth_date":  # JJMMAAAA as declared: the year is enough
+            expressions.append("try_cast(right(birth_date, 4) AS INTEGER) AS birth_year")
+            comments["birth_year"] = "Année de naissance (la date complète n'est pas publiée)."
+        else:
+            expressions.append(f'"{name}"')
+            comments[name] = comment or ""
+    return expressions, comments
+
+
+def build_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[str, int]:
+    """Write the analysts' warehouse into `target` (replaced): the core and result tables of
+    the night's warehouse, employees pseudonymised, names and IBANs left out, each table and
+    column with the warehouse's comment. Returns the rows per table."""
+    for stale in (target, target.with_name(target.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    rows: dict[str, int] = {}
+    with connect(warehouse_path, read_only=True) as connection:
+        register_pseudonym_function(connection, key)
+        tables = connection.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name IN ? ORDER BY 1, 2",
+            [list(ANALYST_SCHEMAS)],
+        ).fetchall()
+        connection.execute(f"ATTACH '{target}' AS analyst (READ_WRITE)")
+        try:
+            for schema, table, comment in tables:
+                if f"{schema}.{table}" in _LEFT_OUT:
+                    continue
+                rows[f"{schema}.{table}"] = _copy_table(connection, schema, table, comment)
+            connection.execute("CHECKPOINT analyst")
+        finally:
+            connection.execute("DETACH analyst")
+    return rows
+
+
+def _copy_table(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None
+) -> int:
+    columns = connection.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
+    expressions, comments = _select_list(columns)
+    target = f'analyst."{schema}"."{table}"'
+    connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{schema}"')
+    connection.execute(
+        f'CREATE TABLE {target} AS SELECT {", ".join(expressions)} FROM "{schema}"."{table}"'
+    )
+    connection.execute(f"COMMENT ON TABLE {target} IS {_sql_text(comment or '')}")
+    for name, text in comments.items():
+        connection.execute(f'COMMENT ON COLUMN {target}."{name}" IS {_sql_text(text)}')
+    [(count,)] = connection.execute(f"SELECT count(*) FROM {target}").fetchall()
+    return int(count)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def publish_analyst_copy(warehouse_path: Path, key: bytes) -> dict[str, int]:
+    """Build the analysts' warehouse beside the served one and swap it in atomically: an
+    analyst's open connection keeps reading the previous night, a new one reads tonight's, and
+    the night's own warehouse is never opened by anyone else."""
+    target = analyst_copy_path(warehouse_path)
+    candidate = target.with_name(target.name + ".candidate")
+    rows = build_analyst_copy(warehouse_path, candidate, key)
+    swap_in(candidate, target)
+    return rows

@@ -11,8 +11,10 @@ from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
 from serving import history
+from serving.analyst import analyst_copy_path, publish_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
+from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
 from serving.snapshot import build_candidate, read_candidate, swap_in
 from warehouse.connections import connect
 
@@ -100,6 +102,35 @@ def analyst_exports_by_month(
 
 @dg.asset(
     group_name="publish",
+    deps=[serving_snapshot],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    output_required=False,
+    description="Entrepôt des analystes (analystes.duckdb à côté de l'entrepôt) : tables du "
+    "modèle et des résultats, commentées, salariés pseudonymisés, sans nom ni IBAN ; remplacé "
+    "par renommage atomique après chaque nuit publiée. L'entrepôt de la nuit reste privé.",
+)
+def analyst_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+) -> Iterator[dg.MaterializeResult]:
+    paths = publish.paths(warehouse.path)
+    try:
+        key = pseudonym_key(paths.demo_key_file)
+    except MissingPseudonymKeyError as refusal:
+        context.log.warning(str(refusal))  # the analysts keep the previous night's copy
+        return
+    rows = publish_analyst_copy(paths.warehouse, key)
+    yield dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(analyst_copy_path(paths.warehouse))),
+            "tables": len(rows),
+            "dagster/row_count": sum(rows.values()),
+        }
+    )
+
+
+@dg.asset(
+    group_name="publish",
     deps=[dsn_staging, core_dimensions, dg.AssetKey("affiliation_register")],
     pool=WAREHOUSE_POOL,
     kinds={"json"},
@@ -115,4 +146,10 @@ def comptes_rendus(
     return dg.MaterializeResult(metadata={"written": written})
 
 
-PUBLISH_ASSETS = [portal_candidate, serving_snapshot, analyst_exports_by_month, comptes_rendus]
+PUBLISH_ASSETS = [
+    portal_candidate,
+    serving_snapshot,
+    analyst_exports_by_month,
+    analyst_warehouse,
+    comptes_rendus,
+]

@@ -1,0 +1,86 @@
+"""The analysts' warehouse: published after the night beside the warehouse, never a NIR, a name
+or an IBAN, and an analyst holding it open does not disturb the next night."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish.assets import PUBLISH_ASSETS
+from pipelines.publish.checks import PUBLISH_CHECKS
+from serving.analyst import analyst_copy_path
+from tests.serving.conftest import Night, materialize_night
+
+_HOLD_OPEN = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+connection.execute("SELECT count(*) FROM core.employees").fetchall()
+print("ouvert", flush=True)
+time.sleep(120)
+"""
+
+
+def _texts(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every text value of every table of the database."""
+    columns = connection.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND data_type = 'VARCHAR'"
+    ).fetchall()
+    values: set[str] = set()
+    for schema, table, column in columns:
+        rows = connection.execute(f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}"')
+        values |= {value for (value,) in rows.fetchall() if value}
+    return values
+
+
+def test_the_analyst_copy_has_the_tables_but_no_nir_name_or_iban(night: Night) -> None:
+    copy = analyst_copy_path(night.warehouse)
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        nirs = {n for (n,) in warehouse.execute("SELECT nir FROM core.employees").fetchall() if n}
+        names = {
+            n for (n,) in warehouse.execute("SELECT last_name FROM core.employees").fetchall() if n
+        }
+        ibans = {
+            i
+            for (i,) in warehouse.execute("SELECT iban FROM core.declared_payments").fetchall()
+            if i
+        }
+        employees = warehouse.execute("SELECT count(*) FROM core.employees").fetchall()
+    assert nirs and names
+    with duckdb.connect(str(copy), read_only=True) as analyst:
+        assert analyst.execute("SELECT count(*) FROM core.employees").fetchall() == employees
+        texts = _texts(analyst)
+        # an analyst can still follow one employee across tables, by pseudonym
+        linked = analyst.execute(
+            "SELECT count(*) FROM core.affiliations JOIN core.employees USING (employee_key)"
+        ).fetchall()
+    assert linked[0][0] > 0
+    assert not texts & nirs
+    assert not texts & names
+    assert not texts & ibans
+    assert not any(nir in text for text in texts for nir in list(nirs)[:20])
+
+
+def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
+    night: Night, tmp_path: Path
+) -> None:
+    copy = analyst_copy_path(night.warehouse)
+    before = copy.stat().st_ino
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_OPEN, str(copy)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"
+        started = time.monotonic()
+        result = materialize_night(
+            night.landing, night.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo_key=True
+        )
+        assert result.success, time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert copy.stat().st_ino != before  # tonight's copy replaced the one held open
