@@ -35,7 +35,8 @@ lint: $(STAMP)
 ## DAGSTER_HOME of its own, so Dagster's logs and run storage stay out of the source tree).
 dev: $(STAMP)
 	ln -sfn ../dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home DSNPIPE_AUTOMATION=marche $(BIN)/dagster dev -m pipelines.definitions
+	DAGSTER_HOME=$(CURDIR)/.dagster_home DSNPIPE_AUTOMATION=marche VIRTUAL_ENV=$(CURDIR)/$(VENV) \
+		$(BIN)/dg dev
 
 ## Regenerate the committed norm dictionaries from the official DSN dictionary (needs ../shared).
 norm: $(STAMP)

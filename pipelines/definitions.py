@@ -1,4 +1,5 @@
-"""The Dagster definitions of the pipeline (`dagster dev -m pipelines.definitions`)."""
+"""The Dagster definitions of the pipeline (`dg dev`; `dagster-webserver -m pipelines.definitions`
+in production)."""
 
 from __future__ import annotations
 

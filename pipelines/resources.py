@@ -106,7 +106,7 @@ def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
 
 
 def resources_from_environment() -> dict[str, object]:
-    """The resources `dagster dev` and production use: paths from the environment."""
+    """The resources `dg dev` and production use: paths from the environment."""
     warehouse_path = Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE))
     quarantine = os.environ.get("DSNPIPE_QUARANTINE")
     return pipeline_resources(
