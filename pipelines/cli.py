@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from pipelines.french_argparse import speak_french
+
 # command name -> (module under pipelines.commands, one-line help in French for the operators)
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Contrôler des fichiers DSN et afficher le compte rendu"),
@@ -34,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    speak_french()
     parser = argparse.ArgumentParser(
         prog="dsnpipe", description="Chaîne nocturne DSN et paiements de l'organisme complémentaire"
     )
