@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "affiliations": ("affiliations", "Calculer les anomalies et le registre des affiliations"),
     "export": ("export", "Exporter pour une entreprise : situation de compte, salariés (Excel)"),
+    "apercu": ("preview", "Aperçu du portail d'une entreprise, servi depuis la publication"),
 }
 
 
