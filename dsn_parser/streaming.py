@@ -154,18 +154,46 @@ def parse_to_parquet(
             for writer in writers.values():
                 writer.flush()
 
+    for file_summary, parsed in read_in_batches(
+        source, name=name, chunk_bytes=chunk_bytes, validate=validate
+    ):
+        if not summary.files or summary.files[-1] is not file_summary:
+            summary.files.append(file_summary)
+        _record(parsed, file_summary, write)
+    write(DECLARATIONS_FILE, pl.DataFrame(schema=DECLARATIONS_SCHEMA))
+    write(DIAGNOSTICS_FILE, pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))
+    for file_name, writer in writers.items():
+        writer.close()
+        summary.tables[file_name] = writer.rows
+    return summary
+
+
+def read_in_batches(
+    source: Source,
+    *,
+    name: str | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    validate: bool = True,
+) -> Iterator[tuple[FileSummary, ParsedFile]]:
+    """Every DSN file of `source` as batches of whole envois, each with its file's summary (the
+    same object for every batch of a file, its counts up to date once the batch is recorded by
+    the caller), read ahead and validated in file order; memory bounded by a few batches.
+
+    An unreadable source or file is one batch with its FILE-UNREADABLE diagnostic."""
     label = name or (None if isinstance(source, bytes) else str(source))
     try:
         files = expand_source(source, name)
     except UnreadableFileError as error:
-        files = []
-        _write_unreadable(label or "<bytes>", str(error), write, summary)
+        yield (
+            FileSummary(label or "<bytes>", "", "", None),
+            unreadable_file(label or "<bytes>", str(error)),
+        )
+        return
     for dsn in files:
         try:
             inspection = inspect(dsn, chunk_bytes)
             reader = FileReader(dsn, inspection, chunk_bytes)
             file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
-            summary.files.append(file_summary)
             read = (
                 ParsedFile(
                     source=dsn.source,
@@ -181,15 +209,9 @@ def parse_to_parquet(
             )
             for parsed in _validated_in_order(read_ahead(read)) if validate else read_ahead(read):
                 file_summary.norm = reader.declared_norm
-                _record(parsed, file_summary, write)
+                yield file_summary, parsed
         except UnreadableFileError as error:
-            _write_unreadable(dsn.source, str(error), write, summary)
-    write(DECLARATIONS_FILE, pl.DataFrame(schema=DECLARATIONS_SCHEMA))
-    write(DIAGNOSTICS_FILE, pl.DataFrame(schema=DIAGNOSTICS_SCHEMA))
-    for file_name, writer in writers.items():
-        writer.close()
-        summary.tables[file_name] = writer.rows
-    return summary
+            yield FileSummary(dsn.source, "", "", None), unreadable_file(dsn.source, str(error))
 
 
 def read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
@@ -245,18 +267,6 @@ def _record(
     file_summary.rejected_declarations += int((parsed.declarations["status"] == 3).sum())
     file_summary.errors += int((severities == Severity.ERROR.value).sum())
     file_summary.warnings += int((severities == Severity.WARNING.value).sum())
-
-
-def _write_unreadable(
-    source: str,
-    reason: str,
-    write: Callable[[str, pl.DataFrame], None],
-    summary: ParquetSummary,
-) -> None:
-    parsed = unreadable_file(source, reason)
-    file_summary = FileSummary(source, "", "", None)
-    summary.files.append(file_summary)
-    _record(parsed, file_summary, write)
 
 
 def _validated_in_order(batches: Iterator[ParsedFile]) -> Iterator[ParsedFile]:

@@ -15,6 +15,7 @@ Run by `make bench`. Prints figures; asserts only what the runs produced (no tim
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -220,3 +221,44 @@ def test_speedup_over_dsn_tools(lots: dict[int, tuple[Path, int]], tmp_path: Pat
         f"speed-up {float(their_seconds) / ours:.0f}x"
     )
     assert parsed.declarations.height == int(their_envois)
+
+
+_FLOOR_PROCESS = """
+import sys
+import polars as pl
+lines = pl.read_csv(sys.argv[1], has_header=False, separator="\\x1f", quote_char=None,
+                    schema={"raw": pl.String()}, encoding="utf8-lossy")
+print(lines.select(pl.col("raw").str.splitn(",'", 2).struct.unnest()).height)
+"""
+
+
+def _process(command: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak memory (MB) of a whole child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def test_validate_json_as_a_process_against_the_floor_process(
+    lots: dict[int, tuple[Path, int]],
+) -> None:
+    """What users time: `dsnpipe validate --json` of a lot as its own process, against a process
+    doing only the floor's work, in pairs; peak memory of the validate process alone (each in a
+    fresh child, so RUSAGE_CHILDREN's maximum is the largest child so far: floor first)."""
+    for size, (path, _) in lots.items():
+        pairs = []
+        for _ in range(2):
+            floor, _ = _process([sys.executable, "-c", _FLOOR_PROCESS, str(path)])
+            ours, peak = _process(
+                [sys.executable, "-m", "pipelines.cli", "validate", "--json", str(path)]
+            )
+            pairs.append((floor, ours))
+        ratio = statistics.median(ours / floor for floor, ours in pairs)
+        print(
+            f"\n[bench] validate --json, {size} MB lot, whole process: "
+            f"{min(o for _, o in pairs):.1f} s, {ratio:.1f}x the floor process (target 4x), "
+            f"peak memory of the processes so far {peak:.0f} MB (target < 1000 MB)"
+        )

@@ -124,3 +124,29 @@ def test_parse_writes_one_parquet_table_per_block(tmp_path: Path) -> None:
 
 def test_parse_of_a_missing_file_exits_1(tmp_path: Path) -> None:
     assert main(["parse", str(tmp_path / "absent.dsn"), "--out", str(tmp_path / "out")]) == 1
+
+
+def test_a_lot_gets_a_summary_and_the_whole_report_goes_to_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lot = tmp_path / "lot.dsn"
+    lot.write_bytes(b"".join(path.read_bytes() for path in MONTHLY * 2))
+    report = tmp_path / "compte_rendu.json"
+    assert main(["validate", str(lot), "--out", str(report)]) == 0
+    out = capsys.readouterr().out
+    # 54 declarations: counted per status, not listed; the diagnostics: the first ones only
+    assert "Déclarations par statut" in out and "54" in out
+    assert "autre(s) : le compte rendu complet est dans" in out
+    assert len(out.splitlines()) < 200
+    [entry] = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert len(entry["declarations"]) == 54
+    code, document = validate_json(capsys, lot)
+    assert code == 0 and document["files"] == [entry]  # the same complete report
+    shown = sum(1 for line in out.splitlines() if "STR-MANDATORY" in line or "NORM-" in line)
+    assert shown < len(entry["diagnostics"])
+
+
+def test_months_read_the_french_way(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(MONTHLY[0])]) == 0
+    out = capsys.readouterr().out
+    assert "01/2019" in out and "2019-01-01" not in out
