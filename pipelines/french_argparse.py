@@ -11,6 +11,7 @@ functions argparse calls. A message missing from the list stays in English rathe
 from __future__ import annotations
 
 import argparse
+from datetime import date, datetime
 
 _MESSAGES = {
     "usage: ": "utilisation : ",
@@ -59,3 +60,22 @@ def speak_french() -> None:
     """Make argparse speak French in this process (idempotent)."""
     argparse._ = _french  # type: ignore[attr-defined]
     argparse.ngettext = _french_plural  # type: ignore[attr-defined]
+
+
+def french_date(text: str) -> date:
+    """An argument date as a French user writes it (15/01/2026) or in ISO form (2026-01-15)."""
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu JJ/MM/AAAA)")
+
+
+def siren_number(text: str) -> str:
+    """A SIREN argument: nine digits with a valid Luhn key (spaces allowed)."""
+    from stdnum.fr import siren
+
+    if not siren.is_valid(text):
+        raise argparse.ArgumentTypeError(f"SIREN invalide « {text} » (9 chiffres, clé de Luhn)")
+    return str(siren.compact(text))

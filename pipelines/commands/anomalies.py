@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import date
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+from pipelines.french_argparse import french_date, siren_number
 from pipelines.locations import DEFAULT_WAREHOUSE
 
 _ACTIONS = {
@@ -34,8 +35,29 @@ _ACTION_LABELS = {
     "force_affiliation": "affiliation forcée",
     "force_radiation": "radiation forcée",
 }
-# AnomalyStatus's values, spelled out: building the parser must not import Polars.
-_STATUSES = ("open", "acknowledged", "resolved_by_data", "resolved_by_steward")
+# The statuses as a steward says them (AnomalyStatus's values spelled out: building the parser
+# must not import Polars); the register's own codes are accepted too.
+_STATUS_WORDS = {
+    "ouverte": "open",
+    "prise-en-charge": "acknowledged",
+    "resolue-par-les-donnees": "resolved_by_data",
+    "resolue-par-un-gestionnaire": "resolved_by_steward",
+    "toutes": "all",
+}
+
+
+def _status(text: str) -> str:
+    """`--statut ouverte`, `"prise en charge"`, `résolue-par-les-données` or a register code."""
+    word = unicodedata.normalize("NFKD", text.strip().lower())
+    word = "".join(c for c in word if not unicodedata.combining(c)).replace(" ", "-")
+    word = word.replace("_", "-")
+    if word in _STATUS_WORDS:
+        return _STATUS_WORDS[word]
+    if word.replace("-", "_") in _STATUS_WORDS.values():
+        return word.replace("-", "_")
+    raise argparse.ArgumentTypeError(
+        f"statut inconnu « {text} » (au choix : {', '.join(_STATUS_WORDS)})"
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,13 +79,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     listing = actions.add_parser(
         "list", parents=[common], help="Lister les anomalies du registre (lecture seule)"
     )
-    listing.add_argument("--siren", help="une entreprise")
-    listing.add_argument("--rule", help="un code de règle, ex. AFF001")
+    listing.add_argument("--siren", type=siren_number, help="une entreprise (SIREN)")
+    listing.add_argument("--rule", "--regle", dest="rule", help="un code de règle, ex. AFF001")
     listing.add_argument(
         "--status",
-        choices=[*_STATUSES, "all"],
+        "--statut",
+        dest="status",
+        type=_status,
         default=None,
-        help="un statut (défaut : ouvertes et prises en charge)",
+        metavar="STATUT",
+        help="un statut : " + ", ".join(_STATUS_WORDS) + " (défaut : ouvertes et prises en charge)",
     )
     listing.add_argument("--json", action="store_true", help="sortie JSON")
     listing.add_argument(
@@ -94,7 +119,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         decision.add_argument("--by", help="auteur de la décision (défaut : utilisateur système)")
         if name.startswith("force-"):
             decision.add_argument(
-                "--date", type=date.fromisoformat, help="date d'effet, AAAA-MM-JJ (facultative)"
+                "--date", type=french_date, help="date d'effet, JJ/MM/AAAA (facultative)"
             )
 
 
@@ -136,17 +161,21 @@ def _decide(args: argparse.Namespace) -> int:
     except ValidationError:
         errors.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
         return 2
-    known = _known_anomaly(args.warehouse, decision.anomaly_id)
-    if known is False:
+    status = _anomaly_status(args.warehouse, decision.anomaly_id)
+    if status is False:
         errors.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
         return 2
+    repeated = _repeated(args, decision.anomaly_id, action, status)
+    if repeated:
+        errors.print(f"[yellow]{repeated} : décision non enregistrée une seconde fois.[/yellow]")
+        return 0
     path = record_decision(_decisions_dir(args), decision)
     console.print(
         f"Décision enregistrée ({_ACTION_LABELS[action]}) pour l'anomalie {decision.anomaly_id} "
         f"par {decision.decided_by}, dans {path}. Elle sera appliquée par le prochain "
         "traitement de nuit."
     )
-    if known is None:
+    if status is None:
         errors.print(
             "[yellow]Entrepôt illisible pour l'instant (verrouillé ou absent) : identifiant non "
             "vérifié, il le sera par le traitement de nuit.[/yellow]"
@@ -154,8 +183,9 @@ def _decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _known_anomaly(warehouse: Path, anomaly_id: str) -> bool | None:
-    """Whether the register knows the anomaly; None when the warehouse cannot be read now."""
+def _anomaly_status(warehouse: Path, anomaly_id: str) -> str | bool | None:
+    """The anomaly's status in the register; False when the register does not know it, None
+    when the warehouse cannot be read now."""
     import duckdb
 
     from warehouse.connections import connect
@@ -163,11 +193,52 @@ def _known_anomaly(warehouse: Path, anomaly_id: str) -> bool | None:
     try:
         with connect(warehouse, read_only=True) as connection:
             rows = connection.execute(
-                "SELECT 1 FROM anomalies WHERE anomaly_id = ?", [anomaly_id]
+                "SELECT status FROM anomalies WHERE anomaly_id = ?", [anomaly_id]
             ).fetchall()
     except (duckdb.Error, FileNotFoundError):
         return None
-    return bool(rows)
+    return str(rows[0][0]) if rows else False
+
+
+# The register status that an action has already brought about.
+_STATUS_OF_ACTION = {
+    "acknowledge": "acknowledged",
+    "resolve": "resolved_by_steward",
+    "force_affiliation": "resolved_by_steward",
+    "force_radiation": "resolved_by_steward",
+}
+
+
+def _repeated(
+    args: argparse.Namespace, anomaly_id: str, action: str, status: str | bool | None
+) -> str | None:
+    """Why this decision would repeat one already taken (French), or None: the anomaly already
+    has the status the action gives, or the same action waits for the next night."""
+    from quality.anomalies.model import status_label
+
+    if status == _STATUS_OF_ACTION[action]:
+        return f"L'anomalie {anomaly_id} a déjà le statut « {status_label(status)} »"
+    pending = _pending_actions(_decisions_dir(args), _applied_ids(args.warehouse))
+    if pending.get(anomaly_id) == _ACTION_LABELS[action]:
+        return (
+            f"Une décision « {_ACTION_LABELS[action]} » attend déjà le prochain traitement de "
+            f"nuit pour l'anomalie {anomaly_id}"
+        )
+    return None
+
+
+def _applied_ids(warehouse: Path) -> set[str]:
+    """The decisions a night has applied; none known when the warehouse cannot be read now."""
+    import duckdb
+
+    from quality.anomalies.decisions import applied_decision_ids
+    from warehouse.connections import connect
+
+    try:
+        with connect(warehouse, read_only=True) as connection:
+            return applied_decision_ids(connection)
+    except (duckdb.Error, FileNotFoundError):
+        return set()
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -175,17 +246,27 @@ def _list(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from dsn_parser.masking import mask_personal
+    from quality.anomalies.catalogue import RULES_BY_CODE
     from quality.anomalies.decisions import applied_decision_ids
     from quality.anomalies.model import mask_employee_key
     from warehouse.connections import connect
 
     console = Console()
+    if args.rule and args.rule.upper() not in RULES_BY_CODE:
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]Règle inconnue : {args.rule} (règles du catalogue : "
+            f"{', '.join(sorted(RULES_BY_CODE))})[/red]"
+        )
+        return 2
     try:
         with connect(args.warehouse, read_only=True) as connection:
             rows = _query(connection, args)
             applied = applied_decision_ids(connection)
     except FileNotFoundError as error:
-        Console(stderr=True, soft_wrap=True).print(f"[red]{error}[/red]")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]{error} : préciser --warehouse ou DSNPIPE_WAREHOUSE (la démonstration écrit "
+            "var/demo/entrepot.duckdb).[/red]"
+        )
         return 2
     except duckdb.CatalogException:
         Console(stderr=True, soft_wrap=True).print(

@@ -283,3 +283,63 @@ def test_list_filters_on_every_status_of_the_register(
         )
         listed = json.loads(capsys.readouterr().out)
         assert len(listed) == (status == AnomalyStatus.OPEN)
+
+
+def test_list_speaks_the_stewards_words_and_refuses_unknown_rules_and_sirens(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for words in ("ouverte", "Ouverte", "open"):
+        assert dsnpipe_anomalies("list", "--statut", words, "--json", "--warehouse", warehouse) == 0
+        assert len(json.loads(capsys.readouterr().out)) == 1
+    assert (
+        dsnpipe_anomalies("list", "--statut", "prise en charge", "--json", "--warehouse", warehouse)
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out) == []
+    assert (
+        dsnpipe_anomalies("list", "--statut", "résolue par les données", "--warehouse", warehouse)
+        == 0
+    )
+    capsys.readouterr()
+
+    assert dsnpipe_anomalies("list", "--regle", "AFF999", "--warehouse", warehouse) == 2
+    err = capsys.readouterr().err
+    assert "Règle inconnue : AFF999" in err and "AFF001" in err
+    with pytest.raises(SystemExit) as refused:
+        dsnpipe_anomalies("list", "--siren", "12345", "--warehouse", warehouse)
+    assert refused.value.code == 2
+    assert "SIREN invalide « 12345 »" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        dsnpipe_anomalies("list", "--statut", "fermee", "--warehouse", warehouse)
+    assert "statut inconnu « fermee »" in capsys.readouterr().err
+
+
+def test_a_repeated_decision_is_said_and_not_recorded_twice_and_dates_read_french(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [(anomaly_id,)] = query(warehouse, "SELECT anomaly_id FROM anomalies")
+    decisions = warehouse.parent / "decisions"
+
+    def recorded() -> int:
+        return sum(len(p.read_text().splitlines()) for p in decisions.glob("*.jsonl"))
+
+    assert dsnpipe_anomalies("ack", anomaly_id, "--warehouse", warehouse) == 0
+    assert recorded() == 1
+    capsys.readouterr()
+    assert dsnpipe_anomalies("ack", anomaly_id, "--warehouse", warehouse) == 0
+    assert "attend déjà le prochain traitement de nuit" in capsys.readouterr().err
+    assert recorded() == 1
+    night(warehouse, detections(missing_affiliation(nir=NIR)), NIGHT_2)
+    assert dsnpipe_anomalies("ack", anomaly_id, "--warehouse", warehouse) == 0
+    assert "a déjà le statut « Prise en charge »" in capsys.readouterr().err
+    assert recorded() == 1
+
+    argv = ["force-affiliation", anomaly_id, "--reason", "vu", "--date", "15/01/2026"]
+    assert dsnpipe_anomalies(*argv, "--warehouse", warehouse) == 0
+    [line] = [
+        json.loads(text)
+        for path in decisions.glob("*.jsonl")
+        for text in path.read_text().splitlines()
+        if "force_affiliation" in text
+    ]
+    assert line["effective_date"] == "2026-01-15"
