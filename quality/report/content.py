@@ -14,14 +14,34 @@ import polars as pl
 
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import ACTIVE_STATUSES_SQL, SEVERITY_ORDER
+from warehouse.connections import has_table
 
-# Active anomalies, with the columns the report shows, most severe and oldest first.
+# Active anomalies, with the columns the report shows and the declaration they were seen in
+# (its file and the line of its S20 block), most severe and oldest first.
 _ACTIVE_QUERY = f"""
+    SELECT a.anomaly_id, a.rule_code, a.severity, a.status, a.siren, a.siret, a.employee_key,
+           a.employee_name, a.contract_reference, a.affiliation_date, a.period, a.detail,
+           a.first_seen, a.last_seen, a.status_since, f.original_name AS source_file,
+           d.line AS source_line
+    FROM anomalies AS a
+    LEFT JOIN registry.files AS f USING (file_id)
+    LEFT JOIN (
+        SELECT file_id, declaration_id, min(line) AS line FROM staging.s20_g00_05 GROUP BY ALL
+    ) AS d ON d.file_id = a.file_id AND d.declaration_id = a.declaration_id
+    WHERE a.status IN ({ACTIVE_STATUSES_SQL})
+"""
+# The same without the staging tables (a register filled by tests or by hand).
+_ACTIVE_WITHOUT_SOURCE = f"""
     SELECT anomaly_id, rule_code, severity, status, siren, siret, employee_key, employee_name,
            contract_reference, affiliation_date, period, detail, first_seen, last_seen,
-           status_since
-    FROM anomalies
-    WHERE status IN ({ACTIVE_STATUSES_SQL})
+           status_since, NULL::VARCHAR AS source_file, NULL::BIGINT AS source_line
+    FROM anomalies WHERE status IN ({ACTIVE_STATUSES_SQL})
+"""
+# The companies' names, as their contract parameters give them.
+_COMPANY_NAMES_QUERY = """
+    SELECT json_extract_string(document, '$.siren'),
+           any_value(json_extract_string(document, '$.company_name'))
+    FROM reference.contract_parameters GROUP BY 1
 """
 
 _EVENT_COUNTS_QUERY = """
@@ -56,6 +76,8 @@ class StewardReport:
     active: pl.DataFrame  # open and acknowledged anomalies, with `is_new` and `rule_label`
     oldest: pl.DataFrame  # the active anomalies seen first, oldest first
     companies: list[CompanyAnomalies] = field(default_factory=list)
+    # night, anomalies the rules detected that night: the trend over the last nights
+    trend: list[tuple[date, int]] = field(default_factory=list)
 
     @property
     def new_tonight(self) -> pl.DataFrame:
@@ -67,6 +89,7 @@ def _catalogue_frame() -> pl.DataFrame:
         {
             "rule_code": [r.code for r in RULES],
             "rule_label": [r.label for r in RULES],
+            "explanation": [r.explanation for r in RULES],
             "severity": [r.severity.value for r in RULES],
         }
     )
@@ -89,10 +112,15 @@ def read_report(
     ).fetchall()[0][0]
     new_ids = [r[0] for r in connection.execute(_NEW_TONIGHT_QUERY, [night]).fetchall()]
     catalogue = _catalogue_frame()
+    has_source = has_table(connection, "staging", "s20_g00_05") and has_table(
+        connection, "registry", "files"
+    )
     active = (
-        connection.sql(_ACTIVE_QUERY)
+        connection.sql(_ACTIVE_QUERY if has_source else _ACTIVE_WITHOUT_SOURCE)
         .pl()
-        .join(catalogue.select("rule_code", "rule_label"), on="rule_code", how="left")
+        .join(
+            catalogue.select("rule_code", "rule_label", "explanation"), on="rule_code", how="left"
+        )
         .with_columns(
             is_new=pl.col("anomaly_id").is_in(new_ids),
             rule_label=pl.col("rule_label").fill_null(pl.col("rule_code")),
@@ -113,7 +141,7 @@ def read_report(
         .sort(["severity_rank", "rule_code"])
         .drop("severity_rank")
     )
-    names = company_names or {}
+    names = dict(company_names) if company_names is not None else _company_names(connection)
     companies = [
         CompanyAnomalies(
             siren=group["siren"][0], name=names.get(group["siren"][0] or ""), anomalies=group
@@ -123,6 +151,10 @@ def read_report(
         )
     ]
     oldest = active.sort(["first_seen", "anomaly_id"]).head(oldest_count)
+    trend = connection.execute(
+        "SELECT night, detected FROM anomaly_nights WHERE night <= ? ORDER BY night DESC LIMIT ?",
+        [night, TREND_NIGHTS],
+    ).fetchall()
     return StewardReport(
         night=night,
         previous_night=previous,
@@ -130,4 +162,14 @@ def read_report(
         active=active,
         oldest=oldest,
         companies=companies,
+        trend=sorted(trend),
     )
+
+
+TREND_NIGHTS = 30
+
+
+def _company_names(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if not has_table(connection, "reference", "contract_parameters"):
+        return {}
+    return dict(connection.execute(_COMPANY_NAMES_QUERY).fetchall())

@@ -36,6 +36,16 @@ ANOMALY_COLUMNS: tuple[_Column, ...] = (
     ("Date d'affiliation", 12, lambda r: r["affiliation_date"], "date"),
     ("Période", 9, lambda r: r["period"], "month"),
     ("Détail", 70, lambda r: r["detail"], "text"),
+    ("Que faire", 70, lambda r: r["explanation"], "text"),
+    (
+        "Déclaration",
+        30,
+        lambda r: (
+            r["source_file"]
+            and r["source_file"] + (f", ligne {r['source_line']}" if r["source_line"] else "")
+        ),
+        "text",
+    ),
     ("Vue depuis", 12, lambda r: r["first_seen"], "date"),
     ("Dernière vue", 12, lambda r: r["last_seen"], "date"),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, StrictUndefined
 
@@ -17,6 +18,18 @@ from quality.report.content import StewardReport
 
 _TEMPLATE = resources.files("quality.report").joinpath("steward.html")
 NEW_ROWS_SHOWN = 200  # beyond that, the company tables (with their "nouvelle" mark) take over
+PARIS = ZoneInfo("Europe/Paris")  # the stewards' time, whatever the server's
+CHART_BARS = 15  # companies shown in the chart: the most concerned
+
+
+def bars(items: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Label, count and width in percent of the largest, for the page's bar charts (drawn in
+    CSS: the page stays a single file that opens without network)."""
+    largest = max((count for _, count in items), default=0) or 1
+    return [
+        {"label": label, "count": count, "width": round(100 * count / largest, 1)}
+        for label, count in items
+    ]
 
 
 def _day(value: date | None) -> str:
@@ -37,7 +50,7 @@ def _environment() -> Environment:
 
 
 def render_html(report: StewardReport, generated_at: datetime | None = None) -> str:
-    generated_at = generated_at or datetime.now(UTC)
+    generated_at = (generated_at or datetime.now(UTC)).astimezone(PARIS)
     per_rule = report.per_rule.to_dicts()
     totals: dict[str, Any] = {
         "bloquantes": report.active.filter(severity=AnomalySeverity.ERROR.value).height,
@@ -57,5 +70,19 @@ def render_html(report: StewardReport, generated_at: datetime | None = None) -> 
             for c in report.companies
         ],
         severities=[s.value for s in SEVERITY_ORDER],
-        generated_at=f"{generated_at:%d/%m/%Y à %H:%M} UTC",
+        generated_at=f"{generated_at:%d/%m/%Y à %H:%M} (heure de Paris)",
+        chart_trend=bars([(_day(night), count) for night, count in report.trend]),
+        chart_rules=bars([(r["rule_code"], r["active"]) for r in per_rule if r["active"]]),
+        chart_companies=bars(
+            sorted(
+                (
+                    (
+                        f"{c.name} ({c.siren})" if c.name else c.siren or "non identifiée",
+                        c.anomalies.height,
+                    )
+                    for c in report.companies
+                ),
+                key=lambda item: -item[1],
+            )[:CHART_BARS]
+        ),
     )

@@ -50,6 +50,9 @@ def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None
     by_employee = {
         row[header.index("Salarié")]: dict(zip(header, row, strict=True)) for row in rows[1:]
     }
+    # each anomaly says what to do, in the catalogue's words
+    dupont = by_employee["DUPONT Jean"]
+    assert dupont["Que faire"] and "forcer l'affiliation" in dupont["Que faire"]
     # the NTT anomaly of the first night is gone: resolved by data, not in the workbook
     assert set(by_employee) == {
         "DUPONT Jean",
@@ -68,7 +71,7 @@ def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None
     assert by_employee["DUPONT Jean"]["Nouvelle"] == "non"
     assert by_employee["DUPONT Jean"]["Vue depuis"] == datetime(2026, 11, 20)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:P{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
     assert sheet.column_dimensions["N"].width > 50  # the detail column is wide
 
 
