@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines.locations import DEFAULT_WAREHOUSE
+from pipelines.commands.options import add_options, settings_of
 
 _ACTIONS = {
     "ack": ("acknowledge", "Prendre en charge une anomalie (statut « prise en charge »)"),
@@ -40,18 +39,7 @@ _STATUSES = ("open", "acknowledged", "resolved_by_data", "resolved_by_steward")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--warehouse",
-        type=Path,
-        default=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
-        help="fichier de l'entrepôt DuckDB (défaut : $DSNPIPE_WAREHOUSE ou %(default)s)",
-    )
-    common.add_argument(
-        "--decisions",
-        type=Path,
-        default=None,
-        help="répertoire des décisions (défaut : decisions/ à côté de l'entrepôt)",
-    )
+    add_options(common, "warehouse", "decisions")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser(
@@ -107,9 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _decisions_dir(args: argparse.Namespace) -> Path:
-    from quality.anomalies.decisions import default_decisions_dir
-
-    return args.decisions or default_decisions_dir(args.warehouse)
+    return settings_of(args).decisions
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -136,7 +122,7 @@ def _decide(args: argparse.Namespace) -> int:
     except ValidationError:
         errors.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
         return 2
-    known = _known_anomaly(args.warehouse, decision.anomaly_id)
+    known = _known_anomaly(settings_of(args).warehouse, decision.anomaly_id)
     if known is False:
         errors.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
         return 2
@@ -181,7 +167,7 @@ def _list(args: argparse.Namespace) -> int:
 
     console = Console()
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(settings_of(args).warehouse, read_only=True) as connection:
             rows = _query(connection, args)
             applied = applied_decision_ids(connection)
     except FileNotFoundError as error:
@@ -221,7 +207,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from warehouse.connections import connect
 
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(settings_of(args).warehouse, read_only=True) as connection:
             detected = connection.sql("SELECT * FROM anomalies").pl()
     except (FileNotFoundError, duckdb.Error) as error:
         Console(stderr=True, soft_wrap=True).print(f"[red]Registre illisible : {error}[/red]")

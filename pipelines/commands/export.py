@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from pipelines.locations import DEFAULT_WAREHOUSE
+from pipelines.commands.options import add_options, day, settings_of
 
 
 class Export(NamedTuple):
@@ -30,14 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="export", required=True, metavar="EXPORT")
     for name, export in EXPORTS.items():
         sub = kinds.add_parser(name, help=export.help, description=export.help)
-        sub.add_argument(
-            "--warehouse",
-            type=Path,
-            metavar="FICHIER",
-            default=Path(DEFAULT_WAREHOUSE),
-            help=f"fichier DuckDB de l'entrepôt, ouvert en lecture seule (défaut : "
-            f"{DEFAULT_WAREHOUSE})",
-        )
+        add_options(sub, "warehouse")  # opened read-only
         export.configure(sub)
 
 
@@ -47,13 +39,6 @@ def run(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # export statement
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)") from None
 
 
 def _siren(text: str) -> str:
@@ -67,10 +52,10 @@ def _siren(text: str) -> str:
 def configure_statement(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--siren", required=True, type=_siren, metavar="SIREN")
     parser.add_argument(
-        "--from", dest="start", required=True, type=_day, metavar="AAAA-MM-JJ", help="premier jour"
+        "--from", dest="start", required=True, type=day, metavar="AAAA-MM-JJ", help="premier jour"
     )
     parser.add_argument(
-        "--to", dest="end", required=True, type=_day, metavar="AAAA-MM-JJ", help="dernier jour"
+        "--to", dest="end", required=True, type=day, metavar="AAAA-MM-JJ", help="dernier jour"
     )
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FICHIER.xlsx", help="fichier Excel à écrire"
@@ -84,14 +69,15 @@ def run_statement(args: argparse.Namespace) -> int:
     from ledgers.store import company_has_entries, company_statement
     from warehouse.connections import connect
 
-    if not args.warehouse.is_file():
-        print(f"Entrepôt introuvable : {args.warehouse}")
+    warehouse = settings_of(args).warehouse
+    if not warehouse.is_file():
+        print(f"Entrepôt introuvable : {warehouse}")
         return 1
     if args.start > args.end:
         print(f"Période vide : le {args.start:%d/%m/%Y} est après le {args.end:%d/%m/%Y}.")
         return 2
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(warehouse, read_only=True) as connection:
             if not company_has_entries(connection, args.siren):
                 print(f"Aucune cotisation ni aucun paiement pour le SIREN {args.siren}.")
                 return 1
@@ -136,7 +122,7 @@ def configure_employees(parser: argparse.ArgumentParser) -> None:
 def run_employees(args: argparse.Namespace) -> int:
     from serving.employees_excel import UnknownCompanyError, write_employees_excel
 
-    serving = args.serving or args.warehouse.parent / "serving.duckdb"
+    serving = args.serving or settings_of(args).serving
     if not serving.is_file():
         print(f"Aucune publication pour le portail : {serving} introuvable.")
         return 1

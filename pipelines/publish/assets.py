@@ -3,13 +3,15 @@ blocking gates (`pipelines.publish.checks`) decide whether `serving_snapshot` sw
 a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, dsn_staging
+from pipelines.ingestion.assets import core_dimensions, dsn_staging
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from serving import history
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
@@ -38,10 +40,9 @@ def portal_candidate(
     publish: PublishResource,
     night: NightResource,
 ) -> dg.MaterializeResult:
-    paths = publish.paths(warehouse.path)
     with warehouse.connect() as connection:
         day = night.night_date(connection)
-    candidate = build_candidate(paths.warehouse, paths.serving, day, new_night_id(day))
+    candidate = build_candidate(Path(warehouse.path), publish.serving, day, new_night_id(day))
     if candidate.unavailable:
         context.log.info(
             "Tables publiées vides : "
@@ -66,12 +67,11 @@ def portal_candidate(
 def serving_snapshot(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> dg.MaterializeResult:
-    paths = publish.paths(warehouse.path)
-    candidate = read_candidate(paths.serving)
-    swap_in(candidate.path, paths.serving)
-    with connect(paths.warehouse, read_only=False) as connection:
-        history.record_publication(connection, candidate, str(paths.serving), None)
-    summary = portal_summary(paths.serving)
+    candidate = read_candidate(publish.serving)
+    swap_in(candidate.path, publish.serving)
+    with warehouse.connect() as connection:
+        history.record_publication(connection, candidate, str(publish.serving), None)
+    summary = portal_summary(publish.serving)
     context.log.info(summary)
     return dg.MaterializeResult(metadata={"night_id": candidate.night_id, "summary": summary})
 
@@ -89,7 +89,13 @@ def serving_snapshot(
 def analyst_exports_by_month(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.MaterializeResult]:
-    written, refusal = analyst_exports(publish.paths(warehouse.path))
+    written, refusal = analyst_exports(
+        Path(warehouse.path),
+        publish.exports,
+        publish.pseudonym_secret(),
+        publish.demo_key,
+        publish.pseudonym_key_variable,
+    )
     if refusal is not None:
         # Not materialised: the previous exports stay, the operator reads why in the log.
         context.log.warning(refusal)
@@ -110,7 +116,7 @@ def comptes_rendus(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> dg.MaterializeResult:
     with connect(warehouse.path, read_only=True) as connection:
-        written = write_comptes_rendus(connection, publish.paths(warehouse.path).comptes_rendus)
+        written = write_comptes_rendus(connection, publish.comptes_rendus)
     context.log.info(f"{written} compte(s) rendu(s) écrit(s) ou mis à jour")
     return dg.MaterializeResult(metadata={"written": written})
 
