@@ -21,7 +21,7 @@ from quality.affiliation.states import (
 )
 from quality.affiliation.store import refresh_states, write_states
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
-from tests.quality.test_affiliation_dsn import (
+from tests.quality.dsn_cases import (
     FEB,
     HEALTH,
     JAN,
