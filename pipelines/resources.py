@@ -20,6 +20,7 @@ from pipelines.progress import ProgressReporter
 from pipelines.publish.resources import PublishResource
 from pipelines.settings import Settings
 from warehouse.connections import connect
+from warehouse.load import BATCH_FILES, PARSE_WORKERS
 from warehouse.night import night_of_warehouse
 
 
@@ -41,8 +42,8 @@ class LandingResource(dg.ConfigurableResource):
 
     landing_dir: str
     quarantine_dir: str
-    parse_workers: int
-    load_batch_files: int
+    parse_workers: int = PARSE_WORKERS
+    load_batch_files: int = BATCH_FILES
 
     @property
     def landing(self) -> Path:
