@@ -54,14 +54,13 @@ class Settings:
     ) -> Settings:
         """The settings of this process; explicit values (command-line options) win."""
         warehouse = warehouse or Path(environ.get("DSNPIPE_WAREHOUSE") or DEFAULT_WAREHOUSE)
-        night_text = environ.get("DSNPIPE_NIGHT")
         return cls(
             landing=landing or Path(environ.get("DSNPIPE_LANDING") or DEFAULT_LANDING),
             warehouse=warehouse,
             # A warehouse moved elsewhere takes its quarantine along.
             quarantine=quarantine
             or Path(environ.get("DSNPIPE_QUARANTINE") or warehouse.parent / "quarantine"),
-            night=night or (date.fromisoformat(night_text) if night_text else None),
+            night=night or _night(environ),
             parse_workers=_positive(environ, "DSNPIPE_PARSE_WORKERS", PARSE_WORKERS),
             load_batch_files=_positive(environ, "DSNPIPE_LOAD_BATCH_FILES", BATCH_FILES),
             demo=demo,
@@ -105,6 +104,18 @@ class Settings:
 def pseudonym_secret(variable: str, environ: Mapping[str, str] = os.environ) -> str | None:
     """The analysts' pseudonym secret, read when the exports are written; never logged."""
     return environ.get(variable) or None
+
+
+def _night(environ: Mapping[str, str]) -> date | None:
+    text = environ.get("DSNPIPE_NIGHT")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"DSNPIPE_NIGHT : une date AAAA-MM-JJ est attendue, pas « {text} »."
+        ) from None
 
 
 def _positive(environ: Mapping[str, str], variable: str, default: int) -> int:

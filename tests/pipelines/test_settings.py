@@ -66,9 +66,19 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
     )
 
 
-def test_a_wrong_number_of_workers_is_refused_in_french() -> None:
-    with pytest.raises(ValueError, match="DSNPIPE_PARSE_WORKERS : un entier positif"):
-        Settings.from_environment(environ={"DSNPIPE_PARSE_WORKERS": "beaucoup"})
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DSNPIPE_PARSE_WORKERS", "beaucoup", "un entier positif"),
+        ("DSNPIPE_LOAD_BATCH_FILES", "0", "un entier positif"),
+        ("DSNPIPE_NIGHT", "15/02/2025", "une date AAAA-MM-JJ"),
+    ],
+)
+def test_a_wrong_value_in_the_environment_is_refused_in_french(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"{variable} : {message}"):
+        Settings.from_environment(environ={variable: value})
 
 
 @pytest.mark.parametrize(
