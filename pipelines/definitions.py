@@ -7,7 +7,8 @@ import dagster as dg
 
 from pipelines.ingestion.automation import ingestion_job, landing_sensor
 from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job, nightly_schedule
-from pipelines.resources import resources_from_environment
+from pipelines.resources import pipeline_resources
+from pipelines.settings import Settings
 
 defs = dg.Definitions(
     assets=NIGHTLY_ASSETS,
@@ -15,5 +16,5 @@ defs = dg.Definitions(
     jobs=[ingestion_job, nightly_job],
     sensors=[landing_sensor],
     schedules=[nightly_schedule],
-    resources=resources_from_environment(),
+    resources=pipeline_resources(Settings.from_environment()),
 )

@@ -1,4 +1,5 @@
-"""Resources of the pipeline: the warehouse file, the landing area, a progress reporter.
+"""Resources of the pipeline: the warehouse file, the landing area, the night, the publish
+step's files, a progress reporter; all built from one `Settings` (`pipeline_resources`).
 
 Our own thin DuckDB resource rather than dagster-duckdb's, which always opens read-write and hides
 lock errors behind retries: here the `read_only` flag is explicit and read-only by default, and a
@@ -7,7 +8,6 @@ lock conflict fails the step at once with DuckDB's message.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -16,14 +16,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.locations import (
-    DEFAULT_LANDING,
-    DEFAULT_WAREHOUSE,
-    REPORTS_DIR_NAME,
-    quarantine_beside,
-)
 from pipelines.progress import ProgressReporter
+from pipelines.publish.resources import PublishResource
+from pipelines.settings import Settings
 from warehouse.connections import connect
+from warehouse.load import BATCH_FILES, PARSE_WORKERS
+from warehouse.night import night_of_warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -39,11 +37,13 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class LandingResource(dg.ConfigurableResource):
-    """Where files arrive (the generator's layout: dsn/, bank/, reference/, portal/) and where
-    rejected files are copied with the reason."""
+    """Where files arrive (the generator's layout: dsn/, bank/, reference/, portal/), where
+    rejected files are copied with the reason, and how the DSN files are read and loaded."""
 
     landing_dir: str
     quarantine_dir: str
+    parse_workers: int = PARSE_WORKERS
+    load_batch_files: int = BATCH_FILES
 
     @property
     def landing(self) -> Path:
@@ -63,9 +63,9 @@ class NightResource(dg.ConfigurableResource):
 
     The night is the run's `dsnpipe/night` tag (AAAA-MM-JJ) when an operator launched it with
     one, else `night` from the run config, else the due date of the latest declared month
-    (`night_of_warehouse`): the same files give the same results whatever day the job runs.
-    Whatever decided, the run is tagged with the night it computed, so that the runs list shows
-    and filters nights.
+    (`warehouse.night.night_of_warehouse`): the same files give the same results whatever day
+    the job runs. Whatever decided, the run is tagged with the night it computed, so that the
+    runs list shows and filters nights.
     """
 
     night: str | None = None
@@ -91,63 +91,31 @@ class NightResource(dg.ConfigurableResource):
         return day
 
 
-def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
-    """The 15th of the month after the latest declared month (the later DSN due date, code de la
-    sécurité sociale R.243-6): by then that month's DSNs are all due. Every version received
-    counts, not only those in force, so the night never goes back when a file is cancelled."""
-    # fetchall: DuckDB 2 refuses further work on a connection with a half-read result.
-    [(latest,)] = connection.execute("SELECT max(month) FROM core.declaration_versions").fetchall()
-    if latest is None:
-        raise ValueError(
-            "Aucune déclaration dans l'entrepôt : donner la date de la nuit (--night)."
-        )
-    year, month = (latest.year + 1, 1) if latest.month == 12 else (latest.year, latest.month + 1)
-    return date(year, month, 15)
-
-
-def resources_from_environment() -> dict[str, object]:
-    """The resources `dg dev` and production use: paths from the environment."""
-    warehouse_path = Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE))
-    quarantine = os.environ.get("DSNPIPE_QUARANTINE")
-    return pipeline_resources(
-        landing_dir=Path(os.environ.get("DSNPIPE_LANDING", DEFAULT_LANDING)),
-        warehouse_path=warehouse_path,
-        # Same default as the commands: a warehouse moved elsewhere takes its quarantine along.
-        quarantine_dir=Path(quarantine) if quarantine else quarantine_beside(warehouse_path),
-        night=date.fromisoformat(os.environ["DSNPIPE_NIGHT"])
-        if os.environ.get("DSNPIPE_NIGHT")
-        else None,
-    )
-
-
 def pipeline_resources(
-    landing_dir: Path,
-    warehouse_path: Path,
-    quarantine_dir: Path,
-    progress: ProgressReporter | None = None,
-    night: date | None = None,
+    settings: Settings, progress: ProgressReporter | None = None
 ) -> dict[str, object]:
-    """Every resource of the nightly assets. Decisions, reports and the publish step's files
-    live beside the warehouse."""
-    from pipelines.publish.resources import publish_resources
-    from quality.anomalies.decisions import default_decisions_dir
-
+    """Every resource of the nightly assets, from the settings."""
     return {
-        "warehouse": WarehouseResource(path=str(warehouse_path), read_only=False),
+        "warehouse": WarehouseResource(path=str(settings.warehouse), read_only=False),
         "landing": LandingResource(
-            landing_dir=str(landing_dir), quarantine_dir=str(quarantine_dir)
+            landing_dir=str(settings.landing),
+            quarantine_dir=str(settings.quarantine),
+            parse_workers=settings.parse_workers,
+            load_batch_files=settings.load_batch_files,
         ),
         "progress": progress or ProgressReporter(),
         "night": NightResource(
-            night=night.isoformat() if night else None,
-            decisions_dir=str(default_decisions_dir(warehouse_path)),
-            reports_dir=str(reports_dir(warehouse_path)),
+            night=settings.night.isoformat() if settings.night else None,
+            decisions_dir=str(settings.decisions),
+            reports_dir=str(settings.reports),
         ),
-        # Absolute: Great Expectations refuses a relative Data Docs directory.
-        **publish_resources(warehouse_path.absolute()),
+        "publish": PublishResource(
+            serving_path=str(settings.serving),
+            exports_dir=str(settings.exports),
+            analyst_warehouse_path=str(settings.analyst_warehouse),
+            comptes_rendus_dir=str(settings.comptes_rendus),
+            data_docs_dir=str(settings.data_docs),
+            demo_key_file=str(settings.demo_key_file) if settings.demo_key_file else None,
+            pseudonym_key_variable=settings.pseudonym_key_variable,
+        ),
     }
-
-
-def reports_dir(warehouse_path: Path) -> Path:
-    """The steward reports, beside the warehouse (they hold NIRs and names: stewards only)."""
-    return warehouse_path.parent / REPORTS_DIR_NAME

@@ -4,7 +4,8 @@ analyst exports with pseudonymised employees, the comptes rendus per declaration
 - `spec` / `tables`: what a portal table is, and every table (one entry each);
 - `snapshot`: the candidate file built from the warehouse, and the atomic swap;
 - `history`: gates, counts and outcome of every publication, in the warehouse (`publish.*`);
-- `night.publish_night`: one night's publication without Dagster; `night.portal_summary`;
+- `night`: the night's id, the analyst exports when a key is at hand, `portal_summary`
+  (the steps run one by one by the Dagster assets of `pipelines.publish`);
 - `analyst` + `pseudonym`: Parquet exports by month with a keyed pseudonym of the NIR;
 - `employees_excel`: a company's employees list as Excel, from the serving file;
 - `comptes_rendus`: one JSON file per declaration for the company;

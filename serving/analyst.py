@@ -149,10 +149,6 @@ DROPPED = frozenset(
 _PSEUDONYM_NOTE = " Pseudonyme (HMAC-SHA256 avec la clé DSNPIPE_PSEUDONYM_KEY), jamais la valeur."
 
 
-def analyst_copy_path(warehouse_path: Path) -> Path:
-    return warehouse_path.with_name("analystes.duckdb")
-
-
 def _select_list(columns: list[tuple[str, str | None]]) -> tuple[list[str], dict[str, str]]:
     """The SELECT expressions of one table and the comment of each column they produce."""
     expressions, comments = [], {}
@@ -222,11 +218,10 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def publish_analyst_copy(warehouse_path: Path, key: bytes) -> dict[str, int]:
-    """Build the analysts' warehouse beside the served one and swap it in atomically: an
-    analyst's open connection keeps reading the previous night, a new one reads tonight's, and
-    the night's own warehouse is never opened by anyone else."""
-    target = analyst_copy_path(warehouse_path)
+def publish_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[str, int]:
+    """Build the analysts' warehouse at `target` through a candidate beside it, swapped in
+    atomically: an analyst's open connection keeps reading the previous night, a new one reads
+    tonight's, and the night's own warehouse is never opened by anyone else."""
     candidate = target.with_name(target.name + ".candidate")
     rows = build_analyst_copy(warehouse_path, candidate, key)
     swap_in(candidate, target)

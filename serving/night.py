@@ -1,118 +1,38 @@
-"""One night's publication without Dagster: build the candidate, run the gates, swap it in or
-keep yesterday's, record the outcome, write the comptes rendus and the analyst exports.
-
-The Dagster assets of `pipelines.publish` call the same steps one by one.
+"""What a night's publication needs besides the steps of `snapshot`, `gates` and `history`:
+the night's id, the analyst exports when a pseudonym key is at hand, and the one-line summary of
+what the portal shows. The Dagster assets of `pipelines.publish` run the steps one by one.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from serving import history
 from serving.analyst import write_analyst_exports
-from serving.comptes_rendus import write_comptes_rendus
-from serving.gates import GateResult, run_gates
-from serving.pseudonym import DEMO_KEY_FILE_NAME, MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import Candidate, build_candidate, swap_in
-from serving.spec import SCHEMA, TableSpec
-from serving.tables import PORTAL_TABLES
-from warehouse.connections import connect, connect_serving
-
-
-@dataclass(frozen=True)
-class PublishPaths:
-    """Where a night publishes; by default everything beside the warehouse."""
-
-    warehouse: Path
-    serving: Path
-    exports: Path
-    comptes_rendus: Path
-    data_docs: Path
-    demo_key_file: Path | None  # only for the demonstration (see `pseudonym`)
-
-    @classmethod
-    def beside(
-        cls,
-        warehouse: Path,
-        serving: Path | None = None,
-        exports: Path | None = None,
-        *,
-        demo_key: bool = False,
-    ) -> PublishPaths:
-        home = warehouse.parent
-        return cls(
-            warehouse=warehouse,
-            serving=serving or home / "serving.duckdb",
-            exports=exports or home / "exports",
-            comptes_rendus=home / "comptes_rendus",
-            data_docs=home / "data_docs",
-            demo_key_file=home / DEMO_KEY_FILE_NAME if demo_key else None,
-        )
-
-
-@dataclass(frozen=True)
-class PublishOutcome:
-    candidate: Candidate
-    gates: list[GateResult]
-    refusal: str | None  # French; None when the portal got tonight's snapshot
-    comptes_rendus_written: int
-    exports: dict[str, int] | None  # rows per analyst table; None when not written
-    exports_refusal: str | None  # French, e.g. the pseudonym key is missing
-
-    @property
-    def published(self) -> bool:
-        return self.refusal is None
+from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
+from serving.spec import SCHEMA
+from warehouse.connections import connect_serving
 
 
 def new_night_id(night: date) -> str:
     return f"{night:%Y-%m-%d}-{uuid.uuid4().hex[:8]}"
 
 
-def publish_night(
-    warehouse_path: Path,
-    serving_path: Path | None = None,
-    exports_dir: Path | None = None,
-    *,
-    night: date | None = None,
-    demo_key: bool = False,
-    specs: tuple[TableSpec, ...] = PORTAL_TABLES,
-) -> PublishOutcome:
-    """Publish tonight's `portal_v1` to `serving_path` (default `serving.duckdb` beside the
-    warehouse) unless a blocking gate fails, in which case the portal keeps the previous
-    snapshot and the reason is recorded in `publish.publications`. Analyst exports go to
-    `exports_dir` (default `exports/` beside the warehouse) only when the snapshot was published
-    and a pseudonym key is available (`demo_key`: a key file beside the warehouse, for the
-    demonstration only)."""
-    paths = PublishPaths.beside(warehouse_path, serving_path, exports_dir, demo_key=demo_key)
-    night = night or date.today()
-    candidate = build_candidate(paths.warehouse, paths.serving, night, new_night_id(night), specs)
-    with connect(paths.warehouse, read_only=True) as connection:
-        previous = history.previous_counts(connection)
-    gates = run_gates(candidate.path, specs, previous, paths.data_docs)
-    refusal = history.refusal_reason(gates)
-    if refusal is None:
-        swap_in(candidate.path, paths.serving)
-    with connect(paths.warehouse, read_only=False) as connection:
-        history.record_gates(connection, candidate, gates)
-        history.record_publication(connection, candidate, str(paths.serving), refusal)
-        written = write_comptes_rendus(connection, paths.comptes_rendus)
-    exports, exports_refusal = None, None
-    if refusal is None:
-        exports, exports_refusal = analyst_exports(paths)
-    else:
-        exports_refusal = "Exports non écrits : la publication de la nuit a été refusée."
-    return PublishOutcome(candidate, gates, refusal, written, exports, exports_refusal)
-
-
-def analyst_exports(paths: PublishPaths) -> tuple[dict[str, int] | None, str | None]:
+def analyst_exports(
+    warehouse: Path,
+    exports: Path,
+    secret: str | None,
+    demo_key_file: Path | None,
+    key_variable: str,
+) -> tuple[dict[str, int] | None, str | None]:
+    """Rows written per analyst table, or None and the refusal in French: no secret in
+    `key_variable` and no demonstration key file."""
     try:
-        key = pseudonym_key(paths.demo_key_file)
+        key = pseudonym_key(secret, demo_key_file, key_variable)
     except MissingPseudonymKeyError as refusal:
         return None, str(refusal)
-    return write_analyst_exports(paths.warehouse, paths.exports, key), None
+    return write_analyst_exports(warehouse, exports, key), None
 
 
 # table -> (what a count of its rows is, what the domain is when it is not fed yet)

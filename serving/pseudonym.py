@@ -2,9 +2,10 @@
 
 HMAC-SHA256 of the employee key (NIR, else NTT) with a secret: stable from night to night, so
 analysts can follow an employee across months, and not reversible by hashing every possible NIR
-without the key. The secret comes from the environment (`DSNPIPE_PSEUDONYM_KEY`), never from the
-repository. When it is absent the analyst exports are refused; only the demonstration may use a
-per-installation key file beside its warehouse (`demo_key_file`), created with 0600 permissions.
+without the key. The secret comes from the environment (the variable named by the settings,
+`DSNPIPE_PSEUDONYM_KEY`), never from the repository; the caller reads it and passes it here. When
+it is absent the analyst exports are refused; only the demonstration may use a per-installation
+key file beside its warehouse (`demo_key_file`), created with 0600 permissions.
 """
 
 from __future__ import annotations
@@ -17,23 +18,19 @@ from pathlib import Path
 
 import duckdb
 
-KEY_VARIABLE = "DSNPIPE_PSEUDONYM_KEY"
-DEMO_KEY_FILE_NAME = "pseudonym.key"
-
 
 class MissingPseudonymKeyError(RuntimeError):
     pass
 
 
-def pseudonym_key(demo_key_file: Path | None = None) -> bytes:
-    """The secret from the environment; else, for a demonstration only, the key file (created
-    on first use); else a refusal with the operator's instructions."""
-    secret = os.environ.get(KEY_VARIABLE)
+def pseudonym_key(secret: str | None, demo_key_file: Path | None, variable: str) -> bytes:
+    """The `secret` read from the environment `variable`; else, for a demonstration only, the
+    key file (created on first use); else a refusal with the operator's instructions."""
     if secret:
         return secret.encode()
     if demo_key_file is None:
         raise MissingPseudonymKeyError(
-            f"Clé de pseudonymisation absente : définir la variable d'environnement {KEY_VARIABLE} "
+            f"Clé de pseudonymisation absente : définir la variable d'environnement {variable} "
             "(un secret d'au moins 32 caractères, jamais dans le dépôt). "
             "Les exports pour les analystes n'ont pas été écrits."
         )

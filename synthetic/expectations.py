@@ -88,7 +88,7 @@ class CompanyExpectations:
         self.truth.row(
             "anomalies",
             code=code,
-            severity=ANOMALIES[code].severity,
+            severity=ANOMALIES[code],
             siren=self.company.siren,
             siret=siret or self.siret(employee),
             employee_key=self.key(employee),

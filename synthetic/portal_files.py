@@ -296,7 +296,7 @@ class PortalWriter:
             self.truth.row(
                 "anomalies",
                 code=code,
-                severity=ANOMALIES[code].severity,
+                severity=ANOMALIES[code],
                 siren=company.siren,
                 siret=siret,
                 employee_key=nir,

@@ -1,10 +1,11 @@
 """The ground truth: what was injected and what the pipeline is expected to find.
 
-The catalogues of affiliation anomaly codes (DOMAIN.md §3) and stoppage signal codes (§2, issue
-6) are the `quality/` rules' own (`quality.anomalies.catalogue`, `quality.stoppages.catalogue`);
-this module only names the anomaly codes for the generator. Every truth table is a CSV file
-written row by row while companies are generated, so the truth never has to fit in memory.
-Format: `synthetic/TRUTH.md`.
+The affiliation anomaly codes with their severities (DOMAIN.md §3) and the stoppage signal codes
+(§2) are spelled here, by the generator, not imported from `quality/`: the ground truth is an
+oracle the pipeline is measured against, and nothing of the generator may depend on the code it
+measures (`tests/test_layers.py`). Tests check that they agree with `quality.anomalies.catalogue`
+and `quality.stoppages.catalogue`. Every truth table is a CSV file written row by row while
+companies are generated, so the truth never has to fit in memory. Format: `synthetic/TRUTH.md`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from quality.anomalies.catalogue import RULES_BY_CODE, AnomalyRule
-from quality.stoppages.catalogue import SIGNAL_LABELS, Signal
-
 __all__ = [
     "ANOMALIES",
     "NTT_MONTHS_TOLERATED",
     "PORTABILITY_MONTHS",
     "PORTABILITY_REASONS",
-    "SIGNALS",
     "TABLES",
     "Anomaly",
     "Signal",
@@ -32,8 +29,7 @@ __all__ = [
 
 
 class Anomaly(StrEnum):
-    """The generator's names for the affiliation anomaly codes of `quality.anomalies.catalogue`
-    (which owns the codes, severities and labels; checked below)."""
+    """The affiliation anomaly codes, as the quality catalogue spells them."""
 
     NOT_AFFILIATED = "AFF001"
     ABSENT_WITHOUT_END = "AFF002"
@@ -52,12 +48,42 @@ class Anomaly(StrEnum):
     DECLARED_BUT_RADIATED = "AFF015"
 
 
-# code -> rule (code, severity, label, ...): the quality catalogue itself.
-ANOMALIES: dict[str, AnomalyRule] = RULES_BY_CODE
-if set(Anomaly) != set(ANOMALIES):
-    raise ImportError("synthetic.truth.Anomaly et quality.anomalies.catalogue divergent")
-# code -> (severity, label): the stoppage catalogue itself.
-SIGNALS: dict[Signal, tuple[str, str]] = SIGNAL_LABELS
+# code -> severity expected in the truth: error when the cover is wrong now, warning when it
+# goes wrong unless the company corrects its next DSN.
+ANOMALIES: dict[Anomaly, str] = {
+    Anomaly.NOT_AFFILIATED: "error",
+    Anomaly.ABSENT_WITHOUT_END: "warning",
+    Anomaly.UNKNOWN_CONTRACT: "error",
+    Anomaly.UNKNOWN_OPTION: "error",
+    Anomaly.UNKNOWN_POPULATION: "error",
+    Anomaly.NTT_WITHOUT_NIR: "warning",
+    Anomaly.NIR_CHANGE_WITHOUT_S2131: "warning",
+    Anomaly.NIR_IN_TWO_ESTABLISHMENTS: "warning",
+    Anomaly.DECLARED_AFTER_END: "error",
+    Anomaly.DEPENDANT_COUNT_MISMATCH: "warning",
+    Anomaly.AFFILIATION_END_BEFORE_START: "error",
+    Anomaly.CONTRIBUTION_OFF_RATE: "warning",
+    Anomaly.PORTAL_REQUEST_NOT_IN_DSN: "warning",
+    Anomaly.DECLARED_BUT_EXEMPTED: "warning",
+    Anomaly.DECLARED_BUT_RADIATED: "error",
+}
+
+
+class Signal(StrEnum):
+    """The stoppage signal codes, as the stoppage catalogue spells them."""
+
+    NEW_STOPPAGE = "ARR001"
+    PROLONGATION = "ARR002"
+    RETURN = "ARR003"
+    FRANCHISE_REACHED = "ARR004"
+    LONGER_THAN_A_YEAR = "ARR005"
+    RETURN_WITHOUT_STOPPAGE = "ARR006"
+    OVERLAPPING_STOPPAGES = "ARR007"
+    SIGNALEMENT_NOT_IN_MONTHLY = "ARR008"
+    SUBROGATION_ENDED_WHILE_OFF = "ARR009"
+    INVALIDITY = "ARR010"
+    DEATH = "ARR011"
+
 
 # End reasons (S21.G00.62.002) that open portability of cover (unemployment rights). This is
 # the generator's rule, an *unconfirmed* reading of the law: resignation (059), gross or

@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 # A crash test sets these: when loading the N-th file of the process, inside its transaction,
 # loading creates the marker file and sleeps, so the test can kill the process at a known point
-# in the middle of a night (see tests/pipelines/test_run_killed.py).
+# in the middle of a night (see tests/pipelines/test_run_killed.py). They are read here, not in
+# `pipelines.settings`, because they are a test's instrument inside a real `dsnpipe run`
+# subprocess, not a setting of the pipeline: no option, resource or document should offer them.
 CRASH_TEST_PAUSE_ENV = "DSNPIPE_CRASH_TEST_PAUSE_FILE"
 CRASH_TEST_PAUSE_AT_ENV = "DSNPIPE_CRASH_TEST_PAUSE_AT"
 _files_loaded_by_this_process = 0
@@ -266,8 +268,12 @@ def _no_progress(done: int, total: int, label: str) -> None:
 
 # A batch is written when it holds this many files or this many DSN lines, whichever first:
 # large enough for bulk appends, small enough to bound memory and the work a crash loses.
-BATCH_FILES = int(os.environ.get("DSNPIPE_LOAD_BATCH_FILES", "200"))
+# BATCH_FILES is the default of the setting `load_batch_files` (`pipelines.settings`).
+BATCH_FILES = 200
 BATCH_LINES = 2_000_000
+# Parsing is pure Python/Polars and independent per file: on a large night it runs in worker
+# processes while this one writes to DuckDB; the default of the setting `parse_workers`.
+PARSE_WORKERS = os.cpu_count() or 1
 
 
 def load_received_dsn_files(
@@ -275,13 +281,15 @@ def load_received_dsn_files(
     landing_dir: Path,
     quarantine_dir: Path,
     progress: ProgressCallback = _no_progress,
-    batch_files: int | None = None,
+    batch_files: int = BATCH_FILES,
+    parse_workers: int = PARSE_WORKERS,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
     received = received_files(connection, landing_dir, FileKind.DSN)
     counts: dict[FileStatus, int] = {}
     batch: list[_PreparedFile] = []
-    for done, (file, parsed) in enumerate(zip(received, _parse_all(received), strict=True)):
+    parsed_files = _parse_all(received, parse_workers)
+    for done, (file, parsed) in enumerate(zip(received, parsed_files, strict=True)):
         progress(done, len(received), file.original_name)
         if isinstance(parsed, str):
             reason = (
@@ -294,7 +302,7 @@ def load_received_dsn_files(
         batch.append(prepared)
         counts[prepared.outcome.status] = counts.get(prepared.outcome.status, 0) + 1
         lines = sum(p.lines.height for f in batch for p in f.parsed)
-        if len(batch) >= (batch_files or BATCH_FILES) or lines >= BATCH_LINES:
+        if len(batch) >= batch_files or lines >= BATCH_LINES:
             write_batch(connection, batch, datetime.now())
             batch = []
     if batch:
@@ -303,23 +311,21 @@ def load_received_dsn_files(
     return counts
 
 
-# Parsing is pure Python/Polars and independent per file: on a large night it runs in worker
-# processes while this one writes to DuckDB. Small nights parse inline (workers cost a start-up).
-PARSE_WORKERS = int(os.environ.get("DSNPIPE_PARSE_WORKERS", str(os.cpu_count() or 1)))
+# Small nights parse inline: workers cost a start-up.
 _PARALLEL_FROM_FILES = 40
 
 
-def _parse_all(files: Sequence[ReceivedFile]) -> Iterator[list[ParsedFile] | str]:
+def _parse_all(files: Sequence[ReceivedFile], workers: int) -> Iterator[list[ParsedFile] | str]:
     """The parsed files in the order given; an exception's class name when the reader failed."""
     paths = [file.path for file in files]
-    if PARSE_WORKERS <= 1 or len(paths) < _PARALLEL_FROM_FILES:
+    if workers <= 1 or len(paths) < _PARALLEL_FROM_FILES:
         yield from map(_parse_one, paths)
         return
     # spawn, not fork: this process holds DuckDB and Polars thread pools, which fork would copy
     # in an undefined state. A bounded window of pending files keeps memory flat.
-    window = PARSE_WORKERS * 4
+    window = workers * 4
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(PARSE_WORKERS, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
         yield from in_order(pool, _parse_one, paths, window=window)
 
 

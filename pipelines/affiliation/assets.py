@@ -4,8 +4,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, reference_data
+from pipelines.ingestion.assets import core_dimensions, reference_data
 from pipelines.resources import NightResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from quality.affiliation.night import run_affiliation_night
 from quality.report import write_steward_report
 from warehouse.connections import transaction

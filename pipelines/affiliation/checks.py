@@ -3,8 +3,8 @@
 import dagster as dg
 
 from pipelines.affiliation.assets import affiliation_register
-from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from quality.affiliation.states import ALL_STATUSES
 from quality.anomalies.catalogue import RULES_BY_CODE
 from warehouse.connections import connect

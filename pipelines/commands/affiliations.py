@@ -3,42 +3,21 @@ portal exports of the landing directory loaded (`warehouse.reference`), anomaly 
 their register (steward decisions first), then the affiliation register. Prints the count of
 employees per state; with `--truth`, compares every state with a generated portfolio's ground truth.
 
-The nightly Dagster job calls the same `quality.affiliation.night.run_affiliation_night`.
+The nightly Dagster job calls the same `quality.affiliation.night.run_affiliation_night`, and
+the night is dated by the same rule: `--night`, else the due date of the latest declared month
+(`warehouse.night`).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from datetime import date
 from pathlib import Path
 
-from pipelines.locations import DEFAULT_WAREHOUSE
+from pipelines.commands.options import add_options, settings_of
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--landing", required=True, type=Path, metavar="DOSSIER", help="dossier d'atterrissage"
-    )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
-        help="fichier de l'entrepôt DuckDB (défaut : $DSNPIPE_WAREHOUSE ou %(default)s)",
-    )
-    parser.add_argument(
-        "--decisions",
-        type=Path,
-        default=None,
-        help="répertoire des décisions (défaut : decisions/ à côté de l'entrepôt)",
-    )
-    parser.add_argument(
-        "--night",
-        type=date.fromisoformat,
-        default=date.today(),
-        metavar="AAAA-MM-JJ",
-        help="date de la nuit (défaut : aujourd'hui)",
-    )
+    add_options(parser, "landing", "warehouse", "decisions", "night")
     parser.add_argument("--truth", type=Path, help="répertoire de vérité du générateur")
 
 
@@ -48,17 +27,18 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from quality.affiliation.night import run_affiliation_night
-    from quality.anomalies.decisions import default_decisions_dir
     from warehouse.connections import connect, transaction
+    from warehouse.night import night_of_warehouse
     from warehouse.reference import load_reference_files
 
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
-    decisions = args.decisions or default_decisions_dir(args.warehouse)
+    settings = settings_of(args)
     try:
-        with connect(args.warehouse, read_only=False) as connection:
+        with connect(settings.warehouse, read_only=False) as connection:
+            day = settings.night or night_of_warehouse(connection)
             with transaction(connection):
-                loaded = load_reference_files(connection, args.landing)
-                night = run_affiliation_night(connection, args.night, decisions)
+                loaded = load_reference_files(connection, settings.landing)
+                night = run_affiliation_night(connection, day, settings.decisions)
             counts = connection.execute(
                 "SELECT status, count(*) FROM core.affiliation_states GROUP BY 1 ORDER BY 1"
             ).fetchall()
@@ -66,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, duckdb.Error, ValueError) as error:
         errors.print(f"[red]Nuit des affiliations impossible : {error}[/red]")
         return 2
-    table = Table(title=f"Affiliations au {args.night:%d/%m/%Y}")
+    table = Table(title=f"Affiliations au {day:%d/%m/%Y}")
     table.add_column("État")
     table.add_column("Salariés × contrats", justify="right")
     for status, count in counts:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from pipelines.commands.options import add_options, settings_of
 from pipelines.french_argparse import french_date, siren_number
-from pipelines.locations import DEFAULT_WAREHOUSE
 
 _ACTIONS = {
     "ack": ("acknowledge", "Prendre en charge une anomalie (statut « prise en charge »)"),
@@ -62,18 +61,7 @@ def _status(text: str) -> str:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--warehouse",
-        type=Path,
-        default=Path(os.environ.get("DSNPIPE_WAREHOUSE", DEFAULT_WAREHOUSE)),
-        help="fichier de l'entrepôt DuckDB (défaut : $DSNPIPE_WAREHOUSE ou %(default)s)",
-    )
-    common.add_argument(
-        "--decisions",
-        type=Path,
-        default=None,
-        help="répertoire des décisions (défaut : decisions/ à côté de l'entrepôt)",
-    )
+    add_options(common, "warehouse", "decisions")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     listing = actions.add_parser(
@@ -132,9 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _decisions_dir(args: argparse.Namespace) -> Path:
-    from quality.anomalies.decisions import default_decisions_dir
-
-    return args.decisions or default_decisions_dir(args.warehouse)
+    return settings_of(args).decisions
 
 
 def _decide(args: argparse.Namespace) -> int:
@@ -161,7 +147,7 @@ def _decide(args: argparse.Namespace) -> int:
     except ValidationError:
         errors.print(f"[red]Identifiant d'anomalie invalide : {args.anomaly_id}[/red]")
         return 2
-    status = _anomaly_status(args.warehouse, decision.anomaly_id)
+    status = _anomaly_status(settings_of(args).warehouse, decision.anomaly_id)
     if status is False:
         errors.print(f"[red]Anomalie inconnue du registre : {decision.anomaly_id}[/red]")
         return 2
@@ -218,7 +204,7 @@ def _repeated(
 
     if status == _STATUS_OF_ACTION[action]:
         return f"L'anomalie {anomaly_id} a déjà le statut « {status_label(status)} »"
-    pending = _pending_actions(_decisions_dir(args), _applied_ids(args.warehouse))
+    pending = _pending_actions(_decisions_dir(args), _applied_ids(settings_of(args).warehouse))
     if pending.get(anomaly_id) == _ACTION_LABELS[action]:
         return (
             f"Une décision « {_ACTION_LABELS[action]} » attend déjà le prochain traitement de "
@@ -259,7 +245,7 @@ def _list(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(settings_of(args).warehouse, read_only=True) as connection:
             rows = _query(connection, args)
             applied = applied_decision_ids(connection)
     except FileNotFoundError as error:
@@ -302,7 +288,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from warehouse.connections import connect
 
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(settings_of(args).warehouse, read_only=True) as connection:
             detected = connection.sql("SELECT * FROM anomalies").pl()
     except (FileNotFoundError, duckdb.Error) as error:
         Console(stderr=True, soft_wrap=True).print(f"[red]Registre illisible : {error}[/red]")

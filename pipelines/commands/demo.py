@@ -14,8 +14,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.locations import DEFAULT_DEMO_DIR
-
+DEFAULT_DEMO_DIR = Path("var/demo")
 # Written into the demo directory so that a later demo only ever deletes a demo's own files.
 _DEMO_MARKER = ".dsnpipe-demo"
 
@@ -25,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--dir",
         type=Path,
         metavar="DOSSIER",
-        default=Path(DEFAULT_DEMO_DIR),
+        default=DEFAULT_DEMO_DIR,
         help=f"répertoire de la démonstration (défaut : {DEFAULT_DEMO_DIR})",
     )
     parser.add_argument(
@@ -52,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pipelines.commands.run import print_domains, print_failure, print_summary, run_night
-    from pipelines.publish.resources import publish_resources
-    from serving.night import PublishPaths, portal_summary
+    from pipelines.settings import Settings
+    from serving.night import portal_summary
     from synthetic import generate
 
     console = Console()
@@ -68,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(demo_dir)
     demo_dir.mkdir(parents=True)
     (demo_dir / _DEMO_MARKER).touch()
-    landing, warehouse, quarantine = (
-        demo_dir / "landing",
-        demo_dir / "entrepot.duckdb",
-        demo_dir / "quarantine",
+    landing, warehouse = demo_dir / "landing", demo_dir / "entrepot.duckdb"
+    # A demonstration has no secret for the analysts' pseudonyms: a key file beside it.
+    settings = Settings.from_environment(
+        landing=landing, warehouse=warehouse, quarantine=demo_dir / "quarantine", demo=True
     )
 
     console.print("Génération d'un portefeuille synthétique…")
@@ -88,15 +87,8 @@ def run(args: argparse.Namespace) -> int:
         soft_wrap=True,
     )
     started_at, started = datetime.now(), time.perf_counter()
-    success = run_night(
-        landing,
-        warehouse,
-        quarantine,
-        console,
-        # A demonstration has no secret for the analysts' pseudonyms: a key file beside it.
-        resources=publish_resources(warehouse.absolute(), demo_key=True),
-    )
-    print_summary(console, warehouse, quarantine, started_at, time.perf_counter() - started)
+    success = run_night(settings, console)
+    print_summary(console, settings, started_at, time.perf_counter() - started)
     console.print(
         f"Fichiers reçus : {landing} (résultats attendus : {landing / 'truth'})", soft_wrap=True
     )
@@ -107,14 +99,13 @@ def run(args: argparse.Namespace) -> int:
         f"read_only=True).sql('{query}'))\"",
         soft_wrap=True,
     )
-    print_domains(console, warehouse, None)
-    published = PublishPaths.beside(warehouse)
-    if published.serving.exists():
-        console.print(portal_summary(published.serving), soft_wrap=True)
+    print_domains(console, settings)
+    if settings.serving.exists():
+        console.print(portal_summary(settings.serving), soft_wrap=True)
         console.print(
-            f"Instantané du portail : {published.serving} ; exports analystes : "
-            f"{published.exports} ; comptes rendus : {published.comptes_rendus} ; "
-            f"Data Docs : {published.data_docs}",
+            f"Instantané du portail : {settings.serving} ; exports analystes : "
+            f"{settings.exports} ; comptes rendus : {settings.comptes_rendus} ; "
+            f"Data Docs : {settings.data_docs}",
             soft_wrap=True,
         )
     if not success:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from pipelines.locations import DEFAULT_WAREHOUSE
+from pipelines.commands.options import add_options, settings_of
+from pipelines.french_argparse import french_date, siren_number
 
 
 class Export(NamedTuple):
@@ -30,14 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="export", required=True, metavar="EXPORT")
     for name, export in EXPORTS.items():
         sub = kinds.add_parser(name, help=export.help, description=export.help)
-        sub.add_argument(
-            "--warehouse",
-            type=Path,
-            metavar="FICHIER",
-            default=Path(DEFAULT_WAREHOUSE),
-            help=f"fichier DuckDB de l'entrepôt, ouvert en lecture seule (défaut : "
-            f"{DEFAULT_WAREHOUSE})",
-        )
+        add_options(sub, "warehouse")  # opened read-only
         export.configure(sub)
 
 
@@ -49,28 +42,23 @@ def run(args: argparse.Namespace) -> int:
 # export statement
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)") from None
-
-
-def _siren(text: str) -> str:
-    from stdnum.fr import siren
-
-    if not siren.is_valid(text):
-        raise argparse.ArgumentTypeError(f"SIREN invalide « {text} » (9 chiffres, clé de Luhn)")
-    return siren.compact(text)
-
-
 def configure_statement(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--siren", required=True, type=_siren, metavar="SIREN")
+    parser.add_argument("--siren", required=True, type=siren_number, metavar="SIREN")
     parser.add_argument(
-        "--from", dest="start", required=True, type=_day, metavar="AAAA-MM-JJ", help="premier jour"
+        "--from",
+        dest="start",
+        required=True,
+        type=french_date,
+        metavar="JJ/MM/AAAA",
+        help="premier jour",
     )
     parser.add_argument(
-        "--to", dest="end", required=True, type=_day, metavar="AAAA-MM-JJ", help="dernier jour"
+        "--to",
+        dest="end",
+        required=True,
+        type=french_date,
+        metavar="JJ/MM/AAAA",
+        help="dernier jour",
     )
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FICHIER.xlsx", help="fichier Excel à écrire"
@@ -84,14 +72,15 @@ def run_statement(args: argparse.Namespace) -> int:
     from ledgers.store import company_has_entries, company_statement
     from warehouse.connections import connect
 
-    if not args.warehouse.is_file():
-        print(f"Entrepôt introuvable : {args.warehouse}")
+    warehouse = settings_of(args).warehouse
+    if not warehouse.is_file():
+        print(f"Entrepôt introuvable : {warehouse}")
         return 1
     if args.start > args.end:
         print(f"Période vide : le {args.start:%d/%m/%Y} est après le {args.end:%d/%m/%Y}.")
         return 2
     try:
-        with connect(args.warehouse, read_only=True) as connection:
+        with connect(warehouse, read_only=True) as connection:
             if not company_has_entries(connection, args.siren):
                 print(f"Aucune cotisation ni aucun paiement pour le SIREN {args.siren}.")
                 return 1
@@ -121,7 +110,7 @@ def run_statement(args: argparse.Namespace) -> int:
 
 
 def configure_employees(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--siren", required=True, type=_siren, metavar="SIREN")
+    parser.add_argument("--siren", required=True, type=siren_number, metavar="SIREN")
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FICHIER.xlsx", help="fichier Excel à écrire"
     )
@@ -136,7 +125,7 @@ def configure_employees(parser: argparse.ArgumentParser) -> None:
 def run_employees(args: argparse.Namespace) -> int:
     from serving.employees_excel import UnknownCompanyError, write_employees_excel
 
-    serving = args.serving or args.warehouse.parent / "serving.duckdb"
+    serving = args.serving or settings_of(args).serving
     if not serving.is_file():
         print(f"Aucune publication pour le portail : {serving} introuvable.")
         return 1

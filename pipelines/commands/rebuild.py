@@ -6,36 +6,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from pipelines.locations import DEFAULT_LANDING, DEFAULT_WAREHOUSE, quarantine_beside
+from pipelines.commands.options import add_options, settings_of
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="FICHIER",
-        default=Path(DEFAULT_WAREHOUSE),
-        help=f"fichier DuckDB de l'entrepôt (défaut : {DEFAULT_WAREHOUSE})",
-    )
+    add_options(parser, "warehouse", "landing", "quarantine")
     parser.add_argument(
         "--relire",
         action="store_true",
         help="relire tous les fichiers du registre depuis le répertoire d'arrivée",
-    )
-    parser.add_argument(
-        "--landing",
-        type=Path,
-        metavar="DOSSIER",
-        default=Path(DEFAULT_LANDING),
-        help=f"répertoire d'arrivée, pour --relire (défaut : {DEFAULT_LANDING})",
-    )
-    parser.add_argument(
-        "--quarantine",
-        type=Path,
-        metavar="DOSSIER",
-        help="répertoire de quarantaine (défaut : « quarantine » à côté de l'entrepôt)",
     )
 
 
@@ -48,15 +28,15 @@ def run(args: argparse.Namespace) -> int:
     from warehouse.registry import FileKind
 
     console = Console()
-    if not args.warehouse.exists():
-        console.print(f"[red]Entrepôt introuvable : {args.warehouse}[/red]")
+    settings = settings_of(args)
+    if not settings.warehouse.exists():
+        console.print(f"[red]Entrepôt introuvable : {settings.warehouse}[/red]")
         return 2
-    quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started = time.perf_counter()
-    with connect(args.warehouse, read_only=False) as connection:
+    with connect(settings.warehouse, read_only=False) as connection:
         if args.relire:
             reset, missing = registry.mark_for_reload(
-                connection, args.landing, (FileKind.DSN, FileKind.BANK)
+                connection, settings.landing, (FileKind.DSN, FileKind.BANK)
             )
             console.print(
                 f"{reset} fichier(s) à relire ; {missing} absent(s) du répertoire "
@@ -67,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
                 def report(done: int, total: int, current: str) -> None:
                     progress.files("Relecture des DSN", done, total, current)
 
-                load.load_received_dsn_files(connection, args.landing, quarantine, report)
-            load.load_received_bank_files(connection, args.landing, quarantine)
+                load.load_received_dsn_files(
+                    connection,
+                    settings.landing,
+                    settings.quarantine,
+                    report,
+                    batch_files=settings.load_batch_files,
+                    parse_workers=settings.parse_workers,
+                )
+            load.load_received_bank_files(connection, settings.landing, settings.quarantine)
         models.rebuild_core(connection)
         declarations = connection.execute(
             "SELECT count(*) FROM core.declarations_in_force"

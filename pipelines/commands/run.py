@@ -3,8 +3,8 @@
 the ingestion, then one line per domain and where the steward report is.
 
 The night's date (first-seen dates of anomalies and signals, the report's name) is `--night`
-or, by default, the due date of the latest declared month (`resources.night_of_warehouse`),
-never today's date: the same files give the same warehouse whatever day they are run."""
+or, by default, the due date of the latest declared month (`warehouse.night`), never today's
+date: the same files give the same warehouse whatever day they are run."""
 
 from __future__ import annotations
 
@@ -12,58 +12,34 @@ import argparse
 import contextlib
 import time
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.locations import DEFAULT_WAREHOUSE, quarantine_beside
+from pipelines.commands.options import add_options, settings_of
 
 if TYPE_CHECKING:
     import duckdb
     from rich.console import Console
 
+    from pipelines.settings import Settings
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--landing",
-        type=Path,
-        required=True,
-        metavar="DOSSIER",
-        help="répertoire d'arrivée des fichiers",
-    )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        metavar="FICHIER",
-        default=Path(DEFAULT_WAREHOUSE),
-        help=f"fichier DuckDB de l'entrepôt (défaut : {DEFAULT_WAREHOUSE})",
-    )
-    parser.add_argument(
-        "--quarantine",
-        type=Path,
-        metavar="DOSSIER",
-        help="répertoire de quarantaine (défaut : « quarantine » à côté de l'entrepôt)",
-    )
-    parser.add_argument(
-        "--night",
-        type=date.fromisoformat,
-        metavar="AAAA-MM-JJ",
-        help="date de la nuit (défaut : le 15 du mois suivant le dernier mois déclaré)",
-    )
+    add_options(parser, "landing", "warehouse", "quarantine", "night")
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
-    if not args.landing.is_dir():
-        console.print(f"[red]Répertoire d'arrivée introuvable : {args.landing}[/red]")
+    settings = settings_of(args)
+    if not settings.landing.is_dir():
+        console.print(f"[red]Répertoire d'arrivée introuvable : {settings.landing}[/red]")
         return 2
-    quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started_at = datetime.now()
     started = time.perf_counter()
-    success = run_night(args.landing, args.warehouse, quarantine, console, args.night)
-    print_summary(console, args.warehouse, quarantine, started_at, time.perf_counter() - started)
-    print_domains(console, args.warehouse, args.night)
+    success = run_night(settings, console)
+    print_summary(console, settings, started_at, time.perf_counter() - started)
+    print_domains(console, settings)
     if not success:
         print_failure(console)
     return 0 if success else 1
@@ -76,16 +52,8 @@ def print_failure(console: Console) -> None:
     )
 
 
-def run_night(
-    landing: Path,
-    warehouse: Path,
-    quarantine: Path,
-    console: Console,
-    night: date | None = None,
-    resources: dict[str, object] | None = None,
-) -> bool:
-    """Materialise the nightly assets and their checks in process; True when all succeeded.
-    `resources` override the defaults (the demo's pseudonymisation key, for instance)."""
+def run_night(settings: Settings, console: Console) -> bool:
+    """Materialise the nightly assets and their checks in process; True when all succeeded."""
     import dagster as dg
 
     from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
@@ -95,10 +63,7 @@ def run_night(
     with RichProgress(console) as progress:
         result = dg.materialize(
             [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
-            resources={
-                **pipeline_resources(landing, warehouse, quarantine, progress, night),
-                **(resources or {}),
-            },
+            resources=pipeline_resources(settings, progress),
             instance=dg.DagsterInstance.ephemeral(),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
@@ -107,14 +72,13 @@ def run_night(
     return bool(result.success) and checks_passed
 
 
-def print_summary(
-    console: Console, warehouse: Path, quarantine: Path, since: datetime, elapsed: float
-) -> None:
+def print_summary(console: Console, settings: Settings, since: datetime, elapsed: float) -> None:
     from rich.table import Table
 
     from warehouse.connections import connect
     from warehouse.summary import night_summary
 
+    warehouse = settings.warehouse
     if not warehouse.exists():
         return
     with connect(warehouse, read_only=True) as connection:
@@ -139,29 +103,29 @@ def print_summary(
     # Paths are printed whole (soft wrap): an operator copies them.
     console.print(f"Entrepôt : {warehouse}", soft_wrap=True)
     if summary.files_quarantined:
-        console.print(f"Quarantaine (fichiers et motifs) : {quarantine}", soft_wrap=True)
+        console.print(f"Quarantaine (fichiers et motifs) : {settings.quarantine}", soft_wrap=True)
 
 
-def print_domains(console: Console, warehouse: Path, night: date | None) -> None:
+def print_domains(console: Console, settings: Settings) -> None:
     """One line per domain after the ingestion summary, from what the night left in the
     warehouse (a domain that did not run says so)."""
     import duckdb
 
-    from pipelines.resources import night_of_warehouse, reports_dir
     from warehouse.connections import connect
+    from warehouse.night import night_of_warehouse
 
-    if not warehouse.exists():
+    if not settings.warehouse.exists():
         return
-    with connect(warehouse, read_only=True) as connection:
+    with connect(settings.warehouse, read_only=True) as connection:
         try:
-            day = night or night_of_warehouse(connection)
+            day = settings.night or night_of_warehouse(connection)
         except ValueError:
             return
         for line in (_anomalies_line, _stoppages_line):
             # A domain that never ran on this warehouse has no tables: no line.
             with contextlib.suppress(duckdb.CatalogException):
                 console.print(line(connection, day), soft_wrap=True)
-    report = reports_dir(warehouse) / f"anomalies-{day:%Y-%m-%d}.html"
+    report = settings.reports / f"anomalies-{day:%Y-%m-%d}.html"
     if report.exists():
         console.print(
             f"Rapport des gestionnaires : {report} (et {report.with_suffix('.xlsx').name})",

@@ -8,11 +8,10 @@ import dagster as dg
 
 from pipelines.progress import ProgressReporter
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from warehouse import load, models, reference, registry
 from warehouse.connections import transaction
 from warehouse.registry import FileStatus
-
-WAREHOUSE_POOL = "warehouse_writer"
 
 
 def _status_counts(counts: dict[FileStatus, int]) -> dict[str, int]:
@@ -65,7 +64,12 @@ def dsn_staging(
 
     with warehouse.connect() as connection:
         counts = load.load_received_dsn_files(
-            connection, landing.landing, landing.quarantine, report
+            connection,
+            landing.landing,
+            landing.quarantine,
+            report,
+            batch_files=landing.load_batch_files,
+            parse_workers=landing.parse_workers,
         )
     context.log.info(f"DSN traitées : {_status_counts(counts)}")
     return dg.MaterializeResult(metadata=_status_counts(counts))

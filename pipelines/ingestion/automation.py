@@ -7,12 +7,12 @@ landing directory to be picked up).
 """
 
 import hashlib
-import os
 
 import dagster as dg
 
 from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.resources import LandingResource
+from pipelines.settings import automation_running
 from warehouse import registry
 
 # Every asset writes the one DuckDB file through the single-slot writer pool, so the steps of a
@@ -25,12 +25,10 @@ ingestion_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-AUTOMATION_VARIABLE = "DSNPIPE_AUTOMATION"
-
 
 def runs_by_default() -> bool:
     """Whether the sensor and the schedule start running when the code location loads."""
-    return os.environ.get(AUTOMATION_VARIABLE, "").strip().lower() in {"marche", "on", "1"}
+    return automation_running()
 
 
 @dg.sensor(

@@ -3,12 +3,12 @@
 import dagster as dg
 
 from pipelines.ingestion.assets import (
-    WAREHOUSE_POOL,
     bank_staging,
     declaration_versions,
     dsn_staging,
 )
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from warehouse import registry
 from warehouse.connections import connect
 

@@ -7,13 +7,13 @@ import dagster as dg
 
 from ledgers.store import refresh_ledgers
 from pipelines.ingestion.assets import (
-    WAREHOUSE_POOL,
     bank_staging,
     core_dimensions,
     core_facts,
     reference_data,
 )
 from pipelines.resources import NightResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 
 
 @dg.asset(

@@ -5,9 +5,9 @@ import dagster as dg
 import polars as pl
 
 from ledgers.store import ledger_identity_breaks
-from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.resources import WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from warehouse.connections import connect
 
 

@@ -3,15 +3,17 @@ blocking gates (`pipelines.publish.checks`) decide whether `serving_snapshot` sw
 a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, dsn_staging
+from pipelines.ingestion.assets import core_dimensions, dsn_staging
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.analyst import analyst_copy_path, publish_analyst_copy
+from serving.analyst import publish_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
@@ -40,10 +42,9 @@ def portal_candidate(
     publish: PublishResource,
     night: NightResource,
 ) -> dg.MaterializeResult:
-    paths = publish.paths(warehouse.path)
     with warehouse.connect() as connection:
         day = night.night_of_run(context, connection)
-    candidate = build_candidate(paths.warehouse, paths.serving, day, new_night_id(day))
+    candidate = build_candidate(Path(warehouse.path), publish.serving, day, new_night_id(day))
     if candidate.unavailable:
         context.log.info(
             "Tables publiées vides : "
@@ -68,12 +69,11 @@ def portal_candidate(
 def serving_snapshot(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> dg.MaterializeResult:
-    paths = publish.paths(warehouse.path)
-    candidate = read_candidate(paths.serving)
-    swap_in(candidate.path, paths.serving)
-    with connect(paths.warehouse, read_only=False) as connection:
-        history.record_publication(connection, candidate, str(paths.serving), None)
-    summary = portal_summary(paths.serving)
+    candidate = read_candidate(publish.serving)
+    swap_in(candidate.path, publish.serving)
+    with warehouse.connect() as connection:
+        history.record_publication(connection, candidate, str(publish.serving), None)
+    summary = portal_summary(publish.serving)
     context.log.info(summary)
     return dg.MaterializeResult(metadata={"night_id": candidate.night_id, "summary": summary})
 
@@ -91,7 +91,13 @@ def serving_snapshot(
 def analyst_exports_by_month(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.MaterializeResult]:
-    written, refusal = analyst_exports(publish.paths(warehouse.path))
+    written, refusal = analyst_exports(
+        Path(warehouse.path),
+        publish.exports,
+        publish.pseudonym_secret(),
+        publish.demo_key,
+        publish.pseudonym_key_variable,
+    )
     if refusal is not None:
         # Not materialised: the previous exports stay, the operator reads why in the log.
         context.log.warning(refusal)
@@ -113,16 +119,17 @@ def analyst_exports_by_month(
 def analyst_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.MaterializeResult]:
-    paths = publish.paths(warehouse.path)
     try:
-        key = pseudonym_key(paths.demo_key_file)
+        key = pseudonym_key(
+            publish.pseudonym_secret(), publish.demo_key, publish.pseudonym_key_variable
+        )
     except MissingPseudonymKeyError as refusal:
         context.log.warning(str(refusal))  # the analysts keep the previous night's copy
         return
-    rows = publish_analyst_copy(paths.warehouse, key)
+    rows = publish_analyst_copy(Path(warehouse.path), publish.analyst_warehouse, key)
     yield dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(analyst_copy_path(paths.warehouse))),
+            "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
             "tables": len(rows),
             "dagster/row_count": sum(rows.values()),
         }
@@ -141,7 +148,7 @@ def comptes_rendus(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> dg.MaterializeResult:
     with connect(warehouse.path, read_only=True) as connection:
-        written = write_comptes_rendus(connection, publish.paths(warehouse.path).comptes_rendus)
+        written = write_comptes_rendus(connection, publish.comptes_rendus)
     context.log.info(f"{written} compte(s) rendu(s) écrit(s) ou mis à jour")
     return dg.MaterializeResult(metadata={"written": written})
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.publish.assets import portal_candidate
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from serving import history
 from serving.gates import GateResult, run_gates
 from serving.snapshot import read_candidate
@@ -68,20 +68,19 @@ def _result(table: str, results: list[GateResult], data_docs: Path) -> dg.AssetC
 def portal_quality_gates(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.AssetCheckResult]:
-    paths = publish.paths(warehouse.path)
-    candidate = read_candidate(paths.serving)
-    with connect(paths.warehouse, read_only=True) as connection:
+    candidate = read_candidate(publish.serving)
+    with connect(warehouse.path, read_only=True) as connection:
         previous = history.previous_counts(connection)
-    results = run_gates(candidate.path, PORTAL_TABLES, previous, paths.data_docs)
+    results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
     refusal = history.refusal_reason(results)
-    with connect(paths.warehouse, read_only=False) as connection:
+    with warehouse.connect() as connection:
         history.record_gates(connection, candidate, results)
         if refusal is not None:
-            history.record_publication(connection, candidate, str(paths.serving), refusal)
+            history.record_publication(connection, candidate, str(publish.serving), refusal)
     if refusal is not None:
         context.log.error(refusal)
     for spec in PORTAL_TABLES:
-        yield _result(spec.name, [r for r in results if r.table == spec.name], paths.data_docs)
+        yield _result(spec.name, [r for r in results if r.table == spec.name], publish.data_docs)
 
 
 PUBLISH_CHECKS = [portal_quality_gates]

@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL, core_dimensions, reference_data
+from pipelines.ingestion.assets import core_dimensions, reference_data
 from pipelines.resources import NightResource, WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from quality.stoppages.pipeline import build_from_warehouse
 from quality.stoppages.store import store_results
 from warehouse.connections import transaction

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.ingestion.assets import WAREHOUSE_POOL
 from pipelines.resources import WarehouseResource
+from pipelines.settings import WAREHOUSE_POOL
 from pipelines.stoppages.assets import stoppage_results
 from quality.stoppages.catalogue import Signal
 from warehouse.connections import connect

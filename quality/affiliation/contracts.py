@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 _AFFILIATION_KEYS = """
     a.siren, a.siret, a.employee_key, n.employee_name, a.contract_reference,
@@ -16,7 +16,6 @@ _AFFILIATION_KEYS = """
 """
 
 
-@detector("AFF003")
 def unknown_contract(context: DetectionContext) -> pl.DataFrame:
     """The adhésion of the affiliation names a contract no fiche de paramétrage of the company
     describes (or the affiliation points to no adhésion of its declaration)."""
@@ -37,7 +36,6 @@ def unknown_contract(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF004")
 def unknown_option(context: DetectionContext) -> pl.DataFrame:
     """A declared option code (S21.G00.70.004) the known contract does not offer."""
     return query(
@@ -57,7 +55,6 @@ def unknown_option(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF005")
 def unknown_population(context: DetectionContext) -> pl.DataFrame:
     """A declared population code (S21.G00.70.005) the known contract does not cover."""
     return query(

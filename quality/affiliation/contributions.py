@@ -13,10 +13,9 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF012")
 def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
     return query(
         context.connection,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF011")
 def affiliation_end_before_start(context: DetectionContext) -> pl.DataFrame:
     return query(
         context.connection,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF010")
 def dependant_counts_mismatch(context: DetectionContext) -> pl.DataFrame:
     return query(
         context.connection,

@@ -6,10 +6,9 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF006")
 def ntt_without_nir(context: DetectionContext) -> pl.DataFrame:
     """Declared under an NTT only for a month at least `ntt_without_nir_months` after the month
     the NTT was first used (the hiring month, or the first month declared when earlier).
@@ -40,7 +39,6 @@ def ntt_without_nir(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF007")
 def nir_change_without_identity_block(context: DetectionContext) -> pl.DataFrame:
     """The same employment contract (establishment, start date, number) declared under one NIR,
     then under another, with no S21.G00.31 naming the old NIR (which would link the two)."""
@@ -72,7 +70,6 @@ def nir_change_without_identity_block(context: DetectionContext) -> pl.DataFrame
     )
 
 
-@detector("AFF008")
 def same_nir_in_two_establishments(context: DetectionContext) -> pl.DataFrame:
     """A NIR declared by two establishments in their monthly DSNs for the same month (whether
     or not both affiliate him: the double declaration is the anomaly). The `siret` reported is

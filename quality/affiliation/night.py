@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from quality.affiliation.rules import AFFILIATION_RULES
 from quality.affiliation.states import RegisterSettings
 from quality.affiliation.store import refresh_states
 from quality.anomalies.detection import RuleSettings
@@ -32,6 +33,8 @@ def run_affiliation_night(
     applied). The contract parameters and portal exports are tables loaded at ingestion
     (`warehouse.reference`)."""
     # The caller owns the connection and the transaction, as for `run_anomaly_night`.
-    anomalies = run_anomaly_night(connection, night, decisions_dir, rule_settings)
+    anomalies = run_anomaly_night(
+        connection, night, decisions_dir, AFFILIATION_RULES, rule_settings
+    )
     states = refresh_states(connection, night, register_settings)
     return AffiliationNight(states=states.height, anomalies=anomalies)

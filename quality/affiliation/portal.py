@@ -9,10 +9,9 @@ from datetime import timedelta
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF013")
 def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
     """A request older than the admitted delay, whose establishment has sent a monthly DSN for
     the hiring month or later, while no monthly DSN of the company declares the person (by
@@ -51,7 +50,6 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF014")
 def declared_but_exempted(context: DetectionContext) -> pl.DataFrame:
     """Affiliated in a month's DSN while an exemption for that contract covers the month."""
     return query(
@@ -73,7 +71,6 @@ def declared_but_exempted(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF015")
 def declared_but_radiated(context: DetectionContext) -> pl.DataFrame:
     """Affiliated in the DSN of a month starting after his radiation from that contract."""
     return query(

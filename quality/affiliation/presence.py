@@ -7,10 +7,9 @@ from __future__ import annotations
 import polars as pl
 
 from quality.affiliation.sources import query
-from quality.anomalies.detection import DetectionContext, detector
+from quality.anomalies.detection import DetectionContext
 
 
-@detector("AFF001")
 def declared_without_affiliation(context: DetectionContext) -> pl.DataFrame:
     """A monthly DSN declares the employee on an establishment whose adhésion names one of our
     contracts covering his category, but no affiliation of his links him to that contract and
@@ -48,7 +47,6 @@ def declared_without_affiliation(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF002")
 def absent_without_contract_end(context: DetectionContext) -> pl.DataFrame:
     """Affiliated in one month's DSN of the establishment (same fraction), absent from the next
     one that arrived, with no end of that employment contract declared before that month ends.
@@ -91,7 +89,6 @@ def absent_without_contract_end(context: DetectionContext) -> pl.DataFrame:
     )
 
 
-@detector("AFF009")
 def declared_after_contract_end(context: DetectionContext) -> pl.DataFrame:
     """Declared in a monthly DSN for a month after the one his employment contract ended in."""
     return query(

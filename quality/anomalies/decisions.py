@@ -28,7 +28,6 @@ from quality.anomalies.model import ANOMALY_ID_LENGTH, AnomalyStatus
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-DECISIONS_DIR_NAME = "decisions"
 
 
 class DecisionAction(StrEnum):
@@ -68,10 +67,6 @@ class DecisionsSummary:
     without_effect: int
     unknown_anomaly: int
     rejected_lines: int
-
-
-def default_decisions_dir(warehouse_path: Path) -> Path:
-    return warehouse_path.parent / DECISIONS_DIR_NAME
 
 
 def current_user() -> str:

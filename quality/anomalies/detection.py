@@ -1,14 +1,11 @@
-"""Where rules register and how the night's detections are gathered.
+"""What a rule receives and how the night's detections are gathered.
 
-Adding a rule: in its family's module under `quality/affiliation/`, write a function that takes
-the `DetectionContext` and returns a Polars frame of `model.DETECTION_SCHEMA` columns (only those
-it fills), decorate it with `@detector("CODE")` where CODE is in the catalogue, and import the
-module from `quality/affiliation/__init__.py`. `detect_all` then runs it every night.
+The rules themselves are listed explicitly, by catalogue code, in
+`quality.affiliation.rules.AFFILIATION_RULES`, which the night passes to `detect_all`.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,38 +36,12 @@ class DetectionContext:
 
 Detector = Callable[[DetectionContext], pl.DataFrame]
 
-_DETECTORS: dict[str, Detector] = {}
-RULE_PACKAGE = "quality.affiliation"  # its __init__ imports every rule module
 
+def detect_all(context: DetectionContext, detectors: Mapping[str, Detector]) -> pl.DataFrame:
+    """Every rule's detections, identified (`IDENTIFIED_SCHEMA`), sorted by id.
 
-def detector(code: str) -> Callable[[Detector], Detector]:
-    """Register the decorated function as the detector of catalogue rule `code`."""
-    rule(code)  # an unknown code fails at import time, not at night
-
-    def register(function: Detector) -> Detector:
-        if code in _DETECTORS and _DETECTORS[code] is not function:
-            raise ValueError(f"La règle {code} a déjà un détecteur : {_DETECTORS[code].__name__}")
-        _DETECTORS[code] = function
-        return function
-
-    return register
-
-
-def registered_detectors() -> dict[str, Detector]:
-    return dict(_DETECTORS)
-
-
-def detect_all(
-    context: DetectionContext, detectors: Mapping[str, Detector] | None = None
-) -> pl.DataFrame:
-    """Every registered rule's detections, identified (`IDENTIFIED_SCHEMA`), sorted by id.
-
-    Without explicit `detectors`, the rule modules are imported here so that their detectors are
-    registered: a night run with no rules would mark every open anomaly as resolved.
+    A night run with no rules would mark every open anomaly as resolved: refused.
     """
-    if detectors is None:
-        importlib.import_module(RULE_PACKAGE)
-        detectors = _DETECTORS
     if not detectors:
         raise RuntimeError("Aucune règle d'anomalie enregistrée : détection abandonnée")
     frames = [pl.DataFrame(schema=IDENTIFIED_SCHEMA)]

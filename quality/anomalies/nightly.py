@@ -51,10 +51,11 @@ def run_anomaly_night(
     connection: duckdb.DuckDBPyConnection,
     night: date,
     decisions_dir: Path,
+    detectors: Mapping[str, Detector],
     settings: RuleSettings | None = None,
-    detectors: Mapping[str, Detector] | None = None,
 ) -> RegisterRefresh:
-    """Detect with every registered rule (or `detectors`) and refresh the register.
+    """Detect with `detectors` (the night's: `quality.affiliation.rules.AFFILIATION_RULES`)
+    and refresh the register.
 
     The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
     """

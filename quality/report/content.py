@@ -16,18 +16,16 @@ from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import ACTIVE_STATUSES_SQL, SEVERITY_ORDER
 from warehouse.connections import has_table
 
-# Active anomalies, with the columns the report shows and the declaration they were seen in
-# (its file and the line of its S20 block), most severe and oldest first.
+# Active anomalies, with the columns the report shows and the declaration they were seen in:
+# its file and its line (a declaration's id is the line of its S20 block), most severe and
+# oldest first.
 _ACTIVE_QUERY = f"""
     SELECT a.anomaly_id, a.rule_code, a.severity, a.status, a.siren, a.siret, a.employee_key,
            a.employee_name, a.contract_reference, a.affiliation_date, a.period, a.detail,
            a.first_seen, a.last_seen, a.status_since, f.original_name AS source_file,
-           d.line AS source_line
+           a.declaration_id AS source_line
     FROM anomalies AS a
     LEFT JOIN registry.files AS f USING (file_id)
-    LEFT JOIN (
-        SELECT file_id, declaration_id, min(line) AS line FROM staging.s20_g00_05 GROUP BY ALL
-    ) AS d ON d.file_id = a.file_id AND d.declaration_id = a.declaration_id
     WHERE a.status IN ({ACTIVE_STATUSES_SQL})
 """
 # The same without the staging tables (a register filled by tests or by hand).
@@ -112,9 +110,7 @@ def read_report(
     ).fetchall()[0][0]
     new_ids = [r[0] for r in connection.execute(_NEW_TONIGHT_QUERY, [night]).fetchall()]
     catalogue = _catalogue_frame()
-    has_source = has_table(connection, "staging", "s20_g00_05") and has_table(
-        connection, "registry", "files"
-    )
+    has_source = has_table(connection, "registry", "files")
     active = (
         connection.sql(_ACTIVE_QUERY if has_source else _ACTIVE_WITHOUT_SOURCE)
         .pl()

@@ -1,7 +1,8 @@
 """Stoppage signal codes, severities and French labels.
 
 The codes are the ones of the generator's ground truth (`synthetic/truth.py`, `Signal`), so its
-precision and recall can be measured; that module should import this catalogue.
+precision and recall can be measured; the generator spells them itself and a test
+checks that both agree (`tests/quality/test_detection.py`).
 """
 
 from __future__ import annotations

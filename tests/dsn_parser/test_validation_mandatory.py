@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from dsn_parser.model import ParsedFile
 from dsn_parser.norm import load_norm
-from tests.dsn_parser.test_validation_controls import monthly, replaced, validated
+from tests.dsn_parser.monthly_dsn import monthly, replaced, validated
 
 NATURES = ("01", "04", "05", "07")
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsn_parser import parse
-from tests.dsn_parser.test_validation_controls import monthly
+from tests.dsn_parser.monthly_dsn import monthly
 
 # Values that would identify a person: 13-digit NIR-like strings and names in an alphabet no
 # French label or code uses, so finding one in a message can only be a leak.

@@ -68,7 +68,7 @@ def test_missing_arguments_unknown_choices_and_bad_values_are_said_in_french(
     for argv, expected in (
         (["export", "statement"], "arguments obligatoires manquants : --siren"),
         (["commande-inconnue"], "choix invalide : 'commande-inconnue'"),
-        (["run", "--landing", ".", "--night", "demain"], "valeur invalide : 'demain'"),
+        (["run", "--landing", ".", "--night", "demain"], "date invalide « demain »"),
         (["validate"], "arguments obligatoires manquants : CHEMIN"),
     ):
         with pytest.raises(SystemExit):

@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job
 from pipelines.resources import NIGHT_TAG, pipeline_resources
+from pipelines.settings import Settings
 from serving.snapshot import published_night_id
 from synthetic import generate
 
@@ -30,7 +31,7 @@ def execute(
         assets=NIGHTLY_ASSETS,
         asset_checks=NIGHTLY_CHECKS,
         jobs=[nightly_job],
-        resources=pipeline_resources(landing, warehouse, warehouse.parent / "quarantine"),
+        resources=pipeline_resources(Settings(landing, warehouse, warehouse.parent / "quarantine")),
     )
     return defs.resolve_job_def("nuit_complete").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), tags=tags, raise_on_error=False

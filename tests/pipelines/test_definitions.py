@@ -3,11 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import pytest
 import yaml
 
 from pipelines.definitions import defs
-from pipelines.ingestion.assets import WAREHOUSE_POOL
+from pipelines.settings import WAREHOUSE_POOL
 
 # The asset graph other domains and the portal build on: renaming or regrouping an asset is a
 # contract change and must show up here.
@@ -60,14 +59,3 @@ def test_the_project_dagster_yaml_limits_pools_to_one_slot_and_retries_runs() ->
     assert settings["run_retries"]["enabled"] is True
     # a night refused by a gate (a failed step) is not retried, a lost run worker is
     assert settings["run_retries"]["retry_on_asset_or_op_failure"] is False
-
-
-def test_a_warehouse_set_by_the_environment_takes_its_quarantine_along(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from pipelines.resources import resources_from_environment
-
-    monkeypatch.setenv("DSNPIPE_WAREHOUSE", str(tmp_path / "prod" / "entrepot.duckdb"))
-    monkeypatch.delenv("DSNPIPE_QUARANTINE", raising=False)
-    landing = resources_from_environment()["landing"]
-    assert landing.quarantine == tmp_path / "prod" / "quarantine"  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from pipelines.ingestion.checks import INGESTION_CHECKS
 from pipelines.ledgers.assets import LEDGER_ASSETS
 from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
+from pipelines.settings import Settings
 from synthetic.generation import generate
 from warehouse.connections import connect
 
@@ -41,7 +42,7 @@ def materialize_night(
 ) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         assets,  # type: ignore[arg-type]
-        resources=pipeline_resources(landing, warehouse, warehouse.parent / "quarantine"),
+        resources=pipeline_resources(Settings(landing, warehouse, warehouse.parent / "quarantine")),
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

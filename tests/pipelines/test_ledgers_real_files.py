@@ -19,6 +19,7 @@ from pipelines.ingestion.checks import INGESTION_CHECKS
 from pipelines.ledgers.assets import LEDGER_ASSETS
 from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
+from pipelines.settings import Settings
 from warehouse.connections import connect
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -94,7 +95,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "entrepot.duckdb"
     result = dg.materialize(
         [*INGESTION_ASSETS, *INGESTION_CHECKS, *LEDGER_ASSETS, *LEDGER_CHECKS],
-        resources=pipeline_resources(landing, path, root / "quarantine"),
+        resources=pipeline_resources(Settings(landing, path, root / "quarantine")),
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from quality.anomalies.detection import RuleSettings
-from tests.quality.test_affiliation_dsn import (
+from tests.quality.dsn_cases import (
     APR,
     FEB,
     HEALTH,

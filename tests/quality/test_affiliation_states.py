@@ -21,7 +21,7 @@ from quality.affiliation.states import (
 )
 from quality.affiliation.store import refresh_states, write_states
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
-from tests.quality.test_affiliation_dsn import (
+from tests.quality.dsn_cases import (
     FEB,
     HEALTH,
     JAN,
@@ -400,6 +400,21 @@ def test_dsnpipe_affiliations_runs_the_night_and_counts_states(
     assert NIR not in out  # counts only, no employee
     with connect(warehouse) as connection:
         assert _status(connection) == {HEALTH: Status.AFFILIATED, PROVIDENT: Status.AFFILIATED}
+
+
+def test_dsnpipe_affiliations_dates_the_night_by_the_latest_declared_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not by today's date: the same files give the same register whatever day they run,
+    and the same night as `dsnpipe run` (the 15th after the latest declared month)."""
+    from pipelines.cli import main
+    from warehouse.connections import connect
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with connect(warehouse, read_only=False) as connection:
+        load_night(connection, tmp_path, NIGHT, monthly(JAN, Person()))
+    assert main(["affiliations", "--landing", str(tmp_path), "--warehouse", str(warehouse)]) == 0
+    assert "Affiliations au 15/02/2025" in capsys.readouterr().out
 
 
 def test_a_night_without_portal_files_keeps_the_previous_exports(tmp_path: Path) -> None:

@@ -30,13 +30,14 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDB
     from rich.console import Console
 
     from pipelines.commands.run import run_night
+    from pipelines.settings import Settings
     from synthetic import generate
 
     root = tmp_path_factory.mktemp("portfolio")
     landing = root / "landing"
     generate(landing, companies=4, employees=60, months=8, seed=7, fault_rate=0.5)
     warehouse = root / "warehouse.duckdb"
-    assert run_night(landing, warehouse, root / "quarantine", Console(quiet=True))
+    assert run_night(Settings(landing, warehouse, root / "quarantine"), Console(quiet=True))
     as_of = date.fromisoformat(json.loads((landing / "truth" / "meta.json").read_text())["as_of"])
     connection = duckdb.connect(warehouse)
     load_reference_files(connection, landing)

@@ -16,7 +16,7 @@ from pipelines.cli import main
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from quality.anomalies.model import AnomalyStatus
 from quality.anomalies.nightly import refresh_register
-from tests.quality.conftest import detections, missing_affiliation
+from tests.quality.detections import detections, missing_affiliation
 from warehouse.connections import connect
 
 NIGHT_1 = date(2026, 11, 20)

@@ -8,10 +8,12 @@ import duckdb
 import polars as pl
 import pytest
 
+from quality.affiliation.rules import AFFILIATION_RULES
 from quality.anomalies.catalogue import RULES, RULES_BY_CODE
-from quality.anomalies.detection import DetectionContext, detect_all, detector
+from quality.anomalies.detection import DetectionContext, detect_all
 from quality.anomalies.model import IDENTIFIED_SCHEMA, conform, identify, mask_employee_key
-from tests.quality.conftest import detections, missing_affiliation
+from quality.stoppages.catalogue import Signal
+from tests.quality.detections import detections, missing_affiliation
 
 NIGHT = date(2026, 11, 20)
 
@@ -84,9 +86,14 @@ def test_a_faulty_rule_output_is_refused(frame: pl.DataFrame, message: str) -> N
         conform(frame, "AFF001")
 
 
-def test_a_rule_registers_only_under_a_catalogue_code() -> None:
-    with pytest.raises(KeyError, match="inconnue"):
-        detector("AFF999")
+def test_every_catalogue_rule_has_one_detector_and_no_detector_is_outside_it() -> None:
+    assert list(AFFILIATION_RULES) == [rule.code for rule in RULES]
+    assert len(set(AFFILIATION_RULES.values())) == len(AFFILIATION_RULES)
+
+
+def test_a_detector_under_a_code_outside_the_catalogue_is_refused() -> None:
+    with duckdb.connect() as connection, pytest.raises(KeyError, match="inconnue"):
+        detect_all(DetectionContext(connection, NIGHT), {"AFF999": lambda _: pl.DataFrame()})
 
 
 def test_no_registered_rule_means_no_night_run() -> None:
@@ -103,8 +110,9 @@ def test_every_category_of_the_domain_has_a_rule_with_a_french_label() -> None:
 def test_codes_and_severities_match_the_generator_ground_truth() -> None:
     truth = pytest.importorskip("synthetic.truth")
     assert {code: rule.severity.value for code, rule in RULES_BY_CODE.items()} == {
-        str(code): str(definition.severity) for code, definition in truth.ANOMALIES.items()
+        str(code): severity for code, severity in truth.ANOMALIES.items()
     }
+    assert {str(signal) for signal in truth.Signal} == {str(signal) for signal in Signal}
 
 
 def test_masked_employee_keys_give_nothing_away() -> None:

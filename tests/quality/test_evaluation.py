@@ -12,7 +12,7 @@ import pytest
 from pipelines.cli import main
 from quality.anomalies.evaluation import read_truth, score_rules
 from quality.anomalies.lifecycle import update_register
-from tests.quality.conftest import detections, missing_affiliation
+from tests.quality.detections import detections, missing_affiliation
 from warehouse.connections import connect
 
 TRUTH_HEADER = [

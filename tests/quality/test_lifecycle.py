@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from quality.anomalies.lifecycle import update_register
-from tests.quality.conftest import detections, missing_affiliation
+from tests.quality.detections import detections, missing_affiliation
 
 NIGHT_1 = date(2026, 11, 20)
 NIGHT_2 = NIGHT_1 + timedelta(days=1)

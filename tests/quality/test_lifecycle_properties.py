@@ -18,7 +18,7 @@ from quality.anomalies.decisions import (
     record_decision,
 )
 from quality.anomalies.lifecycle import update_register
-from tests.quality.conftest import detections, missing_affiliation
+from tests.quality.detections import detections, missing_affiliation
 from warehouse.migrations import apply_migrations
 
 NIRS = ("1850575123456", "2900133000111", "1780299000222")

@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.lifecycle import update_register
 from quality.report import ReportFiles, write_steward_report
-from tests.quality.conftest import COMPANIES, REPORT_NIGHT, report_detections
+from tests.quality.detections import COMPANIES, REPORT_NIGHT, report_detections
 from warehouse.migrations import apply_migrations
 
 

@@ -14,7 +14,7 @@ import pytest
 from quality.stoppages.inputs import read_inputs
 from quality.stoppages.pipeline import StoppageResults, build
 from quality.stoppages.terms import ProvidentTerms
-from tests.quality.test_stoppage_sequences import (
+from tests.quality.stoppage_cases import (
     APR,
     ILLNESS,
     MAR,

@@ -12,8 +12,8 @@ import duckdb
 
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
-from serving.analyst import analyst_copy_path
-from tests.serving.conftest import Night, materialize_night
+from pipelines.settings import Settings
+from tests.serving.nights import Night, materialize_night
 
 _HOLD_OPEN = """
 import sys, time, duckdb
@@ -38,7 +38,7 @@ def _texts(connection: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def test_the_analyst_copy_has_the_tables_but_no_nir_name_or_iban(night: Night) -> None:
-    copy = analyst_copy_path(night.warehouse)
+    copy = Settings(night.landing, night.warehouse, night.root / "quarantine").analyst_warehouse
     with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
         nirs = {n for (n,) in warehouse.execute("SELECT nir FROM core.employees").fetchall() if n}
         names = {
@@ -68,7 +68,7 @@ def test_the_analyst_copy_has_the_tables_but_no_nir_name_or_iban(night: Night) -
 def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
     night: Night, tmp_path: Path
 ) -> None:
-    copy = analyst_copy_path(night.warehouse)
+    copy = Settings(night.landing, night.warehouse, night.root / "quarantine").analyst_warehouse
     before = copy.stat().st_ino
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_OPEN, str(copy)], stdout=subprocess.PIPE, text=True
@@ -77,7 +77,7 @@ def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"
         started = time.monotonic()
         result = materialize_night(
-            night.landing, night.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo_key=True
+            night.landing, night.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
         )
         assert result.success, time.monotonic() - started
     finally:

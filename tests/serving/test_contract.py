@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from serving.contract import CONTRACT_FILE, DOCS_FILE, render_markdown, schema_of
-from tests.serving.conftest import Night
+from tests.serving.nights import Night
 
 
 def test_the_published_schema_is_the_committed_contract(night: Night) -> None:

@@ -14,9 +14,10 @@ import pytest
 from pipelines.cli import main
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
+from pipelines.settings import PSEUDONYM_KEY_VARIABLE as KEY_VARIABLE
 from serving.analyst import write_analyst_exports
-from serving.pseudonym import KEY_VARIABLE, MissingPseudonymKeyError, pseudonym_key
-from tests.serving.conftest import Night, materialize_night
+from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
+from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
 
 
@@ -96,24 +97,20 @@ def test_the_same_employee_has_the_same_pseudonym_only_under_the_same_key(
     assert not first & pseudonyms(b"z" * 32, tmp_path / "c")
 
 
-def test_without_a_key_the_analyst_exports_are_refused_in_french(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+def test_without_a_key_the_analyst_exports_are_refused_in_french() -> None:
     with pytest.raises(
         MissingPseudonymKeyError, match=f"Clé de pseudonymisation absente.*{KEY_VARIABLE}"
     ):
-        pseudonym_key(None)
+        pseudonym_key(None, None, KEY_VARIABLE)
 
 
-def test_the_demo_key_file_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+def test_the_demo_key_file_is_private(tmp_path: Path) -> None:
     key_file = tmp_path / "pseudonym.key"
-    key = pseudonym_key(key_file)
+    key = pseudonym_key(None, key_file, KEY_VARIABLE)
     assert key_file.stat().st_mode & 0o777 == 0o600
-    assert pseudonym_key(key_file) == key  # stable across nights
-    monkeypatch.setenv(KEY_VARIABLE, "secret-de-production")
-    assert pseudonym_key(key_file) == b"secret-de-production"  # the environment wins
+    assert pseudonym_key(None, key_file, KEY_VARIABLE) == key  # stable across nights
+    # the secret from the environment wins
+    assert pseudonym_key("secret-de-production", key_file, KEY_VARIABLE) == b"secret-de-production"
 
 
 def test_export_employees_writes_the_company_list_as_the_portal_shows_it(

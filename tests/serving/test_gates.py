@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
-from serving.night import publish_night
-from serving.snapshot import published_night_id
-from tests.serving.conftest import Night, materialize_night
+from serving.snapshot import candidate_path, published_night_id
+from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
 
 
@@ -68,22 +68,41 @@ def test_a_broken_load_is_not_published_and_the_portal_keeps_last_night(copy: Ni
     assert gate == [(True, "1")]
 
 
-def test_a_duplicated_key_is_refused_without_dagster_too(copy: Night) -> None:
+def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {
+        key.to_user_string()
+        for e in result.get_asset_materialization_events()
+        if (key := e.asset_key) is not None
+    }
+
+
+def test_a_duplicated_key_reaches_neither_the_portal_nor_the_analysts(copy: Night) -> None:
     before_id = published_night_id(copy.serving)
     with connect(copy.warehouse, read_only=False) as connection:
         connection.execute(
             "INSERT INTO core.employment_contracts SELECT * FROM core.employment_contracts LIMIT 1"
         )
-    outcome = publish_night(copy.warehouse, demo_key=True)
-    assert not outcome.published
-    assert outcome.refusal and "employees : expect_compound_columns_to_be_unique" in outcome.refusal
-    assert outcome.exports is None  # nothing of a refused night reaches the analysts either
+    result = materialize_night(
+        copy.landing, copy.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
+    )
+    with connect(copy.warehouse) as connection:
+        [(reason,)] = connection.execute(
+            "SELECT reason FROM publish.publications ORDER BY recorded_at DESC LIMIT 1"
+        ).fetchall()
+    assert "employees : expect_compound_columns_to_be_unique" in reason
+    assert not {"serving_snapshot", "analyst_exports_by_month"} & _materialized(result)
+    assert not copy.exports.exists()  # nothing of a refused night reaches the analysts either
     assert published_night_id(copy.serving) == before_id
 
 
 def test_a_clean_night_replaces_the_snapshot(copy: Night) -> None:
     before_id = published_night_id(copy.serving)
-    outcome = publish_night(copy.warehouse, demo_key=True)
-    assert outcome.published and outcome.exports
-    assert published_night_id(copy.serving) == outcome.candidate.night_id != before_id
-    assert not outcome.candidate.path.exists()  # renamed into place
+    result = materialize_night(
+        copy.landing, copy.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
+    )
+    assert result.success
+    assert {"serving_snapshot", "analyst_exports_by_month"} <= _materialized(result)
+    night_id = result.asset_materializations_for_node("portal_candidate")[0].metadata["night_id"]
+    assert published_night_id(copy.serving) == night_id.value != before_id
+    assert not candidate_path(copy.serving).exists()  # renamed into place
+    assert any(copy.exports.iterdir())

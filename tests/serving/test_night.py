@@ -9,7 +9,7 @@ import duckdb
 
 from serving.night import portal_summary
 from serving.tables import PORTAL_TABLES
-from tests.serving.conftest import Night
+from tests.serving.nights import Night
 from warehouse.connections import connect
 
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
-from tests.serving.conftest import Night
+from tests.serving.nights import Night
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "portal_reader.py"
 

@@ -19,7 +19,7 @@ import uvicorn
 from lxml import html as lxml_html
 
 from serving.preview import SECTIONS, create_app
-from tests.serving.conftest import Night
+from tests.serving.nights import Night
 
 
 def _chromium() -> str | None:

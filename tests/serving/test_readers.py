@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from serving.snapshot import build_candidate, published_night_id, swap_in
-from tests.serving.conftest import Night
+from tests.serving.nights import Night
 
 REPO = Path(__file__).parents[2]
 PUBLICATIONS = 4

@@ -18,7 +18,7 @@ from contracts.parameters import (
 )
 from synthetic.expectations import allowances_start
 from synthetic.ledger import period_end_of
-from tests.synthetic.conftest import read_truth
+from tests.synthetic.truth_files import read_truth
 
 
 def contracts(root: Path) -> dict[str, ContractParameters]:

@@ -13,7 +13,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from contracts.parameters import ContractParameters, PmssTable
 from synthetic.portal_files import PORTAL_FILES
-from tests.synthetic.conftest import dsn_values, read_truth
+from tests.synthetic.truth_files import dsn_values, read_truth
 
 # The norm's NIR expression (S21.G00.30.001, Identifiant_Nir_13), copied from the dictionary.
 NIR = re.compile(

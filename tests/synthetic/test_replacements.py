@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from synthetic import generate
-from tests.synthetic.conftest import dsn_values, read_truth
+from tests.synthetic.truth_files import dsn_values, read_truth
 
 SEEDS = (4, 21, 33)
 NORMAL_TYPES, REPLACING_TYPES = {"01", "02"}, {"03", "04", "05"}

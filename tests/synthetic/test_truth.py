@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from synthetic.truth import ANOMALIES, SIGNALS
-from tests.synthetic.conftest import dsn_values, read_truth
+from synthetic.truth import ANOMALIES, Signal
+from tests.synthetic.truth_files import dsn_values, read_truth
 
 
 def ddmmyyyy(iso: str) -> str:
@@ -108,7 +108,7 @@ def test_every_code_of_both_catalogues_is_expected_somewhere(portfolio: Path) ->
     # AFF006 (NTT kept > 3 months), AFF007, invalidity and death need rarer lives; the identity
     # blocks behind AFF006/AFF007 are checked in test_declarations.
     assert set(ANOMALIES) - anomalies <= {"AFF006", "AFF007"}
-    assert set(SIGNALS) - signals <= {"ARR010", "ARR011"}
+    assert set(Signal) - signals <= {"ARR010", "ARR011"}
 
 
 def unlinked(root: Path) -> set[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from dsn_parser import parse
 from synthetic import generate
-from tests.synthetic.conftest import read_truth
+from tests.synthetic.truth_files import read_truth
 
 PER_KIND = 1
 

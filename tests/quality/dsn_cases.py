@@ -3,7 +3,7 @@ loaded through the real parser, staging and core model into a temporary warehous
 
 One company (two establishments), a health contract (options BASE/OPT1, population ENSPS for
 every category, 1 % of tranche A) and a provident contract (population NC for non-cadres,
-0.80 % of tranche A). No test in this module: the rule and register tests import it.
+0.80 % of tranche A). The rule and register tests import it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from contracts.parameters import (
 )
 from dsn_parser import parse
 from dsn_parser.model import ParsedFile
-from quality.anomalies.detection import DetectionContext, RuleSettings, registered_detectors
+from quality.affiliation.rules import AFFILIATION_RULES
+from quality.anomalies.detection import DetectionContext, RuleSettings
 from synthetic.portal_files import PORTAL_FILES
 from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
 from warehouse import load, models
@@ -434,8 +435,6 @@ def detect(
     settings: RuleSettings | None = None,
 ) -> list[dict[str, object]]:
     """The rows rule `code` finds tonight, sorted by period."""
-    import quality.affiliation  # noqa: F401  (registers the rules)
-
-    rule = registered_detectors()[code]
+    rule = AFFILIATION_RULES[code]
     frame = rule(DetectionContext(connection, night, settings or RuleSettings()))
     return sorted(frame.iter_rows(named=True), key=lambda row: str(row.get("period")))

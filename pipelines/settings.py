@@ -1,0 +1,143 @@
+"""The pipeline's settings, read in one place: every `DSNPIPE_*` variable is read here and
+nowhere else; lower layers receive the values as parameters.
+
+Precedence: a value given explicitly (a command-line option) wins over the environment, which
+wins over the development defaults (relative to the working directory, the repo in
+development). Everything a night writes besides its quarantine lives beside the warehouse file:
+the properties below are the one place that decides it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from warehouse.load import BATCH_FILES, PARSE_WORKERS
+
+DEFAULT_LANDING = Path("var/landing")
+DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
+# Every asset writing the warehouse shares this Dagster pool; dagster.yaml gives it one slot
+# (DuckDB allows one writing process per file). Fixed at definition time, not by environment.
+WAREHOUSE_POOL = "warehouse_writer"
+PSEUDONYM_KEY_VARIABLE = "DSNPIPE_PSEUDONYM_KEY"
+_DEMO_KEY_FILE_NAME = "pseudonym.key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    quarantine: Path
+    night: date | None = None  # None: the due date of the latest declared month
+    parse_workers: int = PARSE_WORKERS
+    load_batch_files: int = BATCH_FILES
+    # The pseudonym secret's variable, read only when the exports are written (`pseudonym_secret`)
+    # so that the secret never sits in Dagster's resource configuration, which its UI shows.
+    pseudonym_key_variable: str = PSEUDONYM_KEY_VARIABLE
+    demo: bool = False  # a demonstration: a pseudonym key file beside the warehouse
+    decisions_dir: Path | None = None  # None: beside the warehouse (`decisions`)
+
+    @classmethod
+    def from_environment(
+        cls,
+        *,
+        landing: Path | None = None,
+        warehouse: Path | None = None,
+        quarantine: Path | None = None,
+        night: date | None = None,
+        decisions: Path | None = None,
+        demo: bool = False,
+        environ: Mapping[str, str] = os.environ,
+    ) -> Settings:
+        """The settings of this process; explicit values (command-line options) win."""
+        warehouse = warehouse or Path(environ.get("DSNPIPE_WAREHOUSE") or DEFAULT_WAREHOUSE)
+        return cls(
+            landing=landing or Path(environ.get("DSNPIPE_LANDING") or DEFAULT_LANDING),
+            warehouse=warehouse,
+            # A warehouse moved elsewhere takes its quarantine along.
+            quarantine=quarantine
+            or Path(environ.get("DSNPIPE_QUARANTINE") or warehouse.parent / "quarantine"),
+            night=night or _night(environ),
+            parse_workers=_positive(environ, "DSNPIPE_PARSE_WORKERS", PARSE_WORKERS),
+            load_batch_files=_positive(environ, "DSNPIPE_LOAD_BATCH_FILES", BATCH_FILES),
+            demo=demo,
+            decisions_dir=decisions,
+        )
+
+    @property
+    def decisions(self) -> Path:
+        """The stewards' decisions, appended by `dsnpipe anomalies`, applied by the night."""
+        return self.decisions_dir or self.warehouse.parent / "decisions"
+
+    @property
+    def reports(self) -> Path:
+        """The steward reports (they hold NIRs and names: stewards only)."""
+        return self.warehouse.parent / "reports"
+
+    # What the publish step writes is addressed absolutely: Great Expectations refuses a
+    # relative Data Docs directory, and the publication history records the served file.
+    @property
+    def serving(self) -> Path:
+        return self.warehouse.absolute().parent / "serving.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.warehouse.absolute().parent / "exports"
+
+    @property
+    def analyst_warehouse(self) -> Path:
+        """The analysts' own copy of the warehouse (`serving.analyst`)."""
+        return self.warehouse.absolute().parent / "analystes.duckdb"
+
+    @property
+    def comptes_rendus(self) -> Path:
+        return self.warehouse.absolute().parent / "comptes_rendus"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.warehouse.absolute().parent / "data_docs"
+
+    @property
+    def demo_key_file(self) -> Path | None:
+        """Only for the demonstration (see `serving.pseudonym`)."""
+        return self.warehouse.absolute().parent / _DEMO_KEY_FILE_NAME if self.demo else None
+
+
+def automation_running(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the landing sensor and the nightly schedule start running when the code location
+    loads: `DSNPIPE_AUTOMATION=marche` (set by `make dev`); stopped otherwise (tests, and
+    production until an operator starts them)."""
+    return environ.get("DSNPIPE_AUTOMATION", "").strip().lower() in {"marche", "on", "1"}
+
+
+def pseudonym_secret(variable: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The analysts' pseudonym secret, read when the exports are written; never logged."""
+    return environ.get(variable) or None
+
+
+def _night(environ: Mapping[str, str]) -> date | None:
+    text = environ.get("DSNPIPE_NIGHT")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"DSNPIPE_NIGHT : une date AAAA-MM-JJ est attendue, pas « {text} »."
+        ) from None
+
+
+def _positive(environ: Mapping[str, str], variable: str, default: int) -> int:
+    text = environ.get(variable)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{variable} : un entier positif est attendu, pas « {text} ».")
+    return value

@@ -1,0 +1,36 @@
+"""A night taken through the Dagster assets, for the serving tests (their fixtures are in
+conftest.py; test modules import these helpers, never another test module)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.resources import pipeline_resources
+from pipelines.settings import Settings
+
+
+@dataclass(frozen=True)
+class Night:
+    root: Path
+    landing: Path
+    warehouse: Path
+    serving: Path
+    exports: Path
+    result: dg.ExecuteInProcessResult
+
+
+def materialize_night(
+    landing: Path, warehouse: Path, assets: list, *, demo: bool = False
+) -> dg.ExecuteInProcessResult:
+    """The assets (and checks) materialised as the nightly job does, everything beside the
+    warehouse; `demo`: the demonstration's pseudonym key file instead of a secret."""
+    settings = Settings(landing, warehouse, warehouse.parent / "quarantine", demo=demo)
+    return dg.materialize(
+        assets,
+        resources=pipeline_resources(settings),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
