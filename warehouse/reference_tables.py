@@ -46,7 +46,7 @@ OC_CONTRACTS = Table(
         Column("organisme_code", "VARCHAR", "Code de l'organisme (S21.G00.15.002).", False),
         Column("delegate_code", "VARCHAR", "Code du délégataire de gestion (S21.G00.15.003)."),
         SIREN.but(nullable=False, comment="SIREN de l'entreprise adhérente."),
-        Column("cover", "VARCHAR", "Garantie : santé ou prévoyance.", False),
+        Column("cover", "VARCHAR", "Garantie : sante (frais de santé) ou prevoyance.", False),
         Column("effective_from", "DATE", "Date d'effet du contrat.", False),
         Column("effective_to", "DATE", "Date de fin du contrat, incluse ; vide : en cours."),
         _SOURCE_FILE,
