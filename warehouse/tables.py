@@ -238,7 +238,8 @@ _DUCKDB_TYPES: dict[type[pl.DataType], str] = {
 def duckdb_type(dtype: pl.DataType) -> str:
     """The DuckDB type a Polars column becomes when a frame is loaded through Arrow."""
     if isinstance(dtype, pl.List):
-        return duckdb_type(dtype.inner) + "[]"
+        inner = dtype.inner
+        return duckdb_type(inner if isinstance(inner, pl.DataType) else inner()) + "[]"
     if isinstance(dtype, pl.Decimal):
         return f"DECIMAL({dtype.precision},{dtype.scale})"
     return _DUCKDB_TYPES[type(dtype)]
