@@ -23,6 +23,7 @@ from pipelines.locations import (
     quarantine_beside,
 )
 from pipelines.progress import ProgressReporter
+from pipelines.tables import DOMAIN_TABLES
 from warehouse.connections import connect
 
 
@@ -34,7 +35,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.path, read_only=self.read_only) as connection:
+        # A writer also comments the domains' tables whose declaration changed.
+        with connect(self.path, read_only=self.read_only, tables=DOMAIN_TABLES) as connection:
             yield connection
 
 

@@ -41,7 +41,9 @@ def connect(
     try:
         if not read_only:
             apply_migrations(connection)
-            apply_comments(connection, [*own_tables(connection), *tables])
+            # One transaction: each statement on its own commits to the file, 5 s for all.
+            with transaction(connection):
+                apply_comments(connection, [*own_tables(connection), *tables])
         yield connection
     finally:
         connection.close()
@@ -53,11 +55,13 @@ def own_tables(connection: duckdb.DuckDBPyConnection) -> list[Table]:
     return [*WAREHOUSE_TABLES, *REFERENCE_TABLES, *block_tables(connection)]
 
 
-def block_tables(connection: duckdb.DuckDBPyConnection) -> list[Table]:
+def block_tables(connection: duckdb.DuckDBPyConnection, only: str | None = None) -> list[Table]:
+    """The declarations of the DSN block tables of staging (or of `only`) as they stand."""
     rows = connection.execute(
         "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = 'staging' "
-        "ORDER BY table_name, column_index"
+        "AND table_name = coalesce(?, table_name) ORDER BY table_name, column_index",
+        [only],
     ).fetchall()
     columns: dict[str, dict[str, tuple[str, bool]]] = {}
     for table, column, data_type, nullable in rows:

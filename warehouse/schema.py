@@ -141,20 +141,23 @@ def apply_comments(connection: duckdb.DuckDBPyConnection, tables: Iterable[Table
         if table.qualified_name in existing
         and applied.get(table.qualified_name) != (digest := table.comments_hash())
     ]
-    for table, digest in changed:
-        comment_table(connection, table, digest)
+    _comment(connection, changed)
     return len(changed)
 
 
-def comment_table(
-    connection: duckdb.DuckDBPyConnection, table: Table, digest: str | None = None
-) -> None:
+def comment_table(connection: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Apply a table's comments now and record that they are applied."""
-    for statement in table.comment_statements():
-        connection.execute(statement)
-    connection.execute(
+    _comment(connection, [(table, table.comments_hash())])
+
+
+def _comment(connection: duckdb.DuckDBPyConnection, tables: list[tuple[Table, str]]) -> None:
+    if not tables:
+        return
+    # One script: a thousand statements sent one by one cost twice as long.
+    connection.execute(";\n".join(s for table, _ in tables for s in table.comment_statements()))
+    connection.executemany(
         f"INSERT OR REPLACE INTO {COMMENTS_TABLE} (table_name, comments_hash) VALUES (?, ?)",
-        [table.qualified_name, digest or table.comments_hash()],
+        [[table.qualified_name, digest] for table, digest in tables],
     )
 
 

@@ -8,6 +8,7 @@ have, with the norm's labels (`staging_block_table`).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import polars as pl
@@ -505,8 +506,12 @@ def _block_column_comment(name: str, rubric_labels: dict[str, str]) -> str:
     return f"{name} : rubrique hors des normes connues (rubrique de service d'une plateforme)."
 
 
+_BLOCK_TABLE = re.compile(r"s\d{2}_g\d{2}_\d{2}")
+
+
 def is_block_table(schema: str, table: str) -> bool:
-    return schema == "staging" and table.startswith(("s10_", "s20_", "s21_"))
+    """Whether `schema.table` holds a DSN block (`staging.s21_g00_30`…)."""
+    return schema == "staging" and _BLOCK_TABLE.fullmatch(table) is not None
 
 
 # ---------------------------------------------------------------------------------------------
