@@ -20,7 +20,9 @@ _EPISODE_ID = Column(
     "episode_id", "VARCHAR", "Identifiant de l'épisode d'arrêt, stable d'une nuit à l'autre.", False
 )
 _COVERING_CONTRACT = Column(
-    "contract_reference", "VARCHAR", "Contrat de prévoyance de l'organisme qui couvre le salarié."
+    "contract_reference",
+    "VARCHAR",
+    "Contrat de prévoyance de l'organisme qui couvre le salarié ; vide si aucun ne le couvre.",
 )
 _EMPLOYMENT = (SIREN, SIRET, EMPLOYEE_KEY, CONTRACT_START, CONTRACT_NUMBER)
 _FIRST_DAY_OFF = Column(
