@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -32,10 +33,10 @@ class Column:
     comment: str  # French, for the people who read the table
     nullable: bool = True
 
-    def but(self, **changes: object) -> Column:
+    def but(self, **changes: Any) -> Column:
         """The same column with some fields changed (a shared column declared NOT NULL here,
         or described more precisely)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,6 @@ def polars_type(duckdb_type: str) -> pl.DataType:
     if duckdb_type in _SIMPLE_TYPES:
         return _SIMPLE_TYPES[duckdb_type]
     raise ValueError(f"Type DuckDB sans équivalent Polars déclaré : {duckdb_type}")
-
-
-def normalised_type(duckdb_type: str) -> str:
-    """A type as DuckDB prints it back (`DECIMAL(18, 2)` -> `DECIMAL(18,2)`), for comparisons."""
-    return re.sub(r"\s+", "", duckdb_type).upper()
 
 
 def apply_comments(connection: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> int:

@@ -4,6 +4,7 @@ snapshot commented, table and columns, from its declaration."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -27,10 +28,15 @@ from synthetic import generate
 from warehouse.connections import block_tables, connect, connect_serving
 from warehouse.migrations import apply_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
-from warehouse.schema import Table, apply_comments, normalised_type
+from warehouse.schema import Table, apply_comments
 from warehouse.tables import CREATED_ON_LOAD, WAREHOUSE_TABLES, is_block_table
 
 DECLARED = {t.qualified_name: t for t in (*WAREHOUSE_TABLES, *REFERENCE_TABLES, *DOMAIN_TABLES)}
+
+
+def normalised_type(duckdb_type: str) -> str:
+    """A type as DuckDB prints it back (`DECIMAL(18, 2)` -> `DECIMAL(18,2)`)."""
+    return re.sub(r"\s+", "", duckdb_type).upper()
 
 
 def _relations(connection: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
