@@ -9,7 +9,7 @@ The Polars schemas the ledger functions build their frames with (`CALLS_SCHEMA`,
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
-from warehouse.tables import AMOUNT, FILE_ID, SIREN, SIRET
+from warehouse.tables.columns import AMOUNT, FILE_ID, SIREN, SIRET
 
 _CALL_ID = Column(
     "call_id",

@@ -19,7 +19,8 @@ import duckdb
 from warehouse.migrations import apply_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
 from warehouse.schema import Table, apply_comments
-from warehouse.tables import WAREHOUSE_TABLES, is_block_table, staging_block_table
+from warehouse.tables import WAREHOUSE_TABLES
+from warehouse.tables.staging import is_block_table, staging_block_table
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from warehouse.registry import (
     record_outcome,
 )
 from warehouse.schema import comment_table
-from warehouse.tables import CREATED_ON_LOAD
+from warehouse.tables.staging import CREATED_ON_LOAD
 
 if TYPE_CHECKING:
     from payment_files import PaymentFileResult

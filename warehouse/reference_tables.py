@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
-from warehouse.tables import AMOUNT, CONTRACT_REFERENCE, SIREN, SIRET
+from warehouse.tables.columns import AMOUNT, CONTRACT_REFERENCE, SIREN, SIRET
 
 _CONTRACT = CONTRACT_REFERENCE.but(
     nullable=False, comment="Référence du contrat, telle que la DSN la porte (S21.G00.15.001)."

@@ -8,7 +8,7 @@ employee on every contract of the insurer, and its history night by night.
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
-from warehouse.tables import (
+from warehouse.tables.columns import (
     CONTRACT_REFERENCE,
     EMPLOYEE_KEY,
     EMPLOYEE_NAME,

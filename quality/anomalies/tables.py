@@ -7,7 +7,7 @@ They live in DuckDB's default schema `main` (migration 0011).
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
-from warehouse.tables import (
+from warehouse.tables.columns import (
     CONTRACT_REFERENCE,
     DECLARATION_ID,
     EMPLOYEE_KEY,

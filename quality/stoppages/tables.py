@@ -5,7 +5,7 @@ they were computed for (schema `stoppage`, migration 0012)."""
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
-from warehouse.tables import (
+from warehouse.tables.columns import (
     AMOUNT,
     CONTRACT_NUMBER,
     CONTRACT_START,
@@ -14,7 +14,7 @@ from warehouse.tables import (
     SIREN,
     SIRET,
 )
-from warehouse.tables import STOPPAGES as CORE_STOPPAGES
+from warehouse.tables.core import STOPPAGES as CORE_STOPPAGES
 
 _EPISODE_ID = Column(
     "episode_id", "VARCHAR", "Identifiant de l'épisode d'arrêt, stable d'une nuit à l'autre.", False

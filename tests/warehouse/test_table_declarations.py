@@ -29,7 +29,8 @@ from warehouse.connections import block_tables, connect, connect_serving
 from warehouse.migrations import apply_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
 from warehouse.schema import Table, apply_comments
-from warehouse.tables import CREATED_ON_LOAD, WAREHOUSE_TABLES, is_block_table
+from warehouse.tables import WAREHOUSE_TABLES
+from warehouse.tables.staging import CREATED_ON_LOAD, is_block_table
 
 DECLARED = {t.qualified_name: t for t in (*WAREHOUSE_TABLES, *REFERENCE_TABLES, *DOMAIN_TABLES)}
 
