@@ -75,6 +75,7 @@ from stdnum.fr import siret as siret_number
 
 from ledgers.calls import AMOUNT
 from ledgers.periods import Period, PeriodCodeError
+from ledgers.tables import ALLOCATIONS, DUPLICATE_MOVEMENTS, IGNORED_MOVEMENTS
 
 __all__ = [
     "ALLOCATIONS_SCHEMA",
@@ -99,35 +100,11 @@ class Entry(StrEnum):
     REVERSAL = "annulation"  # a returned payment undoing an earlier row
 
 
-ALLOCATIONS_SCHEMA = pl.Schema(
-    {
-        "allocation_id": pl.String(),  # <movement_id>#<n>
-        "movement_id": pl.String(),
-        "entry": pl.String(),  # Entry
-        "siren": pl.String(),  # null: suspense account (payer unknown)
-        "call_id": pl.String(),  # null: unallocated credit
-        "contract_reference": pl.String(),
-        "population": pl.String(),
-        "period_code": pl.String(),
-        "amount": AMOUNT,  # signed: reversals negative
-        "date": pl.Date(),  # value date, else booking date
-        "payer_rule": pl.String(),
-        "amount_rule": pl.String(),
-        "score": pl.UInt8(),  # 0–100
-        "declared_payment_id": pl.String(),
-        "reverses_allocation_id": pl.String(),
-    }
-)
+ALLOCATIONS_SCHEMA = ALLOCATIONS.polars_schema()
 
-IGNORED_SCHEMA = pl.Schema(
-    {
-        "movement_id": pl.String(),
-        "amount": AMOUNT,
-        "reason": pl.String(),  # French
-    }
-)
+IGNORED_SCHEMA = IGNORED_MOVEMENTS.polars_schema()
 
-DUPLICATES_SCHEMA = pl.Schema({"movement_id": pl.String(), "copies": pl.UInt32()})
+DUPLICATES_SCHEMA = DUPLICATE_MOVEMENTS.polars_schema()
 
 _MOVEMENT_COLUMNS = pl.Schema(
     {

@@ -30,6 +30,7 @@ import polars as pl
 
 from ledgers.contract_terms import RATE_DECIMALS, ContractTerms, rates_frame
 from ledgers.periods import DayOfFollowingMonth, DueDateRule, Period, Periodicity, visible_from
+from ledgers.tables import CALLS
 
 __all__ = ["AMOUNT", "CALLS_SCHEMA", "CONTRIBUTIONS_SCHEMA", "build_calls", "call_reference"]
 
@@ -49,27 +50,8 @@ CONTRIBUTIONS_SCHEMA = pl.Schema(
     }
 )
 
-CALLS_SCHEMA = pl.Schema(
-    {
-        "call_id": pl.String(),
-        "call_reference": pl.String(),  # printed on the call; sought in bank remittance text
-        "siren": pl.String(),
-        "organisme_code": pl.String(),
-        "contract_reference": pl.String(),
-        "population": pl.String(),
-        "period_code": pl.String(),  # 2023T04, 2024M01 (as S21.G00.55.004)
-        "period_start": pl.Date(),
-        "period_end": pl.Date(),
-        "months_declared": pl.UInt32(),
-        "months_in_period": pl.UInt32(),
-        "declared": AMOUNT,  # Σ 059: what is due
-        "expected": AMOUNT,  # Σ rate × base; null when a base or a rate is missing
-        "gap": AMOUNT,  # declared − expected
-        "due_date": pl.Date(),
-        "visible_from": pl.Date(),
-        "contract_known": pl.Boolean(),
-    }
-)
+# What is due per company, contract, population and period (ledger.calls).
+CALLS_SCHEMA = CALLS.polars_schema()
 
 DEFAULT_DUE_DATE_RULE: DueDateRule = DayOfFollowingMonth(day=15)
 

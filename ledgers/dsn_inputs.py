@@ -21,6 +21,7 @@ import polars as pl
 
 from dsn_parser.model import ParsedFile
 from ledgers.calls import AMOUNT, CONTRIBUTIONS_SCHEMA
+from ledgers.tables import DECLARED_PAYMENTS
 
 __all__ = [
     "DECLARED_PAYMENTS_SCHEMA",
@@ -36,23 +37,7 @@ BASE_CODE = "31"  # S21.G00.78.001: prévoyance, santé, retraite supplémentair
 CONTRIBUTION_CODE = "059"  # S21.G00.81.001: the OC contribution
 BASE_COMPONENTS = {"11": "tranche_a", "13": "tranche_b", "18": "pmss"}  # S21.G00.79.001
 
-DECLARED_PAYMENTS_SCHEMA = pl.Schema(
-    {
-        "declared_payment_id": pl.String(),  # <file_id>:<S21.G00.20 instance id>
-        "siren": pl.String(),
-        "siret": pl.String(),
-        "month": pl.Date(),  # the declaration's month
-        "organisme_code": pl.String(),  # 20.001
-        "iban": pl.String(),  # 20.004
-        "payment_total": AMOUNT,  # 20.005
-        "payment_mode": pl.String(),  # 20.010
-        "payment_date": pl.Date(),  # 20.011
-        "contract_reference": pl.String(),  # 55.003
-        "population": pl.String(),  # 55.002
-        "period_code": pl.String(),  # 55.004
-        "amount": AMOUNT,  # 55.001, may be negative
-    }
-)
+DECLARED_PAYMENTS_SCHEMA = DECLARED_PAYMENTS.polars_schema()
 
 
 def latest_monthly_declarations(parsed: Iterable[ParsedFile]) -> pl.DataFrame:

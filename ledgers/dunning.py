@@ -25,8 +25,8 @@ from enum import StrEnum
 import polars as pl
 
 from contracts.parameters import LegalRegime
-from ledgers.calls import AMOUNT
 from ledgers.contract_terms import ContractTerms, DunningSchedule, LateFeeRule
+from ledgers.tables import DUNNING
 
 __all__ = ["DEFAULT_SCHEDULES", "DUNNING_SCHEMA", "DunningSchedule", "Stage", "dunning_state"]
 
@@ -66,28 +66,8 @@ STAGE_LABELS = {
     Stage.TERMINABLE: "Résiliation possible",
 }
 
-DUNNING_SCHEMA = pl.Schema(
-    {
-        "call_id": pl.String(),
-        "siren": pl.String(),
-        "contract_reference": pl.String(),
-        "population": pl.String(),
-        "period_code": pl.String(),
-        "legal_regime": pl.String(),
-        "due_date": pl.Date(),
-        "declared": AMOUNT,
-        "paid": AMOUNT,  # as of the date
-        "outstanding": AMOUNT,
-        "days_overdue": pl.Int32(),
-        "stage": pl.String(),  # Stage
-        "stage_label": pl.String(),  # French
-        "reminder_date": pl.Date(),
-        "notice_date": pl.Date(),
-        "suspension_date": pl.Date(),
-        "termination_date": pl.Date(),
-        "late_fee": AMOUNT,
-    }
-)
+# The dunning state of each call; the store adds the date it is computed as of.
+DUNNING_SCHEMA = DUNNING.polars_schema(exclude=("as_of",))
 
 _CENT = Decimal("0.01")
 

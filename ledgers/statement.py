@@ -19,21 +19,12 @@ import xlsxwriter
 from ledgers.allocation import Entry
 from ledgers.calls import AMOUNT
 from ledgers.periods import Period
+from ledgers.tables import STATEMENT_LINES
 
 __all__ = ["STATEMENT_SCHEMA", "account_statement", "write_statement_excel"]
 
-STATEMENT_SCHEMA = pl.Schema(
-    {
-        "date": pl.Date(),
-        "label": pl.String(),  # French
-        "contract_reference": pl.String(),
-        "period_code": pl.String(),
-        "period": pl.String(),  # "du 01/10/2023 au 31/12/2023"
-        "debit": AMOUNT,
-        "credit": AMOUNT,
-        "balance": AMOUNT,  # running, after the line
-    }
-)
+# A company's statement lines; the store numbers them per company.
+STATEMENT_SCHEMA = STATEMENT_LINES.polars_schema(exclude=("siren", "line_number"))
 
 HEADERS = {
     "date": "Date",

@@ -19,6 +19,7 @@ import duckdb
 from pipelines.progress import ProgressReporter
 from pipelines.publish.resources import PublishResource
 from pipelines.settings import Settings
+from pipelines.tables import DOMAIN_TABLES
 from warehouse.connections import connect
 from warehouse.load import BATCH_FILES, PARSE_WORKERS
 from warehouse.night import night_of_warehouse
@@ -32,7 +33,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.path, read_only=self.read_only) as connection:
+        # A writer also comments the domains' tables whose declaration changed.
+        with connect(self.path, read_only=self.read_only, tables=DOMAIN_TABLES) as connection:
             yield connection
 
 

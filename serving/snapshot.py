@@ -19,6 +19,7 @@ import duckdb
 from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
+from warehouse.schema import existing_relations
 
 _CATALOG = "serving"  # the candidate file, attached to the warehouse connection
 
@@ -51,19 +52,6 @@ def _comment(
     connection.execute(f"COMMENT ON TABLE {table} IS {_quote(comment)}")
     for column, text in columns.items():
         connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
-
-
-def _existing_relations(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = connection.execute(
-        """
-        SELECT schema_name || '.' || table_name FROM duckdb_tables()
-        WHERE database_name = current_database()
-        UNION ALL
-        SELECT schema_name || '.' || view_name FROM duckdb_views()
-        WHERE database_name = current_database() AND NOT internal
-        """
-    ).fetchall()
-    return {row[0] for row in rows}
 
 
 def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
@@ -169,7 +157,7 @@ def build_candidate(
         connection.execute(f"ATTACH {_quote(str(target))} AS {_CATALOG} (READ_WRITE)")
         try:
             connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")
-            existing = _existing_relations(connection)
+            existing = existing_relations(connection)
             for spec in specs:
                 table = _create_table(connection, spec)
                 missing = [r for r in spec.requires if r not in existing]

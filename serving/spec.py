@@ -1,5 +1,6 @@
 """What a portal table is: one declaration per table (name, columns with French comments, the SQL
-that reads it from the warehouse, its key and its quality expectations).
+that reads it from the warehouse, its key and its quality expectations), a `warehouse.schema.Table`
+of schema `portal_v1` with what publishing it needs.
 
 Adding a table when a domain lands is one `TableSpec` in `serving.tables`. A table
 whose warehouse sources do not exist yet (`requires`) is still published, empty, so the contract
@@ -11,17 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from warehouse.schema import Column, Table
+
+__all__ = ["NIGHT_ID_COLUMN", "NIGHT_ID_COMMENT", "SCHEMA", "Column", "Expectation", "TableSpec"]
+
 # The schema of the serving file the portal reads: the contract's name and version.
 SCHEMA = "portal_v1"
 NIGHT_ID_COLUMN = "night_id"
 NIGHT_ID_COMMENT = "Identifiant de la publication (nuit) qui a produit cette ligne."
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # DuckDB type, as `DESCRIBE` prints it
-    comment: str  # French, for the portal's developers
 
 
 @dataclass(frozen=True)
@@ -34,22 +32,16 @@ class Expectation:
     blocking: bool = True
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    comment: str  # French
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]  # unique and not null: checked before every publication
+@dataclass(frozen=True, kw_only=True)
+class TableSpec(Table):
+    schema: str = field(default=SCHEMA, kw_only=True)
+    # `key`: unique and not null, checked before every publication.
     sql: str | None  # SELECT producing exactly `columns`; None: the domain is not built yet
     requires: tuple[str, ...] = ()  # warehouse relations (schema.table) the SQL reads
     expectations: tuple[Expectation, ...] = ()
     # Extra columns computed only for the checks (e.g. an identity that must be zero).
     check_columns: dict[str, str] = field(default_factory=dict)
     month_column: str | None = None  # partitions the analyst export by month, when set
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
 
     def all_expectations(self) -> tuple[Expectation, ...]:
         """The key's expectations (unique, not null), then the table's own."""

@@ -10,18 +10,26 @@ warehouse: it has no migrations and nothing writes it once built. `connect_servi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from warehouse.migrations import apply_migrations
+from warehouse.reference_tables import REFERENCE_TABLES
+from warehouse.schema import Table, apply_comments
+from warehouse.tables import WAREHOUSE_TABLES
+from warehouse.tables.staging import is_block_table, staging_block_table
 
 
 @contextmanager
-def connect(path: str | Path, *, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the warehouse file; a writer's connection also brings the schema up to date.
+def connect(
+    path: str | Path, *, read_only: bool = True, tables: Iterable[Table] = ()
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file; a writer's connection also brings the schema up to date
+    and comments the tables whose declaration changed: the warehouse's own and `tables`, the
+    declarations of the layers above (which this package does not import).
 
     A read-only connection to a file that does not exist yet is an error (nothing to read).
     """
@@ -34,9 +42,33 @@ def connect(path: str | Path, *, read_only: bool = True) -> Iterator[duckdb.Duck
     try:
         if not read_only:
             apply_migrations(connection)
+            # One transaction: each statement on its own commits to the file, 5 s for all.
+            with transaction(connection):
+                apply_comments(connection, [*own_tables(connection), *tables])
         yield connection
     finally:
         connection.close()
+
+
+def own_tables(connection: duckdb.DuckDBPyConnection) -> list[Table]:
+    """The declarations of the tables this package owns, the DSN block tables of staging as
+    they stand (their columns depend on the rubrics loaded so far)."""
+    return [*WAREHOUSE_TABLES, *REFERENCE_TABLES, *block_tables(connection)]
+
+
+def block_tables(connection: duckdb.DuckDBPyConnection, only: str | None = None) -> list[Table]:
+    """The declarations of the DSN block tables of staging (or of `only`) as they stand."""
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'staging' "
+        "AND table_name = coalesce(?, table_name) ORDER BY table_name, column_index",
+        [only],
+    ).fetchall()
+    columns: dict[str, dict[str, tuple[str, bool]]] = {}
+    for table, column, data_type, nullable in rows:
+        if is_block_table("staging", table):
+            columns.setdefault(table, {})[column] = (data_type, nullable)
+    return [staging_block_table(table, table_columns) for table, table_columns in columns.items()]
 
 
 @contextmanager

@@ -23,7 +23,7 @@ import polars as pl
 
 from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
 from dsn_parser.streaming import in_order
-from warehouse.connections import transaction
+from warehouse.connections import block_tables, transaction
 from warehouse.registry import (
     FileKind,
     FileStatus,
@@ -33,6 +33,8 @@ from warehouse.registry import (
     received_files,
     record_outcome,
 )
+from warehouse.schema import comment_table
+from warehouse.tables.staging import CREATED_ON_LOAD
 
 if TYPE_CHECKING:
     from payment_files import PaymentFileResult
@@ -70,6 +72,7 @@ def insert_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.Da
             connection.execute(
                 f'CREATE TABLE staging."{table}" AS SELECT * FROM incoming_frame LIMIT 0'
             )
+            _comment_staging_table(connection, table)
         elif set(frame.columns) - existing:
             incoming_types = connection.execute("DESCRIBE SELECT * FROM incoming_frame").fetchall()
             for name, column_type, *_ in incoming_types:
@@ -77,10 +80,22 @@ def insert_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.Da
                     connection.execute(
                         f'ALTER TABLE staging."{table}" ADD COLUMN "{name}" {column_type}'
                     )
+            _comment_staging_table(connection, table)
         connection.execute(f'INSERT INTO staging."{table}" BY NAME SELECT * FROM incoming_frame')
     finally:
         connection.unregister("incoming_frame")
     return frame.height
+
+
+_DECLARED_ON_LOAD = {declared.name: declared for declared in CREATED_ON_LOAD}
+
+
+def _comment_staging_table(connection: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Comment a staging table just created or widened: a bank table from its declaration, a
+    DSN block table from the norm's labels of the columns it now has."""
+    declared = _DECLARED_ON_LOAD.get(table)
+    for declaration in [declared] if declared else block_tables(connection, only=table):
+        comment_table(connection, declaration)
 
 
 def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:

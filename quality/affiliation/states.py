@@ -27,6 +27,8 @@ from datetime import date
 
 import polars as pl
 
+from quality.affiliation.tables import AFFILIATION_STATES
+
 
 class Status:
     AFFILIATED = "affilié"
@@ -68,22 +70,9 @@ class RegisterSettings:
     portability_reasons: frozenset[str] = field(default=DEFAULT_PORTABILITY_REASONS)
 
 
-STATE_SCHEMA: dict[str, pl.DataType] = {
-    "siren": pl.String(),
-    "siret": pl.String(),
-    "employee_key": pl.String(),
-    "employee_name": pl.String(),
-    "contract_reference": pl.String(),
-    "status": pl.String(),
-    "status_since": pl.Date(),
-    "portability_end": pl.Date(),
-    "end_reason": pl.String(),
-    "option_code": pl.String(),
-    "population_code": pl.String(),
-    "dependants": pl.Int32(),
-    "source": pl.String(),
-}
-STATE_KEY = ["siren", "employee_key", "contract_reference"]
+# What `compute_states` returns: the register without the night that computed it.
+STATE_SCHEMA = AFFILIATION_STATES.polars_schema(exclude=("night",))
+STATE_KEY = list(AFFILIATION_STATES.key)
 
 
 @dataclass(frozen=True)

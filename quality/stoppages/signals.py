@@ -13,21 +13,13 @@ import polars as pl
 
 from quality.stoppages.catalogue import SIGNAL_LABELS, EpisodeStatus, Signal
 from quality.stoppages.episodes import CONTRACT_KEY, last_day_off
+from quality.stoppages.tables import SIGNALS
 
-SIGNAL_COLUMNS: dict[str, pl.DataType] = {
-    "code": pl.String(),
-    "siren": pl.String(),
-    "siret": pl.String(),
-    "employee_key": pl.String(),
-    "contract_start": pl.Date(),
-    "contract_number": pl.String(),
-    "contract_reference": pl.String(),  # the provident contract, null when none covers him
-    "stoppage_first_day": pl.Date(),
-    "signal_date": pl.Date(),
-    "file_id": pl.String(),  # the file that shows it
-    "episode_id": pl.String(),
-    "detail": pl.String(),
-}
+# What a signal rule finds (stoppage.signals without the columns the night adds: its id, its
+# catalogue severity and label, and the nights it was seen).
+SIGNAL_COLUMNS = SIGNALS.polars_schema(
+    exclude=("signal_id", "severity", "label", "first_seen_night", "last_seen_night")
+)
 OUTPUT_COLUMNS = [*SIGNAL_COLUMNS, "severity", "label"]
 
 # An open stoppage this long calls for an invalidity review.

@@ -84,3 +84,22 @@ def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
         holder.kill()
         holder.wait()
     assert copy.stat().st_ino != before  # tonight's copy replaced the one held open
+
+
+def test_every_table_and_column_of_the_analyst_copy_has_a_comment(night: Night) -> None:
+    copy = Settings(night.landing, night.warehouse, night.root / "quarantine").analyst_warehouse
+    with duckdb.connect(str(copy), read_only=True) as analyst:
+        tables = analyst.execute(
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database()"
+        ).fetchall()
+        columns = analyst.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = current_database()"
+        ).fetchall()
+    assert len(tables) > 40
+    assert [(s, t) for s, t, comment in tables if not comment] == []
+    assert [(s, t, c) for s, t, c, comment in columns if not comment] == []
+    pseudonymised = {c: comment for s, t, c, comment in columns if (s, t) == ("core", "employees")}
+    assert "Pseudonyme" in pseudonymised["employee_key"]
+    assert "birth_year" in pseudonymised and "last_name" not in pseudonymised

@@ -1,0 +1,151 @@
+"""The warehouse's bookkeeping (`main`) and the file registry (`registry`), declared once."""
+
+from __future__ import annotations
+
+from warehouse.schema import COMMENTS_TABLE, Column, Table
+from warehouse.tables.columns import FILE_ID
+
+# main: the warehouse's bookkeeping
+
+SCHEMA_MIGRATIONS = Table(
+    "main",
+    "schema_migrations",
+    "Les migrations de schéma appliquées à cet entrepôt, une ligne par version.",
+    (
+        Column("version", "INTEGER", "Numéro de la migration (NNNN du fichier).", False),
+        Column("name", "VARCHAR", "Nom de la migration (fichier NNNN_nom.sql).", False),
+        Column(
+            "checksum",
+            "VARCHAR",
+            "SHA-256 du fichier appliqué : une migration modifiée après coup est refusée.",
+            False,
+        ),
+        Column("applied_at", "TIMESTAMP", "Date et heure de l'application.", False),
+    ),
+    key=("version",),
+)
+
+TABLE_COMMENTS = Table(
+    "main",
+    COMMENTS_TABLE,
+    "Les commentaires appliqués à chaque table depuis sa déclaration : ils ne sont réappliqués "
+    "que lorsque la déclaration change.",
+    (
+        Column("table_name", "VARCHAR", "Table commentée (schéma.table).", False),
+        Column(
+            "comments_hash",
+            "VARCHAR",
+            "SHA-256 des commentaires appliqués, tels que la déclaration les donne.",
+            False,
+        ),
+    ),
+    key=("table_name",),
+)
+
+# ---------------------------------------------------------------------------------------------
+# registry: every file delivered, and what became of it
+
+FILES = Table(
+    "registry",
+    "files",
+    "Registre des fichiers reçus : une ligne par contenu distinct, quel que soit son nom ou le "
+    "nombre de livraisons, avec son statut et la raison en français.",
+    (
+        FILE_ID.but(nullable=False),
+        Column(
+            "kind",
+            "VARCHAR",
+            "Nature du fichier : dsn, bank (relevé ou retour bancaire), reference (paramétrage "
+            "de contrat), portal (export du portail) ou unknown.",
+            False,
+        ),
+        Column("size", "BIGINT", "Taille du fichier en octets.", False),
+        Column("original_name", "VARCHAR", "Nom du fichier à sa première livraison.", False),
+        Column(
+            "landing_path",
+            "VARCHAR",
+            "Chemin de la première livraison, relatif au répertoire de dépôt.",
+            False,
+        ),
+        Column("received_at", "TIMESTAMP", "Premier enregistrement de ce contenu.", False),
+        Column(
+            "status",
+            "VARCHAR",
+            "Statut : received (à traiter), loaded, loaded_with_diagnostics, quarantined ou "
+            "registered (lu par son domaine).",
+            False,
+        ),
+        Column("reason", "VARCHAR", "Pourquoi ce statut, en français, pour l'exploitant."),
+        Column("encoding", "VARCHAR", "Encodage du fichier DSN détecté à la lecture."),
+        Column("norm", "VARCHAR", "Version de norme DSN du fichier (S10.G00.00.006)."),
+        Column("declarations", "INTEGER", "Nombre de déclarations lues dans le fichier."),
+        Column("declarations_rejected", "INTEGER", "Nombre de déclarations rejetées."),
+        Column("errors", "INTEGER", "Nombre de diagnostics bloquants."),
+        Column("warnings", "INTEGER", "Nombre d'avertissements."),
+        Column("rows_loaded", "BIGINT", "Lignes chargées dans les tables de staging."),
+        Column("quarantine_path", "VARCHAR", "Copie du fichier en quarantaine, le cas échéant."),
+        Column("processed_at", "TIMESTAMP", "Fin du traitement du fichier."),
+    ),
+    key=("file_id",),
+)
+
+_DELIVERY_PATH = Column(
+    "landing_path", "VARCHAR", "Chemin livré, relatif au répertoire de dépôt.", False
+)
+DELIVERIES = Table(
+    "registry",
+    "deliveries",
+    "Chaque livraison vue dans le répertoire de dépôt (chemin, contenu) : une seconde livraison "
+    "d'un contenu connu est notée comme doublon et jamais rechargée.",
+    (
+        _DELIVERY_PATH,
+        FILE_ID.but(nullable=False, comment="Contenu livré (registry.files)."),
+        Column("size", "BIGINT", "Taille en octets.", False),
+        Column("mtime", "DOUBLE", "Date de modification (secondes depuis 1970).", False),
+        Column("seen_at", "TIMESTAMP", "Quand la livraison a été vue.", False),
+        Column("is_duplicate", "BOOLEAN", "Vrai si ce contenu avait déjà été reçu.", False),
+    ),
+    key=("landing_path", "file_id"),
+)
+
+LANDING_STATUS = Table(
+    "registry",
+    "landing_status",
+    "Pour chaque chemin livré, son statut final et la raison : la vue de l'exploitant.",
+    (
+        _DELIVERY_PATH.but(nullable=True),
+        FILE_ID.but(comment="Contenu livré (registry.files)."),
+        FILES.column("kind").but(nullable=True),
+        Column("status", "VARCHAR", "Statut du contenu, ou duplicate pour un doublon."),
+        Column("reason", "VARCHAR", "Raison du statut, en français."),
+        Column("seen_at", "TIMESTAMP", "Quand la livraison a été vue."),
+    ),
+    is_view=True,
+)
+
+REJECTED_LINES = Table(
+    "registry",
+    "rejected_lines",
+    "Lignes illisibles des fichiers de paramétrage et du portail au dernier chargement : "
+    "conservées, jamais écartées en silence.",
+    (
+        Column(
+            "source_file",
+            "VARCHAR",
+            "Fichier, relatif au répertoire de dépôt (reference/… ou portal/…).",
+            False,
+        ),
+        Column("line_number", "INTEGER", "Numéro de ligne ; 0 : le fichier entier.", False),
+        Column("error", "VARCHAR", "Pourquoi la ligne est rejetée, en français.", False),
+    ),
+)
+
+
+REGISTRY_TABLES: tuple[Table, ...] = (
+    SCHEMA_MIGRATIONS,
+    TABLE_COMMENTS,
+    FILES,
+    DELIVERIES,
+    LANDING_STATUS,
+    REJECTED_LINES,
+)
