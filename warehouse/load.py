@@ -32,6 +32,7 @@ from warehouse.registry import (
     copy_to_quarantine,
     received_files,
     record_outcome,
+    vanished_outcome,
 )
 
 if TYPE_CHECKING:
@@ -278,8 +279,10 @@ def load_received_dsn_files(
     batch_files: int | None = None,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
-    received = received_files(connection, landing_dir, FileKind.DSN)
     counts: dict[FileStatus, int] = {}
+    received = _still_in_landing(
+        connection, received_files(connection, landing_dir, FileKind.DSN), counts
+    )
     batch: list[_PreparedFile] = []
     for done, (file, parsed) in enumerate(zip(received, _parse_all(received), strict=True)):
         progress(done, len(received), file.original_name)
@@ -301,6 +304,24 @@ def load_received_dsn_files(
         write_batch(connection, batch, datetime.now())
     progress(len(received), len(received), "")
     return counts
+
+
+def _still_in_landing(
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[ReceivedFile],
+    counts: dict[FileStatus, int],
+) -> list[ReceivedFile]:
+    """The files still there to be read; one that vanished or was swapped for a link or a
+    special file since it was registered is recorded as ignored, with its reason."""
+    present = []
+    for file in files:
+        outcome = vanished_outcome(file)
+        if outcome is None:
+            present.append(file)
+            continue
+        record_outcome(connection, file.file_id, outcome, datetime.now())
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return present
 
 
 # Parsing is pure Python/Polars and independent per file: on a large night it runs in worker
@@ -337,7 +358,7 @@ def register_files_of_other_domains(
 ) -> dict[FileStatus, int]:
     """Reference and portal files are kept for their domains; unknown files are quarantined."""
     counts: dict[FileStatus, int] = {}
-    for file in received_files(connection, landing_dir):
+    for file in _still_in_landing(connection, received_files(connection, landing_dir), counts):
         now = datetime.now()
         if file.kind in (FileKind.REFERENCE, FileKind.PORTAL):
             outcome = Outcome(
@@ -369,7 +390,8 @@ def load_received_bank_files(
     from payment_files import read_payment_file
 
     counts: dict[FileStatus, int] = {}
-    for file in received_files(connection, landing_dir, FileKind.BANK):
+    received = received_files(connection, landing_dir, FileKind.BANK)
+    for file in _still_in_landing(connection, received, counts):
         result = read_payment_file(file.path)
         outcome = _load_bank_result(connection, file, result, quarantine_dir, datetime.now())
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
