@@ -44,7 +44,10 @@ def landing_sensor(
         return dg.SkipReason("Aucun nouveau fichier dans le répertoire d'arrivée.")
     requests: dict[str, dg.RunRequest] = {}
     for landing_file in arrived:
-        file_id = registry.content_hash(landing_file.path)
+        try:
+            file_id = registry.content_hash(landing_file.path)
+        except OSError:  # vanished or unreadable: the run's registry records it as ignored
+            continue
         # Keyed on content: Dagster launches one run per key, ever, so a re-delivery is a no-op.
         requests.setdefault(
             file_id,
