@@ -86,7 +86,7 @@ def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
     """Loaded, loaded with diagnostics, or quarantined (unreadable / every declaration rejected)."""
     declarations = pl.concat([p.declarations for p in parsed]) if parsed else None
     if declarations is None or declarations.is_empty():
-        return FileStatus.QUARANTINED, (
+        return FileStatus.QUARANTINED, _unreadable_reason(parsed) or (
             "Aucune déclaration lisible dans le fichier (ni S10 ni S20 exploitables) : "
             "vérifier qu'il s'agit bien d'une DSN complète."
         )
@@ -105,6 +105,16 @@ def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
             f"{errors} erreur(s), {warnings} avertissement(s)."
         )
     return FileStatus.LOADED, None
+
+
+def _unreadable_reason(parsed: Sequence[ParsedFile]) -> str | None:
+    """The reader's own French words on why it read nothing (archive refused or corrupt, no
+    line ends, no S10 block): they say what to fix."""
+    for p in parsed:
+        messages = p.diagnostics.filter(pl.col("code") == "FILE-UNREADABLE")["message"]
+        if not messages.is_empty() and messages[0]:
+            return f"FILE-UNREADABLE : {messages[0]}"
+    return None
 
 
 def _count(diagnostics: pl.DataFrame, severity: Severity) -> int:
