@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from pipelines.file_modes import restrict_file_modes
+
 # command name -> (module under pipelines.commands, one-line help in French for the operators)
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("validate", "Contrôler des fichiers DSN et afficher le compte rendu"),
@@ -50,6 +52,7 @@ def _command_module(module_name: str) -> ModuleType:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_file_modes()
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(_command_module(args.module).run(args))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.file_modes import restrict_file_modes
 from pipelines.ingestion.automation import ingestion_job, landing_sensor
 from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job, nightly_schedule
 from pipelines.resources import resources_from_environment
+
+# The code location's process writes the warehouse and its outputs: owner-only from the start.
+restrict_file_modes()
 
 defs = dg.Definitions(
     assets=NIGHTLY_ASSETS,
