@@ -137,7 +137,7 @@ def _refuse_nested(label: str, opener: Callable[[], io.BufferedIOBase]) -> None:
         magic = stream.read(4)
     if magic.startswith(_GZIP_MAGIC) or magic == _ZIP_MAGIC:
         raise UnreadableFileError(
-            f"Archive imbriquée refusée ({label}) : déposer les fichiers DSN eux-mêmes, "
+            f"Archive imbriquée refusée ({Path(label).name}) : déposer les fichiers DSN eux-mêmes, "
             "ou une seule archive zip ou gzip qui les contient."
         )
 
@@ -185,7 +185,9 @@ def _zip_members(label: str, opener: Callable[[], io.BufferedIOBase]) -> list[Ds
         with opener() as stream, zipfile.ZipFile(stream) as archive:
             members = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise UnreadableFileError(f"Archive zip illisible : {error}") from error
+        raise UnreadableFileError(
+            f"Archive zip illisible (répertoire absent ou corrompu : {type(error).__name__})."
+        ) from error
     _check_zip_limits(members)
 
     def member_opener(member: zipfile.ZipInfo) -> Callable[[], io.BufferedIOBase]:
@@ -240,7 +242,9 @@ def _opened(dsn: DsnBytes) -> Iterator[io.BufferedIOBase]:
         with dsn.open() as stream:
             yield stream
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise UnreadableFileError(f"Contenu compressé illisible : {error}") from error
+        raise UnreadableFileError(
+            f"Contenu compressé illisible (archive tronquée ou corrompue : {type(error).__name__})."
+        ) from error
 
 
 def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
