@@ -267,27 +267,31 @@ def register_deliveries(
                     ignored_entry(landing_file.landing_path, "unreadable", error.strerror)
                 )
             continue
+        vanished_before = contents.get(file_id) == FileStatus.IGNORED
         if (landing_file.landing_path, file_id) in delivered:
-            # Same path and content, touched again (mtime changed): nothing new arrived.
+            # Same path and content, touched again (mtime changed): nothing new arrived, unless
+            # it is content that had vanished before it was read.
             touched_deliveries.append(
                 (landing_file.size, landing_file.mtime, landing_file.landing_path, file_id)
             )
-            continue
-        is_duplicate = file_id in contents and contents[file_id] != FileStatus.IGNORED
-        new_deliveries.append(
-            (
-                landing_file.landing_path,
-                file_id,
-                landing_file.size,
-                landing_file.mtime,
-                now,
-                is_duplicate,
+            if not vanished_before:
+                continue
+        else:
+            is_duplicate = file_id in contents and not vanished_before
+            new_deliveries.append(
+                (
+                    landing_file.landing_path,
+                    file_id,
+                    landing_file.size,
+                    landing_file.mtime,
+                    now,
+                    is_duplicate,
+                )
             )
-        )
-        delivered.add((landing_file.landing_path, file_id))
-        if is_duplicate:
-            counts.duplicates += 1
-            continue
+            delivered.add((landing_file.landing_path, file_id))
+            if is_duplicate:
+                counts.duplicates += 1
+                continue
         kind = detect_kind(landing_file.landing_path, head)
         if file_id in contents:
             # Content that vanished before it was read is delivered again: read it as new.

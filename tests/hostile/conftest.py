@@ -18,3 +18,9 @@ def keep_the_umask() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+
+
+# The warehouse tests' landing directory, warehouse and night without Dagster.
+from tests.warehouse.conftest import landing, night, warehouse  # noqa: E402
+
+__all__ = ["landing", "night", "warehouse"]
