@@ -56,6 +56,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _UTF8_BOM = codecs.BOM_UTF8
 _REPLACEMENT_UTF8 = "\ufffd".encode()
+# Damaged UTF-8 has far more valid multi-byte sequences than invalid ones; Latin-1 or cp1252
+# text makes one only by chance (a capital accent before a symbol or a cp1252 ligature).
+_UTF8_EVIDENCE_RATIO = 4
 # Bytes cp1252 leaves undefined: a file holding one cannot be cp1252.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _NOT_C1 = bytes(byte for byte in range(256) if not 0x80 <= byte < 0xA0)
@@ -251,9 +254,9 @@ def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
     """Hash the file and settle its encoding in one pass.
 
     UTF-8 when every byte sequence is valid UTF-8 and at least one is not ASCII (a BOM makes it
-    utf-8-sig); utf-8-invalid when some sequences are invalid but valid multi-byte ones are at
-    least as many (a UTF-8 file damaged here and there: Latin-1 text almost never holds a valid
-    UTF-8 pair, and reading it as cp1252 would garble every accent without a word);
+    utf-8-sig); utf-8-invalid when some sequences are invalid but valid multi-byte ones are
+    several times as many (a UTF-8 file damaged here and there: Latin-1 text rarely holds a
+    valid UTF-8 pair, and reading it as cp1252 would garble every accent without a word);
     otherwise cp1252 when bytes 0x80-0x9F occur (C1 controls in Latin-1, printable characters
     such as € or ’ in cp1252) and none is undefined in cp1252; otherwise ISO-8859-1, the norm's
     encoding, which also covers pure ASCII.
@@ -293,7 +296,7 @@ def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
                 has_c1 = has_c1 or bool(c1_bytes)
                 has_cp1252_undefined = not c1_bytes.isdisjoint(_CP1252_UNDEFINED)
     invalid_sequences += utf8.decode(b"", final=True).count("\ufffd")
-    if invalid_sequences and multibyte_evidence >= invalid_sequences:
+    if invalid_sequences and multibyte_evidence >= _UTF8_EVIDENCE_RATIO * invalid_sequences:
         encoding = UTF_8_INVALID
     elif first.startswith(_UTF8_BOM) and not invalid_sequences:
         encoding = UTF_8_SIG

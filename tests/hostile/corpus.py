@@ -26,11 +26,18 @@ class Expected:
 
 
 def utf8_with_one_invalid_byte(source: Path = AUGUST_2019) -> bytes:
-    """A real file turned into UTF-8 with accented first names, one of whose É lost a byte."""
+    """A real file turned into UTF-8 with accented names and addresses, where the É of the first
+    name lost a byte."""
     text = source.read_bytes().decode("latin-1")
     text = re.sub(r"^S21\.G00\.30\.004,'[^']*'", "S21.G00.30.004,'ÉLÈNE'", text, flags=re.M)
+    text = re.sub(
+        r"^(S21\.G00\.(?:06\.00[46]|11\.00[35]|30\.008|30\.010),')([^']*)",
+        lambda line: line[1] + line[2].replace("E", "É"),
+        text,
+        flags=re.M,
+    )
     data = text.encode("utf-8")
-    damaged = data.index("É".encode())
+    damaged = data.index("'ÉLÈNE".encode()) + 1
     return data[:damaged] + b"\xff" + data[damaged + 2 :]
 
 
