@@ -110,8 +110,8 @@ def _personal_data_section(contract: dict[str, Any]) -> list[str]:
         "des empreintes SHA-256. Hors du portail, l'entrepôt, le rapport des gestionnaires "
         "(`reports/`) et les fichiers en quarantaine contiennent des NIR ; comme toutes les "
         "sorties de la nuit, ils sont créés lisibles par leur seul propriétaire (fichiers 0600, "
-        "répertoires 0700, `DSNPIPE_UMASK` pour changer) ; les exports pour les analystes (`exports/`) portent un "
-        "pseudonyme à la place du NIR.",
+        "répertoires 0700, `DSNPIPE_UMASK` pour changer) ; les exports pour les analystes "
+        "(`exports/`) portent un pseudonyme à la place du NIR.",
         "",
     ]
 
