@@ -123,6 +123,8 @@ def scan_landing_entries(landing_dir: Path) -> tuple[list[LandingFile], list[Ign
     ignored: list[IgnoredEntry] = []
 
     def unreadable_directory(error: OSError) -> None:
+        if error.filename is None:
+            return
         relative = Path(error.filename).relative_to(landing_dir).as_posix()
         if relative != ".":
             ignored.append(ignored_entry(relative, "unreadable", error.strerror))
@@ -461,8 +463,8 @@ def copy_to_quarantine(received: ReceivedFile, quarantine_dir: Path, reason: str
     except OSError as error:
         target.unlink(missing_ok=True)
         reason += (
-            f" Copie en quarantaine impossible ({error.strerror or 'pas un fichier ordinaire'}) "
-            ": le fichier n'est plus lisible dans le répertoire d'arrivée."
+            f" Copie en quarantaine impossible ({error.strerror or 'pas un fichier ordinaire'}) :"
+            " le fichier est resté (ou n'est plus) dans le répertoire d'arrivée."
         )
     with _owner_only(target.with_name(target.name + ".motif.txt")) as note:
         note.write(
