@@ -34,7 +34,7 @@ def test_a_siren_read_from_a_declaration_never_writes_outside_the_output_directo
 ) -> None:
     out = tmp_path / "sortie" / "comptes_rendus"
     with connect(tmp_path / "entrepot.duckdb", read_only=False) as connection:
-        _declaration(connection, "../../../../evade", "../../x" + "0" * 7, "/etc", 1)
+        _declaration(connection, "../../evade", "../../x" + "0" * 7, "/etc", 1)  # tmp_path/evade
         _declaration(connection, "123456789", "12345678900011", "01", 2)
         assert write_comptes_rendus(connection, out) == 2
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
