@@ -129,7 +129,7 @@ class ParsedFile:
     source: str  # path, or "archive.zip!member.dsn"
     file_id: str  # SHA-256 hex of the file's bytes
     size: int
-    encoding: str  # "iso-8859-1", "utf-8", "utf-8-sig" or "cp1252"
+    encoding: str  # "iso-8859-1", "utf-8", "utf-8-sig", "utf-8-invalid" or "cp1252"
     norm: str | None  # norm version of the first envoi
     lines: pl.DataFrame  # LINES_SCHEMA
     blocks: dict[str, pl.DataFrame] = field(default_factory=dict)  # block id -> table

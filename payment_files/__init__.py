@@ -24,6 +24,7 @@ import logging
 import os
 from pathlib import Path
 
+from payment_files.account_checks import check_account_numbers
 from payment_files.camt import read_camt
 from payment_files.cfonb import read_cfonb
 from payment_files.codes import status_reason_labels
@@ -119,6 +120,7 @@ def _read(data: bytes, result: PaymentFileResult) -> None:
     check_statements(result)
     assign_movement_ids(result.transactions)
     result.returns.extend(_booked_returns(result.transactions))
+    check_account_numbers(result)
 
 
 def _booked_returns(transactions: list[BankTransaction]) -> list[PaymentReturn]:

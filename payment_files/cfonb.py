@@ -50,7 +50,7 @@ AMOUNT_WIDTH = 14
 _POSITIVE_LAST = "{ABCDEFGHI"  # index = last digit
 _NEGATIVE_LAST = "}JKLMNOPQR"
 _DEFAULT_DECIMALS = 2
-_MIN_LENGTH = {"01": 104, "04": 104, "07": 104, "05": 48}  # where the mandatory data ends
+_RECORD_KINDS = frozenset({"01", "04", "05", "07"})
 
 
 def decode_amount(text: str, decimals: int) -> Decimal:
@@ -100,7 +100,8 @@ def looks_like_cfonb(text: str) -> bool:
     if not records:
         return False
     valid = sum(
-        record[:2] in _MIN_LENGTH and len(record.rstrip()) <= RECORD_LENGTH for _, record in records
+        record[:2] in _RECORD_KINDS and len(record.rstrip()) <= RECORD_LENGTH
+        for _, record in records
     )
     return valid * 2 > len(records)
 
@@ -194,7 +195,12 @@ class _CfonbReader:
         self._close_statement()
 
     def _fit(self, line: int, record: str) -> str | None:
-        """The record padded to 120 characters, or None (rejected) when it cannot be one."""
+        """The record's 120 characters, or None (rejected) when it has not exactly that many.
+
+        Strict: a record one character short may have lost it anywhere, and every zone after
+        it (amount, dates, reference) would be read shifted, a wrong amount without a word.
+        Spaces past the 120th character are padding: kept, with a warning.
+        """
         kind = record[:2]
         if len(record) > RECORD_LENGTH and record[RECORD_LENGTH:].strip():
             self.result.reject(
@@ -203,14 +209,23 @@ class _CfonbReader:
                 line=line,
             )
             return None
-        if kind in _MIN_LENGTH and len(record) < _MIN_LENGTH[kind]:
+        if len(record) < RECORD_LENGTH:
             self.result.reject(
                 "CFONB_LONGUEUR",
-                f"Enregistrement {kind} tronqué ({len(record)} caractères, 120 attendus) : rejeté",
+                f"Enregistrement {kind} tronqué ({len(record)} caractères, 120 attendus) : "
+                "ses zones (montant, dates) seraient lues décalées ; rejeté",
                 line=line,
             )
             return None
-        return record[:RECORD_LENGTH].ljust(RECORD_LENGTH)
+        if len(record) > RECORD_LENGTH:
+            self.result.add(
+                "CFONB_LONGUEUR_ESPACES",
+                Severity.WARNING,
+                f"Enregistrement de {len(record)} caractères dont des espaces après le 120e : "
+                "lu sur ses 120 premiers caractères",
+                line=line,
+            )
+        return record[:RECORD_LENGTH]
 
     def _header(self, line: int, record: str) -> _Header:
         decimals_text = _field(record, 20, 20)

@@ -50,6 +50,24 @@ def detect(data: bytes, result: PaymentFileResult) -> Detection:
     return Detection(FileKind.UNKNOWN)
 
 
+def _report_dtd(root: etree._Element, result: PaymentFileResult) -> None:
+    """A DTD or entity is never expanded (it could read files or inflate the document), so the
+    text around an entity is cut there: the remittance that carries the SIREN used for
+    allocation may come out empty. Say so rather than lose it silently."""
+    entities = list(root.iter(etree.Entity))
+    if not entities and not root.getroottree().docinfo.doctype:
+        return
+    line = entities[0].sourceline if entities else 1
+    result.add(
+        "XML_ENTITE",
+        Severity.WARNING,
+        f"DTD ou entités XML ({len(entities)} référence(s), première ligne {line}) non "
+        "interprétées par sécurité : les textes qui les contiennent (libellé de remise portant "
+        "le SIREN) sont lus tronqués ou vides, le lettrage peut être impossible",
+        line=line,
+    )
+
+
 def _detect_xml(data: bytes, result: PaymentFileResult) -> Detection:
     guessed = _NAMESPACE_IN_TEXT.search(data[:4096])
     guessed_name = guessed.group(0).decode() if guessed else None
@@ -66,6 +84,7 @@ def _detect_xml(data: bytes, result: PaymentFileResult) -> Detection:
             line=line,
         )
         return Detection(guessed_kind or FileKind.UNKNOWN, guessed_name)
+    _report_dtd(root, result)
     body = next((child for child in root if isinstance(child.tag, str)), None)
     body_tag = str(body.tag) if body is not None else str(root.tag)
     name = message_name(root.nsmap.get(None) if hasattr(root, "nsmap") else None, body_tag)

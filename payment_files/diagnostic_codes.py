@@ -14,11 +14,15 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "FORMAT_INCONNU": "E — ni camt.053, ni camt.054, ni pain.002, ni CFONB 120",
     "FORMAT_NON_PRIS_EN_CHARGE": "E — message ISO 20022 reconnu mais non traité (camt.052...)",
     "XML_MALFORME": "E — XML mal formé ou tronqué : fichier non lu (ligne indiquée)",
+    "XML_ENTITE": "W — DTD ou entités XML non interprétées : libellés tronqués, lettrage compromis",
     "VERSION_NON_TESTEE": "W — version de message lue comme les versions connues",
     "ERREUR_INTERNE": "E — erreur du lecteur : fichier à examiner par l'équipe technique",
     # statements, any format
     "SOLDE_INCOHERENT": "W — solde d'ouverture + mouvements ≠ solde de clôture",
     "SOLDES_DISCONTINUS": "W — un relevé ne reprend pas le solde de clôture du précédent",
+    # account numbers, any format
+    "IBAN_INVALIDE": "W — IBAN du compte ou du débiteur à la clé de contrôle fausse",
+    "BIC_INVALIDE": "W — BIC de la banque du débiteur mal formé",
     # camt.053 / camt.054
     "CAMT_SANS_RELEVE": "W — message sans relevé (Stmt) ni avis (Ntfctn)",
     "CAMT_SOLDE_ILLISIBLE": "W — solde (Bal) sans montant, sens ou date lisible : ignoré",
@@ -29,7 +33,8 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "CAMT_MONTANT_DETAIL_DIVERGENT": "W — montant du détail ≠ montant de l'écriture",
     "CAMT_TOTAUX_INCOHERENTS": "W — récapitulatif TxsSummry ≠ écritures lues",
     # CFONB 120
-    "CFONB_LONGUEUR": "E — enregistrement trop long ou tronqué : rejeté",
+    "CFONB_LONGUEUR": "E — enregistrement de plus ou de moins de 120 caractères : rejeté",
+    "CFONB_LONGUEUR_ESPACES": "W — espaces au-delà du 120e caractère : lu sur 120 caractères",
     "CFONB_ENREGISTREMENT_INCONNU": "E — code enregistrement autre que 01, 04, 05, 07 : rejeté",
     "CFONB_MONTANT_INVALIDE": "E — montant illisible (positions 91-104) : rejeté",
     "CFONB_DATE_INVALIDE": "E — date illisible (JJMMAA) : rejeté",

@@ -26,6 +26,7 @@ from pipelines.commands import (
     validate,
 )
 from pipelines.french_argparse import speak_french
+from pipelines.settings import restrict_file_modes
 
 # command name -> (its module, one-line help in French for the operators)
 COMMANDS: dict[str, tuple[ModuleType, str]] = {
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_file_modes()
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.module.run(args))

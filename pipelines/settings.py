@@ -141,3 +141,28 @@ def _positive(environ: Mapping[str, str], variable: str, default: int) -> int:
     if value < 1:
         raise ValueError(f"{variable} : un entier positif est attendu, pas « {text} ».")
     return value
+
+
+UMASK_VARIABLE = "DSNPIPE_UMASK"
+DEFAULT_UMASK = 0o077
+
+
+def restrict_file_modes(environ: Mapping[str, str] = os.environ) -> int:
+    """Set the process umask from the environment (default 077); return the one set.
+
+    Files the pipeline writes hold personal data (NIR, names, IBAN): setting the umask at the
+    entry points makes every one of them owner-only (0600 files, 0700 directories) whichever
+    library creates it, DuckDB and the Excel and Parquet writers included, and a rename keeps
+    that mode. `DSNPIPE_UMASK` (octal, e.g. 027 to let a group read) changes it."""
+    configured = environ.get(UMASK_VARIABLE, "").strip()
+    try:
+        umask = int(configured, 8) if configured else DEFAULT_UMASK
+    except ValueError:
+        umask = -1
+    if not 0 <= umask <= 0o777:
+        raise ValueError(
+            f"{UMASK_VARIABLE} invalide ({configured!r}) : attendu un masque octal "
+            "comme 077 ou 027."
+        )
+    os.umask(umask)
+    return umask

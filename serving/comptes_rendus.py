@@ -10,6 +10,8 @@ detail.
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,17 @@ def _grouped(
     return grouped
 
 
+# Values read from a declaration are data, never paths: each goes into a file name only when it
+# has its norm's shape, else a placeholder stands in (the JSON still carries the value read).
+_SIREN = re.compile(r"\d{9}")
+_SIRET = re.compile(r"\d{14}")
+_NATURE = re.compile(r"\d{2}")
+
+
+def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> str:
+    return value if value is not None and shape.fullmatch(value) else placeholder
+
+
 def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
     """Every declaration's compte rendu, keyed by its path relative to the output directory."""
     diagnostics = _grouped(connection, _DIAGNOSTICS)
@@ -71,10 +84,16 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
         key = (d["file_id"], d["declaration_id"])
         status = DeclarationStatus(d["status"]) if d["status"] is not None else None
         month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
-        name = (
-            f"{d['siret'] or 'sans-siret'}_{d['nature']}_{d['file_id'][:12]}_{d['declaration_id']}"
+        name = "_".join(
+            (
+                _component(d["siret"], _SIRET, "sans-siret"),
+                _component(d["nature"], _NATURE, "sans-nature"),
+                d["file_id"][:12],
+                str(d["declaration_id"]),
+            )
         )
-        reports[Path(d["siren"] or "sans-siren") / month / f"{name}.json"] = {
+        siren = _component(d["siren"], _SIREN, "sans-siren")
+        reports[Path(siren) / month / f"{name}.json"] = {
             "fichier": d["original_name"],
             "empreinte_fichier": d["file_id"],
             "declaration": d["declaration_id"],
@@ -113,14 +132,19 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
 def write_comptes_rendus(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
     """Write the comptes rendus that are new or changed; return how many were written."""
     written = 0
+    root = out_dir.resolve()
     for relative, report in comptes_rendus(connection).items():
-        path = out_dir / relative
+        path = root / relative
+        if not path.resolve().is_relative_to(root):
+            raise ValueError(f"Chemin de compte rendu hors du répertoire de sortie : {relative}")
         text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(text, encoding="utf-8")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
         temporary.replace(path)
         written += 1
     return written

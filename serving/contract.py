@@ -78,6 +78,7 @@ def render_markdown(contract: dict[str, Any]) -> str:
         "`siren` (et `siret`). Exemple : `examples/portal_reader.py`.",
         "",
     ]
+    lines += _personal_data_section(contract)
     for table, description in contract.items():
         lines += [f"## `{SCHEMA}.{table}`", "", description["comment"] or "", ""]
         lines += ["| Colonne | Type | Description |", "|---|---|---|"]
@@ -86,6 +87,33 @@ def render_markdown(contract: dict[str, Any]) -> str:
             lines.append(f"| `{column['name']}` | {column['type']} | {comment} |")
         lines.append("")
     return "\n".join(lines)
+
+
+# Columns that carry a NIR: the declared NIR itself, and the employee key (the NIR, else the NTT).
+_NIR_COLUMNS = ("nir", "employee_key")
+
+
+def _personal_data_section(contract: dict[str, Any]) -> list[str]:
+    """Where the NIR is, read from the schema so that a new column cannot be forgotten."""
+    holders = [
+        f"`{table}` ({', '.join(f'`{c}`' for c in columns)})"
+        for table, description in contract.items()
+        if (columns := [c["name"] for c in description["columns"] if c["name"] in _NIR_COLUMNS])
+    ]
+    return [
+        "## Où se trouve le NIR",
+        "",
+        "Données personnelles : le NIR figure dans les tables suivantes, que le portail ne "
+        "montre qu'à l'entreprise concernée (filtre sur `siren`) : " + ", ".join(holders) + ".",
+        "",
+        "Les identifiants publiés (`episode_id`, `signal_id`…) ne le contiennent pas : ce sont "
+        "des empreintes SHA-256. Hors du portail, l'entrepôt, le rapport des gestionnaires "
+        "(`reports/`) et les fichiers en quarantaine contiennent des NIR ; comme toutes les "
+        "sorties de la nuit, ils sont créés lisibles par leur seul propriétaire (fichiers 0600, "
+        "répertoires 0700, `DSNPIPE_UMASK` pour changer) ; les exports pour les analystes "
+        "(`exports/`) portent un pseudonyme à la place du NIR.",
+        "",
+    ]
 
 
 def _serialise(contract: dict[str, Any]) -> str:

@@ -18,16 +18,20 @@ from pathlib import Path
 
 import duckdb
 
+# HMAC-SHA256 keys shorter than its 32-byte output make the pseudonyms easier to brute-force
+# than the hash itself.
+MIN_KEY_BYTES = 32
+
 
 class MissingPseudonymKeyError(RuntimeError):
-    pass
+    """No usable key: the analyst exports are not written."""
 
 
 def pseudonym_key(secret: str | None, demo_key_file: Path | None, variable: str) -> bytes:
     """The `secret` read from the environment `variable`; else, for a demonstration only, the
     key file (created on first use); else a refusal with the operator's instructions."""
     if secret:
-        return secret.encode()
+        return _long_enough(secret.encode(), f"La variable {variable}")
     if demo_key_file is None:
         raise MissingPseudonymKeyError(
             f"Clé de pseudonymisation absente : définir la variable d'environnement {variable} "
@@ -39,7 +43,17 @@ def pseudonym_key(secret: str | None, demo_key_file: Path | None, variable: str)
         descriptor = os.open(demo_key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
-    return demo_key_file.read_text().strip().encode()
+    return _long_enough(demo_key_file.read_text().strip().encode(), f"Le fichier {demo_key_file}")
+
+
+def _long_enough(key: bytes, origin: str) -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        raise MissingPseudonymKeyError(
+            f"Clé de pseudonymisation trop courte : {origin} donne {len(key)} octet(s), il en "
+            f"faut au moins {MIN_KEY_BYTES} (un secret aléatoire, jamais dans le dépôt). "
+            "Les exports pour les analystes n'ont pas été écrits."
+        )
+    return key
 
 
 def pseudonym(key: bytes, value: str) -> str:

@@ -32,6 +32,7 @@ from warehouse.registry import (
     copy_to_quarantine,
     received_files,
     record_outcome,
+    vanished_outcome,
 )
 from warehouse.schema import comment_table
 from warehouse.tables.staging import CREATED_ON_LOAD
@@ -102,7 +103,7 @@ def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
     """Loaded, loaded with diagnostics, or quarantined (unreadable / every declaration rejected)."""
     declarations = pl.concat([p.declarations for p in parsed]) if parsed else None
     if declarations is None or declarations.is_empty():
-        return FileStatus.QUARANTINED, (
+        return FileStatus.QUARANTINED, _unreadable_reason(parsed) or (
             "Aucune déclaration lisible dans le fichier (ni S10 ni S20 exploitables) : "
             "vérifier qu'il s'agit bien d'une DSN complète."
         )
@@ -121,6 +122,16 @@ def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
             f"{errors} erreur(s), {warnings} avertissement(s)."
         )
     return FileStatus.LOADED, None
+
+
+def _unreadable_reason(parsed: Sequence[ParsedFile]) -> str | None:
+    """The reader's own French words on why it read nothing (archive refused or corrupt, no
+    line ends, no S10 block): they say what to fix."""
+    for p in parsed:
+        messages = p.diagnostics.filter(pl.col("code") == "FILE-UNREADABLE")["message"]
+        if not messages.is_empty() and messages[0]:
+            return f"FILE-UNREADABLE : {messages[0]}"
+    return None
 
 
 def _count(diagnostics: pl.DataFrame, severity: Severity) -> int:
@@ -300,8 +311,10 @@ def load_received_dsn_files(
     parse_workers: int = PARSE_WORKERS,
 ) -> dict[FileStatus, int]:
     """Parse and load every DSN file registered but not processed yet; count files per status."""
-    received = received_files(connection, landing_dir, FileKind.DSN)
     counts: dict[FileStatus, int] = {}
+    received = _still_in_landing(
+        connection, received_files(connection, landing_dir, FileKind.DSN), counts
+    )
     batch: list[_PreparedFile] = []
     parsed_files = _parse_all(received, parse_workers)
     for done, (file, parsed) in enumerate(zip(received, parsed_files, strict=True)):
@@ -324,6 +337,24 @@ def load_received_dsn_files(
         write_batch(connection, batch, datetime.now())
     progress(len(received), len(received), "")
     return counts
+
+
+def _still_in_landing(
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[ReceivedFile],
+    counts: dict[FileStatus, int],
+) -> list[ReceivedFile]:
+    """The files still there to be read; one that vanished or was swapped for a link or a
+    special file since it was registered is recorded as ignored, with its reason."""
+    present = []
+    for file in files:
+        outcome = vanished_outcome(file)
+        if outcome is None:
+            present.append(file)
+            continue
+        record_outcome(connection, file.file_id, outcome, datetime.now())
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return present
 
 
 # Small nights parse inline: workers cost a start-up.
@@ -358,7 +389,7 @@ def register_files_of_other_domains(
 ) -> dict[FileStatus, int]:
     """Reference and portal files are kept for their domains; unknown files are quarantined."""
     counts: dict[FileStatus, int] = {}
-    for file in received_files(connection, landing_dir):
+    for file in _still_in_landing(connection, received_files(connection, landing_dir), counts):
         now = datetime.now()
         if file.kind in (FileKind.REFERENCE, FileKind.PORTAL):
             outcome = Outcome(
@@ -390,7 +421,8 @@ def load_received_bank_files(
     from payment_files import read_payment_file
 
     counts: dict[FileStatus, int] = {}
-    for file in received_files(connection, landing_dir, FileKind.BANK):
+    received = received_files(connection, landing_dir, FileKind.BANK)
+    for file in _still_in_landing(connection, received, counts):
         result = read_payment_file(file.path)
         outcome = _load_bank_result(connection, file, result, quarantine_dir, datetime.now())
         counts[outcome.status] = counts.get(outcome.status, 0) + 1

@@ -7,8 +7,14 @@ renamed) is recorded as a duplicate delivery and never loaded twice, while a cor
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import os
 import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -37,6 +43,9 @@ class FileStatus(StrEnum):
     QUARANTINED = "quarantined"
     REGISTERED = "registered"  # kept for the domain that reads it (reference, portal files)
     DUPLICATE = "duplicate"  # status of a delivery whose content was already received
+    # Not read: a landing entry that is no file to read (see `IgnoredEntry`), or registered
+    # content that vanished before it was read (delivered again, it is read as new).
+    IGNORED = "ignored"
 
 
 TERMINAL_STATUSES = frozenset(FileStatus) - {FileStatus.RECEIVED}
@@ -62,33 +71,105 @@ class ReceivedFile:
 class RegistrationCounts:
     new_files: int = 0
     duplicates: int = 0
+    ignored: int = 0
+
+
+@dataclass(frozen=True)
+class IgnoredEntry:
+    """A landing entry that is not read, with the French reason the operator sees."""
+
+    landing_path: str
+    entry_type: str
+    reason: str
+
+
+_IGNORED_REASONS = {
+    "symlink": "Lien symbolique : jamais suivi, quelle que soit sa cible ; déposer le fichier "
+    "lui-même.",
+    "special": "Entrée spéciale (tube nommé, socket ou périphérique) : ce n'est pas un fichier, "
+    "elle n'est pas lue.",
+    "hidden": "Fichier ou dossier caché : non lu (dépôt en cours ou fichier du système).",
+    "partial": "Dépôt en cours (.part, .tmp) : le fichier sera lu une fois renommé sous son nom "
+    "définitif.",
+    "vanished": "Fichier disparu du répertoire d'arrivée avant sa lecture : le déposer à nouveau.",
+}
+
+
+def ignored_entry(landing_path: str, entry_type: str, detail: str | None = None) -> IgnoredEntry:
+    if entry_type == "unreadable":
+        reason = (
+            f"Fichier illisible (erreur d'entrée-sortie : {detail}) : il sera relu à la "
+            "prochaine nuit ; s'il le reste, le déposer à nouveau."
+        )
+    else:
+        reason = _IGNORED_REASONS[entry_type]
+    return IgnoredEntry(landing_path, entry_type, reason)
 
 
 def scan_landing(landing_dir: Path) -> list[LandingFile]:
-    """Every complete file under the landing directory, in path order.
+    """Every complete regular file under the landing directory, in path order."""
+    return scan_landing_entries(landing_dir)[0]
 
-    Hidden files and `*.part` / `*.tmp` files are uploads still in progress: they are picked up
-    once renamed to their final name.
+
+def scan_landing_entries(landing_dir: Path) -> tuple[list[LandingFile], list[IgnoredEntry]]:
+    """The regular files to read, and every other entry with why it is not read.
+
+    Nothing is followed: a symbolic link (to a file, a directory, outside the landing directory
+    or nowhere) is an ignored entry, as are FIFOs, sockets and devices, which would block or
+    leak if opened. Hidden entries and `*.part` / `*.tmp` files are uploads still in progress:
+    they are read once renamed to their final name.
     """
-    files = []
-    for path in sorted(landing_dir.rglob("*")):
-        relative_path = path.relative_to(landing_dir)
-        if (
-            not path.is_file()
-            or _is_in_progress(relative_path)
-            or relative_path.parts[0] in _NOT_LANDING
-        ):
-            continue
-        stat = path.stat()
-        files.append(LandingFile(path, relative_path.as_posix(), stat.st_size, stat.st_mtime))
-    return files
+    files: list[LandingFile] = []
+    ignored: list[IgnoredEntry] = []
+
+    def unreadable_directory(error: OSError) -> None:
+        if error.filename is None:
+            return
+        relative = Path(error.filename).relative_to(landing_dir).as_posix()
+        if relative != ".":
+            ignored.append(ignored_entry(relative, "unreadable", error.strerror))
+
+    for directory, subdirectories, names in os.walk(landing_dir, onerror=unreadable_directory):
+        kept_subdirectories = []
+        for name in sorted([*subdirectories, *names]):
+            path = Path(directory) / name
+            relative = path.relative_to(landing_dir)
+            if relative.parts[0] in _NOT_LANDING:
+                continue
+            landing_path = relative.as_posix()
+            try:
+                status = path.lstat()
+            except FileNotFoundError:
+                ignored.append(ignored_entry(landing_path, "vanished"))
+                continue
+            except OSError as error:
+                ignored.append(ignored_entry(landing_path, "unreadable", error.strerror))
+                continue
+            entry_type = _entry_type(name, status.st_mode)
+            if entry_type == "directory":
+                kept_subdirectories.append(name)
+            elif entry_type == "file":
+                files.append(LandingFile(path, landing_path, status.st_size, status.st_mtime))
+            else:
+                ignored.append(ignored_entry(landing_path, entry_type))
+        subdirectories[:] = kept_subdirectories  # os.walk descends only into these
+    files.sort(key=lambda f: f.landing_path)
+    ignored.sort(key=lambda e: e.landing_path)
+    return files, ignored
 
 
-def _is_in_progress(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts) or relative.suffix in {
-        ".part",
-        ".tmp",
-    }
+def _entry_type(name: str, mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if name.startswith("."):
+        return "hidden"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if not stat.S_ISREG(mode):
+        return "special"
+    if Path(name).suffix in {".part", ".tmp"}:
+        return "partial"
+    return "file"
 
 
 # The synthetic generator writes the expected results next to its landing sub-directories; they
@@ -96,12 +177,38 @@ def _is_in_progress(relative: Path) -> bool:
 _NOT_LANDING = {"truth"}
 
 
+class NotARegularFileError(OSError):
+    """The path was swapped for a link or a special file after the scan."""
+
+
+@contextmanager
+def open_regular(path: Path) -> Iterator[io.BufferedReader]:
+    """Open a landing file for reading without following a link or blocking on a FIFO."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotARegularFileError(f"pas un fichier ordinaire : {path.name}")
+        stream = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with stream:
+        yield stream
+
+
 def content_hash(path: Path) -> str:
+    return _hash_and_head(path)[0]
+
+
+def _hash_and_head(path: Path) -> tuple[str, bytes]:
+    """The SHA-256 of the file and its first bytes, in one read."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    head = b""
+    with open_regular(path) as stream:
         while chunk := stream.read(_HASH_CHUNK):
+            head = head or chunk[:4096]
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest.hexdigest(), head
 
 
 def detect_kind(landing_path: str, head: bytes) -> FileKind:
@@ -126,7 +233,9 @@ def register_deliveries(
 
     Files already recorded with the same path, size and modification time are not hashed again,
     which keeps a night proportional to what arrived. Decisions are taken in memory and written
-    in one transaction: a night of thousands of files is not thousands of commits.
+    in one transaction: a night of thousands of files is not thousands of commits. Every other
+    entry, and a file that cannot be read (vanished, I/O error), is recorded as ignored with its
+    reason; it never stops the others.
     """
     seen = set(
         connection.execute("SELECT landing_path, size, mtime FROM registry.deliveries").fetchall()
@@ -134,54 +243,84 @@ def register_deliveries(
     delivered = set(
         connection.execute("SELECT landing_path, file_id FROM registry.deliveries").fetchall()
     )
-    known_contents = {
-        file_id
-        for (file_id,) in connection.execute("SELECT file_id FROM registry.files").fetchall()
-    }
+    contents = dict(connection.execute("SELECT file_id, status FROM registry.files").fetchall())
     new_deliveries: list[tuple[object, ...]] = []
     touched_deliveries: list[tuple[object, ...]] = []
     new_files: list[tuple[object, ...]] = []
+    revived_files: list[tuple[object, ...]] = []
     counts = RegistrationCounts()
-    for landing_file in scan_landing(landing_dir):
+    landing_files, ignored = scan_landing_entries(landing_dir)
+    for landing_file in landing_files:
         if (landing_file.landing_path, landing_file.size, landing_file.mtime) in seen:
             continue
-        file_id = content_hash(landing_file.path)
+        try:
+            file_id, head = _hash_and_head(landing_file.path)
+        except FileNotFoundError:
+            ignored.append(ignored_entry(landing_file.landing_path, "vanished"))
+            continue
+        except NotARegularFileError:
+            ignored.append(ignored_entry(landing_file.landing_path, "special"))
+            continue
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # swapped for a link since the scan
+                ignored.append(ignored_entry(landing_file.landing_path, "symlink"))
+            else:
+                ignored.append(
+                    ignored_entry(landing_file.landing_path, "unreadable", error.strerror)
+                )
+            continue
+        vanished_before = contents.get(file_id) == FileStatus.IGNORED
         if (landing_file.landing_path, file_id) in delivered:
-            # Same path and content, touched again (mtime changed): nothing new arrived.
+            # Same path and content, touched again (mtime changed): nothing new arrived, unless
+            # it is content that had vanished before it was read.
             touched_deliveries.append(
                 (landing_file.size, landing_file.mtime, landing_file.landing_path, file_id)
             )
-            continue
-        is_duplicate = file_id in known_contents
-        new_deliveries.append(
-            (
-                landing_file.landing_path,
-                file_id,
-                landing_file.size,
-                landing_file.mtime,
-                now,
-                is_duplicate,
+            if not vanished_before:
+                continue
+        else:
+            is_duplicate = file_id in contents and not vanished_before
+            new_deliveries.append(
+                (
+                    landing_file.landing_path,
+                    file_id,
+                    landing_file.size,
+                    landing_file.mtime,
+                    now,
+                    is_duplicate,
+                )
             )
-        )
-        delivered.add((landing_file.landing_path, file_id))
-        if is_duplicate:
-            counts.duplicates += 1
-            continue
-        with landing_file.path.open("rb") as stream:
-            kind = detect_kind(landing_file.landing_path, stream.read(4096))
-        new_files.append(
-            (
-                file_id,
-                kind.value,
-                landing_file.size,
-                landing_file.path.name,
-                landing_file.landing_path,
-                now,
-                FileStatus.RECEIVED.value,
+            delivered.add((landing_file.landing_path, file_id))
+            if is_duplicate:
+                counts.duplicates += 1
+                continue
+        kind = detect_kind(landing_file.landing_path, head)
+        if file_id in contents:
+            # Content that vanished before it was read is delivered again: read it as new.
+            revived_files.append(
+                (
+                    kind.value,
+                    landing_file.path.name,
+                    landing_file.landing_path,
+                    FileStatus.RECEIVED.value,
+                    file_id,
+                )
             )
-        )
-        known_contents.add(file_id)
+        else:
+            new_files.append(
+                (
+                    file_id,
+                    kind.value,
+                    landing_file.size,
+                    landing_file.path.name,
+                    landing_file.landing_path,
+                    now,
+                    FileStatus.RECEIVED.value,
+                )
+            )
+        contents[file_id] = FileStatus.RECEIVED
         counts.new_files += 1
+    counts.ignored = len(ignored)
     with transaction(connection):
         if touched_deliveries:
             connection.executemany(
@@ -189,9 +328,31 @@ def register_deliveries(
                 "WHERE landing_path = ? AND file_id = ?",
                 touched_deliveries,
             )
+        if revived_files:
+            connection.executemany(
+                "UPDATE registry.files SET kind = ?, original_name = ?, landing_path = ?, "
+                "status = ?, reason = NULL, processed_at = NULL WHERE file_id = ?",
+                revived_files,
+            )
         _insert_rows(connection, "registry.deliveries", _DELIVERY_COLUMNS, new_deliveries)
         _insert_rows(connection, "registry.files", _NEW_FILE_COLUMNS, new_files)
+        _record_ignored(connection, ignored, now)
     return counts
+
+
+def _record_ignored(
+    connection: duckdb.DuckDBPyConnection, ignored: list[IgnoredEntry], now: datetime
+) -> None:
+    """Upsert this scan's ignored entries; a path now delivered as a file is no longer ignored."""
+    connection.execute(
+        "DELETE FROM registry.ignored_entries "
+        "WHERE landing_path IN (SELECT landing_path FROM registry.deliveries)"
+    )
+    if ignored:
+        connection.executemany(
+            "INSERT OR REPLACE INTO registry.ignored_entries VALUES (?, ?, ?, ?)",
+            [(e.landing_path, e.entry_type, e.reason, now) for e in ignored],
+        )
 
 
 _DELIVERY_COLUMNS = ("landing_path", "file_id", "size", "mtime", "seen_at", "is_duplicate")
@@ -290,18 +451,56 @@ def copy_to_quarantine(received: ReceivedFile, quarantine_dir: Path, reason: str
     """Copy a rejected file next to a note saying why, for a person to fix and re-deliver.
 
     The landing copy stays where it is: the landing directory is the delivery record, and the
-    registry already knows this content is quarantined.
+    registry already knows this content is quarantined. A file that can no longer be read (it
+    vanished, or was swapped for a link) gets its note alone, which says so: one file must not
+    stop the night. Both are owner-only: a DSN holds NIRs and names.
     """
-    quarantine_dir.mkdir(parents=True, exist_ok=True)
-    target = quarantine_dir / f"{received.file_id[:16]}_{received.original_name}"
-    shutil.copyfile(received.path, target)
-    target.with_name(target.name + ".motif.txt").write_text(
-        f"Fichier : {received.original_name}\nEmpreinte SHA-256 : {received.file_id}\n"
-        f"Motif : {reason}\n"
-        "Corriger le fichier puis le déposer à nouveau dans le répertoire d'arrivée.\n",
-        encoding="utf-8",
-    )
+    quarantine_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = quarantine_dir / f"{received.file_id[:16]}_{_safe_name(received.original_name)}"
+    try:
+        with open_regular(received.path) as source, _owner_only(target) as copy:
+            shutil.copyfileobj(source, copy)
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        reason += (
+            f" Copie en quarantaine impossible ({error.strerror or 'pas un fichier ordinaire'}) :"
+            " le fichier est resté (ou n'est plus) dans le répertoire d'arrivée."
+        )
+    with _owner_only(target.with_name(target.name + ".motif.txt")) as note:
+        note.write(
+            f"Fichier : {received.original_name}\nEmpreinte SHA-256 : {received.file_id}\n"
+            f"Motif : {reason}\n"
+            "Corriger le fichier puis le déposer à nouveau dans le répertoire d'arrivée.\n".encode()
+        )
     return target
+
+
+def _safe_name(name: str) -> str:
+    """A landing file name as one harmless path component (no separator, no control)."""
+    return "".join("_" if char in "/\\" or not char.isprintable() else char for char in name)
+
+
+@contextmanager
+def _owner_only(path: Path) -> Iterator[io.BufferedWriter]:
+    """Write a file readable by its owner only, whatever the umask or a previous copy's mode."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as stream:
+        yield stream
+
+
+def vanished_outcome(received: ReceivedFile) -> Outcome | None:
+    """IGNORED when a registered file is no longer a regular file in the landing directory."""
+    try:
+        mode = received.path.lstat().st_mode
+    except FileNotFoundError:
+        return Outcome(FileStatus.IGNORED, _IGNORED_REASONS["vanished"])
+    if stat.S_ISREG(mode):
+        return None
+    return Outcome(
+        FileStatus.IGNORED,
+        _IGNORED_REASONS["symlink" if stat.S_ISLNK(mode) else "special"],
+    )
 
 
 def mark_for_reload(

@@ -15,6 +15,7 @@ class NightSummary:
     files_quarantined: int
     files_registered: int
     duplicates: int
+    entries_ignored: int  # links, special files, uploads in progress, vanished or unreadable
     files_waiting: int  # still `received`: only after a failed run
     declarations_loaded: int
     declarations_in_force: int
@@ -41,6 +42,12 @@ def night_summary(connection: duckdb.DuckDBPyConnection, since: datetime) -> Nig
         files_registered=statuses.get("registered", 0),
         duplicates=scalar(
             "SELECT count(*) FROM registry.deliveries WHERE is_duplicate AND seen_at >= ?", [since]
+        ),
+        entries_ignored=statuses.get("ignored", 0)
+        + scalar(
+            "SELECT count(*) FROM registry.landing_status WHERE status = 'ignored' "
+            "AND file_id IS NULL AND seen_at >= ?",
+            [since],
         ),
         files_waiting=scalar("SELECT count(*) FROM registry.files WHERE status = 'received'"),
         declarations_loaded=scalar(

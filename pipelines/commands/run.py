@@ -92,6 +92,7 @@ def print_summary(console: Console, settings: Settings, since: datetime, elapsed
         ("Fichiers en quarantaine", summary.files_quarantined),
         ("Fichiers enregistrés pour un autre domaine", summary.files_registered),
         ("Doublons (contenu déjà reçu)", summary.duplicates),
+        ("Entrées ignorées (liens, fichiers spéciaux, dépôts en cours)", summary.entries_ignored),
         ("Fichiers en attente (nuit interrompue)", summary.files_waiting),
         ("Déclarations chargées", summary.declarations_loaded),
         ("Déclarations en vigueur (total)", summary.declarations_in_force),

@@ -34,11 +34,15 @@ def file_registry(
         others = load.register_files_of_other_domains(
             connection, landing.landing, landing.quarantine
         )
-    context.log.info(f"{counts.new_files} nouveau(x) fichier(s), {counts.duplicates} doublon(s)")
+    context.log.info(
+        f"{counts.new_files} nouveau(x) fichier(s), {counts.duplicates} doublon(s), "
+        f"{counts.ignored} entrée(s) ignorée(s)"
+    )
     return dg.MaterializeResult(
         metadata={
             "new_files": counts.new_files,
             "duplicates": counts.duplicates,
+            "ignored_entries": counts.ignored,
             **_status_counts(others),
         }
     )

@@ -7,6 +7,7 @@ landing directory to be picked up).
 """
 
 import hashlib
+from pathlib import Path
 
 import dagster as dg
 
@@ -53,7 +54,9 @@ def landing_sensor(
         return dg.SkipReason("Aucun nouveau fichier dans le répertoire d'arrivée.")
     # One delivery, one run: the run loads every file of the landing directory anyway, so a
     # request per file only queued runs that found nothing left to do.
-    contents = sorted({registry.content_hash(landing_file.path) for landing_file in arrived})
+    contents = sorted({h for h in map(_content_hash, (f.path for f in arrived)) if h})
+    if not contents:  # vanished or unreadable: the run's registry records them as ignored
+        return dg.SkipReason("Aucun nouveau fichier lisible dans le répertoire d'arrivée.")
     request = dg.RunRequest(
         # Keyed on the contents: Dagster launches one run per key, ever, so the same files
         # delivered again (even renamed) are a no-op.
@@ -61,6 +64,13 @@ def landing_sensor(
         tags={"dsnpipe/livraison_fichiers": str(len(contents))},
     )
     return dg.SensorResult(run_requests=[request], cursor=str(max(f.mtime for f in arrived)))
+
+
+def _content_hash(path: Path) -> str | None:
+    try:
+        return registry.content_hash(path)
+    except OSError:
+        return None
 
 
 def delivery_key(contents: list[str]) -> str:

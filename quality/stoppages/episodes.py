@@ -17,12 +17,26 @@ the history.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import polars as pl
 
 from quality.stoppages.catalogue import CANCELLATION_REASON, EpisodeStatus
 from quality.stoppages.inputs import StoppageInputs
+
+
+def opaque_id(columns: list[str]) -> pl.Expr:
+    """A stable identifier from these columns that does not show them: the SHA-256 of their
+    values. The employee key is a NIR, and identifiers travel (portal, exports, links) where the
+    NIR must not."""
+    identity = pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("") for c in columns], separator="|"
+    )
+    return identity.map_elements(
+        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest(), return_dtype=pl.String
+    )
+
 
 CONTRACT_KEY = ["employee_key", "contract_start", "contract_number"]
 STOPPAGE_KEY = [*CONTRACT_KEY, "last_day_worked"]
@@ -91,14 +105,7 @@ def consolidate(inputs: StoppageInputs) -> pl.DataFrame:
     episodes = _apply_cancellations(episodes, rows.filter(pl.col("reason") == CANCELLATION_REASON))
     return (
         episodes.with_columns(
-            episode_id=pl.concat_str(
-                pl.col("employee_key"),
-                pl.col("contract_start").cast(pl.String),
-                pl.col("contract_number"),
-                pl.col("last_day_worked").cast(pl.String),
-                pl.col("reason"),
-                separator="|",
-            ),
+            episode_id=opaque_id(EPISODE_KEY),
             first_day_off=pl.col("last_day_worked") + pl.duration(days=1),
             prolongation_count=pl.col("prolongations").list.len().cast(pl.UInt32),
             therapeutic_periods=pl.col("therapeutic_periods").fill_null([]),

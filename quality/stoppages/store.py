@@ -7,7 +7,6 @@ gives the same rows.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +14,7 @@ import duckdb
 import polars as pl
 
 from quality.stoppages.catalogue import IN_PROGRESS
+from quality.stoppages.episodes import opaque_id
 from quality.stoppages.pipeline import StoppageResults
 
 _SIGNAL_IDENTITY = [
@@ -50,13 +50,7 @@ def planned_end_history(episodes: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_signal_ids(signals: pl.DataFrame) -> pl.DataFrame:
-    identity = pl.concat_str(
-        [pl.col(c).cast(pl.String).fill_null("") for c in _SIGNAL_IDENTITY], separator="|"
-    )
-    digest = identity.map_elements(
-        lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest(), return_dtype=pl.String
-    )
-    return signals.with_columns(signal_id=digest)
+    return signals.with_columns(signal_id=opaque_id(_SIGNAL_IDENTITY))
 
 
 def store_results(

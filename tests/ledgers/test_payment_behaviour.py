@@ -414,7 +414,7 @@ def test_every_diagnostic_code_is_in_the_catalogue_and_used() -> None:
     )
     used = set(
         re.findall(
-            r'"((?:CAMT|CFONB|PAIN002|XML|FICHIER|FORMAT|SOLDES?|VERSION|ERREUR)_[A-Z0-9_]+)"',
+            r'"((?:CAMT|CFONB|PAIN002|XML|FICHIER|FORMAT|SOLDES?|VERSION|ERREUR|IBAN|BIC)_[A-Z0-9_]+)"',
             source,
         )
     )

@@ -82,8 +82,10 @@ def test_every_landing_file_ends_the_night_with_a_final_status(
         "reference/contrats.csv",
         "portal/demandes.csv",
         "mystere.bin",
+        "dsn/en_cours.dsn.part",
     }
     assert set(found.values()) <= TERMINAL_STATUSES
+    assert found["dsn/en_cours.dsn.part"] == "ignored"
     assert found["mystere.bin"] == "quarantined"
     assert found["dsn/vide.dsn"] == "quarantined"
     assert found["reference/contrats.csv"] == "registered"

@@ -71,8 +71,8 @@ FILES = Table(
         Column(
             "status",
             "VARCHAR",
-            "Statut : received (à traiter), loaded, loaded_with_diagnostics, quarantined ou "
-            "registered (lu par son domaine).",
+            "Statut : received (à traiter), loaded, loaded_with_diagnostics, quarantined, "
+            "registered (lu par son domaine) ou ignored (disparu ou remplacé avant lecture).",
             False,
         ),
         Column("reason", "VARCHAR", "Pourquoi ce statut, en français, pour l'exploitant."),
@@ -116,11 +116,36 @@ LANDING_STATUS = Table(
         _DELIVERY_PATH.but(nullable=True),
         FILE_ID.but(comment="Contenu livré (registry.files)."),
         FILES.column("kind").but(nullable=True),
-        Column("status", "VARCHAR", "Statut du contenu, ou duplicate pour un doublon."),
+        Column(
+            "status",
+            "VARCHAR",
+            "Statut du contenu, duplicate pour un doublon, ignored pour une entrée qui n'est pas "
+            "un fichier à lire (registry.ignored_entries).",
+        ),
         Column("reason", "VARCHAR", "Raison du statut, en français."),
         Column("seen_at", "TIMESTAMP", "Quand la livraison a été vue."),
     ),
     is_view=True,
+)
+
+IGNORED_ENTRIES = Table(
+    "registry",
+    "ignored_entries",
+    "Entrées du répertoire de dépôt qui ne sont pas des fichiers à lire : liens symboliques "
+    "(jamais suivis), fichiers spéciaux, envois cachés ou partiels, fichiers disparus ou "
+    "illisibles ; chacune avec sa raison, rien n'échappe au registre.",
+    (
+        _DELIVERY_PATH.but(comment="Chemin de l'entrée, relatif au répertoire de dépôt."),
+        Column(
+            "entry_type",
+            "VARCHAR",
+            "Nature : symlink, special, hidden, partial, vanished ou unreadable.",
+            False,
+        ),
+        Column("reason", "VARCHAR", "Pourquoi l'entrée est ignorée, en français.", False),
+        Column("seen_at", "TIMESTAMP", "Dernière fois que l'entrée a été vue.", False),
+    ),
+    key=("landing_path",),
 )
 
 REJECTED_LINES = Table(
@@ -147,5 +172,6 @@ REGISTRY_TABLES: tuple[Table, ...] = (
     FILES,
     DELIVERIES,
     LANDING_STATUS,
+    IGNORED_ENTRIES,
     REJECTED_LINES,
 )

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def keep_the_umask() -> Iterator[None]:
+    """`dsnpipe` sets the process umask; the other tests of this process keep theirs."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+
+
+# The warehouse tests' landing directory, warehouse and night without Dagster.
+from tests.warehouse.nights import landing, night, warehouse  # noqa: E402
+
+__all__ = ["landing", "night", "warehouse"]
