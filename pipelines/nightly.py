@@ -34,6 +34,9 @@ NIGHTLY_CHECKS = [
 nightly_job = dg.define_asset_job(
     name="nuit_complete",
     selection=dg.AssetSelection.assets(*NIGHTLY_ASSETS),
+    # One process for the whole run: the warehouse resource holds the night lock from the first
+    # step to the last (pipelines.resources.WarehouseResource).
+    executor_def=dg.in_process_executor,
     description="Toute la nuit : ingestion, affiliations, arrêts, comptes, publication.",
 )
 

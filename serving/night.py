@@ -1,5 +1,6 @@
-"""One night's publication without Dagster: build the candidate, run the gates, swap it in or
-keep yesterday's, record the outcome, write the comptes rendus and the analyst exports.
+"""One night's publication without Dagster: settle what an interrupted night left, build the
+candidate, run its gates, swap it in or keep yesterday's (`history` records each step before it
+happens), write the comptes rendus and the analyst exports, under the night lock.
 
 The Dagster assets of `pipelines.publish` call the same steps one by one.
 """
@@ -16,10 +17,11 @@ from serving.analyst import write_analyst_exports
 from serving.comptes_rendus import write_comptes_rendus
 from serving.gates import GateResult, run_gates
 from serving.pseudonym import DEMO_KEY_FILE_NAME, MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import Candidate, build_candidate, swap_in
+from serving.snapshot import Candidate, build_candidate
 from serving.spec import SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
+from warehouse.lock import night_lock
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,21 @@ def publish_night(
     demonstration only)."""
     paths = PublishPaths.beside(warehouse_path, serving_path, exports_dir, demo_key=demo_key)
     night = night or date.today()
-    candidate = build_candidate(paths.warehouse, paths.serving, night, new_night_id(night), specs)
-    with connect(paths.warehouse, read_only=True) as connection:
-        previous = history.previous_counts(connection)
-    gates = run_gates(candidate.path, specs, previous, paths.data_docs)
-    refusal = history.refusal_reason(gates)
-    if refusal is None:
-        swap_in(candidate.path, paths.serving)
-    with connect(paths.warehouse, read_only=False) as connection:
-        history.record_gates(connection, candidate, gates)
-        history.record_publication(connection, candidate, str(paths.serving), refusal)
-        written = write_comptes_rendus(connection, paths.comptes_rendus)
+    with night_lock(paths.warehouse):
+        with connect(paths.warehouse, read_only=False) as connection:
+            history.reconcile(connection, paths.serving)
+        candidate = build_candidate(
+            paths.warehouse, paths.serving, night, new_night_id(night), specs
+        )
+        with connect(paths.warehouse, read_only=False) as connection:
+            history.record_candidate(connection, candidate, paths.serving)
+            previous = history.previous_counts(connection)
+        gates = run_gates(candidate.path, specs, previous, paths.data_docs)
+        with connect(paths.warehouse, read_only=False) as connection:
+            refusal = history.record_checks(connection, candidate.night_id, gates)
+            if refusal is None:
+                history.publish_checked(connection, paths.serving, candidate.night_id)
+            written = write_comptes_rendus(connection, paths.comptes_rendus)
     exports, exports_refusal = None, None
     if refusal is None:
         exports, exports_refusal = analyst_exports(paths)

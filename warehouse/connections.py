@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.lock import waiting_for_file
 from warehouse.migrations import apply_migrations
 
 
@@ -24,13 +25,15 @@ def connect(path: str | Path, *, read_only: bool = True) -> Iterator[duckdb.Duck
     """A connection to the warehouse file; a writer's connection also brings the schema up to date.
 
     A read-only connection to a file that does not exist yet is an error (nothing to read).
+    While another process holds the file, the connection waits a little, then fails with one
+    French line (`warehouse.lock.WarehouseBusyError`).
     """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"Entrepôt introuvable : {path}")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    connection = waiting_for_file(path, lambda: duckdb.connect(str(path), read_only=read_only))
     try:
         if not read_only:
             apply_migrations(connection)

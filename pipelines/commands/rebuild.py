@@ -7,8 +7,12 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.locations import DEFAULT_LANDING, DEFAULT_WAREHOUSE, quarantine_beside
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,15 +46,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.progress import RichProgress
-    from warehouse import load, models, registry
-    from warehouse.connections import connect
-    from warehouse.registry import FileKind
+    from pipelines.commands.run import with_warehouse
 
     console = Console()
     if not args.warehouse.exists():
         console.print(f"[red]Entrepôt introuvable : {args.warehouse}[/red]")
         return 2
+    return with_warehouse(console, args.warehouse, lambda: _rebuild(args, console))
+
+
+def _rebuild(args: argparse.Namespace, console: Console) -> int:
+    from pipelines.progress import RichProgress
+    from warehouse import load, models, registry
+    from warehouse.connections import connect
+    from warehouse.registry import FileKind
+
     quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started = time.perf_counter()
     with connect(args.warehouse, read_only=False) as connection:

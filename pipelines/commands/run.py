@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING
 from pipelines.locations import DEFAULT_WAREHOUSE, quarantine_beside
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import duckdb
+    from dagster import DagsterInstance
+    from dagster._utils.error import SerializableErrorInfo
     from rich.console import Console
 
 
@@ -51,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# Exit code of a night that could not have the warehouse: another night runs, or another process
+# holds the file. Nothing was written; the same command later does the night.
+WAREHOUSE_TAKEN = 3
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -58,6 +67,23 @@ def run(args: argparse.Namespace) -> int:
     if not args.landing.is_dir():
         console.print(f"[red]Répertoire d'arrivée introuvable : {args.landing}[/red]")
         return 2
+    return with_warehouse(console, args.warehouse, lambda: _run(args, console))
+
+
+def with_warehouse(console: Console, warehouse: Path, night: Callable[[], int]) -> int:
+    """`night()` holding the night lock of `warehouse`; one French line and `WAREHOUSE_TAKEN`
+    when another night or another process has it."""
+    from warehouse.lock import NightAlreadyRunningError, WarehouseBusyError, night_lock
+
+    try:
+        with night_lock(warehouse):
+            return night()
+    except (NightAlreadyRunningError, WarehouseBusyError) as refusal:
+        console.print(f"[red]{refusal}[/red]", soft_wrap=True)
+        return WAREHOUSE_TAKEN
+
+
+def _run(args: argparse.Namespace, console: Console) -> int:
     quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started_at = datetime.now()
     started = time.perf_counter()
@@ -92,6 +118,7 @@ def run_night(
     from pipelines.progress import RichProgress
     from pipelines.resources import pipeline_resources
 
+    instance = dg.DagsterInstance.ephemeral()
     with RichProgress(console) as progress:
         result = dg.materialize(
             [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
@@ -99,12 +126,47 @@ def run_night(
                 **pipeline_resources(landing, warehouse, quarantine, progress, night),
                 **(resources or {}),
             },
-            instance=dg.DagsterInstance.ephemeral(),
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            instance=instance,
+            # Warnings and failures are printed after the run (`print_run_messages`), not by
+            # Dagster's console logger, which prints a traceback with every failure.
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
+    print_run_messages(console, instance, result.run_id)
     checks_passed = all(e.passed for e in result.get_asset_check_evaluations())
     return bool(result.success) and checks_passed
+
+
+# Errors whose message is meant for the operator as it is (French, one line): no traceback.
+_OPERATOR_ERRORS = {"WarehouseBusyError", "NightAlreadyRunningError", "Failure"}
+
+
+def print_run_messages(console: Console, instance: DagsterInstance, run_id: str) -> None:
+    """The run's warnings and errors: the steps' own messages, and each failure either as its
+    French line (operator errors) or whole with its traceback (anything unforeseen)."""
+    import logging
+
+    for entry in instance.all_logs(run_id):
+        level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
+        if level < logging.WARNING:
+            continue
+        event = entry.dagster_event
+        if event is None:
+            console.print(entry.user_message, style="yellow", soft_wrap=True, markup=False)
+            continue
+        error = getattr(event.event_specific_data, "error", None)
+        if error is None or event.is_run_failure:
+            continue
+        console.print(_failure_text(error), style="red", soft_wrap=True, markup=False)
+
+
+def _failure_text(error: SerializableErrorInfo) -> str:
+    cause: SerializableErrorInfo | None = error
+    while cause is not None:
+        if cause.cls_name in _OPERATOR_ERRORS:
+            return cause.message.split(": ", 1)[-1].strip()
+        cause = cause.cause
+    return error.to_string()
 
 
 def print_summary(

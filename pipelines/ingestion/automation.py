@@ -15,6 +15,9 @@ from warehouse import registry
 ingestion_job = dg.define_asset_job(
     name="ingestion_nocturne",
     selection=dg.AssetSelection.assets(*INGESTION_ASSETS),
+    # One process for the whole run: the warehouse resource holds the night lock from the first
+    # step to the last (pipelines.resources.WarehouseResource).
+    executor_def=dg.in_process_executor,
     description="Enregistrer les fichiers arrivés, les charger en staging, recalculer le modèle.",
 )
 
