@@ -135,8 +135,7 @@ def reconcile(connection: duckdb.DuckDBPyConnection, serving_path: Path) -> list
     settled: list[str] = []
     with transaction(connection):
         unsettled = connection.execute(
-            "SELECT night_id, status FROM publish.publications WHERE status IN ? "
-            "ORDER BY night_id",
+            "SELECT night_id, status FROM publish.publications WHERE status IN ? ORDER BY night_id",
             [list(_UNSETTLED)],
         ).fetchall()
         for night_id, status in unsettled:
@@ -167,8 +166,7 @@ def reconcile(connection: duckdb.DuckDBPyConnection, serving_path: Path) -> list
 
 def _interrupted(status: str) -> str:
     return (
-        f"Nuit interrompue à l'étape « {status} » : le portail a gardé la publication "
-        "précédente."
+        f"Nuit interrompue à l'étape « {status} » : le portail a gardé la publication précédente."
     )
 
 

@@ -179,9 +179,7 @@ def test_a_warehouse_whose_publish_step_created_the_tables_keeps_its_history(
         history.record_candidate(connection, CANDIDATE, Path("serving.duckdb"))
         connection.execute("DELETE FROM schema_migrations WHERE version = 30")
         assert apply_migrations(connection) == [30]
-        assert connection.execute("SELECT count(*) FROM publish.table_counts").fetchall() == [
-            (1,)
-        ]
+        assert connection.execute("SELECT count(*) FROM publish.table_counts").fetchall() == [(1,)]
 
 
 def test_a_warehouse_not_migrated_yet_has_no_history_for_a_reader(tmp_path: Path) -> None:
