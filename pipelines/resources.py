@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +26,12 @@ from pipelines.locations import (
 )
 from pipelines.progress import ProgressReporter
 from warehouse.connections import connect
-from warehouse.lock import NightAlreadyRunningError, acquire_night_lock, release_night_lock
+from warehouse.lock import (
+    NightAlreadyRunningError,
+    WarehouseBusyError,
+    acquire_night_lock,
+    release_night_lock,
+)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -60,7 +65,12 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.path, read_only=self.read_only) as connection:
+        with ExitStack() as stack:
+            try:
+                connection = stack.enter_context(connect(self.path, read_only=self.read_only))
+            except WarehouseBusyError as busy:
+                # The step's failure message is the French line, not a traceback to read.
+                raise dg.Failure(description=str(busy)) from None
             yield connection
 
 

@@ -84,6 +84,12 @@ def with_warehouse(console: Console, warehouse: Path, night: Callable[[], int]) 
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
+    from warehouse.connections import connect
+
+    if args.warehouse.exists():
+        # Refused before anything is written when another process holds the file.
+        with connect(args.warehouse, read_only=False):
+            pass
     quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started_at = datetime.now()
     started = time.perf_counter()
