@@ -2,8 +2,10 @@
 analyst exports with pseudonymised employees, the comptes rendus per declaration.
 
 - `spec` / `tables`: what a portal table is, and every table (one entry each);
-- `snapshot`: the candidate file built from the warehouse, and the atomic swap;
-- `history`: gates, counts and outcome of every publication, in the warehouse (`publish.*`);
+- `snapshot`: the night's candidate file (named by its night id) built from the warehouse, and
+  the atomic swap;
+- `history`: gates, counts and each step of every publication, recorded before it happens, and
+  the next night's reconciliation with the served file, in the warehouse (`publish.*`);
 - `night.publish_night`: one night's publication without Dagster; `night.portal_summary`;
 - `analyst` + `pseudonym`: Parquet exports by month with a keyed pseudonym of the NIR;
 - `employees_excel`: a company's employees list as Excel, from the serving file;
