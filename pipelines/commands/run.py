@@ -4,7 +4,10 @@ the ingestion, then one line per domain and where the steward report is.
 
 The night's date (first-seen dates of anomalies and signals, the report's name) is `--night`
 or, by default, the due date of the latest declared month (`resources.night_of_warehouse`),
-never today's date: the same files give the same warehouse whatever day they are run."""
+never today's date: the same files give the same warehouse whatever day they are run.
+
+One night at a time: the night holds the warehouse's night lock (`warehouse.lock`) from start to
+end, and a night that cannot have the warehouse exits with code 3 and one French line."""
 
 from __future__ import annotations
 
@@ -79,7 +82,7 @@ def with_warehouse(console: Console, warehouse: Path, night: Callable[[], int]) 
         with night_lock(warehouse):
             return night()
     except (NightAlreadyRunningError, WarehouseBusyError) as refusal:
-        console.print(f"[red]{refusal}[/red]", soft_wrap=True)
+        console.print(str(refusal), style="red", soft_wrap=True, markup=False)
         return WAREHOUSE_TAKEN
 
 
