@@ -44,8 +44,9 @@ class NightAlreadyRunningError(RuntimeError):
     """Another night holds the warehouse; the message is the French refusal."""
 
 
-class WarehouseBusyError(RuntimeError):
-    """Another process holds DuckDB's lock on the file; the message is one French line."""
+class WarehouseBusyError(duckdb.IOException):
+    """Another process holds DuckDB's lock on the file; the message is one French line. A
+    DuckDB error still, for the callers that already handle those (the steward commands)."""
 
 
 def night_lock_path(warehouse: Path) -> Path:
