@@ -72,7 +72,8 @@ NIGHTLY_CHECKS = [
 ]
 
 # In process, like the ingestion job: every step writes the warehouse through the one-slot pool,
-# so they run one after another whatever the executor; a process per step only added minutes.
+# so they run one after another whatever the executor; a process per step only added minutes,
+# and would hold the night lock step by step instead of for the whole run.
 nightly_job = dg.define_asset_job(
     name="nuit_complete",
     selection=dg.AssetSelection.assets(*NIGHTLY_ASSETS),

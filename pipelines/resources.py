@@ -3,18 +3,20 @@ step's files, a progress reporter; all built from one `Settings` (`pipeline_reso
 
 Our own thin DuckDB resource rather than dagster-duckdb's, which always opens read-write and hides
 lock errors behind retries: here the `read_only` flag is explicit and read-only by default, and a
-lock conflict fails the step at once with DuckDB's message.
+lock conflict waits a bounded time, then fails the step with one French line
+(`warehouse.connections.connect`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines.progress import ProgressReporter
 from pipelines.publish.resources import PublishResource
@@ -22,19 +24,55 @@ from pipelines.settings import Settings
 from pipelines.tables import DOMAIN_TABLES
 from warehouse.connections import connect
 from warehouse.load import BATCH_FILES, PARSE_WORKERS
+from warehouse.lock import (
+    NightAlreadyRunningError,
+    WarehouseBusyError,
+    acquire_night_lock,
+    release_night_lock,
+)
 from warehouse.night import night_of_warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file. Writers must say `read_only=False`."""
+    """The DuckDB warehouse file. Writers must say `read_only=False`.
+
+    A writer holds the night lock (`warehouse.lock`) from the run's start to its end. Taken
+    here rather than in the first asset: resource setup runs before any step and teardown after
+    the last one, also when a step fails, whereas an asset releasing the lock "at the end"
+    would not run after a failure. It spans the run because the jobs writing the warehouse run
+    in one process (`in_process_executor`): a process per step would hold it step by step.
+    """
 
     path: str
     read_only: bool = True
+    _holds_night_lock: bool = PrivateAttr(default=False)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.read_only:
+            return
+        try:
+            acquire_night_lock(Path(self.path))
+        except NightAlreadyRunningError as refusal:
+            # The run's failure message is the refusal itself, in French.
+            raise dg.Failure(description=str(refusal), allow_retries=False) from None
+        self._holds_night_lock = True
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._holds_night_lock:
+            release_night_lock(Path(self.path))
+            self._holds_night_lock = False
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # A writer also comments the domains' tables whose declaration changed.
-        with connect(self.path, read_only=self.read_only, tables=DOMAIN_TABLES) as connection:
+        with ExitStack() as stack:
+            # A writer also comments the domains' tables whose declaration changed.
+            try:
+                connection = stack.enter_context(
+                    connect(self.path, read_only=self.read_only, tables=DOMAIN_TABLES)
+                )
+            except WarehouseBusyError as busy:
+                # The step's failure message is the French line, not a traceback to read.
+                raise dg.Failure(description=str(busy)) from None
             yield connection
 
 

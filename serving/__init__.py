@@ -2,8 +2,10 @@
 analyst exports with pseudonymised employees, the comptes rendus per declaration.
 
 - `spec` / `tables`: what a portal table is, and every table (one entry each);
-- `snapshot`: the candidate file built from the warehouse, and the atomic swap;
-- `history`: gates, counts and outcome of every publication, in the warehouse (`publish.*`);
+- `snapshot`: the night's candidate file (named by its night id) built from the warehouse, and
+  the atomic swap;
+- `history`: gates, counts and each step of every publication, recorded before it happens, and
+  the next night's reconciliation with the served file, in the warehouse (`publish.*`);
 - `night`: the night's id, the analyst exports when a key is at hand, `portal_summary`
   (the steps run one by one by the Dagster assets of `pipelines.publish`);
 - `analyst` + `pseudonym`: Parquet exports by month with a keyed pseudonym of the NIR;

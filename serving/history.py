@@ -3,6 +3,12 @@ portal got it and, when not, why, in `publish.publications` and `publish.gate_re
 operators (the steward report does not read them); the row-count gates read the counts of the
 last publication that reached the portal.
 
+A night's record is written before each step it describes, so that a crash anywhere leaves a
+record the next night can settle against the served file (`reconcile`):
+`en contrôle` (candidate built) → `contrôlée` or `refusée` (gates) → `en cours de publication`
+(about to swap) → `publiée`. A night that stopped on the way is `interrompue`, or `publiée` when
+the served file shows its night id (killed between the swap and the last record).
+
 The tables come from migration 0030: the writers here take a writer's connection from
 `warehouse.connections.connect`, which applies it.
 """
@@ -11,15 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
 from serving.gates import GateResult
-from serving.snapshot import Candidate
-from warehouse.connections import has_table
+from serving.snapshot import Candidate, read_candidate, read_served, swap_in
+from warehouse.connections import has_table, transaction
 
+CHECKING = "en contrôle"
+CHECKED = "contrôlée"
+PUBLISHING = "en cours de publication"
 PUBLISHED = "publiée"
 REFUSED = "refusée"
+INTERRUPTED = "interrompue"
+_UNSETTLED = (CHECKING, CHECKED, PUBLISHING)
 
 
 def _has_history(connection: duckdb.DuckDBPyConnection) -> bool:
@@ -57,50 +69,138 @@ def refusal_reason(results: Iterable[GateResult]) -> str | None:
     )
 
 
-def record_gates(
-    connection: duckdb.DuckDBPyConnection, candidate: Candidate, results: list[GateResult]
+def record_candidate(
+    connection: duckdb.DuckDBPyConnection, candidate: Candidate, serving_path: Path
 ) -> None:
-    connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [candidate.night_id])
-    if results:
-        connection.executemany(
-            "INSERT INTO publish.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+    """Tonight's candidate is built and about to be checked: its record and its row counts."""
+    with transaction(connection):
+        _insert(connection, candidate, serving_path, CHECKING, None)
+
+
+def record_checks(
+    connection: duckdb.DuckDBPyConnection, night_id: str, results: list[GateResult]
+) -> str | None:
+    """The gates' results for night `night_id`, and its status: `contrôlée`, or `refusée` with
+    the reason, which is returned (French)."""
+    reason = refusal_reason(results)
+    with transaction(connection):
+        connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [night_id])
+        if results:
+            connection.executemany(
+                "INSERT INTO publish.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    candidate.night_id,
-                    r.table,
-                    r.expectation,
-                    r.column,
-                    r.blocking,
-                    r.passed,
-                    r.unexpected_count,
-                    r.observed,
-                ]
-                for r in results
-            ],
+                    [
+                        night_id,
+                        r.table,
+                        r.expectation,
+                        r.column,
+                        r.blocking,
+                        r.passed,
+                        r.unexpected_count,
+                        r.observed,
+                    ]
+                    for r in results
+                ],
+            )
+        _set_status(connection, night_id, REFUSED if reason else CHECKED, reason)
+    return reason
+
+
+def publish_checked(
+    connection: duckdb.DuckDBPyConnection, serving_path: Path, night_id: str
+) -> Candidate:
+    """Swap in the candidate of night `night_id`, which its own gates must have passed: the
+    record says so before the swap and after it, so that they never disagree for long."""
+    [(status,)] = connection.execute(
+        "SELECT coalesce(max(status), 'inconnue') FROM publish.publications WHERE night_id = ?",
+        [night_id],
+    ).fetchall()
+    if status != CHECKED:
+        raise ValueError(
+            f"La publication candidate de la nuit {night_id} n'a pas passé ses contrôles "
+            f"(statut : {status}) : le portail garde la publication précédente."
         )
+    candidate = read_candidate(serving_path, night_id)
+    _set_status(connection, night_id, PUBLISHING, None)
+    swap_in(candidate.path, serving_path)
+    _set_status(connection, night_id, PUBLISHED, None)
+    return candidate
 
 
-def record_publication(
+def reconcile(connection: duckdb.DuckDBPyConnection, serving_path: Path) -> list[str]:
+    """Settle the records of nights that stopped before their last record, against the file the
+    portal reads; remove gate results that no record explains. Returns what was settled, in
+    French, one line each. Called at the start of a night's publication, under the night lock."""
+    served = read_served(serving_path)
+    settled: list[str] = []
+    with transaction(connection):
+        unsettled = connection.execute(
+            "SELECT night_id, status FROM publish.publications WHERE status IN ? ORDER BY night_id",
+            [list(_UNSETTLED)],
+        ).fetchall()
+        for night_id, status in unsettled:
+            if served is not None and night_id == served.night_id:
+                _set_status(connection, night_id, PUBLISHED, None)
+                settled.append(f"Nuit {night_id} : servie au portail, notée publiée.")
+            else:
+                _set_status(connection, night_id, INTERRUPTED, _interrupted(status))
+                settled.append(f"Nuit {night_id} : interrompue ({status}), non publiée.")
+        if served is not None and not _is_recorded(connection, served.night_id):
+            _insert(connection, served, serving_path, PUBLISHED, None)
+            settled.append(
+                f"Nuit {served.night_id} : servie au portail sans trace dans l'historique, "
+                "enregistrée depuis le fichier servi."
+            )
+        [(orphans,)] = connection.execute(
+            "SELECT count(*) FROM publish.gate_results WHERE night_id NOT IN "
+            "(SELECT night_id FROM publish.publications)"
+        ).fetchall()
+        if orphans:
+            connection.execute(
+                "DELETE FROM publish.gate_results WHERE night_id NOT IN "
+                "(SELECT night_id FROM publish.publications)"
+            )
+            settled.append(f"{orphans} résultat(s) de contrôle sans publication supprimé(s).")
+    return settled
+
+
+def _interrupted(status: str) -> str:
+    return (
+        f"Nuit interrompue à l'étape « {status} » : le portail a gardé la publication précédente."
+    )
+
+
+def _is_recorded(connection: duckdb.DuckDBPyConnection, night_id: str) -> bool:
+    [(count,)] = connection.execute(
+        "SELECT count(*) FROM publish.publications WHERE night_id = ?", [night_id]
+    ).fetchall()
+    return bool(count)
+
+
+def _insert(
     connection: duckdb.DuckDBPyConnection,
     candidate: Candidate,
-    serving_path: str,
+    serving_path: Path,
+    status: str,
     reason: str | None,
 ) -> None:
-    """Record tonight's outcome: published (with its row counts), or refused with the reason."""
     connection.execute("DELETE FROM publish.publications WHERE night_id = ?", [candidate.night_id])
     connection.execute(
         "INSERT INTO publish.publications VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            candidate.night_id,
-            candidate.night,
-            REFUSED if reason else PUBLISHED,
-            reason,
-            serving_path,
-            datetime.now(),
-        ],
+        [candidate.night_id, candidate.night, status, reason, str(serving_path), datetime.now()],
     )
     connection.execute("DELETE FROM publish.table_counts WHERE night_id = ?", [candidate.night_id])
     connection.executemany(
         "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
+    )
+
+
+def _set_status(
+    connection: duckdb.DuckDBPyConnection, night_id: str, status: str, reason: str | None
+) -> None:
+    connection.execute(
+        "UPDATE publish.publications SET status = ?, reason = ?, recorded_at = ? "
+        "WHERE night_id = ?",
+        [status, reason, datetime.now(), night_id],
     )

@@ -2,14 +2,16 @@
 
 DuckDB locks a file for its writer, and a process that has the file open keeps reading the old
 content after a rename: the portal reads a file nobody ever writes in place. A night builds
-`<serving>.candidate`, the quality gates read it, and only then is it renamed over the serving
-file (`os.replace`, atomic on one file system). A reader that opens the serving file sees
-either last night's snapshot or tonight's, whole.
+`<serving>.candidate.<night id>`, the quality gates read that file, and only then is it renamed
+over the serving file (`os.replace`, atomic on one file system). A reader that opens the serving
+file sees either last night's snapshot or tonight's, whole. The night id in the name makes each
+night's gates and swap name the very file that night built, never another night's.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,13 +35,26 @@ class Candidate:
     unavailable: dict[str, str]  # table -> why it is published empty (French)
 
 
-def candidate_path(serving_path: Path) -> Path:
-    return serving_path.with_name(serving_path.name + ".candidate")
+# `serving.night.new_night_id`: the night's date and 8 hex digits. Checked before it becomes part
+# of a file name, as it travels through Dagster's metadata.
+_NIGHT_ID = re.compile(r"\d{4}-\d{2}-\d{2}-[0-9a-f]{8}")
+_CANDIDATE_SUFFIX = ".candidate"
 
 
-def _remove(path: Path) -> None:
-    for stale in (path, path.with_name(path.name + ".wal")):
-        stale.unlink(missing_ok=True)
+def candidate_path(serving_path: Path, night_id: str) -> Path:
+    if not _NIGHT_ID.fullmatch(night_id):
+        raise ValueError(f"Identifiant de nuit invalide : {night_id!r}")
+    return serving_path.with_name(f"{serving_path.name}{_CANDIDATE_SUFFIX}.{night_id}")
+
+
+def remove_stale_candidates(serving_path: Path) -> list[Path]:
+    """Remove the candidates left beside `serving_path` by nights that died or were refused
+    (and their write-ahead logs). Only a night holding the night lock calls this: no other
+    night is building one."""
+    stale = sorted(serving_path.parent.glob(serving_path.name + _CANDIDATE_SUFFIX + "*"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def _quote(text: str) -> str:
@@ -146,11 +161,11 @@ def build_candidate(
     night_id: str,
     specs: tuple[TableSpec, ...] = PORTAL_TABLES,
 ) -> Candidate:
-    """Write tonight's `portal_v1` into the candidate file beside `serving_path` (replaced if
-    a failed night left one), reading the warehouse read-only."""
-    target = candidate_path(serving_path)
+    """Write tonight's `portal_v1` into its candidate file beside `serving_path`, reading the
+    warehouse read-only; the candidates of earlier nights are removed first."""
+    target = candidate_path(serving_path, night_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove(target)
+    remove_stale_candidates(serving_path)
     rows: dict[str, int] = {}
     unavailable: dict[str, str] = {}
     with connect(warehouse_path, read_only=True) as connection:
@@ -189,19 +204,37 @@ def swap_in(candidate: Path, serving_path: Path) -> None:
         os.close(directory)
 
 
-def read_candidate(serving_path: Path) -> Candidate:
-    """The candidate waiting beside `serving_path`, as `build_candidate` described it."""
-    path = candidate_path(serving_path)
+def read_candidate(serving_path: Path, night_id: str) -> Candidate:
+    """The candidate night `night_id` built beside `serving_path`, as `build_candidate`
+    described it."""
+    candidate = _read_publication(candidate_path(serving_path, night_id))
+    if candidate.night_id != night_id:
+        raise ValueError(f"Publication candidate d'une autre nuit : {candidate.path}")
+    return candidate
+
+
+def read_served(serving_path: Path) -> Candidate | None:
+    """The publication the portal reads now, as it was built (None before the first)."""
+    return _read_publication(serving_path) if serving_path.exists() else None
+
+
+def published_night_id(serving_path: Path) -> str | None:
+    """The night id of the snapshot the portal reads now (None before the first publication)."""
+    served = read_served(serving_path)
+    return served.night_id if served else None
+
+
+def _read_publication(path: Path) -> Candidate:
     with connect_serving(path) as connection:
         night_row = connection.execute(
-            f"SELECT night_id, night FROM {SCHEMA}.publication"
+            f"SELECT {NIGHT_ID_COLUMN}, night FROM {SCHEMA}.publication"
         ).fetchone()
         tables = connection.execute(
             "SELECT table_name, row_count, available, unavailable_reason "
             f"FROM {SCHEMA}.publication_tables"
         ).fetchall()
     if night_row is None:
-        raise ValueError(f"Publication candidate incomplète : {path}")
+        raise ValueError(f"Publication incomplète : {path}")
     return Candidate(
         path=path,
         night_id=night_row[0],
@@ -209,12 +242,3 @@ def read_candidate(serving_path: Path) -> Candidate:
         rows={name: int(rows) for name, rows, _, _ in tables},
         unavailable={name: reason for name, _, available, reason in tables if not available},
     )
-
-
-def published_night_id(serving_path: Path) -> str | None:
-    """The night id of the snapshot the portal reads now (None before the first publication)."""
-    if not serving_path.exists():
-        return None
-    with connect_serving(serving_path) as connection:
-        row = connection.execute(f"SELECT {NIGHT_ID_COLUMN} FROM {SCHEMA}.publication").fetchone()
-    return str(row[0]) if row else None

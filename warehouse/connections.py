@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.lock import waiting_for_file
 from warehouse.migrations import apply_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
 from warehouse.schema import Table, apply_comments
@@ -32,13 +33,21 @@ def connect(
     declarations of the layers above (which this package does not import).
 
     A read-only connection to a file that does not exist yet is an error (nothing to read).
+    While another process holds the file, a writer's connection waits a little (a reader's does
+    not), then fails with one French line (`warehouse.lock.WarehouseBusyError`).
     """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"Entrepôt introuvable : {path}")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    # Only writers wait: they are the night, which would rather wait out an analyst's query
+    # than fail; readers are the stewards' commands, which say at once that the night has it.
+    connection = waiting_for_file(
+        path,
+        lambda: duckdb.connect(str(path), read_only=read_only),
+        wait=0 if read_only else None,
+    )
     try:
         if not read_only:
             apply_migrations(connection)

@@ -13,8 +13,13 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 DEFAULT_DEMO_DIR = Path("var/demo")
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
 # Written into the demo directory so that a later demo only ever deletes a demo's own files.
 _DEMO_MARKER = ".dsnpipe-demo"
 
@@ -50,24 +55,39 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from pipelines.commands.run import with_warehouse
+
+    console = Console()
+    demo_dir: Path = args.dir
+    if demo_dir.exists() and any(demo_dir.iterdir()) and not (demo_dir / _DEMO_MARKER).exists():
+        console.print(
+            f"[red]{demo_dir} existe et ne vient pas d'une démonstration : "
+            "choisir un autre répertoire avec --dir.[/red]"
+        )
+        return 2
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = demo_dir / "entrepot.duckdb"
+    # Locked before the previous demo is removed: a demo still running there keeps its files.
+    return with_warehouse(console, warehouse, lambda: _demo(args, console, warehouse))
+
+
+def _demo(args: argparse.Namespace, console: Console, warehouse: Path) -> int:
     from pipelines.commands.run import print_domains, print_failure, print_summary, run_night
     from pipelines.settings import Settings
     from serving.night import portal_summary
     from synthetic import generate
+    from warehouse.lock import night_lock_path
 
-    console = Console()
-    demo_dir: Path = args.dir
-    if demo_dir.exists() and any(demo_dir.iterdir()):
-        if not (demo_dir / _DEMO_MARKER).exists():
-            console.print(
-                f"[red]{demo_dir} existe et ne vient pas d'une démonstration : "
-                "choisir un autre répertoire avec --dir.[/red]"
-            )
-            return 2
-        shutil.rmtree(demo_dir)
-    demo_dir.mkdir(parents=True)
+    demo_dir = warehouse.parent
+    for entry in demo_dir.iterdir():
+        if entry == night_lock_path(warehouse):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
     (demo_dir / _DEMO_MARKER).touch()
-    landing, warehouse = demo_dir / "landing", demo_dir / "entrepot.duckdb"
+    landing = demo_dir / "landing"
     # A demonstration has no secret for the analysts' pseudonyms: a key file beside it.
     settings = Settings.from_environment(
         landing=landing, warehouse=warehouse, quarantine=demo_dir / "quarantine", demo=True

@@ -1,13 +1,20 @@
 """`dsnpipe rebuild`: recompute the whole core model from the registry's staged files; with
 `--relire`, read every registered file again from the landing directory first (after a reader
-fix, for example). Runs in this process, like `dsnpipe run`, and needs the warehouse to itself."""
+fix, for example). Runs in this process, like `dsnpipe run`, and needs the warehouse to itself:
+it holds the night lock, and is refused like a second night while one runs."""
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import TYPE_CHECKING
 
 from pipelines.commands.options import add_options, settings_of
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipelines.settings import Settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,19 +29,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from pipelines.progress import RichProgress
-    from warehouse import load, models, registry
-    from warehouse.connections import connect
-    from warehouse.registry import FileKind
+    from pipelines.commands.run import with_warehouse
 
     console = Console()
     settings = settings_of(args)
     if not settings.warehouse.exists():
         console.print(f"[red]Entrepôt introuvable : {settings.warehouse}[/red]")
         return 2
+    return with_warehouse(
+        console, settings.warehouse, lambda: _rebuild(settings, args.relire, console)
+    )
+
+
+def _rebuild(settings: Settings, reread: bool, console: Console) -> int:
+    from pipelines.progress import RichProgress
+    from warehouse import load, models, registry
+    from warehouse.connections import connect
+    from warehouse.registry import FileKind
+
     started = time.perf_counter()
     with connect(settings.warehouse, read_only=False) as connection:
-        if args.relire:
+        if reread:
             reset, missing = registry.mark_for_reload(
                 connection, settings.landing, (FileKind.DSN, FileKind.BANK)
             )

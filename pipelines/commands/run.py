@@ -4,7 +4,10 @@ the ingestion, then one line per domain and where the steward report is.
 
 The night's date (first-seen dates of anomalies and signals, the report's name) is `--night`
 or, by default, the due date of the latest declared month (`warehouse.night`), never today's
-date: the same files give the same warehouse whatever day they are run."""
+date: the same files give the same warehouse whatever day they are run.
+
+One night at a time: the night holds the warehouse's night lock (`warehouse.lock`) from start to
+end, and a night that cannot have the warehouse exits with code 3 and one French line."""
 
 from __future__ import annotations
 
@@ -17,7 +20,12 @@ from typing import TYPE_CHECKING
 from pipelines.commands.options import add_options, settings_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     import duckdb
+    from dagster import DagsterInstance
+    from dagster._utils.error import SerializableErrorInfo
     from rich.console import Console
 
     from pipelines.settings import Settings
@@ -25,6 +33,11 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_options(parser, "landing", "warehouse", "quarantine", "night")
+
+
+# Exit code of a night that could not have the warehouse: another night runs, or another process
+# holds the file. Nothing was written; the same command later does the night.
+WAREHOUSE_TAKEN = 3
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +48,29 @@ def run(args: argparse.Namespace) -> int:
     if not settings.landing.is_dir():
         console.print(f"[red]Répertoire d'arrivée introuvable : {settings.landing}[/red]")
         return 2
+    return with_warehouse(console, settings.warehouse, lambda: _run(settings, console))
+
+
+def with_warehouse(console: Console, warehouse: Path, night: Callable[[], int]) -> int:
+    """`night()` holding the night lock of `warehouse`; one French line and `WAREHOUSE_TAKEN`
+    when another night or another process has it."""
+    from warehouse.lock import NightAlreadyRunningError, WarehouseBusyError, night_lock
+
+    try:
+        with night_lock(warehouse):
+            return night()
+    except (NightAlreadyRunningError, WarehouseBusyError) as refusal:
+        console.print(str(refusal), style="red", soft_wrap=True, markup=False)
+        return WAREHOUSE_TAKEN
+
+
+def _run(settings: Settings, console: Console) -> int:
+    from warehouse.connections import connect
+
+    if settings.warehouse.exists():
+        # Refused before anything is written when another process holds the file.
+        with connect(settings.warehouse, read_only=False):
+            pass
     started_at = datetime.now()
     started = time.perf_counter()
     success = run_night(settings, console)
@@ -60,16 +96,52 @@ def run_night(settings: Settings, console: Console) -> bool:
     from pipelines.progress import RichProgress
     from pipelines.resources import pipeline_resources
 
+    instance = dg.DagsterInstance.ephemeral()
     with RichProgress(console) as progress:
         result = dg.materialize(
             [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
             resources=pipeline_resources(settings, progress),
-            instance=dg.DagsterInstance.ephemeral(),
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            instance=instance,
+            # Warnings and failures are printed after the run (`print_run_messages`), not by
+            # Dagster's console logger, which prints a traceback with every failure.
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
+    print_run_messages(console, instance, result.run_id)
     checks_passed = all(e.passed for e in result.get_asset_check_evaluations())
     return bool(result.success) and checks_passed
+
+
+# Errors whose message is meant for the operator as it is (French, one line): no traceback.
+_OPERATOR_ERRORS = {"WarehouseBusyError", "NightAlreadyRunningError", "Failure"}
+
+
+def print_run_messages(console: Console, instance: DagsterInstance, run_id: str) -> None:
+    """The run's warnings and errors: the steps' own messages, and each failure either as its
+    French line (operator errors) or whole with its traceback (anything unforeseen)."""
+    import logging
+
+    for entry in instance.all_logs(run_id):
+        level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
+        if level < logging.WARNING:
+            continue
+        event = entry.dagster_event
+        if event is None:
+            console.print(entry.user_message, style="yellow", soft_wrap=True, markup=False)
+            continue
+        error = getattr(event.event_specific_data, "error", None)
+        if error is None or event.is_run_failure:
+            continue
+        console.print(_failure_text(error), style="red", soft_wrap=True, markup=False)
+
+
+def _failure_text(error: SerializableErrorInfo) -> str:
+    cause: SerializableErrorInfo | None = error
+    while cause is not None:
+        if cause.cls_name in _OPERATOR_ERRORS:
+            return cause.message.split(": ", 1)[-1].strip()
+        cause = cause.cause
+    return error.to_string()
 
 
 def print_summary(console: Console, settings: Settings, since: datetime, elapsed: float) -> None:

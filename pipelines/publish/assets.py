@@ -1,6 +1,12 @@
 """The publish assets. `portal_candidate` builds tonight's snapshot beside the serving file; its
 blocking gates (`pipelines.publish.checks`) decide whether `serving_snapshot` swaps it in. When
-a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file."""
+a gate fails, Dagster does not run `serving_snapshot` and the portal keeps yesterday's file.
+
+The candidate's night id travels from `portal_candidate` to its gates and to `serving_snapshot`
+in the run's own materialisation metadata (`candidate_night_id`) rather than in a state file:
+Dagster already keeps it, per run, so another run can neither overwrite nor read it by mistake,
+and there is no file to clean after a crash.
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +23,7 @@ from serving.analyst import publish_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import build_candidate, read_candidate, swap_in
+from serving.snapshot import build_candidate
 from warehouse.connections import connect
 
 
@@ -43,8 +49,13 @@ def portal_candidate(
     night: NightResource,
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
+        # First, before anything reads the history: what an interrupted night left unsettled.
+        for line in history.reconcile(connection, publish.serving):
+            context.log.warning(line)
         day = night.night_of_run(context, connection)
     candidate = build_candidate(Path(warehouse.path), publish.serving, day, new_night_id(day))
+    with warehouse.connect() as connection:
+        history.record_candidate(connection, candidate, publish.serving)
     if candidate.unavailable:
         context.log.info(
             "Tables publiées vides : "
@@ -55,6 +66,24 @@ def portal_candidate(
             "night_id": candidate.night_id,
             **{f"rows_{t}": n for t, n in candidate.rows.items()},
         }
+    )
+
+
+def candidate_night_id(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
+    """The night id of the candidate this run built; a run re-executing a failed one (Dagster's
+    run retries) looks in the runs it re-executes."""
+    run: dg.DagsterRun | None = context.run
+    while run is not None:
+        for entry in context.instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        ):
+            materialization = entry.asset_materialization
+            if materialization and materialization.asset_key == portal_candidate.key:
+                return str(materialization.metadata["night_id"].value)
+        run = context.instance.get_run_by_id(run.parent_run_id) if run.parent_run_id else None
+    raise ValueError(
+        "Aucune publication candidate construite par cette exécution : relancer la publication "
+        "depuis portal_candidate."
     )
 
 
@@ -69,10 +98,10 @@ def portal_candidate(
 def serving_snapshot(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> dg.MaterializeResult:
-    candidate = read_candidate(publish.serving)
-    swap_in(candidate.path, publish.serving)
     with warehouse.connect() as connection:
-        history.record_publication(connection, candidate, str(publish.serving), None)
+        candidate = history.publish_checked(
+            connection, publish.serving, candidate_night_id(context)
+        )
     summary = portal_summary(publish.serving)
     context.log.info(summary)
     return dg.MaterializeResult(metadata={"night_id": candidate.night_id, "summary": summary})

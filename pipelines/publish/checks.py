@@ -4,7 +4,8 @@ GX runs once for all tables (importing it costs seconds); each table's result be
 `AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
 stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason,
 is recorded in the warehouse (`publish.publications`, `publish.gate_results`) for the
-operators. Non-blocking failures are warnings.
+operators. Non-blocking failures are warnings. The gates read the candidate this run built
+(`candidate_night_id`), and `serving_snapshot` swaps in only a candidate recorded as passed.
 """
 
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.publish.assets import portal_candidate
+from pipelines.publish.assets import candidate_night_id, portal_candidate
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
@@ -21,7 +22,6 @@ from serving.gates import GateResult, run_gates
 from serving.snapshot import read_candidate
 from serving.spec import SCHEMA
 from serving.tables import PORTAL_TABLES
-from warehouse.connections import connect
 
 
 def _check_name(table: str) -> str:
@@ -68,15 +68,12 @@ def _result(table: str, results: list[GateResult], data_docs: Path) -> dg.AssetC
 def portal_quality_gates(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.AssetCheckResult]:
-    candidate = read_candidate(publish.serving)
-    with connect(warehouse.path, read_only=True) as connection:
+    candidate = read_candidate(publish.serving, candidate_night_id(context))
+    with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
     results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
-    refusal = history.refusal_reason(results)
     with warehouse.connect() as connection:
-        history.record_gates(connection, candidate, results)
-        if refusal is not None:
-            history.record_publication(connection, candidate, str(publish.serving), refusal)
+        refusal = history.record_checks(connection, candidate.night_id, results)
     if refusal is not None:
         context.log.error(refusal)
     for spec in PORTAL_TABLES:

@@ -11,13 +11,9 @@ import time
 from pathlib import Path
 
 from pipelines.cli import main
+from tests.pipelines.landings import landing_with_files
 from tests.warehouse.helpers import (
-    AUGUST_2019,
-    MARCH_2019_REPLACEMENT,
-    OCTOBER_2019,
-    SEPTEMBER_2019,
     core_snapshot,
-    deliver,
     registry_snapshot,
     staging_snapshot,
 )
@@ -25,19 +21,6 @@ from warehouse.connections import connect
 from warehouse.load import CRASH_TEST_PAUSE_AT_ENV, CRASH_TEST_PAUSE_ENV
 
 REPO = Path(__file__).parents[2]
-FILES = {
-    "mars.dsn": MARCH_2019_REPLACEMENT,
-    "aout.dsn": AUGUST_2019,
-    "septembre.dsn": SEPTEMBER_2019,
-    "octobre.dsn": OCTOBER_2019,
-}
-
-
-def landing_with_files(root: Path) -> Path:
-    landing = root / "landing"
-    for name, source in FILES.items():
-        deliver(landing, name, source)
-    return landing
 
 
 def warehouse_state(path: Path) -> tuple[object, ...]:

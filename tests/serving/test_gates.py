@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
-from serving.snapshot import candidate_path, published_night_id
+from serving.snapshot import published_night_id
 from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
 
@@ -104,5 +104,5 @@ def test_a_clean_night_replaces_the_snapshot(copy: Night) -> None:
     assert {"serving_snapshot", "analyst_exports_by_month"} <= _materialized(result)
     night_id = result.asset_materializations_for_node("portal_candidate")[0].metadata["night_id"]
     assert published_night_id(copy.serving) == night_id.value != before_id
-    assert not candidate_path(copy.serving).exists()  # renamed into place
+    assert not list(copy.serving.parent.glob(copy.serving.name + ".candidate*"))  # swapped in
     assert any(copy.exports.iterdir())

@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from serving.night import new_night_id
 from serving.snapshot import build_candidate, published_night_id, swap_in
 from tests.serving.nights import Night
 
@@ -46,8 +47,8 @@ def test_a_reader_process_never_sees_an_error_or_two_nights(night: Night, tmp_pa
     )
     try:
         done = _wait_for_more_queries(out, 0, reader)
-        for number in range(PUBLICATIONS):
-            night_id = f"lecture-{number}"
+        for _ in range(PUBLICATIONS):
+            night_id = new_night_id(date.today())
             candidate = build_candidate(night.warehouse, serving, date.today(), night_id)
             done = _wait_for_more_queries(out, done, reader)  # reading while we built
             swap_in(candidate.path, serving)

@@ -1,0 +1,65 @@
+"""`python -m tests.pipelines.night_process ARGS...`: `dsnpipe ARGS...` (what `python -m
+pipelines.cli` runs) that can stop at a chosen point of the night, for the crash and
+concurrency tests, without a test hook in the product.
+
+The point comes from the environment: `NIGHT_PAUSE_AT` is `step:N` (after the N-th step of the
+Dagster run did its work, before Dagster records its success: a stage boundary) or `after_swap`
+(the serving file replaced, its record not yet written). There the process touches
+`NIGHT_PAUSE_MARKER`, then waits for `NIGHT_PAUSE_GO` to exist (forever when not given: the test
+kills it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipelines.cli import main
+
+PAUSE_AT, PAUSE_MARKER, PAUSE_GO = "NIGHT_PAUSE_AT", "NIGHT_PAUSE_MARKER", "NIGHT_PAUSE_GO"
+
+
+def _pause() -> None:
+    Path(os.environ[PAUSE_MARKER]).touch()
+    go = os.environ.get(PAUSE_GO)
+    while go is None or not Path(go).exists():
+        time.sleep(0.05)
+
+
+def _pausing_after(function: Callable[..., Any], calls: int) -> Callable[..., Any]:
+    seen = 0
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal seen
+        result = function(*args, **kwargs)
+        seen += 1
+        if seen == calls:
+            _pause()
+        return result
+
+    return wrapper
+
+
+def _install(point: str) -> None:
+    if point.startswith("step:"):
+        from dagster._core.events import DagsterEvent
+
+        DagsterEvent.step_success_event = staticmethod(  # type: ignore[method-assign]
+            _pausing_after(DagsterEvent.step_success_event, int(point.removeprefix("step:")))
+        )
+    elif point == "after_swap":
+        from serving import history
+
+        history.swap_in = _pausing_after(history.swap_in, 1)  # type: ignore[assignment]
+    else:
+        raise ValueError(f"unknown pause point {point!r}")
+
+
+if __name__ == "__main__":
+    if os.environ.get(PAUSE_AT):
+        _install(os.environ[PAUSE_AT])
+    sys.exit(main(sys.argv[1:]))
