@@ -59,7 +59,7 @@ def built_contract() -> dict[str, Any]:
         with connect(warehouse, read_only=False):
             pass  # migrations only
         candidate = build_candidate(
-            warehouse, Path(directory) / "serving.duckdb", date(2000, 1, 1), "contrat"
+            warehouse, Path(directory) / "serving.duckdb", date(2000, 1, 1), "2000-01-01-00000000"
         )
         return schema_of(candidate.path)
 
