@@ -1,0 +1,46 @@
+"""Nights as files really arrive: a signalement before its establishment's first monthly DSN,
+one night at a time, run whole with `dsnpipe run` on hand-written DSN text."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main
+from tests.quality.test_stoppage_sequences import SIREN, SIRET, Stoppage, signalement
+from tests.warehouse.helpers import AUGUST_2019, deliver
+from warehouse.connections import connect, connect_serving
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+
+
+def test_a_signalement_before_the_first_monthly_gives_its_establishment_a_siren_and_publishes(
+    tmp_path: Path,
+) -> None:
+    """Signalements have no main month; the establishment they describe still has its SIREN
+    (S21.G00.06.001), the night publishes and the new stoppage's signal is on the portal."""
+    landing = tmp_path / "landing"
+    deliver(landing, "aout.dsn", AUGUST_2019)  # another company, already a client
+    stoppage = Stoppage("01", last_day_worked=date(2019, 9, 2), planned_end=date(2019, 9, 30))
+    deliver(landing, "arret.dsn", signalement("04", date(2019, 9, 3), stoppage))
+    warehouse = tmp_path / "entrepot.duckdb"
+    arguments = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    assert main([*arguments, "--night", "2019-09-15"]) == 0
+    with connect(warehouse, read_only=True) as connection:
+        assert connection.execute(
+            "SELECT siren, first_month FROM core.establishments WHERE siret = ?", [SIRET]
+        ).fetchall() == [(SIREN, None)]
+    with connect_serving(tmp_path / "serving.duckdb") as portal:
+        assert portal.execute(
+            "SELECT siren FROM portal_v1.establishments WHERE siret = ?", [SIRET]
+        ).fetchall() == [(SIREN,)]
+        signals = portal.execute(
+            "SELECT DISTINCT siren FROM portal_v1.stoppage_signals WHERE first_seen_night = ?",
+            [date(2019, 9, 15)],
+        ).fetchall()
+    assert signals == [(SIREN,)]
