@@ -173,7 +173,9 @@ def build_calls(
 def declared_period_kinds(declared_payments: pl.DataFrame | None) -> pl.DataFrame:
     """Per company and contract, the kind of period (M, T, S or A) its declared payments name
     most often in S21.G00.55.004, the shorter period on a tie; malformed codes are ignored."""
-    schema = {"siren": pl.String(), "contract_reference": pl.String(), "declared_kind": pl.String()}
+    schema = pl.Schema(
+        {"siren": pl.String(), "contract_reference": pl.String(), "declared_kind": pl.String()}
+    )
     if declared_payments is None or declared_payments.is_empty():
         return pl.DataFrame(schema=schema)
     kinds = declared_payments.select(

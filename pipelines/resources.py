@@ -65,9 +65,15 @@ class NightResource(dg.ConfigurableResource):
     night: str | None = None
     decisions_dir: str
     reports_dir: str
+    # Production: contracts without parameter file or no pseudonym key refuse the publication
+    # instead of a warning (`--exiger-referentiels`, DSNPIPE_REQUIRE_REFERENCE=1).
+    require_reference: bool = False
 
     def night_date(self, connection: duckdb.DuckDBPyConnection) -> date:
         return date.fromisoformat(self.night) if self.night else night_of_warehouse(connection)
+
+
+REQUIRE_REFERENCE_VARIABLE = "DSNPIPE_REQUIRE_REFERENCE"
 
 
 def night_of_warehouse(connection: duckdb.DuckDBPyConnection) -> date:
@@ -96,6 +102,7 @@ def resources_from_environment() -> dict[str, object]:
         night=date.fromisoformat(os.environ["DSNPIPE_NIGHT"])
         if os.environ.get("DSNPIPE_NIGHT")
         else None,
+        require_reference=os.environ.get(REQUIRE_REFERENCE_VARIABLE) == "1",
     )
 
 
@@ -105,6 +112,7 @@ def pipeline_resources(
     quarantine_dir: Path,
     progress: ProgressReporter | None = None,
     night: date | None = None,
+    require_reference: bool = False,
 ) -> dict[str, object]:
     """Every resource of the nightly assets. Decisions, reports and the publish step's files
     live beside the warehouse."""
@@ -121,6 +129,7 @@ def pipeline_resources(
             night=night.isoformat() if night else None,
             decisions_dir=str(default_decisions_dir(warehouse_path)),
             reports_dir=str(reports_dir(warehouse_path)),
+            require_reference=require_reference,
         ),
         # Absolute: Great Expectations refuses a relative Data Docs directory.
         **publish_resources(warehouse_path.absolute()),

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.locations import DEFAULT_WAREHOUSE, quarantine_beside
+from pipelines.resources import REQUIRE_REFERENCE_VARIABLE
 
 if TYPE_CHECKING:
     import duckdb
@@ -49,6 +51,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="AAAA-MM-JJ",
         help="date de la nuit (défaut : le 15 du mois suivant le dernier mois déclaré)",
     )
+    parser.add_argument(
+        "--exiger-referentiels",
+        dest="require_reference",
+        action="store_true",
+        help="refuser la publication si un contrat déclaré n'a pas de fiche de paramétrage ou "
+        "si la clé de pseudonymisation manque (défaut : avertir ; aussi "
+        "DSNPIPE_REQUIRE_REFERENCE=1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,9 +71,18 @@ def run(args: argparse.Namespace) -> int:
     quarantine = args.quarantine or quarantine_beside(args.warehouse)
     started_at = datetime.now()
     started = time.perf_counter()
-    success = run_night(args.landing, args.warehouse, quarantine, console, args.night)
+    require_reference = args.require_reference or os.environ.get(REQUIRE_REFERENCE_VARIABLE) == "1"
+    success = run_night(
+        args.landing,
+        args.warehouse,
+        quarantine,
+        console,
+        args.night,
+        require_reference=require_reference,
+    )
     print_summary(console, args.warehouse, quarantine, started_at, time.perf_counter() - started)
     print_domains(console, args.warehouse, args.night)
+    print_warnings(console, args.warehouse, refused=require_reference)
     if not success:
         print_failure(console)
     return 0 if success else 1
@@ -83,9 +102,12 @@ def run_night(
     console: Console,
     night: date | None = None,
     resources: dict[str, object] | None = None,
+    *,
+    require_reference: bool = False,
 ) -> bool:
-    """Materialise the nightly assets and their checks in process; True when all succeeded.
-    `resources` override the defaults (the demo's pseudonymisation key, for instance)."""
+    """Materialise the nightly assets and their checks in process; True when all succeeded
+    (a check failing as a warning does not fail the night). `resources` override the defaults
+    (the demo's pseudonymisation key, for instance)."""
     import dagster as dg
 
     from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
@@ -96,14 +118,19 @@ def run_night(
         result = dg.materialize(
             [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
             resources={
-                **pipeline_resources(landing, warehouse, quarantine, progress, night),
+                **pipeline_resources(
+                    landing, warehouse, quarantine, progress, night, require_reference
+                ),
                 **(resources or {}),
             },
             instance=dg.DagsterInstance.ephemeral(),
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         )
-    checks_passed = all(e.passed for e in result.get_asset_check_evaluations())
+    checks_passed = all(
+        e.passed or e.severity == dg.AssetCheckSeverity.WARN
+        for e in result.get_asset_check_evaluations()
+    )
     return bool(result.success) and checks_passed
 
 
@@ -167,6 +194,26 @@ def print_domains(console: Console, warehouse: Path, night: date | None) -> None
             f"Rapport des gestionnaires : {report} (et {report.with_suffix('.xlsx').name})",
             soft_wrap=True,
         )
+
+
+def print_warnings(console: Console, warehouse: Path, *, refused: bool) -> None:
+    """What the night lacked (reference files, pseudonymisation key), loudly: in red when the
+    night required them and refused its publication, else in yellow."""
+    from pipelines.ledgers.checks import PSEUDONYM_KEY_WARNING
+    from serving.pseudonym import KEY_VARIABLE
+    from warehouse.connections import connect
+    from warehouse.reference import reference_warnings
+
+    if not warehouse.exists():
+        return
+    with connect(warehouse, read_only=True) as connection:
+        warnings = reference_warnings(connection)
+    if not os.environ.get(KEY_VARIABLE):
+        warnings.append(PSEUDONYM_KEY_WARNING)
+    colour = "red" if refused else "yellow"
+    prefix = "Publication refusée (référentiels exigés) : " if refused else "Attention : "
+    for warning in warnings:
+        console.print(f"[{colour}]{prefix}{warning}[/{colour}]", soft_wrap=True)
 
 
 def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:

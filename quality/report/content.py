@@ -14,6 +14,7 @@ import polars as pl
 
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import ACTIVE_STATUSES_SQL, SEVERITY_ORDER
+from warehouse.reference import contracts_without_parameters, reference_warnings
 
 # Active anomalies, with the columns the report shows, most severe and oldest first.
 _ACTIVE_QUERY = f"""
@@ -56,6 +57,10 @@ class StewardReport:
     active: pl.DataFrame  # open and acknowledged anomalies, with `is_new` and `rule_label`
     oldest: pl.DataFrame  # the active anomalies seen first, oldest first
     companies: list[CompanyAnomalies] = field(default_factory=list)
+    # What the night lacked of the insurer's reference files (French), shown first: every
+    # affiliation of a contract without parameters is AFF003 and its ledgers provisional.
+    reference_warnings: list[str] = field(default_factory=list)
+    contracts_without_parameters: list[str] = field(default_factory=list)
 
     @property
     def new_tonight(self) -> pl.DataFrame:
@@ -130,4 +135,6 @@ def read_report(
         active=active,
         oldest=oldest,
         companies=companies,
+        reference_warnings=reference_warnings(connection),
+        contracts_without_parameters=contracts_without_parameters(connection),
     )

@@ -44,3 +44,38 @@ def test_a_signalement_before_the_first_monthly_gives_its_establishment_a_siren_
             [date(2019, 9, 15)],
         ).fetchall()
     assert signals == [(SIREN,)]
+
+
+def _night_without_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *options: str
+) -> tuple[int, str]:
+    landing = tmp_path / "landing"
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    warehouse = tmp_path / "entrepot.duckdb"
+    code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), *options])
+    return code, capsys.readouterr().out
+
+
+def test_a_landing_without_reference_files_says_so_in_the_summary_and_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _night_without_reference(tmp_path, capsys)
+    assert code == 0  # a warning: the night publishes what the DSNs alone support
+    assert "Aucune fiche de paramétrage de contrat chargée (dossier reference/ absent" in out
+    assert "1 contrat(s) déclaré(s) en DSN sans fiche de paramétrage (S-GBASE_BET)" in out
+    report = next((tmp_path / "reports").glob("anomalies-*.html")).read_text(encoding="utf-8")
+    section = report.index('id="referentiels-manquants"')
+    assert section < report.index('class="cartes"')  # at the top, before the counts
+    assert "S-GBASE_BET" in report[section:]
+    assert (tmp_path / "serving.duckdb").exists()
+
+
+def test_a_night_requiring_its_reference_files_refuses_to_publish_without_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DSNPIPE_PSEUDONYM_KEY")
+    code, out = _night_without_reference(tmp_path, capsys, "--exiger-referentiels")
+    assert code == 1
+    assert "Publication refusée (référentiels exigés) : 1 contrat(s) déclaré(s)" in out
+    assert "Clé de pseudonymisation absente (DSNPIPE_PSEUDONYM_KEY)" in out
+    assert not (tmp_path / "serving.duckdb").exists()
