@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from serving.gates import GateResult
+from serving.gates import CompanyRefusal, GateResult
 from serving.snapshot import Candidate
 from warehouse.connections import has_table
 
@@ -104,3 +104,34 @@ def record_publication(
         "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
     )
+
+
+def record_company_refusals(
+    connection: duckdb.DuckDBPyConnection, candidate: Candidate, refusals: list[CompanyRefusal]
+) -> None:
+    """Which companies tonight held back on their last good night, and for which gates."""
+    connection.execute(
+        "DELETE FROM publish.company_refusals WHERE night_id = ?", [candidate.night_id]
+    )
+    if refusals:
+        connection.executemany(
+            "INSERT INTO publish.company_refusals VALUES (?, ?, ?, ?, ?)",
+            [
+                [candidate.night_id, r.siren, "; ".join(r.gates), r.stale_since, r.data_night_id]
+                for r in refusals
+            ],
+        )
+
+
+def latest_company_refusals(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(SIREN, failed gates in French) of the companies the latest recorded night held back."""
+    if not has_table(connection, "publish", "company_refusals"):
+        return []
+    return connection.execute(
+        """
+        SELECT siren, gates FROM publish.company_refusals
+        WHERE night_id = (
+            SELECT night_id FROM publish.publications ORDER BY recorded_at DESC LIMIT 1)
+        ORDER BY siren
+        """
+    ).fetchall()

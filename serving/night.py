@@ -14,9 +14,9 @@ from pathlib import Path
 from serving import history
 from serving.analyst import write_analyst_exports
 from serving.comptes_rendus import write_comptes_rendus
-from serving.gates import GateResult, run_gates
+from serving.gates import GateResult, run_gates, withhold_companies
 from serving.pseudonym import DEMO_KEY_FILE_NAME, MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import Candidate, build_candidate, swap_in
+from serving.snapshot import Candidate, build_candidate, read_candidate, swap_in
 from serving.spec import SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
@@ -89,6 +89,8 @@ def publish_night(
     paths = PublishPaths.beside(warehouse_path, serving_path, exports_dir, demo_key=demo_key)
     night = night or date.today()
     candidate = build_candidate(paths.warehouse, paths.serving, night, new_night_id(night), specs)
+    withheld = withhold_companies(candidate.path, paths.serving, night, specs)
+    candidate = read_candidate(paths.serving)  # the row counts changed
     with connect(paths.warehouse, read_only=True) as connection:
         previous = history.previous_counts(connection)
     gates = run_gates(candidate.path, specs, previous, paths.data_docs)
@@ -97,6 +99,7 @@ def publish_night(
         swap_in(candidate.path, paths.serving)
     with connect(paths.warehouse, read_only=False) as connection:
         history.record_gates(connection, candidate, gates)
+        history.record_company_refusals(connection, candidate, withheld)
         history.record_publication(connection, candidate, str(paths.serving), refusal)
         written = write_comptes_rendus(connection, paths.comptes_rendus)
     exports, exports_refusal = None, None

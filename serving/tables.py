@@ -422,6 +422,37 @@ DUNNING = _straight_from(
     expectations=(in_set("stage", [s.value for s in Stage]),),
 )
 
+
+# Filled by the publish step itself (serving.gates.withhold_companies): every company of the
+# night is published, unless a gate it alone fails holds it back on its last good night.
+COMPANY_PUBLICATION = TableSpec(
+    name="company_publication",
+    comment="Publication par entreprise : à jour de la nuit, ou retenue sur sa dernière bonne "
+    "nuit parce qu'un contrôle par entreprise a échoué sur ses seules données (les autres "
+    "entreprises sont publiées).",
+    columns=(
+        SIREN,
+        _c(
+            "publication_status",
+            "VARCHAR",
+            "« publiée » : données de la nuit ; « retenue » : les lignes de l'entreprise dans "
+            "toutes les tables sont celles de sa dernière publication réussie (leur night_id le "
+            "dit), ou absentes si elle n'a jamais été publiée.",
+        ),
+        _c("stale_since", "DATE", "Première nuit où l'entreprise a été retenue (vide si publiée)."),
+        _c("data_night_id", "VARCHAR", "Publication dont viennent les lignes de l'entreprise."),
+        _c("refused_gates", "VARCHAR", "Contrôles en échec sur ses données, en français."),
+    ),
+    key=("siren",),
+    sql="""
+        SELECT siren, 'publiée' AS publication_status, NULL::DATE AS stale_since,
+            NULL::VARCHAR AS data_night_id, NULL::VARCHAR AS refused_gates
+        FROM core.companies
+    """,
+    requires=("core.companies",),
+    expectations=(in_set("publication_status", ["publiée", "retenue"]),),
+)
+
 PORTAL_TABLES: tuple[TableSpec, ...] = (
     COMPANIES,
     ESTABLISHMENTS,
@@ -436,4 +467,5 @@ PORTAL_TABLES: tuple[TableSpec, ...] = (
     PAYMENTS,
     ACCOUNT_STATEMENT_LINES,
     DUNNING,
+    COMPANY_PUBLICATION,
 )

@@ -198,8 +198,10 @@ def print_domains(console: Console, warehouse: Path, night: date | None) -> None
 
 def print_warnings(console: Console, warehouse: Path, *, refused: bool) -> None:
     """What the night lacked (reference files, pseudonymisation key), loudly: in red when the
-    night required them and refused its publication, else in yellow."""
+    night required them and refused its publication, else in yellow; then the companies the
+    portal kept on their last good night."""
     from pipelines.ledgers.checks import PSEUDONYM_KEY_WARNING
+    from serving.history import latest_company_refusals
     from serving.pseudonym import KEY_VARIABLE
     from warehouse.connections import connect
     from warehouse.reference import reference_warnings
@@ -208,12 +210,19 @@ def print_warnings(console: Console, warehouse: Path, *, refused: bool) -> None:
         return
     with connect(warehouse, read_only=True) as connection:
         warnings = reference_warnings(connection)
+        withheld = latest_company_refusals(connection)
     if not os.environ.get(KEY_VARIABLE):
         warnings.append(PSEUDONYM_KEY_WARNING)
     colour = "red" if refused else "yellow"
     prefix = "Publication refusée (référentiels exigés) : " if refused else "Attention : "
     for warning in warnings:
         console.print(f"[{colour}]{prefix}{warning}[/{colour}]", soft_wrap=True)
+    for siren, gates in withheld:
+        console.print(
+            f"[yellow]Portail : entreprise {siren} retenue sur sa dernière bonne nuit, les "
+            f"autres sont publiées (contrôles en échec : {gates})[/yellow]",
+            soft_wrap=True,
+        )
 
 
 def _anomalies_line(connection: duckdb.DuckDBPyConnection, day: date) -> str:

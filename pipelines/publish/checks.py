@@ -16,7 +16,7 @@ from pipelines.publish.assets import portal_candidate
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import WarehouseResource
 from serving import history
-from serving.gates import GateResult, run_gates
+from serving.gates import GateResult, run_gates, withhold_companies
 from serving.snapshot import read_candidate
 from serving.spec import SCHEMA
 from serving.tables import PORTAL_TABLES
@@ -64,14 +64,22 @@ def portal_quality_gates(
 ) -> Iterator[dg.AssetCheckResult]:
     paths = publish.paths(warehouse.path)
     candidate = read_candidate(paths.serving)
+    withheld = withhold_companies(candidate.path, paths.serving, candidate.night, PORTAL_TABLES)
+    candidate = read_candidate(paths.serving)  # the row counts changed
     with connect(paths.warehouse, read_only=True) as connection:
         previous = history.previous_counts(connection)
     results = run_gates(candidate.path, PORTAL_TABLES, previous, paths.data_docs)
     refusal = history.refusal_reason(results)
     with connect(paths.warehouse, read_only=False) as connection:
         history.record_gates(connection, candidate, results)
+        history.record_company_refusals(connection, candidate, withheld)
         if refusal is not None:
             history.record_publication(connection, candidate, str(paths.serving), refusal)
+    for company in withheld:
+        context.log.warning(
+            f"Entreprise {company.siren} retenue sur sa dernière bonne nuit : "
+            + "; ".join(company.gates)
+        )
     if refusal is not None:
         context.log.error(refusal)
     for spec in PORTAL_TABLES:

@@ -68,17 +68,52 @@ def test_a_broken_load_is_not_published_and_the_portal_keeps_last_night(copy: Ni
     assert gate == [(True, "1")]
 
 
-def test_a_duplicated_key_is_refused_without_dagster_too(copy: Night) -> None:
+def test_a_duplicated_key_holds_back_its_company_only_and_the_rest_publishes(
+    copy: Night,
+) -> None:
+    """A key gate can be pinned on the company whose rows fail it (deliberate change: it used
+    to refuse the whole night). That company's portal rows stay those of the served night, in
+    every table, flagged in company_publication; the refusal is recorded; the other companies
+    get tonight's rows."""
     before_id = published_night_id(copy.serving)
     with connect(copy.warehouse, read_only=False) as connection:
+        [(siren,)] = connection.execute(
+            "SELECT left(siret, 9) FROM core.employment_contracts ORDER BY ALL LIMIT 1"
+        ).fetchall()
         connection.execute(
-            "INSERT INTO core.employment_contracts SELECT * FROM core.employment_contracts LIMIT 1"
+            "INSERT INTO core.employment_contracts "
+            "SELECT * FROM core.employment_contracts ORDER BY ALL LIMIT 1"
         )
     outcome = publish_night(copy.warehouse, demo_key=True)
-    assert not outcome.published
-    assert outcome.refusal and "employees : expect_compound_columns_to_be_unique" in outcome.refusal
-    assert outcome.exports is None  # nothing of a refused night reaches the analysts either
-    assert published_night_id(copy.serving) == before_id
+    assert outcome.published and outcome.exports
+    night_id = published_night_id(copy.serving)
+    assert night_id == outcome.candidate.night_id != before_id
+    with duckdb.connect(str(copy.serving), read_only=True) as portal:
+        publication = portal.execute(
+            "SELECT siren, publication_status, data_night_id, refused_gates "
+            "FROM portal_v1.company_publication ORDER BY siren"
+        ).fetchall()
+        nights = portal.execute(
+            "SELECT siren = ?, night_id FROM portal_v1.employees GROUP BY ALL ORDER BY ALL",
+            [siren],
+        ).fetchall()
+    held = [row for row in publication if row[1] == "retenue"]
+    assert held == [
+        (
+            siren,
+            "retenue",
+            before_id,
+            "employees : (siren, employee_key, contract_start, contract_number) unique",
+        )
+    ]
+    assert len(publication) > 1 and all(r[2] == night_id for r in publication if r not in held)
+    assert nights == [(False, night_id), (True, before_id)]
+    with connect(copy.warehouse) as connection:
+        recorded = connection.execute(
+            "SELECT siren, data_night_id FROM publish.company_refusals WHERE night_id = ?",
+            [night_id],
+        ).fetchall()
+    assert recorded == [(siren, before_id)]
 
 
 def test_a_clean_night_replaces_the_snapshot(copy: Night) -> None:
