@@ -3,6 +3,7 @@ one night at a time, run whole with `dsnpipe run` on hand-written DSN text."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -79,3 +80,29 @@ def test_a_night_requiring_its_reference_files_refuses_to_publish_without_them(
     assert "Publication refusée (référentiels exigés) : 1 contrat(s) déclaré(s)" in out
     assert "Clé de pseudonymisation absente (DSNPIPE_PSEUDONYM_KEY)" in out
     assert not (tmp_path / "serving.duckdb").exists()
+
+
+def test_the_summary_names_the_companies_the_portal_kept_on_their_last_good_night(
+    tmp_path: Path,
+) -> None:
+    from rich.console import Console
+
+    from pipelines.commands.run import print_warnings
+
+    warehouse = tmp_path / "entrepot.duckdb"
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute(
+            "INSERT INTO publish.publications VALUES "
+            "('n2', DATE '2024-03-15', 'publiée', NULL, 'serving.duckdb', now())"
+        )
+        connection.execute(
+            "INSERT INTO publish.company_refusals VALUES "
+            "('n2', '732829320', 'employees : (siren, …) unique', DATE '2024-03-15', 'n1')"
+        )
+    console = Console(file=io.StringIO(), width=300)
+    print_warnings(console, warehouse, refused=False)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert (
+        "Portail : entreprise 732829320 retenue sur sa dernière bonne nuit, les autres sont "
+        "publiées (contrôles en échec : employees : (siren, …) unique)"
+    ) in out
