@@ -61,7 +61,8 @@ def balances_by_period(
     S21.G00.55 component: siren, contract_reference, period_code, amount) also what the company
     declared it paid, and a row for each period it declared a payment for but no contribution;
     with `as_of`, payments after it are left out and `visible` says whether the portal shows
-    the period yet."""
+    the period yet. `provisional`: the contract has no parameter file (a call of the period is
+    not `contract_known`), so its due date and expected amount are the pipeline's guess."""
     keys = _PERIOD_KEYS
     periods = (
         balances_by_call(calls, allocations, as_of=as_of)
@@ -79,6 +80,7 @@ def balances_by_period(
             .alias("expected"),
             pl.col("paid").sum().cast(AMOUNT),
             pl.col("balance").sum().cast(AMOUNT),
+            (~pl.col("contract_known").all()).alias("provisional"),
         )
     )
     if as_of is not None:  # the portal shows a period once all its monthly DSNs are due
@@ -90,7 +92,8 @@ def balances_by_period(
         periods = periods.join(declared, on=keys, how="left").with_columns(
             pl.col("declared_paid").fill_null(0).cast(AMOUNT)
         )
-        periods = _with_periods_only_paid(periods, declared)
+        known = calls.filter(pl.col("contract_known"))["contract_reference"].unique()
+        periods = _with_periods_only_paid(periods, declared, known)
     return periods.sort(keys, nulls_last=True)
 
 
@@ -105,7 +108,9 @@ def _period_bounds(code: str | None) -> dict[str, date | None]:
     return {"period_start": period.start, "period_end": period.end}
 
 
-def _with_periods_only_paid(periods: pl.DataFrame, declared: pl.DataFrame) -> pl.DataFrame:
+def _with_periods_only_paid(
+    periods: pl.DataFrame, declared: pl.DataFrame, known_contracts: pl.Series
+) -> pl.DataFrame:
     """`periods` plus a row per period the DSNs declare a payment for but no contribution
     (seen in real files: 2019 months paying a contract without any 059), so every declared
     payment shows in the portal's view; such a period owes nothing and has no due date."""
@@ -118,7 +123,10 @@ def _with_periods_only_paid(periods: pl.DataFrame, declared: pl.DataFrame) -> pl
     )
     zero = pl.lit(0, dtype=AMOUNT)
     extra = pl.concat([only_paid, bounds], how="horizontal").with_columns(
-        declared=zero, paid=zero, balance=zero
+        declared=zero,
+        paid=zero,
+        balance=zero,
+        provisional=~pl.col("contract_reference").is_in(known_contracts.implode()),
     )
     return pl.concat([periods, extra], how="diagonal_relaxed").cast(periods.schema)
 

@@ -13,8 +13,11 @@ Input: `contributions`, one row per affiliation and month (from the DSN core mod
     pmss                Decimal  base component S21.G00.79 type 18 (flat base: the ceiling)
 
 (option and the bases may be left out: then there is no expected amount), and the contracts'
-terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is still called
-(monthly, with the default due-date rule), flagged `contract_known = False`.
+terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is still called, flagged
+`contract_known = False` (its due dates, expected amounts and dunning are provisional), with
+the default due-date rule and the periodicity the company declares it pays at: the kind of
+period (month, quarter, half-year, year) its S21.G00.55.004 codes name most often for that
+contract (`declared_payments`: siren, contract_reference, period_code), else monthly.
 
 Output (`CALLS_SCHEMA`): one row per company, contract, population and period, with the
 declared contributions (Σ 059), the amount expected from the contract's rates × bases (rounded
@@ -79,6 +82,7 @@ def build_calls(
     contributions: pl.DataFrame,
     contracts: Iterable[ContractTerms],
     *,
+    declared_payments: pl.DataFrame | None = None,
     dsn_filing_day: int = 15,
     default_due_date_rule: DueDateRule = DEFAULT_DUE_DATE_RULE,
 ) -> pl.DataFrame:
@@ -96,6 +100,9 @@ def build_calls(
         # a contribution whose adhésion could not be found is still due: on contract ""
         .with_columns(pl.col("contract_reference").fill_null(""))
         .with_row_index("row")
+    )
+    rows = rows.join(
+        declared_period_kinds(declared_payments), on=["siren", "contract_reference"], how="left"
     )
     rows = rows.with_columns(_expected_cents(rows, list(terms.values())), _period_code(terms))
     grouped = (
@@ -145,16 +152,53 @@ def build_calls(
     return calls.select(list(CALLS_SCHEMA)).cast(CALLS_SCHEMA).sort("call_id")
 
 
-def _period_code(terms: dict[str, ContractTerms]) -> pl.Expr:
-    quarterly = [ref for ref, t in terms.items() if t.periodicity is Periodicity.QUARTERLY]
-    year = pl.col("month").dt.year().cast(pl.String)
-    month = pl.col("month").dt.month()
-    return (
-        pl.when(pl.col("contract_reference").is_in(quarterly))
-        .then(pl.concat_str(year, pl.lit("T"), ((month - 1) // 3 + 1).cast(pl.String).str.zfill(2)))
-        .otherwise(pl.concat_str(year, pl.lit("M"), month.cast(pl.String).str.zfill(2)))
-        .alias("period_code")
+def declared_period_kinds(declared_payments: pl.DataFrame | None) -> pl.DataFrame:
+    """Per company and contract, the kind of period (M, T, S or A) its declared payments name
+    most often in S21.G00.55.004, the shorter period on a tie; malformed codes are ignored."""
+    schema = pl.Schema(
+        {"siren": pl.String(), "contract_reference": pl.String(), "declared_kind": pl.String()}
     )
+    if declared_payments is None or declared_payments.is_empty():
+        return pl.DataFrame(schema=schema)
+    kinds = declared_payments.select(
+        "siren",
+        pl.col("contract_reference").fill_null(""),
+        pl.col("period_code").str.strip_chars().str.extract(r"^\d{4}([MTSA])\d{2}$").alias("kind"),
+    ).drop_nulls("kind")
+    return (
+        kinds.group_by("siren", "contract_reference", "kind")
+        .len()
+        .with_columns(pl.col("kind").replace_strict(_MONTHS_PER_KIND).alias("size"))
+        .sort("len", "size", descending=[True, False])
+        .unique(["siren", "contract_reference"], keep="first")
+        .select("siren", "contract_reference", pl.col("kind").alias("declared_kind"))
+        .cast(schema)
+    )
+
+
+_MONTHS_PER_KIND = {"M": 1, "T": 3, "S": 6, "A": 12}
+
+
+def _period_code(terms: dict[str, ContractTerms]) -> pl.Expr:
+    """The period of each row: as the contract's terms say, else as the company declares it pays
+    (`declared_kind`), else the month."""
+    kind_of_terms = {
+        ref: "T" if t.periodicity is Periodicity.QUARTERLY else "M" for ref, t in terms.items()
+    }
+    kind = pl.coalesce(
+        pl.col("contract_reference").replace_strict(
+            kind_of_terms, default=None, return_dtype=pl.String
+        ),
+        pl.col("declared_kind"),
+        pl.lit("M"),
+    )
+    size = kind.replace_strict(_MONTHS_PER_KIND, return_dtype=pl.Int8)
+    number = ((pl.col("month").dt.month() - 1) // size + 1).cast(pl.String).str.zfill(2)
+    return pl.concat_str(
+        pl.col("month").dt.year().cast(pl.String),
+        kind,
+        pl.when(kind == "A").then(pl.lit("00")).otherwise(number),
+    ).alias("period_code")
 
 
 def _expected_cents(rows: pl.DataFrame, contracts: list[ContractTerms]) -> pl.Series:

@@ -12,6 +12,10 @@ de prévoyance (Code de la sécurité sociale L.932-9) and mutuelles (Code de la
 L.221-7/L.221-8) are given the same counts. They are configurable defaults, *unconfirmed* in
 detail: pass `schedules=` to change them; a contract whose parameter file agrees other day
 counts (`dunning_days`) follows its own. The reminder (relance) is internal practice, not law.
+
+A contract without parameter file (no terms given) has a provisional due date and
+unknown terms: its calls are `provisional` and stop at the information stage (en retard), with
+no reminder, notice, suspension or termination date and no late fee.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ STAGE_LABELS = {
 DUNNING_SCHEMA = DUNNING.polars_schema(exclude=("as_of",))
 
 _CENT = Decimal("0.01")
+# Stages that act on the company; a call of unknown terms never reaches them.
+_ESCALATIONS = frozenset({Stage.REMINDER, Stage.FORMAL_NOTICE, Stage.SUSPENDED, Stage.TERMINABLE})
 
 
 def dunning_state(
@@ -102,6 +108,7 @@ def dunning_state(
                 schedule or schedules[regime],
                 contract.late_fee if contract else None,
                 as_of,
+                provisional=contract is None,
             )
         )
     return pl.DataFrame(rows, schema=DUNNING_SCHEMA)
@@ -114,6 +121,8 @@ def _call_state(
     schedule: DunningSchedule,
     late_fee: LateFeeRule | None,
     as_of: date,
+    *,
+    provisional: bool,
 ) -> dict[str, object]:
     due: date = call["due_date"]  # type: ignore[assignment]
     declared: Decimal = call["declared"]  # type: ignore[assignment]
@@ -125,6 +134,9 @@ def _call_state(
     termination = suspension + timedelta(days=schedule.termination_days_after_suspension)
     stage = _stage(outstanding, as_of, due, reminder, notice, suspension, termination)
     overdue = outstanding > 0 and as_of > due
+    if provisional and stage in _ESCALATIONS:
+        stage = Stage.LATE
+    escalates = overdue and not provisional
     return {
         "call_id": call["call_id"],
         "siren": call["siren"],
@@ -139,11 +151,12 @@ def _call_state(
         "days_overdue": (as_of - due).days if overdue else 0,
         "stage": str(stage),
         "stage_label": STAGE_LABELS[stage],
-        "reminder_date": reminder if overdue else None,
-        "notice_date": notice if overdue else None,
-        "suspension_date": suspension if overdue else None,
-        "termination_date": termination if overdue else None,
+        "reminder_date": reminder if escalates else None,
+        "notice_date": notice if escalates else None,
+        "suspension_date": suspension if escalates else None,
+        "termination_date": termination if escalates else None,
         "late_fee": _late_fee(late_fee, declared, payments, due, notice, as_of),
+        "provisional": provisional,
     }
 
 

@@ -54,7 +54,9 @@ def build_ledger(
     dsn_filing_day: int = 15,
 ) -> Ledger:
     terms = list(contracts)
-    calls = build_calls(contributions, terms, dsn_filing_day=dsn_filing_day)
+    calls = build_calls(
+        contributions, terms, declared_payments=declared_payments, dsn_filing_day=dsn_filing_day
+    )
     lettrage = allocate(
         calls,
         movements,

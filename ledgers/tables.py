@@ -205,6 +205,14 @@ DECLARED_PAYMENTS = Table(
     ),
 )
 
+_PROVISIONAL = Column(
+    "provisional",
+    "BOOLEAN",
+    "Vrai quand le contrat n'a pas de fiche de paramétrage : périodicité prise des versements "
+    "déclarés (S21.G00.55.004), échéances et attendus provisoires, pas de relance au-delà de "
+    "l'information (en retard).",
+)
+
 CALL_BALANCES = Table(
     "ledger",
     "call_balances",
@@ -245,6 +253,7 @@ BALANCES = Table(
             AMOUNT,
             "Ce que la DSN dit avoir payé : somme des S21.G00.55.001.",
         ),
+        _PROVISIONAL,
     ),
     key=("siren", "contract_reference", "period_code"),
 )
@@ -294,6 +303,7 @@ DUNNING = Table(
         ),
         Column("late_fee", AMOUNT, "Majoration de retard."),
         Column("as_of", "DATE", "Date de calcul.", False),
+        _PROVISIONAL,
     ),
     key=("call_id",),
 )

@@ -111,6 +111,9 @@ class NightResource(dg.ConfigurableResource):
     night: str | None = None
     decisions_dir: str
     reports_dir: str
+    # Production: contracts without parameter file or no pseudonym key refuse the publication
+    # instead of a warning (`--exiger-referentiels`, DSNPIPE_REQUIRE_REFERENCE=1).
+    require_reference: bool = False
 
     def night_date(self, connection: duckdb.DuckDBPyConnection) -> date:
         return date.fromisoformat(self.night) if self.night else night_of_warehouse(connection)
@@ -148,6 +151,7 @@ def pipeline_resources(
             night=settings.night.isoformat() if settings.night else None,
             decisions_dir=str(settings.decisions),
             reports_dir=str(settings.reports),
+            require_reference=settings.require_reference,
         ),
         "publish": PublishResource(
             serving_path=str(settings.serving),

@@ -39,6 +39,9 @@ class Settings:
     pseudonym_key_variable: str = PSEUDONYM_KEY_VARIABLE
     demo: bool = False  # a demonstration: a pseudonym key file beside the warehouse
     decisions_dir: Path | None = None  # None: beside the warehouse (`decisions`)
+    # A production night that must have its reference files and pseudonym key: their absence
+    # refuses the publication instead of a warning (`DSNPIPE_REQUIRE_REFERENCE=1`).
+    require_reference: bool = False
 
     @classmethod
     def from_environment(
@@ -65,6 +68,7 @@ class Settings:
             load_batch_files=_positive(environ, "DSNPIPE_LOAD_BATCH_FILES", BATCH_FILES),
             demo=demo,
             decisions_dir=decisions,
+            require_reference=environ.get("DSNPIPE_REQUIRE_REFERENCE", "").strip() == "1",
         )
 
     @property

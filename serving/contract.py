@@ -18,8 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from serving.gates import gate_scopes
 from serving.snapshot import build_candidate
 from serving.spec import SCHEMA
+from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
 
 CONTRACT_FILE = Path(__file__).with_name("portal_v1.json")
@@ -86,7 +88,35 @@ def render_markdown(contract: dict[str, Any]) -> str:
             comment = (column["comment"] or "").replace("|", "\\|")
             lines.append(f"| `{column['name']}` | {column['type']} | {comment} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _gates_section())
+
+
+def _gates_section() -> list[str]:
+    """Which gate refuses what: a company's rows only, or the whole night."""
+    lines = [
+        "## Contrôles avant publication",
+        "",
+        "Chaque nuit, la publication candidate passe ces contrôles. Un contrôle **par entreprise** "
+        "en échec ne retient que les entreprises (SIREN, sinon les 9 premiers chiffres du SIRET) "
+        "dont les lignes échouent : leurs lignes, dans toutes les tables, restent celles de leur "
+        "dernière publication réussie (`night_id` le montre ; aucune ligne si elles n'ont jamais "
+        "été publiées), `company_publication` les marque « retenue » avec les contrôles en "
+        "échec, le refus est enregistré dans l'entrepôt (`publish.company_refusals`) et les "
+        "autres entreprises sont publiées. Un contrôle **de la nuit entière** en échec (ainsi "
+        "qu'une ligne en échec sans entreprise connue) refuse toute la publication : le portail "
+        "garde le fichier de la veille. Sont de la nuit entière : le schéma et le contrat "
+        "(requêtes conformes aux colonnes publiées), et, ajoutés à la publication, le nombre de "
+        "lignes de chaque table (bloquant s'il perd plus de la moitié des lignes de la "
+        "publication précédente, avertissement s'il triple). Les contrôles non bloquants ne "
+        "sont que des avertissements.",
+        "",
+        "| Table | Contrôle | Bloquant | Portée |",
+        "|---|---|---|---|",
+    ]
+    for table, label, blocking, per_company in gate_scopes(PORTAL_TABLES):
+        scope = "entreprise" if per_company else "nuit entière"
+        lines.append(f"| `{table}` | {label} | {'oui' if blocking else 'non'} | {scope} |")
+    return [*lines, ""]
 
 
 # Columns that carry a NIR: the declared NIR itself, and the employee key (the NIR, else the NTT).

@@ -3,6 +3,13 @@
 Each `TableSpec` gives its key (unique, not null), code lists, date orders and accounting
 identities; the row count is bounded by the previous published count (a table losing more than
 half its rows is the classic sign of a broken load and blocks; one tripling is only a warning).
+
+Gates are of two scopes. A row-level gate of a table with a SIREN (key filled and unique, codes,
+date orders, identities) can be pinned on the companies whose rows fail it: before Great
+Expectations runs, `withhold_companies` puts those companies back on their last good night in
+the candidate (rows copied from the served file, `company_publication` says so) and the rest
+of the night publishes. Row counts, the schema and the contract are about the whole night: a
+failure there, or a failing row of no known company, refuses the whole publication.
 """
 
 from __future__ import annotations
@@ -10,12 +17,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from serving.spec import SCHEMA, Expectation, TableSpec
+from serving.spec import NIGHT_ID_COLUMN, SCHEMA, Expectation, TableSpec
 from warehouse.connections import connect_serving
 
 MAX_DROP = 0.5  # a table may lose at most half of its rows from one publication to the next
@@ -159,3 +167,223 @@ def run_gates(
     if docs_dir is not None:  # once for all tables: a rebuild per table costs seconds each
         context.build_data_docs()
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Company-scoped gates: a company's bad rows hold back that company only.
+
+COMPANY_COLUMN = "siren"
+PUBLICATION_TABLE = "company_publication"
+WITHHELD = "retenue"
+_ROW_LEVEL = {
+    "ExpectColumnValuesToNotBeNull",
+    "ExpectColumnValuesToBeUnique",
+    "ExpectCompoundColumnsToBeUnique",
+    "ExpectColumnValuesToBeInSet",
+    "ExpectColumnPairValuesAToBeGreaterThanB",
+    "ExpectColumnValuesToBeBetween",
+}
+
+
+def company_scoped(spec: TableSpec, expectation: Expectation) -> bool:
+    """Whether a failure of `expectation` can be pinned on companies: a row-level expectation of
+    a table with a SIREN column. Row counts, schema and contract are about the whole night."""
+    return expectation.kind in _ROW_LEVEL and COMPANY_COLUMN in spec.column_names
+
+
+def gate_scopes(specs: tuple[TableSpec, ...]) -> list[tuple[str, str, bool, bool]]:
+    """(table, expectation in French, blocking, per company) of every gate, for the contract's
+    reference page; the row-count gates, added at publication time, are whole-night gates."""
+    return [
+        (spec.name, _describe(expectation), expectation.blocking, company_scoped(spec, expectation))
+        for spec in specs
+        for expectation in spec.all_expectations()
+    ]
+
+
+def _describe(expectation: Expectation) -> str:
+    arguments = expectation.arguments
+    match expectation.kind:
+        case "ExpectColumnValuesToNotBeNull":
+            return f"`{arguments['column']}` renseigné"
+        case "ExpectColumnValuesToBeUnique":
+            return f"`{arguments['column']}` unique"
+        case "ExpectCompoundColumnsToBeUnique":
+            return f"({', '.join(arguments['column_list'])}) unique"
+        case "ExpectColumnValuesToBeInSet":
+            return f"`{arguments['column']}` dans la liste des codes"
+        case "ExpectColumnPairValuesAToBeGreaterThanB":
+            return f"`{arguments['column_B']}` ≤ `{arguments['column_A']}`"
+        case "ExpectColumnValuesToBeBetween":
+            return f"`{arguments['column']}` nul (identité comptable)"
+    return expectation.kind
+
+
+def _sql_list(values: list[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def _failing_rows(spec: TableSpec, expectation: Expectation) -> tuple[str, str]:
+    """(extra select expressions, predicate) selecting the rows of `spec` failing a row-level
+    `expectation`, as Great Expectations judges them (missing values pass code lists, orders
+    and bounds)."""
+    arguments = expectation.arguments
+    checks = "".join(f", ({sql}) AS {name}" for name, sql in spec.check_columns.items())
+    match expectation.kind:
+        case "ExpectColumnValuesToNotBeNull":
+            return checks, f'"{arguments["column"]}" IS NULL'
+        case "ExpectColumnValuesToBeUnique" | "ExpectCompoundColumnsToBeUnique":
+            columns = arguments.get("column_list") or [arguments["column"]]
+            keys = ", ".join(f'"{c}"' for c in columns)
+            return f"{checks}, count(*) OVER (PARTITION BY {keys}) AS _occurrences", (
+                "_occurrences > 1"
+            )
+        case "ExpectColumnValuesToBeInSet":
+            column = f'"{arguments["column"]}"'
+            return checks, f"{column} NOT IN ({_sql_list(list(arguments['value_set']))})"
+        case "ExpectColumnPairValuesAToBeGreaterThanB":
+            after, before = f'"{arguments["column_A"]}"', f'"{arguments["column_B"]}"'
+            return checks, f"NOT ({after} >= {before})"
+        case _:  # ExpectColumnValuesToBeBetween
+            column = arguments["column"]
+            return checks, (
+                f"NOT ({column} BETWEEN {arguments['min_value']} AND {arguments['max_value']})"
+            )
+
+
+def _company(spec: TableSpec) -> str:
+    # A row whose SIREN is missing belongs to the company of its SIRET, when it has one.
+    if "siret" in spec.column_names:
+        return f"coalesce({COMPANY_COLUMN}, left(siret, 9))"
+    return COMPANY_COLUMN
+
+
+def failing_companies(
+    connection: duckdb.DuckDBPyConnection, specs: tuple[TableSpec, ...]
+) -> dict[str, list[str]]:
+    """Per company, the French labels of the blocking company-scoped gates its rows fail in
+    the portal schema of `connection`. Rows of no known company are left to the whole-night
+    gates."""
+    failures: dict[str, list[str]] = {}
+    for spec in specs:
+        for expectation in spec.all_expectations():
+            if not (expectation.blocking and company_scoped(spec, expectation)):
+                continue
+            extra, predicate = _failing_rows(spec, expectation)
+            rows = connection.execute(
+                f"SELECT DISTINCT {_company(spec)} FROM "
+                f"(SELECT *{extra} FROM {SCHEMA}.{spec.name}) WHERE {predicate} "
+                f"AND {_company(spec)} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            for (siren,) in rows:
+                failures.setdefault(siren, []).append(f"{spec.name} : {_describe(expectation)}")
+    return failures
+
+
+@dataclass(frozen=True)
+class CompanyRefusal:
+    siren: str
+    gates: tuple[str, ...]  # French
+    stale_since: date
+    data_night_id: str | None  # the publication its rows come from; None: never published
+
+
+def withhold_companies(
+    candidate: Path, served: Path, night: date, specs: tuple[TableSpec, ...]
+) -> list[CompanyRefusal]:
+    """In the candidate file, replace the rows of every company failing a company-scoped gate
+    by its rows of the served file (its last good night; none if it was never published) and
+    say so in `company_publication`; update the candidate's row counts. The other companies
+    keep tonight's rows. Returns the companies held back."""
+    with duckdb.connect(str(candidate)) as connection:
+        failures = failing_companies(connection, specs)
+        has_served = served.exists()
+        if has_served:
+            connection.execute(f"ATTACH '{_escape(served)}' AS served (READ_ONLY)")
+        try:
+            refusals = [
+                _withhold(connection, siren, tuple(gates), night, specs, has_served)
+                for siren, gates in sorted(failures.items())
+            ]
+            connection.execute(
+                f"UPDATE {SCHEMA}.{PUBLICATION_TABLE} SET data_night_id = night_id "
+                "WHERE data_night_id IS NULL AND publication_status <> ?",
+                [WITHHELD],
+            )
+            for spec in specs:
+                connection.execute(
+                    f"UPDATE {SCHEMA}.publication_tables SET row_count = "
+                    f"(SELECT count(*) FROM {SCHEMA}.{spec.name}) WHERE table_name = ?",
+                    [spec.name],
+                )
+        finally:
+            if has_served:
+                connection.execute("DETACH served")
+    return refusals
+
+
+def _escape(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _served_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'served' "
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [SCHEMA, table],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _withhold(
+    connection: duckdb.DuckDBPyConnection,
+    siren: str,
+    gates: tuple[str, ...],
+    night: date,
+    specs: tuple[TableSpec, ...],
+    has_served: bool,
+) -> CompanyRefusal:
+    for spec in specs:
+        if spec.name == PUBLICATION_TABLE:
+            continue
+        table = f"{SCHEMA}.{spec.name}"
+        connection.execute(f"DELETE FROM {table} WHERE {_company(spec)} = ?", [siren])
+        columns = _served_columns(connection, spec.name) if has_served else []
+        # A table the served file's contract did not have yet stays without the company's rows;
+        # columns added since are left empty.
+        shared = [c for c in columns if c == NIGHT_ID_COLUMN or c in spec.column_names]
+        if COMPANY_COLUMN in shared:
+            quoted = ", ".join(f'"{c}"' for c in shared)
+            connection.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM served.{table} "
+                f"WHERE {_company(spec)} = ?",
+                [siren],
+            )
+    previous = _served_publication(connection, siren) if has_served else None
+    stale_since = previous[0] if previous and previous[0] else night
+    data_night_id = previous[1] if previous else None
+    connection.execute(f"DELETE FROM {SCHEMA}.{PUBLICATION_TABLE} WHERE siren = ?", [siren])
+    connection.execute(
+        f"INSERT INTO {SCHEMA}.{PUBLICATION_TABLE} "
+        f"SELECT (SELECT {NIGHT_ID_COLUMN} FROM {SCHEMA}.publication), ?, ?, ?, ?, ?",
+        [siren, WITHHELD, stale_since, data_night_id, "; ".join(gates)],
+    )
+    return CompanyRefusal(siren, gates, stale_since, data_night_id)
+
+
+def _served_publication(
+    connection: duckdb.DuckDBPyConnection, siren: str
+) -> tuple[date | None, str | None] | None:
+    """(stale_since, night id of its rows) of `siren` in the served file: its own publication
+    row when the file has one, else the file's night for a company it shows."""
+    if _served_columns(connection, PUBLICATION_TABLE):
+        row = connection.execute(
+            f"SELECT stale_since, data_night_id FROM served.{SCHEMA}.{PUBLICATION_TABLE} "
+            "WHERE siren = ?",
+            [siren],
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+    row = connection.execute(
+        f"SELECT {NIGHT_ID_COLUMN} FROM served.{SCHEMA}.companies WHERE siren = ?", [siren]
+    ).fetchone()
+    return (None, row[0]) if row else None

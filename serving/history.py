@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from serving.gates import GateResult
+from serving.gates import CompanyRefusal, GateResult
 from serving.snapshot import Candidate, read_candidate, read_served, swap_in
 from warehouse.connections import has_table, transaction
 
@@ -204,3 +204,40 @@ def _set_status(
         "WHERE night_id = ?",
         [status, reason, datetime.now(), night_id],
     )
+
+
+def record_company_refusals(
+    connection: duckdb.DuckDBPyConnection, candidate: Candidate, refusals: list[CompanyRefusal]
+) -> None:
+    """Which companies tonight held back on their last good night, and for which gates; the
+    row counts of `candidate` (as re-read once they were held back) replace those recorded."""
+    connection.execute(
+        "DELETE FROM publish.company_refusals WHERE night_id = ?", [candidate.night_id]
+    )
+    connection.execute("DELETE FROM publish.table_counts WHERE night_id = ?", [candidate.night_id])
+    connection.executemany(
+        "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
+        [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
+    )
+    if refusals:
+        connection.executemany(
+            "INSERT INTO publish.company_refusals VALUES (?, ?, ?, ?, ?)",
+            [
+                [candidate.night_id, r.siren, "; ".join(r.gates), r.stale_since, r.data_night_id]
+                for r in refusals
+            ],
+        )
+
+
+def latest_company_refusals(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(SIREN, failed gates in French) of the companies the latest recorded night held back."""
+    if not has_table(connection, "publish", "company_refusals"):
+        return []
+    return connection.execute(
+        """
+        SELECT siren, gates FROM publish.company_refusals
+        WHERE night_id = (
+            SELECT night_id FROM publish.publications ORDER BY recorded_at DESC LIMIT 1)
+        ORDER BY siren
+        """
+    ).fetchall()

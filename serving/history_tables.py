@@ -1,6 +1,6 @@
 """The tables `serving.history` writes in the warehouse, declared once (`warehouse.schema`):
 each publication of the portal's snapshot, its row counts and its gates (schema `publish`,
-migration 0030)."""
+migrations 0030 and 0056)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ PUBLICATIONS = Table(
     (
         _NIGHT_ID,
         Column("night", "DATE", "Nuit de traitement publiée.", False),
-        Column("status", "VARCHAR", "Issue : publiée ou refusée.", False),
+        Column(
+            "status",
+            "VARCHAR",
+            "Étape ou issue, enregistrée avant d'avoir lieu : en contrôle, contrôlée, refusée, "
+            "en cours de publication, publiée ou interrompue (réglée par la nuit suivante).",
+            False,
+        ),
         Column("reason", "VARCHAR", "Contrôles bloquants en échec, pour une publication refusée."),
         Column("serving_path", "VARCHAR", "Fichier de publication du portail.", False),
         Column("recorded_at", "TIMESTAMP", "Date et heure de l'enregistrement.", False),
@@ -50,4 +56,23 @@ GATE_RESULTS = Table(
     ),
 )
 
-PUBLISH_TABLES: tuple[Table, ...] = (PUBLICATIONS, TABLE_COUNTS, GATE_RESULTS)
+COMPANY_REFUSALS = Table(
+    "publish",
+    "company_refusals",
+    "Entreprises qu'une nuit a retenues sur leur dernière bonne nuit, parce que leurs seules "
+    "lignes échouaient à un contrôle par entreprise ; le reste de la nuit est publié.",
+    (
+        _NIGHT_ID,
+        Column("siren", "VARCHAR", "Entreprise retenue.", False),
+        Column("gates", "VARCHAR", "Contrôles en échec, en français, séparés par « ; ».", False),
+        Column("stale_since", "DATE", "Première nuit où l'entreprise a été retenue.", False),
+        Column(
+            "data_night_id",
+            "VARCHAR",
+            "Publication dont viennent ses lignes du portail ; vide : aucune encore.",
+        ),
+    ),
+    key=("night_id", "siren"),
+)
+
+PUBLISH_TABLES: tuple[Table, ...] = (PUBLICATIONS, TABLE_COUNTS, GATE_RESULTS, COMPANY_REFUSALS)

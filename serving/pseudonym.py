@@ -23,6 +23,14 @@ import duckdb
 MIN_KEY_BYTES = 32
 
 
+def missing_key_warning(variable: str) -> str:
+    """What a night without a pseudonym key says (French)."""
+    return (
+        f"Clé de pseudonymisation absente ({variable}) : les exports des analystes ne sont pas "
+        "écrits"
+    )
+
+
 class MissingPseudonymKeyError(RuntimeError):
     """No usable key: the analyst exports are not written."""
 

@@ -67,6 +67,13 @@ SIRET = _c("siret", "VARCHAR", "SIRET de l'établissement.")
 EMPLOYEE_KEY = _c("employee_key", "VARCHAR", "Identifiant du salarié : NIR, sinon « NTT: » + NTT.")
 CONTRACT_REFERENCE = _c("contract_reference", "VARCHAR", "Référence du contrat de l'organisme.")
 PERIOD_CODE = _c("period_code", "VARCHAR", "Période au format DSN (2024M01, 2023T04).")
+PROVISIONAL = _c(
+    "provisional",
+    "BOOLEAN",
+    "Provisoire : l'organisme n'a pas la fiche de paramétrage du contrat ; périodicité lue dans "
+    "les versements déclarés (S21.G00.55.004), échéance et montant attendu estimés, pas de "
+    "recouvrement au-delà de « En retard ».",
+)
 FIRST_MONTH = _c("first_month", "DATE", "Premier mois déclaré.")
 LAST_MONTH = _c("last_month", "DATE", "Dernier mois déclaré.")
 COVERING_CONTRACT = _c(
@@ -335,6 +342,7 @@ CONTRIBUTION_PERIODS = _straight_from(
         _c("expected", AMOUNT, "Cotisations attendues (taux × assiette), si calculables."),
         _c("paid", AMOUNT, "Paiements affectés à la période."),
         _c("balance", AMOUNT, "Solde : dû − payé (positif = dû par l'entreprise)."),
+        PROVISIONAL,
     ),
     key=("siren", "contract_reference", "period_code"),
     expectations=(ordered("period_start", "period_end"), zero("balance_gap")),
@@ -408,9 +416,41 @@ DUNNING = _straight_from(
         _c("stage_label", "VARCHAR", "Libellé de l'étape."),
         _c("notice_date", "DATE", "Date de mise en demeure possible."),
         _c("late_fee", AMOUNT, "Majorations de retard."),
+        PROVISIONAL,
     ),
     key=("call_id",),
     expectations=(in_set("stage", [s.value for s in Stage]),),
+)
+
+
+# Filled by the publish step itself (serving.gates.withhold_companies): every company of the
+# night is published, unless a gate it alone fails holds it back on its last good night.
+COMPANY_PUBLICATION = TableSpec(
+    name="company_publication",
+    comment="Publication par entreprise : à jour de la nuit, ou retenue sur sa dernière bonne "
+    "nuit parce qu'un contrôle par entreprise a échoué sur ses seules données (les autres "
+    "entreprises sont publiées).",
+    columns=(
+        SIREN,
+        _c(
+            "publication_status",
+            "VARCHAR",
+            "« publiée » : données de la nuit ; « retenue » : les lignes de l'entreprise dans "
+            "toutes les tables sont celles de sa dernière publication réussie (leur night_id le "
+            "dit), ou absentes si elle n'a jamais été publiée.",
+        ),
+        _c("stale_since", "DATE", "Première nuit où l'entreprise a été retenue (vide si publiée)."),
+        _c("data_night_id", "VARCHAR", "Publication dont viennent les lignes de l'entreprise."),
+        _c("refused_gates", "VARCHAR", "Contrôles en échec sur ses données, en français."),
+    ),
+    key=("siren",),
+    sql="""
+        SELECT siren, 'publiée' AS publication_status, NULL::DATE AS stale_since,
+            NULL::VARCHAR AS data_night_id, NULL::VARCHAR AS refused_gates
+        FROM core.companies
+    """,
+    requires=("core.companies",),
+    expectations=(in_set("publication_status", ["publiée", "retenue"]),),
 )
 
 PORTAL_TABLES: tuple[TableSpec, ...] = (
@@ -427,4 +467,5 @@ PORTAL_TABLES: tuple[TableSpec, ...] = (
     PAYMENTS,
     ACCOUNT_STATEMENT_LINES,
     DUNNING,
+    COMPANY_PUBLICATION,
 )

@@ -215,3 +215,46 @@ def contract_parameters(connection: duckdb.DuckDBPyConnection) -> list[ContractP
         "SELECT document FROM reference.contract_parameters ORDER BY contract_reference"
     ).fetchall()
     return [ContractParameters.model_validate_json(document) for (document,) in rows]
+
+
+def contracts_without_parameters(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The contracts the DSNs declare (S21.G00.15.001 of an adhésion in force) that have no
+    parameter file tonight: their ledgers are provisional and their affiliations unknown to the
+    register (AFF003). Empty when no DSN was ever loaded."""
+    rows = connection.execute(
+        """
+        SELECT DISTINCT a.contract_reference FROM core.adhesions AS a
+        WHERE a.contract_reference IS NOT NULL
+            AND a.contract_reference NOT IN (
+                SELECT contract_reference FROM reference.contract_parameters)
+        ORDER BY 1
+        """
+    ).fetchall()
+    return [reference for (reference,) in rows]
+
+
+def reference_warnings(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the night lacks of the insurer's reference files, in French, for the night summary,
+    its Dagster check and the steward report; empty when nothing is missing."""
+    [(parameter_files,)] = connection.execute(
+        "SELECT count(*) FROM reference.contract_parameters"
+    ).fetchall()
+    missing = contracts_without_parameters(connection)
+    warnings = []
+    if not parameter_files:
+        warnings.append(
+            f"Aucune fiche de paramétrage de contrat chargée (dossier {REFERENCE_DIR}/ absent ou "
+            "vide dans le répertoire d'arrivée) : résultats dégradés"
+        )
+    if missing:
+        shown = ", ".join(missing[:_CONTRACTS_SHOWN]) + (
+            " …" if len(missing) > _CONTRACTS_SHOWN else ""
+        )
+        warnings.append(
+            f"{len(missing)} contrat(s) déclaré(s) en DSN sans fiche de paramétrage ({shown}) : "
+            "appels, échéances et recouvrement provisoires, affiliations en anomalie AFF003"
+        )
+    return warnings
+
+
+_CONTRACTS_SHOWN = 10

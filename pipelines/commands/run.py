@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_options(parser, "landing", "warehouse", "quarantine", "night")
+    parser.add_argument(
+        "--exiger-referentiels",
+        dest="require_reference",
+        action="store_true",
+        help="refuser la publication si un contrat déclaré n'a pas de fiche de paramétrage ou "
+        "si la clé de pseudonymisation manque (défaut : avertir ; aussi "
+        "DSNPIPE_REQUIRE_REFERENCE=1)",
+    )
 
 
 # Exit code of a night that could not have the warehouse: another night runs, or another process
@@ -45,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     settings = settings_of(args)
+    if args.require_reference:
+        settings = replace(settings, require_reference=True)
     if not settings.landing.is_dir():
         console.print(f"[red]Répertoire d'arrivée introuvable : {settings.landing}[/red]")
         return 2
@@ -76,6 +87,7 @@ def _run(settings: Settings, console: Console) -> int:
     success = run_night(settings, console)
     print_summary(console, settings, started_at, time.perf_counter() - started)
     print_domains(console, settings)
+    print_warnings(console, settings)
     if not success:
         print_failure(console)
     return 0 if success else 1
@@ -89,7 +101,8 @@ def print_failure(console: Console) -> None:
 
 
 def run_night(settings: Settings, console: Console) -> bool:
-    """Materialise the nightly assets and their checks in process; True when all succeeded."""
+    """Materialise the nightly assets and their checks in process; True when all succeeded
+    (a check failing as a warning does not fail the night)."""
     import dagster as dg
 
     from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
@@ -108,7 +121,10 @@ def run_night(settings: Settings, console: Console) -> bool:
             raise_on_error=False,
         )
     print_run_messages(console, instance, result.run_id)
-    checks_passed = all(e.passed for e in result.get_asset_check_evaluations())
+    checks_passed = all(
+        e.passed or e.severity == dg.AssetCheckSeverity.WARN
+        for e in result.get_asset_check_evaluations()
+    )
     return bool(result.success) and checks_passed
 
 
@@ -202,6 +218,36 @@ def print_domains(console: Console, settings: Settings) -> None:
     if report.exists():
         console.print(
             f"Rapport des gestionnaires : {report} (et {report.with_suffix('.xlsx').name})",
+            soft_wrap=True,
+        )
+
+
+def print_warnings(console: Console, settings: Settings) -> None:
+    """What the night lacked (reference files, pseudonymisation key), loudly: in red when the
+    night required them and refused its publication, else in yellow; then the companies the
+    portal kept on their last good night."""
+    from pipelines.settings import pseudonym_secret
+    from serving.history import latest_company_refusals
+    from serving.pseudonym import missing_key_warning
+    from warehouse.connections import connect
+    from warehouse.reference import reference_warnings
+
+    if not settings.warehouse.exists():
+        return
+    with connect(settings.warehouse, read_only=True) as connection:
+        warnings = reference_warnings(connection)
+        withheld = latest_company_refusals(connection)
+    if not pseudonym_secret(settings.pseudonym_key_variable) and not settings.demo:
+        warnings.append(missing_key_warning(settings.pseudonym_key_variable))
+    refused = settings.require_reference
+    colour = "red" if refused else "yellow"
+    prefix = "Publication refusée (référentiels exigés) : " if refused else "Attention : "
+    for warning in warnings:
+        console.print(f"[{colour}]{prefix}{warning}[/{colour}]", soft_wrap=True)
+    for siren, gates in withheld:
+        console.print(
+            f"[yellow]Portail : entreprise {siren} retenue sur sa dernière bonne nuit, les "
+            f"autres sont publiées (contrôles en échec : {gates})[/yellow]",
             soft_wrap=True,
         )
 

@@ -18,7 +18,7 @@ from pipelines.publish.resources import PublishResource
 from pipelines.resources import WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.gates import GateResult, run_gates
+from serving.gates import GateResult, run_gates, withhold_companies
 from serving.snapshot import read_candidate
 from serving.spec import SCHEMA
 from serving.tables import PORTAL_TABLES
@@ -69,11 +69,19 @@ def portal_quality_gates(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.AssetCheckResult]:
     candidate = read_candidate(publish.serving, candidate_night_id(context))
+    withheld = withhold_companies(candidate.path, publish.serving, candidate.night, PORTAL_TABLES)
+    candidate = read_candidate(publish.serving, candidate.night_id)  # the row counts changed
     with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
     results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
     with warehouse.connect() as connection:
         refusal = history.record_checks(connection, candidate.night_id, results)
+        history.record_company_refusals(connection, candidate, withheld)
+    for company in withheld:
+        context.log.warning(
+            f"Entreprise {company.siren} retenue sur sa dernière bonne nuit : "
+            + "; ".join(company.gates)
+        )
     if refusal is not None:
         context.log.error(refusal)
     for spec in PORTAL_TABLES:

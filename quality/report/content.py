@@ -15,6 +15,7 @@ import polars as pl
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import ACTIVE_STATUSES_SQL, SEVERITY_ORDER
 from warehouse.connections import has_table
+from warehouse.reference import contracts_without_parameters, reference_warnings
 
 # Active anomalies, with the columns the report shows and the declaration they were seen in:
 # its file and its line (a declaration's id is the line of its S20 block), most severe and
@@ -76,6 +77,10 @@ class StewardReport:
     companies: list[CompanyAnomalies] = field(default_factory=list)
     # night, anomalies the rules detected that night: the trend over the last nights
     trend: list[tuple[date, int]] = field(default_factory=list)
+    # What the night lacked of the insurer's reference files (French), shown first: every
+    # affiliation of a contract without parameters is AFF003 and its ledgers provisional.
+    reference_warnings: list[str] = field(default_factory=list)
+    contracts_without_parameters: list[str] = field(default_factory=list)
 
     @property
     def new_tonight(self) -> pl.DataFrame:
@@ -159,6 +164,8 @@ def read_report(
         oldest=oldest,
         companies=companies,
         trend=sorted(trend),
+        reference_warnings=reference_warnings(connection),
+        contracts_without_parameters=contracts_without_parameters(connection),
     )
 
 

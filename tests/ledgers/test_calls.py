@@ -139,6 +139,29 @@ def test_expected_is_unknown_when_a_base_the_rate_needs_is_missing() -> None:
     assert call["declared"] == d("5.00")
 
 
+def test_unknown_contract_is_called_at_the_periodicity_its_payments_declare() -> None:
+    """No parameter file, but the company declares its payments for the quarter (55.004
+    `2023T04`): one quarterly call, due the 15th after the quarter, on the payments' period.
+    Another company paying the same contract monthly keeps monthly calls."""
+    rows = [(ACME, "ZZ", "CAD", m, "10.00") for m in Q4] + [(BETA, "ZZ", "CAD", Q4[0], "4.00")]
+    declared = pl.DataFrame(
+        {
+            "siren": [ACME, ACME, BETA],
+            "contract_reference": ["ZZ", "ZZ", "ZZ"],
+            "period_code": ["2023T04", "2023T03", "2023M10"],
+        }
+    )
+    calls = build_calls(contributions(*rows), [terms("C1")], declared_payments=declared)
+    quarter = _one(calls, siren=ACME)
+    assert (quarter["period_code"], quarter["declared"], quarter["months_declared"]) == (
+        "2023T04",
+        d("30.00"),
+        3,
+    )
+    assert (quarter["due_date"], quarter["contract_known"]) == (date(2024, 1, 15), False)
+    assert _one(calls, siren=BETA)["period_code"] == "2023M10"
+
+
 def test_unknown_contract_is_still_called_monthly_and_flagged() -> None:
     calls = build_calls(contributions((ACME, "ZZ", "CAD", Q4[1], "7.00")), [terms("C1")])
     call = calls.to_dicts()[0]

@@ -101,3 +101,23 @@ def test_late_fee_accrues_on_what_is_owed_each_day_plus_a_flat_fee_after_notice(
     before_notice = _state(date(2024, 2, 24), bank, late_fee=fee)
     assert before_notice["late_fee"] == d("2.47")  # 1000 × 9 days × 10 % / 365 = 2.4657
     assert _state(date(2024, 4, 28), bank)["late_fee"] == d("0.00")  # contract without fees
+
+
+def test_a_contract_without_parameters_stops_at_the_information_stage() -> None:
+    """Its due date is a guess and its terms unknown: late, never reminded, noticed, suspended
+    or terminated, and no late fee."""
+    calls = monthly_calls({JAN: "1000.00"})
+    result = allocate(calls, movements())
+    state = dunning_state(calls, result.allocations, [], date(2024, 4, 30)).row(0, named=True)
+    assert (state["stage"], state["provisional"], state["outstanding"]) == (
+        Stage.LATE,
+        True,
+        d("1000.00"),
+    )
+    assert (state["reminder_date"], state["notice_date"], state["termination_date"]) == (
+        None,
+        None,
+        None,
+    )
+    assert state["late_fee"] == d("0.00")
+    assert _state(date(2024, 4, 30))["provisional"] is False

@@ -5,6 +5,8 @@ declared contributions (059) and declared payments (S21.G00.55) per contract and
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -20,7 +22,7 @@ from pipelines.ledgers.assets import LEDGER_ASSETS
 from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
 from pipelines.settings import Settings
-from warehouse.connections import connect
+from warehouse.connections import connect, connect_serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DSN_DIR = FIXTURES / "dsn" / "keuwa_dsn-parser_pseudonymized"
@@ -93,12 +95,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         name = f"keuwa_{contract}.json"
         shutil.copy(FIXTURES / "reference" / name, landing / "reference" / name)
     path = root / "entrepot.duckdb"
-    result = dg.materialize(
-        [*INGESTION_ASSETS, *INGESTION_CHECKS, *LEDGER_ASSETS, *LEDGER_CHECKS],
-        resources=pipeline_resources(Settings(landing, path, root / "quarantine")),
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        # Every check passes only on a night with its reference files and pseudonym key.
+        patch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+        result = dg.materialize(
+            [*INGESTION_ASSETS, *INGESTION_CHECKS, *LEDGER_ASSETS, *LEDGER_CHECKS],
+            resources=pipeline_resources(Settings(landing, path, root / "quarantine")),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())
     return path
@@ -139,3 +144,54 @@ def test_quarterly_calls_fall_due_30_days_after_the_quarter(warehouse: Path) -> 
             "WHERE contract_reference = 'PR-1486' AND period_code = '2020T04'"
         ).fetchall()
     assert rows == [("2020T04", date(2020, 10, 1), date(2020, 12, 31), date(2021, 1, 30))]
+
+
+@pytest.fixture(scope="module")
+def night_without_parameters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The same 27 files, alone in the landing directory (no `reference/`), through a whole
+    night: the portal gets the ledgers the DSNs alone support."""
+    from pipelines.cli import main
+
+    root = tmp_path_factory.mktemp("keuwa_sans_parametres")
+    shutil.copytree(DSN_DIR, root / "landing" / "dsn")
+    arguments = ["run", "--landing", str(root / "landing"), "--warehouse", str(root / "w.duckdb")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            assert main(arguments) == 0
+    return root / "serving.duckdb", out.getvalue()
+
+
+def test_without_parameters_the_portal_puts_contributions_and_payments_on_one_quarter_row(
+    night_without_parameters: tuple[Path, str],
+) -> None:
+    """No parameter file: the periodicity is the one the company declares in S21.G00.55.004
+    (quarters), so each quarter's 059 and 55 are on the same portal row, to the cent, marked
+    provisional."""
+    due, paid = raw_sums(sorted(DSN_DIR.glob("*.dsn")))
+    with connect_serving(night_without_parameters[0]) as portal:
+        rows = portal.execute(
+            """
+            SELECT contract_reference, period_code, declared, declared_paid, provisional
+            FROM portal_v1.contribution_periods WHERE siren = '123456782'
+            """
+        ).fetchall()
+    assert {(c, p) for c, p, *_ in rows} == set(due) | set(paid)
+    assert {(c, p): d for c, p, d, _, _ in rows if d != 0} == due
+    assert {(c, p): dp for c, p, _, dp, _ in rows if dp != 0} == {
+        key: amount for key, amount in paid.items() if amount != 0
+    }
+    both = set(due) & set(paid)
+    assert len(both) == 16  # quarters declaring both, on separate rows when calls were monthly
+    assert {provisional for *_, provisional in rows} == {True}
+
+
+def test_without_parameters_no_call_goes_beyond_the_information_stage(
+    night_without_parameters: tuple[Path, str],
+) -> None:
+    with connect_serving(night_without_parameters[0]) as portal:
+        stages = portal.execute(
+            "SELECT DISTINCT stage, provisional, notice_date FROM portal_v1.dunning"
+        ).fetchall()
+    assert {stage for stage, _, _ in stages} <= {"a_jour", "non_echu", "en_retard"}
+    assert {(provisional, notice) for _, provisional, notice in stages} == {(True, None)}

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from quality.affiliation.states import Status
+from quality.affiliation.store import refresh_states
 from quality.anomalies.detection import RuleSettings
 from tests.quality.dsn_cases import (
     APR,
@@ -37,6 +39,7 @@ from warehouse.migrations import apply_migrations
 Warehouse = tuple[duckdb.DuckDBPyConnection, Path]
 HEALTH_ONLY = (Affiliation(),)
 OTHER = Person(nir=OTHER_NIR, last_name="DURAND", first_names="PAUL", number="C0002")
+FIRST_NIGHT, SECOND_NIGHT = date(2025, 3, 15), date(2025, 4, 15)
 
 
 @pytest.fixture
@@ -105,6 +108,55 @@ def test_aff002_not_after_a_declared_contract_end(warehouse: Warehouse) -> None:
 
 def test_aff002_waits_for_the_next_month_dsn(warehouse: Warehouse) -> None:
     assert detect(night(warehouse, monthly(JAN, Person())), "AFF002") == []
+
+
+def test_aff002_after_a_month_declared_without_affiliation_per_the_register(
+    warehouse: Warehouse,
+) -> None:
+    """Affiliated in January, declared without any S21.G00.70 in February (AFF001): the
+    register still shows him affilié after that night, so his absence from March's DSN, the
+    next night, is an absence."""
+    connection, landing = warehouse
+    unaffiliated = Person(affiliations=())
+    load_night(connection, landing, FIRST_NIGHT, monthly(JAN, Person(), OTHER))
+    load_night(connection, landing, FIRST_NIGHT, monthly(FEB, unaffiliated, OTHER))
+    assert {row["contract_reference"] for row in detect(connection, "AFF001", FIRST_NIGHT)} == {
+        HEALTH,
+        PROVIDENT,
+    }
+    states = refresh_states(connection, FIRST_NIGHT)
+    assert set(states.filter(employee_key=NIR)["status"]) == {Status.AFFILIATED}
+    load_night(connection, landing, SECOND_NIGHT, monthly(MAR, OTHER))
+    rows = detect(connection, "AFF002", SECOND_NIGHT)
+    assert sorted(keys(rows, "employee_key", "contract_reference", "period")) == [
+        (NIR, PROVIDENT, MAR),
+        (NIR, HEALTH, MAR),
+    ]
+
+
+def test_aff002_a_month_that_never_arrived_does_not_hide_the_absence(
+    warehouse: Warehouse,
+) -> None:
+    """January declares him affiliated, February's DSN never arrives, March's does without
+    him: the absence is March's."""
+    connection = night(warehouse, monthly(JAN, Person(), OTHER), monthly(MAR, OTHER))
+    rows = detect(connection, "AFF002")
+    assert sorted(keys(rows, "employee_key", "contract_reference", "period")) == [
+        (NIR, PROVIDENT, MAR),
+        (NIR, HEALTH, MAR),
+    ]
+
+
+def test_aff002_not_for_an_employee_the_register_has_radiated(warehouse: Warehouse) -> None:
+    """The portal radiated him from the health contract: once the register says so, his absence
+    from the next DSN is expected on that contract, not on the provident one."""
+    connection, landing = warehouse
+    portal = Portal().radiation(date(2025, 1, 31))
+    load_night(connection, landing, FIRST_NIGHT, monthly(JAN, Person(), OTHER), portal=portal)
+    refresh_states(connection, FIRST_NIGHT)
+    load_night(connection, landing, SECOND_NIGHT, monthly(FEB, OTHER), portal=portal)
+    rows = detect(connection, "AFF002", SECOND_NIGHT)
+    assert keys(rows, "employee_key", "contract_reference", "period") == [(NIR, PROVIDENT, FEB)]
 
 
 def test_aff009_still_declared_the_month_after_the_end(warehouse: Warehouse) -> None:

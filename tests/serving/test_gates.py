@@ -76,23 +76,54 @@ def _materialized(result: dg.ExecuteInProcessResult) -> set[str]:
     }
 
 
-def test_a_duplicated_key_reaches_neither_the_portal_nor_the_analysts(copy: Night) -> None:
+def test_a_duplicated_key_holds_back_its_company_only_and_the_rest_publishes(
+    copy: Night,
+) -> None:
+    """A key gate can be pinned on the company whose rows fail it (deliberate change: it used
+    to refuse the whole night). That company's portal rows stay those of the served night, in
+    every table, flagged in company_publication; the refusal is recorded; the other companies
+    get tonight's rows."""
     before_id = published_night_id(copy.serving)
     with connect(copy.warehouse, read_only=False) as connection:
+        [(siren,)] = connection.execute(
+            "SELECT left(siret, 9) FROM core.employment_contracts ORDER BY ALL LIMIT 1"
+        ).fetchall()
         connection.execute(
-            "INSERT INTO core.employment_contracts SELECT * FROM core.employment_contracts LIMIT 1"
+            "INSERT INTO core.employment_contracts "
+            "SELECT * FROM core.employment_contracts ORDER BY ALL LIMIT 1"
         )
     result = materialize_night(
         copy.landing, copy.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
     )
-    with connect(copy.warehouse) as connection:
-        [(reason,)] = connection.execute(
-            "SELECT reason FROM publish.publications ORDER BY recorded_at DESC LIMIT 1"
+    assert result.success and copy.exports.exists()
+    night_id = published_night_id(copy.serving)
+    assert night_id is not None and night_id != before_id
+    with duckdb.connect(str(copy.serving), read_only=True) as portal:
+        publication = portal.execute(
+            "SELECT siren, publication_status, data_night_id, refused_gates "
+            "FROM portal_v1.company_publication ORDER BY siren"
         ).fetchall()
-    assert "employees : expect_compound_columns_to_be_unique" in reason
-    assert not {"serving_snapshot", "analyst_exports_by_month"} & _materialized(result)
-    assert not copy.exports.exists()  # nothing of a refused night reaches the analysts either
-    assert published_night_id(copy.serving) == before_id
+        nights = portal.execute(
+            "SELECT siren = ?, night_id FROM portal_v1.employees GROUP BY ALL ORDER BY ALL",
+            [siren],
+        ).fetchall()
+    held = [row for row in publication if row[1] == "retenue"]
+    assert held == [
+        (
+            siren,
+            "retenue",
+            before_id,
+            "employees : (siren, employee_key, contract_start, contract_number) unique",
+        )
+    ]
+    assert len(publication) > 1 and all(r[2] == night_id for r in publication if r not in held)
+    assert nights == [(False, night_id), (True, before_id)]
+    with connect(copy.warehouse) as connection:
+        recorded = connection.execute(
+            "SELECT siren, data_night_id FROM publish.company_refusals WHERE night_id = ?",
+            [night_id],
+        ).fetchall()
+    assert recorded == [(siren, before_id)]
 
 
 def test_a_clean_night_replaces_the_snapshot(copy: Night) -> None:
