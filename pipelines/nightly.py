@@ -19,6 +19,11 @@ from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
 from pipelines.stoppages.assets import STOPPAGE_ASSETS
 from pipelines.stoppages.checks import STOPPAGE_CHECKS
+from pipelines.tables import DOMAIN_TABLES
+from serving.tables import PORTAL_TABLES
+from warehouse.reference_tables import REFERENCE_TABLES
+from warehouse.schema import Table
+from warehouse.tables import WAREHOUSE_TABLES
 
 # Who answers for each group's assets (Dagster shows them in the catalog) and the code that
 # computes them: a change there changes the assets' code version, so Dagster marks them stale.
@@ -50,12 +55,50 @@ def _code_version(packages: tuple[str, ...]) -> str:
 _CODE_VERSIONS = {group: _code_version(packages) for group, (_, packages) in _GROUPS.items()}
 
 
+# The table each asset is best known by: its column schema, from the table's one declaration,
+# is shown with the asset (the other tables it writes are in `docs/` and the warehouse comments).
+_MAIN_TABLE = {
+    "file_registry": "registry.files",
+    "reference_data": "reference.oc_contracts",
+    "declaration_versions": "core.declaration_versions",
+    "core_facts": "core.employee_months",
+    "core_dimensions": "core.employees",
+    "affiliation_register": "core.affiliation_states",
+    "stoppage_results": "stoppage.episodes",
+    "contribution_ledgers": "ledger.balances",
+    "portal_candidate": "portal_v1.contribution_periods",
+    "serving_snapshot": "portal_v1.contribution_periods",
+}
+_DECLARED = {
+    t.qualified_name: t
+    for t in (*WAREHOUSE_TABLES, *REFERENCE_TABLES, *DOMAIN_TABLES, *PORTAL_TABLES)
+}
+
+
+def column_schema(table: Table) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, c.type, description=c.comment, constraints=None)
+            for c in table.columns
+        ]
+    )
+
+
 def _catalogued(spec: dg.AssetSpec) -> dg.AssetSpec:
     group = spec.group_name or ""
     owner, _ = _GROUPS[group]
-    freshness = SERVING_FRESHNESS if spec.key.to_user_string() == "serving_snapshot" else None
+    key = spec.key.to_user_string()
+    freshness = SERVING_FRESHNESS if key == "serving_snapshot" else None
+    metadata = dict(spec.metadata)
+    if key in _MAIN_TABLE:
+        table = _DECLARED[_MAIN_TABLE[key]]
+        metadata["dagster/column_schema"] = column_schema(table)
+        metadata["dagster/table_name"] = table.qualified_name
     return spec.replace_attributes(
-        owners=[owner], code_version=_CODE_VERSIONS[group], freshness_policy=freshness
+        owners=[owner],
+        code_version=_CODE_VERSIONS[group],
+        freshness_policy=freshness,
+        metadata=metadata,
     )
 
 

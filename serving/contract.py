@@ -79,7 +79,17 @@ def render_markdown(contract: dict[str, Any]) -> str:
         "publication. Chaque table porte `night_id` ; l'accès par entreprise se filtre sur "
         "`siren` (et `siret`). Exemple : `examples/portal_reader.py`.",
         "",
+        "**Piège du cache DuckDB.** DuckDB garde une instance de base par chemin de fichier et "
+        "par processus : tant qu'une connexion au fichier est ouverte dans le processus, une "
+        "*nouvelle* connexion la rejoint et lit l'*ancien* fichier après le renommage de la "
+        "nuit. Ouvrir une connexion par requête ne suffit donc pas si une autre reste ouverte : "
+        "garder une seule connexion par nuit publiée et la rouvrir (après l'avoir fermée) quand "
+        "le fichier servi change — c'est ce que fait `PortalReader` dans "
+        "`examples/portal_reader.py`. Ne pas mélanger connexions DuckDB directes et SQLAlchemy "
+        "sur un même fichier dans un processus (« different configuration »).",
+        "",
     ]
+    lines += _screens_section()
     lines += _personal_data_section(contract)
     for table, description in contract.items():
         lines += [f"## `{SCHEMA}.{table}`", "", description["comment"] or "", ""]
@@ -89,6 +99,103 @@ def render_markdown(contract: dict[str, Any]) -> str:
             lines.append(f"| `{column['name']}` | {column['type']} | {comment} |")
         lines.append("")
     return "\n".join(lines + _gates_section())
+
+
+# The seed portals' screens (shared/seeds) and what serves each: tables and columns of
+# portal_v1, or "portail" when it is deliberately the portal's own job.
+_SCREENS: tuple[tuple[str, str], ...] = (
+    (
+        "Création de comptes, habilitations, « Mes habilitations »",
+        "portail : utilisateurs et droits sont gérés par le portail, pas par la chaîne nocturne",
+    ),
+    (
+        "« Mes entreprises clientes », portefeuille adhérent (liste des SIREN)",
+        "`companies` "
+        "(`siren`, `establishments`, `first_month`, `last_month`), `establishments` (`siret`, "
+        "`nic`, `ape`, `postal_code`, `city`) ; raison sociale : portail (référentiel client)",
+    ),
+    (
+        "« Mes salariés », filtre par état d'affiliation",
+        "`affiliation_states` (`status` parmi "
+        "affilié, en cours d'affiliation, à relancer, dispensé, radié, en portabilité ; "
+        "`status_since`, `portability_end`, `end_reason`), `employees` (identité, contrat de "
+        "travail, `category`, `end_date`)",
+    ),
+    (
+        "Ayants droit et niveau de garanties d'un salarié",
+        "`affiliation_states` (`dependants`, "
+        "`option_code`, `population_code`) ; libellés des garanties : portail (fiche produit)",
+    ),
+    (
+        "Extraction Excel des salariés",
+        "`employees` + `affiliation_states` (`dsnpipe export employees` en donne l'exemple)",
+    ),
+    (
+        "Déclarer un nouveau salarié, radier un salarié en ligne",
+        "portail (saisie) ; la chaîne "
+        "lit ses exports (`from_portal.*` de l'entrepôt) et publie l'effet dans "
+        "`affiliation_states`",
+    ),
+    (
+        "« Suivi des demandes d'affiliation »",
+        "`affiliation_states` (`status` en cours "
+        "d'affiliation ou à relancer, `source` = portail), `affiliation_follow_up` (changements "
+        "nuit par nuit)",
+    ),
+    ("« Suivi des affiliations »", "`affiliation_follow_up` (`status`, `status_since`, `night`)"),
+    (
+        "« Suivi des anomalies d'affiliation »",
+        "`affiliation_anomalies` (`rule_code`, "
+        "`rule_label`, `severity`, `status`, `detail`, `first_seen`, `last_seen`)",
+    ),
+    (
+        "Déclarer et suivre les arrêts de travail, suivi des indemnités journalières",
+        "`stoppage_episodes` (`reason`, `first_day_off`, `planned_end`, `return_date`, `status`), "
+        "`stoppage_signals`, `stoppage_claims` (indemnités estimées ; les prestations versées "
+        "restent au système de prestations)",
+    ),
+    (
+        "Cotisations et échéances, historique et détail des cotisations",
+        "`contribution_periods` "
+        "(`period_code`, `due_date`, `visible_from`, `declared`, `declared_paid`, `expected`, "
+        "`paid`, `balance`, `provisional`)",
+    ),
+    ("Historique des paiements", "`payments` (`date`, `amount`, `entry`, `period_code`)"),
+    (
+        "Situation de compte (export sur une période)",
+        "`account_statement_lines` (`dsnpipe export statement` en donne l'exemple)",
+    ),
+    (
+        "Relances, mise en demeure",
+        "`dunning` (`stage`, `stage_label`, `outstanding`, "
+        "`days_overdue`, `notice_date`, `provisional`)",
+    ),
+    (
+        "Comptes rendus des DSN",
+        "fichiers JSON par déclaration (`comptes_rendus/` à côté de "
+        "l'entrepôt), pas dans ce schéma",
+    ),
+    (
+        "« Mes contrats » (risque et garanties), « Mes documents pratiques », courriers",
+        "portail : documents et fiches produit relèvent du portail",
+    ),
+    ("« Mes informations personnelles », coordonnées", "portail"),
+)
+
+
+def _screens_section() -> list[str]:
+    lines = [
+        "## Écrans des portails et tables qui les servent",
+        "",
+        "Les écrans des portails d'espace entreprise dont le produit est parti, et ce qui les "
+        "sert : des tables et colonnes de `portal_v1`, ou « portail » quand c'est "
+        "délibérément le travail du portail.",
+        "",
+        "| Écran | Servi par |",
+        "|---|---|",
+    ]
+    lines += [f"| {screen} | {served.replace('|', '/')} |" for screen, served in _SCREENS]
+    return [*lines, ""]
 
 
 def _gates_section() -> list[str]:

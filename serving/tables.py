@@ -357,7 +357,12 @@ PAYMENTS = _straight_from(
     columns=(
         _c("allocation_id", "VARCHAR", "Identifiant de la ligne d'affectation."),
         _c("movement_id", "VARCHAR", "Mouvement bancaire."),
-        _c("entry", "VARCHAR", "Nature : affectation, crédit non affecté, rejet."),
+        _c(
+            "entry",
+            "VARCHAR",
+            "Nature : affectation (payé sur un appel), credit_non_affecte (payé, sur aucun appel), "
+            "annulation (paiement rejeté qui défait une affectation).",
+        ),
         SIREN,
         _c("call_id", "VARCHAR", "Appel de cotisations soldé, vide pour un crédit non affecté."),
         CONTRACT_REFERENCE,

@@ -35,6 +35,7 @@ def affiliation_register(
         metadata={
             "night": day.isoformat(),
             "states": result.states,
+            "dagster/row_count": result.states,
             "anomalies_detected": refresh.detected,
             "anomalies_new": refresh.new,
             "anomalies_reopened": refresh.reopened,

@@ -70,6 +70,7 @@ def run_statement(args: argparse.Namespace) -> int:
 
     from ledgers.statement import write_statement_excel
     from ledgers.store import company_has_entries, company_statement
+    from serving.formats import day, money
     from warehouse.connections import connect
 
     warehouse = settings_of(args).warehouse
@@ -77,7 +78,7 @@ def run_statement(args: argparse.Namespace) -> int:
         print(f"Entrepôt introuvable : {warehouse}")
         return 1
     if args.start > args.end:
-        print(f"Période vide : le {args.start:%d/%m/%Y} est après le {args.end:%d/%m/%Y}.")
+        print(f"Période vide : le {day(args.start)} est après le {day(args.end)}.")
         return 2
     try:
         with connect(warehouse, read_only=True) as connection:
@@ -98,8 +99,8 @@ def run_statement(args: argparse.Namespace) -> int:
     write_statement_excel(statement, args.out, siren=args.siren, start=args.start, end=args.end)
     closing = statement["balance"][-1]
     print(
-        f"Situation de compte du SIREN {args.siren} du {args.start:%d/%m/%Y} au "
-        f"{args.end:%d/%m/%Y} : {statement.height - 1} écriture(s), solde {closing} €. "
+        f"Situation de compte du SIREN {args.siren} du {day(args.start)} au "
+        f"{day(args.end)} : {statement.height - 1} écriture(s), solde {money(closing)}. "
         f"Fichier : {args.out}"
     )
     return 0

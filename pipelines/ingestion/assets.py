@@ -170,7 +170,12 @@ def core_dimensions(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as connection:
         sizes = models.refresh_dimensions(connection)
-    return dg.MaterializeResult(metadata={f"rows_{t}": n for t, n in sizes.items()})
+    return dg.MaterializeResult(
+        metadata={
+            **{f"rows_{t}": n for t, n in sizes.items()},
+            "dagster/row_count": sizes["employees"],
+        }
+    )
 
 
 INGESTION_ASSETS = [

@@ -38,6 +38,7 @@ def contribution_ledgers(
     return dg.MaterializeResult(
         metadata={
             "contracts": refresh.contracts,
+            "dagster/row_count": refresh.rows["balances"],
             "rejected_accounts": len(refresh.rejected_accounts),
             **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
         }

@@ -31,6 +31,7 @@ def stoppage_results(
             "night": day.isoformat(),
             "as_of": str(results.as_of),
             "episodes": stored.episodes,
+            "dagster/row_count": stored.episodes,
             "episodes_in_progress": stored.episodes_in_progress,
             "signals": stored.signals,
             "signals_new": stored.new_signals,

@@ -29,6 +29,7 @@ def graph(defs: dg.Definitions) -> dict[str, Any]:
             "described": bool(spec.description),
             "code_version": spec.code_version is not None,
             "freshness_policy": spec.freshness_policy is not None,
+            "column_schema": "dagster/column_schema" in spec.metadata,
         }
     checks = sorted(
         f"{key.asset_key.to_user_string()}:{key.name}"
