@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from serving.labels import register_code_labels
 from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
@@ -169,6 +170,7 @@ def build_candidate(
     rows: dict[str, int] = {}
     unavailable: dict[str, str] = {}
     with connect(warehouse_path, read_only=True) as connection:
+        register_code_labels(connection)
         connection.execute(f"ATTACH {_quote(str(target))} AS {_CATALOG} (READ_WRITE)")
         try:
             connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")

@@ -16,6 +16,8 @@ from quality.affiliation.states import ALL_STATUSES
 from quality.anomalies.catalogue import RULES
 from quality.anomalies.model import AnomalySeverity, AnomalyStatus
 from quality.stoppages.catalogue import EpisodeStatus
+from serving.comptes_rendus import STATUS_LABELS as DECLARATION_STATUS_LABELS
+from serving.labels import label_of
 from serving.spec import Column, Expectation, TableSpec, in_set, ordered, zero
 
 # The codes each domain writes: the gates refuse any other, the comments list them.
@@ -82,11 +84,13 @@ COVERING_CONTRACT = _c(
 FIRST_DAY_OFF = _c("first_day_off", "DATE", "Premier jour d'arrêt.")
 
 _RULE_LABELS = ", ".join(
-    "('{}', '{}')".format(rule.code, rule.label.replace("'", "''")) for rule in RULES
+    "('{}', '{}', '{}')".format(
+        rule.code, rule.label.replace("'", "''"), rule.explanation.replace("'", "''")
+    )
+    for rule in RULES
 )
 
-COMPANIES = _straight_from(
-    "core.companies",
+COMPANIES = TableSpec(
     name="companies",
     comment="Entreprises clientes ayant au moins une déclaration en vigueur.",
     columns=(
@@ -94,8 +98,24 @@ COMPANIES = _straight_from(
         _c("establishments", "INTEGER", "Nombre d'établissements déclarants."),
         FIRST_MONTH,
         LAST_MONTH,
+        _c(
+            "name",
+            "VARCHAR",
+            "Raison sociale, telle que les fiches de paramétrage de ses contrats la donnent "
+            "(vide sans fiche : la DSN filtrée de l'organisme ne la porte pas).",
+        ),
     ),
     key=("siren",),
+    sql="""
+        SELECT c.siren, c.establishments, c.first_month, c.last_month, n.name
+        FROM core.companies AS c
+        LEFT JOIN (
+            SELECT json_extract_string(document, '$.siren') AS siren,
+                min(json_extract_string(document, '$.company_name')) AS name
+            FROM reference.contract_parameters GROUP BY 1
+        ) AS n USING (siren)
+    """,
+    requires=("core.companies", "reference.contract_parameters"),
     expectations=(ordered("first_month", "last_month"),),
 )
 
@@ -141,13 +161,19 @@ EMPLOYEES = TableSpec(
         _c("last_month", "DATE", "Dernier mois où le contrat est déclaré."),
         _c("end_date", "DATE", "Date de fin du contrat (S21.G00.62.001), si déclarée."),
         _c("end_reason", "VARCHAR", "Motif de fin (S21.G00.62.002)."),
+        _c("category_label", "VARCHAR", "Libellé du statut catégoriel (liste de la norme DSN)."),
+        _c("contract_nature_label", "VARCHAR", "Libellé de la nature du contrat."),
+        _c("end_reason_label", "VARCHAR", "Libellé du motif de fin."),
     ),
     key=("siren", "employee_key", "contract_start", "contract_number"),
-    sql="""
+    sql=f"""
         SELECT coalesce(s.siren, left(c.siret, 9)) AS siren, c.siret, c.employee_key, e.nir,
             e.ntt, e.last_name, e.first_names, e.birth_date, c.contract_start,
             c.contract_number, c.category, c.contract_nature, c.first_month, c.last_month,
-            c.end_date, c.end_reason
+            c.end_date, c.end_reason,
+            {label_of("S21.G00.40.003", "c.category")} AS category_label,
+            {label_of("S21.G00.40.007", "c.contract_nature")} AS contract_nature_label,
+            {label_of("S21.G00.62.002", "c.end_reason")} AS end_reason_label
         FROM core.employment_contracts AS c
         JOIN core.employees AS e USING (employee_key)
         LEFT JOIN core.establishments AS s USING (siret)
@@ -222,14 +248,21 @@ AFFILIATION_ANOMALIES = TableSpec(
         _c("first_seen", "DATE", "Première nuit de détection."),
         _c("last_seen", "DATE", "Dernière nuit de détection."),
         _c("status_since", "DATE", "Nuit du dernier changement de statut."),
+        _c(
+            "affiliation_date",
+            "DATE",
+            "Date d'affiliation en cause, quand la règle en a une (début du contrat de travail "
+            "ou S21.G00.70.014).",
+        ),
+        _c("action", "VARCHAR", "Ce que l'anomalie signifie et ce qu'il faut faire, en français."),
     ),
     key=("anomaly_id",),
     sql=f"""
         SELECT a.anomaly_id, a.rule_code, l.rule_label, a.severity, a.status, a.siren, a.siret,
             a.employee_key, a.employee_name, a.contract_reference, a.period, a.detail,
-            a.first_seen, a.last_seen, a.status_since
+            a.first_seen, a.last_seen, a.status_since, a.affiliation_date, l.action
         FROM main.anomalies AS a
-        LEFT JOIN (VALUES {_RULE_LABELS}) AS l (rule_code, rule_label) USING (rule_code)
+        LEFT JOIN (VALUES {_RULE_LABELS}) AS l (rule_code, rule_label, action) USING (rule_code)
     """,
     requires=("main.anomalies",),
     expectations=(
@@ -258,13 +291,15 @@ STOPPAGE_EPISODES = TableSpec(
         _c("prolongation_count", "INTEGER", "Nombre de prolongations."),
         _c("return_date", "DATE", "Date de reprise, si déclarée."),
         _c("status", "VARCHAR", _one_of("Statut", EPISODE_STATUSES)),
+        _c("reason_label", "VARCHAR", "Libellé du motif de l'arrêt (liste de la norme DSN)."),
     ),
     key=("episode_id",),
     # A reprise declared with no stoppage (`return_only`) is evidence, not a stoppage.
-    sql="""
+    sql=f"""
         SELECT episode_id, siren, siret, employee_key, contract_start, contract_number,
             contract_reference, reason, first_day_off, planned_end,
-            CAST(prolongation_count AS INTEGER) AS prolongation_count, return_date, status
+            CAST(prolongation_count AS INTEGER) AS prolongation_count, return_date, status,
+            {label_of("S21.G00.60.001", "reason")} AS reason_label
         FROM stoppage.episodes
         WHERE NOT coalesce(return_only, false)
     """,
@@ -458,6 +493,94 @@ COMPANY_PUBLICATION = TableSpec(
     expectations=(in_set("publication_status", ["publiée", "retenue"]),),
 )
 
+_STATUS_LABELS = ", ".join(
+    f"({int(s)}, '{label}')" for s, label in DECLARATION_STATUS_LABELS.items()
+)
+_DECLARATION_KEY = _c(
+    "declaration_id",
+    "INTEGER",
+    "Déclaration dans son fichier (numéro de la ligne de son bloc S20.G00.05).",
+)
+_FILE_ID = _c("file_id", "VARCHAR", "Empreinte SHA-256 du fichier reçu.")
+
+DECLARATION_REPORTS = TableSpec(
+    name="declaration_reports",
+    comment="Comptes rendus des déclarations reçues (le « compte rendu métier ») : statut global "
+    "0 à 3 de chaque déclaration, ses diagnostics et les anomalies d'affiliation qu'elle a "
+    "fait naître ; le détail est dans declaration_diagnostics.",
+    columns=(
+        SIREN,
+        SIRET,
+        _FILE_ID,
+        _DECLARATION_KEY,
+        _c("file_name", "VARCHAR", "Nom du fichier à sa réception."),
+        _c("nature", "VARCHAR", "Nature de la déclaration (S20.G00.05.001 : 01 mensuelle…)."),
+        _c("type", "VARCHAR", "Type (S20.G00.05.002 : 01 normale, 03 annule et remplace…)."),
+        _c("month", "DATE", "Mois principal déclaré (S20.G00.05.005), vide pour un signalement."),
+        _c("built_on", "DATE", "Date de constitution du fichier (S20.G00.05.007)."),
+        _c("status", "INTEGER", "Statut : 0 acceptée … 3 rejetée."),
+        _c("status_label", "VARCHAR", "Statut en clair."),
+        _c("errors", "INTEGER", "Nombre de diagnostics bloquants."),
+        _c("warnings", "INTEGER", "Nombre d'avertissements."),
+        _c("anomalies", "INTEGER", "Anomalies d'affiliation nées de cette déclaration."),
+    ),
+    key=("file_id", "declaration_id"),
+    sql=f"""
+        SELECT d.siren, d.siret, d.file_id, CAST(d.declaration_id AS INTEGER) AS declaration_id,
+            f.original_name AS file_name, d.nature, d.type, d.month, d.built_on,
+            CAST(d.status AS INTEGER) AS status, l.label AS status_label,
+            CAST(coalesce(x.errors, 0) AS INTEGER) AS errors,
+            CAST(coalesce(x.warnings, 0) AS INTEGER) AS warnings,
+            CAST(coalesce(a.anomalies, 0) AS INTEGER) AS anomalies
+        FROM staging.declarations AS d
+        LEFT JOIN registry.files AS f USING (file_id)
+        LEFT JOIN (VALUES {_STATUS_LABELS}) AS l (status, label) ON l.status = d.status
+        LEFT JOIN (
+            SELECT file_id, declaration_id, count(*) FILTER (severity = 'error') AS errors,
+                count(*) FILTER (severity = 'warning') AS warnings
+            FROM staging.diagnostics GROUP BY ALL
+        ) AS x USING (file_id, declaration_id)
+        LEFT JOIN (
+            SELECT file_id, declaration_id, count(*) AS anomalies
+            FROM main.anomalies WHERE file_id IS NOT NULL GROUP BY ALL
+        ) AS a USING (file_id, declaration_id)
+        WHERE d.siren IS NOT NULL
+    """,
+    requires=("staging.declarations", "staging.diagnostics", "registry.files", "main.anomalies"),
+    expectations=(in_set("status_label", list(DECLARATION_STATUS_LABELS.values())),),
+    month_column="built_on",
+)
+
+DECLARATION_DIAGNOSTICS = TableSpec(
+    name="declaration_diagnostics",
+    comment="Les diagnostics de chaque déclaration (valeurs personnelles masquées) : la ligne, "
+    "la rubrique, le contrôle et son message.",
+    columns=(
+        SIREN,
+        _FILE_ID,
+        _DECLARATION_KEY,
+        _c("line", "INTEGER", "Ligne du fichier."),
+        _c("rubric", "VARCHAR", "Rubrique en cause."),
+        _c("code", "VARCHAR", "Contrôle (identifiant du catalogue)."),
+        _c("severity", "VARCHAR", "Gravité : error ou warning."),
+        _c("message", "VARCHAR", "Message, en français."),
+    ),
+    key=("file_id", "declaration_id", "line", "code", "rubric"),
+    sql="""
+        SELECT d.siren, x.file_id, CAST(x.declaration_id AS INTEGER) AS declaration_id,
+            CAST(x.line AS INTEGER) AS line, coalesce(x.rubric, '') AS rubric, x.code,
+            x.severity, x.message
+        FROM staging.diagnostics AS x
+        JOIN staging.declarations AS d USING (file_id, declaration_id)
+        WHERE d.siren IS NOT NULL AND x.line IS NOT NULL
+        QUALIFY row_number() OVER (
+            PARTITION BY x.file_id, x.declaration_id, x.line, x.code, coalesce(x.rubric, '')
+            ORDER BY x.message) = 1
+    """,
+    requires=("staging.diagnostics", "staging.declarations"),
+    expectations=(in_set("severity", ["error", "warning"]),),
+)
+
 PORTAL_TABLES: tuple[TableSpec, ...] = (
     COMPANIES,
     ESTABLISHMENTS,
@@ -473,4 +596,6 @@ PORTAL_TABLES: tuple[TableSpec, ...] = (
     ACCOUNT_STATEMENT_LINES,
     DUNNING,
     COMPANY_PUBLICATION,
+    DECLARATION_REPORTS,
+    DECLARATION_DIAGNOSTICS,
 )

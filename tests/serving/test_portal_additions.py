@@ -1,0 +1,71 @@
+"""What the portal reads beside the codes: labels, names, the action an anomaly calls for, and
+the comptes rendus of the declarations, all from the night's snapshot."""
+
+from __future__ import annotations
+
+import duckdb
+
+from tests.serving.nights import Night
+
+
+def _rows(serving: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
+    return serving.execute(sql).fetchall()
+
+
+def test_codes_come_with_their_labels_and_companies_with_their_names(night: Night) -> None:
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        categories = _rows(
+            serving,
+            "SELECT DISTINCT category, category_label FROM portal_v1.employees ORDER BY 1",
+        )
+        names = _rows(serving, "SELECT siren, name FROM portal_v1.companies ORDER BY 1")
+        reasons = _rows(
+            serving, "SELECT DISTINCT reason, reason_label FROM portal_v1.stoppage_episodes"
+        )
+    assert categories and all(label for _, label in categories)
+    assert ("01", "cadre (au sens de la convention collective)") in categories or any(
+        code == "01" and "cadre" in str(label).lower() for code, label in categories
+    )
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        expected = dict(
+            warehouse.execute(
+                "SELECT json_extract_string(document, '$.siren'), "
+                "min(json_extract_string(document, '$.company_name')) "
+                "FROM reference.contract_parameters GROUP BY 1"
+            ).fetchall()
+        )
+    assert names and all(name == expected.get(siren) for siren, name in names)
+    assert all(label for _, label in reasons)
+
+
+def test_each_declaration_has_its_compte_rendu_in_the_portal(night: Night) -> None:
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        declarations = _rows(
+            warehouse,
+            "SELECT file_id, declaration_id::INTEGER, status::INTEGER FROM staging.declarations "
+            "WHERE siren IS NOT NULL ORDER BY ALL",
+        )
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        reports = _rows(
+            serving,
+            "SELECT file_id, declaration_id, status FROM portal_v1.declaration_reports "
+            "ORDER BY ALL",
+        )
+        labels = {
+            r[0] for r in _rows(serving, "SELECT status_label FROM portal_v1.declaration_reports")
+        }
+        counted = _rows(
+            serving,
+            "SELECT r.errors + r.warnings, count(d.line) FROM portal_v1.declaration_reports AS r "
+            "LEFT JOIN portal_v1.declaration_diagnostics AS d USING (file_id, declaration_id) "
+            "GROUP BY r.file_id, r.declaration_id, r.errors, r.warnings",
+        )
+    assert reports == declarations
+    assert labels <= {"acceptée", "acceptée avec anomalies", "partiellement acceptée", "rejetée"}
+    assert all(listed <= total for total, listed in counted)
+
+
+def test_every_anomaly_says_what_to_do(night: Night) -> None:
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        actions = _rows(serving, "SELECT rule_code, action FROM portal_v1.affiliation_anomalies")
+    assert actions and all(action for _, action in actions)
