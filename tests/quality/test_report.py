@@ -33,7 +33,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportFiles]:
 
 def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None:
     workbook = openpyxl.load_workbook(report.excel)
-    assert workbook.sheetnames == ["Anomalies à traiter", "Synthèse par règle"]
+    assert workbook.sheetnames == ["Anomalies à traiter", "Synthèse par règle", "Mode d'emploi"]
     sheet = workbook["Anomalies à traiter"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
@@ -71,8 +71,28 @@ def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None
     assert by_employee["DUPONT Jean"]["Nouvelle"] == "non"
     assert by_employee["DUPONT Jean"]["Vue depuis"] == datetime(2026, 11, 20)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:V{len(rows)}"  # the decision columns filter too
     assert sheet.column_dimensions["N"].width > 50  # the detail column is wide
+
+
+def test_the_workbook_has_decision_columns_a_steward_fills(report: ReportFiles) -> None:
+    workbook = openpyxl.load_workbook(report.excel)
+    sheet = workbook["Anomalies à traiter"]
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    assert header[0] == "Identifiant"
+    assert header[-4:] == ("Décision", "Motif", "Date d'effet", "Gestionnaire")
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    last = sheet.max_row
+    decision = validations[f"S2:S{last}"]
+    assert decision.type == "list"
+    assert decision.formula1 == (
+        '"prendre en charge,résoudre,forcer l\'affiliation,forcer la radiation"'
+    )
+    assert validations[f"U2:U{last}"].type == "date"
+    assert sheet[f"U{last}"].number_format == "dd/mm/yyyy"
+    how_to = " ".join(str(v) for (v,) in workbook["Mode d'emploi"].iter_rows(values_only=True) if v)
+    assert "répertoire des décisions" in how_to and "nuit suivante" in how_to
+    assert workbook.custom_doc_props["dsnpipe:nuit"].value == "2026-11-21"
 
 
 def test_the_summary_sheet_counts_every_rule_of_the_catalogue(report: ReportFiles) -> None:
