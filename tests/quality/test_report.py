@@ -185,3 +185,91 @@ def test_a_night_without_anomalies_still_gives_a_report(tmp_path: Path) -> None:
     assert "Aucune anomalie à traiter." in files.html.read_text(encoding="utf-8")
     rows = list(openpyxl.load_workbook(files.excel)["Anomalies à traiter"].iter_rows())
     assert len(rows) == 1  # the header only
+
+
+# Run after the page's own script: writes what Chromium laid out into the DOM it dumps.
+_LAYOUT_PROBE = """<script>
+document.querySelectorAll(".piste, .plein, .que-faire").forEach(function (e) {
+  var box = e.getBoundingClientRect();
+  e.dataset.largeur = box.width.toFixed(1);
+  e.dataset.hauteur = box.height.toFixed(1);
+});
+</script></body>"""
+
+
+def rendered_with_layout(page: Path, fragment: str, tmp_path: Path) -> lxml_html.HtmlElement:
+    probed = tmp_path / page.name
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", _LAYOUT_PROBE), encoding="utf-8"
+    )
+    return rendered_dom(probed, fragment, tmp_path / "profile")
+
+
+def employees_by_company(dom: lxml_html.HtmlElement) -> dict[str, list[str]]:
+    return {
+        section.get("data-siren"): [
+            row.xpath("td[6]")[0].text_content() for row in section.xpath(".//tr[@data-id]")
+        ]
+        for section in dom.xpath("//section[@data-siren]")
+    }
+
+
+def size(element: lxml_html.HtmlElement, name: str) -> float:
+    return float(element.get(f"data-{name}"))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="Chromium absent : apt-get update && apt-get install -y chromium",
+)
+def test_charts_actions_and_sorting_in_chromium(report: ReportFiles, tmp_path: Path) -> None:
+    dom = rendered_with_layout(report.html, "#tri=12", tmp_path)
+
+    # Charts: one bar per rule with anomalies to handle, drawn as wide as its count says.
+    bars = dom.xpath("//div[@id='graphique-regles']/div[@class='barre']")
+    counts = {b.xpath(".//span[@class='etiquette']")[0].text: int(b[-1].text) for b in bars}
+    assert counts == {"AFF001": 1, "AFF010": 1, "AFF012": 1, "AFF015": 1}
+    for bar in bars:
+        [track] = bar.xpath(".//span[@class='piste']")
+        [fill] = bar.xpath(".//span[@class='plein']")
+        assert size(track, "largeur") > 50 and size(fill, "hauteur") > 0
+        assert size(fill, "largeur") == pytest.approx(size(track, "largeur"), abs=1)
+    companies = dom.xpath("//div[@id='graphique-entreprises']//span[@class='plein']")
+    assert len(companies) == 2 and all(size(b, "largeur") > 50 for b in companies)
+    # The trend: 3 anomalies detected the first night, 4 the second; bars in proportion.
+    trend = dom.xpath("//div[@id='graphique-tendance']/div[@class='barre']")
+    assert [int(b[-1].text) for b in trend] == [3, 4]
+    first, second = (size(b.xpath(".//span[@class='plein']")[0], "largeur") for b in trend)
+    assert first > 0 and first / second == pytest.approx(3 / 4, abs=0.02)
+
+    # Every anomaly says what to do, laid out (not hidden), in the catalogue's words.
+    rows = dom.xpath("//tr[contains(@class, 'anomalie')]")
+    assert len(rows) == 4
+    for row in rows:
+        [action] = row.xpath(".//div[@class='que-faire']")
+        assert action.text_content().startswith("Que faire :")
+        assert len(action.text_content()) > len("Que faire : ") + 20
+        assert size(action, "hauteur") > 0
+    rule_of = {r.get("data-id"): r.xpath("td[2]")[0].text for r in rows}
+    explanations = {rule.code: rule.explanation for rule in RULES}
+    for row in rows:
+        text = row.xpath(".//div[@class='que-faire']")[0].text_content()
+        assert explanations[rule_of[row.get("data-id")]] in text
+
+    # Sorted on load by « Vue depuis » (a date column), in every company's table.
+    assert employees_by_company(dom) == {
+        "732829320": ["DUPONT Jean", "D'ARTAGNAN Charles"],
+        "552100554": ["LÉGER Anaïs", "<script>alert(1)</script>"],
+    }
+    assert dom.xpath("//section[@data-siren]//th[@aria-sort='ascending']/text()") == [
+        "Vue depuis",
+        "Vue depuis",
+    ]
+
+    # By « Salarié » (a text column): the opposite order, accents and case set aside.
+    by_name = rendered_dom(report.html, "#tri=5", tmp_path / "profile")
+    assert employees_by_company(by_name) == {
+        "732829320": ["D'ARTAGNAN Charles", "DUPONT Jean"],
+        "552100554": ["<script>alert(1)</script>", "LÉGER Anaïs"],
+    }
