@@ -13,7 +13,7 @@ import pytest
 from quality.anomalies.nightly import RegisterRefresh
 from quality.report import write_steward_report
 from tests.quality.detections import detections, missing_affiliation
-from tests.quality.test_decisions import NIGHT_1, NIGHT_2, NIGHT_3, night, query
+from tests.quality.register_nights import NIGHT_1, NIGHT_2, NIGHT_3, night, query
 from warehouse.connections import connect
 
 NIRS = [f"18505751234{n:02d}" for n in range(1, 8)]
