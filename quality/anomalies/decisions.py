@@ -184,7 +184,12 @@ def _workbook_rows(path: Path) -> Iterator[_Entry]:
     if path.is_symlink() or not path.is_file():
         yield path.name, 0, "lien ou fichier spécial ignoré : déposer le classeur lui-même", ""
         return
-    content = path.read_bytes()
+    try:
+        content, saved_at = path.read_bytes(), path.stat().st_mtime
+    except OSError:
+        # Being moved or saved right now: read the next night, as the landing files are.
+        log.warning("Classeur de décisions illisible cette nuit, relu la suivante : %s", path.name)
+        return
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, SyntaxError):
@@ -205,7 +210,7 @@ def _workbook_rows(path: Path) -> Iterator[_Entry]:
         columns = [header.index(h) for h in (*wanted, STEWARD_HEADER)]
         context = _WorkbookContext(
             key=_workbook_key(workbook, content),
-            decided_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            decided_at=datetime.fromtimestamp(saved_at, UTC),
         )
         for number, row in enumerate(rows, start=2):
             cells = [row[i] if i < len(row) else None for i in columns]

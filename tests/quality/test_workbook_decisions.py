@@ -153,3 +153,28 @@ def test_a_workbook_that_cannot_be_read_is_reported_not_dropped(workbook_path: P
         ("abime.xlsx", "classeur Excel illisible : l'enregistrer au format .xlsx"),
         ("autre.xlsx", "feuille « Anomalies à traiter » absente du classeur"),
     ]
+
+
+def test_a_workbook_unreadable_tonight_is_read_the_next_night(
+    workbook_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = workbook_path.parent.parent / "warehouse.duckdb"
+    decisions = warehouse.parent / "decisions"
+    decisions.mkdir()
+    saved = decisions / workbook_path.name
+    shutil.copy(workbook_path, saved)
+    fill(saved, {NIRS[0]: ("prendre en charge", None, None, "c.durand")}, [])
+    read_bytes = Path.read_bytes
+
+    def being_saved(path: Path) -> bytes:
+        if path.name == saved.name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", being_saved)
+        summary = night(warehouse, tonight(), NIGHT_2)
+    assert (summary.decisions.applied, summary.decisions.rejected_lines) == (0, 0)
+
+    assert night(warehouse, tonight(), NIGHT_3).decisions.applied == 1
+    assert statuses(warehouse)[NIRS[0]] == "acknowledged"
