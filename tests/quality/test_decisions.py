@@ -15,23 +15,15 @@ import pytest
 from pipelines.cli import main
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from quality.anomalies.model import AnomalyStatus
-from quality.anomalies.nightly import refresh_register
 from tests.quality.detections import detections, missing_affiliation
+from tests.quality.register_nights import NIGHT_1, NIGHT_2, NIGHT_3, night, query
 from warehouse.connections import connect
 
-NIGHT_1 = date(2026, 11, 20)
-NIGHT_2 = NIGHT_1 + timedelta(days=1)
-NIGHT_3 = NIGHT_2 + timedelta(days=1)
 NIR = "1850575123456"
 
 
 def dsnpipe_anomalies(*argv: str | Path) -> int:
     return main(["anomalies", *(str(a) for a in argv)])
-
-
-def night(warehouse: Path, tonight: Any, when: date) -> Any:
-    with connect(warehouse, read_only=False) as connection:
-        return refresh_register(connection, tonight, when, warehouse.parent / "decisions")
 
 
 def anomaly(warehouse: Path) -> dict[str, Any]:
@@ -40,11 +32,6 @@ def anomaly(warehouse: Path) -> dict[str, Any]:
         names = [d[0] for d in cursor.description]
         [row] = cursor.fetchall()
     return dict(zip(names, row, strict=True))
-
-
-def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
-    with connect(warehouse) as connection:
-        return connection.execute(sql).fetchall()
 
 
 @pytest.fixture

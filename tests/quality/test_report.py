@@ -33,7 +33,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportFiles]:
 
 def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None:
     workbook = openpyxl.load_workbook(report.excel)
-    assert workbook.sheetnames == ["Anomalies à traiter", "Synthèse par règle"]
+    assert workbook.sheetnames == ["Anomalies à traiter", "Synthèse par règle", "Mode d'emploi"]
     sheet = workbook["Anomalies à traiter"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
@@ -71,8 +71,28 @@ def test_the_workbook_lists_the_anomalies_to_handle(report: ReportFiles) -> None
     assert by_employee["DUPONT Jean"]["Nouvelle"] == "non"
     assert by_employee["DUPONT Jean"]["Vue depuis"] == datetime(2026, 11, 20)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:R{len(rows)}"
+    assert sheet.auto_filter.ref == f"A1:V{len(rows)}"  # the decision columns filter too
     assert sheet.column_dimensions["N"].width > 50  # the detail column is wide
+
+
+def test_the_workbook_has_decision_columns_a_steward_fills(report: ReportFiles) -> None:
+    workbook = openpyxl.load_workbook(report.excel)
+    sheet = workbook["Anomalies à traiter"]
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    assert header[0] == "Identifiant"
+    assert header[-4:] == ("Décision", "Motif", "Date d'effet", "Gestionnaire")
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    last = sheet.max_row
+    decision = validations[f"S2:S{last}"]
+    assert decision.type == "list"
+    assert decision.formula1 == (
+        '"prendre en charge,résoudre,forcer l\'affiliation,forcer la radiation"'
+    )
+    assert validations[f"U2:U{last}"].type == "date"
+    assert sheet[f"U{last}"].number_format == "dd/mm/yyyy"
+    how_to = " ".join(str(v) for (v,) in workbook["Mode d'emploi"].iter_rows(values_only=True) if v)
+    assert "répertoire des décisions" in how_to and "nuit suivante" in how_to
+    assert workbook.custom_doc_props["dsnpipe:nuit"].value == "2026-11-21"
 
 
 def test_the_summary_sheet_counts_every_rule_of_the_catalogue(report: ReportFiles) -> None:
@@ -165,3 +185,91 @@ def test_a_night_without_anomalies_still_gives_a_report(tmp_path: Path) -> None:
     assert "Aucune anomalie à traiter." in files.html.read_text(encoding="utf-8")
     rows = list(openpyxl.load_workbook(files.excel)["Anomalies à traiter"].iter_rows())
     assert len(rows) == 1  # the header only
+
+
+# Run after the page's own script: writes what Chromium laid out into the DOM it dumps.
+_LAYOUT_PROBE = """<script>
+document.querySelectorAll(".piste, .plein, .que-faire").forEach(function (e) {
+  var box = e.getBoundingClientRect();
+  e.dataset.largeur = box.width.toFixed(1);
+  e.dataset.hauteur = box.height.toFixed(1);
+});
+</script></body>"""
+
+
+def rendered_with_layout(page: Path, fragment: str, tmp_path: Path) -> lxml_html.HtmlElement:
+    probed = tmp_path / page.name
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", _LAYOUT_PROBE), encoding="utf-8"
+    )
+    return rendered_dom(probed, fragment, tmp_path / "profile")
+
+
+def employees_by_company(dom: lxml_html.HtmlElement) -> dict[str, list[str]]:
+    return {
+        section.get("data-siren"): [
+            row.xpath("td[6]")[0].text_content() for row in section.xpath(".//tr[@data-id]")
+        ]
+        for section in dom.xpath("//section[@data-siren]")
+    }
+
+
+def size(element: lxml_html.HtmlElement, name: str) -> float:
+    return float(element.get(f"data-{name}"))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="Chromium absent : apt-get update && apt-get install -y chromium",
+)
+def test_charts_actions_and_sorting_in_chromium(report: ReportFiles, tmp_path: Path) -> None:
+    dom = rendered_with_layout(report.html, "#tri=12", tmp_path)
+
+    # Charts: one bar per rule with anomalies to handle, drawn as wide as its count says.
+    bars = dom.xpath("//div[@id='graphique-regles']/div[@class='barre']")
+    counts = {b.xpath(".//span[@class='etiquette']")[0].text: int(b[-1].text) for b in bars}
+    assert counts == {"AFF001": 1, "AFF010": 1, "AFF012": 1, "AFF015": 1}
+    for bar in bars:
+        [track] = bar.xpath(".//span[@class='piste']")
+        [fill] = bar.xpath(".//span[@class='plein']")
+        assert size(track, "largeur") > 50 and size(fill, "hauteur") > 0
+        assert size(fill, "largeur") == pytest.approx(size(track, "largeur"), abs=1)
+    companies = dom.xpath("//div[@id='graphique-entreprises']//span[@class='plein']")
+    assert len(companies) == 2 and all(size(b, "largeur") > 50 for b in companies)
+    # The trend: 3 anomalies detected the first night, 4 the second; bars in proportion.
+    trend = dom.xpath("//div[@id='graphique-tendance']/div[@class='barre']")
+    assert [int(b[-1].text) for b in trend] == [3, 4]
+    first, second = (size(b.xpath(".//span[@class='plein']")[0], "largeur") for b in trend)
+    assert first > 0 and first / second == pytest.approx(3 / 4, abs=0.02)
+
+    # Every anomaly says what to do, laid out (not hidden), in the catalogue's words.
+    rows = dom.xpath("//tr[contains(@class, 'anomalie')]")
+    assert len(rows) == 4
+    for row in rows:
+        [action] = row.xpath(".//div[@class='que-faire']")
+        assert action.text_content().startswith("Que faire :")
+        assert len(action.text_content()) > len("Que faire : ") + 20
+        assert size(action, "hauteur") > 0
+    rule_of = {r.get("data-id"): r.xpath("td[2]")[0].text for r in rows}
+    explanations = {rule.code: rule.explanation for rule in RULES}
+    for row in rows:
+        text = row.xpath(".//div[@class='que-faire']")[0].text_content()
+        assert explanations[rule_of[row.get("data-id")]] in text
+
+    # Sorted on load by « Vue depuis » (a date column), in every company's table.
+    assert employees_by_company(dom) == {
+        "732829320": ["DUPONT Jean", "D'ARTAGNAN Charles"],
+        "552100554": ["LÉGER Anaïs", "<script>alert(1)</script>"],
+    }
+    assert dom.xpath("//section[@data-siren]//th[@aria-sort='ascending']/text()") == [
+        "Vue depuis",
+        "Vue depuis",
+    ]
+
+    # By « Salarié » (a text column): the opposite order, accents and case set aside.
+    by_name = rendered_dom(report.html, "#tri=5", tmp_path / "profile")
+    assert employees_by_company(by_name) == {
+        "732829320": ["D'ARTAGNAN Charles", "DUPONT Jean"],
+        "552100554": ["<script>alert(1)</script>", "LÉGER Anaïs"],
+    }
