@@ -160,6 +160,12 @@ _SCREENS: tuple[tuple[str, str], ...] = (
         "(`period_code`, `due_date`, `visible_from`, `declared`, `declared_paid`, `expected`, "
         "`paid`, `balance`, `provisional`)",
     ),
+    (
+        "Détail des cotisations (assiette, taux, population)",
+        "`contribution_details` "
+        "(`population`, `employees`, `base_tranche_a`, `base_tranche_b`, `base_pmss`, `rates`, "
+        "`declared`, `expected`, `gap`)",
+    ),
     ("Historique des paiements", "`payments` (`date`, `amount`, `entry`, `period_code`)"),
     (
         "Situation de compte (export sur une période)",

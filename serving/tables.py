@@ -581,6 +581,88 @@ DECLARATION_DIAGNOSTICS = TableSpec(
     expectations=(in_set("severity", ["error", "warning"]),),
 )
 
+CONTRIBUTION_DETAILS = TableSpec(
+    name="contribution_details",
+    comment="Détail des cotisations par entreprise, contrat, population et période : salariés "
+    "et mois déclarés, assiette, taux du contrat, cotisations déclarées et attendues, écart.",
+    columns=(
+        SIREN,
+        CONTRACT_REFERENCE,
+        _c("population", "VARCHAR", "Code population (S21.G00.70.005 / S21.G00.55.002)."),
+        PERIOD_CODE,
+        _c("period_start", "DATE", "Début de la période."),
+        _c("period_end", "DATE", "Fin de la période."),
+        _c("employees", "INTEGER", "Salariés dont une cotisation 059 est déclarée."),
+        _c("months_declared", "INTEGER", "Mois de la période déclarés."),
+        _c("base_tranche_a", AMOUNT, "Assiette tranche A déclarée (S21.G00.79 type 11)."),
+        _c("base_tranche_b", AMOUNT, "Assiette tranche B déclarée (S21.G00.79 type 13)."),
+        _c("base_pmss", AMOUNT, "Assiette forfaitaire PMSS déclarée (S21.G00.79 type 18)."),
+        _c(
+            "rates",
+            "VARCHAR",
+            "Taux du contrat pour la population (fiche de paramétrage), en clair ; vide sans "
+            "fiche.",
+        ),
+        _c("declared", AMOUNT, "Cotisations déclarées (somme des 059)."),
+        _c("expected", AMOUNT, "Cotisations attendues (taux × assiette), si calculables."),
+        _c("gap", AMOUNT, "Écart déclaré − attendu."),
+    ),
+    key=("siren", "contract_reference", "population", "period_code"),
+    sql="""
+        WITH contributions AS (
+            SELECT left(c.siret, 9) AS siren, a.contract_reference,
+                c.population_code AS population, c.month, c.employee_key,
+                sum(b.amount) FILTER (b.component_type = '11') AS tranche_a,
+                sum(b.amount) FILTER (b.component_type = '13') AS tranche_b,
+                sum(b.amount) FILTER (b.component_type = '18') AS pmss
+            FROM core.contributions AS c
+            JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+            LEFT JOIN core.contribution_components AS b
+                ON b.file_id = c.file_id AND b.contribution_instance_id = c.instance_id
+            GROUP BY ALL
+        ),
+        rates AS (
+            SELECT contract_reference, population_code AS population,
+                string_agg(
+                    replace(rtrim(rtrim(CAST(rate_percent AS VARCHAR), '0'), '.'), '.', ',')
+                        || ' % '
+                        || CASE base WHEN 'tranche_a' THEN 'tranche A'
+                            WHEN 'tranche_b' THEN 'tranche B' WHEN 'pmss' THEN 'du PMSS'
+                            ELSE base END
+                        || coalesce(' (option ' || option_code || ')', ''),
+                    ' ; ' ORDER BY base, option_code) AS rates
+            FROM reference.oc_contract_rates WHERE effective_to IS NULL GROUP BY ALL
+        )
+        SELECT k.siren, k.contract_reference, coalesce(k.population, '') AS population,
+            k.period_code, k.period_start, k.period_end,
+            CAST(count(DISTINCT c.employee_key) AS INTEGER) AS employees,
+            CAST(k.months_declared AS INTEGER) AS months_declared,
+            CAST(sum(c.tranche_a) AS DECIMAL(18, 2)) AS base_tranche_a,
+            CAST(sum(c.tranche_b) AS DECIMAL(18, 2)) AS base_tranche_b,
+            CAST(sum(c.pmss) AS DECIMAL(18, 2)) AS base_pmss, r.rates,
+            k.declared, k.expected, k.gap
+        FROM ledger.calls AS k
+        LEFT JOIN contributions AS c
+            ON c.siren = k.siren AND c.contract_reference = k.contract_reference
+            AND c.population IS NOT DISTINCT FROM k.population
+            AND c.month BETWEEN k.period_start AND k.period_end
+        LEFT JOIN rates AS r
+            ON r.contract_reference = k.contract_reference AND r.population = k.population
+        WHERE k.siren IS NOT NULL
+        GROUP BY k.siren, k.contract_reference, k.population, k.period_code, k.period_start,
+            k.period_end, k.months_declared, r.rates, k.declared, k.expected, k.gap
+    """,
+    requires=(
+        "ledger.calls",
+        "core.contributions",
+        "core.adhesions",
+        "core.contribution_components",
+        "reference.oc_contract_rates",
+    ),
+    expectations=(ordered("period_start", "period_end"),),
+    month_column="period_start",
+)
+
 PORTAL_TABLES: tuple[TableSpec, ...] = (
     COMPANIES,
     ESTABLISHMENTS,
@@ -592,6 +674,7 @@ PORTAL_TABLES: tuple[TableSpec, ...] = (
     STOPPAGE_SIGNALS,
     STOPPAGE_CLAIMS,
     CONTRIBUTION_PERIODS,
+    CONTRIBUTION_DETAILS,
     PAYMENTS,
     ACCOUNT_STATEMENT_LINES,
     DUNNING,

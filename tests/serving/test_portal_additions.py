@@ -69,3 +69,35 @@ def test_every_anomaly_says_what_to_do(night: Night) -> None:
     with duckdb.connect(str(night.serving), read_only=True) as serving:
         actions = _rows(serving, "SELECT rule_code, action FROM portal_v1.affiliation_anomalies")
     assert actions and all(action for _, action in actions)
+
+
+def test_the_contribution_detail_adds_up_to_the_periods_and_carries_the_bases(
+    night: Night,
+) -> None:
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        mismatched = _rows(
+            serving,
+            """
+            SELECT p.siren, p.contract_reference, p.period_code
+            FROM portal_v1.contribution_periods AS p
+            JOIN (
+                SELECT siren, contract_reference, period_code, sum(declared) AS declared
+                FROM portal_v1.contribution_details GROUP BY ALL
+            ) AS d USING (siren, contract_reference, period_code)
+            WHERE d.declared <> p.declared
+            """,
+        )
+        details = _rows(
+            serving,
+            "SELECT employees, coalesce(base_tranche_a, 0) + coalesce(base_tranche_b, 0) "
+            "+ coalesce(base_pmss, 0), rates FROM portal_v1.contribution_details",
+        )
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        [(components,)] = warehouse.execute(
+            "SELECT sum(amount) FROM core.contribution_components "
+            "WHERE component_type IN ('11', '13', '18')"
+        ).fetchall()
+    assert mismatched == []
+    assert details and all(employees > 0 for employees, _, _ in details)
+    assert sum(base for _, base, _ in details) == components  # every base of every month
+    assert any(rates and " % " in rates for _, _, rates in details)
