@@ -1,7 +1,8 @@
 """The portal preview: a small read-only web page, served from the published snapshot, showing
-one company what its portal shows it — employees and their affiliation, anomalies, work
-stoppages, contributions and balance, payments, the account statement, dunning — so that the
-insurer's staff see what the company will see, from the same `portal_v1` tables.
+one company what its portal shows it — its contracts, employees and their affiliation,
+anomalies, work stoppages, contributions and balance, payments, the account statement,
+dunning — so that the insurer's staff see what the company will see, from the same
+`portal_v1` tables.
 
     dsnpipe apercu --serving var/serving.duckdb [--port 8765]
 
@@ -57,6 +58,20 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
+    Section(
+        "contrats",
+        "Mes contrats",
+        (
+            ("k.contract_reference", "Contrat"),
+            ("k.risk", "Risque"),
+            ("k.options", "Options"),
+            ("k.populations", "Populations"),
+            ("k.payment_periodicity", "Périodicité"),
+        ),
+        f"{SCHEMA}.contracts AS k",
+        "k.contract_reference",
+        "Aucun contrat publié.",
+    ),
     Section(
         "salaries",
         "Mes salariés",

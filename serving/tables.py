@@ -663,9 +663,63 @@ CONTRIBUTION_DETAILS = TableSpec(
     month_column="period_start",
 )
 
+CONTRACTS = TableSpec(
+    name="contracts",
+    comment="« Mes contrats » : chaque contrat de l'entreprise avec l'organisme, son risque, ses "
+    "options et populations, tels que sa fiche de paramétrage les donne.",
+    columns=(
+        SIREN,
+        CONTRACT_REFERENCE,
+        _c("risk", "VARCHAR", "Risque couvert : santé ou prévoyance."),
+        _c("legal_regime", "VARCHAR", "Régime de l'organisme (institution de prévoyance…)."),
+        _c("effective_from", "DATE", "Début d'effet du contrat."),
+        _c("effective_to", "DATE", "Fin d'effet, si le contrat est terminé."),
+        _c("payment_periodicity", "VARCHAR", "Périodicité des cotisations (mensuelle…)."),
+        _c("options", "VARCHAR", "Options (garanties) : code et libellé, séparés par « ; »."),
+        _c(
+            "populations",
+            "VARCHAR",
+            "Populations couvertes : code, libellé et catégories S21.G00.40.003.",
+        ),
+    ),
+    key=("siren", "contract_reference"),
+    sql="""
+        SELECT json_extract_string(document, '$.siren') AS siren, contract_reference,
+            CASE json_extract_string(document, '$.cover')
+                WHEN 'sante' THEN 'santé' WHEN 'prevoyance' THEN 'prévoyance'
+                ELSE json_extract_string(document, '$.cover') END AS risk,
+            CASE json_extract_string(document, '$.legal_regime')
+                WHEN 'institution_prevoyance' THEN 'institution de prévoyance'
+                WHEN 'entreprise_assurance' THEN 'entreprise d''assurance'
+                ELSE json_extract_string(document, '$.legal_regime') END AS legal_regime,
+            CAST(json_extract_string(document, '$.effective_from') AS DATE) AS effective_from,
+            CAST(json_extract_string(document, '$.effective_to') AS DATE) AS effective_to,
+            json_extract_string(document, '$.payment_periodicity') AS payment_periodicity,
+            (SELECT string_agg(o.code || ' – ' || o.label, ' ; ' ORDER BY o.code)
+             FROM (SELECT unnest(json_extract(document, '$.options[*]')) AS option) AS x,
+                  LATERAL (SELECT json_extract_string(x.option, '$.code') AS code,
+                                  json_extract_string(x.option, '$.label') AS label) AS o
+            ) AS options,
+            (SELECT string_agg(
+                        p.code || ' – ' || p.label || ' (catégories ' || p.categories || ')',
+                        ' ; ' ORDER BY p.code)
+             FROM (SELECT unnest(json_extract(document, '$.populations[*]')) AS population) AS y,
+                  LATERAL (SELECT json_extract_string(y.population, '$.code') AS code,
+                                  json_extract_string(y.population, '$.label') AS label,
+                                  array_to_string(
+                                      CAST(json_extract(y.population, '$.categories')
+                                          AS VARCHAR[]), ', ') AS categories) AS p
+            ) AS populations
+        FROM reference.contract_parameters
+    """,
+    requires=("reference.contract_parameters",),
+    expectations=(in_set("risk", ["santé", "prévoyance"]),),
+)
+
 PORTAL_TABLES: tuple[TableSpec, ...] = (
     COMPANIES,
     ESTABLISHMENTS,
+    CONTRACTS,
     EMPLOYEES,
     AFFILIATION_STATES,
     AFFILIATION_FOLLOW_UP,

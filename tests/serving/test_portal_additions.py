@@ -101,3 +101,23 @@ def test_the_contribution_detail_adds_up_to_the_periods_and_carries_the_bases(
     assert details and all(employees > 0 for employees, _, _ in details)
     assert sum(base for _, base, _ in details) == components  # every base of every month
     assert any(rates and " % " in rates for _, _, rates in details)
+
+
+def test_my_contracts_shows_each_contract_with_its_risk_options_and_populations(
+    night: Night,
+) -> None:
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        expected = warehouse.execute(
+            "SELECT json_extract_string(document, '$.siren'), contract_reference, "
+            "json_extract_string(document, '$.cover') FROM reference.contract_parameters "
+            "ORDER BY 1, 2"
+        ).fetchall()
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        contracts = _rows(
+            serving,
+            "SELECT siren, contract_reference, risk, populations FROM portal_v1.contracts "
+            "ORDER BY 1, 2",
+        )
+    words = {"sante": "santé", "prevoyance": "prévoyance"}
+    assert [(s, c, r) for s, c, r, _ in contracts] == [(s, c, words[r]) for s, c, r in expected]
+    assert all(populations and "catégories" in populations for *_, populations in contracts)
