@@ -33,12 +33,15 @@ LEXED_SCHEMA: dict[str, pl.DataType] = {
 # Field separators tried for Polars' CSV reader, which splits lines fast but needs a byte that
 # never occurs in the text; DSN text is printable, so a control byte is almost always free.
 _SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02", "\x03")
+# Polars' CSV reader decompresses bytes that start like a compressed stream (zlib "x\x01",
+# gzip, zstd) and raises on a corrupt one: text starting so is split in Python instead.
+_COMPRESSED_STARTS = (b"x\x01", b"x\x5e", b"x\x9c", b"x\xda", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
 
 
 def split_lines(chunk: bytes) -> pl.Series:
     """The lines of a UTF-8 chunk, CR LF or LF, as a String series (empty lines are "")."""
     separator = next((sep for sep in _SEPARATORS if sep.encode() not in chunk), None)
-    if separator is None:
+    if separator is None or chunk.startswith(_COMPRESSED_STARTS):
         return pl.Series("raw", _python_lines(chunk), dtype=pl.String)
     frame = pl.read_csv(
         io.BytesIO(chunk),
