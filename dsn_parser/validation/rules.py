@@ -1,0 +1,434 @@
+"""Declarative rules for the official controls, evaluated in Polars over one frame per block.
+
+A rule is checked on the instances of one block, each a row of that block's *frame*: its ids
+(instance_id, parent_id, envoi_id, declaration_id, individual_id, establishment_id), its
+`norm`, `declaration_nature` and `fallback`; per rubric the rules read, its value (a column
+named by the rubric id, null when absent) and its line ("<rubric>:line"). The rubrics of
+ancestor blocks are columns of the row too (a rule on S21.G00.62 reads its contract's
+S21.G00.40.001), and so are `Aggregate`s of descendant blocks (how many S21.G00.79 a base
+has). A rule fails on the rows where it applies and `ok` is false; a null (an absent or
+unreadable value, which presence and syntax controls report) never fails a rule.
+
+Kinds of rule: `Check` (presence-if, value-if, dates in order, sums: an expression on the row),
+`Reference` (a rubric must, or must not, name an instance of another block in the same
+scope), `Unique` (no two instances of a block in one scope with the same key).
+A finding carries the control's official id, severity and message (`official_controls`), on
+the line of the control's rubric in the instance (or the instance's first line). A rule runs
+only on the envois declared in a norm version whose catalogue lists its control. On an OC copy
+(context.py) every finding is a warning: net-entreprises accepted the declaration before the
+concentrator filtered it, so a blocking control it fails can only be failed because of what
+the filtering left out; rejecting it would lose data the national checks let through.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from dsn_parser.norm import load_norm, official_controls
+from dsn_parser.validation.context import Context
+from dsn_parser.validation.diagnostics import findings
+
+TRUE = pl.lit(True)
+_RUBRIC = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
+# Ancestors every instance names directly (context.py): no need to climb the tree to them.
+_ANCESTOR_KEYS = {
+    "S10.G00.00": "envoi_id",
+    "S20.G00.05": "declaration_id",
+    "S21.G00.30": "individual_id",
+    "S21.G00.11": "establishment_id",
+}
+_CONTEXT = ("instance_id", "parent_id", *_ANCESTOR_KEYS.values())
+_TREE_VERSION = "P24V01"  # the blocks the rules read nest the same way in every version
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def present(rubric: str) -> pl.Expr:
+    return pl.col(rubric).is_not_null()
+
+
+def absent(rubric: str) -> pl.Expr:
+    return pl.col(rubric).is_null()
+
+
+def is_(rubric: str, *codes: str) -> pl.Expr:
+    """The rubric is declared with one of these codes (false when absent)."""
+    return pl.col(rubric).is_in(codes).fill_null(False)
+
+
+def is_not(rubric: str, *codes: str) -> pl.Expr:
+    """The rubric is declared with a code other than these (false when absent)."""
+    return pl.col(rubric).is_not_null() & ~pl.col(rubric).is_in(codes).fill_null(False)
+
+
+def date(rubric: str) -> pl.Expr:
+    return pl.col(rubric).str.to_date("%d%m%Y", strict=False)
+
+
+def amount(rubric: str) -> pl.Expr:
+    return pl.col(rubric).cast(pl.Decimal(38, 2), strict=False)
+
+
+def year(rubric: str) -> pl.Expr:
+    """The year of a DDMMYYYY date, read from its text (a birth date may have day 00)."""
+    return pl.col(rubric).str.slice(4, 4).cast(pl.Int32, strict=False)
+
+
+def iff(condition: pl.Expr, rubric: str) -> pl.Expr:
+    """The rubric is present if and only if the condition holds."""
+    return condition == present(rubric)
+
+
+# --------------------------------------------------------------------------- rule kinds
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A column `name` of `block`'s frame: `agg` over the instances of `of` that belong to it
+    through `key` (parent_id for children; declaration_id, individual_id, establishment_id for
+    any descendant). Null where none belongs."""
+
+    name: str
+    block: str
+    of: str
+    agg: pl.Expr
+    key: str = "parent_id"
+    default: int | None = None  # where none belongs: 0 for a count
+
+
+@dataclass(frozen=True)
+class Check:
+    control_id: str
+    block: str
+    ok: pl.Expr
+    when: pl.Expr = TRUE
+    natures: tuple[str, ...] = ()  # declaration natures it applies to; every one if empty
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`rubric` of `block` must (exists=False: must not) equal `target` of an instance of the
+    target's block (where `target_when` holds) within the same `within` scope."""
+
+    control_id: str
+    block: str
+    rubric: str
+    target: str
+    within: str
+    when: pl.Expr = TRUE
+    target_when: pl.Expr = TRUE
+    exists: bool = True
+    natures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unique:
+    """No two instances of `block` within one `within` scope with the same `keys` (all
+    declared) where `when` holds; the second and later ones are reported."""
+
+    control_id: str
+    block: str
+    keys: tuple[str, ...]
+    within: str
+    when: pl.Expr = TRUE
+    natures: tuple[str, ...] = ()
+
+
+Rule = Check | Reference | Unique
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the rules read, worked out once from the rule table."""
+
+    rules: tuple[Rule, ...]
+    aggregates: tuple[Aggregate, ...]
+    own: dict[str, tuple[str, ...]]  # block -> its rubrics some rule reads
+    ancestors: dict[str, dict[str, tuple[str, ...]]]  # block -> ancestor -> columns read
+    aggregates_of: dict[str, tuple[Aggregate, ...]]  # block -> the aggregates it carries
+
+
+def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
+    owner = {aggregate.name: aggregate.block for aggregate in aggregates}
+    own: dict[str, set[str]] = {}
+    ancestors: dict[str, dict[str, set[str]]] = {}
+
+    def read(block: str, names: Iterable[str]) -> None:
+        for name in names:
+            if _RUBRIC.fullmatch(name):
+                home = name[:10]
+                own.setdefault(home, set()).add(name)
+            elif name in owner:
+                home = owner[name]
+            else:
+                continue  # a context column
+            if home != block:
+                ancestors.setdefault(block, {}).setdefault(home, set()).add(name)
+
+    for aggregate in aggregates:
+        read(aggregate.of, aggregate.agg.meta.root_names())
+    tree = load_norm(_TREE_VERSION)
+    for rule in rules:
+        rubric = official_controls()[rule.control_id].rubric
+        # The line a finding shows is its control's rubric, when the row has it.
+        if rubric[:10] in (rule.block, *tree.ancestors(rule.block)):
+            read(rule.block, [rubric])
+        if isinstance(rule, Check):
+            read(rule.block, [*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
+        elif isinstance(rule, Reference):
+            read(rule.block, [rule.rubric, *rule.when.meta.root_names()])
+            read(rule.target[:10], [rule.target, *rule.target_when.meta.root_names()])
+        else:
+            read(rule.block, [*rule.keys, *rule.when.meta.root_names()])
+    return Plan(
+        rules=tuple(rules),
+        aggregates=tuple(aggregates),
+        own={block: tuple(sorted(names)) for block, names in own.items()},
+        ancestors={
+            block: {home: tuple(sorted(names)) for home, names in homes.items()}
+            for block, homes in ancestors.items()
+        },
+        aggregates_of={
+            block: tuple(a for a in aggregates if a.block == block)
+            for block in {a.block for a in aggregates}
+        },
+    )
+
+
+# --------------------------------------------------------------------------- block frames
+
+
+class _Frames:
+    """The block frames of one file, built on demand and kept for the other rules."""
+
+    def __init__(self, ctx: Context, plan: Plan) -> None:
+        self._plan = plan
+        read = [rubric for rubrics in plan.own.values() for rubric in rubrics]
+        lines = ctx.lines.filter(pl.col("rubric").is_in(read)).select(
+            block=pl.col("block").cast(pl.String),
+            rubric=pl.col("rubric").cast(pl.String),
+            instance_id="instance_id",
+            value="value",
+            line="line",
+        )
+        self._lines = {
+            block: frame
+            for (block,), frame in lines.partition_by("block", as_dict=True).items()
+        }
+        blocks = {
+            *plan.own,
+            *plan.aggregates_of,
+            *(aggregate.of for aggregate in plan.aggregates),
+            *(rule.block for rule in plan.rules),
+        }
+        instances = ctx.instances.filter(pl.col("block").is_in(blocks)).select(
+            *_CONTEXT,
+            block=pl.col("block").cast(pl.String),
+            norm=pl.col("norm").cast(pl.String),
+            declaration_nature=pl.col("declaration_nature").cast(pl.String),
+            fallback="fallback",
+            oc_copy="oc_copy",
+        )
+        self._instances = {
+            block: frame
+            for (block,), frame in instances.partition_by(
+                "block", as_dict=True, include_key=False
+            ).items()
+        }
+        self._parents = ctx.instances.select("instance_id", "parent_id")
+        self._own: dict[str, pl.DataFrame] = {}
+        self._full: dict[str, pl.DataFrame] = {}
+
+    def has(self, block: str) -> bool:
+        return block in self._instances
+
+    def own(self, block: str) -> pl.DataFrame:
+        """The block's instances with its own rubrics and aggregates."""
+        if block not in self._own:
+            self._own[block] = self._with_aggregates(block, self._with_rubrics(block))
+        return self._own[block]
+
+    def full(self, block: str) -> pl.DataFrame:
+        """`own` plus the columns the rules read from its ancestors."""
+        if block not in self._full:
+            frame = self.own(block)
+            for ancestor, names in self._plan.ancestors.get(block, {}).items():
+                frame = self._join_ancestor(frame, block, ancestor, names)
+            self._full[block] = frame
+        return self._full[block]
+
+    def _with_rubrics(self, block: str) -> pl.DataFrame:
+        frame = self._instances.get(block, _EMPTY_INSTANCES)
+        rubrics = self._plan.own.get(block, ())
+        lines = self._lines.get(block)
+        if lines is not None:
+            wide = lines.pivot(
+                on="rubric",
+                index="instance_id",
+                values=["value", "line"],
+                aggregate_function="first",
+            )
+            # pivot names them value_<rubric>, line_<rubric> (just <rubric> for one rubric)
+            wide = wide.rename(
+                {
+                    name: f"{name[6:]}" if name.startswith("value_") else f"{name[5:]}:line"
+                    for name in wide.columns
+                    if name.startswith(("value_", "line_"))
+                }
+            )
+            frame = frame.join(wide, on="instance_id", how="left")
+        missing = [
+            column
+            for rubric in rubrics
+            for column in (
+                pl.lit(None, pl.String).alias(rubric),
+                pl.lit(None, pl.UInt32).alias(f"{rubric}:line"),
+            )
+            if column.meta.output_name() not in frame.columns
+        ]
+        return frame.with_columns(missing) if missing else frame
+
+    def _with_aggregates(self, block: str, frame: pl.DataFrame) -> pl.DataFrame:
+        for aggregate in self._plan.aggregates_of.get(block, ()):
+            # An absent block aggregates as an empty frame: the column keeps its type.
+            values = (
+                self.own(aggregate.of).group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
+            )
+            frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
+            if aggregate.default is not None:
+                frame = frame.with_columns(pl.col(aggregate.name).fill_null(aggregate.default))
+        return frame
+
+    def _join_ancestor(
+        self, frame: pl.DataFrame, block: str, ancestor: str, names: tuple[str, ...]
+    ) -> pl.DataFrame:
+        columns = [
+            column
+            for name in names
+            for column in ((name, f"{name}:line") if _RUBRIC.fullmatch(name) else (name,))
+        ]
+        key = _ANCESTOR_KEYS.get(ancestor)
+        if key is None:  # climb: the parent's id, then its parent's...
+            key = f"{ancestor}:id"
+            ids = frame.select("instance_id", pl.col("parent_id").alias(key))
+            for _ in range(load_norm(_TREE_VERSION).ancestors(block).index(ancestor)):
+                ids = ids.join(
+                    self._parents.rename({"instance_id": key, "parent_id": "up"}),
+                    on=key,
+                    how="left",
+                ).select("instance_id", pl.col("up").alias(key))
+            frame = frame.join(ids, on="instance_id", how="left")
+        source = self.own(ancestor).select(pl.col("instance_id").alias(key), *columns)
+        return frame.join(source, on=key, how="left")
+
+
+_EMPTY_INSTANCES = pl.DataFrame(
+    schema={
+        **dict.fromkeys(_CONTEXT, pl.UInt32()),
+        "norm": pl.String(),
+        "declaration_nature": pl.String(),
+        "fallback": pl.Boolean(),
+        "oc_copy": pl.Boolean(),
+    }
+)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
+    """The findings of every rule of the plan on this file."""
+    frames = _Frames(ctx, plan)
+    found: list[pl.LazyFrame] = []
+    checks: dict[str, list[Check]] = {}
+    for rule in plan.rules:
+        if not frames.has(rule.block):
+            continue
+        if isinstance(rule, Check):
+            checks.setdefault(rule.block, []).append(rule)
+        elif isinstance(rule, Reference):
+            found.append(_reference(frames, rule))
+        else:
+            found.append(_unique(frames, rule))
+    for block, block_checks in checks.items():
+        found.extend(_checks(frames.full(block), block_checks))
+    return found
+
+
+def _applies(rule: Rule) -> pl.Expr:
+    # Only on envois declared in a version whose catalogue lists the control: a rubric may
+    # mean something else in an older norm (S21.G00.20.002 did in P19V01-P21V01).
+    versions = official_controls()[rule.control_id].versions
+    applies = pl.col("norm").is_in(versions) & ~pl.col("fallback")
+    if rule.natures:
+        applies &= pl.col("declaration_nature").is_in(rule.natures)
+    return applies
+
+
+def _checks(frame: pl.DataFrame, checks: list[Check]) -> list[pl.LazyFrame]:
+    """All the checks of one block in one pass; findings only for those that failed."""
+    failing = frame.select(
+        (_applies(check) & check.when & ~check.ok).fill_null(False).alias(str(number))
+        for number, check in enumerate(checks)
+    )
+    failed = failing.select(pl.all().any()).row(0)
+    return [
+        _findings(frame.filter(failing.get_column(str(number))), check)
+        for number, check in enumerate(checks)
+        if failed[number]
+    ]
+
+
+def _reference(frames: _Frames, rule: Reference) -> pl.LazyFrame:
+    source = frames.full(rule.block).filter(
+        (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
+    )
+    if source.is_empty():
+        return _findings(source, rule)
+    target_block = rule.target[:10]
+    targets = (
+        frames.full(target_block)
+        .filter(rule.target_when.fill_null(False))
+        .select(rule.within, pl.col(rule.target).alias(rule.rubric))
+        .drop_nulls()
+        if frames.has(target_block)
+        else pl.DataFrame(schema={rule.within: pl.UInt32, rule.rubric: pl.String})
+    )
+    how = "anti" if rule.exists else "semi"
+    return _findings(source.join(targets, on=[rule.within, rule.rubric], how=how), rule)
+
+
+def _unique(frames: _Frames, rule: Unique) -> pl.LazyFrame:
+    declared = pl.all_horizontal(present(key) for key in rule.keys)
+    candidates = frames.full(rule.block).filter(
+        (_applies(rule) & rule.when & declared).fill_null(False)
+    )
+    repeated = candidates.filter(~pl.struct(rule.within, *rule.keys).is_first_distinct())
+    return _findings(repeated, rule)
+
+
+def _findings(frame: pl.DataFrame, rule: Rule) -> pl.LazyFrame:
+    control = official_controls()[rule.control_id]
+    line_column = f"{control.rubric}:line"
+    line = (
+        pl.coalesce(line_column, "instance_id")
+        if line_column in frame.columns
+        else pl.col("instance_id")
+    )
+    return findings(
+        frame,
+        rule.control_id,
+        pl.lit(control.message),
+        line=line,
+        rubric=pl.lit(control.rubric),
+        warning_when=pl.col("oc_copy"),
+    )
+
