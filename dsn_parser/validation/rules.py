@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
-from dsn_parser.norm import load_norm, official_controls
+from dsn_parser.norm import USAGE_NATURES, load_norm, official_controls
 from dsn_parser.validation.context import Context
 from dsn_parser.validation.diagnostics import findings
 
@@ -366,11 +367,26 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
 def _applies(rule: Rule) -> pl.Expr:
     # Only on envois declared in a version whose catalogue lists the control: a rubric may
     # mean something else in an older norm (S21.G00.20.002 did in P19V01-P21V01).
-    versions = official_controls()[rule.control_id].versions
-    applies = pl.col("norm").is_in(versions) & ~pl.col("fallback")
+    control = official_controls()[rule.control_id]
+    applies = pl.col("norm").is_in(control.versions) & ~pl.col("fallback")
+    excluded = _natures_without(control.rubric)
+    if excluded:
+        applies &= ~pl.col("declaration_nature").is_in(excluded)
     if rule.natures:
         applies &= pl.col("declaration_nature").is_in(rule.natures)
     return applies
+
+
+@cache
+def _natures_without(rubric: str) -> tuple[str, ...]:
+    """The natures whose declarations never carry the rubric (usage I or N): the catalogue's
+    controls are stated for the natures where their rubric may be declared (cahier technique
+    §4.3), so a control on a rubric forbidden in monthly DSNs is not one of theirs."""
+    usages = load_norm(_TREE_VERSION).rubrics.filter(pl.col("rubric") == rubric)
+    if usages.is_empty():
+        return ()
+    row = usages.row(0, named=True)
+    return tuple(nature for nature in USAGE_NATURES if row[f"usage_{nature}"] in ("I", "N"))
 
 
 def _checks(frame: pl.DataFrame, checks: list[Check]) -> list[pl.LazyFrame]:
