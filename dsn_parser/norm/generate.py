@@ -565,7 +565,36 @@ def read_not_applicable() -> dict[str, str]:
     }
 
 
+def misplaced_copies(controls: list[Control]) -> dict[str, str]:
+    """Controls the CT2025/CT2026 JSON lists on a rubric next to their own: a control P24V01
+    lacks whose text is the beginning of another control's of the same kind and block (the
+    extraction shifted some controls by one rubric). Id -> the reason, in French."""
+    cut = " [texte tronqué à la source]"
+    copies = {}
+    for control in controls:
+        if "P24V01" in control.versions:
+            continue
+        text = control.description.removesuffix(cut)
+        if len(text) < 40:
+            text = (control.description + " " + control.message).removesuffix(cut)
+        for other in controls:
+            if (
+                other.rubric != control.rubric
+                and other.rubric[:10] == control.rubric[:10]
+                and other.kind == control.kind
+                and len(text) >= 40
+                and (other.description + " " + other.message).startswith(text)
+            ):
+                copies[control.control_id] = (
+                    f"Doublon de {other.control_id} créé par l'extraction CT2025/CT2026 (même "
+                    "texte, rattaché à une rubrique voisine) : contrôlé sous son propre id."
+                )
+                break
+    return copies
+
+
 def write_controls(controls: list[Control], not_applicable: dict[str, str], path: Path) -> None:
+    not_applicable = misplaced_copies(controls) | not_applicable
     known = {control.control_id for control in controls}
     unknown = sorted(set(not_applicable) - known)
     if unknown:

@@ -187,6 +187,22 @@ AGGREGATES = (
         "individuals", "S20.G00.05", "S21.G00.30", pl.len(), key="declaration_id", default=0
     ),
     Aggregate("self_employed", "S20.G00.05", "S89.G00.91", pl.len(), default=0),
+    *(
+        Aggregate(name, "S20.G00.05", block, pl.len(), key="declaration_id", default=0)
+        for name, block in (
+            ("adhesions", "S21.G00.15"),
+            ("contracts", "S21.G00.40"),
+            ("seniorities", "S21.G00.86"),
+        )
+    ),
+    Aggregate(
+        "declarations_with_individuals",
+        "S10.G00.00",
+        "S20.G00.05",
+        (~(is_("S20.G00.05.001", "01") & is_("S20.G00.05.002", "02", "05"))).sum(),
+        default=0,
+    ),
+    Aggregate("therapeutic_part_times", "S21.G00.60", "S21.G00.66", pl.len(), default=0),
     Aggregate(
         "reimbursed_unemployment_contracts",
         "S21.G00.11",
@@ -199,6 +215,55 @@ AGGREGATES = (
 
 RULES: tuple[Rule, ...] = (
     # --- S10 envoi, S20 declaration
+    Check(
+        "S10.G00.00.008/CCH-11",
+        "S10.G00.00",
+        is_("S10.G00.00.008", "02") == (pl.col("declarations_with_individuals") == 0),
+    ),
+    Check(
+        "S20.G00.05.001/CCH-12",
+        "S20.G00.05",
+        pl.col("seniorities") > 0,
+        when=is_("S20.G00.05.001", "08") & (pl.col("adhesions") > 0),
+    ),
+    Check(
+        "S20.G00.05.006/CCH-12",
+        "S20.G00.05",
+        absent("S20.G00.05.006"),
+        when=is_not("S20.G00.05.002", "03", "04"),
+    ),
+    Reference(
+        "S20.G00.05.009/CCH-11",
+        "S20.G00.05",
+        "S20.G00.05.009",
+        "S21.G00.30.001",
+        within="declaration_id",
+        exists=False,
+    ),
+    Check(
+        "S20.G00.05.010/SIG-11",
+        "S21.G00.06",
+        pl.col("S21.G00.06.005").str.slice(0, 3).is_in(["986", "987", "988"]),
+        when=is_("S20.G00.05.010", "02"),
+    ),
+    Check(
+        "S20.G00.05.011/CCH-12",
+        "S20.G00.05",
+        pl.col("adhesions") > 0,
+        when=is_("S20.G00.05.011", "03", "04", "05"),
+    ),
+    Check(
+        "S20.G00.05.011/CCH-14",
+        "S20.G00.05",
+        (pl.col("contracts") == 0) & (pl.col("seniorities") == 0),
+        when=is_("S20.G00.05.011", "07"),
+    ),
+    Check(
+        "S20.G00.05.012/CCH-11",
+        "S20.G00.05",
+        present("S20.G00.05.012"),
+        when=is_("S20.G00.05.011", "02", "07"),
+    ),
     *address("S10.G00.01.005", "S10.G00.01.006", "S10.G00.01.007", "S10.G00.01.008"),
     Check(
         "S20.G00.05.002/CCH-13",
@@ -285,6 +350,41 @@ RULES: tuple[Rule, ...] = (
         exists=False,
     ),
     not_after_declared_month("S21.G00.16.001/SIG-11", "S21.G00.16.001"),
+    Check(
+        "S21.G00.20.010/CCH-12",
+        "S21.G00.20",
+        present("S21.G00.20.004"),
+        when=is_("S21.G00.20.010", "05"),
+    ),
+    Check(
+        "S21.G00.20.010/SIG-13",
+        "S21.G00.20",
+        present("S21.G00.20.003"),
+        when=is_("S21.G00.20.010", "05"),
+    ),
+    Check(
+        "S21.G00.20.010/SIG-14",
+        "S21.G00.20",
+        is_("S21.G00.20.010", "06"),
+        when=present("S21.G00.20.012") & (pl.col("S21.G00.20.012") != SIRET),
+    ),
+    Check(
+        "S21.G00.20.012/CCH-11",
+        "S21.G00.20",
+        amount("S21.G00.20.005") == 0,
+        when=(TO_PROVIDENT | is_("S21.G00.20.001", "DGFIP"))
+        & present("S21.G00.20.012")
+        & (pl.col("S21.G00.20.012") != SIRET),
+    ),
+    Check(
+        "S21.G00.20.012/CCH-12",
+        "S21.G00.20",
+        present("S21.G00.20.012") & (pl.col("S21.G00.20.012") != SIRET),
+        when=is_("S21.G00.20.010", "06"),
+    ),
+    regularisation_only_for_past_periods(
+        "S21.G00.20.013/CCH-11", "S21.G00.20.013", "S21.G00.20.007"
+    ),
     # --- S21.G00.20 payment, S21.G00.55 its components, S21.G00.22 bordereau
     Check(
         "S21.G00.20.001/CCH-12",
@@ -350,6 +450,16 @@ RULES: tuple[Rule, ...] = (
     ),
     forbidden_value("S21.G00.30.001/CCH-13", "S21.G00.30.001", "1999999999999", "2999999999999"),
     Unique("S21.G00.30.001/CCH-14", "S21.G00.30", ("S21.G00.30.001",), within="declaration_id"),
+    *(
+        Check(
+            f"{rubric}/CCH-15",
+            "S21.G00.30",
+            pl.col("self_employed") == 0,
+            when=present(rubric),
+            natures=("08",),
+        )
+        for rubric in ("S21.G00.30.001", "S21.G00.30.020")
+    ),
     Check(
         "S21.G00.30.001/CCH-16",
         "S21.G00.30",
@@ -398,6 +508,13 @@ RULES: tuple[Rule, ...] = (
         when=is_("S21.G00.30.014", "99") & absent("S21.G00.30.007"),
     ),
     not_after_declared_month("S21.G00.31.001/SIG-11", "S21.G00.31.001"),
+    Check(
+        "S21.G00.31.001/CCH-12",
+        "S21.G00.31",
+        pl.any_horizontal(
+            present(f"S21.G00.31.{number}") for number in ("008", "009", "010", "011")
+        ),
+    ),
     Check("S21.G00.31.011/CCH-12", "S21.G00.31", plausible_birth_year("S21.G00.31.011")),
     # --- S21.G00.40 contract
     Check(
@@ -416,6 +533,24 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.40",
         is_("S21.G00.40.004", "424a"),
         when=is_("S21.G00.40.005", "S001"),
+    ),
+    *(
+        Check(
+            control_id,
+            "S21.G00.40",
+            is_("S21.G00.40.004", *professions) == is_("S21.G00.40.005", *complements),
+        )
+        for control_id, professions, complements in (
+            ("S21.G00.40.005/CCH-11", ("389b",), ("T389N", "T389M", "C389N", "C389M")),
+            ("S21.G00.40.005/CCH-12", ("352a",), ("NP352", "P352")),
+            (
+                "S21.G00.40.005/CCH-13",
+                ("463a", "463b", "463c", "463d", "463e"),
+                ("06", "07", "08", "09"),
+            ),
+            ("S21.G00.40.005/CCH-14", ("643a",), ("C643", "L643")),
+            ("S21.G00.40.005/SIG-20", ("546d",), ("546dN", "546dM")),
+        )
     ),
     only_in_changes("S21.G00.40.005/CCH-21", "999999"),
     contract_natures_only("S21.G00.40.008/CCH-11", ("81",), ("02", "92")),
@@ -475,6 +610,18 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.40",
         present("S21.G00.40.019") & (pl.col("S21.G00.40.019") != SIRET),
         when=is_("S21.G00.40.007", "03"),
+    ),
+    Check(
+        "S21.G00.40.011/SIG-14",
+        "S21.G00.40",
+        is_("S21.G00.40.005", "49"),
+        when=is_("S21.G00.40.011", "32"),
+    ),
+    Check(
+        "S21.G00.40.021/CCH-12",
+        "S21.G00.40",
+        is_("S21.G00.40.007", "03") | is_("S21.G00.40.008", "64", "65", "81"),
+        when=is_("S21.G00.40.021", "11"),
     ),
     Check(
         "S21.G00.40.021/CCH-13",
@@ -582,6 +729,11 @@ RULES: tuple[Rule, ...] = (
         for number in ("057", "060", "061", "063", "064", "065")
     ),
     Check(
+        "S21.G00.40.054/CCH-11",
+        "S21.G00.40",
+        iff(is_("S21.G00.40.053", "02"), "S21.G00.40.054"),
+    ),
+    Check(
         "S21.G00.40.063/CCH-11",
         "S21.G00.40",
         iff(present("S21.G00.40.062"), "S21.G00.40.063"),
@@ -598,6 +750,12 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.40",
         iff(is_("S21.G00.40.007", "93"), "S21.G00.40.076"),
     ),
+    Check(
+        "S21.G00.40.074/CCH-11",
+        "S21.G00.40",
+        present("S21.G00.40.019") & (pl.col("S21.G00.40.019") != SIRET),
+        when=is_("S21.G00.40.074", "03"),
+    ),
     only_in_changes("S21.G00.40.079/CCH-11", "99999"),
     only_in_changes("S21.G00.40.080/CCH-12", "999"),
     only_in_changes("S21.G00.40.081/CCH-11", "999999999"),
@@ -613,6 +771,12 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.60",
         ~is_("S21.G00.60.001", "15", "16", "17", "18"),
         when=is_not("declaration_nature", "01", "07"),
+    ),
+    Check(
+        "S21.G00.60.001/SIG-13",
+        "S21.G00.60",
+        pl.col("therapeutic_part_times") > 0,
+        when=is_("S21.G00.60.001", "15", "16", "17", "18"),
     ),
     in_order("S21.G00.60.002/CCH-12", "S21.G00.60.002", "S21.G00.60.003"),
     Check(
@@ -900,6 +1064,12 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.79.001/CCH-12",
         "S21.G00.79",
         BASE_31 == is_("S21.G00.79.001", *PREVOYANCE_COMPONENTS),
+    ),
+    Check(
+        "S21.G00.79.001/CCH-13",
+        "S21.G00.79",
+        pl.col("nonzero_cotisations") == 0,
+        when=is_("S21.G00.79.001", "23"),
     ),
     Check(
         "S21.G00.79.001/CCH-14",
