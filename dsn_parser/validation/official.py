@@ -57,9 +57,7 @@ def _on_or_before(earlier: pl.Expr, later: pl.Expr) -> pl.Expr:
 
 
 def not_after_declared_month(control_id: str, rubric: str) -> Check:
-    return Check(
-        control_id, rubric[:10], _on_or_before(date(rubric), MONTH_END), natures=MONTHLY
-    )
+    return Check(control_id, rubric[:10], _on_or_before(date(rubric), MONTH_END), natures=MONTHLY)
 
 
 def not_after_built(control_id: str, rubric: str) -> Check:
@@ -124,7 +122,9 @@ def only_in_changes(control_id: str, value: str) -> Check:
     return forbidden_value(control_id, control_id.split("/")[0], value)
 
 
-def contract_natures_only(control_id: str, schemes: tuple[str, ...], natures: tuple[str, ...]) -> Check:
+def contract_natures_only(
+    control_id: str, schemes: tuple[str, ...], natures: tuple[str, ...]
+) -> Check:
     return Check(
         control_id,
         "S21.G00.40",
@@ -183,9 +183,7 @@ AGGREGATES = (
     Aggregate(
         "no_pension", "S21.G00.40", "S21.G00.71", is_("S21.G00.71.002", "90000").sum(), default=0
     ),
-    Aggregate(
-        "individuals", "S20.G00.05", "S21.G00.30", pl.len(), key="declaration_id", default=0
-    ),
+    Aggregate("individuals", "S20.G00.05", "S21.G00.30", pl.len(), key="declaration_id", default=0),
     Aggregate("self_employed", "S20.G00.05", "S89.G00.91", pl.len(), default=0),
     *(
         Aggregate(name, "S20.G00.05", block, pl.len(), key="declaration_id", default=0)
@@ -318,12 +316,6 @@ RULES: tuple[Rule, ...] = (
         present("S21.G00.11.017"),
         when=pl.col("reimbursed_unemployment_contracts") > 0,
     ),
-    Check(
-        "S21.G00.11.024/CCH-11",
-        "S21.G00.11",
-        is_("S20.G00.05.002", "02", "05"),
-        when=present("S21.G00.11.024"),
-    ),
     # --- S21.G00.15 adhésion prévoyance, S21.G00.16 its changes
     Unique(
         "S21.G00.15.001/CCH-11",
@@ -428,16 +420,12 @@ RULES: tuple[Rule, ...] = (
         when=is_("S21.G00.20.001", "DGFIP"),
     ),
     in_order("S21.G00.20.007/CCH-11", "S21.G00.20.006", "S21.G00.20.007"),
-    Check(
-        "S21.G00.20.007/CCH-13", "S21.G00.20", _on_or_before(date("S21.G00.20.007"), MONTH_END)
-    ),
+    Check("S21.G00.20.007/CCH-13", "S21.G00.20", _on_or_before(date("S21.G00.20.007"), MONTH_END)),
     regularisation_only_for_past_periods(
         "S21.G00.55.005/CCH-11", "S21.G00.55.005", "S21.G00.20.007"
     ),
     in_order("S21.G00.22.004/CCH-11", "S21.G00.22.003", "S21.G00.22.004"),
-    Check(
-        "S21.G00.22.004/CCH-12", "S21.G00.22", _on_or_before(date("S21.G00.22.004"), MONTH_END)
-    ),
+    Check("S21.G00.22.004/CCH-12", "S21.G00.22", _on_or_before(date("S21.G00.22.004"), MONTH_END)),
     regularisation_only_for_past_periods(
         "S21.G00.22.006/CCH-11", "S21.G00.22.006", "S21.G00.22.004"
     ),
@@ -1022,9 +1010,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Check("S21.G00.78.001/CCH-14", "S21.G00.78", ~BASE_31, natures=("07",)),
     in_order("S21.G00.78.003/CCH-12", "S21.G00.78.002", "S21.G00.78.003"),
-    Check(
-        "S21.G00.78.003/CCH-15", "S21.G00.78", _on_or_before(date("S21.G00.78.003"), MONTH_END)
-    ),
+    Check("S21.G00.78.003/CCH-15", "S21.G00.78", _on_or_before(date("S21.G00.78.003"), MONTH_END)),
     Check(
         "S21.G00.78.003/CCH-16",
         "S21.G00.78",

@@ -221,8 +221,7 @@ class _Frames:
             line="line",
         )
         self._lines = {
-            block: frame
-            for (block,), frame in lines.partition_by("block", as_dict=True).items()
+            block: frame for (block,), frame in lines.partition_by("block", as_dict=True).items()
         }
         blocks = {
             *plan.own,
@@ -301,7 +300,9 @@ class _Frames:
         for aggregate in self._plan.aggregates_of.get(block, ()):
             # An absent block aggregates as an empty frame: the column keeps its type.
             values = (
-                self.own(aggregate.of).group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
+                self.own(aggregate.of)
+                .group_by(aggregate.key)
+                .agg(aggregate.agg.alias(aggregate.name))
             )
             frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
             if aggregate.default is not None:
@@ -447,4 +448,3 @@ def _findings(frame: pl.DataFrame, rule: Rule) -> pl.LazyFrame:
         rubric=pl.lit(control.rubric),
         warning_when=pl.col("oc_copy"),
     )
-
