@@ -175,6 +175,7 @@ class OfficialControl:
     versions: tuple[str, ...]  # the norm versions whose catalogue lists it
     insurer_reads: bool  # on a block an insurer reads
     not_applicable: str | None  # why an insurer's reception does not apply it, in French
+    on_trial: str | None  # why this blocking control only warns for now, in French
     description: str
     message: str
 
@@ -192,6 +193,7 @@ def official_controls() -> dict[str, OfficialControl]:
                 versions=tuple(row["versions"].split()),
                 insurer_reads=row["insurer_reads"] == "oui",
                 not_applicable=row["reason"] or None,
+                on_trial=row["on_trial"] or None,
                 description=row["description"],
                 message=row["message"],
             )

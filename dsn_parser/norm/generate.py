@@ -19,7 +19,8 @@ Sources (see data/SOURCES.md, written by this script, for the details of each ve
   sheet of dsn-datatypes-CT2024.xlsx for P24V01 (complete texts), the CT2025/CT2026 JSON for
   the versions a control applies to (their texts are cut at 500 characters, so used only for
   controls P24V01 lacks); what an insurer's reception does not apply is hand-written in
-  controls_not_applicable.csv here, with its reason.
+  controls_not_applicable.csv here, with its reason, and the blocking controls that only warn
+  for now in controls_on_trial.csv.
 """
 
 from __future__ import annotations
@@ -449,6 +450,7 @@ CONTROL_COLUMNS = (
     "insurer_reads",
     "applicability",
     "reason",
+    "on_trial",
     "description",
     "message",
 )
@@ -565,6 +567,11 @@ def read_not_applicable() -> dict[str, str]:
     }
 
 
+def read_on_trial() -> dict[str, str]:
+    """control id -> why a blocking control only warns for now (French, one line)."""
+    return {row["control_id"]: row["reason"] for row in read_csv(HERE / "controls_on_trial.csv")}
+
+
 def misplaced_copies(controls: list[Control]) -> dict[str, str]:
     """Controls the CT2025/CT2026 JSON lists on a rubric next to their own: a control P24V01
     lacks whose text is the beginning of another control's of the same kind and block (the
@@ -593,12 +600,14 @@ def misplaced_copies(controls: list[Control]) -> dict[str, str]:
     return copies
 
 
-def write_controls(controls: list[Control], not_applicable: dict[str, str], path: Path) -> None:
+def write_controls(
+    controls: list[Control], not_applicable: dict[str, str], on_trial: dict[str, str], path: Path
+) -> None:
     not_applicable = misplaced_copies(controls) | not_applicable
     known = {control.control_id for control in controls}
-    unknown = sorted(set(not_applicable) - known)
+    unknown = sorted((set(not_applicable) | set(on_trial)) - known)
     if unknown:
-        raise ValueError(f"controls_not_applicable.csv names unknown controls: {unknown}")
+        raise ValueError(f"controls_not_applicable/on_trial.csv name unknown controls: {unknown}")
     write_rows(
         path,
         CONTROL_COLUMNS,
@@ -613,6 +622,7 @@ def write_controls(controls: list[Control], not_applicable: dict[str, str], path
                 "oui" if c.rubric[:10] in INSURER_BLOCKS else "non",
                 "non_applicable" if c.control_id in not_applicable else "",
                 not_applicable.get(c.control_id),
+                on_trial.get(c.control_id),
                 c.description,
                 c.message,
             )
@@ -692,7 +702,8 @@ def write_sources(
         "text, and the CRE are marked P24V01 only. Three ids the workbook misspells are "
         "normalised (`CCH -11`, `CCH14`). Kind SIG is non-blocking, every other kind blocking "
         "(cahier technique 2025.1 §4.1, §4.4.6). `applicability` and `reason`: "
-        "`controls_not_applicable.csv`, hand-written.",
+        "`controls_not_applicable.csv`, hand-written; `on_trial`: `controls_on_trial.csv`, "
+        "hand-written (blocking controls that only warn for now).",
         "",
     ]
     (out / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
@@ -720,7 +731,9 @@ def generate(source: Path, out: Path) -> list[Version]:
         rejected[version.version] = check_regexps(version)
         check_tree(version)
         write_version(version, out)
-    write_controls(read_controls(source), read_not_applicable(), out / CONTROLS_CSV)
+    write_controls(
+        read_controls(source), read_not_applicable(), read_on_trial(), out / CONTROLS_CSV
+    )
     write_sources(versions, source, recovered, len(from_cahier) - len(recovered), rejected, out)
     for name, problems in rejected.items():
         for problem in problems:

@@ -53,7 +53,8 @@ def render() -> str:
         "l'est pas. Il ne s'applique qu'aux envois déclarés dans une version de norme dont le",
         "catalogue le contient, et aux natures de déclaration où sa rubrique peut figurer ; sur",
         "une copie OC (filtrée par le concentrateur après les contrôles nationaux) il n'est",
-        "qu'un avertissement.",
+        "qu'un avertissement. Un contrôle « en rodage » n'est pour l'instant qu'un",
+        "avertissement, pour la raison donnée.",
         "",
         "## Couverture",
         "",
@@ -89,6 +90,8 @@ def render() -> str:
         for control in block_controls:
             current = state(control, done)
             reason = control.not_applicable if current == NOT_APPLICABLE else ""
+            if current == IMPLEMENTED and control.on_trial:
+                current, reason = f"{IMPLEMENTED}, en rodage (avertissement)", control.on_trial
             lines.append(
                 f"| `{control.control_id}` | {' '.join(control.versions)} | {current} | "
                 f"{(reason or '').replace('|', '/')} |"

@@ -49,6 +49,50 @@ TO_PROVIDENT = pl.col("provident_organisms").list.contains(pl.col("S21.G00.20.00
     False
 ) | (pl.col("components") > 0)
 PREVOYANCE_COMPONENTS = [f"{n}" for n in range(10, 22)] + ["23", "24"]
+# Contract end reasons with a notification date (S21.G00.62.003/CCH-12).
+NOTIFIED_REASONS = (
+    "011",
+    "012",
+    "014",
+    "015",
+    "020",
+    "025",
+    "034",
+    "035",
+    "036",
+    "037",
+    "058",
+    "059",
+    "082",
+    "083",
+    "087",
+    "088",
+    "089",
+    "095",
+    "096",
+    "097",
+)
+# Contract end reasons with a dismissal procedure date (S21.G00.62.005/CCH-12).
+DISMISSAL_REASONS = (
+    "011",
+    "012",
+    "014",
+    "015",
+    "020",
+    "026",
+    "086",
+    "087",
+    "088",
+    "089",
+    "091",
+    "092",
+    "093",
+    "111",
+    "112",
+    "113",
+    "114",
+    "115",
+)
 SINGLE_COMPONENTS = ("10", "11", "12", "13", "14", "15", "16", "24")
 
 
@@ -64,8 +108,8 @@ def not_after_built(control_id: str, rubric: str) -> Check:
     return Check(control_id, rubric[:10], _on_or_before(date(rubric), BUILT), natures=EVENTS)
 
 
-def in_order(control_id: str, start: str, end: str, when: pl.Expr = pl.lit(True)) -> Check:
-    return Check(control_id, end[:10], _on_or_before(date(start), date(end)), when=when)
+def in_order(control_id: str, start: str, end: str) -> Check:
+    return Check(control_id, end[:10], _on_or_before(date(start), date(end)))
 
 
 def forbidden_value(control_id: str, rubric: str, *values: str) -> Check:
@@ -869,7 +913,7 @@ RULES: tuple[Rule, ...] = (
     ),
     required_for_reasons(
         "S21.G00.62.003/CCH-12",
-        *"011 012 014 015 020 025 034 035 036 037 058 059 082 083 087 088 089 095 096 097".split(),
+        *NOTIFIED_REASONS,
         "111",
         "112",
         "113",
@@ -879,7 +923,7 @@ RULES: tuple[Rule, ...] = (
     in_order("S21.G00.62.005/CCH-11", "S21.G00.62.005", "S21.G00.62.001"),
     required_for_reasons(
         "S21.G00.62.005/CCH-12",
-        *"011 012 014 015 020 026 086 087 088 089 091 092 093 111 112 113 114 115".split(),
+        *DISMISSAL_REASONS,
     ),
     Check(
         "S21.G00.62.006/CCH-15",
@@ -1049,7 +1093,7 @@ RULES: tuple[Rule, ...] = (
     Check(
         "S21.G00.79.001/CCH-12",
         "S21.G00.79",
-        BASE_31 == is_("S21.G00.79.001", *PREVOYANCE_COMPONENTS),
+        is_("S21.G00.79.001", *PREVOYANCE_COMPONENTS) == BASE_31,
     ),
     Check(
         "S21.G00.79.001/CCH-13",

@@ -419,8 +419,13 @@ def _reference(frames: _Frames, rule: Reference) -> pl.LazyFrame:
         if frames.has(target_block)
         else pl.DataFrame(schema={rule.within: pl.UInt32, rule.rubric: pl.String})
     )
-    how = "anti" if rule.exists else "semi"
-    return _findings(source.join(targets, on=[rule.within, rule.rubric], how=how), rule)
+    keys = [rule.within, rule.rubric]
+    failing = (
+        source.join(targets, on=keys, how="anti")
+        if rule.exists
+        else source.join(targets, on=keys, how="semi")
+    )
+    return _findings(failing, rule)
 
 
 def _unique(frames: _Frames, rule: Unique) -> pl.LazyFrame:
