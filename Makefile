@@ -37,9 +37,11 @@ dev: $(STAMP)
 	ln -sfn ../dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
 
-## Regenerate the committed norm dictionaries from the official DSN dictionary (needs ../shared).
+## Regenerate the committed norm dictionaries and control catalogue from the official DSN
+## dictionary (needs ../shared), and docs/controls.md from the catalogue.
 norm: $(STAMP)
 	$(BIN)/python -m dsn_parser.norm.generate --source ../shared/reference/dsn/dictionary
+	$(BIN)/python -m dsn_parser.validation.controls_doc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

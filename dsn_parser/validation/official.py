@@ -1,9 +1,10 @@
 """The official coherence controls (CCH, SIG) an insurer's reception applies, as a rule table.
 
 Each rule names its control in the catalogue (dsn_parser/norm/data/controls.csv), which gives
-its severity (SIG non-blocking, CCH blocking), its norm versions and its official message; see
-`rules.py` for what a rule is. Controls the insurer's reception does not apply are listed,
-with their reason, in dsn_parser/norm/controls_not_applicable.csv; docs/controls.md shows both.
+its severity (SIG non-blocking, CCH blocking, but a warning while on trial), its norm versions
+and its official message; see `rules.py` for what a rule is. Controls the insurer's reception
+does not apply are listed, with their reason, in dsn_parser/norm/controls_not_applicable.csv;
+docs/controls.md shows all three.
 
 Controls stated against "the current year" use the year the file was built
 (S20.G00.05.007) instead, so that re-reading a file later gives the same result.
@@ -43,7 +44,8 @@ BUILT_YEAR = year("S20.G00.05.007")
 SIRET = pl.concat_str("S21.G00.06.001", "S21.G00.11.001")
 BASE_31 = is_("S21.G00.78.001", "31")
 COTISATION_059 = is_("S21.G00.81.001", "059")
-CONTRACT_NOT_CANCELLED_END = pl.col("contract_end")
+# The contract's end date (S21.G00.62.001), unless the end was cancelled (reason 099).
+CONTRACT_END = pl.col("contract_end")
 # A payment to a provident organism: one the establishment adheres to, or one with components.
 TO_PROVIDENT = pl.col("provident_organisms").list.contains(pl.col("S21.G00.20.001")).fill_null(
     False
@@ -143,11 +145,12 @@ def nir_department(rubric: str) -> pl.Expr:
     return pl.col(rubric).str.slice(5, 2)
 
 
-def address(postcode: str, town: str, country: str, abroad: str) -> list[Check]:
-    """Postcode xor (country, distribution code abroad); a town with a postcode."""
+def address(postcode_control: str, town: str, country: str, abroad: str) -> list[Check]:
+    """No postcode with a country or a distribution code abroad; a town with a postcode."""
+    postcode = postcode_control.split("/")[0]
     return [
         Check(
-            f"{postcode}/CCH-{'12' if postcode.startswith(('S10', 'S21.G00.30')) else '11'}",
+            postcode_control,
             postcode[:10],
             ~(present(postcode) & (present(country) | present(abroad))),
         ),
@@ -306,7 +309,7 @@ RULES: tuple[Rule, ...] = (
         present("S20.G00.05.012"),
         when=is_("S20.G00.05.011", "02", "07"),
     ),
-    *address("S10.G00.01.005", "S10.G00.01.006", "S10.G00.01.007", "S10.G00.01.008"),
+    *address("S10.G00.01.005/CCH-12", "S10.G00.01.006", "S10.G00.01.007", "S10.G00.01.008"),
     Check(
         "S20.G00.05.002/CCH-13",
         "S20.G00.05",
@@ -352,8 +355,8 @@ RULES: tuple[Rule, ...] = (
         natures=("08",),
     ),
     # --- S21.G00.06 company, S21.G00.11 establishment
-    *address("S21.G00.06.005", "S21.G00.06.006", "S21.G00.06.010", "S21.G00.06.011"),
-    *address("S21.G00.11.004", "S21.G00.11.005", "S21.G00.11.015", "S21.G00.11.016"),
+    *address("S21.G00.06.005/CCH-11", "S21.G00.06.006", "S21.G00.06.010", "S21.G00.06.011"),
+    *address("S21.G00.11.004/CCH-11", "S21.G00.11.005", "S21.G00.11.015", "S21.G00.11.016"),
     Check(
         "S21.G00.11.017/CCH-11",
         "S21.G00.11",
@@ -509,7 +512,7 @@ RULES: tuple[Rule, ...] = (
         present("S21.G00.30.007"),
         when=is_not("S21.G00.30.014", "99"),
     ),
-    *address("S21.G00.30.009", "S21.G00.30.010", "S21.G00.30.011", "S21.G00.30.012"),
+    *address("S21.G00.30.009/CCH-12", "S21.G00.30.010", "S21.G00.30.011", "S21.G00.30.012"),
     Check(
         "S21.G00.30.014/CCH-11",
         "S21.G00.30",
@@ -552,7 +555,7 @@ RULES: tuple[Rule, ...] = (
     Check(
         "S21.G00.40.001/CCH-13",
         "S21.G00.40",
-        _on_or_before(date("S21.G00.40.001"), CONTRACT_NOT_CANCELLED_END),
+        _on_or_before(date("S21.G00.40.001"), CONTRACT_END),
     ),
     Check(
         "S21.G00.40.001/CCH-15",
@@ -824,7 +827,7 @@ RULES: tuple[Rule, ...] = (
     Check(
         "S21.G00.60.002/CCH-17",
         "S21.G00.60",
-        _on_or_before(date("S21.G00.60.002"), CONTRACT_NOT_CANCELLED_END),
+        _on_or_before(date("S21.G00.60.002"), CONTRACT_END),
         when=is_not("S21.G00.60.001", "99"),
     ),
     Check(
@@ -951,7 +954,7 @@ RULES: tuple[Rule, ...] = (
     Check(
         "S21.G00.65.002/CCH-13",
         "S21.G00.65",
-        _on_or_before(date("S21.G00.65.002"), CONTRACT_NOT_CANCELLED_END),
+        _on_or_before(date("S21.G00.65.002"), CONTRACT_END),
         when=is_not("S21.G00.65.001", "998"),
     ),
     not_after_declared_month("S21.G00.65.002/SIG-12", "S21.G00.65.002"),
