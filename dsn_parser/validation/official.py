@@ -187,7 +187,13 @@ def required_for_reasons(control_id: str, *reasons: str) -> Check:
 
 AGGREGATES = (
     Aggregate("components", "S21.G00.20", "S21.G00.55", pl.len(), default=0),
-    Aggregate("components_total", "S21.G00.20", "S21.G00.55", amount("S21.G00.55.001").sum()),
+    Aggregate(
+        "components_total",
+        "S21.G00.20",
+        "S21.G00.55",
+        amount("S21.G00.55.001").sum(),
+        dtype=pl.Decimal(38, 2),
+    ),
     Aggregate(
         "unreadable_components",
         "S21.G00.20",
@@ -200,6 +206,7 @@ AGGREGATES = (
         "S21.G00.15",
         pl.col("S21.G00.15.002").drop_nulls(),
         key="establishment_id",
+        dtype=pl.List(pl.String),
     ),
     Aggregate("base_components", "S21.G00.78", "S21.G00.79", pl.len(), default=0),
     Aggregate(
@@ -225,6 +232,7 @@ AGGREGATES = (
         "S21.G00.40",
         "S21.G00.62",
         date("S21.G00.62.001").filter(is_not("S21.G00.62.002", "099")).first(),
+        dtype=pl.Date(),
     ),
     Aggregate("pensions", "S21.G00.40", "S21.G00.71", pl.len(), default=0),
     Aggregate(

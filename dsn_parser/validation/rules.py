@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import polars as pl
 
+from dsn_parser.model import ENGINE, OPTIMIZATIONS
 from dsn_parser.norm import USAGE_NATURES, load_norm, official_controls
 from dsn_parser.validation.context import Context
 from dsn_parser.validation.diagnostics import findings
@@ -100,6 +101,8 @@ class Aggregate:
     agg: pl.Expr
     key: str = "parent_id"
     default: int | None = None  # where none belongs: 0 for a count
+    # the column's type, for a file without `of` blocks
+    dtype: pl.DataType = field(default_factory=pl.UInt32)
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ class Plan:
     own: dict[str, tuple[str, ...]]  # block -> its rubrics some rule reads
     ancestors: dict[str, dict[str, tuple[str, ...]]]  # block -> ancestor -> columns read
     aggregates_of: dict[str, tuple[Aggregate, ...]]  # block -> the aggregates it carries
+    # block -> its rules, each with where it fails (a Reference's is completed per file)
+    by_block: dict[str, tuple[tuple[Rule, pl.Expr], ...]]
 
 
 def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
@@ -196,6 +201,10 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         ancestors={
             block: {home: tuple(sorted(names)) for home, names in homes.items()}
             for block, homes in ancestors.items()
+        },
+        by_block={
+            block: tuple((rule, _fails(rule)) for rule in rules if rule.block == block)
+            for block in dict.fromkeys(rule.block for rule in rules)
         },
         aggregates_of={
             block: tuple(a for a in aggregates if a.block == block)
@@ -253,15 +262,22 @@ class _Frames:
     def own(self, block: str) -> pl.DataFrame:
         """The block's instances with its own rubrics and aggregates."""
         if block not in self._own:
-            self._own[block] = self._with_aggregates(block, self._with_rubrics(block))
+            frame = self._with_rubrics(block).lazy()
+            for aggregate in self._plan.aggregates_of.get(block, ()):
+                frame = self._join_aggregate(frame, aggregate)
+            self._own[block] = frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
         return self._own[block]
 
     def full(self, block: str) -> pl.DataFrame:
         """`own` plus the columns the rules read from its ancestors."""
         if block not in self._full:
+            ancestors = self._plan.ancestors.get(block, {})
             frame = self.own(block)
-            for ancestor, names in self._plan.ancestors.get(block, {}).items():
-                frame = self._join_ancestor(frame, block, ancestor, names)
+            if ancestors:
+                lazy = frame.lazy()
+                for ancestor, names in ancestors.items():
+                    lazy = self._join_ancestor(lazy, block, ancestor, names)
+                frame = lazy.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
             self._full[block] = frame
         return self._full[block]
 
@@ -276,7 +292,7 @@ class _Frames:
                 values=["value", "line"],
                 aggregate_function="first",
             )
-            # pivot names them value_<rubric>, line_<rubric> (just <rubric> for one rubric)
+            # pivot names them value_<rubric>, line_<rubric>
             wide = wide.rename(
                 {
                     name: f"{name[6:]}" if name.startswith("value_") else f"{name[5:]}:line"
@@ -285,33 +301,29 @@ class _Frames:
                 }
             )
             frame = frame.join(wide, on="instance_id", how="left")
-        missing = [
-            column
-            for rubric in rubrics
-            for column in (
-                pl.lit(None, pl.String).alias(rubric),
-                pl.lit(None, pl.UInt32).alias(f"{rubric}:line"),
-            )
-            if column.meta.output_name() not in frame.columns
-        ]
+        present = set(frame.columns)
+        missing = [expr for name, expr in _null_columns(rubrics) if name not in present]
         return frame.with_columns(missing) if missing else frame
 
-    def _with_aggregates(self, block: str, frame: pl.DataFrame) -> pl.DataFrame:
-        for aggregate in self._plan.aggregates_of.get(block, ()):
-            # An absent block aggregates as an empty frame: the column keeps its type.
-            values = (
-                self.own(aggregate.of)
-                .group_by(aggregate.key)
-                .agg(aggregate.agg.alias(aggregate.name))
+    def _join_aggregate(self, frame: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
+        if not self.has(aggregate.of):
+            return frame.with_columns(
+                pl.lit(aggregate.default, aggregate.dtype).alias(aggregate.name)
             )
-            frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
-            if aggregate.default is not None:
-                frame = frame.with_columns(pl.col(aggregate.name).fill_null(aggregate.default))
+        values = (
+            self.own(aggregate.of)
+            .lazy()
+            .group_by(aggregate.key)
+            .agg(aggregate.agg.alias(aggregate.name))
+        )
+        frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
+        if aggregate.default is not None:
+            frame = frame.with_columns(pl.col(aggregate.name).fill_null(aggregate.default))
         return frame
 
     def _join_ancestor(
-        self, frame: pl.DataFrame, block: str, ancestor: str, names: tuple[str, ...]
-    ) -> pl.DataFrame:
+        self, frame: pl.LazyFrame, block: str, ancestor: str, names: tuple[str, ...]
+    ) -> pl.LazyFrame:
         columns = [
             column
             for name in names
@@ -320,16 +332,22 @@ class _Frames:
         key = _ANCESTOR_KEYS.get(ancestor)
         if key is None:  # climb: the parent's id, then its parent's...
             key = f"{ancestor}:id"
-            ids = frame.select("instance_id", pl.col("parent_id").alias(key))
+            frame = frame.with_columns(pl.col("parent_id").alias(key))
+            parents = self._parents.lazy().rename({"instance_id": key, "parent_id": "up"})
             for _ in range(load_norm(_TREE_VERSION).ancestors(block).index(ancestor)):
-                ids = ids.join(
-                    self._parents.rename({"instance_id": key, "parent_id": "up"}),
-                    on=key,
-                    how="left",
-                ).select("instance_id", pl.col("up").alias(key))
-            frame = frame.join(ids, on="instance_id", how="left")
-        source = self.own(ancestor).select(pl.col("instance_id").alias(key), *columns)
+                frame = frame.join(parents, on=key, how="left").drop(key).rename({"up": key})
+        source = self.own(ancestor).lazy().select(pl.col("instance_id").alias(key), *columns)
         return frame.join(source, on=key, how="left")
+
+
+@cache
+def _null_columns(rubrics: tuple[str, ...]) -> tuple[tuple[str, pl.Expr], ...]:
+    """Per rubric, its value and line columns as nulls: for the rubrics a block lacks."""
+    return tuple(
+        (name, pl.lit(None, dtype).alias(name))
+        for rubric in rubrics
+        for name, dtype in ((rubric, pl.String()), (f"{rubric}:line", pl.UInt32()))
+    )
 
 
 _EMPTY_INSTANCES = pl.DataFrame(
@@ -347,21 +365,23 @@ _EMPTY_INSTANCES = pl.DataFrame(
 
 
 def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
-    """The findings of every rule of the plan on this file."""
+    """The findings of every rule of the plan on this file: per block, one pass computes
+    whether each of its rules fails on each instance; only the rules that failed somewhere
+    build findings."""
     frames = _Frames(ctx, plan)
     found: list[pl.LazyFrame] = []
-    checks: dict[str, list[Check]] = {}
-    for rule in plan.rules:
-        if not frames.has(rule.block):
+    for block, rules in plan.by_block.items():
+        if not frames.has(block):
             continue
-        if isinstance(rule, Check):
-            checks.setdefault(rule.block, []).append(rule)
-        elif isinstance(rule, Reference):
-            found.append(_reference(frames, rule))
-        else:
-            found.append(_unique(frames, rule))
-    for block, block_checks in checks.items():
-        found.extend(_checks(frames.full(block), block_checks))
+        fails = [
+            _reference_fails(frames, rule) if isinstance(rule, Reference) else fail
+            for rule, fail in rules
+        ]
+        frame = frames.full(block)
+        failing = frame.select(fail.alias(str(number)) for number, fail in enumerate(fails))
+        for (rule, _), column in zip(rules, failing.iter_columns(), strict=True):
+            if column.any():
+                found.append(_findings(frame.filter(column), rule))
     return found
 
 
@@ -390,51 +410,35 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
     return tuple(nature for nature in USAGE_NATURES if row[f"usage_{nature}"] in ("I", "N"))
 
 
-def _checks(frame: pl.DataFrame, checks: list[Check]) -> list[pl.LazyFrame]:
-    """All the checks of one block in one pass; findings only for those that failed."""
-    failing = frame.select(
-        (_applies(check) & check.when & ~check.ok).fill_null(False).alias(str(number))
-        for number, check in enumerate(checks)
-    )
-    failed = failing.select(pl.all().any()).row(0)
-    return [
-        _findings(frame.filter(failing.get_column(str(number))), check)
-        for number, check in enumerate(checks)
-        if failed[number]
-    ]
+def _fails(rule: Rule) -> pl.Expr:
+    """Where the rule fails, for a Check or a Unique; a Reference also needs the file's
+    targets (`_reference_fails`)."""
+    if isinstance(rule, Check):
+        return (_applies(rule) & rule.when & ~rule.ok).fill_null(False)
+    if isinstance(rule, Unique):
+        declared = pl.all_horizontal(present(key) for key in rule.keys)
+        candidate = (_applies(rule) & rule.when & declared).fill_null(False)
+        key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
+        return candidate & ~key.is_first_distinct()
+    return (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
 
 
-def _reference(frames: _Frames, rule: Reference) -> pl.LazyFrame:
-    source = frames.full(rule.block).filter(
-        (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
-    )
-    if source.is_empty():
-        return _findings(source, rule)
+def _scoped(within: str, value: str) -> pl.Expr:
+    return pl.concat_str(pl.col(within).cast(pl.String), pl.col(value), separator="|")
+
+
+def _reference_fails(frames: _Frames, rule: Reference) -> pl.Expr:
     target_block = rule.target[:10]
     targets = (
         frames.full(target_block)
         .filter(rule.target_when.fill_null(False))
-        .select(rule.within, pl.col(rule.target).alias(rule.rubric))
-        .drop_nulls()
+        .select(_scoped(rule.within, rule.target).drop_nulls())
+        .to_series()
         if frames.has(target_block)
-        else pl.DataFrame(schema={rule.within: pl.UInt32, rule.rubric: pl.String})
+        else pl.Series(dtype=pl.String)
     )
-    keys = [rule.within, rule.rubric]
-    failing = (
-        source.join(targets, on=keys, how="anti")
-        if rule.exists
-        else source.join(targets, on=keys, how="semi")
-    )
-    return _findings(failing, rule)
-
-
-def _unique(frames: _Frames, rule: Unique) -> pl.LazyFrame:
-    declared = pl.all_horizontal(present(key) for key in rule.keys)
-    candidates = frames.full(rule.block).filter(
-        (_applies(rule) & rule.when & declared).fill_null(False)
-    )
-    repeated = candidates.filter(~pl.struct(rule.within, *rule.keys).is_first_distinct())
-    return _findings(repeated, rule)
+    named = _scoped(rule.within, rule.rubric).is_in(targets.implode()).fill_null(False)
+    return _fails(rule) & (~named if rule.exists else named)
 
 
 def _findings(frame: pl.DataFrame, rule: Rule) -> pl.LazyFrame:
