@@ -1,6 +1,6 @@
-"""Declarative rules for the official controls, evaluated in Polars over one frame per block.
+"""Declarative rules for the official controls, evaluated in Polars over one frame per file.
 
-A rule is checked on the instances of one block, each a row of that block's *frame*: its ids
+A rule is checked on the instances of one block, each a row of the file's *frame*: its ids
 (instance_id, parent_id, envoi_id, declaration_id, individual_id, establishment_id), its
 `norm`, `declaration_nature` and `fallback`; per rubric the rules read, its value (a column
 named by the rubric id, null when absent) and its line ("<rubric>:line"). The rubrics of
@@ -155,33 +155,49 @@ class Plan:
 
     rules: tuple[Rule, ...]
     aggregates: tuple[Aggregate, ...]
-    own: dict[str, tuple[str, ...]]  # block -> its rubrics some rule reads
-    ancestors: dict[str, dict[str, tuple[str, ...]]]  # block -> ancestor -> columns read
-    aggregates_of: dict[str, tuple[Aggregate, ...]]  # block -> the aggregates it carries
-    # block -> its rules, each with where it fails (a Reference's is completed per file)
-    by_block: dict[str, tuple[tuple[Rule, pl.Expr], ...]]
+    rubrics: tuple[str, ...]  # every rubric some rule or aggregate reads
+    blocks: tuple[str, ...]  # every block whose instances they read
+    # The columns rows take from an ancestor every instance names (envoi_id, declaration_id,
+    # individual_id, establishment_id), and from the ancestor so many levels up.
+    by_key: dict[str, tuple[str, ...]]
+    by_depth: dict[int, tuple[str, ...]]
+    # Each rule with where it fails, on its block's rows (a Reference's is completed per file).
+    fails: tuple[tuple[Rule, pl.Expr], ...]
 
 
 def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     owner = {aggregate.name: aggregate.block for aggregate in aggregates}
-    own: dict[str, set[str]] = {}
-    ancestors: dict[str, dict[str, set[str]]] = {}
+    tree = load_norm(_TREE_VERSION)
+    rubrics: set[str] = set()
+    blocks: set[str] = set()
+    by_key: dict[str, set[str]] = {}
+    by_depth: dict[int, set[str]] = {}
 
     def read(block: str, names: Iterable[str]) -> None:
+        blocks.add(block)
         for name in names:
             if _RUBRIC.fullmatch(name):
                 home = name[:10]
-                own.setdefault(home, set()).add(name)
+                rubrics.add(name)
+                columns = {name, f"{name}:line"}
             elif name in owner:
                 home = owner[name]
+                columns = {name}
             else:
                 continue  # a context column
-            if home != block:
-                ancestors.setdefault(block, {}).setdefault(home, set()).add(name)
+            blocks.add(home)
+            if home == block:
+                continue
+            key = _ANCESTOR_KEYS.get(home)
+            if key is not None:
+                by_key.setdefault(key, set()).update(columns)
+            else:
+                depth = tree.ancestors(block).index(home) + 1
+                by_depth.setdefault(depth, set()).update(columns)
 
     for aggregate in aggregates:
         read(aggregate.of, aggregate.agg.meta.root_names())
-    tree = load_norm(_TREE_VERSION)
+        blocks.add(aggregate.block)
     for rule in rules:
         rubric = official_controls()[rule.control_id].rubric
         # The line a finding shows is its control's rubric, when the row has it.
@@ -197,152 +213,108 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     return Plan(
         rules=tuple(rules),
         aggregates=tuple(aggregates),
-        own={block: tuple(sorted(names)) for block, names in own.items()},
-        ancestors={
-            block: {home: tuple(sorted(names)) for home, names in homes.items()}
-            for block, homes in ancestors.items()
-        },
-        by_block={
-            block: tuple((rule, _fails(rule)) for rule in rules if rule.block == block)
-            for block in dict.fromkeys(rule.block for rule in rules)
-        },
-        aggregates_of={
-            block: tuple(a for a in aggregates if a.block == block)
-            for block in {a.block for a in aggregates}
-        },
+        rubrics=tuple(sorted(rubrics)),
+        blocks=tuple(sorted(blocks)),
+        by_key={key: tuple(sorted(columns)) for key, columns in by_key.items()},
+        by_depth={depth: tuple(sorted(columns)) for depth, columns in sorted(by_depth.items())},
+        fails=tuple((rule, _fails(rule)) for rule in rules),
     )
 
 
-# --------------------------------------------------------------------------- block frames
+# --------------------------------------------------------------------------- the frame
 
 
-class _Frames:
-    """The block frames of one file, built on demand and kept for the other rules."""
-
-    def __init__(self, ctx: Context, plan: Plan) -> None:
-        self._plan = plan
-        read = [rubric for rubrics in plan.own.values() for rubric in rubrics]
-        lines = ctx.lines.filter(pl.col("rubric").is_in(read)).select(
-            block=pl.col("block").cast(pl.String),
-            rubric=pl.col("rubric").cast(pl.String),
-            instance_id="instance_id",
-            value="value",
-            line="line",
+def _frame(ctx: Context, plan: Plan) -> pl.DataFrame:
+    """One row per instance of the blocks the rules read, with every column they read: its
+    own rubrics, its aggregates and its ancestors' columns (a rubric belongs to one block, so
+    a row has a value in a rubric's column from itself or from one ancestor, never both)."""
+    instances = ctx.instances.filter(pl.col("block").is_in(plan.blocks)).select(
+        *_CONTEXT,
+        block=pl.col("block").cast(pl.String),
+        norm=pl.col("norm").cast(pl.String),
+        declaration_nature=pl.col("declaration_nature").cast(pl.String),
+        fallback="fallback",
+        oc_copy="oc_copy",
+    )
+    lines = ctx.lines.filter(pl.col("rubric").is_in(plan.rubrics)).select(
+        "instance_id", "value", "line", rubric=pl.col("rubric").cast(pl.String)
+    )
+    if lines.height:
+        wide = lines.pivot(
+            on="rubric", index="instance_id", values=["value", "line"], aggregate_function="first"
         )
-        self._lines = {
-            block: frame for (block,), frame in lines.partition_by("block", as_dict=True).items()
-        }
-        blocks = {
-            *plan.own,
-            *plan.aggregates_of,
-            *(aggregate.of for aggregate in plan.aggregates),
-            *(rule.block for rule in plan.rules),
-        }
-        instances = ctx.instances.filter(pl.col("block").is_in(blocks)).select(
-            *_CONTEXT,
-            block=pl.col("block").cast(pl.String),
-            norm=pl.col("norm").cast(pl.String),
-            declaration_nature=pl.col("declaration_nature").cast(pl.String),
-            fallback="fallback",
-            oc_copy="oc_copy",
+        # pivot names them value_<rubric>, line_<rubric>
+        wide = wide.rename(
+            {
+                name: name[6:] if name.startswith("value_") else f"{name[5:]}:line"
+                for name in wide.columns
+                if name.startswith(("value_", "line_"))
+            }
         )
-        self._instances = {
-            block: frame
-            for (block,), frame in instances.partition_by(
-                "block", as_dict=True, include_key=False
-            ).items()
-        }
-        self._parents = ctx.instances.select("instance_id", "parent_id")
-        self._own: dict[str, pl.DataFrame] = {}
-        self._full: dict[str, pl.DataFrame] = {}
-
-    def has(self, block: str) -> bool:
-        return block in self._instances
-
-    def own(self, block: str) -> pl.DataFrame:
-        """The block's instances with its own rubrics and aggregates."""
-        if block not in self._own:
-            frame = self._with_rubrics(block).lazy()
-            for aggregate in self._plan.aggregates_of.get(block, ()):
-                frame = self._join_aggregate(frame, aggregate)
-            self._own[block] = frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
-        return self._own[block]
-
-    def full(self, block: str) -> pl.DataFrame:
-        """`own` plus the columns the rules read from its ancestors."""
-        if block not in self._full:
-            ancestors = self._plan.ancestors.get(block, {})
-            frame = self.own(block)
-            if ancestors:
-                lazy = frame.lazy()
-                for ancestor, names in ancestors.items():
-                    lazy = self._join_ancestor(lazy, block, ancestor, names)
-                frame = lazy.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
-            self._full[block] = frame
-        return self._full[block]
-
-    def _with_rubrics(self, block: str) -> pl.DataFrame:
-        frame = self._instances.get(block, _EMPTY_INSTANCES)
-        rubrics = self._plan.own.get(block, ())
-        lines = self._lines.get(block)
-        if lines is not None:
-            wide = lines.pivot(
-                on="rubric",
-                index="instance_id",
-                values=["value", "line"],
-                aggregate_function="first",
+        instances = instances.join(wide, on="instance_id", how="left")
+    present = set(instances.columns)
+    missing = [expr for name, expr in _null_columns(plan.rubrics) if name not in present]
+    base = instances.with_columns(missing) if missing else instances
+    declared_blocks = set(base.get_column("block").unique())
+    frame = base.lazy()
+    for aggregate in plan.aggregates:
+        frame = _with_aggregate(frame, base, aggregate, aggregate.of in declared_blocks)
+    with_aggregates = frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
+    frame = with_aggregates.lazy()
+    for key, columns in plan.by_key.items():
+        frame = _coalesced(frame, with_aggregates, key, columns)
+    ancestor = "parent_id"
+    parents = with_aggregates.lazy().select("instance_id", up="parent_id")
+    for depth in range(1, max(plan.by_depth, default=0) + 1):
+        if depth > 1:
+            above = f"ancestor:{depth}"
+            frame = frame.join(
+                parents.rename({"instance_id": ancestor, "up": above}), on=ancestor, how="left"
             )
-            # pivot names them value_<rubric>, line_<rubric>
-            wide = wide.rename(
-                {
-                    name: f"{name[6:]}" if name.startswith("value_") else f"{name[5:]}:line"
-                    for name in wide.columns
-                    if name.startswith(("value_", "line_"))
-                }
-            )
-            frame = frame.join(wide, on="instance_id", how="left")
-        present = set(frame.columns)
-        missing = [expr for name, expr in _null_columns(rubrics) if name not in present]
-        return frame.with_columns(missing) if missing else frame
+            ancestor = above
+        if depth in plan.by_depth:
+            frame = _coalesced(frame, with_aggregates, ancestor, plan.by_depth[depth])
+    return frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
 
-    def _join_aggregate(self, frame: pl.LazyFrame, aggregate: Aggregate) -> pl.LazyFrame:
-        if not self.has(aggregate.of):
-            return frame.with_columns(
-                pl.lit(aggregate.default, aggregate.dtype).alias(aggregate.name)
-            )
-        values = (
-            self.own(aggregate.of)
-            .lazy()
-            .group_by(aggregate.key)
-            .agg(aggregate.agg.alias(aggregate.name))
-        )
-        frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
-        if aggregate.default is not None:
-            frame = frame.with_columns(pl.col(aggregate.name).fill_null(aggregate.default))
+
+def _with_aggregate(
+    frame: pl.LazyFrame, base: pl.DataFrame, aggregate: Aggregate, declared: bool
+) -> pl.LazyFrame:
+    mine = pl.col("block") == aggregate.block
+    default = pl.lit(aggregate.default, aggregate.dtype)
+    if not declared:
+        value = pl.when(mine).then(default).otherwise(pl.lit(None, aggregate.dtype))
+        return frame.with_columns(value.alias(aggregate.name))
+    values = (
+        base.lazy()
+        .filter(pl.col("block") == aggregate.of)
+        .group_by(aggregate.key)
+        .agg(aggregate.agg.alias(aggregate.name))
+    )
+    frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
+    if aggregate.default is None:
         return frame
+    column = pl.col(aggregate.name)
+    return frame.with_columns(pl.when(mine).then(column.fill_null(default)).otherwise(column))
 
-    def _join_ancestor(
-        self, frame: pl.LazyFrame, block: str, ancestor: str, names: tuple[str, ...]
-    ) -> pl.LazyFrame:
-        columns = [
-            column
-            for name in names
-            for column in ((name, f"{name}:line") if _RUBRIC.fullmatch(name) else (name,))
-        ]
-        key = _ANCESTOR_KEYS.get(ancestor)
-        if key is None:  # climb: the parent's id, then its parent's...
-            key = f"{ancestor}:id"
-            frame = frame.with_columns(pl.col("parent_id").alias(key))
-            parents = self._parents.lazy().rename({"instance_id": key, "parent_id": "up"})
-            for _ in range(load_norm(_TREE_VERSION).ancestors(block).index(ancestor)):
-                frame = frame.join(parents, on=key, how="left").drop(key).rename({"up": key})
-        source = self.own(ancestor).lazy().select(pl.col("instance_id").alias(key), *columns)
-        return frame.join(source, on=key, how="left")
+
+def _coalesced(
+    frame: pl.LazyFrame, source: pl.DataFrame, key: str, columns: tuple[str, ...]
+) -> pl.LazyFrame:
+    """The columns filled, on each row, from the instance its `key` column names."""
+    ancestors = source.lazy().select(
+        pl.col("instance_id").alias(key), *(pl.col(c).alias(f"{c}^") for c in columns)
+    )
+    return (
+        frame.join(ancestors, on=key, how="left")
+        .with_columns(pl.coalesce(column, f"{column}^").alias(column) for column in columns)
+        .drop(f"{column}^" for column in columns)
+    )
 
 
 @cache
 def _null_columns(rubrics: tuple[str, ...]) -> tuple[tuple[str, pl.Expr], ...]:
-    """Per rubric, its value and line columns as nulls: for the rubrics a block lacks."""
+    """Per rubric, its value and line columns as nulls: for the rubrics a file lacks."""
     return tuple(
         (name, pl.lit(None, dtype).alias(name))
         for rubric in rubrics
@@ -350,39 +322,31 @@ def _null_columns(rubrics: tuple[str, ...]) -> tuple[tuple[str, pl.Expr], ...]:
     )
 
 
-_EMPTY_INSTANCES = pl.DataFrame(
-    schema={
-        **dict.fromkeys(_CONTEXT, pl.UInt32()),
-        "norm": pl.String(),
-        "declaration_nature": pl.String(),
-        "fallback": pl.Boolean(),
-        "oc_copy": pl.Boolean(),
-    }
-)
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
 def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
-    """The findings of every rule of the plan on this file: per block, one pass computes
-    whether each of its rules fails on each instance; only the rules that failed somewhere
-    build findings."""
-    frames = _Frames(ctx, plan)
-    found: list[pl.LazyFrame] = []
-    for block, rules in plan.by_block.items():
-        if not frames.has(block):
-            continue
-        fails = [
-            _reference_fails(frames, rule) if isinstance(rule, Reference) else fail
-            for rule, fail in rules
-        ]
-        frame = frames.full(block)
-        failing = frame.select(fail.alias(str(number)) for number, fail in enumerate(fails))
-        for (rule, _), column in zip(rules, failing.iter_columns(), strict=True):
-            if column.any():
-                found.append(_findings(frame.filter(column), rule))
-    return found
+    """The findings of every rule of the plan on this file: one pass computes whether each
+    rule fails on each row; only the rules that failed somewhere build findings."""
+    frame = _frame(ctx, plan)
+    declared = set(frame.get_column("block").unique())
+    rules = [(rule, fail) for rule, fail in plan.fails if rule.block in declared]
+    if not rules:
+        return []
+    fails = [
+        _reference_fails(frame, rule) if isinstance(rule, Reference) else fail
+        for rule, fail in rules
+    ]
+    failing = (
+        frame.lazy()
+        .select(fail.alias(str(number)) for number, fail in enumerate(fails))
+        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
+    )
+    return [
+        _findings(frame.filter(column), rule)
+        for (rule, _), column in zip(rules, failing.iter_columns(), strict=True)
+        if column.any()
+    ]
 
 
 def _applies(rule: Rule) -> pl.Expr:
@@ -413,29 +377,26 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
 def _fails(rule: Rule) -> pl.Expr:
     """Where the rule fails, for a Check or a Unique; a Reference also needs the file's
     targets (`_reference_fails`)."""
+    mine = pl.col("block") == rule.block
     if isinstance(rule, Check):
-        return (_applies(rule) & rule.when & ~rule.ok).fill_null(False)
+        return (mine & _applies(rule) & rule.when & ~rule.ok).fill_null(False)
     if isinstance(rule, Unique):
         declared = pl.all_horizontal(present(key) for key in rule.keys)
-        candidate = (_applies(rule) & rule.when & declared).fill_null(False)
+        candidate = (mine & _applies(rule) & rule.when & declared).fill_null(False)
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
-    return (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
+    return (mine & _applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
 
 
 def _scoped(within: str, value: str) -> pl.Expr:
     return pl.concat_str(pl.col(within).cast(pl.String), pl.col(value), separator="|")
 
 
-def _reference_fails(frames: _Frames, rule: Reference) -> pl.Expr:
-    target_block = rule.target[:10]
+def _reference_fails(frame: pl.DataFrame, rule: Reference) -> pl.Expr:
     targets = (
-        frames.full(target_block)
-        .filter(rule.target_when.fill_null(False))
+        frame.filter(((pl.col("block") == rule.target[:10]) & rule.target_when).fill_null(False))
         .select(_scoped(rule.within, rule.target).drop_nulls())
         .to_series()
-        if frames.has(target_block)
-        else pl.Series(dtype=pl.String)
     )
     named = _scoped(rule.within, rule.rubric).is_in(targets.implode()).fill_null(False)
     return _fails(rule) & (~named if rule.exists else named)
