@@ -600,6 +600,9 @@ RULES: tuple[Rule, ...] = (
     contract_natures_only("S21.G00.40.008/CCH-12", ("70",), ("02", "92")),
     contract_natures_only("S21.G00.40.008/CCH-13", ("80",), ("01", "82", "91")),
     contract_natures_only(
+        "S21.G00.40.008/CCH-14", ("64", "65"), ("01", "02", "03", "08", "91", "92")
+    ),
+    contract_natures_only(
         "S21.G00.40.008/CCH-15", ("21", "41", "42", "61"), ("01", "02", "82", "91", "92")
     ),
     contract_natures_only("S21.G00.40.008/CCH-16", ("71",), ("02", "03", "92")),
