@@ -156,6 +156,7 @@ class Plan:
     rules: tuple[Rule, ...]
     aggregates: tuple[Aggregate, ...]
     rubrics: tuple[str, ...]  # every rubric some rule or aggregate reads
+    shown: tuple[str, ...]  # the rubrics a finding may show the line of: the controls'
     blocks: tuple[str, ...]  # every block whose instances they read
     # The columns rows take from an ancestor every instance names (envoi_id, declaration_id,
     # individual_id, establishment_id), and from the ancestor so many levels up.
@@ -169,17 +170,20 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     owner = {aggregate.name: aggregate.block for aggregate in aggregates}
     tree = load_norm(_TREE_VERSION)
     rubrics: set[str] = set()
+    shown: set[str] = set()
     blocks: set[str] = set()
     by_key: dict[str, set[str]] = {}
     by_depth: dict[int, set[str]] = {}
 
-    def read(block: str, names: Iterable[str]) -> None:
+    def read(block: str, names: Iterable[str], *, with_line: bool = False) -> None:
         blocks.add(block)
         for name in names:
             if _RUBRIC.fullmatch(name):
                 home = name[:10]
                 rubrics.add(name)
-                columns = {name, f"{name}:line"}
+                columns = {name, f"{name}:line"} if with_line else {name}
+                if with_line:
+                    shown.add(name)
             elif name in owner:
                 home = owner[name]
                 columns = {name}
@@ -202,7 +206,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         rubric = official_controls()[rule.control_id].rubric
         # The line a finding shows is its control's rubric, when the row has it.
         if rubric[:10] in (rule.block, *tree.ancestors(rule.block)):
-            read(rule.block, [rubric])
+            read(rule.block, [rubric], with_line=True)
         if isinstance(rule, Check):
             read(rule.block, [*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
         elif isinstance(rule, Reference):
@@ -214,6 +218,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         rules=tuple(rules),
         aggregates=tuple(aggregates),
         rubrics=tuple(sorted(rubrics)),
+        shown=tuple(sorted(shown)),
         blocks=tuple(sorted(blocks)),
         by_key={key: tuple(sorted(columns)) for key, columns in by_key.items()},
         by_depth={depth: tuple(sorted(columns)) for depth, columns in sorted(by_depth.items())},
@@ -240,20 +245,21 @@ def _frame(ctx: Context, plan: Plan) -> pl.DataFrame:
         "instance_id", "value", "line", rubric=pl.col("rubric").cast(pl.String)
     )
     if lines.height:
-        wide = lines.pivot(
-            on="rubric", index="instance_id", values=["value", "line"], aggregate_function="first"
+        values = lines.pivot(
+            on="rubric", index="instance_id", values="value", aggregate_function="first"
         )
-        # pivot names them value_<rubric>, line_<rubric>
-        wide = wide.rename(
-            {
-                name: name[6:] if name.startswith("value_") else f"{name[5:]}:line"
-                for name in wide.columns
-                if name.startswith(("value_", "line_"))
-            }
-        )
-        instances = instances.join(wide, on="instance_id", how="left")
+        instances = instances.join(values, on="instance_id", how="left")
+        shown = lines.filter(pl.col("rubric").is_in(plan.shown))
+        if shown.height:
+            at = shown.pivot(
+                on="rubric", index="instance_id", values="line", aggregate_function="first"
+            )
+            at = at.rename({name: f"{name}:line" for name in at.columns if name != "instance_id"})
+            instances = instances.join(at, on="instance_id", how="left")
     present = set(instances.columns)
-    missing = [expr for name, expr in _null_columns(plan.rubrics) if name not in present]
+    missing = [
+        expr for name, expr in _null_columns(plan.rubrics, plan.shown) if name not in present
+    ]
     base = instances.with_columns(missing) if missing else instances
     declared_blocks = set(base.get_column("block").unique())
     frame = base.lazy()
@@ -313,12 +319,13 @@ def _coalesced(
 
 
 @cache
-def _null_columns(rubrics: tuple[str, ...]) -> tuple[tuple[str, pl.Expr], ...]:
-    """Per rubric, its value and line columns as nulls: for the rubrics a file lacks."""
-    return tuple(
-        (name, pl.lit(None, dtype).alias(name))
-        for rubric in rubrics
-        for name, dtype in ((rubric, pl.String()), (f"{rubric}:line", pl.UInt32()))
+def _null_columns(
+    rubrics: tuple[str, ...], shown: tuple[str, ...]
+) -> tuple[tuple[str, pl.Expr], ...]:
+    """The value (and line) columns as nulls: for the rubrics a file lacks."""
+    return (
+        *((rubric, pl.lit(None, pl.String()).alias(rubric)) for rubric in rubrics),
+        *((f"{r}:line", pl.lit(None, pl.UInt32()).alias(f"{r}:line")) for r in shown),
     )
 
 
