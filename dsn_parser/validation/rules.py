@@ -150,58 +150,70 @@ Rule = Check | Reference | Unique
 
 
 @dataclass(frozen=True)
+class Ancestor:
+    """Columns a block's rows take from one ancestor: through the ancestor key every instance
+    carries (`key`), or so many levels up the tree (`depth`)."""
+
+    block: str
+    columns: tuple[str, ...]
+    key: str | None
+    depth: int
+    nulls: tuple[pl.Expr, ...]  # the columns, where the file lacks the ancestor's block
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the rules read of one block's instances."""
+
+    rubrics: tuple[str, ...]  # its own rubrics, as values
+    shown: tuple[str, ...]  # its own rubrics a finding may show the line of
+    aggregates: tuple[Aggregate, ...]  # computed on its rows
+    ancestors: tuple[Ancestor, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
-    """What the rules read, worked out once from the rule table."""
+    """What the rules read, worked out once from the rule table: each block is read through
+    its own frame (its instances, the columns its rules read), so a rule costs the rows of its
+    block, not the file's."""
 
     rules: tuple[Rule, ...]
-    aggregates: tuple[Aggregate, ...]
     rubrics: tuple[str, ...]  # every rubric some rule or aggregate reads
-    shown: tuple[str, ...]  # the rubrics a finding may show the line of: the controls'
-    blocks: tuple[str, ...]  # every block whose instances they read
-    # The columns rows take from an ancestor every instance names (envoi_id, declaration_id,
-    # individual_id, establishment_id), and from the ancestor so many levels up.
-    by_key: dict[str, tuple[str, ...]]
-    by_depth: dict[int, tuple[str, ...]]
-    # Each rule with where it fails, on its block's rows (a Reference's is completed per file).
+    blocks: dict[str, Needs]  # every block whose instances they read
+    # Each rule with where it fails on its block's rows (a Reference's is completed per file).
     fails: tuple[tuple[Rule, pl.Expr], ...]
 
 
 def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     owner = {aggregate.name: aggregate.block for aggregate in aggregates}
     tree = load_norm(_TREE_VERSION)
-    rubrics: set[str] = set()
-    shown: set[str] = set()
-    blocks: set[str] = set()
-    by_key: dict[str, set[str]] = {}
-    by_depth: dict[int, set[str]] = {}
+    own: dict[str, set[str]] = {}
+    shown: dict[str, set[str]] = {}
+    up: dict[str, dict[str, set[str]]] = {}
 
     def read(block: str, names: Iterable[str], *, with_line: bool = False) -> None:
-        blocks.add(block)
+        own.setdefault(block, set())
         for name in names:
             if _RUBRIC.fullmatch(name):
                 home = name[:10]
-                rubrics.add(name)
+                own.setdefault(home, set()).add(name)
                 columns = {name, f"{name}:line"} if with_line else {name}
                 if with_line:
-                    shown.add(name)
+                    shown.setdefault(home, set()).add(name)
             elif name in owner:
                 home = owner[name]
+                own.setdefault(home, set())
                 columns = {name}
             else:
                 continue  # a context column
-            blocks.add(home)
-            if home == block:
-                continue
-            key = _ANCESTOR_KEYS.get(home)
-            if key is not None:
-                by_key.setdefault(key, set()).update(columns)
-            else:
-                depth = tree.ancestors(block).index(home) + 1
-                by_depth.setdefault(depth, set()).update(columns)
+            if home != block:
+                up.setdefault(block, {}).setdefault(home, set()).update(columns)
 
     for aggregate in aggregates:
         read(aggregate.of, aggregate.agg.meta.root_names())
-        blocks.add(aggregate.block)
+        if aggregate.of in up:
+            raise ValueError(f"{aggregate.name}: an aggregate reads its own block's rubrics")
+        own.setdefault(aggregate.block, set())
     for rule in rules:
         rubric = official_controls()[rule.control_id].rubric
         # The line a finding shows is its control's rubric, when the row has it.
@@ -214,26 +226,41 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
             read(rule.target[:10], [rule.target, *rule.target_when.meta.root_names()])
         else:
             read(rule.block, [*rule.keys, *rule.when.meta.root_names()])
+
+    def ancestor(block: str, home: str, columns: set[str]) -> Ancestor:
+        key = _ANCESTOR_KEYS.get(home)
+        depth = 0 if key else tree.ancestors(block).index(home) + 1
+        names = tuple(sorted(columns))
+        nulls = tuple(pl.lit(None, _dtype(name, aggregates)).alias(name) for name in names)
+        return Ancestor(home, names, key, depth, nulls)
+
+    blocks = {
+        block: Needs(
+            rubrics=tuple(sorted(rubrics)),
+            shown=tuple(sorted(shown.get(block, ()))),
+            aggregates=tuple(a for a in aggregates if a.block == block),
+            ancestors=tuple(
+                ancestor(block, home, columns)
+                for home, columns in sorted(up.get(block, {}).items())
+            ),
+        )
+        for block, rubrics in sorted(own.items())
+    }
     return Plan(
         rules=tuple(rules),
-        aggregates=tuple(aggregates),
-        rubrics=tuple(sorted(rubrics)),
-        shown=tuple(sorted(shown)),
-        blocks=tuple(sorted(blocks)),
-        by_key={key: tuple(sorted(columns)) for key, columns in by_key.items()},
-        by_depth={depth: tuple(sorted(columns)) for depth, columns in sorted(by_depth.items())},
+        rubrics=tuple(sorted(set().union(*own.values()))),
+        blocks=blocks,
         fails=tuple((rule, _fails(rule)) for rule in rules),
     )
 
 
-# --------------------------------------------------------------------------- the frame
+# --------------------------------------------------------------------------- the frames
 
 
-def _frame(ctx: Context, plan: Plan) -> pl.DataFrame:
-    """One row per instance of the blocks the rules read, with every column they read: its
-    own rubrics, its aggregates and its ancestors' columns (a rubric belongs to one block, so
-    a row has a value in a rubric's column from itself or from one ancestor, never both)."""
-    instances = ctx.instances.filter(pl.col("block").is_in(plan.blocks)).select(
+def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
+    """Per block the rules read and the file declares, one row per instance with every column
+    its rules read: its own rubrics, its aggregates and its ancestors' columns."""
+    instances = ctx.instances.filter(pl.col("block").is_in(list(plan.blocks))).select(
         *_CONTEXT,
         block=pl.col("block").cast(pl.String),
         norm=pl.col("norm").cast(pl.String),
@@ -242,80 +269,119 @@ def _frame(ctx: Context, plan: Plan) -> pl.DataFrame:
         oc_copy="oc_copy",
     )
     lines = ctx.lines.filter(pl.col("rubric").is_in(plan.rubrics)).select(
-        "instance_id", "value", "line", rubric=pl.col("rubric").cast(pl.String)
+        "instance_id",
+        "value",
+        "line",
+        rubric=pl.col("rubric").cast(pl.String),
+        block=pl.col("block").cast(pl.String),
     )
-    if lines.height:
-        values = lines.pivot(
-            on="rubric", index="instance_id", values="value", aggregate_function="first"
+    lines_of = {
+        block: frame.drop("block")
+        for (block,), frame in lines.partition_by("block", as_dict=True).items()
+    }
+    own = {
+        block: _own_columns(frame.drop("block"), lines_of.get(block), plan.blocks[block])
+        for (block,), frame in instances.partition_by("block", as_dict=True).items()
+    }
+    with_aggregates = dict(
+        zip(
+            own,
+            pl.collect_all(
+                [_with_aggregates(own, block, plan.blocks[block]) for block in own],
+                engine=ENGINE,
+                optimizations=OPTIMIZATIONS,
+            ),
+            strict=True,
         )
-        instances = instances.join(values, on="instance_id", how="left")
-        shown = lines.filter(pl.col("rubric").is_in(plan.shown))
-        if shown.height:
-            at = shown.pivot(
+    )
+    parents = instances.lazy().select("instance_id", up="parent_id")
+    return dict(
+        zip(
+            own,
+            pl.collect_all(
+                [
+                    _with_ancestors(with_aggregates, block, plan.blocks[block], parents)
+                    for block in own
+                ],
+                engine=ENGINE,
+                optimizations=OPTIMIZATIONS,
+            ),
+            strict=True,
+        )
+    )
+
+
+def _own_columns(instances: pl.DataFrame, lines: pl.DataFrame | None, needs: Needs) -> pl.DataFrame:
+    """The block's instances with its own rubrics' values and lines (null where absent)."""
+    frame = instances
+    if lines is not None:
+        frame = frame.join(
+            lines.pivot(
+                on="rubric", index="instance_id", values="value", aggregate_function="first"
+            ),
+            on="instance_id",
+            how="left",
+        )
+        at = lines.filter(pl.col("rubric").is_in(needs.shown))
+        if at.height:
+            at = at.pivot(
                 on="rubric", index="instance_id", values="line", aggregate_function="first"
             )
             at = at.rename({name: f"{name}:line" for name in at.columns if name != "instance_id"})
-            instances = instances.join(at, on="instance_id", how="left")
-    present = set(instances.columns)
+            frame = frame.join(at, on="instance_id", how="left")
+    present = set(frame.columns)
     missing = [
-        expr for name, expr in _null_columns(plan.rubrics, plan.shown) if name not in present
+        expr for name, expr in _null_columns(needs.rubrics, needs.shown) if name not in present
     ]
-    base = instances.with_columns(missing) if missing else instances
-    declared_blocks = set(base.get_column("block").unique())
-    frame = base.lazy()
-    for aggregate in plan.aggregates:
-        frame = _with_aggregate(frame, base, aggregate, aggregate.of in declared_blocks)
-    with_aggregates = frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
-    frame = with_aggregates.lazy()
-    for key, columns in plan.by_key.items():
-        frame = _coalesced(frame, with_aggregates, key, columns)
-    ancestor = "parent_id"
-    parents = with_aggregates.lazy().select("instance_id", up="parent_id")
-    for depth in range(1, max(plan.by_depth, default=0) + 1):
-        if depth > 1:
-            above = f"ancestor:{depth}"
+    return frame.with_columns(missing) if missing else frame
+
+
+def _with_aggregates(own: dict[str, pl.DataFrame], block: str, needs: Needs) -> pl.LazyFrame:
+    frame = own[block].lazy()
+    for aggregate in needs.aggregates:
+        default = pl.lit(aggregate.default, aggregate.dtype)
+        of = own.get(aggregate.of)
+        if of is None:
+            frame = frame.with_columns(default.alias(aggregate.name))
+            continue
+        values = of.lazy().group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
+        frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
+        if aggregate.default is not None:
+            frame = frame.with_columns(pl.col(aggregate.name).fill_null(default))
+    return frame
+
+
+def _dtype(column: str, aggregates: Sequence[Aggregate]) -> pl.DataType:
+    if column.endswith(":line"):
+        return pl.UInt32()
+    return next((a.dtype for a in aggregates if a.name == column), pl.String())
+
+
+def _with_ancestors(
+    frames: dict[str, pl.DataFrame], block: str, needs: Needs, parents: pl.LazyFrame
+) -> pl.LazyFrame:
+    frame = frames[block].lazy()
+    climbed = 1  # the row's parent_id names its ancestor one level up
+    for ancestor in sorted(needs.ancestors, key=lambda ancestor: ancestor.depth):
+        source = frames.get(ancestor.block)
+        if source is None:  # not in this file (or batch): nothing to read from it
+            frame = frame.with_columns(ancestor.nulls)
+            continue
+        key = ancestor.key or ("parent_id" if ancestor.depth == 1 else f"ancestor:{ancestor.depth}")
+        while climbed < ancestor.depth:
+            below = "parent_id" if climbed == 1 else f"ancestor:{climbed}"
+            climbed += 1
             frame = frame.join(
-                parents.rename({"instance_id": ancestor, "up": above}), on=ancestor, how="left"
+                parents.rename({"instance_id": below, "up": f"ancestor:{climbed}"}),
+                on=below,
+                how="left",
             )
-            ancestor = above
-        if depth in plan.by_depth:
-            frame = _coalesced(frame, with_aggregates, ancestor, plan.by_depth[depth])
-    return frame.collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
-
-
-def _with_aggregate(
-    frame: pl.LazyFrame, base: pl.DataFrame, aggregate: Aggregate, declared: bool
-) -> pl.LazyFrame:
-    mine = pl.col("block") == aggregate.block
-    default = pl.lit(aggregate.default, aggregate.dtype)
-    if not declared:
-        value = pl.when(mine).then(default).otherwise(pl.lit(None, aggregate.dtype))
-        return frame.with_columns(value.alias(aggregate.name))
-    values = (
-        base.lazy()
-        .filter(pl.col("block") == aggregate.of)
-        .group_by(aggregate.key)
-        .agg(aggregate.agg.alias(aggregate.name))
-    )
-    frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
-    if aggregate.default is None:
-        return frame
-    column = pl.col(aggregate.name)
-    return frame.with_columns(pl.when(mine).then(column.fill_null(default)).otherwise(column))
-
-
-def _coalesced(
-    frame: pl.LazyFrame, source: pl.DataFrame, key: str, columns: tuple[str, ...]
-) -> pl.LazyFrame:
-    """The columns filled, on each row, from the instance its `key` column names."""
-    ancestors = source.lazy().select(
-        pl.col("instance_id").alias(key), *(pl.col(c).alias(f"{c}^") for c in columns)
-    )
-    return (
-        frame.join(ancestors, on=key, how="left")
-        .with_columns(pl.coalesce(column, f"{column}^").alias(column) for column in columns)
-        .drop(f"{column}^" for column in columns)
-    )
+        frame = frame.join(
+            source.lazy().select(pl.col("instance_id").alias(key), *ancestor.columns),
+            on=key,
+            how="left",
+        )
+    return frame
 
 
 @cache
@@ -333,27 +399,30 @@ def _null_columns(
 
 
 def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
-    """The findings of every rule of the plan on this file: one pass computes whether each
-    rule fails on each row; only the rules that failed somewhere build findings."""
+    """The findings of every rule of the plan on this file: one pass per block computes, on
+    its rows only, whether each of its rules fails; only the rules that failed somewhere build
+    findings."""
     if ctx.envois.is_empty() or ctx.envois.get_column("fallback").all():
         return []  # no catalogue for the envois' declared norm: no rule applies
-    frame = _frame(ctx, plan)
-    declared = set(frame.get_column("block").unique())
-    rules = [(rule, fail) for rule, fail in plan.fails if rule.block in declared]
-    if not rules:
-        return []
-    fails = [
-        _reference_fails(frame, rule) if isinstance(rule, Reference) else fail
-        for rule, fail in rules
-    ]
-    failing = (
-        frame.lazy()
-        .select(fail.alias(str(number)) for number, fail in enumerate(fails))
-        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
+    frames = _frames(ctx, plan)
+    by_block: dict[str, list[tuple[Rule, pl.Expr]]] = {}
+    for rule, fail in plan.fails:
+        if rule.block in frames:
+            if isinstance(rule, Reference):
+                fail = _reference_fails(frames, rule)
+            by_block.setdefault(rule.block, []).append((rule, fail))
+    failing = pl.collect_all(
+        [
+            frames[block].lazy().select(fail.alias(str(n)) for n, (_, fail) in enumerate(rules))
+            for block, rules in by_block.items()
+        ],
+        engine=ENGINE,
+        optimizations=OPTIMIZATIONS,
     )
     return [
-        _findings(frame.filter(column), rule)
-        for (rule, _), column in zip(rules, failing.iter_columns(), strict=True)
+        _findings(frames[block].filter(column), rule)
+        for (block, rules), fails in zip(by_block.items(), failing, strict=True)
+        for (rule, _), column in zip(rules, fails.iter_columns(), strict=True)
         if column.any()
     ]
 
@@ -386,24 +455,26 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
 def _fails(rule: Rule) -> pl.Expr:
     """Where the rule fails, for a Check or a Unique; a Reference also needs the file's
     targets (`_reference_fails`)."""
-    mine = pl.col("block") == rule.block
     if isinstance(rule, Check):
-        return (mine & _applies(rule) & rule.when & ~rule.ok).fill_null(False)
+        return (_applies(rule) & rule.when & ~rule.ok).fill_null(False)
     if isinstance(rule, Unique):
         declared = pl.all_horizontal(present(key) for key in rule.keys)
-        candidate = (mine & _applies(rule) & rule.when & declared).fill_null(False)
+        candidate = (_applies(rule) & rule.when & declared).fill_null(False)
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
-    return (mine & _applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
+    return (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
 
 
 def _scoped(within: str, value: str) -> pl.Expr:
     return pl.concat_str(pl.col(within).cast(pl.String), pl.col(value), separator="|")
 
 
-def _reference_fails(frame: pl.DataFrame, rule: Reference) -> pl.Expr:
+def _reference_fails(frames: dict[str, pl.DataFrame], rule: Reference) -> pl.Expr:
+    among = frames.get(rule.target[:10])
     targets = (
-        frame.filter(((pl.col("block") == rule.target[:10]) & rule.target_when).fill_null(False))
+        pl.Series(dtype=pl.String)
+        if among is None
+        else among.filter(rule.target_when.fill_null(False))
         .select(_scoped(rule.within, rule.target).drop_nulls())
         .to_series()
     )
