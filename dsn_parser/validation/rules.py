@@ -180,7 +180,8 @@ class Plan:
     rules: tuple[Rule, ...]
     rubrics: tuple[str, ...]  # every rubric some rule or aggregate reads
     blocks: dict[str, Needs]  # every block whose instances they read
-    # Each rule with where it fails on its block's rows (a Reference's is completed per file).
+    # Each rule with where it fails on its block's rows, in a file where it applies to all of
+    # them (a Reference's is completed per file).
     fails: tuple[tuple[Rule, pl.Expr], ...]
 
 
@@ -250,7 +251,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         rules=tuple(rules),
         rubrics=tuple(sorted(set().union(*own.values()))),
         blocks=blocks,
-        fails=tuple((rule, _fails(rule)) for rule in rules),
+        fails=tuple((rule, _fails(rule, TRUE)) for rule in rules),
     )
 
 
@@ -276,13 +277,27 @@ def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
         block=pl.col("block").cast(pl.String),
     )
     lines_of = {
-        block: frame.drop("block")
+        block: frame.drop("block").lazy()
         for (block,), frame in lines.partition_by("block", as_dict=True).items()
     }
-    own = {
-        block: _own_columns(frame.drop("block"), lines_of.get(block), plan.blocks[block])
-        for (block,), frame in instances.partition_by("block", as_dict=True).items()
-    }
+    no_lines = lines.drop("block").clear().lazy()
+    blocks = instances.partition_by("block", as_dict=True)
+    own = dict(
+        zip(
+            (block for (block,) in blocks),
+            pl.collect_all(
+                [
+                    _own_columns(
+                        frame.drop("block"), lines_of.get(block, no_lines), plan.blocks[block]
+                    )
+                    for (block,), frame in blocks.items()
+                ],
+                engine=ENGINE,
+                optimizations=OPTIMIZATIONS,
+            ),
+            strict=True,
+        )
+    )
     with_aggregates = dict(
         zip(
             own,
@@ -311,29 +326,29 @@ def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
     )
 
 
-def _own_columns(instances: pl.DataFrame, lines: pl.DataFrame | None, needs: Needs) -> pl.DataFrame:
-    """The block's instances with its own rubrics' values and lines (null where absent)."""
-    frame = instances
-    if lines is not None:
-        frame = frame.join(
-            lines.pivot(
-                on="rubric", index="instance_id", values="value", aggregate_function="first"
-            ),
-            on="instance_id",
-            how="left",
+def _own_columns(instances: pl.DataFrame, lines: pl.LazyFrame, needs: Needs) -> pl.LazyFrame:
+    """The block's instances with its own rubrics' values and lines (null where absent): the
+    columns are known, so the pivots are lazy and need not scan the lines for their names."""
+    frame = instances.lazy()
+    if needs.rubrics:
+        values = lines.pivot(
+            on="rubric",
+            on_columns=needs.rubrics,
+            index="instance_id",
+            values="value",
+            aggregate_function="first",
         )
-        at = lines.filter(pl.col("rubric").is_in(needs.shown))
-        if at.height:
-            at = at.pivot(
-                on="rubric", index="instance_id", values="line", aggregate_function="first"
-            )
-            at = at.rename({name: f"{name}:line" for name in at.columns if name != "instance_id"})
-            frame = frame.join(at, on="instance_id", how="left")
-    present = set(frame.columns)
-    missing = [
-        expr for name, expr in _null_columns(needs.rubrics, needs.shown) if name not in present
-    ]
-    return frame.with_columns(missing) if missing else frame
+        frame = frame.join(values, on="instance_id", how="left")
+    if needs.shown:
+        at = lines.pivot(
+            on="rubric",
+            on_columns=needs.shown,
+            index="instance_id",
+            values="line",
+            aggregate_function="first",
+        ).rename({rubric: f"{rubric}:line" for rubric in needs.shown})
+        frame = frame.join(at, on="instance_id", how="left")
+    return frame
 
 
 def _with_aggregates(own: dict[str, pl.DataFrame], block: str, needs: Needs) -> pl.LazyFrame:
@@ -384,17 +399,6 @@ def _with_ancestors(
     return frame
 
 
-@cache
-def _null_columns(
-    rubrics: tuple[str, ...], shown: tuple[str, ...]
-) -> tuple[tuple[str, pl.Expr], ...]:
-    """The value (and line) columns as nulls: for the rubrics a file lacks."""
-    return (
-        *((rubric, pl.lit(None, pl.String()).alias(rubric)) for rubric in rubrics),
-        *((f"{r}:line", pl.lit(None, pl.UInt32()).alias(f"{r}:line")) for r in shown),
-    )
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -405,12 +409,28 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
     if ctx.envois.is_empty() or ctx.envois.get_column("fallback").all():
         return []  # no catalogue for the envois' declared norm: no rule applies
     frames = _frames(ctx, plan)
+    # Whether a rule applies depends on its row's norm, nature and fallback only: the file's
+    # few kinds of rows settle, once per rule, whether it applies to none of its rows
+    # (skipped), to all (no test per row) or, in a file mixing kinds, to some.
+    kinds = set(
+        ctx.instances.select(
+            pl.col("norm").cast(pl.String), pl.col("declaration_nature").cast(pl.String), "fallback"
+        )
+        .unique()
+        .iter_rows()
+    )
     by_block: dict[str, list[tuple[Rule, pl.Expr]]] = {}
     for rule, fail in plan.fails:
-        if rule.block in frames:
-            if isinstance(rule, Reference):
-                fail = _reference_fails(frames, rule)
-            by_block.setdefault(rule.block, []).append((rule, fail))
+        if rule.block not in frames:
+            continue
+        applies = [kind for kind in kinds if _applies(rule.control_id, rule.natures, *kind)]
+        if not applies:
+            continue
+        if len(applies) < len(kinds):
+            fail = _fails(rule, _of_kinds(applies))
+        if isinstance(rule, Reference):
+            fail = _reference_fails(frames, rule, fail)
+        by_block.setdefault(rule.block, []).append((rule, fail))
     failing = pl.collect_all(
         [
             frames[block].lazy().select(fail.alias(str(n)) for n, (_, fail) in enumerate(rules))
@@ -427,17 +447,31 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
     ]
 
 
-def _applies(rule: Rule) -> pl.Expr:
+@cache
+def _applies(
+    control_id: str, natures: tuple[str, ...], norm: str, nature: str, fallback: bool
+) -> bool:
+    """Whether a control (restricted by its rule to `natures`, if any) applies to an instance
+    of a declaration of this nature, in an envoi checked against this norm version."""
+    control = official_controls()[control_id]
     # Only on envois declared in a version whose catalogue lists the control: a rubric may
     # mean something else in an older norm (S21.G00.20.002 did in P19V01-P21V01).
-    control = official_controls()[rule.control_id]
-    applies = pl.col("norm").is_in(control.versions) & ~pl.col("fallback")
-    excluded = _natures_without(control.rubric)
-    if excluded:
-        applies &= ~pl.col("declaration_nature").is_in(excluded)
-    if rule.natures:
-        applies &= pl.col("declaration_nature").is_in(rule.natures)
-    return applies
+    return (
+        not fallback
+        and norm in control.versions
+        and nature not in _natures_without(control.rubric)
+        and (not natures or nature in natures)
+    )
+
+
+def _of_kinds(kinds: Iterable[tuple[str, str, bool]]) -> pl.Expr:
+    """The rows of these kinds (norm, nature, fallback)."""
+    return pl.any_horizontal(
+        (pl.col("norm") == norm)
+        & (pl.col("declaration_nature") == nature)
+        & (pl.col("fallback") == fallback)
+        for norm, nature, fallback in kinds
+    )
 
 
 @cache
@@ -452,24 +486,24 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
     return tuple(nature for nature in USAGE_NATURES if row[f"usage_{nature}"] in ("I", "N"))
 
 
-def _fails(rule: Rule) -> pl.Expr:
+def _fails(rule: Rule, applies: pl.Expr) -> pl.Expr:
     """Where the rule fails, for a Check or a Unique; a Reference also needs the file's
     targets (`_reference_fails`)."""
     if isinstance(rule, Check):
-        return (_applies(rule) & rule.when & ~rule.ok).fill_null(False)
+        return (applies & rule.when & ~rule.ok).fill_null(False)
     if isinstance(rule, Unique):
         declared = pl.all_horizontal(present(key) for key in rule.keys)
-        candidate = (_applies(rule) & rule.when & declared).fill_null(False)
+        candidate = (applies & rule.when & declared).fill_null(False)
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
-    return (_applies(rule) & rule.when & present(rule.rubric)).fill_null(False)
+    return (applies & rule.when & present(rule.rubric)).fill_null(False)
 
 
 def _scoped(within: str, value: str) -> pl.Expr:
     return pl.concat_str(pl.col(within).cast(pl.String), pl.col(value), separator="|")
 
 
-def _reference_fails(frames: dict[str, pl.DataFrame], rule: Reference) -> pl.Expr:
+def _reference_fails(frames: dict[str, pl.DataFrame], rule: Reference, fails: pl.Expr) -> pl.Expr:
     among = frames.get(rule.target[:10])
     targets = (
         pl.Series(dtype=pl.String)
@@ -479,7 +513,7 @@ def _reference_fails(frames: dict[str, pl.DataFrame], rule: Reference) -> pl.Exp
         .to_series()
     )
     named = _scoped(rule.within, rule.rubric).is_in(targets.implode()).fill_null(False)
-    return _fails(rule) & (~named if rule.exists else named)
+    return fails & (~named if rule.exists else named)
 
 
 def _findings(frame: pl.DataFrame, rule: Rule) -> pl.LazyFrame:

@@ -683,3 +683,15 @@ def test_the_coverage_table_is_up_to_date() -> None:
     assert controls_doc.DOC.read_text(encoding="utf-8") == controls_doc.render(), (
         "run python -m dsn_parser.validation.controls_doc"
     )
+
+
+def test_in_a_file_mixing_norms_a_control_fires_only_on_the_envois_of_its_versions() -> None:
+    broken = apply([set_("S21.G00.30.006", "15051975")])
+    older = set_("S10.G00.00.006", "P21V01")(broken)
+    [parsed] = parse(
+        "\n".join(f"{rubric},'{value}'" for rubric, value in [*older, *broken]).encode("latin-1")
+        + b"\n"
+    )
+    found = parsed.diagnostics.filter(pl.col("code") == "S21.G00.30.006/CCH-11")
+    second_envoi = len(older) + 1
+    assert found["line"].to_list() == [second_envoi + _positions(broken, "S21.G00.30.006")[0]]
