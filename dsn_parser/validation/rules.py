@@ -330,25 +330,21 @@ def _own_columns(instances: pl.DataFrame, lines: pl.LazyFrame, needs: Needs) -> 
     """The block's instances with its own rubrics' values and lines (null where absent): the
     columns are known, so the pivots are lazy and need not scan the lines for their names."""
     frame = instances.lazy()
-    if needs.rubrics:
-        values = lines.pivot(
-            on="rubric",
-            on_columns=needs.rubrics,
-            index="instance_id",
-            values="value",
-            aggregate_function="first",
-        )
-        frame = frame.join(values, on="instance_id", how="left")
-    if needs.shown:
-        at = lines.pivot(
-            on="rubric",
-            on_columns=needs.shown,
-            index="instance_id",
-            values="line",
-            aggregate_function="first",
-        ).rename({rubric: f"{rubric}:line" for rubric in needs.shown})
-        frame = frame.join(at, on="instance_id", how="left")
-    return frame
+    if not needs.rubrics:
+        return frame
+    # One pivot for both values and lines (a shown rubric is one of the block's own).
+    pivoted = lines.pivot(
+        on="rubric",
+        on_columns=needs.rubrics,
+        index="instance_id",
+        values=["value", "line"],
+        aggregate_function="first",
+    ).select(
+        "instance_id",
+        *(pl.col(f"value_{rubric}").alias(rubric) for rubric in needs.rubrics),
+        *(pl.col(f"line_{rubric}").alias(f"{rubric}:line") for rubric in needs.shown),
+    )
+    return frame.join(pivoted, on="instance_id", how="left")
 
 
 def _with_aggregates(own: dict[str, pl.DataFrame], block: str, needs: Needs) -> pl.LazyFrame:
