@@ -277,19 +277,17 @@ def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
         block=pl.col("block").cast(pl.String),
     )
     lines_of = {
-        block: frame.drop("block").lazy()
-        for (block,), frame in lines.partition_by("block", as_dict=True).items()
+        block: frame.lazy()
+        for (block,), frame in lines.partition_by("block", as_dict=True, include_key=False).items()
     }
     no_lines = lines.drop("block").clear().lazy()
-    blocks = instances.partition_by("block", as_dict=True)
+    blocks = instances.partition_by("block", as_dict=True, include_key=False)
     own = dict(
         zip(
             (block for (block,) in blocks),
             pl.collect_all(
                 [
-                    _own_columns(
-                        frame.drop("block"), lines_of.get(block, no_lines), plan.blocks[block]
-                    )
+                    _own_columns(frame, lines_of.get(block, no_lines), plan.blocks[block])
                     for (block,), frame in blocks.items()
                 ],
                 engine=ENGINE,
