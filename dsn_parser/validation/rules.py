@@ -183,6 +183,9 @@ class Plan:
     # Each rule with where it fails on its block's rows, in a file where it applies to all of
     # them (a Reference's is completed per file).
     fails: tuple[tuple[Rule, pl.Expr], ...]
+    # Per rule, the rubrics one of which a file must declare for it to fail anywhere (a Check
+    # reading rubrics only, that holds where they are all absent); None: no such set.
+    fail_only_with: tuple[frozenset[str] | None, ...]
 
 
 def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
@@ -252,6 +255,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         rubrics=tuple(sorted(set().union(*own.values()))),
         blocks=blocks,
         fails=tuple((rule, _fails(rule, TRUE)) for rule in rules),
+        fail_only_with=tuple(_fail_only_with(rule) for rule in rules),
     )
 
 
@@ -414,8 +418,9 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
         .iter_rows()
     )
     by_block: dict[str, list[tuple[Rule, pl.Expr]]] = {}
-    for rule, fail in plan.fails:
-        if rule.block not in frames:
+    declared = set(ctx.lines.get_column("rubric").drop_nulls().unique().cast(pl.String))
+    for (rule, fail), reads in zip(plan.fails, plan.fail_only_with, strict=True):
+        if rule.block not in frames or (reads is not None and reads.isdisjoint(declared)):
             continue
         applies = [kind for kind in kinds if _applies(rule.control_id, rule.natures, *kind)]
         if not applies:
@@ -491,6 +496,19 @@ def _fails(rule: Rule, applies: pl.Expr) -> pl.Expr:
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
     return (applies & rule.when & present(rule.rubric)).fill_null(False)
+
+
+def _fail_only_with(rule: Rule) -> frozenset[str] | None:
+    """The rubrics a Check reads, if it reads nothing else and holds on a row where they are
+    all absent: a Check is a row expression, so it then holds on every row of a file that
+    declares none of them."""
+    if not isinstance(rule, Check):
+        return None
+    reads = frozenset([*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
+    if not reads or not all(_RUBRIC.fullmatch(name) for name in reads):
+        return None
+    nothing = pl.DataFrame({name: [None] for name in reads}, schema=dict.fromkeys(reads, pl.String))
+    return None if nothing.select(_fails(rule, TRUE)).item() else reads
 
 
 def _scoped(within: str, value: str) -> pl.Expr:
