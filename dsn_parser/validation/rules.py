@@ -1,13 +1,14 @@
-"""Declarative rules for the official controls, evaluated in Polars over one frame per file.
+"""Declarative rules for the official controls, evaluated in Polars over one frame per block.
 
-A rule is checked on the instances of one block, each a row of the file's *frame*: its ids
+A rule is checked on the instances of one block, each a row of that block's *frame*: its ids
 (instance_id, parent_id, envoi_id, declaration_id, individual_id, establishment_id), its
-`norm`, `declaration_nature` and `fallback`; per rubric the rules read, its value (a column
-named by the rubric id, null when absent) and its line ("<rubric>:line"). The rubrics of
-ancestor blocks are columns of the row too (a rule on S21.G00.62 reads its contract's
-S21.G00.40.001), and so are `Aggregate`s of descendant blocks (how many S21.G00.79 a base
-has). A rule fails on the rows where it applies and `ok` is false; a null (an absent or
-unreadable value, which presence and syntax controls report) never fails a rule.
+`norm`, `declaration_nature` and `fallback`; per rubric the block's rules read, its value (a
+column named by the rubric id, null when absent) and its line ("<rubric>:line"). The rubrics of
+ancestor blocks its rules read are columns of the row too (a rule on S21.G00.62 reads its
+contract's S21.G00.40.001), and so are `Aggregate`s of descendant blocks (how many S21.G00.79 a
+base has). So a rule costs the rows of its block, not the file's. A rule fails on the rows
+where it applies and `ok` is false; a null (an absent or unreadable value, which presence and
+syntax controls report) never fails a rule.
 
 Kinds of rule: `Check` (presence-if, value-if, dates in order, sums: an expression on the row),
 `Reference` (a rubric must, or must not, name an instance of another block in the same
