@@ -38,9 +38,11 @@ dev: $(STAMP)
 	DAGSTER_HOME=$(CURDIR)/.dagster_home DSNPIPE_AUTOMATION=marche VIRTUAL_ENV=$(CURDIR)/$(VENV) \
 		$(BIN)/dg dev
 
-## Regenerate the committed norm dictionaries from the official DSN dictionary (needs ../shared).
+## Regenerate the committed norm dictionaries and control catalogue from the official DSN
+## dictionary (needs ../shared), and docs/controls.md from the catalogue.
 norm: $(STAMP)
 	$(BIN)/python -m dsn_parser.norm.generate --source ../shared/reference/dsn/dictionary
+	$(BIN)/python -m dsn_parser.validation.controls_doc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

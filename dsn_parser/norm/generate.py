@@ -15,6 +15,12 @@ Sources (see data/SOURCES.md, written by this script, for the details of each ve
   from the cahier technique text for the few rubrics whose table lines were lost.
 - Service blocks and rubrics of the insurer's lot envelope: service_blocks.csv and
   service_rubrics.csv in this folder, hand-written (they are in no dictionary).
+- The official control catalogue (data/controls.csv, all versions in one table): the Messages
+  sheet of dsn-datatypes-CT2024.xlsx for P24V01 (complete texts), the CT2025/CT2026 JSON for
+  the versions a control applies to (their texts are cut at 500 characters, so used only for
+  controls P24V01 lacks); what an insurer's reception does not apply is hand-written in
+  controls_not_applicable.csv here, with its reason, and the blocking controls that only warn
+  for now in controls_on_trial.csv.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ P24_BLOCKS = "P24V01_Blocks.csv"
 P24_HEADER = "P24V01_Header.csv"
 P24_FIELDS = "P24V01_Fields.csv"
 P24_TYPES = "P24V01_Data Types.csv"
+P24_MESSAGES = "P24V01_Messages.csv"
 USAGES = "CT2025.1_usages_par_modele.csv"
 CAHIER = "dsn-cahier-technique-2025.1.txt"
 CT_JSON = {"P25V01": "dsn-mcp/CT2025.1.3_ct.json", "P26V01": "dsn-mcp/CT2026.1.2_ct.json"}
@@ -430,6 +437,200 @@ def write_version(version: Version, out: Path) -> None:
     )
 
 
+# --------------------------------------------------------------------------- control catalogue
+
+CONTROLS_CSV = "controls.csv"
+CONTROL_COLUMNS = (
+    "control_id",
+    "rubric",
+    "block",
+    "kind",
+    "blocking",
+    "versions",
+    "insurer_reads",
+    "applicability",
+    "reason",
+    "on_trial",
+    "description",
+    "message",
+)
+CONTROL_ID = re.compile(r"(S\d{2}\.G\d{2}\.\d{2}\.\d{3})/([A-Z]{3}) ?-?(\d+)")
+NON_BLOCKING_KINDS = ("SIG",)
+# The blocks an insurer (organisme complémentaire) reads in the DSN it receives.
+INSURER_BLOCKS = (
+    "S10.G00.00",
+    "S10.G00.01",
+    "S10.G00.02",
+    "S20.G00.05",
+    *(
+        f"S21.G00.{block}"
+        for block in [
+            "06",
+            "11",
+            "15",
+            "16",
+            "20",
+            "22",
+            "30",
+            "31",
+            "40",
+            "55",
+            "60",
+            "62",
+            "65",
+            "70",
+            "71",
+            "72",
+            "73",
+            "78",
+            "79",
+            "81",
+        ]
+    ),
+    "S90.G00.90",
+)
+JSON_TEXT_LIMIT = 500  # the dsn-mcp extraction cuts every rule text there
+
+
+@dataclass
+class Control:
+    control_id: str
+    kind: str
+    description: str
+    message: str
+    versions: list[str]
+
+    @property
+    def rubric(self) -> str:
+        return self.control_id.split("/")[0]
+
+
+def control_id(name: str) -> str:
+    """The workbook's id, with its few misspellings ("CCH -11", "CCH14") normalised."""
+    found = CONTROL_ID.fullmatch(name.strip())
+    if found is None:
+        raise ValueError(f"unexpected control id {name!r}")
+    rubric, kind, number = found.groups()
+    return f"{rubric}/{kind}-{number}"
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def read_controls(source: Path) -> list[Control]:
+    controls: dict[str, Control] = {}
+    for row in read_csv(source / P24_MESSAGES):
+        cid = control_id(row["Name"])
+        controls[cid] = Control(
+            cid,
+            cid.split("/")[1].split("-")[0],
+            one_line(row["Description"]),
+            one_line(row["Message"]),
+            ["P24V01"],
+        )
+    for version, name in CT_JSON.items():
+        blocks = json.loads((source / name).read_text(encoding="utf-8"))["blocs"]
+        for block in blocks.values():
+            for rubric, fields in block["rubriques"].items():
+                for kind in ("csl", "cch", "sig"):
+                    for control in fields[f"{kind}_controls"]:
+                        _add_json_control(controls, version, rubric, kind.upper(), control)
+    return sorted(controls.values(), key=lambda c: c.control_id)
+
+
+def _add_json_control(
+    controls: dict[str, Control], version: str, rubric: str, kind: str, control: dict
+) -> None:
+    cid = control_id(f"{rubric}/{control['id']}")
+    if cid in controls:
+        # The JSON may list one control twice on a rubric.
+        if version not in controls[cid].versions:
+            controls[cid].versions.append(version)
+        return
+    text = control.get("rule_text") or control.get("description") or ""
+    cut = " [texte tronqué à la source]" if len(text) >= JSON_TEXT_LIMIT else ""
+    description, _, message = text.partition(" | Message: ")
+    controls[cid] = Control(
+        cid,
+        kind,
+        one_line(description) + ("" if message else cut),
+        one_line(message) + (cut if message else ""),
+        [version],
+    )
+
+
+def read_not_applicable() -> dict[str, str]:
+    """control id -> why an insurer's reception does not apply it (French, one line)."""
+    return {
+        row["control_id"]: row["reason"] for row in read_csv(HERE / "controls_not_applicable.csv")
+    }
+
+
+def read_on_trial() -> dict[str, str]:
+    """control id -> why a blocking control only warns for now (French, one line)."""
+    return {row["control_id"]: row["reason"] for row in read_csv(HERE / "controls_on_trial.csv")}
+
+
+def misplaced_copies(controls: list[Control]) -> dict[str, str]:
+    """Controls the CT2025/CT2026 JSON lists on a rubric next to their own: a control P24V01
+    lacks whose text is the beginning of another control's of the same kind and block (the
+    extraction shifted some controls by one rubric). Id -> the reason, in French."""
+    cut = " [texte tronqué à la source]"
+    copies = {}
+    for control in controls:
+        if "P24V01" in control.versions:
+            continue
+        text = control.description.removesuffix(cut)
+        if len(text) < 40:
+            text = (control.description + " " + control.message).removesuffix(cut)
+        for other in controls:
+            if (
+                other.rubric != control.rubric
+                and other.rubric[:10] == control.rubric[:10]
+                and other.kind == control.kind
+                and len(text) >= 40
+                and (other.description + " " + other.message).startswith(text)
+            ):
+                copies[control.control_id] = (
+                    f"Doublon de {other.control_id} créé par l'extraction CT2025/CT2026 (même "
+                    "texte, rattaché à une rubrique voisine) : contrôlé sous son propre id."
+                )
+                break
+    return copies
+
+
+def write_controls(
+    controls: list[Control], not_applicable: dict[str, str], on_trial: dict[str, str], path: Path
+) -> None:
+    not_applicable = misplaced_copies(controls) | not_applicable
+    known = {control.control_id for control in controls}
+    unknown = sorted((set(not_applicable) | set(on_trial)) - known)
+    if unknown:
+        raise ValueError(f"controls_not_applicable/on_trial.csv name unknown controls: {unknown}")
+    write_rows(
+        path,
+        CONTROL_COLUMNS,
+        (
+            (
+                c.control_id,
+                c.rubric,
+                c.rubric[:10],
+                c.kind,
+                "non" if c.kind in NON_BLOCKING_KINDS else "oui",
+                " ".join(c.versions),
+                "oui" if c.rubric[:10] in INSURER_BLOCKS else "non",
+                "non_applicable" if c.control_id in not_applicable else "",
+                not_applicable.get(c.control_id),
+                on_trial.get(c.control_id),
+                c.description,
+                c.message,
+            )
+            for c in controls
+        ),
+    )
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -442,7 +643,16 @@ def write_sources(
     rejected: dict[str, list[str]],
     out: Path,
 ) -> None:
-    inputs = [P24_BLOCKS, P24_HEADER, P24_FIELDS, P24_TYPES, USAGES, CAHIER, *CT_JSON.values()]
+    inputs = [
+        P24_BLOCKS,
+        P24_HEADER,
+        P24_FIELDS,
+        P24_TYPES,
+        P24_MESSAGES,
+        USAGES,
+        CAHIER,
+        *CT_JSON.values(),
+    ]
     lines = [
         "# Where the norm tables come from",
         "",
@@ -485,6 +695,15 @@ def write_sources(
         "(Jikenlabs/open-neodes sample_dsn_P25V01.dsn), open-neodes' DsnTechnicalDefinitions "
         "(lengths) and the FFSA/COS lot layout quoted in a public DSN parser. Lengths where known, "
         "no regexp, no usage.",
+        f"- control catalogue (`controls.csv`): `{P24_MESSAGES}` gives P24V01's controls with "
+        "their complete description and message; a control is also marked P25V01 / P26V01 when "
+        "that version's JSON lists it on the same rubric with the same number. The JSON cut "
+        "texts at 500 characters and lists no CRE: a control P24V01 lacks takes the JSON's "
+        "text, and the CRE are marked P24V01 only. Three ids the workbook misspells are "
+        "normalised (`CCH -11`, `CCH14`). Kind SIG is non-blocking, every other kind blocking "
+        "(cahier technique 2025.1 §4.1, §4.4.6). `applicability` and `reason`: "
+        "`controls_not_applicable.csv`, hand-written; `on_trial`: `controls_on_trial.csv`, "
+        "hand-written (blocking controls that only warn for now).",
         "",
     ]
     (out / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
@@ -512,6 +731,9 @@ def generate(source: Path, out: Path) -> list[Version]:
         rejected[version.version] = check_regexps(version)
         check_tree(version)
         write_version(version, out)
+    write_controls(
+        read_controls(source), read_not_applicable(), read_on_trial(), out / CONTROLS_CSV
+    )
     write_sources(versions, source, recovered, len(from_cahier) - len(recovered), rejected, out)
     for name, problems in rejected.items():
         for problem in problems:

@@ -12,7 +12,7 @@ import polars as pl
 
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, ENGINE, OPTIMIZATIONS, ParsedFile
 from dsn_parser.tree import DECLARATION_BLOCK
-from dsn_parser.validation import coherence, structure, syntax, totals
+from dsn_parser.validation import official, structure, syntax, totals
 from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses
@@ -29,7 +29,7 @@ def validate(parsed: ParsedFile) -> ParsedFile:
             *syntax.check(ctx),
             *structure.check(ctx),
             *totals.check(ctx),
-            *coherence.check(ctx),
+            *official.check(ctx),
         ]
     ).collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     labels = ctx.rubrics.select("rubric", "label")

@@ -17,6 +17,7 @@ import polars as pl
 
 from dsn_parser.masking import mask_account_expr, mask_personal_expr
 from dsn_parser.model import DIAGNOSTICS_SCHEMA, Severity
+from dsn_parser.norm import official_controls
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,19 @@ _CONTROLS = (
     Control("CSL-IBAN", Severity.ERROR, "Clé de contrôle de l'IBAN"),
     Control("S90-LINE-COUNT", Severity.ERROR, "Nombre de rubriques de l'envoi"),
     Control("S90-DECLARATION-COUNT", Severity.ERROR, "Nombre de déclarations de l'envoi"),
-    Control("CCH-AFFILIATION-ADHESION", Severity.ERROR, "Affiliation sans adhésion"),
-    Control("CCH-BASE31-AFFILIATION", Severity.ERROR, "Base 31 sans affiliation"),
-    Control("CCH-BASE31-COTISATION", Severity.ERROR, "Base 31 sans cotisation 059 unique"),
-    Control("CCH-VERSEMENT-TOTAL", Severity.ERROR, "Versement différent de ses composants"),
-    Control("CCH-DATE-ORDER", Severity.ERROR, "Dates dans le désordre"),
+)
+# The official controls, by their id ("S21.G00.70.013/CCH-11"): a SIG is a warning, every
+# other kind an error unless on trial; titled by their official message.
+_OFFICIAL = (
+    Control(
+        control.control_id,
+        Severity.ERROR if control.blocking and not control.on_trial else Severity.WARNING,
+        control.message,
+    )
+    for control in official_controls().values()
 )
 
-CATALOGUE: dict[str, Control] = {control.code: control for control in _CONTROLS}
+CATALOGUE: dict[str, Control] = {control.code: control for control in (*_CONTROLS, *_OFFICIAL)}
 
 # Blocks whose every rubric identifies a person (identity, identity changes, dependants,
 # bank details of the establishment, self-employed individuals, fee beneficiaries).

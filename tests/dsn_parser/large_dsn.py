@@ -13,6 +13,8 @@ from pathlib import Path
 
 from stdnum import luhn
 
+# Departments of birth coded in a NIR whatever the year of birth (20 stopped in 1976).
+DEPARTMENTS = [number for number in range(1, 96) if number != 20]
 SURNAMES = ["D'ARTAGNAN", "LÉONARD", "MÜLLER", "N'DIAYE", "CÔTÉ", "DUPONT", "O'NEIL, JR", "FAÑEZ"]
 FIRST_NAMES = ["JÉRÔME", "ANAÏS", "FRANÇOIS", "ZOÉ", "MARIE-HÉLÈNE", "'ALI", "BJÖRN", "ÉLODIE"]
 
@@ -70,6 +72,7 @@ S21.G00.15.004,'01'
 S21.G00.15.005,'2'
 S21.G00.20.001,'P1020'
 S21.G00.20.002,'{siren}{nic}'
+S21.G00.20.003,'BDFEFRPPCCT'
 S21.G00.20.004,'FR7630001007941234567890185'
 S21.G00.20.005,'{payment}'
 S21.G00.20.006,'01032024'
@@ -177,7 +180,6 @@ S21.G00.78.005,'1'
 S21.G00.79.001,'11'
 S21.G00.79.004,'{gross}'
 S21.G00.81.001,'059'
-S21.G00.81.003,'{gross}'
 S21.G00.81.004,'{contribution}'
 S21.G00.78.001,'31'
 S21.G00.78.002,'01032024'
@@ -200,9 +202,7 @@ S21.G00.81.004,'-{contribution}'
 STOPPAGE = """S21.G00.60.001,'01'
 S21.G00.60.002,'14032024'
 S21.G00.60.003,'29032024'
-S21.G00.60.004,'01'
-S21.G00.60.005,'15032024'
-S21.G00.60.006,'29032024'
+S21.G00.60.004,'02'
 """
 
 CONTRACT_END = """S21.G00.62.001,'31032024'
@@ -252,7 +252,7 @@ def _declaration_text(rng: random.Random, number: int) -> str:
         gross = rng.randint(180000, 900000)
         employees.append(
             EMPLOYEE.format(
-                nir=f"{sex}{birth_year % 100:02d}05{rng.randint(1, 95):02d}"
+                nir=f"{sex}{birth_year % 100:02d}05{rng.choice(DEPARTMENTS):02d}"
                 f"{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}",
                 surname=rng.choice(SURNAMES),
                 first_name=rng.choice(FIRST_NAMES),

@@ -16,12 +16,13 @@ SIREN = "732829320"  # valid Luhn key
 NIC = "00017"  # SIREN + NIC is a valid SIRET
 
 
-def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Line]:
+def individual(nir: str, name: str, born: str, affiliation: str, adhesion: str) -> list[Line]:
     return [
         ("S21.G00.30.001", nir),
         ("S21.G00.30.002", name),
         ("S21.G00.30.004", "JEANNE"),
-        ("S21.G00.30.006", "15031985"),
+        ("S21.G00.30.006", born),
+        ("S21.G00.30.007", "PARIS"),
         ("S21.G00.30.013", "01"),
         ("S21.G00.30.014", "75"),
         ("S21.G00.30.015", "FR"),
@@ -48,6 +49,7 @@ def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Lin
         ("S21.G00.40.037", "03"),
         ("S21.G00.40.039", "200"),
         ("S21.G00.40.040", "7010Z"),
+        ("S21.G00.40.043", "1.50"),
         ("S21.G00.70.012", affiliation),
         ("S21.G00.70.013", adhesion),
         ("S21.G00.71.002", "RUAA"),
@@ -68,6 +70,8 @@ def individual(nir: str, name: str, affiliation: str, adhesion: str) -> list[Lin
         ("S21.G00.78.003", "31052024"),
         ("S21.G00.78.004", "0.00"),
         ("S21.G00.78.005", affiliation),
+        ("S21.G00.79.001", "10"),
+        ("S21.G00.79.004", "2500.00"),
         ("S21.G00.81.001", "059"),
         ("S21.G00.81.004", "25.00"),
     ]
@@ -95,6 +99,8 @@ def monthly() -> list[Line]:
         ("S21.G00.15.004", "01"),
         ("S21.G00.15.005", "1"),
         ("S21.G00.20.001", "P1020"),
+        ("S21.G00.20.003", "AGRIFRPP"),
+        ("S21.G00.20.004", "FR7630006000011234567890189"),
         ("S21.G00.20.005", "50.00"),
         ("S21.G00.20.006", "01052024"),
         ("S21.G00.20.007", "31052024"),
@@ -105,8 +111,8 @@ def monthly() -> list[Line]:
         ("S21.G00.55.001", "25.00"),
         ("S21.G00.55.003", "CONTRAT-PREV-1"),
         ("S21.G00.55.004", "2024M05"),
-        *individual("2850575116107", "MARTIN", affiliation="1", adhesion="1"),
-        *individual("1920169123456", "DURAND", affiliation="2", adhesion="1"),
+        *individual("2850575116107", "MARTIN", "15051985", affiliation="1", adhesion="1"),
+        *individual("1920169123456", "DURAND", "15011992", affiliation="2", adhesion="1"),
     ]
 
 

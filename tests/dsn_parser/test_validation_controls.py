@@ -317,25 +317,29 @@ def test_an_envoi_without_total_is_incomplete() -> None:
     assert found["line"] == 1
 
 
-# --- cross-rubric controls ------------------------------------------------------------------
+# --- cross-rubric controls: official ids and messages (the catalogue's), scoped correctly ---
 
 
 def test_an_affiliation_must_refer_to_an_adhesion_of_its_establishment() -> None:
     lines = replaced(monthly(), "S21.G00.70.013", "7", 1)
     parsed = validated(lines)
-    [found] = findings(parsed, "CCH-AFFILIATION-ADHESION")
+    [found] = findings(parsed, "S21.G00.70.013/CCH-11")
     assert (found["line"], found["rubric"]) == (
         line_of(lines, "S21.G00.70.013", 1),
         "S21.G00.70.013",
     )
+    assert "n'est pas présent dans un des blocs" in str(found["message"])
 
 
 def test_a_base_31_must_refer_to_an_affiliation_of_the_same_individual() -> None:
     # individual 2's base points at individual 1's affiliation: same file, wrong person
     lines = replaced(monthly(), "S21.G00.78.005", "1", 1)
     parsed = validated(lines)
-    [found] = findings(parsed, "CCH-BASE31-AFFILIATION")
-    assert found["line"] == line_of(lines, "S21.G00.78.005", 1)
+    found = findings(parsed, "S21.G00.78.005/CCH-11")
+    assert [f["line"] for f in found] == [line_of(lines, "S21.G00.78.005", 1)]
+    # and individual 2's own affiliation is left without a base 31 in a monthly DSN
+    [orphan] = findings(parsed, "S21.G00.78.001/CCH-13")
+    assert orphan["line"] == line_of(lines, "S21.G00.70.012", 1)
 
 
 def test_a_base_31_needs_exactly_one_cotisation_059() -> None:
@@ -345,56 +349,68 @@ def test_a_base_31_needs_exactly_one_cotisation_059() -> None:
     lines = without(lines, "S21.G00.81.004", 2)
     lines = without(lines, "S21.G00.81.001", 2)
     parsed = validated(lines)
-    found = findings(parsed, "CCH-BASE31-COTISATION")
+    found = findings(parsed, "S21.G00.81.001/CCH-15")
     assert [f["line"] for f in found] == [
         line_of(lines, "S21.G00.78.001", 0),
         line_of(lines, "S21.G00.78.001", 1),
     ]
-    assert "en porte 2" in str(found[0]["message"]) and "en porte 0" in str(found[1]["message"])
+    assert {f["severity"] for f in found} == {"error"}
 
 
 def test_a_payment_must_equal_the_sum_of_its_components_exactly() -> None:
     lines = replaced(monthly(), "S21.G00.55.001", "24.99")
     parsed = validated(lines)
-    [found] = findings(parsed, "CCH-VERSEMENT-TOTAL")
+    [found] = findings(parsed, "S21.G00.20.005/CCH-12")
     assert found["line"] == line_of(lines, "S21.G00.20.005")
-    assert "49.99" in str(found["message"])
 
 
-def test_a_payment_without_components_is_not_compared() -> None:
+def test_a_payment_whose_components_sum_below_zero_is_declared_zero() -> None:
+    lines = replaced(replaced(monthly(), "S21.G00.55.001", "-30.00"), "S21.G00.20.005", "0.00")
+    assert findings(validated(lines), "S21.G00.20.005/CCH-12") == []
+    lines = replaced(lines, "S21.G00.20.005", "-5.00")
+    assert len(findings(validated(lines), "S21.G00.20.005/CCH-12")) == 1
+
+
+def test_a_payment_to_the_provident_organism_needs_its_components() -> None:
     lines = monthly()
     first = line_of(lines, "S21.G00.55.001") - 1
     del lines[first : first + 6]
-    assert findings(validated(lines), "CCH-VERSEMENT-TOTAL") == []
+    parsed = validated(lines)
+    assert findings(parsed, "S21.G00.20.005/CCH-12") == []
+    [found] = findings(parsed, "S21.G00.20.001/CCH-12")
+    assert found["rubric"] == "S21.G00.20.001"
 
 
 @pytest.mark.parametrize(
-    ("rubric", "value", "reported"),
+    ("rubric", "value", "code"),
     [
-        ("S21.G00.51.001", "15062024", "S21.G00.51.002"),
-        ("S21.G00.20.007", "30042024", "S21.G00.20.007"),
+        ("S21.G00.51.001", "15062024", "S21.G00.51.002/CCH-11"),
+        ("S21.G00.20.007", "30042024", "S21.G00.20.007/CCH-11"),
     ],
 )
-def test_periods_must_end_after_they_start(rubric: str, value: str, reported: str) -> None:
+def test_periods_must_end_after_they_start(rubric: str, value: str, code: str) -> None:
     parsed = validated(replaced(monthly(), rubric, value))
-    [found] = findings(parsed, "CCH-DATE-ORDER")
-    assert found["rubric"] == reported
+    [found] = findings(parsed, code)
+    assert found["rubric"] == code.split("/")[0]
 
 
 def test_a_stoppage_and_a_contract_end_must_have_dates_in_order() -> None:
     lines = monthly()
-    at = line_of(lines, "S21.G00.40.040")
+    at = line_of(lines, "S21.G00.40.043")
     lines[at:at] = [
         ("S21.G00.60.001", "01"),
         ("S21.G00.60.002", "20052024"),
         ("S21.G00.60.003", "10052024"),
         ("S21.G00.62.001", "31082015"),
         ("S21.G00.62.002", "059"),
+        ("S21.G00.62.003", "01082015"),
     ]
     parsed = validated(lines)
-    found = findings(parsed, "CCH-DATE-ORDER")
-    assert [f["rubric"] for f in found] == ["S21.G00.60.003", "S21.G00.62.001"]
-    assert "10/05/2024" in str(found[0]["message"])
+    [stoppage] = findings(parsed, "S21.G00.60.002/CCH-12")
+    assert stoppage["line"] == line_of(lines, "S21.G00.60.002")
+    # the contract (started 01/09/2015) ends before it starts: reported on its start
+    [contract] = findings(parsed, "S21.G00.40.001/CCH-13")
+    assert contract["line"] == line_of(lines, "S21.G00.40.001")
 
 
 def test_the_declared_month_is_the_first_of_a_month() -> None:
