@@ -3,9 +3,9 @@ or an IBAN, and an analyst holding it open does not disturb the next night."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -68,18 +68,21 @@ def test_the_analyst_copy_has_the_tables_but_no_nir_name_or_iban(night: Night) -
 def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
     night: Night, tmp_path: Path
 ) -> None:
-    copy = Settings(night.landing, night.warehouse, night.root / "quarantine").analyst_warehouse
+    # On a copy of the published night: the next night must not change the shared fixture.
+    for name in (night.warehouse.name, night.serving.name, "analystes.duckdb"):
+        shutil.copy(night.root / name, tmp_path / name)
+    warehouse = tmp_path / night.warehouse.name
+    copy = Settings(night.landing, warehouse, tmp_path / "quarantine").analyst_warehouse
     before = copy.stat().st_ino
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_OPEN, str(copy)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"
-        started = time.monotonic()
         result = materialize_night(
-            night.landing, night.warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
+            night.landing, warehouse, [*PUBLISH_ASSETS, *PUBLISH_CHECKS], demo=True
         )
-        assert result.success, time.monotonic() - started
+        assert result.success
     finally:
         holder.kill()
         holder.wait()
