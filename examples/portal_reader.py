@@ -117,10 +117,17 @@ def main(argv: Sequence[str]) -> int:
         print("Utilisation : portal_reader.py FICHIER_PUBLIE [SIREN]")
         return 2
     reader = PortalReader(argv[0])
-    if len(argv) == 1:
-        print("Entreprises publiées : " + ", ".join(companies(reader)))
-        return 0
-    siren = argv[1]
+    try:
+        if len(argv) == 1:
+            print("Entreprises publiées : " + ", ".join(companies(reader)))
+        else:
+            show_company(reader, argv[1])
+    finally:
+        reader.close()
+    return 0
+
+
+def show_company(reader: PortalReader, siren: str) -> None:
     overview = company_overview(reader, siren)
     print(f"Nuit du {overview['night']:%d/%m/%Y} ({overview['night_id']}), SIREN {siren}")
     print(f"{overview['employment_contracts']} contrat(s) de travail déclarés")
@@ -133,8 +140,6 @@ def main(argv: Sequence[str]) -> int:
             f"  {contract} {period} : dû {_euros(declared)}, payé {_euros(paid)}, "
             f"solde {_euros(balance)}"
         )
-    reader.close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def test_the_example_reads_one_company_of_one_night(night: Night) -> None:
             "SELECT e.siren, count(*), any_value(p.night_id) FROM portal_v1.employees AS e, "
             "portal_v1.publication AS p GROUP BY e.siren ORDER BY e.siren LIMIT 1"
         ).fetchone()  # type: ignore[misc]
-    overview = reader.company_overview(reader.PortalReader(str(night.serving)), siren)
+    portal = reader.PortalReader(str(night.serving))
+    overview = reader.company_overview(portal, siren)
+    portal.close()
     assert overview["night_id"] == night_id
     assert overview["employment_contracts"] == contracts
 

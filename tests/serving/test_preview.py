@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import threading
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,10 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import uvicorn
 from lxml import html as lxml_html
 
-from serving.preview import SECTIONS, create_app
+from serving.preview import SECTIONS
 from tests.serving.nights import Night
 
 
@@ -28,20 +27,38 @@ def _chromium() -> str | None:
 
 @pytest.fixture(scope="module")
 def preview(night: Night) -> Iterator[str]:
+    """`dsnpipe apercu` in a process of its own, as the staff run it: nothing else in the
+    process holds the snapshot."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(night.serving), host="127.0.0.1", port=port, log_level="error")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "apercu",
+            "--serving",
+            str(night.serving),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def rendered(url: str, profile: Path) -> lxml_html.HtmlElement:
