@@ -81,6 +81,9 @@ class StewardReport:
     # affiliation of a contract without parameters is AFF003 and its ledgers provisional.
     reference_warnings: list[str] = field(default_factory=list)
     contracts_without_parameters: list[str] = field(default_factory=list)
+    # The stewards' decisions the night could not apply (source, row or line, reason in French):
+    # a bad workbook row or JSON line, an unknown anomaly, a decision without effect.
+    refused_decisions: list[tuple[str, int | None, str]] = field(default_factory=list)
 
     @property
     def new_tonight(self) -> pl.DataFrame:
@@ -166,7 +169,34 @@ def read_report(
         trend=sorted(trend),
         reference_warnings=reference_warnings(connection),
         contracts_without_parameters=contracts_without_parameters(connection),
+        refused_decisions=_refused_decisions(connection, night),
     )
+
+
+_OUTCOME_REASONS = {
+    "unknown_anomaly": "anomalie inconnue du registre",
+    "no_effect": "sans effet : l'anomalie avait déjà ce statut",
+}
+
+
+def _refused_decisions(
+    connection: duckdb.DuckDBPyConnection, night: date
+) -> list[tuple[str, int | None, str]]:
+    """What the stewards decided that tonight could not apply, for them to correct."""
+    rejected = connection.execute(
+        "SELECT source, line_number, error FROM steward_decision_rejects WHERE rejected_on = ? "
+        "ORDER BY source, line_number",
+        [night],
+    ).fetchall()
+    without_effect = connection.execute(
+        "SELECT source, outcome, anomaly_id FROM steward_decisions "
+        "WHERE applied_on = ? AND outcome <> 'applied' ORDER BY source",
+        [night],
+    ).fetchall()
+    return [(source, line, error) for source, line, error in rejected] + [
+        (source, None, f"{_OUTCOME_REASONS.get(outcome, outcome)} ({anomaly_id})")
+        for source, outcome, anomaly_id in without_effect
+    ]
 
 
 TREND_NIGHTS = 30

@@ -119,6 +119,13 @@ def test_decisions_filled_in_the_workbook_are_applied_by_the_next_night(
     assert rejects[1].startswith("décision inconnue « supprimer » : attendu prendre en charge")
     assert rejects[2].startswith("identifiant d'anomalie mal formé « pas-un-identifiant »")
     assert rejects[3] == "motif obligatoire pour « résoudre »"
+    # ... and the next report shows the stewards what to correct, where
+    with connect(warehouse) as connection:
+        page = write_steward_report(connection, NIGHT_2, warehouse.parent / "next").html
+    section = page.read_text(encoding="utf-8").split('id="decisions-refusees"')[1]
+    section = section.split("</section>")[0]
+    assert section.count('class="refus"') == 4
+    assert "motif obligatoire pour « résoudre »" in section and ".xlsx" in section
 
     # The same workbook, still in the directory, the next night: nothing applied again.
     again = night(warehouse, tonight(), NIGHT_3)
