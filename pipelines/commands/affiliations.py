@@ -26,15 +26,21 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from pipelines.commands.run import WAREHOUSE_TAKEN
     from quality.affiliation.night import run_affiliation_night
     from warehouse.connections import connect, transaction
+    from warehouse.lock import NightAlreadyRunningError, night_lock
     from warehouse.night import night_of_warehouse
     from warehouse.reference import load_reference_files
 
     console, errors = Console(), Console(stderr=True, soft_wrap=True)
     settings = settings_of(args)
     try:
-        with connect(settings.warehouse, read_only=False) as connection:
+        # It writes the warehouse: like a night, it holds the night lock.
+        with (
+            night_lock(settings.warehouse),
+            connect(settings.warehouse, read_only=False) as connection,
+        ):
             day = settings.night or night_of_warehouse(connection)
             with transaction(connection):
                 loaded = load_reference_files(connection, settings.landing)
@@ -43,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
                 "SELECT status, count(*) FROM core.affiliation_states GROUP BY 1 ORDER BY 1"
             ).fetchall()
             states = connection.sql("SELECT * FROM core.affiliation_states").pl()
+    except NightAlreadyRunningError as refusal:
+        errors.print(str(refusal), style="red", markup=False)
+        return WAREHOUSE_TAKEN
     except (FileNotFoundError, duckdb.Error, ValueError) as error:
         errors.print(f"[red]Nuit des affiliations impossible : {error}[/red]")
         return 2

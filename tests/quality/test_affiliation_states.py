@@ -452,3 +452,33 @@ def test_a_request_speaks_until_the_dsn_declares_the_person(tmp_path: Path) -> N
 def _rows_of(states: pl.DataFrame, key: str) -> dict[str, str]:
     rows = states.filter(pl.col("employee_key") == key).select("contract_reference", "status")
     return dict(rows.iter_rows())
+
+
+def test_dsnpipe_affiliations_is_refused_while_a_night_holds_the_warehouse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    from pipelines.cli import main
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from warehouse.lock import night_lock\n"
+            "with night_lock(Path(sys.argv[1])):\n    print('tenu', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "tenu"
+        code = main(["affiliations", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 3
+    assert "Une nuit est déjà en cours" in capsys.readouterr().err
