@@ -21,6 +21,7 @@ import duckdb
 from serving.pseudonym import register_pseudonym_function
 from serving.snapshot import swap_in
 from warehouse.connections import connect
+from warehouse.schema import sql_literal
 
 _EMPLOYEE = "pseudonym(employee_key) AS employee_pseudonym"
 _MONTH = "strftime(month, '%Y-%m') AS month"
@@ -207,15 +208,11 @@ def _copy_table(
     connection.execute(
         f'CREATE TABLE {target} AS SELECT {", ".join(expressions)} FROM "{schema}"."{table}"'
     )
-    connection.execute(f"COMMENT ON TABLE {target} IS {_sql_text(comment or '')}")
+    connection.execute(f"COMMENT ON TABLE {target} IS {sql_literal(comment or '')}")
     for name, text in comments.items():
-        connection.execute(f'COMMENT ON COLUMN {target}."{name}" IS {_sql_text(text)}')
+        connection.execute(f'COMMENT ON COLUMN {target}."{name}" IS {sql_literal(text)}')
     [(count,)] = connection.execute(f"SELECT count(*) FROM {target}").fetchall()
     return int(count)
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def publish_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[str, int]:

@@ -22,7 +22,7 @@ from serving.labels import register_code_labels
 from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving
-from warehouse.schema import existing_relations
+from warehouse.schema import existing_relations, sql_literal
 
 _CATALOG = "serving"  # the candidate file, attached to the warehouse connection
 
@@ -58,16 +58,12 @@ def remove_stale_candidates(serving_path: Path) -> list[Path]:
     return stale
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _comment(
     connection: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, str]
 ) -> None:
-    connection.execute(f"COMMENT ON TABLE {table} IS {_quote(comment)}")
+    connection.execute(f"COMMENT ON TABLE {table} IS {sql_literal(comment)}")
     for column, text in columns.items():
-        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}')
 
 
 def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
@@ -171,7 +167,7 @@ def build_candidate(
     unavailable: dict[str, str] = {}
     with connect(warehouse_path, read_only=True) as connection:
         register_code_labels(connection)
-        connection.execute(f"ATTACH {_quote(str(target))} AS {_CATALOG} (READ_WRITE)")
+        connection.execute(f"ATTACH {sql_literal(str(target))} AS {_CATALOG} (READ_WRITE)")
         try:
             connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")
             existing = existing_relations(connection)

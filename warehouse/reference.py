@@ -25,6 +25,14 @@ from pydantic import ValidationError
 
 from contracts.parameters import ContractParameters, PmssTable
 from contracts.portal_exports import PORTAL_EXPORTS, RejectedLine, read_portal_export
+from warehouse.reference_tables import (
+    CONTRACT_PARAMETERS,
+    OC_CONTRACT_OPTIONS,
+    OC_CONTRACT_POPULATIONS,
+    OC_CONTRACT_RATES,
+    OC_CONTRACTS,
+    PMSS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,39 +52,6 @@ class ReferenceLoad:
     def contracts(self) -> int:
         frame = self.tables.get("reference.contract_parameters")
         return 0 if frame is None else frame.height
-
-
-_CONTRACT_PARAMETERS = {
-    "contract_reference": pl.String(),
-    "source_file": pl.String(),
-    "document": pl.String(),
-}
-_CONTRACTS = {
-    "contract_reference": pl.String(),
-    "organisme_code": pl.String(),
-    "delegate_code": pl.String(),
-    "siren": pl.String(),
-    "cover": pl.String(),
-    "effective_from": pl.Date(),
-    "effective_to": pl.Date(),
-    "source_file": pl.String(),
-}
-_OPTIONS = {"contract_reference": pl.String(), "option_code": pl.String()}
-_POPULATIONS = {
-    "contract_reference": pl.String(),
-    "population_code": pl.String(),
-    "category": pl.String(),
-}
-_RATES = {
-    "contract_reference": pl.String(),
-    "option_code": pl.String(),
-    "population_code": pl.String(),
-    "base": pl.String(),
-    "rate_percent": pl.Decimal(9, 4),
-    "effective_from": pl.Date(),
-    "effective_to": pl.Date(),
-}
-_PMSS = {"year": pl.Int32(), "amount": pl.Decimal(18, 2)}
 
 
 def _short_error(error: Exception) -> str:
@@ -107,13 +82,13 @@ def read_reference(folder: Path, load: ReferenceLoad) -> None:
         every = [by_contract[reference] for reference in sorted(by_contract)]
         load.tables |= _contract_tables(every)
     if pmss:
-        load.tables["reference.pmss"] = pl.DataFrame(pmss, schema=_PMSS)
+        load.tables["reference.pmss"] = pl.DataFrame(pmss, schema=PMSS.polars_schema())
 
 
 def _contract_tables(
     contracts: list[tuple[str, ContractParameters]],
 ) -> dict[str, pl.DataFrame]:
-    documents, rows, options, populations, rates = [], [], [], [], []
+    documents, contracts_rows, options, populations, rates = [], [], [], [], []
     for name, parameters in contracts:
         ref = parameters.contract_reference
         documents.append(
@@ -123,7 +98,7 @@ def _contract_tables(
                 "document": parameters.model_dump_json(),
             }
         )
-        rows.append(
+        contracts_rows.append(
             {
                 "contract_reference": ref,
                 "organisme_code": parameters.organisme_code,
@@ -154,11 +129,14 @@ def _contract_tables(
             for r in parameters.rates
         ]
     return {
-        "reference.contract_parameters": pl.DataFrame(documents, schema=_CONTRACT_PARAMETERS),
-        "reference.oc_contracts": pl.DataFrame(rows, schema=_CONTRACTS),
-        "reference.oc_contract_options": pl.DataFrame(options, schema=_OPTIONS),
-        "reference.oc_contract_populations": pl.DataFrame(populations, schema=_POPULATIONS),
-        "reference.oc_contract_rates": pl.DataFrame(rates, schema=_RATES),
+        table.qualified_name: pl.DataFrame(rows, schema=table.polars_schema())
+        for table, rows in (
+            (CONTRACT_PARAMETERS, documents),
+            (OC_CONTRACTS, contracts_rows),
+            (OC_CONTRACT_OPTIONS, options),
+            (OC_CONTRACT_POPULATIONS, populations),
+            (OC_CONTRACT_RATES, rates),
+        )
     }
 
 

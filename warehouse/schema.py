@@ -72,8 +72,8 @@ class Table:
     def comment_statements(self) -> list[str]:
         kind = "VIEW" if self.is_view else "TABLE"
         target = f"{_quote(self.schema)}.{_quote(self.name)}"
-        return [f"COMMENT ON {kind} {target} IS {_literal(self.comment)}"] + [
-            f"COMMENT ON COLUMN {target}.{_quote(c.name)} IS {_literal(c.comment)}"
+        return [f"COMMENT ON {kind} {target} IS {sql_literal(self.comment)}"] + [
+            f"COMMENT ON COLUMN {target}.{_quote(c.name)} IS {sql_literal(c.comment)}"
             for c in self.columns
         ]
 
@@ -85,7 +85,9 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """`text` as an SQL string literal (for the statements that take no parameters: COMMENT ON,
+    ATTACH)."""
     return "'" + text.replace("'", "''") + "'"
 
 
