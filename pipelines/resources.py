@@ -121,7 +121,11 @@ class NightResource(dg.ConfigurableResource):
     def night_of_run(
         self, context: dg.AssetExecutionContext, connection: duckdb.DuckDBPyConnection
     ) -> date:
-        tagged = context.run.tags.get(NIGHT_TAG)
+        # The run's tags as stored now, not as the run started: the first asset to compute the
+        # night tags the run, and every later asset reads that night instead of computing it
+        # again (the same night for the whole run, one query).
+        stored = context.instance.get_run_by_id(context.run.run_id)
+        tagged = (stored.tags if stored else context.run.tags).get(NIGHT_TAG)
         if tagged:
             try:
                 return date.fromisoformat(tagged)
