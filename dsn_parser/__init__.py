@@ -12,6 +12,9 @@ while reading (see dsn_parser.streaming).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import polars as pl
 
 from dsn_parser.decoding import (
@@ -26,7 +29,7 @@ from dsn_parser.model import ParsedFile
 from dsn_parser.reading import FileReader, empty_declarations, empty_lines, unreadable_file
 from dsn_parser.streaming import parse_to_parquet
 
-__all__ = ["ParsedFile", "parse", "parse_to_parquet", "read", "validate"]
+__all__ = ["ParsedFile", "parse", "parse_many", "parse_to_parquet", "read", "validate"]
 
 
 def parse(source: Source, *, name: str | None = None) -> list[ParsedFile]:
@@ -36,6 +39,14 @@ def parse(source: Source, *, name: str | None = None) -> list[ParsedFile]:
     declaration and an error diagnostic. `name` labels bytes (default "<bytes>").
     """
     return [validate(parsed) for parsed in read(source, name=name)]
+
+
+def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
+    """Read and validate many DSN files: the same result as `[parse(s) for s in sources]`.
+
+    The loader reads a night's files through this entry point, in batches.
+    """
+    return [parse(source) for source in sources]
 
 
 def read(
