@@ -12,11 +12,9 @@ while reading (see dsn_parser.streaming).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 import polars as pl
 
+from dsn_parser.batch import parse_many
 from dsn_parser.decoding import (
     CHUNK_BYTES,
     DsnBytes,
@@ -39,14 +37,6 @@ def parse(source: Source, *, name: str | None = None) -> list[ParsedFile]:
     declaration and an error diagnostic. `name` labels bytes (default "<bytes>").
     """
     return [validate(parsed) for parsed in read(source, name=name)]
-
-
-def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
-    """Read and validate many DSN files: the same result as `[parse(s) for s in sources]`.
-
-    The loader reads a night's files through this entry point, in batches.
-    """
-    return [parse(source) for source in sources]
 
 
 def read(
