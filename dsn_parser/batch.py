@@ -41,7 +41,8 @@ from dsn_parser.model import ParsedFile
 from dsn_parser.norm import resolve_norm
 from dsn_parser.reading import _norm_structures, unreadable_file
 from dsn_parser.tables import OpenKeys, build_tables
-from dsn_parser.tree import TreeState, build_tree
+from dsn_parser.tree import DECLARATION_BLOCK, ENVOI_BLOCK, TreeState, build_tree
+from dsn_parser.validation import validate_joined
 
 # A batch's frames hold every line of its files several times over (lines, tables, validation
 # context): bounded so a batch stays well under 1 GB, and big enough that the fixed cost of a
@@ -61,6 +62,7 @@ _DECLARED_NORM = re.compile(rb"^S10\.G00\.00\.006,'(.*)'\r?$", re.MULTILINE)
 _LINE_IDS = ("line", "instance_id", "parent_id", "envoi_id", "declaration_id")
 _TABLE_IDS = ("instance_id", "parent_id", "envoi_id", "declaration_id")
 _DECLARATION_IDS = ("envoi_id", "declaration_id")
+_DIAGNOSTIC_IDS = ("line", "declaration_id")
 # Key columns a block table has only when one of its rows hangs on such an ancestor.
 _KEYS_OF_ANCHORS = {"individu_id": "employee_key", "contrat_id": "employment_contract_key"}
 
@@ -69,7 +71,7 @@ _KEYS_OF_ANCHORS = {"individu_id": "employee_key", "contrat_id": "employment_con
 class _Member:
     """One file that can be read with others: its identity and its text as UTF-8 lines."""
 
-    source: str
+    dsn: DsnBytes  # the file's bytes, in memory
     inspection: Inspection
     norm: str | None
     text: bytes  # ends with a line end
@@ -133,7 +135,7 @@ def _member(dsn: DsnBytes) -> _Member | None:
     if not text.endswith(b"\n"):
         text += b"\n"
     return _Member(
-        source=dsn.source,
+        dsn=in_memory,
         inspection=inspection,
         norm=norms.pop().decode() if norms else None,
         text=text,
@@ -156,26 +158,34 @@ def _batches(
 
 
 def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
-    from dsn_parser import validate
-
-    return [validate(parsed) for parsed in _read_batch(members)]
-
-
-def _read_batch(members: list[_Member]) -> list[ParsedFile]:
-    """The files read in one pass, cut back into one ParsedFile each, in order."""
+    """The files read and validated in one pass, cut back into one ParsedFile each, in order."""
     raw = split_lines(b"".join(member.text for member in members))
     counts = [member.line_count for member in members]
     if raw.len() != sum(counts):  # a line end the lexer sees otherwise: no risk taken
-        return [_read_alone(member) for member in members]
+        return [_parse_alone(member.dsn) for member in members]
     declared = members[0].norm
-    norm, _ = resolve_norm(declared)
-    tree, layout = _norm_structures(norm)
+    tree, layout = _norm_structures(resolve_norm(declared)[0])
     lines, instances = build_tree(lex(raw, 1), tree, TreeState())
     blocks, declarations = build_tables(lines, instances, layout, "", OpenKeys())
     starts = pl.Series("start", _starts(counts), dtype=pl.UInt32)
+    joined = ParsedFile(
+        source="",
+        file_id="",
+        size=0,
+        encoding=members[0].inspection.encoding,
+        norm=declared,
+        lines=lines,
+        declarations=declarations,
+    )
+    alone = _odd_files(instances, starts)
+    if not validate_joined(joined, starts):
+        alone = set(range(len(members)))
     file_ids = pl.Series("file_id", [member.inspection.file_id for member in members])
     lines_of = _split(lines, starts, "line", _LINE_IDS)
-    declarations_of = _split(declarations, starts, "declaration_id", _DECLARATION_IDS, file_ids)
+    declarations_of = _split(
+        joined.declarations, starts, "declaration_id", _DECLARATION_IDS, file_ids
+    )
+    diagnostics_of = _split(joined.diagnostics, starts, "line", _DIAGNOSTIC_IDS, file_ids)
     anchors = _anchors_per_file(instances, starts)
     tables_of: list[dict[str, pl.DataFrame]] = [{} for _ in members]
     for block, table in sorted(blocks.items()):
@@ -187,8 +197,10 @@ def _read_batch(members: list[_Member]) -> list[ParsedFile]:
                 present = anchors.get((block, index), set())
                 tables_of[index][block] = _as_read_alone(part, unknown, present)
     return [
-        ParsedFile(
-            source=member.source,
+        _parse_alone(member.dsn)
+        if index in alone
+        else ParsedFile(
+            source=member.dsn.source,
             file_id=member.inspection.file_id,
             size=member.inspection.size,
             encoding=member.inspection.encoding,
@@ -196,9 +208,28 @@ def _read_batch(members: list[_Member]) -> list[ParsedFile]:
             lines=lines_of[index],
             blocks=tables_of[index],
             declarations=declarations_of[index],
+            diagnostics=diagnostics_of[index],
         )
         for index, member in enumerate(members)
     ]
+
+
+def _odd_files(instances: pl.DataFrame, starts: pl.Series) -> set[int]:
+    """The files whose validation depends on more than their envois' content, read on their
+    own: a file without a declaration (a verdict on the whole file), and a file with an
+    instance outside its expected scope (a block with no parent, a S21 block outside a
+    declaration), which the controls' scopes would let meet another file's."""
+    file_index = pl.lit(starts).search_sorted(pl.col("instance_id"), side="right") - 1
+    block = pl.col("block").cast(pl.String)
+    found = instances.select(
+        file=file_index,
+        declaration=block == DECLARATION_BLOCK,
+        odd=(pl.col("parent_id").is_null() & (block != ENVOI_BLOCK))
+        | (block.str.starts_with("S21.") & pl.col("declaration_id").is_null()),
+    )
+    with_declaration = set(found.filter("declaration")["file"].to_list())
+    odd = set(found.filter("odd")["file"].to_list())
+    return odd | (set(range(starts.len())) - with_declaration)
 
 
 def _anchors_per_file(
@@ -226,13 +257,6 @@ def _as_read_alone(part: pl.DataFrame, unknown: list[str], anchors: set[str]) ->
         if anchor not in anchors and key in part.columns
     ]
     return part.drop(absent) if absent else part
-
-
-def _read_alone(member: _Member) -> ParsedFile:
-    from dsn_parser import _read_file
-
-    dsn = DsnBytes(member.source, lambda: io.BytesIO(member.text))
-    return _read_file(dsn, len(member.text) + 1)
 
 
 def _starts(counts: list[int]) -> list[int]:

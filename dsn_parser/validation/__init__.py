@@ -14,15 +14,44 @@ from dsn_parser.model import DIAGNOSTICS_SCHEMA, ENGINE, OPTIMIZATIONS, ParsedFi
 from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation import official, structure, syntax, totals
 from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
-from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
+from dsn_parser.validation.diagnostics import CATALOGUE, findings, lines_at, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses
 
-__all__ = ["CATALOGUE", "validate"]
+__all__ = ["CATALOGUE", "validate", "validate_joined"]
 
 
 def validate(parsed: ParsedFile) -> ParsedFile:
     """Check `parsed` against the norm of each of its envois; returns it, completed."""
     ctx = build_context(parsed)
+    from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
+    diagnostics = pl.concat([from_reader, _diagnostics(ctx, parsed.file_id)])
+    if _nothing_readable(ctx):
+        diagnostics = _unreadable(diagnostics, parsed.file_id)
+    _complete(parsed, ctx, diagnostics)
+    return parsed
+
+
+def validate_joined(joined: ParsedFile, file_starts: pl.Series) -> bool:
+    """Validate files read together as one (dsn_parser.batch): `joined` holds their lines and
+    declarations, numbered on across the files, each file starting at its `file_starts`.
+
+    Every control is scoped to an instance, a declaration or an envoi, all within one file, so
+    one run over the joined lines finds what a run per file would, and messages show each
+    file's own line numbers. What is about a whole file is left to the caller, which must read
+    on its own a file without a declaration. Returns False, and leaves `joined` as it was, when
+    a finding lies outside every envoi: it would change the status of every declaration of its
+    file, which cannot be told here.
+    """
+    ctx = build_context(joined, file_starts)
+    diagnostics = _diagnostics(ctx, joined.file_id)
+    outside = lines_at(ctx.lines, diagnostics["line"]).get_column("envoi_id").null_count()
+    if outside or diagnostics["line"].null_count():
+        return False
+    _complete(joined, ctx, diagnostics)
+    return True
+
+
+def _diagnostics(ctx: Context, file_id: str) -> pl.DataFrame:
     found = pl.concat(
         [
             _norm_fallbacks(ctx),
@@ -33,12 +62,11 @@ def validate(parsed: ParsedFile) -> ParsedFile:
         ]
     ).collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     labels = ctx.rubrics.select("rubric", "label")
-    from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
-    diagnostics = pl.concat(
-        [from_reader, to_diagnostics(found, file_id=parsed.file_id, lines=ctx.lines, labels=labels)]
-    )
-    if _nothing_readable(ctx):
-        diagnostics = _unreadable(diagnostics, parsed.file_id)
+    return to_diagnostics(found, file_id=file_id, lines=ctx.lines, labels=labels)
+
+
+def _complete(parsed: ParsedFile, ctx: Context, diagnostics: pl.DataFrame) -> None:
+    """Write the diagnostics and each declaration's status into `parsed`."""
     # Two controls may report the very same finding; two different findings of one code on one
     # line (two missing blocks under the same parent) are both kept: the message tells them
     # apart. Sorted on the whole key, so the order never depends on how the engine scheduled
@@ -51,7 +79,6 @@ def validate(parsed: ParsedFile) -> ParsedFile:
         .join(statuses, on="declaration_id", how="left")
         .select(parsed.declarations.columns)
     )
-    return parsed
 
 
 def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:

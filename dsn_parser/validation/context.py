@@ -47,9 +47,19 @@ class Context:
     codes: pl.DataFrame  # norm, rubric, code
     # One row per envoi: envoi_id, declared (S10.G00.00.006), norm, fallback_message, line.
     envois: pl.DataFrame
+    # When several files are validated together (dsn_parser.batch), the line number each file
+    # starts at: line numbers run on across the files, and messages show each file's own.
+    file_starts: pl.Series | None = None
+
+    def shown_line(self, line: pl.Expr) -> pl.Expr:
+        """A line number as a message shows it: its file's own."""
+        if self.file_starts is None:
+            return line
+        starts = pl.lit(self.file_starts)
+        return line - (starts.gather(starts.search_sorted(line, side="right") - 1) - 1)
 
 
-def build_context(parsed: ParsedFile) -> Context:
+def build_context(parsed: ParsedFile, file_starts: pl.Series | None = None) -> Context:
     lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
     envois, norms = _envoi_norms(lines)
     natures = _declaration_natures(lines)
@@ -98,6 +108,7 @@ def build_context(parsed: ParsedFile) -> Context:
         blocks=blocks,
         codes=codes,
         envois=envois,
+        file_starts=file_starts,
     )
 
 

@@ -148,7 +148,7 @@ def _interleaved_siblings(ctx: Context) -> pl.LazyFrame:
             "Bloc {} reparaissant après des blocs d'un autre type sous le même parent "
             "(ligne {}) : les blocs de même type doivent se suivre.",
             block,
-            parent,
+            ctx.shown_line(parent),
         ),
         line=pl.col("instance_id"),
     )
@@ -171,7 +171,7 @@ def _too_many(ctx: Context) -> pl.LazyFrame:
             pl.col("block"),
             pl.col("block_label"),
             pl.col("max_occurs"),
-            pl.col("parent_id"),
+            ctx.shown_line(pl.col("parent_id")),
         ),
         line=pl.col("instance_id"),
     )
@@ -237,7 +237,7 @@ def _too_few(ctx: Context) -> pl.LazyFrame:
             pl.col("block"),
             pl.col("label"),
             pl.col("parent_block"),
-            pl.col("instance_id"),
+            ctx.shown_line(pl.col("instance_id")),
         ),
         line=pl.col("instance_id"),
         warning_when=_PRESENCE_AS_WARNING,
@@ -273,7 +273,7 @@ def _mandatory(ctx: Context) -> pl.LazyFrame:
             pl.col("rubric"),
             pl.col("label"),
             pl.col("block"),
-            pl.col("instance_id"),
+            ctx.shown_line(pl.col("instance_id")),
             pl.col("declaration_nature"),
         ),
         line=pl.col("instance_id"),

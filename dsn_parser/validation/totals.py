@@ -74,7 +74,7 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
         pl.format(
             "L'envoi commencé ligne {} n'a pas de bloc total S90.G00.90 : le fichier est "
             "peut-être tronqué.",
-            pl.col("envoi_id"),
+            ctx.shown_line(pl.col("envoi_id")),
         ),
         line=pl.col("envoi_id"),
         rubric=pl.lit(None, dtype=pl.String),
