@@ -1,0 +1,84 @@
+"""parse_many reads many files in one pass with the same result as parse, file by file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsn_parser import ParsedFile, parse, parse_many
+from tests.dsn_parser.batch_mix import (
+    P24_SAMPLE,
+    P26_ONLY_RUBRIC,
+    p26_with_new_rubric,
+    with_norm,
+    write_pool,
+)
+from tests.dsn_parser.same_parse import assert_same_parsed
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, list[ParsedFile]]:
+    """Each file of the mix pool with what parse gives for it (read-only for the tests)."""
+    return {path: parse(path) for path in write_pool(tmp_path_factory.mktemp("pool"))}
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_parse_many_gives_what_parse_gives_file_by_file(
+    pool: dict[Path, list[ParsedFile]], data: st.DataObject
+) -> None:
+    mix = data.draw(st.lists(st.sampled_from(sorted(pool)), min_size=1, max_size=25))
+    assert_same_parsed(parse_many(mix), [pool[path] for path in mix])
+
+
+def test_each_norm_version_keeps_its_own_columns_in_one_call(tmp_path: Path) -> None:
+    p25, p26 = tmp_path / "p25.dsn", tmp_path / "p26.dsn"
+    p25.write_bytes(with_norm(P24_SAMPLE.read_bytes(), "P25V01"))
+    p26.write_bytes(p26_with_new_rubric())
+
+    read_p25, read_p26 = (files[0] for files in parse_many([p25, p26]))
+
+    assert read_p26.norm == "P26V01"
+    individuals = read_p26.blocks["S21.G00.30"]
+    assert individuals.get_column(P26_ONLY_RUBRIC).drop_nulls().to_list() == ["1"]
+    assert P26_ONLY_RUBRIC not in read_p25.blocks["S21.G00.30"].columns
+    assert_same_parsed([[read_p25], [read_p26]], [parse(p25), parse(p26)])
+
+
+def test_a_malformed_file_after_a_good_one_does_not_join_its_envoi(tmp_path: Path) -> None:
+    good, headless = tmp_path / "good.dsn", tmp_path / "headless.dsn"
+    text = P24_SAMPLE.read_bytes()
+    good.write_bytes(text)
+    # The declarations of an envoi whose S10 block is missing: nothing to hang them on.
+    headless.write_bytes(b"\n".join(text.split(b"\n")[8:]))
+
+    read_good, read_headless = (files[0] for files in parse_many([good, headless]))
+
+    assert read_good.declarations.height == 1
+    assert read_good.lines.height == len(text.splitlines())
+    assert read_headless.lines.get_column("envoi_id").null_count() == read_headless.lines.height
+    assert read_headless.lines.get_column("line").to_list()[0] == 1
+    assert_same_parsed([[read_good], [read_headless]], [parse(good), parse(headless)])
+
+
+def test_the_line_numbers_in_messages_are_each_file_own(tmp_path: Path) -> None:
+    text = P24_SAMPLE.read_bytes()
+    no_totals = b"\n".join(line for line in text.split(b"\n") if not line.startswith(b"S90."))
+    paths = [tmp_path / f"{index}.dsn" for index in range(3)]
+    for path in paths:
+        path.write_bytes(no_totals)
+
+    messages = [
+        files[0].diagnostics.filter(code="STR-ENVOI-INCOMPLETE")["message"].to_list()
+        for files in parse_many(paths)
+    ]
+
+    assert messages == [messages[0]] * 3
+    assert "commencé ligne 1 " in messages[0][0]
