@@ -174,7 +174,9 @@ def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
         size=0,
         encoding=members[0].inspection.encoding,
         norm=declared,
-        lines=lines,
+        # In one chunk: Polars 2.1 panics on some validation plans over lines in several
+        # chunks ("assertion failed: i < self.len()"), which joined files' lines can be.
+        lines=lines.rechunk(),
         declarations=declarations,
     )
     alone = _odd_files(instances, starts)

@@ -5,6 +5,7 @@ malformed and hostile files, archives, empty files."""
 from __future__ import annotations
 
 import gzip
+import re
 import zipfile
 from pathlib import Path
 
@@ -107,3 +108,31 @@ def write_pool(directory: Path) -> list[Path]:
 def _write(path: Path, text: bytes) -> Path:
     path.write_bytes(text)
     return path
+
+
+def write_night(directory: Path, count: int) -> list[Path]:
+    """`count` small files like a night's: real monthly DSNs (P19-P26) and signalements, in the
+    encodings met, each copy made distinct (another software version in S10.G00.00.003), with
+    one damaged or empty file in a hundred."""
+    directory.mkdir(parents=True, exist_ok=True)
+    p24 = P24_SAMPLE.read_bytes()
+    good = [
+        *(
+            path.read_bytes()
+            for path in sorted((FIXTURES / "keuwa_dsn-parser_pseudonymized").glob("*.dsn"))
+        ),
+        p24,
+        with_norm(p24, "P25V01"),
+        with_norm(p24, "P26V01"),
+        *signalements()[1:],
+        *encodings(p24)[:4],
+    ]
+    bad = [*malformed(p24), b""]
+    paths = []
+    for index in range(count):
+        text = bad[index // 100 % len(bad)] if index % 100 == 99 else good[index % len(good)]
+        version = f"S10.G00.00.003,'{index}'".encode()
+        path = directory / f"{index:05}.dsn"
+        path.write_bytes(re.sub(rb"S10\.G00\.00\.003,'[^'\r\n]*'", version, text))
+        paths.append(path)
+    return paths

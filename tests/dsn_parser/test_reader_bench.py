@@ -26,8 +26,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dsn_parser import parse, read
+from dsn_parser import parse, parse_many, read
 from dsn_parser.streaming import parse_to_parquet
+from tests.dsn_parser.batch_mix import write_night
 from tests.dsn_parser.large_dsn import write_large_dsn
 
 pytestmark = pytest.mark.bench
@@ -299,3 +300,32 @@ def test_hundreds_of_concatenated_monthly_dsn_go_to_parquet(tmp_path: Path) -> N
         f"MB) to Parquet in {time.perf_counter() - started:.1f} s, {declarations} declarations"
     )
     assert declarations >= 200
+
+
+NIGHT_FILES = 2_000
+
+
+def test_batch_reader_against_file_by_file(tmp_path: Path) -> None:
+    """parse_many on a night's small files, as a ratio to parse file by file (target 10x)."""
+    paths = write_night(tmp_path / "night", NIGHT_FILES)
+    megabytes = sum(path.stat().st_size for path in paths) / MB
+    parse_many(paths[:50])  # norms and plans loaded once, for both
+
+    start = time.perf_counter()
+    alone = [parse(path) for path in paths]
+    file_by_file = time.perf_counter() - start
+    start = time.perf_counter()
+    batched = parse_many(paths)
+    in_batches = time.perf_counter() - start
+
+    assert [len(files) for files in batched] == [len(files) for files in alone]
+    declarations = sum(file.declarations.height for files in batched for file in files)
+    assert declarations == sum(file.declarations.height for files in alone for file in files)
+    print(
+        f"\n[bench] {NIGHT_FILES} small files, {megabytes:.1f} MB, {declarations} declarations"
+        f"\n[bench] parse file by file  {file_by_file:6.1f} s  "
+        f"{NIGHT_FILES / file_by_file:6.1f} files/s  {megabytes / file_by_file:5.2f} MB/s"
+        f"\n[bench] parse_many          {in_batches:6.1f} s  "
+        f"{NIGHT_FILES / in_batches:6.1f} files/s  {megabytes / in_batches:5.2f} MB/s  "
+        f"{file_by_file / in_batches:4.1f}x file by file (target 10x)"
+    )
