@@ -7,24 +7,21 @@
         parsed.diagnostics                   # what a data steward must look at
 
 For files too big to hold in memory, `parse_to_parquet` writes the same tables as Parquet files
-while reading (see dsn_parser.streaming).
+while reading (see dsn_parser.streaming). For a night's thousands of small files, `parse_many`
+gives what `parse` gives for each, reading them together in one pass (see dsn_parser.batch).
 """
 
 from __future__ import annotations
 
-import polars as pl
-
 from dsn_parser.batch import parse_many
 from dsn_parser.decoding import (
     CHUNK_BYTES,
-    DsnBytes,
     Source,
     UnreadableFileError,
     expand_source,
-    inspect,
 )
 from dsn_parser.model import ParsedFile
-from dsn_parser.reading import FileReader, empty_declarations, empty_lines, unreadable_file
+from dsn_parser.reading import read_file, unreadable_file
 from dsn_parser.streaming import parse_to_parquet
 
 __all__ = ["ParsedFile", "parse", "parse_many", "parse_to_parquet", "read", "validate"]
@@ -48,37 +45,7 @@ def read(
         files = expand_source(source, name)
     except UnreadableFileError as error:
         return [unreadable_file(label or "<bytes>", str(error))]
-    return [_read_file(dsn, chunk_bytes) for dsn in files]
-
-
-def _read_file(dsn: DsnBytes, chunk_bytes: int) -> ParsedFile:
-    try:
-        inspection = inspect(dsn, chunk_bytes)
-        reader = FileReader(dsn, inspection, chunk_bytes)
-        batches = list(reader.batches())
-    except UnreadableFileError as error:
-        return unreadable_file(dsn.source, str(error))
-    blocks: dict[str, list[pl.DataFrame]] = {}
-    for batch in batches:
-        for block, table in batch.blocks.items():
-            blocks.setdefault(block, []).append(table)
-    return ParsedFile(
-        source=dsn.source,
-        file_id=inspection.file_id,
-        size=inspection.size,
-        encoding=inspection.encoding,
-        norm=reader.declared_norm,
-        lines=pl.concat([batch.lines for batch in batches]) if batches else empty_lines(),
-        blocks={
-            block: pl.concat(tables, how="diagonal_relaxed")
-            for block, tables in sorted(blocks.items())
-        },
-        declarations=(
-            pl.concat([batch.declarations for batch in batches])
-            if batches
-            else empty_declarations()
-        ),
-    )
+    return [read_file(dsn, chunk_bytes) for dsn in files]
 
 
 def validate(parsed: ParsedFile) -> ParsedFile:

@@ -39,10 +39,10 @@ from dsn_parser.decoding import (
 from dsn_parser.lexer import lex, split_lines
 from dsn_parser.model import ParsedFile
 from dsn_parser.norm import resolve_norm
-from dsn_parser.reading import _norm_structures, unreadable_file
+from dsn_parser.reading import norm_structures, read_file, unreadable_file
 from dsn_parser.tables import OpenKeys, build_tables
 from dsn_parser.tree import DECLARATION_BLOCK, ENVOI_BLOCK, TreeState, build_tree
-from dsn_parser.validation import validate_joined
+from dsn_parser.validation import validate, validate_joined
 
 # A batch's frames hold every line of its files several times over (lines, tables, validation
 # context): bounded so a batch stays well under 1 GB, and big enough that the fixed cost of a
@@ -81,7 +81,17 @@ class _Member:
 def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
     """Read and validate many DSN files: the same result as `[parse(s) for s in sources]`."""
     results: list[list[ParsedFile | None]] = []
-    groups: dict[tuple[str, str | None], list[tuple[tuple[int, int], _Member]]] = {}
+    # Per (encoding, declared norm): the files waiting to be read together, with their slot.
+    pending: dict[tuple[str, str | None], list[tuple[tuple[int, int], _Member]]] = {}
+    pending_bytes: dict[tuple[str, str | None], int] = {}
+
+    def read_together(key: tuple[str, str | None]) -> None:
+        batch = pending.pop(key)
+        pending_bytes.pop(key)
+        parsed = _parse_batch([member for _, member in batch])
+        for ((index, position), _), one in zip(batch, parsed, strict=True):
+            results[index][position] = one
+
     for index, source in enumerate(sources):
         try:
             files = expand_source(source)
@@ -93,24 +103,20 @@ def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
             member = _member(dsn)
             if member is None:
                 results[index][position] = _parse_alone(dsn)
-            else:
-                key = (member.inspection.encoding, member.norm)
-                groups.setdefault(key, []).append(((index, position), member))
-    for grouped in groups.values():
-        for batch in _batches(grouped):
-            for (index, position), parsed in zip(
-                (slot for slot, _ in batch), _parse_batch([m for _, m in batch]), strict=True
-            ):
-                results[index][position] = parsed
+                continue
+            key = (member.inspection.encoding, member.norm)
+            batch = pending.setdefault(key, [])
+            batch.append(((index, position), member))
+            pending_bytes[key] = pending_bytes.get(key, 0) + len(member.text)
+            if len(batch) >= MAX_BATCH_FILES or pending_bytes[key] >= MAX_BATCH_BYTES:
+                read_together(key)
+    for key in list(pending):
+        read_together(key)
     return [[parsed for parsed in files if parsed is not None] for files in results]
 
 
 def _parse_alone(dsn: DsnBytes) -> ParsedFile:
-    # Imported here: dsn_parser's __init__ imports this module.
-    from dsn_parser import _read_file, validate
-    from dsn_parser.decoding import CHUNK_BYTES
-
-    return validate(_read_file(dsn, CHUNK_BYTES))
+    return validate(read_file(dsn))
 
 
 def _member(dsn: DsnBytes) -> _Member | None:
@@ -143,20 +149,6 @@ def _member(dsn: DsnBytes) -> _Member | None:
     )
 
 
-def _batches(
-    grouped: list[tuple[tuple[int, int], _Member]],
-) -> list[list[tuple[tuple[int, int], _Member]]]:
-    batches: list[list[tuple[tuple[int, int], _Member]]] = []
-    size = 0
-    for item in grouped:
-        if not batches or len(batches[-1]) >= MAX_BATCH_FILES or size >= MAX_BATCH_BYTES:
-            batches.append([])
-            size = 0
-        batches[-1].append(item)
-        size += len(item[1].text)
-    return batches
-
-
 def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
     """The files read and validated in one pass, cut back into one ParsedFile each, in order."""
     raw = split_lines(b"".join(member.text for member in members))
@@ -164,7 +156,7 @@ def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
     if raw.len() != sum(counts):  # a line end the lexer sees otherwise: no risk taken
         return [_parse_alone(member.dsn) for member in members]
     declared = members[0].norm
-    tree, layout = _norm_structures(resolve_norm(declared)[0])
+    tree, layout = norm_structures(resolve_norm(declared)[0])
     lines, instances = build_tree(lex(raw, 1), tree, TreeState())
     blocks, declarations = build_tables(lines, instances, layout, "", OpenKeys())
     starts = pl.Series("start", _starts(counts), dtype=pl.UInt32)

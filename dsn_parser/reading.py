@@ -19,7 +19,14 @@ from functools import cache
 
 import polars as pl
 
-from dsn_parser.decoding import CHUNK_BYTES, DsnBytes, Inspection, utf8_line_chunks
+from dsn_parser.decoding import (
+    CHUNK_BYTES,
+    DsnBytes,
+    Inspection,
+    UnreadableFileError,
+    inspect,
+    utf8_line_chunks,
+)
 from dsn_parser.lexer import lex, split_lines
 from dsn_parser.model import (
     DECLARATIONS_SCHEMA,
@@ -71,7 +78,7 @@ class FileReader:
             if tree is None or layout is None:
                 self.declared_norm = _declared_norm(lexed)
                 self.norm, _ = resolve_norm(self.declared_norm)
-                tree, layout = _norm_structures(self.norm)
+                tree, layout = norm_structures(self.norm)
             lines, instances = build_tree(lexed, tree, self._state)
             blocks, declarations = build_tables(
                 lines, instances, layout, self.inspection.file_id, self._open_keys
@@ -98,8 +105,39 @@ class FileReader:
             yield carried
 
 
+def read_file(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> ParsedFile:
+    """One file read in batches of envois, put together: lines, tables and declarations."""
+    try:
+        inspection = inspect(dsn, chunk_bytes)
+        reader = FileReader(dsn, inspection, chunk_bytes)
+        batches = list(reader.batches())
+    except UnreadableFileError as error:
+        return unreadable_file(dsn.source, str(error))
+    blocks: dict[str, list[pl.DataFrame]] = {}
+    for batch in batches:
+        for block, table in batch.blocks.items():
+            blocks.setdefault(block, []).append(table)
+    return ParsedFile(
+        source=dsn.source,
+        file_id=inspection.file_id,
+        size=inspection.size,
+        encoding=inspection.encoding,
+        norm=reader.declared_norm,
+        lines=pl.concat([batch.lines for batch in batches]) if batches else empty_lines(),
+        blocks={
+            block: pl.concat(tables, how="diagonal_relaxed")
+            for block, tables in sorted(blocks.items())
+        },
+        declarations=(
+            pl.concat([batch.declarations for batch in batches])
+            if batches
+            else empty_declarations()
+        ),
+    )
+
+
 @cache
-def _norm_structures(norm: Norm) -> tuple[BlockTree, TableLayout]:
+def norm_structures(norm: Norm) -> tuple[BlockTree, TableLayout]:
     """Built once per norm version and process: the warehouse reads thousands of small files
     a night, where rebuilding them per file would cost as much as reading the file."""
     return BlockTree.from_parents(norm.parent_of), TableLayout.from_norm(norm)
