@@ -74,6 +74,9 @@ def encodings(text: bytes) -> list[bytes]:
         text.rstrip(b"\n"),  # no line end after the last line
         text + b"\n\n",
         text.replace(b"\n", b"\r"),
+        # UTF-8 damaged in one place: a Latin-1 byte among many valid accents.
+        accented.decode("iso-8859-1").encode("utf-8").replace(b"PARIS", "PARISÉÉÉÉÉ".encode())
+        + b"S90.G00.90.003,'\xe9'\n",
     ]
 
 
@@ -81,8 +84,14 @@ def write_pool(directory: Path) -> list[Path]:
     """Write the pool's files into `directory`; returns every path of the pool."""
     directory.mkdir(parents=True, exist_ok=True)
     p24 = P24_SAMPLE.read_bytes()
+    lines = p24.split(b"\n")
     made: dict[str, bytes] = {
+        # Envois of two norms in one file; a lot envelope after a first envoi.
+        "two_norms.dsn": p24 + with_norm(p24, "P25V01"),
+        "late_lot.dsn": p24 + b"S06.G51.00.001,'DSNOK'\n" + p24,
         "p25.dsn": with_norm(p24, "P25V01"),
+        "two_envois.dsn": p24 + p24,
+        "unknown_rubric.dsn": b"\n".join([*lines[:30], b"S21.G00.30.777,'X'", *lines[30:]]),
         "p26.dsn": with_norm(p24, "P26V01"),
         "p26_new_rubric.dsn": p26_with_new_rubric(),
         "unknown_norm.dsn": with_norm(p24, "P99V01"),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsn_parser import ParsedFile, parse, parse_many
+from dsn_parser import ParsedFile, batch, parse, parse_many
 from tests.dsn_parser.batch_mix import (
     P24_SAMPLE,
     P26_ONLY_RUBRIC,
@@ -82,3 +82,20 @@ def test_the_line_numbers_in_messages_are_each_file_own(tmp_path: Path) -> None:
 
     assert messages == [messages[0]] * 3
     assert "commencé ligne 1 " in messages[0][0]
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_small_batch_bounds_change_nothing(
+    pool: dict[Path, list[ParsedFile]], monkeypatch: pytest.MonkeyPatch, data: st.DataObject
+) -> None:
+    """A group cut into several batches, and files past the size bound read alone."""
+    monkeypatch.setattr(batch, "MAX_BATCH_FILES", 3)
+    monkeypatch.setattr(batch, "MAX_BATCH_BYTES", 20_000)
+    monkeypatch.setattr(batch, "MAX_GROUPED_FILE_BYTES", 8_000)
+    mix = data.draw(st.lists(st.sampled_from(sorted(pool)), min_size=1, max_size=20))
+    assert_same_parsed(parse_many(mix), [pool[path] for path in mix])
