@@ -25,6 +25,12 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, list[ParsedFile
     return {path: parse(path) for path in write_pool(tmp_path_factory.mktemp("pool"))}
 
 
+def test_the_whole_pool_in_one_call(pool: dict[Path, list[ParsedFile]]) -> None:
+    """Every file of the pool meets every other in a batch, in both orders."""
+    mix = [*pool, *reversed(pool)]
+    assert_same_parsed(parse_many(mix), [pool[path] for path in mix])
+
+
 @settings(
     max_examples=15,
     deadline=None,
