@@ -180,7 +180,7 @@ def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
         joined.declarations, starts, "declaration_id", _DECLARATION_IDS, file_ids
     )
     diagnostics_of = _split(joined.diagnostics, starts, "line", _DIAGNOSTIC_IDS, file_ids)
-    anchors = _anchors_per_file(instances, starts)
+    lacking = _lacking_keys(instances, starts)
     tables_of: list[dict[str, pl.DataFrame]] = [{} for _ in members]
     for block, table in sorted(blocks.items()):
         known = set(layout.block_rubrics.get(block, ()))
@@ -188,8 +188,8 @@ def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
         parts = _split(table, starts, "instance_id", _TABLE_IDS, file_ids)
         for index, part in enumerate(parts):
             if part.height:
-                present = anchors.get((block, index), set())
-                tables_of[index][block] = _as_read_alone(part, unknown, present)
+                absent = lacking.get((block, index), [])
+                tables_of[index][block] = _as_read_alone(part, unknown, absent)
     return [
         _parse_alone(member.dsn)
         if index in alone
@@ -226,30 +226,33 @@ def _odd_files(instances: pl.DataFrame, starts: pl.Series) -> set[int]:
     return odd | (set(range(starts.len())) - with_declaration)
 
 
-def _anchors_per_file(
-    instances: pl.DataFrame, starts: pl.Series
-) -> dict[tuple[str, int], set[str]]:
-    """Per (block, file index): the anchors (individu_id, contrat_id) some instance hangs on."""
+def _lacking_keys(instances: pl.DataFrame, starts: pl.Series) -> dict[tuple[str, int], list[str]]:
+    """Per (block, file index), the key columns the block's table has for the batch but not
+    for the file read alone: a key is joined to a table only if one of its rows hangs on the
+    key's anchor (individu_id, contrat_id). Only the few pairs lacking one are listed."""
     file_index = pl.lit(starts).search_sorted(pl.col("instance_id"), side="right") - 1
-    present = instances.group_by(pl.col("block").cast(pl.String), file_index.alias("file")).agg(
-        pl.col(anchor).is_not_null().any() for anchor in _KEYS_OF_ANCHORS
+    anchors = list(_KEYS_OF_ANCHORS)
+    found = instances.group_by(pl.col("block").cast(pl.String), file=file_index).agg(
+        pl.col(anchors).is_not_null().any()
     )
-    return {
-        (row["block"], row["file"]): {anchor for anchor in _KEYS_OF_ANCHORS if row[anchor]}
-        for row in present.iter_rows(named=True)
-    }
+    lacking = found.filter(
+        pl.any_horizontal(
+            ~pl.col(anchor) & pl.col(anchor).any().over("block") for anchor in anchors
+        )
+    )
+    keys: dict[tuple[str, int], list[str]] = {}
+    for block, file, *flags in lacking.iter_rows():
+        has = dict(zip(anchors, flags, strict=True))
+        keys[(block, file)] = [key for anchor, key in _KEYS_OF_ANCHORS.items() if not has[anchor]]
+    return keys
 
 
-def _as_read_alone(part: pl.DataFrame, unknown: list[str], anchors: set[str]) -> pl.DataFrame:
+def _as_read_alone(part: pl.DataFrame, unknown: list[str], lacking: list[str]) -> pl.DataFrame:
     """A file's part of a block table with the columns reading the file alone gives: a rubric
     the norm does not know only if the file declares it, a key only if a row hangs on its
     anchor."""
     absent = [name for name in unknown if part.get_column(name).null_count() == part.height]
-    absent += [
-        key
-        for anchor, key in _KEYS_OF_ANCHORS.items()
-        if anchor not in anchors and key in part.columns
-    ]
+    absent += [key for key in lacking if key in part.columns]
     return part.drop(absent) if absent else part
 
 
