@@ -8,12 +8,13 @@ instances, envois and declarations) run on across the joined files and are broug
 file's own numbering when cut.
 
 Each file's boundary is a hard one because only files that start on an envoi's first rubric
-(S10.G00.00.001) take part: that line opens a new instance and closes every DSN block still
-open, so nothing of a file hangs on the previous one. Files the joined reading could read
-differently from the file-by-file one are read on their own, with `dsn_parser.parse`: empty,
-undecodable or big files, files not starting on S10.G00.00.001, files in a concentrator's lot
-envelope (its G51 blocks are a tree of their own that an envoi start does not close), files whose
-envois declare several norm versions (the tree and tables follow the first one's).
+(S10.G00.00.001), or on a concentrator lot's (S05.G51.00.001) followed by its envelope and an
+envoi's, take part: such a line opens a new instance and closes every block of its tree (the lot
+envelope is a tree of its own) still open, so nothing of a file hangs on the previous one. Files
+the joined reading could read differently from the file-by-file one are read on their own, with
+`dsn_parser.parse`: empty, undecodable or big files, files starting otherwise, envelope blocks in
+a file that does not start a lot, envois declaring several norm versions in one file (the tree
+and tables follow the first one's), and what validation shows odd (see `_odd_files`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from dsn_parser.model import ParsedFile
 from dsn_parser.norm import resolve_norm
 from dsn_parser.reading import norm_structures, read_file, unreadable_file
 from dsn_parser.tables import OpenKeys, build_tables
-from dsn_parser.tree import DECLARATION_BLOCK, ENVOI_BLOCK, TreeState, build_tree
+from dsn_parser.tree import DECLARATION_BLOCK, ENVOI_BLOCK, LOT_BLOCK, TreeState, build_tree
 from dsn_parser.validation import validate, validate_joined
 
 # A batch's frames hold every line of its files several times over (lines, tables, validation
@@ -55,7 +56,10 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024
 MAX_GROUPED_FILE_BYTES = 4 * 1024 * 1024
 
 _ENVOI_START = b"S10.G00.00.001,'"
+_LOT_START = b"S05.G51.00.001,'"
 _LOT_ENVELOPE = re.compile(rb"^S\d\d\.G51\.", re.MULTILINE)
+# The first line of a lot that is not of its envelope.
+_AFTER_LOT_HEAD = re.compile(rb"^(?!S\d\d\.G51\.).*$", re.MULTILINE)
 _DECLARED_NORM = re.compile(rb"^S10\.G00\.00\.006,'(.*)'\r?$", re.MULTILINE)
 
 # Columns holding line numbers, per frame cut back into files.
@@ -67,6 +71,11 @@ _DIAGNOSTIC_IDS = ("line", "declaration_id")
 _KEYS_OF_ANCHORS = {"individu_id": "employee_key", "contrat_id": "employment_contract_key"}
 
 
+# Files read together share their encoding, their declared norm and whether they come in a lot
+# (validation reads every line of a lot as an OC copy's).
+_GroupKey = tuple[str, str | None, bool]
+
+
 @dataclass(frozen=True)
 class _Member:
     """One file that can be read with others: its identity and its text as UTF-8 lines."""
@@ -74,6 +83,7 @@ class _Member:
     dsn: DsnBytes  # the file's bytes, in memory
     inspection: Inspection
     norm: str | None
+    in_lot: bool  # wrapped in a concentrator's lot envelope (S05 ... S95)
     text: bytes  # ends with a line end
     line_count: int
 
@@ -82,10 +92,10 @@ def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
     """Read and validate many DSN files: the same result as `[parse(s) for s in sources]`."""
     results: list[list[ParsedFile | None]] = []
     # Per (encoding, declared norm): the files waiting to be read together, with their slot.
-    pending: dict[tuple[str, str | None], list[tuple[tuple[int, int], _Member]]] = {}
-    pending_bytes: dict[tuple[str, str | None], int] = {}
+    pending: dict[_GroupKey, list[tuple[tuple[int, int], _Member]]] = {}
+    pending_bytes: dict[_GroupKey, int] = {}
 
-    def read_together(key: tuple[str, str | None]) -> None:
+    def read_together(key: _GroupKey) -> None:
         batch = pending.pop(key)
         pending_bytes.pop(key)
         parsed = _parse_batch([member for _, member in batch])
@@ -104,7 +114,7 @@ def parse_many(sources: Sequence[Path]) -> list[list[ParsedFile]]:
             if member is None:
                 results[index][position] = _parse_alone(dsn)
                 continue
-            key = (member.inspection.encoding, member.norm)
+            key = (member.inspection.encoding, member.norm, member.in_lot)
             batch = pending.setdefault(key, [])
             batch.append(((index, position), member))
             pending_bytes[key] = pending_bytes.get(key, 0) + len(member.text)
@@ -130,10 +140,15 @@ def _member(dsn: DsnBytes) -> _Member | None:
         text = b"".join(utf8_line_chunks(in_memory, inspection.encoding, len(content) + 1))
     except UnreadableFileError:
         return None
+    in_lot = text.startswith(_LOT_START)
     first_line = text.split(b"\n", 1)[0].removesuffix(b"\r")
-    if not (first_line.startswith(_ENVOI_START) and first_line.endswith(b"'")):
+    after_head = _AFTER_LOT_HEAD.search(text) if in_lot else None
+    first_of_envoi = after_head.group().removesuffix(b"\r") if after_head else first_line
+    if not (_well_formed(first_line) and first_of_envoi.startswith(_ENVOI_START)):
         return None
-    if text.endswith(b"\r") or _LOT_ENVELOPE.search(text):
+    if not _well_formed(first_of_envoi) or text.endswith(b"\r"):
+        return None
+    if not in_lot and _LOT_ENVELOPE.search(text):
         return None
     norms = set(_DECLARED_NORM.findall(text))
     if len(norms) > 1:
@@ -144,9 +159,14 @@ def _member(dsn: DsnBytes) -> _Member | None:
         dsn=in_memory,
         inspection=inspection,
         norm=norms.pop().decode() if norms else None,
+        in_lot=in_lot,
         text=text,
         line_count=text.count(b"\n"),
     )
+
+
+def _well_formed(line: bytes) -> bool:
+    return len(line) >= len(_ENVOI_START) + 1 and line.endswith(b"'")
 
 
 def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
@@ -218,7 +238,7 @@ def _odd_files(instances: pl.DataFrame, starts: pl.Series) -> set[int]:
     found = instances.select(
         file=file_index,
         declaration=block == DECLARATION_BLOCK,
-        odd=(pl.col("parent_id").is_null() & (block != ENVOI_BLOCK))
+        odd=(pl.col("parent_id").is_null() & ~block.is_in([ENVOI_BLOCK, LOT_BLOCK]))
         | (block.str.starts_with("S21.") & pl.col("declaration_id").is_null()),
     )
     with_declaration = set(found.filter("declaration")["file"].to_list())

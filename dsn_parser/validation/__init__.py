@@ -14,7 +14,7 @@ from dsn_parser.model import DIAGNOSTICS_SCHEMA, ENGINE, OPTIMIZATIONS, ParsedFi
 from dsn_parser.tree import DECLARATION_BLOCK
 from dsn_parser.validation import official, structure, syntax, totals
 from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
-from dsn_parser.validation.diagnostics import CATALOGUE, findings, lines_at, to_diagnostics
+from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses
 
 __all__ = ["CATALOGUE", "validate", "validate_joined"]
@@ -36,16 +36,15 @@ def validate_joined(joined: ParsedFile, file_starts: pl.Series) -> bool:
     declarations, numbered on across the files, each file starting at its `file_starts`.
 
     Every control is scoped to an instance, a declaration or an envoi, all within one file, so
-    one run over the joined lines finds what a run per file would, and messages show each
-    file's own line numbers. What is about a whole file is left to the caller, which must read
-    on its own a file without a declaration. Returns False, and leaves `joined` as it was, when
-    a finding lies outside every envoi: it would change the status of every declaration of its
-    file, which cannot be told here.
+    one run over the joined lines finds what a run per file would, messages show each file's own
+    line numbers and a finding outside the envois counts for its file's declarations only. What
+    is about a whole file is left to the caller, which must read on its own a file without a
+    declaration. Returns False, and leaves `joined` as it was, when a finding has no line: it
+    cannot be told which file it is about.
     """
     ctx = build_context(joined, file_starts)
     diagnostics = _diagnostics(ctx, joined.file_id)
-    outside = lines_at(ctx.lines, diagnostics["line"]).get_column("envoi_id").null_count()
-    if outside or diagnostics["line"].null_count():
+    if diagnostics["line"].null_count():
         return False
     _complete(joined, ctx, diagnostics)
     return True

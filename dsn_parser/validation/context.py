@@ -55,8 +55,13 @@ class Context:
         """A line number as a message shows it: its file's own."""
         if self.file_starts is None:
             return line
-        starts = pl.lit(self.file_starts)
-        return line - (starts.gather(starts.search_sorted(line, side="right") - 1) - 1)
+        return line - (pl.lit(self.file_starts).gather(self.file_of(line)) - 1)
+
+    def file_of(self, line: pl.Expr) -> pl.Expr:
+        """The index of the file a line number lies in (0 when one file is validated)."""
+        if self.file_starts is None:
+            return pl.lit(0, pl.UInt32)
+        return pl.lit(self.file_starts).search_sorted(line, side="right") - 1
 
 
 def build_context(parsed: ParsedFile, file_starts: pl.Series | None = None) -> Context:

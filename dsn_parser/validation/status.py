@@ -61,7 +61,13 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
         .group_by("envoi_id")
         .agg(envoi_error=pl.col("is_error").any(), envoi_finding=pl.lit(True))
     )
-    outside_envois = scoped.filter(pl.col("envoi_id").is_null()).height > 0
+    # Per file: files validated together (Context.file_starts) each keep their own.
+    files_with_outside = (
+        scoped.filter(pl.col("envoi_id").is_null())
+        .with_columns(file=ctx.file_of(pl.col("line")))
+        .get_column("file")
+    )
+    outside_envois = ctx.file_of(pl.col("declaration_id")).is_in(files_with_outside.implode())
     individuals = (
         ctx.instances.filter(pl.col("block") == INDIVIDUAL_BLOCK)
         .group_by("declaration_id")
@@ -83,7 +89,7 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
         .then(DeclarationStatus.REJECTED.value)
         .when(pl.col("rejected_individuals") > 0)
         .then(DeclarationStatus.PARTIALLY_ACCEPTED.value)
-        .when(pl.col("has_finding") | pl.col("envoi_finding") | pl.lit(outside_envois))
+        .when(pl.col("has_finding") | pl.col("envoi_finding") | outside_envois)
         .then(DeclarationStatus.ACCEPTED_WITH_ANOMALIES.value)
         .otherwise(DeclarationStatus.ACCEPTED.value)
     )

@@ -9,6 +9,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from tests.dsn_parser.monthly_dsn import monthly, render
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dsn"
 P24_SAMPLE = FIXTURES / "drolow_dsn-analyzer_exemple_P24V01_fictif.dsn"
 LOT_SAMPLE = FIXTURES / "jikenlabs_open-neodes_sample_dsn_P25V01_FCTU_lot.dsn"
@@ -44,6 +46,35 @@ def signalements() -> list[bytes]:
             envois.append([])
         envois[-1].append(line)
     return [b"\n".join(lines) + b"\n", *(b"\n".join(envoi) + b"\n" for envoi in envois)]
+
+
+def in_lot(envois: list[bytes], *, lot_date: str = "19122025") -> bytes:
+    """Envois wrapped in a concentrator's lot envelope, like the lot sample's."""
+    count = str(len(envois)).encode()
+    head = [
+        b"S05.G51.00.001,'V01R02'",
+        b"S05.G51.00.002,'769608'",
+        b"S05.G51.00.003,'01'",
+        b"S05.G51.00.004,'" + lot_date.encode() + b"'",
+        b"S05.G51.00.005,'201648'",
+        b"S05.G51.00.006,'" + count + b"'",
+        b"S06.G51.00.001,'DSNOK'",
+    ]
+    tail = [b"S96.G51.00.001,'FINSL'", b"S96.G51.00.002,'" + count + b"'"]
+    tail += [b"S95.G51.00.001,'769608'", b"S95.G51.00.002,'" + count + b"'"]
+    body = b"".join(envoi if envoi.endswith(b"\n") else envoi + b"\n" for envoi in envois)
+    return b"\n".join(head) + b"\n" + body + b"\n".join(tail) + b"\n"
+
+
+def accepted() -> bytes:
+    """A monthly DSN a national validator accepts (status 0), CR LF."""
+    return render(monthly())
+
+
+def bad_envelope(lot: bytes) -> bytes:
+    """The lot with an unreadable envelope line: a finding outside any envoi, which marks every
+    declaration of its file (and of no other) accepted with anomalies."""
+    return lot.replace(b"S06.G51.00.001,'DSNOK'", b"S06.G51.00.001,DSNOK")
 
 
 def malformed(text: bytes) -> list[bytes]:
@@ -91,6 +122,14 @@ def write_pool(directory: Path) -> list[Path]:
         "late_lot.dsn": p24 + b"S06.G51.00.001,'DSNOK'\n" + p24,
         "p25.dsn": with_norm(p24, "P25V01"),
         "two_envois.dsn": p24 + p24,
+        "lot.dsn": in_lot([p24]),
+        "accepted.dsn": accepted(),
+        "accepted_lot.dsn": in_lot([accepted()]),
+        "accepted_lot_bad_envelope.dsn": bad_envelope(in_lot([accepted()])),
+        "lot_two_envois.dsn": in_lot([p24, p24]),
+        "lot_bad_envelope.dsn": in_lot([p24], lot_date="31022025"),
+        "lot_signalements.dsn": in_lot(signalements()[1:]),
+        "lot_then_junk.dsn": in_lot([p24]) + b"junk\n",
         "unknown_rubric.dsn": b"\n".join([*lines[:30], b"S21.G00.30.777,'X'", *lines[30:]]),
         "p26.dsn": with_norm(p24, "P26V01"),
         "p26_new_rubric.dsn": p26_with_new_rubric(),

@@ -9,9 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsn_parser import ParsedFile, batch, parse, parse_many
+from dsn_parser.model import DeclarationStatus
 from tests.dsn_parser.batch_mix import (
     P24_SAMPLE,
     P26_ONLY_RUBRIC,
+    accepted,
+    bad_envelope,
+    in_lot,
     p26_with_new_rubric,
     with_norm,
     write_pool,
@@ -105,3 +109,17 @@ def test_small_batch_bounds_change_nothing(
     monkeypatch.setattr(batch, "MAX_GROUPED_FILE_BYTES", 8_000)
     mix = data.draw(st.lists(st.sampled_from(sorted(pool)), min_size=1, max_size=20))
     assert_same_parsed(parse_many(mix), [pool[path] for path in mix])
+
+
+def test_a_finding_outside_the_envois_marks_its_own_file_only(tmp_path: Path) -> None:
+    clean, damaged = tmp_path / "clean.dsn", tmp_path / "damaged.dsn"
+    clean.write_bytes(in_lot([accepted()]))
+    damaged.write_bytes(bad_envelope(in_lot([accepted()])))
+
+    read_clean, read_damaged = (files[0] for files in parse_many([clean, damaged]))
+
+    assert read_clean.declarations["status"].to_list() == [DeclarationStatus.ACCEPTED]
+    assert read_damaged.declarations["status"].to_list() == [
+        DeclarationStatus.ACCEPTED_WITH_ANOMALIES
+    ]
+    assert_same_parsed([[read_clean], [read_damaged]], [parse(clean), parse(damaged)])
