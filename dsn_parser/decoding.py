@@ -15,7 +15,7 @@ import hashlib
 import io
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -236,7 +236,7 @@ def _check_zip_limits(members: list[zipfile.ZipInfo]) -> None:
             )
 
 
-def read_chunks(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+def read_chunks(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Generator[bytes]:
     """The raw bytes of a file in pieces; archive errors become UnreadableFileError."""
     with _opened(dsn) as stream:
         while chunk := stream.read(chunk_bytes):

@@ -160,25 +160,29 @@ def _write(path: Path, text: bytes) -> Path:
 
 def write_night(directory: Path, count: int) -> list[Path]:
     """`count` small files like a night's: real monthly DSNs (P19-P26) and signalements, in the
-    encodings met, each copy made distinct (another software version in S10.G00.00.003), with
-    one damaged or empty file in a hundred."""
+    encodings met, a quarter wrapped in a concentrator's lot (as in the synthetic portfolio),
+    each copy made distinct (another software version in S10.G00.00.003), with one damaged or
+    empty file in a hundred."""
     directory.mkdir(parents=True, exist_ok=True)
     p24 = P24_SAMPLE.read_bytes()
+    monthly_files = sorted((FIXTURES / "keuwa_dsn-parser_pseudonymized").glob("*.dsn"))
     good = [
-        *(
-            path.read_bytes()
-            for path in sorted((FIXTURES / "keuwa_dsn-parser_pseudonymized").glob("*.dsn"))
-        ),
+        *(path.read_bytes() for path in monthly_files),
         p24,
         with_norm(p24, "P25V01"),
         with_norm(p24, "P26V01"),
+        accepted(),
         *signalements()[1:],
         *encodings(p24)[:4],
     ]
     bad = [*malformed(p24), b""]
     paths = []
     for index in range(count):
-        text = bad[index // 100 % len(bad)] if index % 100 == 99 else good[index % len(good)]
+        if index % 100 == 99:
+            text = bad[index // 100 % len(bad)]
+        else:
+            text = good[index % len(good)]
+            text = in_lot([text]) if index % 4 == 3 else text
         version = f"S10.G00.00.003,'{index}'".encode()
         path = directory / f"{index:05}.dsn"
         path.write_bytes(re.sub(rb"S10\.G00\.00\.003,'[^'\r\n]*'", version, text))
