@@ -19,6 +19,8 @@ from warehouse.batches import Batch, read_batch
 if TYPE_CHECKING:
     from distributed import Client
 
+# The scheduler setting asking for an embedded LocalCluster whatever the night's size.
+LOCAL_CLUSTER = "local"
 # Reader processes: the default of the setting `parse_workers` (the LocalCluster's size).
 PARSE_WORKERS = os.cpu_count() or 1
 # Below this many files a night reads in this process: a LocalCluster costs a few seconds to
@@ -32,11 +34,12 @@ def mapped_batches(
     """Each batch with its read output directory, in the order given, as the map completes it.
 
     `scheduler`: a Dask scheduler's address (`tcp://…`) whose workers see the landing directory
-    and `area`; None: this process for a small night or one worker, else a LocalCluster of
-    `workers` processes on this machine.
+    and `area`; `LOCAL_CLUSTER`: a LocalCluster of `workers` processes on this machine; None:
+    this process for a small night or one worker, else that LocalCluster.
     """
     files = sum(len(batch.files) for batch in batches)
-    if scheduler is None and (workers <= 1 or len(batches) < 2 or files < LOCAL_CLUSTER_FROM_FILES):
+    small = workers <= 1 or len(batches) < 2 or files < LOCAL_CLUSTER_FROM_FILES
+    if not batches or (scheduler is None and small):
         for batch in batches:
             yield batch, read_batch(batch, area)
         return
@@ -56,7 +59,7 @@ def mapped_batches(
 def _client(scheduler: str | None, workers: int) -> Iterator[Client]:
     from distributed import Client, LocalCluster  # a few hundred ms to import: only when used
 
-    if scheduler is not None:
+    if scheduler not in (None, LOCAL_CLUSTER):
         with Client(scheduler) as client:
             yield client
         return

@@ -21,8 +21,11 @@ def parse_each_content_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def memoized(paths: list[Path]) -> list[list[ParsedFile] | str]:
         keys = [hashlib.sha256(path.read_bytes()).hexdigest() for path in paths]
-        missing = {key: path for key, path in zip(keys, paths, strict=True)}
-        missing = {key: path for key, path in missing.items() if key not in _parsed_by_content}
+        missing = {
+            key: path
+            for key, path in zip(keys, paths, strict=True)
+            if key not in _parsed_by_content
+        }
         for key, parsed in zip(missing, read_files(list(missing.values())), strict=True):
             _parsed_by_content[key] = parsed
         return [_parsed_by_content[key] for key in keys]
