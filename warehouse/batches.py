@@ -167,7 +167,10 @@ def _write_batch_output(batch: Batch, directory: Path) -> None:
     outcome_frame = pl.DataFrame(outcomes, schema=OUTCOME_SCHEMA, orient="row")
     _write_parquet(outcome_frame, directory / OUTCOMES)
     manifest = {"batch": batch.manifest, "tables": written}
-    (directory / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    # Written last: a directory with its manifest is complete.
+    path = directory / MANIFEST
+    path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    path.chmod(0o600)
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
