@@ -1,0 +1,100 @@
+"""Bench of the map over batches: the same batches of a synthetic portfolio read by a Dask
+cluster of 2 worker processes and of 1, printed as a ratio (and the process alone as the
+baseline), then loaded by the single writer. `make bench` only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from warehouse import load, registry
+from warehouse.batches import Batch, BatchFile, plan_batches
+from warehouse.connections import connect
+from warehouse.dask_map import mapped_batches
+from warehouse.registry import FileKind, received_files
+
+
+@pytest.mark.bench
+def test_two_workers_against_one_on_the_same_batches(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    from synthetic import generate
+
+    landing = tmp_path / "landing"
+    generate(landing, companies=20, employees=25, months=12, seed=7)
+    with connect(tmp_path / "w.duckdb", read_only=False) as connection:
+        registry.register_deliveries(connection, landing, datetime.now())
+        received = received_files(connection, landing, FileKind.DSN)
+    files = [BatchFile(f.file_id, f.path, f.path.stat().st_size) for f in received]
+    batches = plan_batches(files, max_files=50)
+    megabytes = sum(file.size for file in files) / 1e6
+
+    def map_all(scheduler: str | None, area: Path) -> float:
+        started = time.perf_counter()
+        outputs = list(mapped_batches(batches, area, scheduler, workers=1))
+        assert len(outputs) == len(batches)
+        return time.perf_counter() - started
+
+    # The machine is shared: the runs alternate, and each configuration keeps its best of two.
+    _warm_up(files[0].path)
+    with (
+        LocalCluster(n_workers=1, **_CLUSTER) as one,
+        LocalCluster(n_workers=2, **_CLUSTER) as two,
+        Client(one) as one_client,
+        Client(two) as two_client,
+    ):
+        for client in (one_client, two_client):
+            client.run(_warm_up, files[0].path)  # imports and norm tables, outside the timing
+        configurations = {
+            "ce processus": None,
+            "1 worker(s)": one.scheduler_address,
+            "2 worker(s)": two.scheduler_address,
+        }
+        timings: dict[str, float] = {}
+        for round_number in range(2):
+            for number, (label, scheduler) in enumerate(configurations.items()):
+                seconds = map_all(scheduler, tmp_path / f"aire{round_number}-{number}")
+                timings[label] = min(seconds, timings.get(label, seconds))
+
+    loading = _timed(lambda: _load(tmp_path, landing, batches))
+    baseline = timings["ce processus"]
+    print(
+        f"\nCarte des lots : {len(files)} fichiers DSN ({megabytes:.1f} Mo), "
+        f"{len(batches)} lots de 50 au plus"
+    )
+    for label, seconds in timings.items():
+        print(
+            f"  lecture, {label} : {seconds:.1f} s, {len(files) / seconds:.0f} fichiers/s, "
+            f"{baseline / seconds:.2f}× ce processus"
+        )
+    print(f"  2 workers / 1 worker : {timings['1 worker(s)'] / timings['2 worker(s)']:.2f}×")
+    print(f"  chargement complet en ce processus (lecture + écriture) : {loading:.1f} s")
+
+
+_CLUSTER: dict[str, object] = {
+    "threads_per_worker": 1,
+    "processes": True,
+    "dashboard_address": None,
+}
+
+
+def _warm_up(path: Path) -> None:
+    from dsn_parser import parse_many
+
+    parse_many([path])
+
+
+def _load(root: Path, landing: Path, batches: list[Batch]) -> None:
+    with connect(root / "chargement.duckdb", read_only=False) as connection:
+        registry.register_deliveries(connection, landing, datetime.now())
+        load.load_received_dsn_files(connection, landing, root / "quarantine", batch_files=50)
+
+
+def _timed(action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
