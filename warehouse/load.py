@@ -1,9 +1,11 @@
-"""Staging loads: a batch of parsed files goes into the staging tables in ONE transaction with the
+"""Staging loads: a batch of read files goes into the staging tables in ONE transaction with the
 registry statuses of its files, so a file is either fully loaded and marked, or not there at all
 (a killed run leaves it `received` and the next run loads it again).
 
-Frames go in through Arrow (DuckDB scans them in bulk); block tables gain a column the first time
-a file carries a rubric they have not seen.
+DSN files are read by the map over batches (`warehouse.batches`, `warehouse.dask_map`) into
+Parquet, which this single writer appends with `read_parquet`, one statement per table and one
+registry update per batch (docs/dask.md). Bank files go in through Arrow, file by file. Block
+tables gain a column the first time a file carries a rubric they have not seen.
 """
 
 from __future__ import annotations
