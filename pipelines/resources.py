@@ -86,7 +86,7 @@ class LandingResource(dg.ConfigurableResource):
     parse_workers: int = PARSE_WORKERS
     load_batch_files: int = BATCH_FILES
     staging_area_dir: str | None = None  # None: beside the warehouse
-    dask_scheduler: str | None = None  # None: in process or an embedded LocalCluster
+    dask_scheduler: str | None = None  # None: in this process; "local"; tcp://…
 
     @property
     def landing(self) -> Path:

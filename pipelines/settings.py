@@ -35,9 +35,8 @@ class Settings:
     night: date | None = None  # None: the due date of the latest declared month
     parse_workers: int = PARSE_WORKERS  # the embedded LocalCluster's reader processes
     load_batch_files: int = BATCH_FILES  # DSN files per batch: read in one pass, loaded at once
-    # Where the map over batches runs (docs/dask.md): None, this process for a small night and
-    # an embedded LocalCluster for a large one; "local", a LocalCluster whatever the night;
-    # a scheduler's address (tcp://…), that Dask cluster.
+    # Where the map over batches runs (docs/dask.md): None, this process; "local", an embedded
+    # LocalCluster of `parse_workers` processes; a scheduler's address (tcp://…), that cluster.
     dask_scheduler: str | None = None
     # Where the map writes its Parquet; None: beside the warehouse. With a Dask cluster, a path
     # every worker sees (a shared file system).

@@ -19,13 +19,12 @@ from warehouse.batches import Batch, read_batch
 if TYPE_CHECKING:
     from distributed import Client
 
-# The scheduler setting asking for an embedded LocalCluster whatever the night's size.
+# The scheduler setting asking for an embedded LocalCluster. Not the default: on the 2-core
+# machine measured (docs/dask.md), 2 single-threaded workers read no faster than this process
+# alone, whose Polars uses both cores, and a LocalCluster costs seconds to start.
 LOCAL_CLUSTER = "local"
 # Reader processes: the default of the setting `parse_workers` (the LocalCluster's size).
 PARSE_WORKERS = os.cpu_count() or 1
-# Below this many files a night reads in this process: a LocalCluster costs a few seconds to
-# start, more than reading a few hundred files in one pass takes.
-LOCAL_CLUSTER_FROM_FILES = 2_000
 
 
 def mapped_batches(
@@ -35,11 +34,9 @@ def mapped_batches(
 
     `scheduler`: a Dask scheduler's address (`tcp://…`) whose workers see the landing directory
     and `area`; `LOCAL_CLUSTER`: a LocalCluster of `workers` processes on this machine; None:
-    this process for a small night or one worker, else that LocalCluster.
+    this process.
     """
-    files = sum(len(batch.files) for batch in batches)
-    small = workers <= 1 or len(batches) < 2 or files < LOCAL_CLUSTER_FROM_FILES
-    if not batches or (scheduler is None and small):
+    if scheduler is None or not batches:
         for batch in batches:
             yield batch, read_batch(batch, area)
         return

@@ -309,7 +309,8 @@ def _batch_files(
             [[file.file_id for file in received]],
         ).fetchall()
     )
-    return [BatchFile(file.file_id, file.path, sizes[file.file_id]) for file in received]
+    # Absolute: a worker of a real cluster does not run in this process's directory.
+    return [BatchFile(file.file_id, file.path.absolute(), sizes[file.file_id]) for file in received]
 
 
 def _warehouse_file(connection: duckdb.DuckDBPyConnection) -> Path:
