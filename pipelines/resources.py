@@ -22,8 +22,9 @@ from pipelines.progress import ProgressReporter
 from pipelines.publish.resources import PublishResource
 from pipelines.settings import Settings
 from pipelines.tables import DOMAIN_TABLES
+from warehouse.batches import BATCH_FILES
 from warehouse.connections import connect
-from warehouse.load import BATCH_FILES, PARSE_WORKERS
+from warehouse.dask_map import PARSE_WORKERS
 from warehouse.lock import (
     NightAlreadyRunningError,
     WarehouseBusyError,
@@ -84,6 +85,8 @@ class LandingResource(dg.ConfigurableResource):
     quarantine_dir: str
     parse_workers: int = PARSE_WORKERS
     load_batch_files: int = BATCH_FILES
+    staging_area_dir: str | None = None  # None: beside the warehouse
+    dask_scheduler: str | None = None  # None: in this process; "local"; tcp://…
 
     @property
     def landing(self) -> Path:
@@ -92,6 +95,10 @@ class LandingResource(dg.ConfigurableResource):
     @property
     def quarantine(self) -> Path:
         return Path(self.quarantine_dir)
+
+    @property
+    def staging_area(self) -> Path | None:
+        return Path(self.staging_area_dir) if self.staging_area_dir else None
 
 
 NIGHT_TAG = "dsnpipe/night"
@@ -149,6 +156,8 @@ def pipeline_resources(
             quarantine_dir=str(settings.quarantine),
             parse_workers=settings.parse_workers,
             load_batch_files=settings.load_batch_files,
+            staging_area_dir=str(settings.staging_area),
+            dask_scheduler=settings.dask_scheduler,
         ),
         "progress": progress or ProgressReporter(),
         "night": NightResource(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from warehouse.load import BATCH_FILES, PARSE_WORKERS
+from warehouse.batches import BATCH_FILES, staging_area_beside
+from warehouse.dask_map import LOCAL_CLUSTER, PARSE_WORKERS
 
 DEFAULT_LANDING = Path("var/landing")
 DEFAULT_WAREHOUSE = Path("var/warehouse.duckdb")
@@ -32,8 +33,14 @@ class Settings:
     warehouse: Path
     quarantine: Path
     night: date | None = None  # None: the due date of the latest declared month
-    parse_workers: int = PARSE_WORKERS
-    load_batch_files: int = BATCH_FILES
+    parse_workers: int = PARSE_WORKERS  # the embedded LocalCluster's reader processes
+    load_batch_files: int = BATCH_FILES  # DSN files per batch: read in one pass, loaded at once
+    # Where the map over batches runs (docs/dask.md): None, this process; "local", an embedded
+    # LocalCluster of `parse_workers` processes; a scheduler's address (tcp://…), that cluster.
+    dask_scheduler: str | None = None
+    # Where the map writes its Parquet; None: beside the warehouse. With a Dask cluster, a path
+    # every worker sees (a shared file system).
+    staging_area_dir: Path | None = None
     # The pseudonym secret's variable, read only when the exports are written (`pseudonym_secret`)
     # so that the secret never sits in Dagster's resource configuration, which its UI shows.
     pseudonym_key_variable: str = PSEUDONYM_KEY_VARIABLE
@@ -66,6 +73,8 @@ class Settings:
             night=night or _night(environ),
             parse_workers=_positive(environ, "DSNPIPE_PARSE_WORKERS", PARSE_WORKERS),
             load_batch_files=_positive(environ, "DSNPIPE_LOAD_BATCH_FILES", BATCH_FILES),
+            dask_scheduler=_dask_scheduler(environ),
+            staging_area_dir=_path(environ, "DSNPIPE_STAGING_AREA"),
             demo=demo,
             decisions_dir=decisions,
             require_reference=environ.get("DSNPIPE_REQUIRE_REFERENCE", "").strip() == "1",
@@ -75,6 +84,11 @@ class Settings:
     def decisions(self) -> Path:
         """The stewards' decisions, appended by `dsnpipe anomalies`, applied by the night."""
         return self.decisions_dir or self.warehouse.parent / "decisions"
+
+    @property
+    def staging_area(self) -> Path:
+        """The map's Parquet before the load: owner-only, emptied by every load that ends."""
+        return (self.staging_area_dir or staging_area_beside(self.warehouse)).absolute()
 
     @property
     def reports(self) -> Path:
@@ -132,6 +146,26 @@ def _night(environ: Mapping[str, str]) -> date | None:
         raise ValueError(
             f"DSNPIPE_NIGHT : une date AAAA-MM-JJ est attendue, pas « {text} »."
         ) from None
+
+
+def _path(environ: Mapping[str, str], variable: str) -> Path | None:
+    text = environ.get(variable, "").strip()
+    return Path(text) if text else None
+
+
+_SCHEDULER_SCHEMES = ("tcp://", "tls://")
+
+
+def _dask_scheduler(environ: Mapping[str, str]) -> str | None:
+    text = environ.get("DSNPIPE_DASK_SCHEDULER", "").strip()
+    if not text:
+        return None
+    if text != LOCAL_CLUSTER and not text.startswith(_SCHEDULER_SCHEMES):
+        raise ValueError(
+            f"DSNPIPE_DASK_SCHEDULER : « {LOCAL_CLUSTER} » ou l'adresse d'un ordonnanceur Dask "
+            f"(tcp://hôte:port, tls://hôte:port) est attendue, pas « {text} »."
+        )
+    return text
 
 
 def _positive(environ: Mapping[str, str], variable: str, default: int) -> int:

@@ -1,19 +1,21 @@
-"""Staging loads: a batch of parsed files goes into the staging tables in ONE transaction with the
+"""Staging loads: a batch of read files goes into the staging tables in ONE transaction with the
 registry statuses of its files, so a file is either fully loaded and marked, or not there at all
 (a killed run leaves it `received` and the next run loads it again).
 
-Frames go in through Arrow (DuckDB scans them in bulk); block tables gain a column the first time
-a file carries a rubric they have not seen.
+DSN files are read by the map over batches (`warehouse.batches`, `warehouse.dask_map`) into
+Parquet, which this single writer appends with `read_parquet`, one statement per table and one
+registry update per batch (docs/dask.md). Bank files go in through Arrow, file by file. Block
+tables gain a column the first time a file carries a rubric they have not seen.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import json
 import os
+import re
+import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +23,21 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
-from dsn_parser.streaming import in_order
+from warehouse.batches import (
+    BATCH_FILES,
+    MANIFEST,
+    OUTCOME_SCHEMA,
+    OUTCOMES,
+    BatchFile,
+    leftovers,
+    plan_batches,
+    staging_area_beside,
+)
+from warehouse.batches import (
+    block_table_name as block_table_name,  # where the loaders' callers find it
+)
 from warehouse.connections import block_tables, transaction
+from warehouse.dask_map import PARSE_WORKERS, mapped_batches
 from warehouse.registry import (
     FileKind,
     FileStatus,
@@ -34,7 +48,7 @@ from warehouse.registry import (
     record_outcome,
     vanished_outcome,
 )
-from warehouse.schema import comment_table
+from warehouse.schema import comment_table, sql_literal
 from warehouse.tables.staging import CREATED_ON_LOAD
 
 if TYPE_CHECKING:
@@ -50,42 +64,41 @@ CRASH_TEST_PAUSE_AT_ENV = "DSNPIPE_CRASH_TEST_PAUSE_AT"
 _files_loaded_by_this_process = 0
 
 
-def block_table_name(block: str) -> str:
-    """`S21.G00.30` -> `s21_g00_30` (in schema `staging`)."""
-    return block.lower().replace(".", "_")
-
-
 def insert_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
     """Append a frame to `staging.<table>` by column name, creating or widening the table."""
     if frame.is_empty():
         return 0
     connection.register("incoming_frame", frame.to_arrow())
     try:
-        existing = {
-            name
-            for (name,) in connection.execute(
-                "SELECT column_name FROM duckdb_columns() "
-                "WHERE schema_name = 'staging' AND table_name = ?",
-                [table],
-            ).fetchall()
-        }
-        if not existing:
-            connection.execute(
-                f'CREATE TABLE staging."{table}" AS SELECT * FROM incoming_frame LIMIT 0'
-            )
-            _comment_staging_table(connection, table)
-        elif set(frame.columns) - existing:
-            incoming_types = connection.execute("DESCRIBE SELECT * FROM incoming_frame").fetchall()
-            for name, column_type, *_ in incoming_types:
-                if name not in existing:
-                    connection.execute(
-                        f'ALTER TABLE staging."{table}" ADD COLUMN "{name}" {column_type}'
-                    )
-            _comment_staging_table(connection, table)
-        connection.execute(f'INSERT INTO staging."{table}" BY NAME SELECT * FROM incoming_frame')
+        _append(connection, table, "incoming_frame")
     finally:
         connection.unregister("incoming_frame")
     return frame.height
+
+
+def _append(connection: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
+    """Append the rows of `source` (a relation: a registered frame, a `read_parquet`) to
+    `staging.<table>` by column name; the table is created, or widened when the rows carry a
+    rubric it has not seen."""
+    existing = {
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE schema_name = 'staging' AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    if not existing:
+        connection.execute(f'CREATE TABLE staging."{table}" AS SELECT * FROM {source} LIMIT 0')
+        _comment_staging_table(connection, table)
+    else:
+        incoming = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        added = [(name, column_type) for name, column_type, *_ in incoming if name not in existing]
+        for name, column_type in added:
+            connection.execute(f'ALTER TABLE staging."{table}" ADD COLUMN "{name}" {column_type}')
+        if added:
+            _comment_staging_table(connection, table)
+    connection.execute(f'INSERT INTO staging."{table}" BY NAME SELECT * FROM {source}')
 
 
 _DECLARED_ON_LOAD = {declared.name: declared for declared in CREATED_ON_LOAD}
@@ -99,119 +112,6 @@ def _comment_staging_table(connection: duckdb.DuckDBPyConnection, table: str) ->
         comment_table(connection, declaration)
 
 
-def outcome_of(parsed: Sequence[ParsedFile]) -> tuple[FileStatus, str | None]:
-    """Loaded, loaded with diagnostics, or quarantined (unreadable / every declaration rejected)."""
-    declarations = pl.concat([p.declarations for p in parsed]) if parsed else None
-    if declarations is None or declarations.is_empty():
-        return FileStatus.QUARANTINED, _unreadable_reason(parsed) or (
-            "Aucune déclaration lisible dans le fichier (ni S10 ni S20 exploitables) : "
-            "vérifier qu'il s'agit bien d'une DSN complète."
-        )
-    rejected = int((declarations["status"] == DeclarationStatus.REJECTED).sum())
-    errors = sum(_count(p.diagnostics, Severity.ERROR) for p in parsed)
-    warnings = sum(_count(p.diagnostics, Severity.WARNING) for p in parsed)
-    if rejected == declarations.height:
-        return FileStatus.QUARANTINED, (
-            f"Toutes les déclarations sont rejetées ({rejected}) : "
-            f"{errors} erreur(s) bloquante(s), {_first_error_codes(parsed)}. "
-            "Voir le compte rendu (dsnpipe validate)."
-        )
-    if rejected or errors or warnings:
-        return FileStatus.LOADED_WITH_DIAGNOSTICS, (
-            f"{rejected} déclaration(s) rejetée(s) sur {declarations.height}, "
-            f"{errors} erreur(s), {warnings} avertissement(s)."
-        )
-    return FileStatus.LOADED, None
-
-
-def _unreadable_reason(parsed: Sequence[ParsedFile]) -> str | None:
-    """The reader's own French words on why it read nothing (archive refused or corrupt, no
-    line ends, no S10 block): they say what to fix."""
-    for p in parsed:
-        messages = p.diagnostics.filter(pl.col("code") == "FILE-UNREADABLE")["message"]
-        if not messages.is_empty() and messages[0]:
-            return f"FILE-UNREADABLE : {messages[0]}"
-    return None
-
-
-def _count(diagnostics: pl.DataFrame, severity: Severity) -> int:
-    return int((diagnostics["severity"] == severity.value).sum())
-
-
-def _first_error_codes(parsed: Sequence[ParsedFile]) -> str:
-    codes = sorted(
-        {
-            code
-            for p in parsed
-            for code in p.diagnostics.filter(pl.col("severity") == Severity.ERROR.value)["code"]
-            if code is not None
-        }
-    )
-    shown = ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
-    return f"codes {shown}" if codes else "sans code d'erreur détaillé"
-
-
-@dataclass
-class _PreparedFile:
-    """A delivered DSN read and judged, waiting to be written with its batch."""
-
-    received: ReceivedFile
-    parsed: list[ParsedFile]
-    outcome: Outcome
-
-
-def prepare_dsn(
-    received: ReceivedFile, parsed: Sequence[ParsedFile], quarantine_dir: Path
-) -> _PreparedFile:
-    """Decide a parsed file's status; a quarantined file is copied aside with its reason."""
-    status, reason = outcome_of(parsed)
-    quarantine_path = None
-    if status is FileStatus.QUARANTINED:
-        quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason or ""))
-    return _PreparedFile(received, list(parsed), _outcome(status, reason, parsed, quarantine_path))
-
-
-def prepare_unreadable(received: ReceivedFile, reason: str, quarantine_dir: Path) -> _PreparedFile:
-    quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason))
-    return _PreparedFile(
-        received, [], Outcome(FileStatus.QUARANTINED, reason, quarantine_path=quarantine_path)
-    )
-
-
-def write_batch(
-    connection: duckdb.DuckDBPyConnection, batch: Sequence[_PreparedFile], now: datetime
-) -> None:
-    """Write a batch of files to staging and their statuses to the registry in ONE transaction.
-
-    Frames of the whole batch are concatenated per table first: DuckDB appends a few large
-    Arrow tables much faster than many small ones.
-    """
-    loaded = [p for f in batch if f.outcome.status is not FileStatus.QUARANTINED for p in f.parsed]
-    every_parsed = [p for f in batch for p in f.parsed]
-    file_ids = [p.file_id for p in every_parsed]
-    with transaction(connection):
-        # A killed run committed nothing of its batch, but a rebuild loads known files again.
-        _delete_staging_rows(connection, file_ids)
-        _insert_frames(connection, "diagnostics", [p.diagnostics for p in every_parsed])
-        _insert_frames(connection, "declarations", [p.declarations for p in loaded])
-        for block in sorted({block for p in loaded for block in p.blocks}):
-            frames = [p.blocks[block] for p in loaded if block in p.blocks]
-            _insert_frames(connection, block_table_name(block), frames)
-        _mark_groups_pending(connection, [p.file_id for p in loaded])
-        _pause_for_crash_test(len(batch))
-        for prepared in batch:
-            record_outcome(connection, prepared.received.file_id, prepared.outcome, now)
-
-
-def _insert_frames(
-    connection: duckdb.DuckDBPyConnection, table: str, frames: Sequence[pl.DataFrame]
-) -> int:
-    frames = [frame for frame in frames if not frame.is_empty()]
-    if not frames:
-        return 0
-    return insert_frame(connection, table, pl.concat(frames, how="diagonal_relaxed"))
-
-
 def quarantine_unreadable(
     connection: duckdb.DuckDBPyConnection,
     received: ReceivedFile,
@@ -219,33 +119,76 @@ def quarantine_unreadable(
     quarantine_dir: Path,
     now: datetime,
 ) -> Outcome:
-    prepared = prepare_unreadable(received, reason, quarantine_dir)
-    record_outcome(connection, received.file_id, prepared.outcome, now)
-    return prepared.outcome
+    quarantine_path = str(copy_to_quarantine(received, quarantine_dir, reason))
+    outcome = Outcome(FileStatus.QUARANTINED, reason, quarantine_path=quarantine_path)
+    record_outcome(connection, received.file_id, outcome, now)
+    return outcome
 
 
-def _outcome(
-    status: FileStatus,
-    reason: str | None,
-    parsed: Sequence[ParsedFile],
-    quarantine_path: str | None,
-) -> Outcome:
-    if not parsed:
-        return Outcome(status, reason, quarantine_path=quarantine_path)
-    declarations = pl.concat([p.declarations for p in parsed])
-    loaded = status is not FileStatus.QUARANTINED
-    return Outcome(
-        status=status,
-        reason=reason,
-        encoding=parsed[0].encoding,
-        norm=parsed[0].norm,
-        declarations=declarations.height,
-        declarations_rejected=int((declarations["status"] == DeclarationStatus.REJECTED).sum()),
-        errors=sum(_count(p.diagnostics, Severity.ERROR) for p in parsed),
-        warnings=sum(_count(p.diagnostics, Severity.WARNING) for p in parsed),
-        rows_loaded=sum(p.lines.height for p in parsed) if loaded else 0,
-        quarantine_path=quarantine_path,
-    )
+def load_batch(
+    connection: duckdb.DuckDBPyConnection,
+    files: Sequence[ReceivedFile],
+    output: Path,
+    quarantine_dir: Path,
+    now: datetime,
+) -> dict[FileStatus, int]:
+    """Load a batch's read output (`warehouse.batches.read_batch`) in ONE transaction: one
+    INSERT per staging table from its Parquet file, one registry update for all its files.
+
+    A quarantined file is copied aside with its reason first, as its status says.
+    """
+    manifest = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    outcomes = _with_quarantine_copies(pl.read_parquet(output / OUTCOMES), files, quarantine_dir)
+    outcomes = outcomes.with_columns(processed_at=pl.lit(now))
+    loaded = outcomes.filter(pl.col("status") != FileStatus.QUARANTINED.value)["file_id"]
+    with transaction(connection):
+        # A killed run committed nothing of its batch, but a rebuild loads known files again.
+        _delete_staging_rows(connection, outcomes["file_id"].to_list())
+        for table, name in manifest["tables"].items():
+            if not _TABLE_NAME.fullmatch(table):
+                raise ValueError(f"nom de table de staging invalide dans {output / MANIFEST}")
+            _append(connection, table, f"read_parquet({sql_literal(str(output / name))})")
+        _mark_groups_pending(connection, loaded.to_list())
+        _pause_for_crash_test(outcomes.height)
+        _record_outcomes(connection, outcomes)
+    statuses = outcomes["status"].value_counts()
+    return {FileStatus(status): count for status, count in statuses.iter_rows()}
+
+
+_TABLE_NAME = re.compile(r"[a-z0-9_]+")
+
+
+def _with_quarantine_copies(
+    outcomes: pl.DataFrame, files: Sequence[ReceivedFile], quarantine_dir: Path
+) -> pl.DataFrame:
+    by_id = {file.file_id: file for file in files}
+    paths = [
+        str(copy_to_quarantine(by_id[file_id], quarantine_dir, reason or ""))
+        if status == FileStatus.QUARANTINED.value
+        else None
+        for file_id, status, reason in outcomes.select("file_id", "status", "reason").iter_rows()
+    ]
+    return outcomes.with_columns(quarantine_path=pl.Series(paths, dtype=pl.String()))
+
+
+def _record_outcomes(connection: duckdb.DuckDBPyConnection, outcomes: pl.DataFrame) -> None:
+    """Every file's terminal status of a batch in one statement."""
+    connection.register("batch_outcomes", outcomes.to_arrow())
+    try:
+        assignments = ", ".join(f"{column} = o.{column}" for column in _OUTCOME_COLUMNS)
+        connection.execute(
+            f"UPDATE registry.files AS f SET {assignments} "
+            "FROM batch_outcomes AS o WHERE f.file_id = o.file_id"
+        )
+    finally:
+        connection.unregister("batch_outcomes")
+
+
+_OUTCOME_COLUMNS = (
+    *(column for column in OUTCOME_SCHEMA if column != "file_id"),
+    "quarantine_path",
+    "processed_at",
+)
 
 
 def staging_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
@@ -292,16 +235,6 @@ def _no_progress(done: int, total: int, label: str) -> None:
     return None
 
 
-# A batch is written when it holds this many files or this many DSN lines, whichever first:
-# large enough for bulk appends, small enough to bound memory and the work a crash loses.
-# BATCH_FILES is the default of the setting `load_batch_files` (`pipelines.settings`).
-BATCH_FILES = 200
-BATCH_LINES = 2_000_000
-# Parsing is pure Python/Polars and independent per file: on a large night it runs in worker
-# processes while this one writes to DuckDB; the default of the setting `parse_workers`.
-PARSE_WORKERS = os.cpu_count() or 1
-
-
 def load_received_dsn_files(
     connection: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -309,33 +242,41 @@ def load_received_dsn_files(
     progress: ProgressCallback = _no_progress,
     batch_files: int = BATCH_FILES,
     parse_workers: int = PARSE_WORKERS,
+    staging_area: Path | None = None,
+    scheduler: str | None = None,
 ) -> dict[FileStatus, int]:
-    """Parse and load every DSN file registered but not processed yet; count files per status."""
+    """Read and load every DSN file registered but not processed yet; count files per status.
+
+    Batches planned from the registry are read by the map (`warehouse.dask_map`: in this
+    process, a LocalCluster of `parse_workers` processes, or the cluster at `scheduler`) into
+    Parquet under `staging_area` (default: beside the warehouse file); this process loads each
+    batch as it comes, in order, then removes its Parquet.
+    """
     counts: dict[FileStatus, int] = {}
     received = _still_in_landing(
         connection, received_files(connection, landing_dir, FileKind.DSN), counts
     )
-    batch: list[_PreparedFile] = []
-    parsed_files = _parse_all(received, parse_workers)
-    for done, (file, parsed) in enumerate(zip(received, parsed_files, strict=True)):
-        progress(done, len(received), file.original_name)
-        if isinstance(parsed, str):
-            reason = (
-                f"Fichier illisible par le lecteur DSN ({parsed}) : vérifier qu'il s'agit "
-                "d'une DSN au format NEODeS, non tronquée."
-            )
-            prepared = prepare_unreadable(file, reason, quarantine_dir)
-        else:
-            prepared = prepare_dsn(file, parsed, quarantine_dir)
-        batch.append(prepared)
-        counts[prepared.outcome.status] = counts.get(prepared.outcome.status, 0) + 1
-        lines = sum(p.lines.height for f in batch for p in f.parsed)
-        if len(batch) >= batch_files or lines >= BATCH_LINES:
-            write_batch(connection, batch, datetime.now())
-            batch = []
-    if batch:
-        write_batch(connection, batch, datetime.now())
-    progress(len(received), len(received), "")
+    area = staging_area or staging_area_beside(_warehouse_file(connection))
+    progress(0, len(received), "")
+    done = 0
+    by_id = {file.file_id: file for file in received}
+    for batch, output in mapped_batches(
+        plan_batches(_batch_files(connection, received), batch_files),
+        area,
+        scheduler,
+        parse_workers,
+    ):
+        files = [by_id[file.file_id] for file in batch.files]
+        for status, count in load_batch(
+            connection, files, output, quarantine_dir, datetime.now()
+        ).items():
+            counts[status] = counts.get(status, 0) + count
+        shutil.rmtree(output)
+        done += len(files)
+        progress(done, len(received), files[-1].original_name)
+    # What a crashed night read for files another night has loaded since: never loaded again.
+    for leftover in leftovers(area):
+        shutil.rmtree(leftover, ignore_errors=True)
     return counts
 
 
@@ -357,31 +298,28 @@ def _still_in_landing(
     return present
 
 
-# Small nights parse inline: workers cost a start-up.
-_PARALLEL_FROM_FILES = 40
+def _batch_files(
+    connection: duckdb.DuckDBPyConnection, received: Sequence[ReceivedFile]
+) -> list[BatchFile]:
+    if not received:
+        return []
+    sizes = dict(
+        connection.execute(
+            "SELECT file_id, size FROM registry.files WHERE file_id IN ?",
+            [[file.file_id for file in received]],
+        ).fetchall()
+    )
+    # Absolute: a worker of a real cluster does not run in this process's directory.
+    return [BatchFile(file.file_id, file.path.absolute(), sizes[file.file_id]) for file in received]
 
 
-def _parse_all(files: Sequence[ReceivedFile], workers: int) -> Iterator[list[ParsedFile] | str]:
-    """The parsed files in the order given; an exception's class name when the reader failed."""
-    paths = [file.path for file in files]
-    if workers <= 1 or len(paths) < _PARALLEL_FROM_FILES:
-        yield from map(_parse_one, paths)
-        return
-    # spawn, not fork: this process holds DuckDB and Polars thread pools, which fork would copy
-    # in an undefined state. A bounded window of pending files keeps memory flat.
-    window = workers * 4
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from in_order(pool, _parse_one, paths, window=window)
-
-
-def _parse_one(path: Path) -> list[ParsedFile] | str:
-    from dsn_parser import parse  # the reader is heavy to import; only loading needs it
-
-    try:
-        return parse(path)
-    except Exception as error:  # any reader failure quarantines the file, the night goes on
-        return type(error).__name__
+def _warehouse_file(connection: duckdb.DuckDBPyConnection) -> Path:
+    row = connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or not row[0]:
+        raise ValueError("entrepôt en mémoire : indiquer la zone de staging du chargement")
+    return Path(row[0])
 
 
 def register_files_of_other_domains(

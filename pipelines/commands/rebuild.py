@@ -69,6 +69,8 @@ def _rebuild(settings: Settings, reread: bool, console: Console) -> int:
                     report,
                     batch_files=settings.load_batch_files,
                     parse_workers=settings.parse_workers,
+                    staging_area=settings.staging_area,
+                    scheduler=settings.dask_scheduler,
                 )
             load.load_received_bank_files(connection, settings.landing, settings.quarantine)
         models.rebuild_core(connection)

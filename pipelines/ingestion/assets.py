@@ -74,6 +74,8 @@ def dsn_staging(
             report,
             batch_files=landing.load_batch_files,
             parse_workers=landing.parse_workers,
+            staging_area=landing.staging_area,
+            scheduler=landing.dask_scheduler,
         )
     context.log.info(f"DSN traitées : {_status_counts(counts)}")
     return dg.MaterializeResult(metadata=_status_counts(counts))

@@ -32,6 +32,7 @@ def test_a_warehouse_set_by_the_environment_takes_everything_beside_it_along(
     assert settings.exports == home / "exports"
     assert settings.comptes_rendus == home / "comptes_rendus"
     assert settings.data_docs == home / "data_docs"
+    assert settings.staging_area == (home / "entrepot.staging").absolute()
     assert settings.demo_key_file is None  # only a demonstration has a key file
     assert Settings.from_environment(demo=True, environ={}).demo_key_file is not None
 
@@ -44,6 +45,8 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
         "DSNPIPE_NIGHT": "2025-02-15",
         "DSNPIPE_PARSE_WORKERS": "3",
         "DSNPIPE_LOAD_BATCH_FILES": "7",
+        "DSNPIPE_DASK_SCHEDULER": "tcp://ordonnanceur:8786",
+        "DSNPIPE_STAGING_AREA": str(tmp_path / "partage"),
     }
     from_environment = Settings.from_environment(environ=environ)
     assert from_environment == Settings(
@@ -53,7 +56,10 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
         night=date(2025, 2, 15),
         parse_workers=3,
         load_batch_files=7,
+        dask_scheduler="tcp://ordonnanceur:8786",
+        staging_area_dir=tmp_path / "partage",
     )
+    assert from_environment.staging_area == tmp_path / "partage"
     given = Settings.from_environment(
         warehouse=tmp_path / "option.duckdb", night=date(2025, 3, 15), environ=environ
     )
@@ -72,6 +78,7 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
         ("DSNPIPE_PARSE_WORKERS", "beaucoup", "un entier positif"),
         ("DSNPIPE_LOAD_BATCH_FILES", "0", "un entier positif"),
         ("DSNPIPE_NIGHT", "15/02/2025", "une date AAAA-MM-JJ"),
+        ("DSNPIPE_DASK_SCHEDULER", "ordonnanceur:8786", "« local » ou l'adresse"),
     ],
 )
 def test_a_wrong_value_in_the_environment_is_refused_in_french(
