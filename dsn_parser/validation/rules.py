@@ -24,10 +24,11 @@ the filtering left out; rejecting it would lose data the national checks let thr
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 
 import polars as pl
 
@@ -38,6 +39,11 @@ from dsn_parser.validation.diagnostics import findings
 
 TRUE = pl.lit(True)
 _RUBRIC = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
+# A rubric's value read as a date or an amount is a column of its own ("<rubric>:date"): taken
+# as is from the reader's typed table, it is not parsed again by every rule that reads it.
+_DATE, _AMOUNT = ":date", ":amount"
+_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT})?")
+AMOUNT_TYPE = pl.Decimal(38, 2)
 # Ancestors every instance names directly (context.py): no need to climb the tree to them.
 _ANCESTOR_KEYS = {
     "S10.G00.00": "envoi_id",
@@ -60,22 +66,40 @@ def absent(rubric: str) -> pl.Expr:
     return pl.col(rubric).is_null()
 
 
+# The rules are evaluated per file on a few rows each, where an expression costs its number of
+# operations more than its rows: the helpers below spell each test in the fewest.
+
+
 def is_(rubric: str, *codes: str) -> pl.Expr:
     """The rubric is declared with one of these codes (false when absent)."""
-    return pl.col(rubric).is_in(codes).fill_null(False)
+    if len(codes) == 1:
+        return pl.col(rubric).eq_missing(codes[0])
+    return pl.col(rubric).is_in(codes, nulls_equal=True)
 
 
 def is_not(rubric: str, *codes: str) -> pl.Expr:
     """The rubric is declared with a code other than these (false when absent)."""
-    return pl.col(rubric).is_not_null() & ~pl.col(rubric).is_in(codes).fill_null(False)
+    if len(codes) == 1:
+        return pl.col(rubric).ne(codes[0]).fill_null(False)
+    return pl.col(rubric).is_in(codes).not_().fill_null(False)
 
 
 def date(rubric: str) -> pl.Expr:
-    return pl.col(rubric).str.to_date("%d%m%Y", strict=False)
+    """The rubric's value as a date (null when absent or not a DDMMYYYY date)."""
+    return pl.col(rubric + _DATE)
 
 
 def amount(rubric: str) -> pl.Expr:
-    return pl.col(rubric).cast(pl.Decimal(38, 2), strict=False)
+    """The rubric's value as an amount (null when absent or not an amount)."""
+    return pl.col(rubric + _AMOUNT)
+
+
+def _parsed(rubric: str, form: str) -> pl.Expr:
+    """The form of a rubric's value read from its declared text."""
+    text = pl.col(rubric)
+    if form == _DATE:
+        return text.str.to_date("%d%m%Y", strict=False).alias(rubric + form)
+    return text.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
 
 
 def year(rubric: str) -> pl.Expr:
@@ -172,7 +196,7 @@ class Ancestor:
 class Needs:
     """What the rules read of one block's instances."""
 
-    rubrics: tuple[str, ...]  # its own rubrics, as values
+    rubrics: tuple[str, ...]  # its own rubrics' values: text, "<rubric>:date" or ":amount"
     aggregates: tuple[Aggregate, ...]  # computed on its rows
     ancestors: tuple[Ancestor, ...]
 
@@ -206,7 +230,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     def read(block: str, names: Iterable[str]) -> None:
         own.setdefault(block, set())
         for name in names:
-            if _RUBRIC.fullmatch(name):
+            if _VALUE.fullmatch(name):
                 home = name[:10]
                 own.setdefault(home, set()).add(name)
             elif name in owner:
@@ -268,7 +292,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
 
     return Plan(
         rules=tuple(rules),
-        rubrics=tuple(sorted(set().union(*own.values()))),
+        rubrics=tuple(sorted({name[:14] for name in set().union(*own.values())})),
         blocks=blocks,
         fails=tuple((rule, _fails(rule, TRUE)) for rule in rules),
         fail_only_with=tuple(_fail_only_with(rule) for rule in rules),
@@ -281,8 +305,8 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
 
 def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, pl.LazyFrame]:
     """Per block the rules read and the file declares, one row per instance with its ids, its
-    kind (norm, nature, fallback, oc_copy) and the values of its own rubrics the rules read,
-    as declared (text; null where absent).
+    kind (norm, nature, fallback, oc_copy) and the values of its own rubrics the rules read:
+    as declared (text), as dates or as amounts; null where absent.
 
     The values come from the reader's block tables, which hold them already one row per
     instance: only the rubrics the file declares are read, and a rubric whose table column
@@ -300,20 +324,27 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
     )
     frames: dict[str, pl.LazyFrame] = {}
     from_lines: dict[str, list[str]] = {}
+    forms: dict[str, list[pl.Expr]] = {}
     for (block,), frame in instances.partition_by("block", as_dict=True, include_key=False).items():
         table = ctx.tables.get(block)
         schema = table.schema if table is not None else {}
         columns: list[pl.Expr] = []
         nulls: list[pl.Expr] = []
-        for rubric in plan.blocks[block].rubrics:
+        parsed: list[pl.Expr] = []
+        for name in plan.blocks[block].rubrics:
+            rubric, form = name[:14], name[14:]
             count = counts.get(rubric, 0)
             dtype = schema.get(rubric)
             if not count:
-                nulls.append(_null(rubric))
-            elif table is not None and dtype is not None and _holds(table, rubric, count):
-                columns.append(_as_text(rubric, dtype))
+                nulls.append(_null(name))
+            elif _usable(dtype) and _holds(table, rubric, count):
+                columns.append(_from_table(rubric, form, dtype))
             else:
-                from_lines.setdefault(block, []).append(rubric)
+                read_in_lines = from_lines.setdefault(block, [])
+                if rubric not in read_in_lines:
+                    read_in_lines.append(rubric)
+                if form:
+                    parsed.append(_parsed(rubric, form))
         lazy = frame.lazy()
         if nulls:
             lazy = lazy.with_columns(nulls)
@@ -321,10 +352,14 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
             values = table.lazy().select("instance_id", *columns)
             lazy = lazy.join(values, on="instance_id", how="left", maintain_order="left")
         frames[block] = lazy
+        if parsed:
+            forms[block] = parsed
     for block, rubrics in _declared_in_lines(ctx, from_lines).items():
         frames[block] = frames[block].join(
             rubrics, on="instance_id", how="left", maintain_order="left"
         )
+        if block in forms:
+            frames[block] = frames[block].with_columns(forms[block])
     return frames
 
 
@@ -338,26 +373,45 @@ def _declared(ctx: Context) -> dict[str, int]:
     )
 
 
-def _holds(table: pl.DataFrame, rubric: str, count: int) -> bool:
+def _usable(dtype: pl.DataType | None) -> bool:
+    """Whether a table column of this type gives a rubric's text, date and amount."""
+    return dtype in (pl.String, pl.Date) or isinstance(dtype, pl.Decimal)
+
+
+def _holds(table: pl.DataFrame | None, rubric: str, count: int) -> bool:
     """Whether the table's column has a value for each of the `count` lines declaring it."""
+    if table is None:
+        return False
     column = table.get_column(rubric)
     return column.len() - column.null_count() == count
 
 
 @cache
-def _null(rubric: str) -> pl.Expr:
-    return pl.lit(None, pl.String).alias(rubric)
+def _null(name: str) -> pl.Expr:
+    return pl.lit(None, _dtype(name)).alias(name)
 
 
 @cache
-def _as_text(rubric: str, dtype: pl.DataType) -> pl.Expr:
-    """A table column as its declared text: a date as DDMMYYYY (the only shape the table reads
-    into a date), an amount as its decimal text (the rules read it back as an amount)."""
+def _from_table(rubric: str, form: str, dtype: pl.DataType) -> pl.Expr:
+    """A value read from a table column holding every declared value of the rubric.
+
+    As text: a date as DDMMYYYY (the only shape the table reads into a date), an amount as its
+    decimal text (the rules read amounts as amounts). As a date or an amount: the typed value
+    itself, which is what parsing the declared text gives, or the text parsed where the table
+    holds the rubric as text (a norm version that did not type it).
+    """
+    column = pl.col(rubric)
+    if form == _DATE:
+        return (column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)).alias(
+            rubric + form
+        )
+    if form == _AMOUNT:
+        return column.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
     if dtype == pl.String:
-        return pl.col(rubric)
+        return column
     if dtype == pl.Date:
-        return pl.col(rubric).dt.strftime("%d%m%Y").alias(rubric)
-    return pl.col(rubric).cast(pl.String).alias(rubric)
+        return column.dt.strftime("%d%m%Y")
+    return column.cast(pl.String)
 
 
 def _declared_in_lines(ctx: Context, rubrics_of: dict[str, list[str]]) -> dict[str, pl.LazyFrame]:
@@ -403,7 +457,11 @@ def _with_aggregates(own: dict[str, pl.LazyFrame], block: str, needs: Needs) -> 
     return frame
 
 
-def _dtype(column: str, aggregates: Sequence[Aggregate]) -> pl.DataType:
+def _dtype(column: str, aggregates: Sequence[Aggregate] = ()) -> pl.DataType:
+    if column.endswith(_DATE):
+        return pl.Date()
+    if column.endswith(_AMOUNT):
+        return AMOUNT_TYPE
     return next((a.dtype for a in aggregates if a.name == column), pl.String())
 
 
@@ -562,15 +620,21 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
 def _fails(rule: Rule, applies: pl.Expr) -> pl.Expr:
     """Where the rule fails (a Reference reads the column its targets' join adds)."""
     if isinstance(rule, Check):
-        return (applies & rule.when & ~rule.ok).fill_null(False)
+        return _all(applies, rule.when, ~rule.ok).fill_null(False)
     if isinstance(rule, Unique):
         declared = pl.all_horizontal(present(key) for key in rule.keys)
-        candidate = (applies & rule.when & declared).fill_null(False)
+        candidate = _all(applies, rule.when, declared).fill_null(False)
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
     named = pl.col(_named(rule))
-    fails = (applies & rule.when & present(rule.rubric)).fill_null(False)
+    fails = _all(applies, rule.when, present(rule.rubric)).fill_null(False)
     return fails & (~named if rule.exists else named)
+
+
+def _all(*terms: pl.Expr) -> pl.Expr:
+    """The conjunction of the terms, leaving out those that are always true."""
+    kept = [term for term in terms if term is not TRUE]
+    return reduce(operator.and_, kept) if kept else TRUE
 
 
 def _fail_only_with(rule: Rule) -> frozenset[str] | None:
@@ -580,10 +644,12 @@ def _fail_only_with(rule: Rule) -> frozenset[str] | None:
     if not isinstance(rule, Check):
         return None
     reads = frozenset([*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
-    if not reads or not all(_RUBRIC.fullmatch(name) for name in reads):
+    if not reads or not all(_VALUE.fullmatch(name) for name in reads):
         return None
-    nothing = pl.DataFrame({name: [None] for name in reads}, schema=dict.fromkeys(reads, pl.String))
-    return None if nothing.select(_fails(rule, TRUE)).item() else reads
+    nothing = pl.DataFrame(
+        {name: [None] for name in reads}, schema={name: _dtype(name) for name in reads}
+    )
+    return None if nothing.select(_fails(rule, TRUE)).item() else frozenset(r[:14] for r in reads)
 
 
 def _named(rule: Reference) -> str:
