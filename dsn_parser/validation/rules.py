@@ -216,6 +216,8 @@ class Plan:
     # Per rule, the rubrics one of which a file must declare for it to fail anywhere (a Check
     # reading rubrics only, that holds where they are all absent); None: no such set.
     fail_only_with: tuple[frozenset[str] | None, ...]
+    # Per rule, the rubrics each of which a file must declare for it to fail anywhere.
+    requires: tuple[frozenset[str], ...]
     # Per rule, the column of its rows holding the instance whose line of the control's rubric a
     # finding shows (None: the row's own first line).
     shown_in: tuple[str | None, ...]
@@ -296,6 +298,7 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         blocks=blocks,
         fails=tuple((rule, _fails(rule, TRUE)) for rule in rules),
         fail_only_with=tuple(_fail_only_with(rule) for rule in rules),
+        requires=tuple(_requires(rule) for rule in rules),
         shown_in=tuple(shown_in(rule) for rule in rules),
     )
 
@@ -518,10 +521,14 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
         .iter_rows()
     )
     by_block: dict[str, list[tuple[int, Rule, pl.Expr, pl.Expr]]] = {}
-    for index, ((rule, fail), reads) in enumerate(
-        zip(plan.fails, plan.fail_only_with, strict=True)
+    for index, ((rule, fail), reads, required) in enumerate(
+        zip(plan.fails, plan.fail_only_with, plan.requires, strict=True)
     ):
-        if rule.block not in own or (reads is not None and reads.isdisjoint(counts)):
+        if (
+            rule.block not in own
+            or (reads is not None and reads.isdisjoint(counts))
+            or not required.issubset(counts)
+        ):
             continue
         applies = tuple(
             sorted(kind for kind in kinds if _applies(rule.control_id, rule.natures, *kind))
@@ -650,6 +657,37 @@ def _fail_only_with(rule: Rule) -> frozenset[str] | None:
         {name: [None] for name in reads}, schema={name: _dtype(name) for name in reads}
     )
     return None if nothing.select(_fails(rule, TRUE)).item() else frozenset(r[:14] for r in reads)
+
+
+def _requires(rule: Rule) -> frozenset[str]:
+    """The rubrics a rule fails only where they are declared: those that alone make a term of
+    its failing conjunction not true where absent (`is_("S21.G00.62.002", "059")` in `when`,
+    a Reference's own rubric, a Unique's keys)."""
+    if isinstance(rule, Check):
+        terms = [*_conjuncts(rule.when), ~rule.ok]
+    elif isinstance(rule, Reference):
+        terms = [*_conjuncts(rule.when), present(rule.rubric)]
+    else:
+        terms = [*_conjuncts(rule.when), *(present(key) for key in rule.keys)]
+    required = set()
+    for term in terms:
+        names = set(term.meta.root_names())
+        if len(names) != 1 or not _VALUE.fullmatch(name := names.pop()):
+            continue
+        absent = pl.DataFrame({name: [None]}, schema={name: _dtype(name)})
+        if absent.select(term).item() is not True:
+            required.add(name[:14])
+    return frozenset(required)
+
+
+def _conjuncts(expr: pl.Expr) -> list[pl.Expr]:
+    """The terms of a conjunction (`a & b & c`), or the expression itself."""
+    inputs = expr.meta.pop()
+    if len(inputs) == 2:
+        right, left = inputs
+        if (left & right).meta.eq(expr):
+            return [*_conjuncts(left), *_conjuncts(right)]
+    return [expr]
 
 
 def _named(rule: Reference) -> str:
