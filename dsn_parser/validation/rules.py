@@ -509,17 +509,19 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
         return []  # no catalogue for the envois' declared norm: no rule applies
     counts = _declared(ctx)
     own = _own_frames(ctx, plan, counts)
-    # Whether a rule applies depends on its row's norm, nature and fallback only: the file's
-    # few kinds of rows settle, once per rule, whether it applies to none of its rows
-    # (skipped), to all (no test per row) or, in a file mixing kinds, to some (its failing
+    # Whether a rule applies depends on its row's norm, nature and fallback only: the few
+    # kinds of rows of its block settle, once per rule, whether it applies to none of its rows
+    # (skipped), to all (no test per row) or, in a block mixing kinds, to some (its failing
     # rows are then kept where it applies; a Unique only counts those rows).
-    kinds = set(
+    kinds: dict[str, set[tuple[str, str, bool]]] = {}
+    for block, *kind in (
         ctx.instances.select(
-            pl.col("norm").cast(pl.String), pl.col("declaration_nature").cast(pl.String), "fallback"
+            pl.col("block", "norm", "declaration_nature").cast(pl.String), "fallback"
         )
         .unique()
         .iter_rows()
-    )
+    ):
+        kinds.setdefault(block, set()).add(tuple(kind))
     by_block: dict[str, list[tuple[int, Rule, pl.Expr, pl.Expr]]] = {}
     for index, ((rule, fail), reads, required) in enumerate(
         zip(plan.fails, plan.fail_only_with, plan.requires, strict=True)
@@ -530,13 +532,14 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
             or not required.issubset(counts)
         ):
             continue
+        of_block = kinds[rule.block]
         applies = tuple(
-            sorted(kind for kind in kinds if _applies(rule.control_id, rule.natures, *kind))
+            sorted(kind for kind in of_block if _applies(rule.control_id, rule.natures, *kind))
         )
         if not applies:
             continue
         where = TRUE
-        if len(applies) < len(kinds):
+        if len(applies) < len(of_block):
             if isinstance(rule, Unique):
                 fail = _fails(rule, _of_kinds(applies))
             else:
