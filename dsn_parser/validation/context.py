@@ -41,6 +41,8 @@ class Context:
     # One row per block instance: instance_id, block, parent_id, envoi_id, declaration_id,
     # norm, declaration_nature, fallback, oc_copy, individual_id, establishment_id.
     instances: pl.DataFrame
+    # The reader's typed block tables (ParsedFile.blocks): one row per instance.
+    tables: dict[str, pl.DataFrame]
     norm_versions: tuple[str, ...]  # sorted: the key of the per-norm caches
     rubrics: pl.DataFrame  # the norm rubrics of every version used, with a `norm` column
     blocks: pl.DataFrame  # the norm blocks of every version used, with a `norm` column
@@ -108,6 +110,7 @@ def build_context(parsed: ParsedFile, file_starts: pl.Series | None = None) -> C
         encoding=parsed.encoding,
         lines=per_line,
         instances=_instances(per_line),
+        tables=parsed.blocks,
         norm_versions=versions,
         rubrics=rubrics,
         blocks=blocks,

@@ -2,8 +2,9 @@
 
 A rule is checked on the instances of one block, each a row of that block's *frame*: its ids
 (instance_id, parent_id, envoi_id, declaration_id, individual_id, establishment_id), its
-`norm`, `declaration_nature` and `fallback`; per rubric the block's rules read, its value (a
-column named by the rubric id, null when absent) and its line ("<rubric>:line"). The rubrics of
+`norm`, `declaration_nature` and `fallback`; per rubric the block's rules read, its value as
+declared (a column named by the rubric id, text, null when absent), taken from the reader's
+block table of the block (from the lines where the table lacks it). The rubrics of
 ancestor blocks its rules read are columns of the row too (a rule on S21.G00.62 reads its
 contract's S21.G00.40.001), and so are `Aggregate`s of descendant blocks (how many S21.G00.79 a
 base has). So a rule costs the rows of its block, not the file's. A rule fails on the rows
@@ -23,10 +24,11 @@ the filtering left out; rejecting it would lose data the national checks let thr
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 
 import polars as pl
 
@@ -37,6 +39,11 @@ from dsn_parser.validation.diagnostics import findings
 
 TRUE = pl.lit(True)
 _RUBRIC = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
+# A rubric's value read as a date or an amount is a column of its own ("<rubric>:date"): taken
+# as is from the reader's typed table, it is not parsed again by every rule that reads it.
+_DATE, _AMOUNT = ":date", ":amount"
+_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT})?")
+AMOUNT_TYPE = pl.Decimal(38, 2)
 # Ancestors every instance names directly (context.py): no need to climb the tree to them.
 _ANCESTOR_KEYS = {
     "S10.G00.00": "envoi_id",
@@ -59,22 +66,40 @@ def absent(rubric: str) -> pl.Expr:
     return pl.col(rubric).is_null()
 
 
+# The rules are evaluated per file on a few rows each, where an expression costs its number of
+# operations more than its rows: the helpers below spell each test in the fewest.
+
+
 def is_(rubric: str, *codes: str) -> pl.Expr:
     """The rubric is declared with one of these codes (false when absent)."""
-    return pl.col(rubric).is_in(codes).fill_null(False)
+    if len(codes) == 1:
+        return pl.col(rubric).eq_missing(codes[0])
+    return pl.col(rubric).is_in(codes, nulls_equal=True)
 
 
 def is_not(rubric: str, *codes: str) -> pl.Expr:
     """The rubric is declared with a code other than these (false when absent)."""
-    return pl.col(rubric).is_not_null() & ~pl.col(rubric).is_in(codes).fill_null(False)
+    if len(codes) == 1:
+        return pl.col(rubric).ne(codes[0]).fill_null(False)
+    return pl.col(rubric).is_in(codes).not_().fill_null(False)
 
 
 def date(rubric: str) -> pl.Expr:
-    return pl.col(rubric).str.to_date("%d%m%Y", strict=False)
+    """The rubric's value as a date (null when absent or not a DDMMYYYY date)."""
+    return pl.col(rubric + _DATE)
 
 
 def amount(rubric: str) -> pl.Expr:
-    return pl.col(rubric).cast(pl.Decimal(38, 2), strict=False)
+    """The rubric's value as an amount (null when absent or not an amount)."""
+    return pl.col(rubric + _AMOUNT)
+
+
+def _parsed(rubric: str, form: str) -> pl.Expr:
+    """The form of a rubric's value read from its declared text."""
+    text = pl.col(rubric)
+    if form == _DATE:
+        return text.str.to_date("%d%m%Y", strict=False).alias(rubric + form)
+    return text.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
 
 
 def year(rubric: str) -> pl.Expr:
@@ -161,13 +186,17 @@ class Ancestor:
     depth: int
     nulls: tuple[pl.Expr, ...]  # the columns, where the file lacks the ancestor's block
 
+    @property
+    def id_column(self) -> str:
+        """The row's column holding the ancestor's instance_id, once joined."""
+        return self.key or ("parent_id" if self.depth == 1 else f"ancestor:{self.depth}")
+
 
 @dataclass(frozen=True)
 class Needs:
     """What the rules read of one block's instances."""
 
-    rubrics: tuple[str, ...]  # its own rubrics, as values
-    shown: tuple[str, ...]  # its own rubrics a finding may show the line of
+    rubrics: tuple[str, ...]  # its own rubrics' values: text, "<rubric>:date" or ":amount"
     aggregates: tuple[Aggregate, ...]  # computed on its rows
     ancestors: tuple[Ancestor, ...]
 
@@ -182,37 +211,37 @@ class Plan:
     rubrics: tuple[str, ...]  # every rubric some rule or aggregate reads
     blocks: dict[str, Needs]  # every block whose instances they read
     # Each rule with where it fails on its block's rows, in a file where it applies to all of
-    # them (a Reference's is completed per file).
+    # them (a Reference's reads the `named` column its target join adds, see _reference_named).
     fails: tuple[tuple[Rule, pl.Expr], ...]
     # Per rule, the rubrics one of which a file must declare for it to fail anywhere (a Check
     # reading rubrics only, that holds where they are all absent); None: no such set.
     fail_only_with: tuple[frozenset[str] | None, ...]
+    # Per rule, the rubrics each of which a file must declare for it to fail anywhere.
+    requires: tuple[frozenset[str], ...]
+    # Per rule, the column of its rows holding the instance whose line of the control's rubric a
+    # finding shows (None: the row's own first line).
+    shown_in: tuple[str | None, ...]
 
 
 def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     owner = {aggregate.name: aggregate.block for aggregate in aggregates}
     tree = load_norm(_TREE_VERSION)
     own: dict[str, set[str]] = {}
-    shown: dict[str, set[str]] = {}
     up: dict[str, dict[str, set[str]]] = {}
 
-    def read(block: str, names: Iterable[str], *, with_line: bool = False) -> None:
+    def read(block: str, names: Iterable[str]) -> None:
         own.setdefault(block, set())
         for name in names:
-            if _RUBRIC.fullmatch(name):
+            if _VALUE.fullmatch(name):
                 home = name[:10]
                 own.setdefault(home, set()).add(name)
-                columns = {name, f"{name}:line"} if with_line else {name}
-                if with_line:
-                    shown.setdefault(home, set()).add(name)
             elif name in owner:
                 home = owner[name]
                 own.setdefault(home, set())
-                columns = {name}
             else:
                 continue  # a context column
             if home != block:
-                up.setdefault(block, {}).setdefault(home, set()).update(columns)
+                up.setdefault(block, {}).setdefault(home, set()).add(name)
 
     for aggregate in aggregates:
         read(aggregate.of, aggregate.agg.meta.root_names())
@@ -221,14 +250,20 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         own.setdefault(aggregate.block, set())
     for rule in rules:
         rubric = official_controls()[rule.control_id].rubric
-        # The line a finding shows is its control's rubric, when the row has it.
+        # The line a finding shows is its control's rubric's, when the row's instance or one
+        # of its ancestors has it: the ancestor is then joined to the row.
         if rubric[:10] in (rule.block, *tree.ancestors(rule.block)):
-            read(rule.block, [rubric], with_line=True)
+            read(rule.block, [rubric])
         if isinstance(rule, Check):
             read(rule.block, [*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
         elif isinstance(rule, Reference):
             read(rule.block, [rule.rubric, *rule.when.meta.root_names()])
-            read(rule.target[:10], [rule.target, *rule.target_when.meta.root_names()])
+            target, names = rule.target[:10], [rule.target, *rule.target_when.meta.root_names()]
+            read(target, names)
+            # The targets are read from the target block's frame before any ancestor's column
+            # is joined to it (evaluate's first collect).
+            if any(owner.get(name, name[:10]) != target for name in names if name not in _CONTEXT):
+                raise ValueError(f"{rule.control_id}: a target reads its own block's columns only")
         else:
             read(rule.block, [*rule.keys, *rule.when.meta.root_names()])
 
@@ -242,7 +277,6 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
     blocks = {
         block: Needs(
             rubrics=tuple(sorted(rubrics)),
-            shown=tuple(sorted(shown.get(block, ()))),
             aggregates=tuple(a for a in aggregates if a.block == block),
             ancestors=tuple(
                 ancestor(block, home, columns)
@@ -251,21 +285,38 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         )
         for block, rubrics in sorted(own.items())
     }
+
+    def shown_in(rule: Rule) -> str | None:
+        home = official_controls()[rule.control_id].rubric[:10]
+        if home == rule.block:
+            return "instance_id"
+        return next((a.id_column for a in blocks[rule.block].ancestors if a.block == home), None)
+
     return Plan(
         rules=tuple(rules),
-        rubrics=tuple(sorted(set().union(*own.values()))),
+        rubrics=tuple(sorted({name[:14] for name in set().union(*own.values())})),
         blocks=blocks,
         fails=tuple((rule, _fails(rule, TRUE)) for rule in rules),
         fail_only_with=tuple(_fail_only_with(rule) for rule in rules),
+        requires=tuple(_requires(rule) for rule in rules),
+        shown_in=tuple(shown_in(rule) for rule in rules),
     )
 
 
 # --------------------------------------------------------------------------- the frames
 
 
-def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
-    """Per block the rules read and the file declares, one row per instance with every column
-    its rules read: its own rubrics, its aggregates and its ancestors' columns."""
+def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, pl.LazyFrame]:
+    """Per block the rules read and the file declares, one row per instance with its ids, its
+    kind (norm, nature, fallback, oc_copy) and the values of its own rubrics the rules read:
+    as declared (text), as dates or as amounts; null where absent.
+
+    The values come from the reader's block tables, which hold them already one row per
+    instance: only the rubrics the file declares are read, and a rubric whose table column
+    does not hold every value its lines declare (a date or an amount that did not fit its
+    type: the table has a null, the rules must see the text) is read from the lines instead.
+    `counts`: how many lines declare each rubric of the file (_declared).
+    """
     instances = ctx.instances.filter(pl.col("block").is_in(list(plan.blocks))).select(
         *_CONTEXT,
         block=pl.col("block").cast(pl.String),
@@ -274,100 +325,146 @@ def _frames(ctx: Context, plan: Plan) -> dict[str, pl.DataFrame]:
         fallback="fallback",
         oc_copy="oc_copy",
     )
-    lines = ctx.lines.filter(pl.col("rubric").is_in(plan.rubrics)).select(
-        "instance_id",
-        "value",
-        "line",
-        rubric=pl.col("rubric").cast(pl.String),
-        block=pl.col("block").cast(pl.String),
-    )
-    lines_of = {
-        block: frame.lazy()
-        for (block,), frame in lines.partition_by("block", as_dict=True, include_key=False).items()
-    }
-    no_lines = lines.drop("block").clear().lazy()
-    blocks = instances.partition_by("block", as_dict=True, include_key=False)
-    own = dict(
-        zip(
-            (block for (block,) in blocks),
-            pl.collect_all(
-                [
-                    _own_columns(frame, lines_of.get(block, no_lines), plan.blocks[block])
-                    for (block,), frame in blocks.items()
-                ],
-                engine=ENGINE,
-                optimizations=OPTIMIZATIONS,
-            ),
-            strict=True,
+    frames: dict[str, pl.LazyFrame] = {}
+    from_lines: dict[str, list[str]] = {}
+    forms: dict[str, list[pl.Expr]] = {}
+    for (block,), frame in instances.partition_by("block", as_dict=True, include_key=False).items():
+        table = ctx.tables.get(block)
+        schema = table.schema if table is not None else {}
+        columns: list[pl.Expr] = []
+        nulls: list[pl.Expr] = []
+        parsed: list[pl.Expr] = []
+        for name in plan.blocks[block].rubrics:
+            rubric, form = name[:14], name[14:]
+            count = counts.get(rubric, 0)
+            dtype = schema.get(rubric)
+            if not count:
+                nulls.append(_null(name))
+            elif _usable(dtype) and _holds(table, rubric, count):
+                columns.append(_from_table(rubric, form, dtype))
+            else:
+                read_in_lines = from_lines.setdefault(block, [])
+                if rubric not in read_in_lines:
+                    read_in_lines.append(rubric)
+                if form:
+                    parsed.append(_parsed(rubric, form))
+        lazy = frame.lazy()
+        if nulls:
+            lazy = lazy.with_columns(nulls)
+        if table is not None and columns:
+            values = table.lazy().select("instance_id", *columns)
+            lazy = lazy.join(values, on="instance_id", how="left", maintain_order="left")
+        frames[block] = lazy
+        if parsed:
+            forms[block] = parsed
+    for block, rubrics in _declared_in_lines(ctx, from_lines).items():
+        frames[block] = frames[block].join(
+            rubrics, on="instance_id", how="left", maintain_order="left"
         )
-    )
-    with_aggregates = dict(
-        zip(
-            own,
-            pl.collect_all(
-                [_with_aggregates(own, block, plan.blocks[block]) for block in own],
-                engine=ENGINE,
-                optimizations=OPTIMIZATIONS,
-            ),
-            strict=True,
-        )
-    )
-    parents = instances.lazy().select("instance_id", up="parent_id")
+        if block in forms:
+            frames[block] = frames[block].with_columns(forms[block])
+    return frames
+
+
+def _declared(ctx: Context) -> dict[str, int]:
+    """How many lines declare each rubric of the file."""
+    counts = ctx.lines.get_column("rubric").drop_nulls().value_counts()
     return dict(
         zip(
-            own,
-            pl.collect_all(
-                [
-                    _with_ancestors(with_aggregates, block, plan.blocks[block], parents)
-                    for block in own
-                ],
-                engine=ENGINE,
-                optimizations=OPTIMIZATIONS,
-            ),
-            strict=True,
+            counts.get_column("rubric").to_list(), counts.get_column("count").to_list(), strict=True
         )
     )
 
 
-def _own_columns(instances: pl.DataFrame, lines: pl.LazyFrame, needs: Needs) -> pl.LazyFrame:
-    """The block's instances with its own rubrics' values and lines (null where absent): the
-    columns are known, so the pivots are lazy and need not scan the lines for their names."""
-    frame = instances.lazy()
-    if not needs.rubrics:
-        return frame
-    # One pivot for both values and lines (a shown rubric is one of the block's own).
-    pivoted = lines.pivot(
-        on="rubric",
-        on_columns=needs.rubrics,
-        index="instance_id",
-        values=["value", "line"],
-        aggregate_function="first",
-    ).select(
-        "instance_id",
-        *(pl.col(f"value_{rubric}").alias(rubric) for rubric in needs.rubrics),
-        *(pl.col(f"line_{rubric}").alias(f"{rubric}:line") for rubric in needs.shown),
+def _usable(dtype: pl.DataType | None) -> bool:
+    """Whether a table column of this type gives a rubric's text, date and amount."""
+    return dtype in (pl.String, pl.Date) or isinstance(dtype, pl.Decimal)
+
+
+def _holds(table: pl.DataFrame | None, rubric: str, count: int) -> bool:
+    """Whether the table's column has a value for each of the `count` lines declaring it."""
+    if table is None:
+        return False
+    column = table.get_column(rubric)
+    return column.len() - column.null_count() == count
+
+
+@cache
+def _null(name: str) -> pl.Expr:
+    return pl.lit(None, _dtype(name)).alias(name)
+
+
+@cache
+def _from_table(rubric: str, form: str, dtype: pl.DataType) -> pl.Expr:
+    """A value read from a table column holding every declared value of the rubric.
+
+    As text: a date as DDMMYYYY (the only shape the table reads into a date), an amount as its
+    decimal text (the rules read amounts as amounts). As a date or an amount: the typed value
+    itself, which is what parsing the declared text gives, or the text parsed where the table
+    holds the rubric as text (a norm version that did not type it).
+    """
+    column = pl.col(rubric)
+    if form == _DATE:
+        return (column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)).alias(
+            rubric + form
+        )
+    if form == _AMOUNT:
+        return column.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
+    if dtype == pl.String:
+        return column
+    if dtype == pl.Date:
+        return column.dt.strftime("%d%m%Y")
+    return column.cast(pl.String)
+
+
+def _declared_in_lines(ctx: Context, rubrics_of: dict[str, list[str]]) -> dict[str, pl.LazyFrame]:
+    """Per block, its instances' values of these rubrics as the lines declare them."""
+    if not rubrics_of:
+        return {}
+    wanted = [rubric for rubrics in rubrics_of.values() for rubric in rubrics]
+    lines = ctx.lines.filter(pl.col("rubric").is_in(wanted)).select(
+        "instance_id", "value", rubric=pl.col("rubric").cast(pl.String)
     )
-    return frame.join(pivoted, on="instance_id", how="left")
+    return {
+        block: lines.lazy()
+        .filter(pl.col("rubric").is_in(rubrics))
+        .pivot(
+            on="rubric",
+            on_columns=rubrics,
+            index="instance_id",
+            values="value",
+            aggregate_function="first",
+        )
+        for block, rubrics in rubrics_of.items()
+    }
 
 
-def _with_aggregates(own: dict[str, pl.DataFrame], block: str, needs: Needs) -> pl.LazyFrame:
-    frame = own[block].lazy()
+def _with_aggregates(own: dict[str, pl.LazyFrame], block: str, needs: Needs) -> pl.LazyFrame:
+    frame = own[block]
     for aggregate in needs.aggregates:
         default = pl.lit(aggregate.default, aggregate.dtype)
         of = own.get(aggregate.of)
         if of is None:
             frame = frame.with_columns(default.alias(aggregate.name))
             continue
-        values = of.lazy().group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
-        frame = frame.join(values, left_on="instance_id", right_on=aggregate.key, how="left")
+        values = of.group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
+        frame = frame.join(
+            values,
+            left_on="instance_id",
+            right_on=aggregate.key,
+            how="left",
+            maintain_order="left",
+        )
         if aggregate.default is not None:
             frame = frame.with_columns(pl.col(aggregate.name).fill_null(default))
     return frame
 
 
-def _dtype(column: str, aggregates: Sequence[Aggregate]) -> pl.DataType:
-    if column.endswith(":line"):
-        return pl.UInt32()
+def _dtype(column: str, aggregates: Sequence[Aggregate] = ()) -> pl.DataType:
+    if column.endswith(_DATE):
+        return pl.Date()
+    if column.endswith(_AMOUNT):
+        return AMOUNT_TYPE
     return next((a.dtype for a in aggregates if a.name == column), pl.String())
 
 
@@ -381,7 +478,7 @@ def _with_ancestors(
         if source is None:  # not in this file (or batch): nothing to read from it
             frame = frame.with_columns(ancestor.nulls)
             continue
-        key = ancestor.key or ("parent_id" if ancestor.depth == 1 else f"ancestor:{ancestor.depth}")
+        key = ancestor.id_column
         while climbed < ancestor.depth:
             below = "parent_id" if climbed == 1 else f"ancestor:{climbed}"
             climbed += 1
@@ -389,11 +486,13 @@ def _with_ancestors(
                 parents.rename({"instance_id": below, "up": f"ancestor:{climbed}"}),
                 on=below,
                 how="left",
+                maintain_order="left",
             )
         frame = frame.join(
             source.lazy().select(pl.col("instance_id").alias(key), *ancestor.columns),
             on=key,
             how="left",
+            maintain_order="left",
         )
     return frame
 
@@ -402,49 +501,90 @@ def _with_ancestors(
 
 
 def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
-    """The findings of every rule of the plan on this file: one pass per block computes, on
-    its rows only, whether each of its rules fails; only the rules that failed somewhere build
-    findings."""
+    """The findings of every rule of the plan on this file: two collects whatever the number
+    of blocks and rules (the blocks' frames with their aggregates, then their ancestors'
+    columns with whether each rule fails), then only the rules that failed somewhere build
+    findings, lazily."""
     if ctx.envois.is_empty() or ctx.envois.get_column("fallback").all():
         return []  # no catalogue for the envois' declared norm: no rule applies
-    frames = _frames(ctx, plan)
-    # Whether a rule applies depends on its row's norm, nature and fallback only: the file's
-    # few kinds of rows settle, once per rule, whether it applies to none of its rows
-    # (skipped), to all (no test per row) or, in a file mixing kinds, to some.
-    kinds = set(
+    counts = _declared(ctx)
+    own = _own_frames(ctx, plan, counts)
+    # Whether a rule applies depends on its row's norm, nature and fallback only: the few
+    # kinds of rows of its block settle, once per rule, whether it applies to none of its rows
+    # (skipped), to all (no test per row) or, in a block mixing kinds, to some (its failing
+    # rows are then kept where it applies; a Unique only counts those rows).
+    kinds: dict[str, set[tuple[str, str, bool]]] = {}
+    for block, *kind in (
         ctx.instances.select(
-            pl.col("norm").cast(pl.String), pl.col("declaration_nature").cast(pl.String), "fallback"
+            pl.col("block", "norm", "declaration_nature").cast(pl.String), "fallback"
         )
         .unique()
         .iter_rows()
-    )
-    by_block: dict[str, list[tuple[Rule, pl.Expr]]] = {}
-    declared = set(ctx.lines.get_column("rubric").drop_nulls().unique().cast(pl.String))
-    for (rule, fail), reads in zip(plan.fails, plan.fail_only_with, strict=True):
-        if rule.block not in frames or (reads is not None and reads.isdisjoint(declared)):
+    ):
+        kinds.setdefault(block, set()).add(tuple(kind))
+    by_block: dict[str, list[tuple[int, Rule, pl.Expr, pl.Expr]]] = {}
+    for index, ((rule, fail), reads, required) in enumerate(
+        zip(plan.fails, plan.fail_only_with, plan.requires, strict=True)
+    ):
+        if (
+            rule.block not in own
+            or (reads is not None and reads.isdisjoint(counts))
+            or not required.issubset(counts)
+        ):
             continue
-        applies = [kind for kind in kinds if _applies(rule.control_id, rule.natures, *kind)]
+        of_block = kinds[rule.block]
+        applies = tuple(
+            sorted(kind for kind in of_block if _applies(rule.control_id, rule.natures, *kind))
+        )
         if not applies:
             continue
-        if len(applies) < len(kinds):
-            fail = _fails(rule, _of_kinds(applies))
-        if isinstance(rule, Reference):
-            fail = _reference_fails(frames, rule, fail)
-        by_block.setdefault(rule.block, []).append((rule, fail))
-    failing = pl.collect_all(
-        [
-            frames[block].lazy().select(fail.alias(str(n)) for n, (_, fail) in enumerate(rules))
-            for block, rules in by_block.items()
-        ],
+        where = TRUE
+        if len(applies) < len(of_block):
+            if isinstance(rule, Unique):
+                fail = _fails(rule, _of_kinds(applies))
+            else:
+                where = _of_kinds(applies)
+        by_block.setdefault(rule.block, []).append((index, rule, fail, where))
+    if not by_block:
+        return []
+    frames = dict(
+        zip(
+            own,
+            pl.collect_all(
+                [_with_aggregates(own, block, plan.blocks[block]) for block in own],
+                engine=ENGINE,
+                optimizations=OPTIMIZATIONS,
+            ),
+            strict=True,
+        )
+    )
+    parents = ctx.instances.lazy().select("instance_id", up="parent_id")
+    checked = pl.collect_all(
+        [_checked(frames, block, plan, rules, parents) for block, rules in by_block.items()],
         engine=ENGINE,
         optimizations=OPTIMIZATIONS,
     )
     return [
-        _findings(frames[block].filter(column), rule)
-        for (block, rules), fails in zip(by_block.items(), failing, strict=True)
-        for (rule, _), column in zip(rules, fails.iter_columns(), strict=True)
-        if column.any()
+        _findings(ctx, frame, rule, pl.col(f"fail:{index}") & where, plan.shown_in[index])
+        for rules, frame in zip(by_block.values(), checked, strict=True)
+        for index, rule, _, where in rules
+        if frame.get_column(f"fail:{index}").any()
     ]
+
+
+def _checked(
+    frames: dict[str, pl.DataFrame],
+    block: str,
+    plan: Plan,
+    rules: list[tuple[int, Rule, pl.Expr, pl.Expr]],
+    parents: pl.LazyFrame,
+) -> pl.LazyFrame:
+    """The block's rows with their ancestors' columns and, per rule, whether it fails there."""
+    frame = _with_ancestors(frames, block, plan.blocks[block], parents)
+    for _, rule, _, _ in rules:
+        if isinstance(rule, Reference):
+            frame = _with_targets(frames, rule, frame)
+    return frame.with_columns(fail.alias(f"fail:{index}") for index, _, fail, _ in rules)
 
 
 @cache
@@ -464,7 +604,8 @@ def _applies(
     )
 
 
-def _of_kinds(kinds: Iterable[tuple[str, str, bool]]) -> pl.Expr:
+@cache
+def _of_kinds(kinds: tuple[tuple[str, str, bool], ...]) -> pl.Expr:
     """The rows of these kinds (norm, nature, fallback)."""
     return pl.any_horizontal(
         (pl.col("norm") == norm)
@@ -487,16 +628,23 @@ def _natures_without(rubric: str) -> tuple[str, ...]:
 
 
 def _fails(rule: Rule, applies: pl.Expr) -> pl.Expr:
-    """Where the rule fails, for a Check or a Unique; a Reference also needs the file's
-    targets (`_reference_fails`)."""
+    """Where the rule fails (a Reference reads the column its targets' join adds)."""
     if isinstance(rule, Check):
-        return (applies & rule.when & ~rule.ok).fill_null(False)
+        return _all(applies, rule.when, ~rule.ok).fill_null(False)
     if isinstance(rule, Unique):
         declared = pl.all_horizontal(present(key) for key in rule.keys)
-        candidate = (applies & rule.when & declared).fill_null(False)
+        candidate = _all(applies, rule.when, declared).fill_null(False)
         key = pl.when(candidate).then(pl.struct(rule.within, *rule.keys))
         return candidate & ~key.is_first_distinct()
-    return (applies & rule.when & present(rule.rubric)).fill_null(False)
+    named = pl.col(_named(rule))
+    fails = _all(applies, rule.when, present(rule.rubric)).fill_null(False)
+    return fails & (~named if rule.exists else named)
+
+
+def _all(*terms: pl.Expr) -> pl.Expr:
+    """The conjunction of the terms, leaving out those that are always true."""
+    kept = [term for term in terms if term is not TRUE]
+    return reduce(operator.and_, kept) if kept else TRUE
 
 
 def _fail_only_with(rule: Rule) -> frozenset[str] | None:
@@ -506,39 +654,88 @@ def _fail_only_with(rule: Rule) -> frozenset[str] | None:
     if not isinstance(rule, Check):
         return None
     reads = frozenset([*rule.ok.meta.root_names(), *rule.when.meta.root_names()])
-    if not reads or not all(_RUBRIC.fullmatch(name) for name in reads):
+    if not reads or not all(_VALUE.fullmatch(name) for name in reads):
         return None
-    nothing = pl.DataFrame({name: [None] for name in reads}, schema=dict.fromkeys(reads, pl.String))
-    return None if nothing.select(_fails(rule, TRUE)).item() else reads
+    nothing = pl.DataFrame(
+        {name: [None] for name in reads}, schema={name: _dtype(name) for name in reads}
+    )
+    return None if nothing.select(_fails(rule, TRUE)).item() else frozenset(r[:14] for r in reads)
 
 
-def _scoped(within: str, value: str) -> pl.Expr:
-    return pl.concat_str(pl.col(within).cast(pl.String), pl.col(value), separator="|")
+def _requires(rule: Rule) -> frozenset[str]:
+    """The rubrics a rule fails only where they are declared: those that alone make a term of
+    its failing conjunction not true where absent (`is_("S21.G00.62.002", "059")` in `when`,
+    a Reference's own rubric, a Unique's keys)."""
+    if isinstance(rule, Check):
+        terms = [*_conjuncts(rule.when), ~rule.ok]
+    elif isinstance(rule, Reference):
+        terms = [*_conjuncts(rule.when), present(rule.rubric)]
+    else:
+        terms = [*_conjuncts(rule.when), *(present(key) for key in rule.keys)]
+    required = set()
+    for term in terms:
+        names = set(term.meta.root_names())
+        if len(names) != 1 or not _VALUE.fullmatch(name := names.pop()):
+            continue
+        absent = pl.DataFrame({name: [None]}, schema={name: _dtype(name)})
+        if absent.select(term).item() is not True:
+            required.add(name[:14])
+    return frozenset(required)
 
 
-def _reference_fails(frames: dict[str, pl.DataFrame], rule: Reference, fails: pl.Expr) -> pl.Expr:
+def _conjuncts(expr: pl.Expr) -> list[pl.Expr]:
+    """The terms of a conjunction (`a & b & c`), or the expression itself."""
+    inputs = expr.meta.pop()
+    if len(inputs) == 2:
+        right, left = inputs
+        if (left & right).meta.eq(expr):
+            return [*_conjuncts(left), *_conjuncts(right)]
+    return [expr]
+
+
+def _named(rule: Reference) -> str:
+    """The column telling, per row, whether its rubric names one of the rule's targets."""
+    return f"named:{rule.control_id}"
+
+
+def _with_targets(
+    frames: dict[str, pl.DataFrame], rule: Reference, frame: pl.LazyFrame
+) -> pl.LazyFrame:
+    named = _named(rule)
     among = frames.get(rule.target[:10])
+    if among is None:
+        return frame.with_columns(pl.lit(False).alias(named))
     targets = (
-        pl.Series(dtype=pl.String)
-        if among is None
-        else among.filter(rule.target_when.fill_null(False))
-        .select(_scoped(rule.within, rule.target).drop_nulls())
-        .to_series()
+        among.lazy()
+        .filter(rule.target_when.fill_null(False))
+        .select(rule.within, pl.col(rule.target).alias(rule.rubric))
+        .unique()
+        .with_columns(pl.lit(True).alias(named))
     )
-    named = _scoped(rule.within, rule.rubric).is_in(targets.implode()).fill_null(False)
-    return fails & (~named if rule.exists else named)
+    # A null scope or value names nothing: join keys never match a null.
+    return frame.join(
+        targets, on=[rule.within, rule.rubric], how="left", maintain_order="left"
+    ).with_columns(pl.col(named).fill_null(False))
 
 
-def _findings(frame: pl.DataFrame, rule: Rule) -> pl.LazyFrame:
+def _findings(
+    ctx: Context, frame: pl.DataFrame, rule: Rule, fail: pl.Expr, shown_in: str | None
+) -> pl.LazyFrame:
+    """The rule's findings on the rows where it fails, each on the line of its control's rubric
+    in the instance `shown_in` names (the row's first line where that instance lacks it)."""
     control = official_controls()[rule.control_id]
-    line_column = f"{control.rubric}:line"
-    line = (
-        pl.coalesce(line_column, "instance_id")
-        if line_column in frame.columns
-        else pl.col("instance_id")
-    )
+    failing = frame.lazy().filter(fail)
+    line = pl.col("instance_id")
+    if shown_in is not None and shown_in in frame.columns:
+        shown = ctx.lines.lazy().filter(pl.col("rubric") == control.rubric)
+        failing = failing.join(
+            shown.select(pl.col("instance_id").alias(shown_in), shown_line="line"),
+            on=shown_in,
+            how="left",
+        )
+        line = pl.coalesce("shown_line", "instance_id")
     return findings(
-        frame,
+        failing,
         rule.control_id,
         pl.lit(control.message),
         line=line,

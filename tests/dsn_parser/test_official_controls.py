@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dsn_parser import parse
+from dsn_parser import parse, read, validate
 from dsn_parser.norm import official_controls
 from dsn_parser.validation import CATALOGUE, controls_doc
 from dsn_parser.validation.official import implemented
@@ -695,3 +695,39 @@ def test_in_a_file_mixing_norms_a_control_fires_only_on_the_envois_of_its_versio
     found = parsed.diagnostics.filter(pl.col("code") == "S21.G00.30.006/CCH-11")
     second_envoi = len(older) + 1
     assert found["line"].to_list() == [second_envoi + _positions(broken, "S21.G00.30.006")[0]]
+
+
+def test_a_declared_value_that_does_not_fit_its_type_is_still_declared_for_the_rules() -> None:
+    # The cotisation 059's amount, unreadable as an amount: the typed table holds a null, but
+    # the amount is declared, so "declared for a cotisation 059" holds (the format control
+    # reports the value).
+    lines = apply([set_("S21.G00.81.004", "47,00", 4)])
+    text = "\n".join(f"{rubric},'{value}'" for rubric, value in lines).encode("latin-1") + b"\n"
+    [parsed] = parse(text)
+    assert parsed.blocks["S21.G00.81"]["S21.G00.81.004"].null_count() == 1
+    assert raised(lines, "S21.G00.81.004/CCH-11").is_empty()
+    assert parsed.diagnostics.filter(pl.col("rubric") == "S21.G00.81.004")["code"].to_list() == [
+        "CSL-FORMAT"
+    ]
+
+
+def test_the_rules_find_the_same_without_the_block_tables() -> None:
+    # A reader that hands validation its lines without block tables (or tables missing a
+    # block) gets the same findings: the values are then read from the lines.
+    lines = apply(
+        [
+            set_("S21.G00.30.006", "15051975"),  # a code
+            set_("S21.G00.78.004", "1.00", 4),  # an amount
+            contract_end(),
+            set_("S21.G00.62.001", "31012021"),  # a date
+        ]
+    )
+    text = "\n".join(f"{rubric},'{value}'" for rubric, value in lines).encode("latin-1") + b"\n"
+    [with_tables] = parse(text)
+    [read_alone] = read(text)
+    read_alone.blocks = {}
+    without_tables = validate(read_alone)
+    assert {"S21.G00.30.006/CCH-11", "S21.G00.78.004/CCH-11", "S21.G00.62.001/SIG-13"} <= set(
+        with_tables.diagnostics["code"]
+    )
+    assert with_tables.diagnostics.equals(without_tables.diagnostics)
