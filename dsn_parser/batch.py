@@ -195,6 +195,8 @@ def _parse_batch(members: list[_Member]) -> list[ParsedFile]:
         # In one chunk: Polars 2.1 panics on some validation plans over lines in several
         # chunks ("assertion failed: i < self.len()"), which joined files' lines can be.
         lines=lines.rechunk(),
+        # The official controls read their values from the typed tables (else from the lines).
+        blocks=blocks,
         declarations=declarations,
     )
     alone = _odd_files(instances, starts)
