@@ -614,6 +614,40 @@ MORE_CASES = [
     Case("S21.G00.81.004/CCH-13", [set_("S21.G00.81.001", "060", 0), drop("S21.G00.81.004", 0)]),
     Case("S21.G00.81.005/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.005", "75056")], 4)]),
     Case("S21.G00.81.006/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.006", "CRM1")], 4)]),
+    # issue 19: the controls the coverage table still listed as to do
+    Case(
+        "S21.G00.06.012/SIG-11",
+        [drop("S21.G00.06.012")],
+        setup=[after("S21.G00.06.009", [("S21.G00.06.010", "BE"), ("S21.G00.06.012", "02")])],
+    ),
+    Case(
+        "S21.G00.20.008/CCH-15",
+        [after("S21.G00.20.007", [("S21.G00.20.008", "GES001")], 0)],  # to the Urssaf
+        setup=[after("S21.G00.20.007", [("S21.G00.20.008", "GES001")], 2)],  # to the OC
+    ),
+    Case(
+        "S21.G00.40.021/SIG-11",
+        [drop("S21.G00.40.021")],
+        setup=[
+            set_("S21.G00.40.007", "02"),
+            after("S21.G00.40.020", [("S21.G00.40.021", "01")]),
+        ],
+    ),
+    # the quarter after the one over on 31/12/2020 may be paid (2021T01), not the next one
+    Case(
+        "S21.G00.55.004/CCH-11",
+        [set_("S21.G00.55.004", "2021T02", 1)],
+        setup=[set_("S21.G00.55.004", "2021T01", 0)],
+    ),
+    Case(
+        "S21.G00.62.021/CCH-11",
+        [set_("S21.G00.40.007", "01")],
+        setup=[
+            set_("S10.G00.00.006", "P25V01"),
+            set_("S21.G00.40.007", "02"),
+            contract_end(("S21.G00.62.021", "01")),
+        ],
+    ),
 ]
 CASES += MORE_CASES
 
