@@ -304,6 +304,15 @@ AGGREGATES = (
         key="establishment_id",
         default=0,
     ),
+    # The envoi's declarations by the id another names them by in S20.G00.05.006: the date the
+    # file was built, then the order number.
+    Aggregate(
+        "declaration_ids",
+        "S10.G00.00",
+        "S20.G00.05",
+        pl.concat_str("S20.G00.05.007", "S20.G00.05.004").drop_nulls(),
+        dtype=pl.List(pl.String),
+    ),
 )
 
 RULES: tuple[Rule, ...] = (
@@ -1273,6 +1282,12 @@ RULES: tuple[Rule, ...] = (
         "S21.G00.62",
         absent("S21.G00.62.021"),
         when=is_("S21.G00.40.007", *NO_CDI_OFFER_CONTRACTS),
+    ),
+    Check(
+        "S20.G00.05.002/CCH-11",
+        "S20.G00.05",
+        ~pl.col("declaration_ids").list.contains(pl.col("S20.G00.05.006")).fill_null(False),
+        when=is_("S20.G00.05.002", "04"),
     ),
 )
 

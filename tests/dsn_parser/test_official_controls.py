@@ -103,6 +103,20 @@ IN_CONTRACT = "S21.G00.40.043"  # the contract's last rubric: its child blocks g
 IN_AFFILIATION = "S21.G00.70.014"
 
 
+def cancellation_in_the_envoi(cancelled: str) -> Edit:
+    """A second declaration in the envoi: a copy of the first, of type 04 (annule), cancelling
+    the declaration whose id (built date + order number) is `cancelled`."""
+
+    def edit(lines: Lines) -> Lines:
+        start, end = _positions(lines, "S20.G00.05.001")[0], _positions(lines, "S90.G00.90.001")[0]
+        copy = set_("S20.G00.05.002", "04")(set_("S20.G00.05.004", "1")(lines[start:end]))
+        copy = after("S20.G00.05.005", [("S20.G00.05.006", cancelled)])(copy)
+        totals = [("S90.G00.90.001", str(end + len(copy) + 2)), ("S90.G00.90.002", "2")]
+        return [*lines[:end], *copy, *totals]
+
+    return edit
+
+
 def stoppage(*extra: tuple[str, str]) -> Edit:
     return after(IN_CONTRACT, [*STOPPAGE, *extra])
 
@@ -615,6 +629,11 @@ MORE_CASES = [
     Case("S21.G00.81.005/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.005", "75056")], 4)]),
     Case("S21.G00.81.006/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.006", "CRM1")], 4)]),
     # issue 19: the controls the coverage table still listed as to do
+    Case(
+        "S20.G00.05.002/CCH-11",
+        [cancellation_in_the_envoi("120120210")],  # the first one: built 12/01/2021, order 0
+        setup=[cancellation_in_the_envoi("050120210")],  # one sent in another envoi
+    ),
     Case(
         "S21.G00.06.012/SIG-11",
         [drop("S21.G00.06.012")],
