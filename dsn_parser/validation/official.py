@@ -1266,10 +1266,10 @@ RULES: tuple[Rule, ...] = (
         # is at most the one after the last period over on the declared month's last day. An
         # E00 (exercice) period has no calendar to compare.
         (
-            pl.col("S21.G00.55.004").str.slice(0, 4).cast(pl.Int32) * PERIODS_A_YEAR
+            pl.col("S21.G00.55.004").str.slice(0, 4).cast(pl.Int32, strict=False) * PERIODS_A_YEAR
             + pl.when(PERIOD_KIND == "A")
             .then(1)
-            .otherwise(pl.col("S21.G00.55.004").str.slice(5, 2).cast(pl.Int32))
+            .otherwise(pl.col("S21.G00.55.004").str.slice(5, 2).cast(pl.Int32, strict=False))
             <= date("S20.G00.05.005").dt.year().cast(pl.Int32) * PERIODS_A_YEAR
             + date("S20.G00.05.005").dt.month().cast(pl.Int32) * PERIODS_A_YEAR // 12
             + 1

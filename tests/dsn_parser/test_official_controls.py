@@ -748,3 +748,11 @@ def test_in_a_file_mixing_norms_a_control_fires_only_on_the_envois_of_its_versio
     found = parsed.diagnostics.filter(pl.col("code") == "S21.G00.30.006/CCH-11")
     second_envoi = len(older) + 1
     assert found["line"].to_list() == [second_envoi + _positions(broken, "S21.G00.30.006")[0]]
+
+
+def test_a_damaged_payment_period_is_left_to_its_format_control() -> None:
+    # S21.G00.55.004/CCH-11 reads the period as numbers: garbage there is CSL-REGEXP's, and must
+    # not break the validation of the whole file.
+    lines = apply([set_("S21.G00.55.004", "¼/±ïM01", 0)])
+    assert raised(lines, "S21.G00.55.004/CCH-11").is_empty()
+    assert not raised(lines, "CSL-REGEXP").is_empty()
