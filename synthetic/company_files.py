@@ -237,7 +237,10 @@ class CompanyFiles:
         """Render the declaration's envoi now: a company-month of a large company is held as
         bytes, never as millions of small strings."""
         header = self.builder.envoi_header(
-            declaration.norm, declaration.built, self.company.lot_envelope
+            declaration.norm,
+            declaration.built,
+            self.company.lot_envelope,
+            empty=declaration.kind == NORMAL_WITHOUT_INDIVIDUAL,
         )
         declaration.content = dsn_writer.render_envoi(
             header,
@@ -266,6 +269,7 @@ class CompanyFiles:
                 if (entry.reference, entry.organisme) not in references:
                     references.append((entry.reference, entry.organisme))
         adhesion_ids = {ref: i for i, (ref, _) in enumerate(references, start=1)}
+        covered = {entry.reference for employee in employees for entry in entries[employee.serial]}
         head = self.builder.declaration_header(
             MONTHLY,
             declaration.kind,
@@ -278,7 +282,7 @@ class CompanyFiles:
         head += self.builder.company_and_establishment(
             establishment, MONTHLY, len(employees), service
         )
-        head += self.builder.adhesions(references, MONTHLY)
+        head += self.builder.adhesions(references, MONTHLY, covered)
         head += self.builder.payments(payments, establishment)
         yield head
         for employee in employees:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from contracts.parameters import ContractParameters, Cover
+from dsn_parser.validation.official import DISMISSAL_REASONS, NOTIFIED_REASONS
 from synthetic.calendar import (
     add_months,
     dsn_date,
@@ -42,6 +43,13 @@ from synthetic.portfolio import (
 )
 
 MONTHLY, SIGNALEMENT_ARRET, SIGNALEMENT_REPRISE, FCTU = "01", "04", "05", "07"
+# End reasons (S21.G00.62.002) of a rupture conventionnelle, with its signature date (62.004);
+# the mobility leave ones (111-115) also have a notification date (62.003).
+CONVENTION_REASONS = ("043", "110", "111")
+MOBILITY_LEAVE_REASONS = ("111", "112", "113", "115")
+# Stoppage reasons (S21.G00.60.001) that carry the accident's or disease's date (60.012):
+# commuting accident, occupational disease, work accident.
+ACCIDENT_REASONS = ("04", "05", "06")
 NORMAL, NORMAL_WITHOUT_INDIVIDUAL, REPLACEMENT, CANCELLATION = "01", "02", "03", "04"
 UNKNOWN_OPTION_CODE = "OPT9"
 UNKNOWN_POPULATION_CODE = "POPX"
@@ -191,7 +199,11 @@ class DeclarationBuilder:
 
     # -- envoi and declaration headers -------------------------------------------------------
 
-    def envoi_header(self, norm: str, day: date, service: bool) -> list[Line]:
+    def envoi_header(
+        self, norm: str, day: date, service: bool, *, empty: bool = False
+    ) -> list[Line]:
+        """`empty`: an envoi néant, whose only declaration is a monthly DSN without individual
+        (S10.G00.00.008/CCH-11)."""
         company, office = self.company, self.head_office
         lines: list[Line] = [
             ("S10.G00.00.001", company.payroll_software),
@@ -200,7 +212,7 @@ class DeclarationBuilder:
             ("S10.G00.00.005", "02"),
             ("S10.G00.00.006", norm),
             ("S10.G00.00.007", "01"),
-            ("S10.G00.00.008", "01"),
+            ("S10.G00.00.008", "02" if empty else "01"),
             ("S10.G00.01.001", company.siren),
             ("S10.G00.01.002", office.siret[9:]),
             ("S10.G00.01.003", _name60(company.name)),
@@ -300,13 +312,18 @@ class DeclarationBuilder:
             lines.append(("S21.G00.11.904", _name60(company.name)))
         return lines
 
-    def adhesions(self, references: list[tuple[str, str]], nature: str) -> list[Line]:
-        """S21.G00.15 per (contract reference, organisme); technical ids are 1..n in the file."""
+    def adhesions(
+        self, references: list[tuple[str, str]], nature: str, covered: set[str] | None = None
+    ) -> list[Line]:
+        """S21.G00.15 per (contract reference, organisme); technical ids are 1..n in the file.
+        A monthly DSN says whether the contract covers someone declared (15.004 01, then an
+        affiliation of the declaration references it: S21.G00.15.001/CCH-13) or nobody (02);
+        `covered`: the references of the declaration's affiliations."""
         lines: list[Line] = []
         for technical_id, (reference, organisme) in enumerate(references, start=1):
             lines += [("S21.G00.15.001", reference), ("S21.G00.15.002", organisme)]
             if nature == MONTHLY:
-                lines.append(("S21.G00.15.004", "01"))
+                lines.append(("S21.G00.15.004", "01" if reference in (covered or ()) else "02"))
             lines.append(("S21.G00.15.005", str(technical_id)))
         return lines
 
@@ -450,9 +467,12 @@ class DeclarationBuilder:
             subrogated = stoppage.subrogation_end is not None
             lines.append(("S21.G00.60.004", "01" if subrogated else "02"))
             if stoppage.subrogation_end is not None:
+                # The employer is paid the daily allowances on its own account (60.007/.008).
                 lines += [
                     ("S21.G00.60.005", dsn_date(stoppage.first_day_off)),
                     ("S21.G00.60.006", dsn_date(stoppage.subrogation_end)),
+                    ("S21.G00.60.007", self.company.iban),
+                    ("S21.G00.60.008", self.company.bic),
                 ]
         returned = stoppage.return_date is not None and (
             nature == SIGNALEMENT_REPRISE
@@ -463,7 +483,8 @@ class DeclarationBuilder:
                 ("S21.G00.60.010", dsn_date(stoppage.return_date)),
                 ("S21.G00.60.011", stoppage.return_reason),
             ]
-        if nature == SIGNALEMENT_ARRET and stoppage.reason in ("04", "06"):
+        # The accident's date, for the signalements only (the usages forbid it in a monthly DSN).
+        if nature != MONTHLY and stoppage.reason in ACCIDENT_REASONS:
             lines.append(("S21.G00.60.012", dsn_date(stoppage.last_day_worked)))
         if nature == MONTHLY and stoppage.therapeutic_pay is not None and not cancelling:
             last_off = (
@@ -480,7 +501,9 @@ class DeclarationBuilder:
 
     def contract_end(self, end: ContractEnd, nature: str, contract_start: date) -> list[Line]:
         lines: list[Line] = [("S21.G00.62.001", dsn_date(end.day)), ("S21.G00.62.002", end.reason)]
-        if nature == FCTU:
+        notice_start = max(contract_start, end.day - timedelta(days=30))
+        if nature == FCTU:  # the usages forbid the end's procedure dates in a monthly DSN
+            lines += _end_procedure_dates(end, contract_start, notice_start)
             lines += [("S21.G00.62.006", dsn_date(end.day)), ("S21.G00.62.008", "02")]
         if end.maintien:
             lines.append(("S21.G00.62.016", "01"))
@@ -488,7 +511,7 @@ class DeclarationBuilder:
             lines += [
                 ("S21.G00.62.020", dsn_date(month_of(end.day))),
                 ("S21.G00.63.001", "01"),
-                ("S21.G00.63.002", dsn_date(max(contract_start, end.day - timedelta(days=30)))),
+                ("S21.G00.63.002", dsn_date(notice_start)),
                 ("S21.G00.63.003", dsn_date(end.day)),
             ]
         return lines
@@ -594,6 +617,23 @@ class DeclarationBuilder:
                 lines += [("S21.G00.79.001", component_type), ("S21.G00.79.004", amount(value))]
             lines += [("S21.G00.81.001", "059"), ("S21.G00.81.004", amount(entry.declared.amount))]
         return lines
+
+
+def _end_procedure_dates(end: ContractEnd, contract_start: date, notified: date) -> list[Line]:
+    """The dates of the procedure behind the end, for the reasons that have one: notification
+    (62.003, the notice's first day), the signature of a rupture conventionnelle (62.004, before
+    the end) and the start of a dismissal procedure (62.005)."""
+    lines: list[Line] = []
+    if end.reason in (*NOTIFIED_REASONS, *MOBILITY_LEAVE_REASONS):
+        lines.append(("S21.G00.62.003", dsn_date(notified)))
+    if end.reason in CONVENTION_REASONS:
+        signed = min(max(contract_start, end.day - timedelta(days=40)), end.day - timedelta(days=1))
+        lines.append(("S21.G00.62.004", dsn_date(signed)))
+    if end.reason in DISMISSAL_REASONS:
+        lines.append(
+            ("S21.G00.62.005", dsn_date(max(contract_start, notified - timedelta(days=15))))
+        )
+    return lines
 
 
 def _dependant(dependant: Dependant) -> list[Line]:

@@ -14,6 +14,8 @@ from stdnum import luhn
 
 # Departments of birth as they appear in a NIR (Corsica is 2A/2B, there is no "20").
 _DEPARTMENTS = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
+# Corsica was one department, 20, until its split in 1976 (S21.G00.30.001/CCH-11).
+CORSICA_SPLIT_YEAR = 1976
 
 # Real French bank BICs, so payment files look like what an insurer's bank sends.
 BICS = ("BNPAFRPPXXX", "SOGEFRPPXXX", "CRLYFRPPXXX", "AGRIFRPPXXX", "CMCIFRPPXXX", "CCBPFRPPXXX")
@@ -35,13 +37,16 @@ def nir(rng: random.Random, serial: int, sex: int, birth_year: int, birth_month:
     if not 0 <= serial < 999 * 999:
         raise ValueError("serial out of the NIR commune/order space")
     department = rng.choice(_DEPARTMENTS)
+    if department in ("2A", "2B") and birth_year < CORSICA_SPLIT_YEAR:
+        department = "20"
     commune, order = 1 + serial // 999, 1 + serial % 999
     return f"{sex}{birth_year % 100:02d}{birth_month:02d}{department}{commune:03d}{order:03d}"
 
 
-def ntt(siren_number: str, serial: int) -> str:
-    """A temporary technical number (11 to 40 characters) as payroll assigns it."""
-    return f"NTT{siren_number}{serial:08d}"
+def ntt(sex: int, siren_number: str, serial: int) -> str:
+    """A temporary technical number as payroll assigns it (cahier technique S21.G00.30.020): the
+    sex code, the employer's SIREN, then the employee's number in the company."""
+    return f"{sex}{siren_number}{serial:08d}"
 
 
 def _rib_key(bank: str, branch: str, account: str) -> str:

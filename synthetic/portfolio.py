@@ -365,7 +365,7 @@ class Lives:
     def _identity(self, employee: Employee, hired_in_window: bool) -> None:
         rng = self.rng
         if hired_in_window and rng.random() < 0.08:
-            employee.ntt = identifiers.ntt(self.company.siren, employee.serial)
+            employee.ntt = identifiers.ntt(employee.sex, self.company.siren, employee.serial)
             employee.nir_from = add_months(month_of(employee.contract_start), rng.choice([1, 2]))
         elif not hired_in_window and rng.random() < 0.03:
             # Payroll fixes a typo in the NIR while the employee is still there.

@@ -96,6 +96,46 @@ DISMISSAL_REASONS = (
     "115",
 )
 SINGLE_COMPONENTS = ("10", "11", "12", "13", "14", "15", "16", "24")
+# The period of a payment component (S21.G00.55.004: AAAA + M01-M12, T01-T04, S01-S02, A00,
+# E00): its kind, and how many periods of that kind a year has.
+PERIOD_KIND = pl.col("S21.G00.55.004").str.slice(4, 1)
+PERIODS_A_YEAR = (
+    pl.when(PERIOD_KIND == "M")
+    .then(12)
+    .when(PERIOD_KIND == "T")
+    .then(4)
+    .when(PERIOD_KIND == "S")
+    .then(2)
+    .otherwise(1)
+)
+# Contract natures (S21.G00.40.007) after which no CDI can have been refused (S21.G00.62.021/
+# CCH-11): permanent contracts, public-law fixed terms, internships, mandates, other natures.
+NO_CDI_OFFER_CONTRACTS = (
+    "01",
+    "07",
+    "08",
+    "09",
+    "10",
+    "20",
+    "21",
+    "29",
+    "32",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "60",
+    "70",
+    "80",
+    "81",
+    "82",
+    "89",
+    "90",
+    "91",
+    "92",
+    "93",
+)
 
 
 def _on_or_before(earlier: pl.Expr, later: pl.Expr) -> pl.Expr:
@@ -263,6 +303,15 @@ AGGREGATES = (
         is_("S21.G00.40.029", "03").sum(),
         key="establishment_id",
         default=0,
+    ),
+    # The envoi's declarations by the id another names them by in S20.G00.05.006: the date the
+    # file was built, then the order number.
+    Aggregate(
+        "declaration_ids",
+        "S10.G00.00",
+        "S20.G00.05",
+        pl.concat_str("S20.G00.05.007", "S20.G00.05.004").drop_nulls(),
+        dtype=pl.List(pl.String),
     ),
 )
 
@@ -1195,6 +1244,51 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- blocks the insurer does not read, behind controls of its own it used to run
     in_order("S21.G00.51.002/CCH-11", "S21.G00.51.001", "S21.G00.51.002"),
+    # --- issue 19: the controls the coverage table still listed as to do
+    Check(
+        "S21.G00.06.012/SIG-11",
+        "S21.G00.06",
+        present("S21.G00.06.012"),
+        # A country code (06.010, never FR nor a French overseas code) puts the company abroad.
+        when=present("S21.G00.06.010"),
+    ),
+    Check("S21.G00.20.008/CCH-15", "S21.G00.20", TO_PROVIDENT, when=present("S21.G00.20.008")),
+    Check(
+        "S21.G00.40.021/SIG-11",
+        "S21.G00.40",
+        present("S21.G00.40.021"),
+        when=is_("S21.G00.40.007", "02", "03", "92") & is_("S21.G00.40.008", "99"),
+    ),
+    Check(
+        "S21.G00.55.004/CCH-11",
+        "S21.G00.55",
+        # Periods numbered from year 0 (M: 12 a year, T: 4, S: 2, A: 1): the component's period
+        # is at most the one after the last period over on the declared month's last day. An
+        # E00 (exercice) period has no calendar to compare.
+        (
+            pl.col("S21.G00.55.004").str.slice(0, 4).cast(pl.Int32, strict=False) * PERIODS_A_YEAR
+            + pl.when(PERIOD_KIND == "A")
+            .then(1)
+            .otherwise(pl.col("S21.G00.55.004").str.slice(5, 2).cast(pl.Int32, strict=False))
+            <= date("S20.G00.05.005").dt.year().cast(pl.Int32) * PERIODS_A_YEAR
+            + date("S20.G00.05.005").dt.month().cast(pl.Int32) * PERIODS_A_YEAR // 12
+            + 1
+        ),
+        when=PERIOD_KIND.is_in(["M", "T", "S", "A"]),
+        natures=MONTHLY,
+    ),
+    Check(
+        "S21.G00.62.021/CCH-11",
+        "S21.G00.62",
+        absent("S21.G00.62.021"),
+        when=is_("S21.G00.40.007", *NO_CDI_OFFER_CONTRACTS),
+    ),
+    Check(
+        "S20.G00.05.002/CCH-11",
+        "S20.G00.05",
+        ~pl.col("declaration_ids").list.contains(pl.col("S20.G00.05.006")).fill_null(False),
+        when=is_("S20.G00.05.002", "04"),
+    ),
 )
 
 PLAN = make_plan(RULES, AGGREGATES)

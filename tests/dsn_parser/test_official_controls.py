@@ -103,6 +103,20 @@ IN_CONTRACT = "S21.G00.40.043"  # the contract's last rubric: its child blocks g
 IN_AFFILIATION = "S21.G00.70.014"
 
 
+def cancellation_in_the_envoi(cancelled: str) -> Edit:
+    """A second declaration in the envoi: a copy of the first, of type 04 (annule), cancelling
+    the declaration whose id (built date + order number) is `cancelled`."""
+
+    def edit(lines: Lines) -> Lines:
+        start, end = _positions(lines, "S20.G00.05.001")[0], _positions(lines, "S90.G00.90.001")[0]
+        copy = set_("S20.G00.05.002", "04")(set_("S20.G00.05.004", "1")(lines[start:end]))
+        copy = after("S20.G00.05.005", [("S20.G00.05.006", cancelled)])(copy)
+        totals = [("S90.G00.90.001", str(end + len(copy) + 2)), ("S90.G00.90.002", "2")]
+        return [*lines[:end], *copy, *totals]
+
+    return edit
+
+
 def stoppage(*extra: tuple[str, str]) -> Edit:
     return after(IN_CONTRACT, [*STOPPAGE, *extra])
 
@@ -614,6 +628,45 @@ MORE_CASES = [
     Case("S21.G00.81.004/CCH-13", [set_("S21.G00.81.001", "060", 0), drop("S21.G00.81.004", 0)]),
     Case("S21.G00.81.005/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.005", "75056")], 4)]),
     Case("S21.G00.81.006/CCH-11", [after("S21.G00.81.004", [("S21.G00.81.006", "CRM1")], 4)]),
+    # issue 19: the controls the coverage table still listed as to do
+    Case(
+        "S20.G00.05.002/CCH-11",
+        [cancellation_in_the_envoi("120120210")],  # the first one: built 12/01/2021, order 0
+        setup=[cancellation_in_the_envoi("050120210")],  # one sent in another envoi
+    ),
+    Case(
+        "S21.G00.06.012/SIG-11",
+        [drop("S21.G00.06.012")],
+        setup=[after("S21.G00.06.009", [("S21.G00.06.010", "BE"), ("S21.G00.06.012", "02")])],
+    ),
+    Case(
+        "S21.G00.20.008/CCH-15",
+        [after("S21.G00.20.007", [("S21.G00.20.008", "GES001")], 0)],  # to the Urssaf
+        setup=[after("S21.G00.20.007", [("S21.G00.20.008", "GES001")], 2)],  # to the OC
+    ),
+    Case(
+        "S21.G00.40.021/SIG-11",
+        [drop("S21.G00.40.021")],
+        setup=[
+            set_("S21.G00.40.007", "02"),
+            after("S21.G00.40.020", [("S21.G00.40.021", "01")]),
+        ],
+    ),
+    # the quarter after the one over on 31/12/2020 may be paid (2021T01), not the next one
+    Case(
+        "S21.G00.55.004/CCH-11",
+        [set_("S21.G00.55.004", "2021T02", 1)],
+        setup=[set_("S21.G00.55.004", "2021T01", 0)],
+    ),
+    Case(
+        "S21.G00.62.021/CCH-11",
+        [set_("S21.G00.40.007", "01")],
+        setup=[
+            set_("S10.G00.00.006", "P25V01"),
+            set_("S21.G00.40.007", "02"),
+            contract_end(("S21.G00.62.021", "01")),
+        ],
+    ),
 ]
 CASES += MORE_CASES
 
@@ -731,3 +784,11 @@ def test_the_rules_find_the_same_without_the_block_tables() -> None:
         with_tables.diagnostics["code"]
     )
     assert with_tables.diagnostics.equals(without_tables.diagnostics)
+
+
+def test_a_damaged_payment_period_is_left_to_its_format_control() -> None:
+    # S21.G00.55.004/CCH-11 reads the period as numbers: garbage there is CSL-REGEXP's, and must
+    # not break the validation of the whole file.
+    lines = apply([set_("S21.G00.55.004", "¼/±ïM01", 0)])
+    assert raised(lines, "S21.G00.55.004/CCH-11").is_empty()
+    assert not raised(lines, "CSL-REGEXP").is_empty()

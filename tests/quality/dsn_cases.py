@@ -45,8 +45,9 @@ HEALTH = "SANTE-1"
 PROVIDENT = "PREV-1"
 OC = "P1020"
 NIR = "2850575116107"
-OTHER_NIR = "1790612345678"
-NTT = "NTT00000000001"  # numéro technique temporaire (11 to 40 characters)
+OTHER_NIR = "1850612345678"  # born in 1985 too, as the NIR's year says (S21.G00.30.006/CCH-11)
+# Numéro technique temporaire: sex, the employer's SIREN, a number (S21.G00.30.020/CCH-13).
+NTT = "2" + SIREN + "000001"
 JAN, FEB, MAR, APR, MAY = (date(2025, m, 1) for m in range(1, 6))
 
 
@@ -92,7 +93,11 @@ def _expected(affiliation: Affiliation) -> str:
     return str((Decimal(affiliation.tranche_a) * rate / 100).quantize(Decimal("0.01")))
 
 
-def _header(month: date, built: date, siret: str, references: list[str]) -> list[Line]:
+def _header(
+    month: date, built: date, siret: str, references: list[str], covered: set[str]
+) -> list[Line]:
+    """`covered`: the contracts an affiliation of the declaration references (15.004 01; 02,
+    nobody covered, for the others: S21.G00.15.001/CCH-13)."""
     lines = [
         ("S20.G00.05.001", "01"),
         ("S20.G00.05.002", "01"),
@@ -112,7 +117,7 @@ def _header(month: date, built: date, siret: str, references: list[str]) -> list
         lines += [
             ("S21.G00.15.001", reference),
             ("S21.G00.15.002", OC),
-            ("S21.G00.15.004", "01"),
+            ("S21.G00.15.004", "01" if reference in covered else "02"),
             ("S21.G00.15.005", str(number)),
         ]
     return lines
@@ -124,6 +129,7 @@ def _person(person: Person, month: date, siret: str, adhesion_ids: dict[str, int
         ("S21.G00.30.002", person.last_name),
         ("S21.G00.30.004", person.first_names),
         ("S21.G00.30.006", person.birth),
+        ("S21.G00.30.007", "PARIS"),
         ("S21.G00.30.013", "01"),
         ("S21.G00.30.014", "75"),
         ("S21.G00.30.015", "FR"),
@@ -235,7 +241,8 @@ def monthly(month: date, *people: Person, siret: str = SIRET) -> bytes:
     for person in people:
         references += [a.contract for a in person.affiliations if a.contract not in references]
     adhesion_ids = {reference: n for n, reference in enumerate(references, start=1)}
-    lines = _header(month, built, siret, references)
+    covered = {a.contract for person in people for a in person.affiliations}
+    lines = _header(month, built, siret, references, covered)
     for person in people:
         lines += _person(person, month, siret, adhesion_ids)
     return dsn_bytes(envoi([lines], norm="P25V01", header=sender_header), newline="\r\n")

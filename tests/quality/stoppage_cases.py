@@ -21,6 +21,10 @@ from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
 SIREN = "732829320"
 SIRET = SIREN + "00017"
 NIR = "2850575116107"
+# Her temporary number before the NIR: sex, the employer's SIREN, a number (S21.G00.30.020/CCH-13).
+NTT = "2" + SIREN + "00000001"
+# The employer's account, where the daily allowances go under subrogation (S21.G00.60.007/.008).
+IBAN, BIC = "FR7630006000011234567890189", "AGRIFRPPXXX"
 CONTRACT_START = date(2015, 9, 1)
 CONTRACT_REFERENCE = "PREV-1"
 TERMS = ProvidentTerms(
@@ -58,6 +62,8 @@ class Stoppage:
                 lines += [
                     ("S21.G00.60.005", d(first_off)),
                     ("S21.G00.60.006", d(self.subrogation_end)),
+                    ("S21.G00.60.007", IBAN),
+                    ("S21.G00.60.008", BIC),
                 ]
         if self.return_date:
             lines += [
@@ -103,7 +109,12 @@ def _individual(nature: str, ntt: str | None = None, nir: str | None = NIR) -> l
     lines += [("S21.G00.30.002", "MARTIN"), ("S21.G00.30.004", "JEANNE")]
     lines += [("S21.G00.30.006", "15031985")]
     if nature == "01":
-        lines += [("S21.G00.30.013", "01"), ("S21.G00.30.014", "75"), ("S21.G00.30.015", "FR")]
+        lines += [
+            ("S21.G00.30.007", "PARIS"),
+            ("S21.G00.30.013", "01"),
+            ("S21.G00.30.014", "75"),
+            ("S21.G00.30.015", "FR"),
+        ]
     lines += [("S21.G00.30.020", ntt)] if ntt else []
     lines.append(("S21.G00.40.001", d(CONTRACT_START)))
     if nature == "01":
@@ -155,6 +166,17 @@ def _pay(month: date, gross: str) -> list[Line]:
         ("S21.G00.51.010", "C0001"),
         ("S21.G00.51.011", "001"),
         ("S21.G00.51.013", gross),
+        # The affiliation's contribution (base 31 for affiliation 1: S21.G00.78.001/CCH-13).
+        ("S21.G00.78.001", "31"),
+        ("S21.G00.78.002", d(month)),
+        ("S21.G00.78.003", d(last)),
+        ("S21.G00.78.004", "0.00"),
+        ("S21.G00.78.005", "1"),
+        ("S21.G00.78.006", "C0001"),
+        ("S21.G00.79.001", "11"),
+        ("S21.G00.79.004", gross),
+        ("S21.G00.81.001", "059"),
+        ("S21.G00.81.004", str((Decimal(gross) * Decimal("0.008")).quantize(Decimal("0.01")))),
     ]
 
 

@@ -19,6 +19,7 @@ from tests.quality.stoppage_cases import (
     ILLNESS,
     MAR,
     NIR,
+    NTT,
     TERMS,
     Stoppage,
     monthly,
@@ -106,13 +107,12 @@ def test_a_replaced_signalement_gives_way_to_its_replacement_even_arriving_first
 def test_a_stoppage_declared_under_an_ntt_then_under_the_nir_is_one_episode(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
-    ntt = "NTT00000000000000001"
     prolongation = replace(ILLNESS, planned_end=date(2024, 4, 30))
     results = terms_given(
         loaded(
             warehouse,
-            monthly(MAR, ILLNESS, ntt=ntt, nir=None),
-            monthly(APR, prolongation, ntt=ntt),  # the NIR arrives, the NTT declared alongside
+            monthly(MAR, ILLNESS, ntt=NTT, nir=None),
+            monthly(APR, prolongation, ntt=NTT),  # the NIR arrives, the NTT declared alongside
         ),
         [TERMS],
     )
