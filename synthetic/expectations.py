@@ -496,7 +496,10 @@ class CompanyExpectations:
         )
         if stoppage.cancelled:
             return
-        for before, _after, where in prolongations:
+        for before, after, where in prolongations:
+            # Known from the first file landed that shows the new end or a later one (a 05
+            # showing the last planned end lands before the monthly DSN of its month).
+            showing = [f for f, end in zip(shown_in, planned, strict=True) if end >= after]
             self.signal(
                 Signal.PROLONGATION,
                 employee,
@@ -504,7 +507,7 @@ class CompanyExpectations:
                 first_day,
                 before + days(1),
                 where,
-                known_from=self.truth.night_of(where),
+                known_from=_earliest([self.truth.night_of(f) for f in showing]),
             )
         if returned and stoppage.return_date is not None:
             self.signal(
