@@ -107,6 +107,9 @@ class CompanyFiles:
         self.order = 0
         # (establishment, fraction code, month) -> file of the effective monthly declaration
         self.monthly_files: dict[tuple[int, str, date], str] = {}
+        # (employee serial, month) -> (original, replacement): the employee an original forgot,
+        # absent from the files in force until its replacement lands (the per-night truth)
+        self.forgotten: dict[tuple[int, date], tuple[Declaration, Declaration]] = {}
         # (establishment, fraction, organisme) -> (contract, population, period) -> amount
         self.to_pay: dict[tuple[int, str, str], dict[tuple[str, str, str], Decimal]] = defaultdict(
             lambda: defaultdict(Decimal)
@@ -214,6 +217,7 @@ class CompanyFiles:
                 situation="declaration_remplacee",
             )
             kept = [e for e in employees if e is not forgotten]
+            original.employees = kept
             self.seal(
                 original,
                 self.monthly_chunks(
@@ -533,6 +537,11 @@ class CompanyFiles:
         month = declaration.month
         establishment = declaration.establishment
         key = month.strftime("%Y-%m")
+        if (original := declaration.replaces) is not None:
+            kept = {e.serial for e in original.employees}
+            for employee in declaration.employees:
+                if employee.serial not in kept:
+                    self.forgotten[(employee.serial, month)] = (original, declaration)
         self.monthly_files[(establishment.index, declaration.fraction, month)] = (
             declaration.file_name
         )

@@ -40,8 +40,10 @@ def _month_key(month: date) -> str:
 
 
 class CompanyExpectations:
-    def __init__(self, files: CompanyFiles) -> None:
+    def __init__(self, files: CompanyFiles, *, parameters: bool = True) -> None:
+        """`parameters=False`: the insurer has no parameter file for the company's contracts."""
         self.files = files
+        self.parameters = parameters
         self.company = files.company
         self.portfolio = files.portfolio
         self.truth = files.truth
@@ -52,9 +54,14 @@ class CompanyExpectations:
         for employee in self.company.employees:
             if not self.home_months(employee):
                 continue
-            self.anomalies(employee)
+            self.keys(employee)
+            if self.parameters:
+                self.anomalies(employee)
+                self.affiliation_statuses(employee)
+            else:
+                self.unknown_contracts(employee)
+            self.forgotten_absences(employee)
             self.stoppages(employee)
-            self.affiliation_statuses(employee)
             self.employee_situations(employee)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -74,6 +81,34 @@ class CompanyExpectations:
     def siret(self, employee: Employee) -> str:
         return self.company.establishments[employee.establishment].siret
 
+    def fraction(self, employee: Employee) -> str:
+        establishment = self.company.establishments[employee.establishment]
+        return f"{employee.fraction}{establishment.fractions}"
+
+    def month_night(self, employee: Employee, month: date) -> date | None:
+        """The first night the declarations in force show the employee in `month`: his
+        establishment's monthly DSN of that month, an original later replaced included, unless
+        that original forgot him (then its replacement)."""
+        if (forgotten := self.files.forgotten.get((employee.serial, month))) is not None:
+            return self.truth.night_of(forgotten[1].file_name)
+        return self.truth.monthly_night(self.siret(employee), month, self.fraction(employee))
+
+    def keys(self, employee: Employee) -> None:
+        """The key the pipeline knows an employee by on each night, when it changes over the
+        window (an NTT then a NIR, a NIR fixed): the key of the latest month arrived."""
+        months = self.home_months(employee)
+        if len({employee.key(m) for m in months}) == 1:
+            return
+        for month in months:
+            self.truth.row(
+                "employee_keys",
+                siren=self.company.siren,
+                employee_key=self.key(employee),
+                month=_month_key(month),
+                known_from=self.month_night(employee, month),
+                key=employee.key(month),
+            )
+
     def anomaly(
         self,
         code: Anomaly,
@@ -84,6 +119,8 @@ class CompanyExpectations:
         file_name: str | None = None,
         siret: str | None = None,
         detail: str = "",
+        known_from: date | None = None,
+        true_until: date | None = None,
     ) -> None:
         self.truth.row(
             "anomalies",
@@ -101,12 +138,17 @@ class CompanyExpectations:
             month=_month_key(month),
             file_name=file_name if file_name is not None else self.file_of(employee, month),
             detail=detail,
+            known_from=known_from or self.month_night(employee, month),
+            true_until=true_until,
         )
 
     def sante(self) -> ContractParameters:
         return self.company.contract(Cover.SANTE)[0]
 
     def provident_contract(self, employee: Employee) -> ContractParameters | None:
+        """The prévoyance contract covering the employee, as far as the insurer knows it."""
+        if not self.parameters:
+            return None
         for contract in self.company.contract(Cover.PREVOYANCE):
             if population_for(contract, employee.category):
                 return contract
@@ -130,6 +172,7 @@ class CompanyExpectations:
                 absent,
                 file_name=file_name,
                 reference=self.sante().contract_reference,
+                known_from=self.truth.monthly_night(establishment.siret, absent, fraction),
             )
         if (ref := faults.get(EmployeeFault.UNKNOWN_CONTRACT)) is not None:
             self.anomaly(Anomaly.UNKNOWN_CONTRACT, employee, first, reference=str(ref))
@@ -156,12 +199,15 @@ class CompanyExpectations:
         if isinstance(second, tuple):
             other = self.company.establishments[second[0]]
             trace = self.files.traces[employee.serial]
+            file_name = trace.first_file.get("second:" + _month_key(second[1]), "")
+            nights = (self.month_night(employee, second[1]), self.truth.night_of(file_name))
             self.anomaly(
                 Anomaly.NIR_IN_TWO_ESTABLISHMENTS,
                 employee,
                 second[1],
                 siret=other.siret,
-                file_name=trace.first_file.get("second:" + _month_key(second[1]), ""),
+                file_name=file_name,
+                known_from=_latest(nights),
             )
         if faults.get(EmployeeFault.DECLARED_AFTER_END) and employee.end is not None:
             self.anomaly(
@@ -208,6 +254,55 @@ class CompanyExpectations:
                     detail=f"radié le {radiated.isoformat()}",
                 )
 
+    def unknown_contracts(self, employee: Employee) -> None:
+        """Without parameter files every contract is unknown to the insurer: AFF003 on each
+        affiliation, from the first month declaring it; no register row for them."""
+        first: dict[str, date] = {}
+        for month in self.home_months(employee):
+            for entry in affiliations(self.company, employee, month):
+                first.setdefault(entry.reference, month)
+        for reference, month in first.items():
+            self.anomaly(Anomaly.UNKNOWN_CONTRACT, employee, month, reference=reference)
+
+    def forgotten_absences(self, employee: Employee) -> None:
+        """AFF002 while an original that forgot an affiliated employee is in force: from the
+        night it lands to the night its replacement declares him again (an original landing
+        after its replacement is never in force)."""
+        months = self.home_months(employee)
+        for month in months[1:]:
+            if (forgotten := self.files.forgotten.get((employee.serial, month))) is None:
+                continue
+            original, replacement = forgotten
+            known = self.truth.night_of(original.file_name)
+            until = self.truth.night_of(replacement.file_name)
+            before = months[months.index(month) - 1]
+            if known is None or until is None or until <= known:
+                continue
+            if contracts := self.affiliated_contracts(employee, before):
+                sante = self.sante().contract_reference
+                self.anomaly(
+                    Anomaly.ABSENT_WITHOUT_END,
+                    employee,
+                    month,
+                    file_name=original.file_name,
+                    reference=sante if sante in contracts else contracts[0],
+                    known_from=known,
+                    true_until=until,
+                )
+
+    def affiliated_contracts(self, employee: Employee, month: date) -> list[str]:
+        """The insurer's contracts the register holds the employee affiliated to after `month`
+        (not those he is exempted or radiated from)."""
+        sante = self.sante().contract_reference
+        off_sante = employee.sante_dispensed or isinstance(
+            employee.faults.get(EmployeeFault.RADIATED_BUT_DECLARED), date
+        )
+        return [
+            entry.reference
+            for entry in affiliations(self.company, employee, month)
+            if entry.known and not (off_sante and entry.reference == sante)
+        ]
+
     def off_rate(self, employee: Employee, months: list[date], off: tuple) -> None:
         reference, since, _ = off
         for month in months:
@@ -244,17 +339,22 @@ class CompanyExpectations:
         for stoppage, files in visible:
             self.stoppage(employee, stoppage, files, provident, counted)
         if isinstance(fake := employee.faults.get(EmployeeFault.RETURN_WITHOUT_STOPPAGE), date):
+            # Known once the monthly DSN of the return month is in (it would show the stoppage).
+            file_name = trace.first_file.get("return_without_stoppage", "")
+            monthly = self.truth.monthly_night(self.siret(employee), month_of(fake))
             self.signal(
                 Signal.RETURN_WITHOUT_STOPPAGE,
                 employee,
                 provident,
                 fake - days(9),
                 fake,
-                trace.first_file.get("return_without_stoppage", ""),
+                file_name,
+                known_from=_latest((self.truth.night_of(file_name), monthly)),
             )
         if employee.end is not None and employee.end.reason == "066" and provident is not None:
             month = month_of(employee.end.day)
             if month in self.home_months(employee):
+                fctu = self.truth.night_of(trace.first_file.get("fctu", ""))
                 self.signal(
                     Signal.DEATH,
                     employee,
@@ -262,6 +362,7 @@ class CompanyExpectations:
                     None,
                     employee.end.day,
                     self.file_of(employee, month),
+                    known_from=_earliest([self.month_night(employee, month), fctu]),
                 )
         if employee.invalidity is not None and provident is not None:
             since = employee.invalidity[1]
@@ -275,6 +376,7 @@ class CompanyExpectations:
                     since,
                     self.file_of(employee, shown[0]),
                     detail=employee.invalidity[0],
+                    known_from=self.month_night(employee, shown[0]),
                 )
 
     def visible_planned_ends(self, employee: Employee, stoppage: Stoppage) -> list[date]:
@@ -373,6 +475,15 @@ class CompanyExpectations:
             files=files,
         )
         first_day = stoppage.first_day_off
+        # The night the stoppage is first known: its signalement, or a monthly DSN showing it.
+        known = _earliest(
+            [self.truth.night_of(files[0])]
+            + [
+                self.month_night(employee, month)
+                for month in self.home_months(employee)
+                if self.files.stoppage_in_monthly(stoppage, month)
+            ]
+        )
         self.signal(
             Signal.NEW_STOPPAGE,
             employee,
@@ -381,12 +492,22 @@ class CompanyExpectations:
             first_day,
             files[0],
             detail=stoppage.reason,
+            known_from=known,
         )
         if stoppage.cancelled:
             return
-        for before, _after, where in prolongations:
+        for before, after, where in prolongations:
+            # Known from the first file landed that shows the new end or a later one (a 05
+            # showing the last planned end lands before the monthly DSN of its month).
+            showing = [f for f, end in zip(shown_in, planned, strict=True) if end >= after]
             self.signal(
-                Signal.PROLONGATION, employee, provident, first_day, before + days(1), where
+                Signal.PROLONGATION,
+                employee,
+                provident,
+                first_day,
+                before + days(1),
+                where,
+                known_from=_earliest([self.truth.night_of(f) for f in showing]),
             )
         if returned and stoppage.return_date is not None:
             self.signal(
@@ -397,6 +518,7 @@ class CompanyExpectations:
                 stoppage.return_date,
                 files[-1],
                 detail=stoppage.return_reason,
+                known_from=self.return_night(employee, stoppage, files),
             )
         last_off = self.last_day_off(employee, stoppage)
         if (
@@ -410,9 +532,18 @@ class CompanyExpectations:
                 provident.provident_franchise_days,
                 [period for period in counted if period[0] < first_day] if cumulated else [],
             )
+            # True once the data shows him still off that day (the return, when known, is
+            # later): the stoppage rules observe up to the end of the latest declared month.
             if allowances is not None:
                 self.signal(
-                    Signal.FRANCHISE_REACHED, employee, provident, first_day, allowances, files[0]
+                    Signal.FRANCHISE_REACHED,
+                    employee,
+                    provident,
+                    first_day,
+                    allowances,
+                    files[0],
+                    known_from=known,
+                    still_off_on=allowances,
                 )
         if first_day + days(365) <= last_off:
             self.signal(
@@ -422,6 +553,8 @@ class CompanyExpectations:
                 first_day,
                 first_day + days(365),
                 files[0],
+                known_from=known,
+                still_off_on=first_day + days(365),
             )
         if stoppage.subrogation_end is not None and stoppage.subrogation_end < last_off:
             self.signal(
@@ -431,8 +564,12 @@ class CompanyExpectations:
                 first_day,
                 stoppage.subrogation_end,
                 files[0],
+                known_from=known,
+                still_off_on=stoppage.subrogation_end + days(1),
             )
         if not stoppage.in_monthly:
+            # Known once the monthly DSN of the first day off's month is in without it.
+            monthly = self.truth.monthly_night(self.siret(employee), month_of(first_day))
             self.signal(
                 Signal.SIGNALEMENT_NOT_IN_MONTHLY,
                 employee,
@@ -440,11 +577,27 @@ class CompanyExpectations:
                 first_day,
                 first_day,
                 files[0],
+                known_from=_latest((known, monthly)),
             )
         if employee.faults.get(EmployeeFault.OVERLAPPING_STOPPAGE) and stoppage.reason == "06":
             self.signal(
-                Signal.OVERLAPPING_STOPPAGES, employee, provident, first_day, first_day, files[0]
+                Signal.OVERLAPPING_STOPPAGES,
+                employee,
+                provident,
+                first_day,
+                first_day,
+                files[0],
+                known_from=known,
             )
+
+    def return_night(self, employee: Employee, stoppage: Stoppage, files: list[str]) -> date | None:
+        """The first night a file shows the return: the 05, or the monthly DSN of its month."""
+        assert stoppage.return_date is not None
+        month = month_of(stoppage.return_date)
+        nights = [self.truth.night_of(files[-1])] if self.return_signalement_sent(stoppage) else []
+        if stoppage.in_monthly and month in self.home_months(employee):
+            nights.append(self.month_night(employee, month))
+        return _earliest(nights)
 
     def signal(
         self,
@@ -455,6 +608,9 @@ class CompanyExpectations:
         on: date,
         file_name: str,
         detail: str = "",
+        *,
+        known_from: date | None,
+        still_off_on: date | None = None,
     ) -> None:
         self.truth.row(
             "signals",
@@ -469,6 +625,8 @@ class CompanyExpectations:
             signal_date=on.isoformat(),
             file_name=file_name,
             detail=detail,
+            known_from=known_from,
+            still_off_on=still_off_on,
         )
 
     # -- affiliation statuses ------------------------------------------------------------------
@@ -599,6 +757,16 @@ class CompanyExpectations:
                 self.situation(
                     "arret_annule", employee, add_months(month_of(stoppage.first_day_off), 1)
                 )
+
+
+def _latest(nights: tuple[date | None, ...]) -> date | None:
+    """The night all of these are known (None when one never is)."""
+    return None if None in nights else max(n for n in nights if n is not None)
+
+
+def _earliest(nights: list[date | None]) -> date | None:
+    """The night the first of these is known."""
+    return min((n for n in nights if n is not None), default=None)
 
 
 def allowances_start(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from contracts.parameters import PmssTable
+from contracts.parameters import Periodicity, PmssTable
 from synthetic.company_files import CompanyFiles
 from synthetic.contracts import ASSUMED_PMSS_YEARS, PMSS_BY_YEAR
 from synthetic.expectations import CompanyExpectations
@@ -40,13 +40,27 @@ def generate(
     start: date = date(2025, 1, 1),
     seed: int = 1,
     fault_rate: float = 0.03,
+    quarterly: int = 0,
+    without_parameters: int = 0,
 ) -> Summary:
     """Write a synthetic portfolio's landing directory (dsn/, bank/, reference/, portal/,
-    truth/) into `out_dir`, which must not already hold a generated portfolio."""
+    truth/) into `out_dir`, which must not already hold a generated portfolio.
+
+    The first `quarterly` companies pay quarterly (S21.G00.55.004 `AAAAT0n`, quarterly
+    payments and due dates), whatever their draw; the first `without_parameters` companies'
+    contracts have no parameter file in `reference/` (as real landings with DSN files only): the
+    truth expects every affiliation to them as AFF003, none of the checks their parameters would
+    allow, and their ledger provisional. They get no employee faults."""
     root = Path(out_dir)
     if (root / "dsn").exists() and any((root / "dsn").iterdir()):
         raise FileExistsError(f"{root} contient déjà un portefeuille généré")
-    if not 1 <= months <= 48 or companies < 1 or not 0 <= fault_rate <= 1:
+    if (
+        not 1 <= months <= 48
+        or companies < 1
+        or not 0 <= fault_rate <= 1
+        or not 0 <= quarterly <= companies
+        or not 0 <= without_parameters <= companies
+    ):
         raise ValueError("paramètres de génération invalides")
     portfolio = Portfolio(
         seed=seed, start=start.replace(day=1), months=months, fault_rate=fault_rate
@@ -63,17 +77,27 @@ def generate(
     total_employees = 0
     for index, size in enumerate(sizes):
         company = draw_company(portfolio, index, size, serials)
+        if index < quarterly:
+            company.contracts = [
+                c.model_copy(update={"payment_periodicity": Periodicity.QUARTERLY})
+                for c in company.contracts
+            ]
+        parameters = index >= without_parameters
         inject_employee_faults(
-            random.Random(f"{seed}:faults:{index}"), company, portfolio, fault_rate
+            random.Random(f"{seed}:faults:{index}"),
+            company,
+            portfolio,
+            fault_rate if parameters else 0.0,
         )
         for contract in company.contracts:
-            ledger.add_contract(contract)
-            write_reference(
-                out, contract.contract_reference, contract.model_dump_json(indent=2), portfolio
-            )
+            ledger.add_contract(contract, parameters=parameters)
+            if parameters:
+                write_reference(
+                    out, contract.contract_reference, contract.model_dump_json(indent=2), portfolio
+                )
         files = CompanyFiles(portfolio, company, out, truth, ledger)
         files.run()
-        CompanyExpectations(files).write()
+        CompanyExpectations(files, parameters=parameters).write()
         portal.company(company, portfolio, serials, files.declared_nir)
         total_employees += company.headcount
     portal.close()
@@ -102,6 +126,8 @@ def generate(
             "companies": companies,
             "employees_drawn": total_employees,
             "fault_rate": fault_rate,
+            "quarterly": quarterly,
+            "without_parameters": without_parameters,
             "as_of": portfolio.as_of.isoformat(),
             "window_end": portfolio.window_end.isoformat(),
             "portability_reasons": sorted(PORTABILITY_REASONS),

@@ -40,9 +40,14 @@ class Ledger:
         self.expected: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
         self.payments: list[PaymentDue] = []
         self._due_rules: dict[str, DueDateRule] = {}
+        self.without_parameters: set[str] = set()
 
-    def add_contract(self, contract: ContractParameters) -> None:
+    def add_contract(self, contract: ContractParameters, *, parameters: bool = True) -> None:
+        """`parameters=False`: the insurer has no parameter file for the contract, so its
+        expected amounts and due dates are unknown and its results provisional."""
         self._due_rules[contract.contract_reference] = contract.due_date_rule
+        if not parameters:
+            self.without_parameters.add(contract.contract_reference)
 
     def add_due(
         self, siren: str, reference: str, period: str, declared: Decimal, expected: Decimal

@@ -416,16 +416,20 @@ class BankSimulation:
         for key in sorted(self.ledger.declared):
             siren, reference, period = key
             declared = self.ledger.declared[key]
+            provisional = reference in self.ledger.without_parameters
             truth.row(
                 "contributions",
                 siren=siren,
                 contract_reference=reference,
                 period=period,
                 due=declared,
-                expected=self.ledger.expected[key],
+                expected=None if provisional else self.ledger.expected[key],
                 paid=paid[key],
                 balance=declared - paid[key],
-                due_date=self.ledger.due_date(reference, period_end_of(period)).isoformat(),
+                due_date=None
+                if provisional
+                else self.ledger.due_date(reference, period_end_of(period)).isoformat(),
+                provisional=provisional,
             )
 
 

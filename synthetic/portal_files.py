@@ -306,4 +306,11 @@ class PortalWriter:
                 month=hired.strftime("%Y-%m"),
                 file_name="demandes_affiliation.csv",
                 detail=f"embauche le {hired.isoformat()}",
+                known_from=self.request_overdue_night(siret, asked, hired),
             )
+
+    def request_overdue_night(self, siret: str, asked: date, hired: date) -> date | None:
+        """A request is overdue once past its pending days, and only then missing from the DSN
+        when the establishment's monthly DSN of the hiring month is in."""
+        monthly = self.truth.monthly_night(siret, month_of(hired))
+        return None if monthly is None else max(monthly, asked + days(PENDING_DAYS))

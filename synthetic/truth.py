@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -157,6 +158,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "month",
         "file_name",
         "detail",
+        "known_from",
+        "true_until",
     ),
     "signals": (
         "code",
@@ -170,6 +173,16 @@ TABLES: dict[str, tuple[str, ...]] = {
         "signal_date",
         "file_name",
         "detail",
+        "known_from",
+        "true_until",
+        "still_off_on",
+    ),
+    "employee_keys": (
+        "siren",
+        "employee_key",
+        "month",
+        "known_from",
+        "key",
     ),
     "stoppages": (
         "siren",
@@ -214,6 +227,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "paid",
         "balance",
         "due_date",
+        "provisional",
     ),
     "bank_allocations": (
         "bank_line_id",
@@ -262,14 +276,41 @@ class TruthWriter:
             writer.writerow(columns)
             self._handles[table], self._writers[table] = handle, writer
         self.counts = dict.fromkeys(TABLES, 0)
+        # The night each DSN file lands (its arrival day), and the first night a monthly DSN of
+        # each (SIRET, month) is in force: what the per-night truth (`known_from`) is built on.
+        self._nights: dict[str, date] = {}
+        self._monthly_nights: dict[tuple[str, ...], date] = {}
 
     def row(self, table: str, **values: object) -> None:
         columns = TABLES[table]
         unknown = set(values) - set(columns)
         if unknown:
             raise KeyError(f"{table}: unknown columns {sorted(unknown)}")
+        if table == "files":
+            self._note_arrival(values)
         self._writers[table].writerow([_text(values.get(c)) for c in columns])
         self.counts[table] += 1
+
+    def _note_arrival(self, values: dict[str, object]) -> None:
+        if values.get("corruption") or not values.get("arrival"):
+            return  # a corrupted copy is rejected: it reveals nothing
+        night = date.fromisoformat(str(values["arrival"])[:10])
+        self._nights[str(values["file_name"])] = night
+        if values.get("nature") == "01":
+            siret, month = str(values["siret"]), str(values["month"])
+            for key in ((siret, month), (siret, month, str(values["fraction"]))):
+                known = self._monthly_nights.get(key)
+                self._monthly_nights[key] = night if known is None else min(known, night)
+
+    def night_of(self, file_name: str) -> date | None:
+        """The night a DSN file lands (its arrival day): what it shows is known from then."""
+        return self._nights.get(file_name)
+
+    def monthly_night(self, siret: str, month: date, fraction: str = "") -> date | None:
+        """The first night a monthly DSN of `siret` for `month` (of that fraction, or any) is
+        in: an original later replaced counts, it is in force until its replacement lands."""
+        key = (siret, month.strftime("%Y-%m"), *([fraction] if fraction else []))
+        return self._monthly_nights.get(key)
 
     def close(self, meta: dict[str, object]) -> None:
         for handle in self._handles.values():
@@ -283,6 +324,8 @@ class TruthWriter:
 def _text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, list | tuple):

@@ -70,6 +70,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="TAUX",
         help="taux d'anomalies injectées, entre 0 et 1 (0.03 par défaut)",
     )
+    parser.add_argument(
+        "--trimestriel",
+        type=int,
+        default=0,
+        metavar="N",
+        help="les N premières entreprises paient au trimestre (S21.G00.55.004 AAAAT0n) ; 0 par "
+        "défaut",
+    )
+    parser.add_argument(
+        "--sans-parametres",
+        type=int,
+        default=0,
+        metavar="N",
+        help="les contrats des N premières entreprises n'ont pas de fiche de paramétrage "
+        "(résultats provisoires) ; 0 par défaut",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
             start=args.start,
             seed=args.seed,
             fault_rate=args.faults,
+            quarterly=args.trimestriel,
+            without_parameters=args.sans_parametres,
         )
     except (FileExistsError, ValueError) as error:
         print(f"Génération impossible : {error}", file=sys.stderr)

@@ -24,7 +24,9 @@ class RuleSettings:
 
     ntt_without_nir_months: int = 3
     contribution_tolerance: Decimal = Decimal("0.05")  # euros, per employee, contract and month
-    portal_request_delay_days: int = 45  # a request must appear in a DSN within this delay
+    # A request past its pending days (the portal shows it « à relancer ») is overdue once the
+    # monthly DSN of the hiring month is in without the person: no further delay to wait.
+    portal_request_delay_days: int = 8
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ TRUTH_HEADER = [
     "month",
     "file_name",
     "detail",
+    "known_from",
+    "true_until",
 ]
 
 
