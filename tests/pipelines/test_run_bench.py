@@ -39,7 +39,7 @@ STAGES = {
     "affiliations": ("affiliation_register", "steward_report"),
     "arrêts": ("stoppage_results",),
     "comptes": ("contribution_ledgers",),
-    "publication et contrôles": ("portal_candidate", "serving_snapshot"),
+    "publication et contrôles": ("portal_", "serving_snapshot"),
     "copie analystes": ("analyst_warehouse", "analyst_exports_by_month"),
     "comptes rendus": ("comptes_rendus",),
 }
