@@ -141,7 +141,7 @@ def stage_shares(night: Night) -> str:
         stage: sum(s for step, s in night.steps.items() if step.startswith(steps))
         for stage, steps in STAGES.items()
     }
-    stages["autres contrôles"] = total - sum(stages.values())
+    stages["autres contrôles"] = max(0.0, total - sum(stages.values()))
     return "\n".join(
         f"    {stage:<26} {seconds:7.1f} s  {seconds / total:4.0%}"
         for stage, seconds in stages.items()
