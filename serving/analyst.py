@@ -20,7 +20,7 @@ import duckdb
 
 from serving.pseudonym import register_pseudonym_function
 from serving.snapshot import swap_in
-from warehouse.connections import connect
+from warehouse.connections import connect, transaction
 from warehouse.schema import sql_literal
 
 _EMPLOYEE = "pseudonym(employee_key) AS employee_pseudonym"
@@ -184,10 +184,13 @@ def build_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[s
         ).fetchall()
         connection.execute(f"ATTACH '{target}' AS analyst (READ_WRITE)")
         try:
-            for schema, table, comment in tables:
-                if f"{schema}.{table}" in _LEFT_OUT:
-                    continue
-                rows[f"{schema}.{table}"] = _copy_table(connection, schema, table, comment)
+            # One transaction: each table's and column's comment committed on its own cost
+            # a quarter of the copy of 10,000 employees.
+            with transaction(connection):
+                for schema, table, comment in tables:
+                    if f"{schema}.{table}" in _LEFT_OUT:
+                        continue
+                    rows[f"{schema}.{table}"] = _copy_table(connection, schema, table, comment)
             connection.execute("CHECKPOINT analyst")
         finally:
             connection.execute("DETACH analyst")

@@ -17,6 +17,9 @@ import secrets
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from duckdb.func import ARROW
 
 # HMAC-SHA256 keys shorter than its 32-byte output make the pseudonyms easier to brute-force
 # than the hash itself.
@@ -65,15 +68,30 @@ def _long_enough(key: bytes, origin: str) -> bytes:
 
 
 def pseudonym(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, value.encode(), hashlib.sha256).hex()
 
 
 def register_pseudonym_function(connection: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """`pseudonym(VARCHAR) -> VARCHAR` in SQL (NULL stays NULL)."""
+    """`pseudonym(VARCHAR) -> VARCHAR` in SQL (NULL stays NULL). Vectorised: each chunk's
+    distinct values are hashed once, remembered for the connection's later chunks (a table
+    repeats an employee on every month and contract; a row-by-row function spent 25 s of the
+    analysts' copy of 10,000 employees in Python calls)."""
+    known: dict[str, str] = {}
+
+    def pseudonyms(values: pa.Array) -> pa.Array:
+        distinct = pc.unique(values)
+        hashed = []
+        for value in distinct.to_pylist():
+            if value is not None and value not in known:
+                known[value] = pseudonym(key, value)
+            hashed.append(None if value is None else known[value])
+        return pc.take(pa.array(hashed, pa.string()), pc.index_in(values, value_set=distinct))
+
     connection.create_function(
         "pseudonym",
-        lambda value: pseudonym(key, value),
+        pseudonyms,
         [duckdb.sqltype("VARCHAR")],
         duckdb.sqltype("VARCHAR"),
+        type=ARROW,
         side_effects=False,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ def test_a_night_loads_the_landing_directory_and_prints_the_summary_in_french(
     assert "Bilan de la nuit" in out
     assert "Doublons (contenu déjà reçu)" in out and "Fichiers en quarantaine" in out
     assert str(tmp_path / "quarantine") in out
+    # Where the night's time went, step by step (what `make bench` reads for its stage shares).
+    assert "Durée par étape" in out
+    assert re.search(r"dsn_staging\W+\d+\.\d s\W+\d+ %", out)
     with connect(warehouse) as connection:
         statuses = dict(
             connection.execute(
