@@ -47,6 +47,7 @@ from synthetic.ledger import Ledger, PaymentDue, contract_due_date
 from synthetic.output import OutputFolder
 from synthetic.portfolio import (
     NTT_KEY_PREFIX,
+    THERAPEUTIC_PART_TIME_RETURN,
     Company,
     ContractEnd,
     Employee,
@@ -579,11 +580,7 @@ class CompanyFiles:
             if not stoppage.signalements or not window[0] <= stoppage.first_day_off <= window[1]:
                 continue
             self.stoppage_signalement(employee, number, stoppage)
-            if (
-                stoppage.return_date is not None
-                and not stoppage.cancelled
-                and stoppage.return_date <= window[1]
-            ):
+            if self.return_signalement_due(stoppage) and stoppage.return_date is not None:
                 self.return_signalement(employee, number, stoppage, stoppage.return_date)
         fake_return = employee.faults.get(EmployeeFault.RETURN_WITHOUT_STOPPAGE)
         if isinstance(fake_return, date):
@@ -684,6 +681,20 @@ class CompanyFiles:
             return
         self.write_file([declaration])
         trace.stoppage_files[number].insert(0, declaration.file_name)
+
+    def return_signalement_due(self, stoppage: Stoppage) -> bool:
+        """A 05 follows the return of a signalled stoppage, unless the return is therapeutic
+        part-time (motif 02): the norm allows that motif in a monthly DSN or a FCTU only
+        (S21.G00.60.011/CCH-12), so payroll declares it in the monthly DSN."""
+        window = (self.portfolio.start, self.portfolio.window_end)
+        return (
+            stoppage.signalements
+            and window[0] <= stoppage.first_day_off <= window[1]
+            and stoppage.return_date is not None
+            and not stoppage.cancelled
+            and stoppage.return_date <= window[1]
+            and stoppage.return_reason != THERAPEUTIC_PART_TIME_RETURN
+        )
 
     def return_signalement(
         self, employee: Employee, number: int | None, stoppage: Stoppage, returned: date

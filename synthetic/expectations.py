@@ -392,7 +392,7 @@ class CompanyExpectations:
                 if stoppage.cancelled and month != start:
                     continue
                 shown.append(stoppage.planned_end_in(max(0, months_between(start, month))))
-        if self.return_signalement_sent(stoppage):
+        if self.files.return_signalement_due(stoppage):
             shown.append(stoppage.planned_ends[-1])
         return shown
 
@@ -405,7 +405,7 @@ class CompanyExpectations:
                     month_of(stoppage.return_date) in self.home_months(employee)
                     and stoppage.in_monthly
                 )
-                or self.return_signalement_sent(stoppage)
+                or self.files.return_signalement_due(stoppage)
             )
             and not stoppage.cancelled
         )
@@ -415,17 +415,6 @@ class CompanyExpectations:
         if self.return_visible(employee, stoppage) and stoppage.return_date is not None:
             return stoppage.return_date - days(1)
         return self.portfolio.window_end
-
-    def return_signalement_sent(self, stoppage: Stoppage) -> bool:
-        """Mirrors `CompanyFiles.signalements`: a 05 follows every returned signalled stoppage."""
-        window = (self.portfolio.start, self.portfolio.window_end)
-        return (
-            stoppage.signalements
-            and window[0] <= stoppage.first_day_off <= window[1]
-            and stoppage.return_date is not None
-            and not stoppage.cancelled
-            and stoppage.return_date <= window[1]
-        )
 
     def stoppage(
         self,
@@ -594,7 +583,9 @@ class CompanyExpectations:
         """The first night a file shows the return: the 05, or the monthly DSN of its month."""
         assert stoppage.return_date is not None
         month = month_of(stoppage.return_date)
-        nights = [self.truth.night_of(files[-1])] if self.return_signalement_sent(stoppage) else []
+        nights = (
+            [self.truth.night_of(files[-1])] if self.files.return_signalement_due(stoppage) else []
+        )
         if stoppage.in_monthly and month in self.home_months(employee):
             nights.append(self.month_night(employee, month))
         return _earliest(nights)

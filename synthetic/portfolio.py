@@ -42,6 +42,7 @@ END_REASONS = (
     ("091", 2),
 )
 STOPPAGE_REASONS = (("01", 82), ("06", 8), ("04", 4), ("05", 2))
+THERAPEUTIC_PART_TIME_RETURN = "02"  # S21.G00.60.011, motif de la reprise
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Stoppage:
     last_day_worked: date
     planned_ends: list[date]  # the planned end as declared month after month (prolongations)
     return_date: date | None  # first day back at work; None: still off at the window end
-    return_reason: str = "01"  # S21.G00.60.011: 01 normal, 02 therapeutic part-time
+    return_reason: str = "01"  # S21.G00.60.011: 01 normal, THERAPEUTIC_PART_TIME_RETURN
     cancelled: bool = False  # declared, then cancelled (99) in the next monthly DSN
     subrogation_end: date | None = None  # employer paid instead of social security until then
     signalements: bool = False  # payroll sent nature 04 (start) and 05 (return) files
@@ -471,7 +472,7 @@ class Lives:
             and rng.random() < 0.35
             and return_date + days(40) < active_until
         ):
-            stoppage.return_reason = "02"
+            stoppage.return_reason = THERAPEUTIC_PART_TIME_RETURN
             self._add_therapeutic_part_time(employee, return_date, active_until)
         elif return_date is None and length > 150 and rng.random() < 0.3:
             employee.invalidity = (rng.choice(["112", "114"]), last_worked + days(150))
