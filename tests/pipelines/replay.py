@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from pipelines.cli import main
-from quality.anomalies.evaluation import score_rules
+from quality.anomalies.evaluation import RuleScore, score_rules
 from quality.stoppages.catalogue import Signal
 from synthetic.nightly import truth_as_of
 
@@ -28,33 +28,19 @@ _CURRENT = "status IN ('open', 'acknowledged')"
 
 
 @dataclass(frozen=True)
-class Score:
-    night: date
-    code: str
-    expected: int
-    detected: int
-    matched: int
+class Score(RuleScore):
+    """A rule's or signal's score on one night, with the items missed and found in excess."""
+
+    night: date = date.min
     missing: tuple[tuple[str, ...], ...] = ()
     extra: tuple[tuple[str, ...], ...] = ()
-
-    @property
-    def precision(self) -> float | None:
-        return self.matched / self.detected if self.detected else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.matched / self.expected if self.expected else None
-
-    def meets(self, threshold: float = THRESHOLD) -> bool:
-        """Scored where the truth has an item; a detection the truth lacks counts too."""
-        return all(s is None or s >= threshold for s in (self.precision, self.recall))
 
     def line(self) -> str:
         def shown(value: float | None) -> str:
             return "  -  " if value is None else f"{value:.3f}"
 
         return (
-            f"{self.night} {self.code} attendus={self.expected:3d} trouvés={self.detected:3d} "
+            f"{self.night} {self.rule_code} attendus={self.expected:3d} trouvés={self.detected:3d} "
             f"précision={shown(self.precision)} rappel={shown(self.recall)}"
         )
 
@@ -109,7 +95,7 @@ def score_night(warehouse: Path, truth_folder: Path, night: date) -> list[Score]
         anomalies = connection.sql(f"SELECT * FROM anomalies WHERE {_CURRENT}").pl()
         signals = connection.sql("SELECT * FROM stoppage.signals").pl()
     scores = [
-        Score(night, s.rule_code, s.expected, s.detected, s.matched)
+        Score(s.rule_code, s.expected, s.detected, s.matched, night)
         for s in score_rules(anomalies, truth.anomalies)
     ]
     for code in Signal:
@@ -117,11 +103,11 @@ def score_night(warehouse: Path, truth_folder: Path, night: date) -> list[Score]
         expected = _text(truth.signals.filter(pl.col("code") == code.value), SIGNAL_KEYS)
         scores.append(
             Score(
-                night,
                 code.value,
                 len(expected),
                 len(found),
                 len(found & expected),
+                night,
                 tuple(sorted(expected - found)),
                 tuple(sorted(found - expected)),
             )

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 from synthetic import generate
-from tests.pipelines.replay import Score, replay, run_night, score_night
+from tests.pipelines.replay import THRESHOLD, Score, replay, run_night, score_night
 
 # What depends on the night a result was first seen or a state changed, not on the data.
 _NIGHT_DEPENDENT = ("night_id", "data_night_id", "first_seen", "last_seen", "status_since")
@@ -136,7 +136,9 @@ def test_a_portfolio_replayed_night_by_night_is_right_every_night_and_ends_as_on
         scores = score_night(nightly / "entrepot.duckdb", truth, night)
         scored += scores
         failures += [
-            f"{s.line()} manquants={s.missing} en trop={s.extra}" for s in scores if not s.meets()
+            f"{s.line()} manquants={s.missing} en trop={s.extra}"
+            for s in scores
+            if not s.meets(THRESHOLD)
         ]
         failures += [
             f"{night} {p}" for p in _check_provisional(nightly / "serving.duckdb", provisional)
@@ -155,9 +157,9 @@ def test_a_portfolio_replayed_night_by_night_is_right_every_night_and_ends_as_on
     for score in scored:
         if score.expected or score.detected:
             print(score.line())
-    supports = {s.code: 0 for s in scored}
+    supports = {s.rule_code: 0 for s in scored}
     for score in scored:
-        supports[score.code] = max(supports[score.code], score.expected)
+        supports[score.rule_code] = max(supports[score.rule_code], score.expected)
     print("support maximal par règle :", supports)
     assert sum(supports.values()) > 10, "too few expected items to measure anything"
     assert failures == []

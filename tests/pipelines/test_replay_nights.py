@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from synthetic import generate
-from tests.pipelines.replay import arrivals, replay, score_night
+from tests.pipelines.replay import THRESHOLD, arrivals, replay, score_night
 
 
 def test_the_nights_in_between_find_what_is_known_that_night(
@@ -30,6 +30,6 @@ def test_the_nights_in_between_find_what_is_known_that_night(
         assert code == 0, (night, out)
         assert "retenue" not in out, (night, out)
         scores = score_night(warehouse, source / "truth", night)
-        assert [s.line() for s in scores if not s.meets()] == []
+        assert [s.line() for s in scores if not s.meets(THRESHOLD)] == []
         expected += sum(s.expected for s in scores)
     assert expected >= 10
