@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from serving.spec import NIGHT_ID_COLUMN, SCHEMA, Expectation, TableSpec
-from warehouse.connections import connect_serving
+from warehouse.connections import connect_serving, limit_memory
 
 MAX_DROP = 0.5  # a table may lose at most half of its rows from one publication to the next
 MAX_GROWTH = 3.0  # beyond this factor, a warning
@@ -295,7 +295,7 @@ def withhold_companies(
     by its rows of the served file (its last good night; none if it was never published) and
     say so in `company_publication`; update the candidate's row counts. The other companies
     keep tonight's rows. Returns the companies held back."""
-    with duckdb.connect(str(candidate)) as connection:
+    with limit_memory(duckdb.connect(str(candidate))) as connection:
         failures = failing_companies(connection, specs)
         has_served = served.exists()
         if has_served:
