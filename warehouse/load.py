@@ -33,9 +33,6 @@ from warehouse.batches import (
     plan_batches,
     staging_area_beside,
 )
-from warehouse.batches import (
-    block_table_name as block_table_name,  # where the loaders' callers find it
-)
 from warehouse.connections import block_tables, transaction
 from warehouse.dask_map import PARSE_WORKERS, mapped_batches
 from warehouse.registry import (

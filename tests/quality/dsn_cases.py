@@ -35,7 +35,7 @@ from quality.affiliation.rules import AFFILIATION_RULES
 from quality.anomalies.detection import DetectionContext, RuleSettings
 from synthetic.portal_files import PORTAL_FILES
 from tests.dsn_parser.dsn_text import Line, d, dsn_bytes, envoi, sender_header
-from warehouse import load, models
+from warehouse import batches, load, models
 from warehouse.reference import load_reference_files
 
 SIREN = "732829320"
@@ -425,7 +425,7 @@ def load_night(
         assert errors.is_empty(), errors["message"].to_list()
         tables.setdefault("declarations", []).append(parsed.declarations)
         for block, table in parsed.blocks.items():
-            tables.setdefault(load.block_table_name(block), []).append(table)
+            tables.setdefault(batches.block_table_name(block), []).append(table)
     for name, frames in tables.items():
         load.insert_frame(connection, name, pl.concat(frames, how="diagonal_relaxed"))
     models.rebuild_core(connection)

@@ -20,7 +20,7 @@ from quality.stoppages.inputs import read_inputs
 from quality.stoppages.pipeline import build
 from quality.stoppages.terms import provident_terms
 from synthetic.generation import generate
-from warehouse import load, models
+from warehouse import batches, load, models
 from warehouse.connections import connect
 
 EPISODE_COLUMNS = ["employee_key", "first_day_off", "reason", "status", "planned_end"]
@@ -54,7 +54,7 @@ def test_stoppages_match_the_generator_truth(tmp_path: Path) -> None:
             for parsed in parse(path):
                 load.insert_frame(connection, "declarations", parsed.declarations)
                 for block, table in parsed.blocks.items():
-                    load.insert_frame(connection, load.block_table_name(block), table)
+                    load.insert_frame(connection, batches.block_table_name(block), table)
         models.rebuild_core(connection)
         started = time.perf_counter()
         inputs = read_inputs(connection)

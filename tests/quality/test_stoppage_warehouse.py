@@ -27,7 +27,7 @@ from tests.quality.stoppage_cases import (
     signalement,
     signals_of,
 )
-from warehouse import load, models
+from warehouse import batches, load, models
 from warehouse.connections import connect
 
 
@@ -50,7 +50,7 @@ def loaded(connection: duckdb.DuckDBPyConnection, *files: bytes) -> duckdb.DuckD
         parsed = parsed_file(data)
         load.insert_frame(connection, "declarations", parsed.declarations)
         for block, table in parsed.blocks.items():
-            load.insert_frame(connection, load.block_table_name(block), table)
+            load.insert_frame(connection, batches.block_table_name(block), table)
     models.rebuild_core(connection)
     return connection
 
