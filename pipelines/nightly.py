@@ -2,14 +2,13 @@
 `dsnpipe run` (in process) both read these lists, so adding a domain is one line here. The
 whole night's job and its 2 a.m. schedule are defined here too."""
 
-import hashlib
 from datetime import timedelta
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.affiliation.assets import AFFILIATION_ASSETS
 from pipelines.affiliation.checks import AFFILIATION_CHECKS
+from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.ingestion.automation import runs_by_default
 from pipelines.ingestion.checks import INGESTION_CHECKS
@@ -25,34 +24,19 @@ from warehouse.reference_tables import REFERENCE_TABLES
 from warehouse.schema import Table
 from warehouse.tables import WAREHOUSE_TABLES
 
-# Who answers for each group's assets (Dagster shows them in the catalog) and the code that
-# computes them: a change there changes the assets' code version, so Dagster marks them stale.
-_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "ingestion": ("team:integration", ("dsn_parser", "payment_files", "contracts", "warehouse")),
-    "core": ("team:integration", ("warehouse",)),
-    "affiliation": ("team:gestion-affiliations", ("quality/affiliation", "quality/anomalies")),
-    "stoppages": ("team:prevoyance-sinistres", ("quality/stoppages",)),
-    "ledgers": ("team:cotisations", ("ledgers",)),
-    "publish": ("team:portail", ("serving",)),
+# Who answers for each group's assets (Dagster shows them in the catalog).
+_OWNERS = {
+    "ingestion": "team:integration",
+    "core": "team:integration",
+    "affiliation": "team:gestion-affiliations",
+    "stoppages": "team:prevoyance-sinistres",
+    "ledgers": "team:cotisations",
+    "publish": "team:portail",
 }
-_ROOT = Path(__file__).resolve().parents[1]
 # The portal must show a new night every night: one missed night is visible in the catalog.
 SERVING_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=30), warn_window=timedelta(hours=26)
 )
-
-
-def _code_version(packages: tuple[str, ...]) -> str:
-    digest = hashlib.sha256()
-    for package in packages:
-        for path in sorted((_ROOT / package).rglob("*")):
-            if path.suffix in {".py", ".sql"}:
-                digest.update(path.relative_to(_ROOT).as_posix().encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-_CODE_VERSIONS = {group: _code_version(packages) for group, (_, packages) in _GROUPS.items()}
 
 
 # The table each asset is best known by: its column schema, from the table's one declaration,
@@ -86,7 +70,7 @@ def column_schema(table: Table) -> dg.TableSchema:
 
 def _catalogued(spec: dg.AssetSpec) -> dg.AssetSpec:
     group = spec.group_name or ""
-    owner, _ = _GROUPS[group]
+    owner = _OWNERS[group]
     key = spec.key.to_user_string()
     freshness = SERVING_FRESHNESS if key == "serving_snapshot" else None
     metadata = dict(spec.metadata)
@@ -96,7 +80,7 @@ def _catalogued(spec: dg.AssetSpec) -> dg.AssetSpec:
         metadata["dagster/table_name"] = table.qualified_name
     return spec.replace_attributes(
         owners=[owner],
-        code_version=_CODE_VERSIONS[group],
+        code_version=CODE_VERSIONS[group],
         freshness_policy=freshness,
         metadata=metadata,
     )

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from contracts.parameters import ContractParameters, PmssTable
 from contracts.portal_exports import PORTAL_EXPORTS, RejectedLine, read_portal_export
+from warehouse.changes import mark_companies, mark_every_company
 from warehouse.reference_tables import (
     CONTRACT_PARAMETERS,
     OC_CONTRACT_OPTIONS,
@@ -158,19 +159,18 @@ def read_reference_files(landing_dir: Path) -> ReferenceLoad:
 
 
 def store_reference(connection: duckdb.DuckDBPyConnection, load: ReferenceLoad) -> None:
-    """Replace the tables `load` has read and the rejected lines; the caller holds the
-    transaction."""
-    for table, frame in load.tables.items():
-        connection.execute(f"DELETE FROM {table}")
-        if frame.height:
-            connection.register("_reference_rows", frame)
-            try:
-                columns = ", ".join(frame.columns)
-                connection.execute(
-                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _reference_rows"
-                )
-            finally:
-                connection.unregister("_reference_rows")
+    """Replace the tables `load` has read and the rejected lines, and mark as changed the
+    companies whose reference rows differ from the previous ones (`warehouse.changes`); the
+    caller holds the transaction."""
+    previous = {table: _keep_previous(connection, table) for table in load.tables}
+    try:
+        for table, frame in load.tables.items():
+            _replace(connection, table, frame)
+        for table in load.tables:
+            _mark_changed_companies(connection, table, previous)
+    finally:
+        for copy in previous.values():
+            connection.execute(f"DROP TABLE IF EXISTS temp.{copy}")
     connection.execute("DELETE FROM registry.rejected_lines")
     if load.rejects:
         connection.executemany(
@@ -178,6 +178,65 @@ def store_reference(connection: duckdb.DuckDBPyConnection, load: ReferenceLoad) 
             [[r.source_file, r.line_number, r.error] for r in load.rejects],
         )
         log.warning("%d ligne(s) de référentiel ou du portail illisible(s)", len(load.rejects))
+
+
+def _keep_previous(connection: duckdb.DuckDBPyConnection, table: str) -> str:
+    copy = "previous_" + table.replace(".", "_")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {copy} AS SELECT * FROM {table}")
+    return copy
+
+
+def _replace(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    connection.execute(f"DELETE FROM {table}")
+    if frame.height:
+        connection.register("_reference_rows", frame)
+        try:
+            columns = ", ".join(frame.columns)
+            connection.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _reference_rows"
+            )
+        finally:
+            connection.unregister("_reference_rows")
+
+
+# How a changed reference row names its company: directly, through its contract (the OC's
+# contracts list the companies holding them) or through its portal request; a row naming none
+# (the PMSS) changes every company.
+_COMPANY_LINKS = (
+    ("siren", "reference.oc_contracts", None),
+    ("contract_reference", "reference.oc_contracts", "contract_reference"),
+    ("request_id", "from_portal.affiliation_requests", "request_id"),
+)
+
+
+def _mark_changed_companies(
+    connection: duckdb.DuckDBPyConnection, table: str, previous: dict[str, str]
+) -> None:
+    before = f"temp.{previous[table]}"
+    changed = (
+        f"(SELECT * FROM {before} EXCEPT ALL SELECT * FROM {table}) UNION ALL "
+        f"(SELECT * FROM {table} EXCEPT ALL SELECT * FROM {before})"
+    )
+    if not connection.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]:  # type: ignore[index]
+        return
+    columns = {row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()}
+    for column, owner, key in _COMPANY_LINKS:
+        if column not in columns:
+            continue
+        if key is None:
+            mark_companies(connection, f"SELECT siren FROM ({changed})")
+            return
+        # Both the owner's rows of tonight and of the previous load, so that a row moved from
+        # one company to another, or removed with its owner, marks both.
+        owners = f"SELECT {key}, siren FROM {owner}"
+        if owner in previous:
+            owners += f" UNION SELECT {key}, siren FROM temp.{previous[owner]}"
+        mark_companies(
+            connection,
+            f"SELECT o.siren FROM ({changed}) AS c JOIN ({owners}) AS o USING ({key})",
+        )
+        return
+    mark_every_company(connection)
 
 
 def load_reference_files(connection: duckdb.DuckDBPyConnection, landing_dir: Path) -> ReferenceLoad:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.changes import mark_companies, mark_every_company
 from warehouse.connections import transaction
 
 MODELS_DIR = Path(__file__).parent
@@ -88,7 +89,8 @@ def refresh_facts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild the dimensions from the facts, then clear the pending groups."""
+    """Rebuild the dimensions from the facts, mark the pending groups' companies as changed for
+    the stages after the core model (`warehouse.changes`), then clear the pending groups."""
     sizes = {}
     with transaction(connection):
         for table in DIMENSION_TABLES:
@@ -97,6 +99,10 @@ def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 f"INSERT INTO core.{table} BY NAME " + _sql(f"dimensions/{table}")
             ).fetchone()
             sizes[table] = int(row[0]) if row else 0
+        mark_companies(
+            connection,
+            f"SELECT siren FROM core.declaration_versions AS t WHERE {_IN_PENDING_GROUPS}",
+        )
         connection.execute("DELETE FROM core.pending_groups")
     return sizes
 
@@ -112,6 +118,7 @@ def rebuild_core(connection: duckdb.DuckDBPyConnection) -> None:
     with transaction(connection):
         for table in CORE_TABLES:
             connection.execute(f"DELETE FROM core.{table}")
+        mark_every_company(connection)
         connection.execute("DELETE FROM core.pending_groups")
         connection.execute(
             "INSERT INTO core.pending_groups SELECT DISTINCT siret, month FROM staging.declarations"

@@ -434,8 +434,35 @@ ADHESIONS = Table(
     key=("adhesion_key", "siret"),
 )
 
+# Which companies changed since each stage after the core model last ran (warehouse.changes).
+COMPANY_CHANGES = Table(
+    "core",
+    "company_changes",
+    "Entreprises dont les données ont changé (modèle central, référentiels) : les étapes "
+    "suivantes ne recalculent qu'elles. SIREN vide : toutes les entreprises.",
+    (
+        Column("change_id", "BIGINT", "Numéro du marquage, croissant.", False),
+        SIREN.but(comment="SIREN de l'entreprise ; vide : toutes les entreprises."),
+    ),
+)
+STAGE_PROGRESS = Table(
+    "core",
+    "stage_progress",
+    "Pour chaque étape après le modèle central, le dernier changement pris en compte, la nuit "
+    "et la version du code de son dernier passage.",
+    (
+        Column("stage", "VARCHAR", "Étape (affiliations, comptes, publication…).", False),
+        Column("change_id", "BIGINT", "Dernier marquage pris en compte.", False),
+        Column("night", "DATE", "Nuit du dernier passage.", False),
+        Column("code_version", "VARCHAR", "Version du code de l'étape à ce passage.", False),
+    ),
+    key=("stage",),
+)
+
 CORE_TABLES: tuple[Table, ...] = (
     PENDING_GROUPS,
+    COMPANY_CHANGES,
+    STAGE_PROGRESS,
     DECLARATION_VERSIONS,
     DECLARATIONS_IN_FORCE,
     EMPLOYEE_MONTHS,
