@@ -48,16 +48,10 @@ _DATES = {
     CONTRACT: ("S21.G00.40.001",),
     CONTRACT_END: ("S21.G00.62.001",),
 }
-# Per base, what its instance tells (ctx.instances): where it is and which kind of declaration.
-_KIND = (
-    "instance_id",
-    "declaration_id",
-    "individual_id",
-    "oc_copy",
-    "norm",
-    "declaration_nature",
-    "fallback",
-)
+# What settles whether the control applies to a base (rules.applies), and the rest its instance
+# tells (context.py): its declaration, its individual, whether it comes in an OC copy.
+_KIND = ("norm", "declaration_nature", "fallback")
+_FROM_INSTANCE = ("instance_id", "declaration_id", "individual_id", "oc_copy", *_KIND)
 BASE_31 = "31"
 MISSION = "03"
 CANCELLED = "099"
@@ -76,7 +70,7 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
             affiliation="S21.G00.78.005",
             base_start="S21.G00.78.002",
             base_end="S21.G00.78.003",
-        ).join(ctx.instances.select(_KIND), on="instance_id")
+        ).join(ctx.instances.select(_FROM_INSTANCE), on="instance_id")
     )
     if checked.is_empty():
         return []
@@ -106,7 +100,7 @@ def _in_versions(ctx: Context) -> bool:
 
 def _applying(rows: pl.DataFrame) -> pl.DataFrame:
     """The rows of the kinds (norm version, declaration nature) the control applies to."""
-    kinds = rows.select(_KIND[-3:]).unique()
+    kinds = rows.select(_KIND).unique()
     applying = kinds.filter(
         pl.Series([applies(CONTROL_ID, (), *kind) for kind in kinds.iter_rows()], dtype=pl.Boolean)
     )
