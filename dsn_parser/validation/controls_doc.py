@@ -3,8 +3,9 @@
     python -m dsn_parser.validation.controls_doc [--out docs/controls.md]
 
 Per block an insurer reads, each CCH, SIG and CRE control of the catalogue is implemented (a
-rule of official.py), not applicable to an insurer's reception (with the reason written in
-dsn_parser/norm/controls_not_applicable.csv or found by the generator), or not yet done.
+rule of official.py, or code it lists in IN_CODE), not applicable to an insurer's reception
+(with the reason written in dsn_parser/norm/controls_not_applicable.csv or found by the
+generator), or not yet done.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def render() -> str:
         "",
         "Généré par `python -m dsn_parser.validation.controls_doc` depuis le catalogue",
         "`dsn_parser/norm/data/controls.csv` (`make norm`) et la table de règles",
-        "`dsn_parser/validation/official.py` ; ne pas modifier à la main.",
+        "`dsn_parser/validation/official.py` (avec les contrôles écrits en code qu'elle",
+        "liste dans `IN_CODE`) ; ne pas modifier à la main.",
         "",
         "Un contrôle implémenté lève un diagnostic portant son identifiant officiel",
         "(`S21.G00.70.013/CCH-11`) et son message officiel ; un CCH est bloquant, un SIG ne",

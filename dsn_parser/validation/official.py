@@ -2,7 +2,8 @@
 
 Each rule names its control in the catalogue (dsn_parser/norm/data/controls.csv), which gives
 its severity (SIG non-blocking, CCH blocking, but a warning while on trial), its norm versions
-and its official message; see `rules.py` for what a rule is. Controls the insurer's reception
+and its official message; see `rules.py` for what a rule is. A control no rule can express is
+implemented in code, in a module of its own listed in IN_CODE. Controls the insurer's reception
 does not apply are listed, with their reason, in dsn_parser/norm/controls_not_applicable.csv;
 docs/controls.md shows all three.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dsn_parser.validation import base_period
 from dsn_parser.validation.context import Context
 from dsn_parser.validation.rules import (
     Aggregate,
@@ -1292,12 +1294,15 @@ RULES: tuple[Rule, ...] = (
 )
 
 PLAN = make_plan(RULES, AGGREGATES)
+# The controls implemented in code, by their official id: each a check of the file's context
+# returning its findings, like `evaluate`.
+IN_CODE = {base_period.CONTROL_ID: base_period.check}
 
 
 def check(ctx: Context) -> list[pl.LazyFrame]:
-    return evaluate(ctx, PLAN)
+    return [*evaluate(ctx, PLAN), *(found for coded in IN_CODE.values() for found in coded(ctx))]
 
 
 def implemented() -> frozenset[str]:
-    """The ids of the official controls a rule implements."""
-    return frozenset(rule.control_id for rule in RULES)
+    """The ids of the official controls a rule or code implements."""
+    return frozenset(rule.control_id for rule in RULES) | IN_CODE.keys()

@@ -533,17 +533,17 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
         ):
             continue
         of_block = kinds[rule.block]
-        applies = tuple(
-            sorted(kind for kind in of_block if _applies(rule.control_id, rule.natures, *kind))
+        applying = tuple(
+            sorted(kind for kind in of_block if applies(rule.control_id, rule.natures, *kind))
         )
-        if not applies:
+        if not applying:
             continue
         where = TRUE
-        if len(applies) < len(of_block):
+        if len(applying) < len(of_block):
             if isinstance(rule, Unique):
-                fail = _fails(rule, _of_kinds(applies))
+                fail = _fails(rule, _of_kinds(applying))
             else:
-                where = _of_kinds(applies)
+                where = _of_kinds(applying)
         by_block.setdefault(rule.block, []).append((index, rule, fail, where))
     if not by_block:
         return []
@@ -565,7 +565,12 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
         optimizations=OPTIMIZATIONS,
     )
     return [
-        _findings(ctx, frame, rule, pl.col(f"fail:{index}") & where, plan.shown_in[index])
+        control_findings(
+            ctx,
+            frame.lazy().filter(pl.col(f"fail:{index}") & where),
+            rule.control_id,
+            shown_in if (shown_in := plan.shown_in[index]) in frame.columns else None,
+        )
         for rules, frame in zip(by_block.values(), checked, strict=True)
         for index, rule, _, where in rules
         if frame.get_column(f"fail:{index}").any()
@@ -588,7 +593,7 @@ def _checked(
 
 
 @cache
-def _applies(
+def applies(
     control_id: str, natures: tuple[str, ...], norm: str, nature: str, fallback: bool
 ) -> bool:
     """Whether a control (restricted by its rule to `natures`, if any) applies to an instance
@@ -718,15 +723,18 @@ def _with_targets(
     ).with_columns(pl.col(named).fill_null(False))
 
 
-def _findings(
-    ctx: Context, frame: pl.DataFrame, rule: Rule, fail: pl.Expr, shown_in: str | None
+def control_findings(
+    ctx: Context,
+    failing: pl.LazyFrame,
+    control_id: str,
+    shown_in: str | None,
 ) -> pl.LazyFrame:
-    """The rule's findings on the rows where it fails, each on the line of its control's rubric
-    in the instance `shown_in` names (the row's first line where that instance lacks it)."""
-    control = official_controls()[rule.control_id]
-    failing = frame.lazy().filter(fail)
+    """The control's findings on the `failing` rows, each on the line of its control's rubric
+    in the instance the column `shown_in` names (the row's own first line where that instance
+    lacks it, or `shown_in` is None)."""
+    control = official_controls()[control_id]
     line = pl.col("instance_id")
-    if shown_in is not None and shown_in in frame.columns:
+    if shown_in is not None:
         shown = ctx.lines.lazy().filter(pl.col("rubric") == control.rubric)
         failing = failing.join(
             shown.select(pl.col("instance_id").alias(shown_in), shown_line="line"),
@@ -736,7 +744,7 @@ def _findings(
         line = pl.coalesce("shown_line", "instance_id")
     return findings(
         failing,
-        rule.control_id,
+        control_id,
         pl.lit(control.message),
         line=line,
         rubric=pl.lit(control.rubric),

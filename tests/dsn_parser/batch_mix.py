@@ -9,7 +9,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from tests.dsn_parser.monthly_dsn import monthly, render
+from tests.dsn_parser.monthly_dsn import monthly, render, replaced
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "dsn"
 P24_SAMPLE = FIXTURES / "drolow_dsn-analyzer_exemple_P24V01_fictif.dsn"
@@ -71,6 +71,12 @@ def accepted() -> bytes:
     return render(monthly())
 
 
+def base_before_contract() -> bytes:
+    """The accepted monthly DSN whose second employee's contract starts on 10/05/2024, after
+    the start of the period of his base 31 (a chained control: S21.G00.78.003/SIG-17)."""
+    return render(replaced(monthly(), "S21.G00.40.001", "10052024", 1))
+
+
 def bad_envelope(lot: bytes) -> bytes:
     """The lot with an unreadable envelope line: a finding outside any envoi, which marks every
     declaration of its file (and of no other) accepted with anomalies."""
@@ -126,6 +132,8 @@ def write_pool(directory: Path) -> list[Path]:
         "accepted.dsn": accepted(),
         "accepted_lot.dsn": in_lot([accepted()]),
         "accepted_lot_bad_envelope.dsn": bad_envelope(in_lot([accepted()])),
+        "base_before_contract.dsn": base_before_contract(),
+        "base_before_contract_lot.dsn": in_lot([accepted(), base_before_contract()]),
         "lot_two_envois.dsn": in_lot([p24, p24]),
         "lot_bad_envelope.dsn": in_lot([p24], lot_date="31022025"),
         "lot_signalements.dsn": in_lot(signalements()[1:]),

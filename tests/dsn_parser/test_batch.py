@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsn_parser import ParsedFile, batch, parse, parse_many
 from dsn_parser.model import DeclarationStatus
+from dsn_parser.validation import base_period, official
+from dsn_parser.validation.context import Context
 from tests.dsn_parser.batch_mix import (
     P24_SAMPLE,
     P26_ONLY_RUBRIC,
     accepted,
     bad_envelope,
+    base_before_contract,
     in_lot,
     p26_with_new_rubric,
     with_norm,
@@ -123,3 +127,36 @@ def test_a_finding_outside_the_envois_marks_its_own_file_only(tmp_path: Path) ->
         DeclarationStatus.ACCEPTED_WITH_ANOMALIES
     ]
     assert_same_parsed([[read_clean], [read_damaged]], [parse(clean), parse(damaged)])
+
+
+def test_a_control_chaining_blocks_finds_in_one_pass_what_it_finds_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S21.G00.78.003/SIG-17 joins bases, affiliations and contracts by individual: read with
+    other files, one file's late contract is neither lost nor lent to the others' employees."""
+    late, good = tmp_path / "late.dsn", tmp_path / "good.dsn"
+    late.write_bytes(base_before_contract())
+    good.write_bytes(accepted())
+    in_one_pass = []
+
+    def spied(ctx: Context) -> list[pl.LazyFrame]:
+        found = base_period.check(ctx)
+        in_one_pass.append(ctx.file_starts is not None and bool(found))
+        return found
+
+    monkeypatch.setitem(official.IN_CODE, base_period.CONTROL_ID, spied)
+    mix = [good, late, good, late]
+    read_together = parse_many(mix)
+
+    assert any(in_one_pass)
+    found = [
+        files[0].diagnostics.filter(code=base_period.CONTROL_ID)["line"].to_list()
+        for files in read_together
+    ]
+    assert found == [[], found[1], [], found[1]]
+    assert len(found[1]) == 1
+    assert [files[0].declarations["status"].to_list() for files in read_together] == [
+        [DeclarationStatus.ACCEPTED],
+        [DeclarationStatus.ACCEPTED_WITH_ANOMALIES],
+    ] * 2
+    assert_same_parsed(read_together, [parse(path) for path in mix])

@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsn_parser import parse, read, validate
 from dsn_parser.norm import official_controls
 from dsn_parser.validation import CATALOGUE, controls_doc
+from dsn_parser.validation.base_period import CONTROL_ID as SIG_17
 from dsn_parser.validation.official import implemented
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "dsn"
@@ -366,6 +370,8 @@ CASES = [
     ),
     Case("S21.G00.78.003/CCH-16", [set_("S21.G00.78.002", "01112019", 4)]),
     Case("S21.G00.78.003/SIG-11", [set_("S21.G00.78.002", "01112020", 4)]),
+    # the bases 31 cover December: the contract behind their affiliations starts on the 10th
+    Case("S21.G00.78.003/SIG-17", [set_("S21.G00.40.001", "10122020")]),
     Case("S21.G00.78.004/CCH-11", [set_("S21.G00.78.004", "1.00", 4)]),
     Case("S21.G00.78.005/CCH-11", [drop("S21.G00.78.005", 0)]),
     Case("S21.G00.79.001/CCH-11", [drop("S21.G00.79.001", 1), drop("S21.G00.79.004", 1)]),
@@ -792,3 +798,115 @@ def test_a_damaged_payment_period_is_left_to_its_format_control() -> None:
     lines = apply([set_("S21.G00.55.004", "¼/±ïM01", 0)])
     assert raised(lines, "S21.G00.55.004/CCH-11").is_empty()
     assert not raised(lines, "CSL-REGEXP").is_empty()
+
+
+# --- S21.G00.78.003/SIG-17: a base 31's period within the activity of its affiliation's contract
+# (the sample's employee: one contract from 01/06/2019, three affiliations 21-23 under it, and
+# three bases 31 naming them, each covering December 2020).
+
+
+def second_contract(start: str) -> Edit:
+    """A second contract of the employee, from `start`, after his first one's affiliations, with
+    an affiliation of its own (id 24)."""
+
+    def edit(lines: Lines) -> Lines:
+        contract = [(rubric, value) for rubric, value in lines if rubric.startswith("S21.G00.40.")]
+        contract = set_("S21.G00.40.009", "00002")(set_("S21.G00.40.001", start)(contract))
+        affiliation = [
+            ("S21.G00.70.005", "C4P"),
+            ("S21.G00.70.012", "24"),
+            ("S21.G00.70.013", "3"),
+            ("S21.G00.70.014", "01012020"),
+        ]
+        return after(IN_AFFILIATION, [*contract, *affiliation], 2)(lines)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edits", "fires"),
+    [
+        ([contract_end()], False),  # ended on the last day of the bases' period
+        ([contract_end(), set_("S21.G00.62.001", "15122020")], True),
+        # a cancelled end is no end: the contract runs to the end of the declared month
+        ([contract_end(("S21.G00.62.001", "15122020")), set_("S21.G00.62.002", "099")], False),
+        ([set_("S21.G00.40.001", "01122020")], False),  # started on the period's first day
+        # affiliations of a mission contract only: the control does not apply
+        ([set_("S21.G00.40.001", "10122020"), set_("S21.G00.40.007", "03")], False),
+        # an envoi in a version whose catalogue lacks the control
+        ([set_("S21.G00.40.001", "10122020"), set_("S10.G00.00.006", "P21V01")], False),
+    ],
+    ids=[
+        "end-on-period-end",
+        "end-mid-period",
+        "cancelled-end",
+        "start-on-period-start",
+        "mission",
+        "older-norm",
+    ],
+)
+def test_sig17_reads_the_contract_activity_the_catalogue_defines(
+    edits: Sequence[Edit], fires: bool
+) -> None:
+    lines = apply(edits)
+    found = raised(lines, SIG_17)
+    # one finding per base 31, on its S21.G00.78.003 line; the other bases are not checked
+    bases_31 = _positions(lines, "S21.G00.78.003")[4:]
+    assert found["line"].to_list() == ([i + 1 for i in bases_31] if fires else [])
+
+
+def test_sig17_follows_each_base_to_the_contract_of_its_own_affiliation() -> None:
+    later = second_contract("10122020")
+    # the third base 31 still names affiliation 23, of the first contract
+    assert raised(apply([later]), SIG_17).is_empty()
+    lines = apply([later, set_("S21.G00.78.005", "24", 2)])
+    third_base = _positions(lines, "S21.G00.78.003")[6]
+    assert raised(lines, SIG_17)["line"].to_list() == [third_base + 1]
+
+
+def _ddmmyyyy(day: date) -> str:
+    return day.strftime("%d%m%Y")
+
+
+DECEMBER = date(2020, 12, 1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    start=st.dates(date(2020, 11, 1), date(2020, 12, 31)),
+    ends_after=st.none() | st.integers(0, 60),
+    cancelled=st.booleans(),
+    base_start=st.integers(0, 30),
+    base_days=st.integers(0, 30),
+)
+def test_sig17_fires_exactly_when_the_period_leaves_the_activity(
+    start: date, ends_after: int | None, cancelled: bool, base_start: int, base_days: int
+) -> None:
+    first = DECEMBER + timedelta(days=base_start)
+    last = min(first + timedelta(days=base_days), date(2020, 12, 31))
+    edits = [set_("S21.G00.40.001", _ddmmyyyy(start))]
+    activity_end = date(2020, 12, 31)  # the declared month's last day
+    if ends_after is not None:
+        end = start + timedelta(days=ends_after)
+        reason = "099" if cancelled else "059"
+        edits.append(contract_end())
+        edits += [set_("S21.G00.62.001", _ddmmyyyy(end)), set_("S21.G00.62.002", reason)]
+        activity_end = activity_end if cancelled else end
+    for base in (4, 5, 6):
+        edits += [
+            set_("S21.G00.78.002", _ddmmyyyy(first), base),
+            set_("S21.G00.78.003", _ddmmyyyy(last), base),
+        ]
+    outside = first < start or last > activity_end
+    assert raised(apply(edits), SIG_17).height == (3 if outside else 0)
+
+
+def test_sig17_finds_the_same_without_the_block_tables() -> None:
+    lines = apply([set_("S21.G00.40.001", "10122020"), contract_end()])
+    text = "\n".join(f"{rubric},'{value}'" for rubric, value in lines).encode("latin-1") + b"\n"
+    [with_tables] = parse(text)
+    [read_alone] = read(text)
+    read_alone.blocks = {}
+    without_tables = validate(read_alone)
+    assert with_tables.diagnostics.filter(pl.col("code") == SIG_17).height == 3
+    assert with_tables.diagnostics.equals(without_tables.diagnostics)

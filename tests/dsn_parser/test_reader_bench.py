@@ -28,7 +28,8 @@ import pytest
 
 from dsn_parser import parse, parse_many, read
 from dsn_parser.streaming import parse_to_parquet
-from tests.dsn_parser.batch_mix import write_night
+from dsn_parser.validation import official
+from tests.dsn_parser.batch_mix import accepted, base_before_contract, write_night
 from tests.dsn_parser.large_dsn import write_large_dsn
 
 pytestmark = pytest.mark.bench
@@ -182,6 +183,37 @@ def test_fixed_cost_per_small_file() -> None:
         f"parse + validate {1000 * ours / count:.1f} ms ({ours / floor:.0f}x floor)"
     )
     assert all(parsed.declarations.height for path in SAMPLE_FILES for parsed in parse(path))
+
+
+def test_fixed_cost_of_the_controls_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse of small P24 monthly files with bases 31 (where S21.G00.78.003/SIG-17 runs; one in
+    two fails it), with and without the controls implemented in code, alternated in one process:
+    the median ratio of the pairs, in wall and CPU time (the CPU of every thread)."""
+    sources = [accepted(), base_before_contract()] * 10
+    every_control = dict(official.IN_CODE)
+    parse(sources[0])
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    for _ in range(PAIRS * 2):
+        for in_code in (False, True):
+            monkeypatch.setattr(official, "IN_CODE", every_control if in_code else {})
+            wall, cpu = time.perf_counter(), time.process_time()
+            found = sum(len(parse(source)[0].diagnostics) for source in sources)
+            runs[in_code].append((time.perf_counter() - wall, time.process_time() - cpu))
+            assert bool(found) == in_code  # the sample files are clean but for SIG-17
+    ratios = [
+        [
+            ours[kind] / baseline[kind]
+            for ours, baseline in zip(runs[True], runs[False], strict=True)
+        ]
+        for kind in (0, 1)
+    ]
+    per_file = [1000 * min(run[0] for run in runs[in_code]) / len(sources) for in_code in runs]
+    print(
+        f"\n[bench] {len(sources)} small P24 files with bases 31: parse per file "
+        f"{per_file[0]:.1f} ms without the controls in code, {per_file[1]:.1f} ms with them; "
+        f"median ratio of {PAIRS * 2} pairs: wall {statistics.median(ratios[0]):.3f}, "
+        f"CPU {statistics.median(ratios[1]):.3f} (target: fixed cost +10 % at most)"
+    )
 
 
 def test_speedup_over_dsn_tools(lots: dict[int, tuple[Path, int]], tmp_path: Path) -> None:
