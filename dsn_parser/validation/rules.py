@@ -710,10 +710,16 @@ def _with_targets(
     among = frames.get(rule.target[:10])
     if among is None:
         return frame.with_columns(pl.lit(False).alias(named))
+    targets = among.lazy()
+    # No filter when every instance is a target: Polars 2.1's in-memory engine evaluates a
+    # filter's predicate on each part of a frame of 16,384 rows or more it splits over its
+    # threads, and a predicate that is one value (here `lit(True).fill_null(False)`; a bare
+    # `lit(True)` too, the optimizations we run keeping it) gives one value per part, not
+    # broadcast: "ShapeError: filter predicate length of 2" with 2 threads.
+    if rule.target_when is not TRUE:
+        targets = targets.filter(rule.target_when.fill_null(False))
     targets = (
-        among.lazy()
-        .filter(rule.target_when.fill_null(False))
-        .select(rule.within, pl.col(rule.target).alias(rule.rubric))
+        targets.select(rule.within, pl.col(rule.target).alias(rule.rubric))
         .unique()
         .with_columns(pl.lit(True).alias(named))
     )
