@@ -61,7 +61,7 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -82,6 +82,8 @@ __all__ = [
     "AllocationResult",
     "Entry",
     "allocate",
+    "considered_movements",
+    "movement_links",
 ]
 
 MAX_COMBINATION = 4
@@ -147,8 +149,85 @@ def allocate(
     mandates: pl.DataFrame | None = None,
     companies: pl.DataFrame | None = None,
     creditor_accounts: pl.DataFrame | None = None,
+    post: Collection[str] | None = None,
 ) -> AllocationResult:
+    """`post`: the ids of the only movements to post (the others are still counted, ignored or
+    listed as duplicates); it gives their rows exactly when it holds every movement
+    `movement_links` links to them, transitively, and `calls` every company's calls."""
     once, duplicates = _deduplicate(_movement_columns(movements))
+    considered, ignored = _split_considered(once)
+    book = _Book(
+        calls,
+        _rows(declared_payments),
+        _rows(mandates),
+        _rows(companies),
+        _rows(creditor_accounts),
+    )
+    posted = (
+        considered if post is None else considered.filter(pl.col("movement_id").is_in(sorted(post)))
+    )
+    for movement in _in_posting_order(posted).iter_rows(named=True):
+        book.post(movement)
+    allocations = pl.DataFrame(book.rows, schema=ALLOCATIONS_SCHEMA)
+    return AllocationResult(
+        allocations=allocations,
+        movements=considered.sort("movement_id"),
+        ignored=ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
+        duplicates=duplicates,
+    )
+
+
+def movement_links(
+    calls: pl.DataFrame,
+    movements: pl.DataFrame,
+    *,
+    declared_payments: pl.DataFrame | None = None,
+    mandates: pl.DataFrame | None = None,
+    companies: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """What posting each considered movement can touch, whatever was posted before it
+    (movement_id, siren, linked_movement_id; one link per row): the companies its payer rules
+    recognise, since the amount rules only choose among their calls and declared payments, and
+    for a debit (a return) every credit sharing one of its return keys, among which is the one
+    it gives back. Posting a set of movements closed under these links, with every company's
+    calls, writes exactly the rows a posting of every movement writes for them."""
+    considered = considered_movements(movements)
+    book = _Book(calls, _rows(declared_payments), _rows(mandates), _rows(companies), [])
+    links: list[tuple[str, str | None, str | None]] = []
+    credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+    returns: list[dict[str, Any]] = []
+    for movement in considered.iter_rows(named=True):
+        movement_id = str(movement["movement_id"])
+        payer = book._identify(movement)
+        links += [(movement_id, siren, None) for siren in (payer.sirens if payer else ())]
+        if movement["amount"] < 0:
+            returns.append(movement)
+        else:
+            for key in _return_keys(movement):
+                credits_by_key[key].append(movement_id)
+    for movement in returns:
+        for key in _return_keys(movement):
+            links += [(str(movement["movement_id"]), None, c) for c in credits_by_key[key]]
+    return pl.DataFrame(
+        links,
+        schema={
+            "movement_id": pl.String(),
+            "siren": pl.String(),
+            "linked_movement_id": pl.String(),
+        },
+        orient="row",
+    )
+
+
+def considered_movements(movements: pl.DataFrame) -> pl.DataFrame:
+    """The movements `allocate` posts: one copy per movement id, booked, dated, a credit or a
+    return."""
+    once, _ = _deduplicate(_movement_columns(movements))
+    return _split_considered(once)[0]
+
+
+def _split_considered(once: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The movements to post and those left out, with the reason."""
     relevant = (
         (pl.col("amount") > 0)
         | pl.col("is_return").fill_null(False)
@@ -167,26 +246,16 @@ def allocate(
         .otherwise(pl.lit("Débit sans lien avec une cotisation"))
         .alias("reason"),
     )
-    book = _Book(
-        calls,
-        _rows(declared_payments),
-        _rows(mandates),
-        _rows(companies),
-        _rows(creditor_accounts),
-    )
-    ordered = considered.with_columns(
+    return considered, ignored
+
+
+def _in_posting_order(movements: pl.DataFrame) -> pl.DataFrame:
+    """By value date, returns first, then movement id: the result does not depend on input
+    row order."""
+    return movements.with_columns(
         pl.coalesce("value_date", "booking_date").alias("_date"),
         (pl.col("amount") < 0).alias("_return"),
     ).sort("_date", "_return", "movement_id", descending=[False, True, False], nulls_last=True)
-    for movement in ordered.iter_rows(named=True):
-        book.post(movement)
-    allocations = pl.DataFrame(book.rows, schema=ALLOCATIONS_SCHEMA)
-    return AllocationResult(
-        allocations=allocations,
-        movements=considered.sort("movement_id"),
-        ignored=ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
-        duplicates=duplicates,
-    )
 
 
 def _movement_columns(movements: pl.DataFrame) -> pl.DataFrame:
