@@ -1,15 +1,25 @@
 """The contribution ledgers in the warehouse: their inputs read from the core model (declarations
 in force), the bank staging and the contracts' parameters loaded at ingestion (with the
 organismes' collection accounts and the companies' SEPA mandates they name), the pure
-computation of `ledgers.ledger.build_ledger`, and its results written to the
-`ledger.*` tables.
+computation of `ledgers.calls`, `ledgers.allocation` and the balances, and its results written
+to the `ledger.*` tables.
 
-Every night recomputes the ledgers whole (delete and re-insert in one transaction). Lettrage
-posts the movements in value-date order against every open call of a company, and a new file can
-replace a declaration months back: recomputing only the companies a night touched would need
-the previous night's state per company and gains little. Measured (2 cores): 40 companies, 925
-employees, 896 files — ingestion 46.7 s, ledger step with its checks 0.7 s. The result only
-depends on the inputs and the `as_of` date, so a re-run of the same night writes the same rows.
+A night recomputes only the companies that changed since the ledgers last ran
+(`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
+own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
+posts movements in value-date order against every open call of a company, so a company is
+recomputed whole, from its first movement: the scope is closed under
+`ledgers.allocation.movement_links` (the companies a movement's payer rules recognise tonight or
+the stored rows name, the credits a return may give back), and the new, gone or re-delivered
+bank movements bring their companies in. The other companies' rows are kept: they are what a
+whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
+(the dunning: overdue days, stages, late fees) and what sums over every company (company
+balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
+all every night, from the calls and allocations in memory: cheap next to the lettrage. A change
+of any contract's parameters recomputes every company (it is in the stage's version). The
+result only depends on the inputs and `as_of`, so a re-run of the same night writes the same
+rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a whole
+recomputation.
 """
 
 from __future__ import annotations
@@ -245,9 +255,9 @@ def _changed_movements(connection: duckdb.DuckDBPyConnection, considered: pl.Dat
     """Movements whose retained copy (file and line) differs from the stored one, new or gone."""
     keys = ["movement_id", "file_id", "line"]
     stored = _query(connection, "SELECT movement_id, file_id, line FROM ledger.movements")
-    tonight = considered.select(keys).cast(stored.schema) if stored.width else considered
-    new = tonight.select(keys).join(stored, on=keys, how="anti", nulls_equal=True)
-    gone = stored.join(tonight.select(keys), on=keys, how="anti", nulls_equal=True)
+    tonight = considered.select(keys).cast(stored.schema)
+    new = tonight.join(stored, on=keys, how="anti", nulls_equal=True)
+    gone = stored.join(tonight, on=keys, how="anti", nulls_equal=True)
     return set(new["movement_id"]) | set(gone["movement_id"])
 
 

@@ -45,7 +45,9 @@ def contribution_ledgers(
             "contracts": refresh.contracts,
             "dagster/row_count": refresh.rows["balances"],
             "rejected_accounts": len(refresh.rejected_accounts),
-            "companies_recomputed": "toutes" if refresh.companies is None else str(refresh.companies),
+            "companies_recomputed": "toutes"
+            if refresh.companies is None
+            else str(refresh.companies),
             **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
         }
     )
