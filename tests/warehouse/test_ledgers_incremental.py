@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 
 from ledgers.store import LEDGER_TABLES, ledger_scope, refresh_ledgers
 from synthetic import generate
+from synthetic.bank_files.camt import write_camt054
+from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
 from tests.pipelines.replay import arrivals
+from tests.warehouse.helpers import AUGUST_2019, deliver, variant
 from warehouse.connections import connect
 
 VERSION = "v1"
@@ -106,3 +110,48 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     assert len(partial) >= len(recomputed) // 2, recomputed
     assert recomputed[last + timedelta(days=1)] == 0  # nothing new: no company, dunning only
     assert recomputed[last + timedelta(days=76)] is None  # new parameters: every company
+
+
+DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
+OTHER_IBAN = "FR8230003000701234567890380"
+
+
+def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    (landing / "bank").mkdir()
+    write_camt054(
+        landing / "bank" / "camt054.xml",
+        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
+        [
+            BankMovement(
+                booking_date=date(2019, 9, 30),
+                value_date=date(2019, 9, 30),
+                amount=Decimal("47.00"),
+                kind=MovementKind.SEPA_CREDIT_TRANSFER,
+                account_servicer_reference="M1",
+                debtor_name="Payeur",
+                debtor_iban=DECLARED_IBAN,
+            )
+        ],
+        message_id="N1",
+        created_at=datetime(2019, 10, 1),
+    )
+    night()
+    _tonight(warehouse, date(2019, 10, 5))
+    rules = "SELECT payer_rule, siren FROM ledger.allocations"
+    assert warehouse.execute(rules).fetchall() == [("iban_declare", "123456782")]
+    # the August DSN replaced, paying from another account: the movement's payer is unknown
+    replaced = variant(AUGUST_2019, declaration_type="03", order_number="2", built_on="15092019")
+    deliver(
+        landing, "aout_corrigee.dsn", replaced.replace(DECLARED_IBAN.encode(), OTHER_IBAN.encode())
+    )
+    night()
+    as_of = date(2019, 10, 6)
+    assert _tonight(warehouse, as_of) == 1
+    assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}
+    assert warehouse.execute(rules).fetchall() == [("payeur_inconnu", None)]
