@@ -81,9 +81,8 @@ __all__ = [
     "ALLOCATIONS_SCHEMA",
     "AllocationResult",
     "Entry",
+    "Lettrage",
     "allocate",
-    "considered_movements",
-    "movement_links",
 ]
 
 MAX_COMBINATION = 4
@@ -149,81 +148,87 @@ def allocate(
     mandates: pl.DataFrame | None = None,
     companies: pl.DataFrame | None = None,
     creditor_accounts: pl.DataFrame | None = None,
-    post: Collection[str] | None = None,
 ) -> AllocationResult:
-    """`post`: the ids of the only movements to post (the others are still counted, ignored or
-    listed as duplicates); it gives their rows exactly when it holds every movement
-    `movement_links` links to them, transitively, and `calls` every company's calls."""
-    once, duplicates = _deduplicate(_movement_columns(movements))
-    considered, ignored = _split_considered(once)
-    book = _Book(
+    return Lettrage(
         calls,
-        _rows(declared_payments),
-        _rows(mandates),
-        _rows(companies),
-        _rows(creditor_accounts),
-    )
-    posted = (
-        considered if post is None else considered.filter(pl.col("movement_id").is_in(sorted(post)))
-    )
-    for movement in _in_posting_order(posted).iter_rows(named=True):
-        book.post(movement)
-    allocations = pl.DataFrame(book.rows, schema=ALLOCATIONS_SCHEMA)
-    return AllocationResult(
-        allocations=allocations,
-        movements=considered.sort("movement_id"),
-        ignored=ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
-        duplicates=duplicates,
-    )
+        movements,
+        declared_payments=declared_payments,
+        mandates=mandates,
+        companies=companies,
+        creditor_accounts=creditor_accounts,
+    ).post()
 
 
-def movement_links(
-    calls: pl.DataFrame,
-    movements: pl.DataFrame,
-    *,
-    declared_payments: pl.DataFrame | None = None,
-    mandates: pl.DataFrame | None = None,
-    companies: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """What posting each considered movement can touch, whatever was posted before it
-    (movement_id, siren, linked_movement_id; one link per row): the companies its payer rules
-    recognise, since the amount rules only choose among their calls and declared payments, and
-    for a debit (a return) every credit sharing one of its return keys, among which is the one
-    it gives back. Posting a set of movements closed under these links, with every company's
-    calls, writes exactly the rows a posting of every movement writes for them."""
-    considered = considered_movements(movements)
-    book = _Book(calls, _rows(declared_payments), _rows(mandates), _rows(companies), [])
-    links: list[tuple[str, str | None, str | None]] = []
-    credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-    returns: list[dict[str, Any]] = []
-    for movement in considered.iter_rows(named=True):
-        movement_id = str(movement["movement_id"])
-        payer = book._identify(movement)
-        links += [(movement_id, siren, None) for siren in (payer.sirens if payer else ())]
-        if movement["amount"] < 0:
-            returns.append(movement)
-        else:
+class Lettrage:
+    """The movements deduplicated and sorted out, and the book of every company's calls: what
+    each movement can touch (`links`), then the posting of all of them or of some (`post`)."""
+
+    def __init__(
+        self,
+        calls: pl.DataFrame,
+        movements: pl.DataFrame,
+        *,
+        declared_payments: pl.DataFrame | None = None,
+        mandates: pl.DataFrame | None = None,
+        companies: pl.DataFrame | None = None,
+        creditor_accounts: pl.DataFrame | None = None,
+    ) -> None:
+        once, self.duplicates = _deduplicate(_movement_columns(movements))
+        self.considered, self.ignored = _split_considered(once)
+        self.book = _Book(
+            calls,
+            _rows(declared_payments),
+            _rows(mandates),
+            _rows(companies),
+            _rows(creditor_accounts),
+        )
+
+    def links(self) -> pl.DataFrame:
+        """What posting each considered movement can touch, whatever was posted before it
+        (movement_id, siren, linked_movement_id; one link per row): the companies its payer
+        rules recognise, since the amount rules only choose among their calls and declared
+        payments, and for a debit (a return) every credit sharing one of its return keys, among
+        which is the one it gives back."""
+        links: list[tuple[str, str | None, str | None]] = []
+        credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        returns: list[dict[str, Any]] = []
+        for movement in self.considered.iter_rows(named=True):
+            movement_id = str(movement["movement_id"])
+            payer = self.book.identify(movement)
+            links += [(movement_id, siren, None) for siren in (payer.sirens if payer else ())]
+            if movement["amount"] < 0:
+                returns.append(movement)
+            else:
+                for key in _return_keys(movement):
+                    credits_by_key[key].append(movement_id)
+        for movement in returns:
             for key in _return_keys(movement):
-                credits_by_key[key].append(movement_id)
-    for movement in returns:
-        for key in _return_keys(movement):
-            links += [(str(movement["movement_id"]), None, c) for c in credits_by_key[key]]
-    return pl.DataFrame(
-        links,
-        schema={
-            "movement_id": pl.String(),
-            "siren": pl.String(),
-            "linked_movement_id": pl.String(),
-        },
-        orient="row",
-    )
+                links += [(str(movement["movement_id"]), None, c) for c in credits_by_key[key]]
+        return pl.DataFrame(
+            links,
+            schema={
+                "movement_id": pl.String(),
+                "siren": pl.String(),
+                "linked_movement_id": pl.String(),
+            },
+            orient="row",
+        )
 
-
-def considered_movements(movements: pl.DataFrame) -> pl.DataFrame:
-    """The movements `allocate` posts: one copy per movement id, booked, dated, a credit or a
-    return."""
-    once, _ = _deduplicate(_movement_columns(movements))
-    return _split_considered(once)[0]
+    def post(self, movement_ids: Collection[str] | None = None) -> AllocationResult:
+        """Post every movement, or only `movement_ids` (the others are still counted, ignored or
+        listed as duplicates): their rows are exactly those of a posting of every movement when
+        the ids are closed under `links` and the book holds every company's calls. Once."""
+        posted = self.considered
+        if movement_ids is not None:
+            posted = posted.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
+        for movement in _in_posting_order(posted).iter_rows(named=True):
+            self.book.post(movement)
+        return AllocationResult(
+            allocations=pl.DataFrame(self.book.rows, schema=ALLOCATIONS_SCHEMA),
+            movements=self.considered.sort("movement_id"),
+            ignored=self.ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
+            duplicates=self.duplicates,
+        )
 
 
 def _split_considered(once: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -451,7 +456,7 @@ class _Book:
 
     def _post_credit(self, movement: dict[str, Any]) -> None:
         amount: Decimal = movement["amount"]
-        payer = self._identify(movement)
+        payer = self.identify(movement)
         if payer is None:
             self._write(movement, _Rule("payeur_inconnu", "", 0), amount, siren=None)
         else:
@@ -481,7 +486,7 @@ class _Book:
         amount: Decimal = movement["amount"]
         original = self._original_of(movement, -amount)
         if original is None:  # keep it visible as a debit on the company (or in suspense)
-            payer = self._identify(movement)
+            payer = self.identify(movement)
             if payer is not None and len(payer.sirens) == 1:
                 rule = _Rule(payer.rule, "retour_non_rapproche", payer.score)
                 self._write(movement, rule, amount, siren=payer.sirens[0])
@@ -577,7 +582,7 @@ class _Book:
 
     # -- who paid ---------------------------------------------------------------------------
 
-    def _identify(self, movement: dict[str, Any]) -> _Payer | None:
+    def identify(self, movement: dict[str, Any]) -> _Payer | None:
         return next(
             (
                 payer

@@ -9,7 +9,7 @@ A night recomputes only the companies that changed since the ledgers last ran
 own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
 posts movements in value-date order against every open call of a company, so a company is
 recomputed whole, from its first movement: the scope is closed under
-`ledgers.allocation.movement_links` (the companies a movement's payer rules recognise tonight or
+`ledgers.allocation.Lettrage.links` (the companies a movement's payer rules recognise tonight or
 the stored rows name, the credits a return may give back), and the new, gone or re-delivered
 bank movements bring their companies in. The other companies' rows are kept: they are what a
 whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
@@ -32,12 +32,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from ledgers.allocation import (
-    ALLOCATIONS_SCHEMA,
-    allocate,
-    considered_movements,
-    movement_links,
-)
+from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage
 from ledgers.balances import (
     balances_by_call,
     balances_by_company,
@@ -213,31 +208,19 @@ _EVERYTHING = _Recomputed(None, None, None)
 
 
 def _to_recompute(
-    connection: duckdb.DuckDBPyConnection,
-    scope: CompanyScope,
-    calls: pl.DataFrame,
-    declared: pl.DataFrame,
-    movements: pl.DataFrame,
-    contracts: list[ContractTerms],
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, lettrage: Lettrage
 ) -> _Recomputed:
     """The companies in `scope` or with a new bank movement, closed under the links of
-    `movement_links` as they are tonight and as the stored allocations were written (a
+    `Lettrage.links` as they are tonight and as the stored allocations were written (a
     movement whose payer changed is taken from its former company too)."""
     if scope.everything:
         return _EVERYTHING
-    changed = _changed_movements(connection, considered_movements(movements))
-    links = movement_links(
-        calls,
-        movements,
-        declared_payments=declared,
-        mandates=mandates_frame(contracts),
-        companies=companies_frame(contracts),
-    )
+    changed = _changed_movements(connection, lettrage.considered)
     stored = connection.execute(
         "SELECT DISTINCT movement_id, siren FROM ledger.allocations WHERE siren IS NOT NULL"
     ).fetchall()
     components = _Components()
-    for movement_id, siren, other in links.iter_rows():
+    for movement_id, siren, other in lettrage.links().iter_rows():
         components.union(("m", movement_id), ("s", siren) if siren else ("m", other))
     for movement_id, siren in stored:
         components.union(("m", movement_id), ("s", siren))
@@ -442,8 +425,7 @@ def refresh_ledgers(
         fresh.declared_payments,
         DECLARED_PAYMENTS_SCHEMA,
     )
-    redo = _to_recompute(connection, scope, calls, declared, fresh.movements, contracts)
-    lettrage = allocate(
+    lettrage = Lettrage(
         calls,
         fresh.movements,
         declared_payments=declared,
@@ -451,14 +433,15 @@ def refresh_ledgers(
         companies=companies_frame(contracts),
         # no account named: any account pays any call
         creditor_accounts=accounts if accounts.height else None,
-        post=redo.movements,
     )
+    redo = _to_recompute(connection, scope, lettrage)
+    posted = lettrage.post(redo.movements)
     kept = pl.DataFrame(schema=ALLOCATIONS_SCHEMA)
     if redo.movements is not None:
         kept = read_ledger_table(connection, "allocations").filter(
             ~pl.col("movement_id").is_in(sorted(redo.movements))
         )
-    allocations = pl.concat([kept, lettrage.allocations])
+    allocations = pl.concat([kept, posted.allocations])
     statement = _statement_sirens(connection, calls, allocations, redo.sirens)
     with transaction(connection):
         _write_night(
@@ -474,10 +457,10 @@ def refresh_ledgers(
                     "amount",
                     nulls_last=True,
                 ),
-                "movements": lettrage.movements,
-                "ignored_movements": lettrage.ignored,
-                "duplicate_movements": lettrage.duplicates,
-                "allocations": lettrage.allocations.sort("allocation_id"),
+                "movements": posted.movements,
+                "ignored_movements": posted.ignored,
+                "duplicate_movements": posted.duplicates,
+                "allocations": posted.allocations.sort("allocation_id"),
                 "call_balances": balances_by_call(calls, allocations),
                 "balances": balances_by_period(calls, allocations, declared_payments=declared),
                 "company_balances": balances_by_company(calls, allocations),
