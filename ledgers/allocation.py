@@ -442,6 +442,7 @@ class _Book:
         self.organismes: dict[str, str] = {
             _compact(str(a["account_iban"])): str(a["organisme_code"]) for a in creditor_accounts
         }
+        self.payers: dict[str, _Payer | None] = {}
         self.returned: set[str] = set()
         self.reopened: set[str] = set()  # calls reopened by a returned direct debit
         self.reopened_declared: set[str] = set()  # declared payments it paid
@@ -583,6 +584,14 @@ class _Book:
     # -- who paid ---------------------------------------------------------------------------
 
     def identify(self, movement: dict[str, Any]) -> _Payer | None:
+        """The payer of a movement, by the first rule that recognises it; from the book's
+        indexes only, so the same whatever was posted before (kept per movement id)."""
+        movement_id = str(movement["movement_id"])
+        if movement_id not in self.payers:
+            self.payers[movement_id] = self._first_payer(movement)
+        return self.payers[movement_id]
+
+    def _first_payer(self, movement: dict[str, Any]) -> _Payer | None:
         return next(
             (
                 payer
