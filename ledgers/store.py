@@ -120,7 +120,12 @@ def _contributions(connection: duckdb.DuckDBPyConnection, in_scope: str) -> pl.D
             f"::DECIMAL(18, 2) AS {name}"
             for code, name in _BASE_COMPONENTS.items()
         )
-        bases = f"SELECT file_id, parent_id AS base_id, {sums} FROM staging.s21_g00_79 GROUP BY ALL"
+        # only the files of the companies in scope: the sums are the slow part of the query
+        files = f"SELECT file_id FROM core.contributions AS c WHERE {in_scope}"
+        bases = (
+            f"SELECT file_id, parent_id AS base_id, {sums} FROM staging.s21_g00_79 "
+            f"WHERE file_id IN ({files}) GROUP BY ALL"
+        )
     else:
         nulls = ", ".join(f"NULL::DECIMAL(18, 2) AS {n}" for n in _BASE_COMPONENTS.values())
         bases = f"SELECT NULL::VARCHAR AS file_id, NULL::UINTEGER AS base_id, {nulls} LIMIT 0"
