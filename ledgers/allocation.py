@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -175,13 +176,13 @@ class Lettrage:
     ) -> None:
         once, self.duplicates = _deduplicate(_movement_columns(movements))
         self.considered, self.ignored = _split_considered(once)
-        self.book = _Book(
-            calls,
-            _rows(declared_payments),
-            _rows(mandates),
-            _rows(companies),
-            _rows(creditor_accounts),
-        )
+        self._book_inputs = (calls, declared_payments, mandates, companies, creditor_accounts)
+
+    @cached_property
+    def book(self) -> _Book:
+        """Built on first use: a night that posts and links nothing needs none."""
+        calls, declared, mandates, companies, accounts = self._book_inputs
+        return _Book(calls, _rows(declared), _rows(mandates), _rows(companies), _rows(accounts))
 
     def links(self) -> pl.DataFrame:
         """What posting each considered movement can touch, whatever was posted before it
@@ -224,7 +225,9 @@ class Lettrage:
         for movement in _in_posting_order(posted).iter_rows(named=True):
             self.book.post(movement)
         return AllocationResult(
-            allocations=pl.DataFrame(self.book.rows, schema=ALLOCATIONS_SCHEMA),
+            allocations=pl.DataFrame(
+                self.book.rows if posted.height else [], schema=ALLOCATIONS_SCHEMA
+            ),
             movements=self.considered.sort("movement_id"),
             ignored=self.ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
             duplicates=self.duplicates,

@@ -221,6 +221,8 @@ def _to_recompute(
     if scope.everything:
         return _EVERYTHING
     changed = _changed_movements(connection, lettrage.considered)
+    if not scope.sirens and not changed:  # nothing to close over: no payer to identify
+        return _Recomputed(frozenset(), frozenset(), frozenset())
     stored = connection.execute(
         "SELECT DISTINCT movement_id, siren FROM ledger.allocations WHERE siren IS NOT NULL"
     ).fetchall()
