@@ -61,11 +61,12 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -81,6 +82,7 @@ __all__ = [
     "ALLOCATIONS_SCHEMA",
     "AllocationResult",
     "Entry",
+    "Lettrage",
     "allocate",
 ]
 
@@ -148,7 +150,92 @@ def allocate(
     companies: pl.DataFrame | None = None,
     creditor_accounts: pl.DataFrame | None = None,
 ) -> AllocationResult:
-    once, duplicates = _deduplicate(_movement_columns(movements))
+    return Lettrage(
+        calls,
+        movements,
+        declared_payments=declared_payments,
+        mandates=mandates,
+        companies=companies,
+        creditor_accounts=creditor_accounts,
+    ).post()
+
+
+class Lettrage:
+    """The movements deduplicated and sorted out, and the book of every company's calls: what
+    each movement can touch (`links`), then the posting of all of them or of some (`post`)."""
+
+    def __init__(
+        self,
+        calls: pl.DataFrame,
+        movements: pl.DataFrame,
+        *,
+        declared_payments: pl.DataFrame | None = None,
+        mandates: pl.DataFrame | None = None,
+        companies: pl.DataFrame | None = None,
+        creditor_accounts: pl.DataFrame | None = None,
+    ) -> None:
+        once, self.duplicates = _deduplicate(_movement_columns(movements))
+        self.considered, self.ignored = _split_considered(once)
+        self._book_inputs = (calls, declared_payments, mandates, companies, creditor_accounts)
+
+    @cached_property
+    def book(self) -> _Book:
+        """Built on first use: a night that posts and links nothing needs none."""
+        calls, declared, mandates, companies, accounts = self._book_inputs
+        return _Book(calls, _rows(declared), _rows(mandates), _rows(companies), _rows(accounts))
+
+    def links(self) -> pl.DataFrame:
+        """What posting each considered movement can touch, whatever was posted before it
+        (movement_id, siren, linked_movement_id; one link per row): the companies its payer
+        rules recognise, since the amount rules only choose among their calls and declared
+        payments, and for a debit (a return) every credit sharing one of its return keys, among
+        which is the one it gives back."""
+        links: list[tuple[str, str | None, str | None]] = []
+        credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        returns: list[dict[str, Any]] = []
+        for movement in self.considered.iter_rows(named=True):
+            movement_id = str(movement["movement_id"])
+            payer = self.book.identify(movement)
+            links += [(movement_id, siren, None) for siren in (payer.sirens if payer else ())]
+            if movement["amount"] < 0:
+                returns.append(movement)
+            else:
+                for key in _return_keys(movement):
+                    credits_by_key[key].append(movement_id)
+        for movement in returns:
+            for key in _return_keys(movement):
+                links += [(str(movement["movement_id"]), None, c) for c in credits_by_key[key]]
+        return pl.DataFrame(
+            links,
+            schema={
+                "movement_id": pl.String(),
+                "siren": pl.String(),
+                "linked_movement_id": pl.String(),
+            },
+            orient="row",
+        )
+
+    def post(self, movement_ids: Collection[str] | None = None) -> AllocationResult:
+        """Post every movement, or only `movement_ids` (the others are still counted, ignored or
+        listed as duplicates): their rows are exactly those of a posting of every movement when
+        the ids are closed under `links` and the book holds every company's calls. Once."""
+        posted = self.considered
+        if movement_ids is not None:
+            posted = posted.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
+        for movement in _in_posting_order(posted).iter_rows(named=True):
+            self.book.post(movement)
+        return AllocationResult(
+            allocations=pl.DataFrame(
+                self.book.rows if posted.height else [], schema=ALLOCATIONS_SCHEMA
+            ),
+            movements=self.considered.sort("movement_id"),
+            ignored=self.ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
+            duplicates=self.duplicates,
+        )
+
+
+def _split_considered(once: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The movements to post and those left out, with the reason."""
     relevant = (
         (pl.col("amount") > 0)
         | pl.col("is_return").fill_null(False)
@@ -167,26 +254,16 @@ def allocate(
         .otherwise(pl.lit("Débit sans lien avec une cotisation"))
         .alias("reason"),
     )
-    book = _Book(
-        calls,
-        _rows(declared_payments),
-        _rows(mandates),
-        _rows(companies),
-        _rows(creditor_accounts),
-    )
-    ordered = considered.with_columns(
+    return considered, ignored
+
+
+def _in_posting_order(movements: pl.DataFrame) -> pl.DataFrame:
+    """By value date, returns first, then movement id: the result does not depend on input
+    row order."""
+    return movements.with_columns(
         pl.coalesce("value_date", "booking_date").alias("_date"),
         (pl.col("amount") < 0).alias("_return"),
     ).sort("_date", "_return", "movement_id", descending=[False, True, False], nulls_last=True)
-    for movement in ordered.iter_rows(named=True):
-        book.post(movement)
-    allocations = pl.DataFrame(book.rows, schema=ALLOCATIONS_SCHEMA)
-    return AllocationResult(
-        allocations=allocations,
-        movements=considered.sort("movement_id"),
-        ignored=ignored.cast(IGNORED_SCHEMA).sort("movement_id"),
-        duplicates=duplicates,
-    )
 
 
 def _movement_columns(movements: pl.DataFrame) -> pl.DataFrame:
@@ -368,6 +445,7 @@ class _Book:
         self.organismes: dict[str, str] = {
             _compact(str(a["account_iban"])): str(a["organisme_code"]) for a in creditor_accounts
         }
+        self.payers: dict[str, _Payer | None] = {}
         self.returned: set[str] = set()
         self.reopened: set[str] = set()  # calls reopened by a returned direct debit
         self.reopened_declared: set[str] = set()  # declared payments it paid
@@ -382,7 +460,7 @@ class _Book:
 
     def _post_credit(self, movement: dict[str, Any]) -> None:
         amount: Decimal = movement["amount"]
-        payer = self._identify(movement)
+        payer = self.identify(movement)
         if payer is None:
             self._write(movement, _Rule("payeur_inconnu", "", 0), amount, siren=None)
         else:
@@ -412,7 +490,7 @@ class _Book:
         amount: Decimal = movement["amount"]
         original = self._original_of(movement, -amount)
         if original is None:  # keep it visible as a debit on the company (or in suspense)
-            payer = self._identify(movement)
+            payer = self.identify(movement)
             if payer is not None and len(payer.sirens) == 1:
                 rule = _Rule(payer.rule, "retour_non_rapproche", payer.score)
                 self._write(movement, rule, amount, siren=payer.sirens[0])
@@ -508,7 +586,15 @@ class _Book:
 
     # -- who paid ---------------------------------------------------------------------------
 
-    def _identify(self, movement: dict[str, Any]) -> _Payer | None:
+    def identify(self, movement: dict[str, Any]) -> _Payer | None:
+        """The payer of a movement, by the first rule that recognises it; from the book's
+        indexes only, so the same whatever was posted before (kept per movement id)."""
+        movement_id = str(movement["movement_id"])
+        if movement_id not in self.payers:
+            self.payers[movement_id] = self._first_payer(movement)
+        return self.payers[movement_id]
+
+    def _first_payer(self, movement: dict[str, Any]) -> _Payer | None:
         return next(
             (
                 payer

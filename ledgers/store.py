@@ -1,41 +1,73 @@
 """The contribution ledgers in the warehouse: their inputs read from the core model (declarations
 in force), the bank staging and the contracts' parameters loaded at ingestion (with the
 organismes' collection accounts and the companies' SEPA mandates they name), the pure
-computation of `ledgers.ledger.build_ledger`, and its results written to the
-`ledger.*` tables.
+computation of `ledgers.calls`, `ledgers.allocation` and the balances, and its results written
+to the `ledger.*` tables.
 
-Every night recomputes the ledgers whole (delete and re-insert in one transaction). Lettrage
-posts the movements in value-date order against every open call of a company, and a new file can
-replace a declaration months back: recomputing only the companies a night touched would need
-the previous night's state per company and gains little. Measured (2 cores): 40 companies, 925
-employees, 896 files — ingestion 46.7 s, ledger step with its checks 0.7 s. The result only
-depends on the inputs and the `as_of` date, so a re-run of the same night writes the same rows.
+A night recomputes only the companies that changed since the ledgers last ran
+(`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
+own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
+posts movements in value-date order against every open call of a company, so a company is
+recomputed whole, from its first movement: the scope is closed under
+`ledgers.allocation.Lettrage.links` (the companies a movement's payer rules recognise tonight or
+the stored rows name, the credits a return may give back), and the new, gone or re-delivered
+bank movements bring their companies in. The other companies' rows are kept: they are what a
+whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
+(the dunning: overdue days, stages, late fees) and what sums over every company (company
+balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
+all every night, from the calls and allocations in memory: cheap next to the lettrage. A change
+of any contract's parameters recomputes every company (it is in the stage's version). The
+result only depends on the inputs and `as_of`, so a re-run of the same night writes the same
+rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a whole
+recomputation.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import polars as pl
 
-from ledgers.allocation import ALLOCATIONS_SCHEMA
-from ledgers.balances import bank_identity_breaks, company_identity_breaks
-from ledgers.calls import CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA
-from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, mandates_frame
+from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage
+from ledgers.balances import (
+    balances_by_call,
+    balances_by_company,
+    balances_by_period,
+    bank_identity_breaks,
+    company_identity_breaks,
+)
+from ledgers.calls import CALLS_SCHEMA, CONTRIBUTIONS_SCHEMA, build_calls
+from ledgers.contract_terms import (
+    ContractTerms,
+    companies_frame,
+    creditor_accounts_frame,
+    mandates_frame,
+)
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
-from ledgers.ledger import Ledger, build_ledger
+from ledgers.dunning import dunning_state
 from ledgers.statement import account_statement
+from warehouse.changes import (
+    EVERY_COMPANY,
+    CompanyScope,
+    changed_since,
+    record_progress,
+    register_scope,
+)
 from warehouse.connections import has_table, transaction
 from warehouse.reference import contract_parameters
 
 __all__ = [
+    "LEDGER_STAGE",
     "LEDGER_TABLES",
     "LedgerInputs",
     "company_has_entries",
     "company_statement",
     "ledger_identity_breaks",
+    "ledger_scope",
     "read_contract_terms",
     "read_ledger_inputs",
     "read_ledger_table",
@@ -59,12 +91,16 @@ class LedgerInputs:
     movements: pl.DataFrame  # staging.bank_transactions as payment_files gives them
 
 
-def read_ledger_inputs(connection: duckdb.DuckDBPyConnection) -> LedgerInputs:
-    """The core model's contributions and declared payments (declarations in force only) and
-    the bank transactions of staging, as the frames `build_ledger` takes."""
+def read_ledger_inputs(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
+) -> LedgerInputs:
+    """The core model's contributions and declared payments (declarations in force only) of
+    the companies in `scope` (registered on the connection) and every bank transaction of
+    staging, as the frames `build_ledger` takes."""
+    company = scope.sql("left(c.siret, 9)")
     return LedgerInputs(
-        contributions=_contributions(connection),
-        declared_payments=_declared_payments(connection),
+        contributions=_contributions(connection, company),
+        declared_payments=_declared_payments(connection, company),
         movements=_movements(connection),
     )
 
@@ -75,7 +111,7 @@ def _query(connection: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     return frame
 
 
-def _contributions(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def _contributions(connection: duckdb.DuckDBPyConnection, in_scope: str) -> pl.DataFrame:
     # The bases sit in S21.G00.79 under the same S21.G00.78 as the 059 (the 81's parent);
     # staging has no 79 table until a file declares one.
     if has_table(connection, "staging", "s21_g00_79"):
@@ -84,7 +120,12 @@ def _contributions(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
             f"::DECIMAL(18, 2) AS {name}"
             for code, name in _BASE_COMPONENTS.items()
         )
-        bases = f"SELECT file_id, parent_id AS base_id, {sums} FROM staging.s21_g00_79 GROUP BY ALL"
+        # only the files of the companies in scope: the sums are the slow part of the query
+        files = f"SELECT file_id FROM core.contributions AS c WHERE {in_scope}"
+        bases = (
+            f"SELECT file_id, parent_id AS base_id, {sums} FROM staging.s21_g00_79 "
+            f"WHERE file_id IN ({files}) GROUP BY ALL"
+        )
     else:
         nulls = ", ".join(f"NULL::DECIMAL(18, 2) AS {n}" for n in _BASE_COMPONENTS.values())
         bases = f"SELECT NULL::VARCHAR AS file_id, NULL::UINTEGER AS base_id, {nulls} LIMIT 0"
@@ -98,16 +139,17 @@ def _contributions(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         LEFT JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
         JOIN staging.s21_g00_81 AS k ON k.file_id = c.file_id AND k.instance_id = c.instance_id
         LEFT JOIN ({bases}) AS b ON b.file_id = k.file_id AND b.base_id = k.parent_id
+        WHERE {in_scope}
         ORDER BY c.file_id, c.instance_id
         """,
     )
     return frame.cast(CONTRIBUTIONS_SCHEMA).select(list(CONTRIBUTIONS_SCHEMA))
 
 
-def _declared_payments(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def _declared_payments(connection: duckdb.DuckDBPyConnection, in_scope: str) -> pl.DataFrame:
     frame = _query(
         connection,
-        """
+        f"""
         SELECT c.file_id || ':' || c.payment_instance_id AS declared_payment_id,
             left(c.siret, 9) AS siren, c.siret, c.month,
             p.oc_id AS organisme_code, p.iban, p.amount AS payment_total,
@@ -117,6 +159,7 @@ def _declared_payments(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         FROM core.declared_payment_components AS c
         JOIN core.declared_payments AS p
             ON p.file_id = c.file_id AND p.instance_id = c.payment_instance_id
+        WHERE {in_scope}
         ORDER BY c.file_id, c.payment_instance_id, c.instance_id
         """,
     )
@@ -129,6 +172,105 @@ def _movements(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return _query(
         connection, "SELECT * FROM staging.bank_transactions ORDER BY file_id, line, movement_id"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a night recomputes
+
+LEDGER_STAGE = "comptes"
+
+
+def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> CompanyScope:
+    """The companies changed since the ledgers last ran (`warehouse.changes`)."""
+    return changed_since(connection, LEDGER_STAGE, _stage_version(connection, code_version))
+
+
+def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> str:
+    """The code version and a digest of the contracts' parameters: a contract's collection
+    account, mandate or company name changes how other companies' movements are read, and a
+    company may declare a contract it is not listed under, so the reference load's marks do not
+    cover a parameter change: it recomputes every company (a rare night)."""
+    digest = hashlib.sha256()
+    documents = connection.execute(
+        "SELECT document FROM reference.contract_parameters ORDER BY contract_reference, document"
+    ).fetchall()
+    for (document,) in documents:
+        digest.update(str(document).encode())
+        digest.update(b"\0")
+    return f"{code_version}:{digest.hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class _Recomputed:
+    """The companies and movements recomputed tonight; None: every one."""
+
+    sirens: frozenset[str] | None
+    movements: frozenset[str] | None
+    changed_movements: frozenset[str] | None  # bank rows new, gone or delivered anew
+
+
+_EVERYTHING = _Recomputed(None, None, None)
+
+
+def _to_recompute(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, lettrage: Lettrage
+) -> _Recomputed:
+    """The companies in `scope` or with a new bank movement, closed under the links of
+    `Lettrage.links` as they are tonight and as the stored allocations were written (a
+    movement whose payer changed is taken from its former company too)."""
+    if scope.everything:
+        return _EVERYTHING
+    changed = _changed_movements(connection, lettrage.considered)
+    if not scope.sirens and not changed:  # nothing to close over: no payer to identify
+        return _Recomputed(frozenset(), frozenset(), frozenset())
+    stored = connection.execute(
+        "SELECT DISTINCT movement_id, siren FROM ledger.allocations WHERE siren IS NOT NULL"
+    ).fetchall()
+    components = _Components()
+    for movement_id, siren, other in lettrage.links().iter_rows():
+        components.union(("m", movement_id), ("s", siren) if siren else ("m", other))
+    for movement_id, siren in stored:
+        components.union(("m", movement_id), ("s", siren))
+    reached = components.reached(
+        [("s", siren) for siren in scope.sirens] + [("m", m) for m in changed]
+    )
+    return _Recomputed(
+        sirens=frozenset(key for kind, key in reached if kind == "s"),
+        movements=frozenset(key for kind, key in reached if kind == "m"),
+        changed_movements=frozenset(changed),
+    )
+
+
+def _changed_movements(connection: duckdb.DuckDBPyConnection, considered: pl.DataFrame) -> set[str]:
+    """Movements whose retained copy (file and line) differs from the stored one, new or gone."""
+    keys = ["movement_id", "file_id", "line"]
+    stored = _query(connection, "SELECT movement_id, file_id, line FROM ledger.movements")
+    tonight = considered.select(keys).cast(stored.schema)
+    new = tonight.join(stored, on=keys, how="anti", nulls_equal=True)
+    gone = stored.join(tonight, on=keys, how="anti", nulls_equal=True)
+    return set(new["movement_id"]) | set(gone["movement_id"])
+
+
+class _Components:
+    """Union-find over companies and movements."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(self, node: tuple[str, str]) -> tuple[str, str]:
+        parent = self.parent.setdefault(node, node)
+        while parent != node:
+            self.parent[node] = self.parent[parent]
+            node, parent = parent, self.parent[parent]
+        return node
+
+    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def reached(self, seeds: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Every node in the component of a seed."""
+        roots = {self.find(seed) for seed in seeds}
+        return {node for node in list(self.parent) if self.find(node) in roots}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,106 +291,239 @@ LEDGER_TABLES = (
 )
 
 
-def ledger_tables(
-    ledger: Ledger, declared_payments: pl.DataFrame, as_of: date
-) -> dict[str, pl.DataFrame]:
-    """The `ledger.*` tables' rows, each sorted on its key so a re-run writes the same rows."""
-    lettrage = ledger.lettrage
-    return {
-        "calls": ledger.calls.sort("call_id"),
-        "declared_payments": declared_payments.sort(
-            "declared_payment_id", "contract_reference", "period_code", "amount", nulls_last=True
-        ),
-        "movements": lettrage.movements.sort("movement_id"),
-        "ignored_movements": lettrage.ignored.sort("movement_id"),
-        "duplicate_movements": lettrage.duplicates.sort("movement_id"),
-        "allocations": lettrage.allocations.sort("allocation_id"),
-        "call_balances": ledger.by_call.sort("call_id"),
-        "balances": ledger.by_period.sort(
-            "siren", "contract_reference", "period_code", nulls_last=True
-        ),
-        "company_balances": ledger.by_company.sort("siren", nulls_last=True),
-        "dunning": ledger.dunning.with_columns(pl.lit(as_of).alias("as_of")).sort("call_id"),
-        "statement_lines": statement_lines(ledger),
-    }
-
-
-def statement_lines(ledger: Ledger) -> pl.DataFrame:
-    """Every company's statement over its whole history, numbered from 1 per company."""
-    calls, allocations = ledger.calls, ledger.lettrage.allocations
-    dates = pl.concat([calls["due_date"], allocations["date"]]).drop_nulls()
-    sirens = sorted(
-        set(calls["siren"].drop_nulls()) | set(allocations["siren"].drop_nulls()),
-    )
-    if dates.is_empty() or not sirens:
+def statement_lines(
+    calls: pl.DataFrame, allocations: pl.DataFrame, sirens: Collection[str] | None = None
+) -> pl.DataFrame:
+    """The statements of `sirens` (default: every company) over the whole history of the
+    ledgers, from their first date, numbered from 1 per company."""
+    first, last = _statement_range(calls, allocations)
+    present = set(calls["siren"].drop_nulls()) | set(allocations["siren"].drop_nulls())
+    chosen = sorted(present if sirens is None else present & set(sirens))
+    if first is None or last is None or not chosen:
         return pl.DataFrame()
-    first, last = dates.min(), dates.max()
-    assert isinstance(first, date) and isinstance(last, date)
     statements = [
         account_statement(calls, allocations, siren, first, last).with_columns(
             pl.lit(siren).alias("siren"),
             pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("line_number"),
         )
-        for siren in sirens
+        for siren in chosen
     ]
     return pl.concat(statements)
 
 
-def write_ledger_tables(
-    connection: duckdb.DuckDBPyConnection, tables: dict[str, pl.DataFrame]
-) -> dict[str, int]:
-    """Replace every `ledger.*` table by the rows given, in one transaction."""
-    with transaction(connection):
-        for table in LEDGER_TABLES:
-            connection.execute(f"DELETE FROM ledger.{table}")
-            frame = tables[table]
-            if frame.is_empty():
-                continue
-            connection.register("ledger_rows", frame.to_arrow())
-            try:
-                # by name: the tables keep their own column order and ignore extra columns
-                columns = [
-                    name
-                    for (name,) in connection.execute(
-                        "SELECT column_name FROM duckdb_columns() "
-                        "WHERE schema_name = 'ledger' AND table_name = ?",
-                        [table],
-                    ).fetchall()
-                    if name in frame.columns
-                ]
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                connection.execute(
-                    f"INSERT INTO ledger.{table} ({quoted}) SELECT {quoted} FROM ledger_rows"
-                )
-            finally:
-                connection.unregister("ledger_rows")
-    return {table: tables[table].height for table in LEDGER_TABLES}
+def _statement_range(
+    calls: pl.DataFrame, allocations: pl.DataFrame
+) -> tuple[date | None, date | None]:
+    dates = pl.concat([calls["due_date"], allocations["date"]]).drop_nulls()
+    if dates.is_empty():
+        return None, None
+    first, last = dates.min(), dates.max()
+    assert isinstance(first, date) and isinstance(last, date)
+    return first, last
+
+
+def _statement_sirens(
+    connection: duckdb.DuckDBPyConnection,
+    calls: pl.DataFrame,
+    allocations: pl.DataFrame,
+    sirens: frozenset[str] | None,
+) -> frozenset[str] | None:
+    """Whose statements to rewrite: every company's when the ledgers' first date moved, since
+    every statement opens on it."""
+    stored = connection.execute(
+        "SELECT min(date) FROM ledger.statement_lines WHERE line_number = 1"
+    ).fetchone()
+    unchanged = stored is not None and stored[0] == _statement_range(calls, allocations)[0]
+    return sirens if unchanged else None
+
+
+def _kept(connection: duckdb.DuckDBPyConnection, table: str, scope: CompanyScope) -> pl.DataFrame:
+    """The stored rows of `table` of the companies out of `scope`."""
+    return _query(connection, f"SELECT * FROM ledger.{table} WHERE NOT ({scope.sql('siren')})")
+
+
+def _stacked(kept: pl.DataFrame, fresh: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    return pl.concat([f.cast(schema).select(list(schema)) for f in (kept, fresh) if f.width])
+
+
+def _of(frame: pl.DataFrame, column: str, keys: frozenset[str] | None) -> pl.DataFrame:
+    return (
+        frame
+        if keys is None or frame.is_empty()
+        else frame.filter(pl.col(column).is_in(sorted(keys)))
+    )
+
+
+def _key_filter(
+    connection: duckdb.DuckDBPyConnection, name: str, column: str, keys: frozenset[str] | None
+) -> str:
+    """A SQL predicate on `column`: in `keys` (a temporary table `name`), or TRUE for None."""
+    if keys is None:
+        return "TRUE"
+    connection.register(
+        "ledger_keys", pl.DataFrame({"key": sorted(keys)}, schema={"key": pl.String()})
+    )
+    try:
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT key FROM ledger_keys")
+    finally:
+        connection.unregister("ledger_keys")
+    return f"{column} IN (SELECT key FROM temp.{name})"
+
+
+def _write_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, replaced: str
+) -> None:
+    """Delete the rows of `table` matching `replaced`, insert `frame`'s; the caller holds the
+    transaction."""
+    connection.execute(f"DELETE FROM ledger.{table} WHERE {replaced}")
+    if frame.is_empty():
+        return
+    connection.register("ledger_rows", frame.to_arrow())
+    try:
+        # by name: the tables keep their own column order and ignore extra columns
+        columns = [
+            name
+            for (name,) in connection.execute(
+                "SELECT column_name FROM duckdb_columns() "
+                "WHERE schema_name = 'ledger' AND table_name = ?",
+                [table],
+            ).fetchall()
+            if name in frame.columns
+        ]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        connection.execute(
+            f"INSERT INTO ledger.{table} ({quoted}) SELECT {quoted} FROM ledger_rows"
+        )
+    finally:
+        connection.unregister("ledger_rows")
 
 
 @dataclass(frozen=True)
 class LedgerRefresh:
-    rows: dict[str, int]
+    rows: dict[str, int]  # each table's rows after the night
     contracts: int
     rejected_accounts: list[tuple[str, str]]  # contract or organismes, reason (French)
+    companies: int | None  # companies recomputed; None: every one
 
 
-def refresh_ledgers(connection: duckdb.DuckDBPyConnection, as_of: date) -> LedgerRefresh:
-    """Recompute every ledger table from the warehouse and the contracts' parameters."""
+def refresh_ledgers(
+    connection: duckdb.DuckDBPyConnection,
+    as_of: date,
+    scope: CompanyScope = EVERY_COMPANY,
+    *,
+    code_version: str | None = None,
+) -> LedgerRefresh:
+    """Recompute the ledgers of the companies in `scope` and of every company a bank movement
+    links to them (`_to_recompute`), keep the others' rows, and recompute for every company what
+    moves with `as_of` (the dunning) or sums over all of them (company balances, suspense
+    account, the bank's tables). With `code_version`, record the stage's progress
+    (`ledger_scope`) in the transaction that writes."""
     contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
-    inputs = read_ledger_inputs(connection)
-    ledger = build_ledger(
-        inputs.contributions,
-        contracts,
-        inputs.movements,
-        as_of,
-        declared_payments=inputs.declared_payments,
+    register_scope(connection, scope)
+    fresh = read_ledger_inputs(connection, scope)
+    calls = _stacked(
+        _kept(connection, "calls", scope),
+        build_calls(fresh.contributions, contracts, declared_payments=fresh.declared_payments),
+        CALLS_SCHEMA,
+    ).sort("call_id")
+    declared = _stacked(
+        _kept(connection, "declared_payments", scope),
+        fresh.declared_payments,
+        DECLARED_PAYMENTS_SCHEMA,
+    )
+    lettrage = Lettrage(
+        calls,
+        fresh.movements,
+        declared_payments=declared,
         mandates=mandates_frame(contracts),
+        companies=companies_frame(contracts),
         # no account named: any account pays any call
         creditor_accounts=accounts if accounts.height else None,
     )
-    rows = write_ledger_tables(connection, ledger_tables(ledger, inputs.declared_payments, as_of))
-    return LedgerRefresh(rows, len(contracts), rejected_accounts)
+    redo = _to_recompute(connection, scope, lettrage)
+    posted = lettrage.post(redo.movements)
+    kept = pl.DataFrame(schema=ALLOCATIONS_SCHEMA)
+    if redo.movements is not None:
+        kept = read_ledger_table(connection, "allocations").filter(
+            ~pl.col("movement_id").is_in(sorted(redo.movements))
+        )
+    allocations = pl.concat([kept, posted.allocations])
+    statement = _statement_sirens(connection, calls, allocations, redo.sirens)
+    with transaction(connection):
+        _write_night(
+            connection,
+            redo,
+            statement,
+            {
+                "calls": calls,
+                "declared_payments": declared.sort(
+                    "declared_payment_id",
+                    "contract_reference",
+                    "period_code",
+                    "amount",
+                    nulls_last=True,
+                ),
+                "movements": posted.movements,
+                "ignored_movements": posted.ignored,
+                "duplicate_movements": posted.duplicates,
+                "allocations": posted.allocations.sort("allocation_id"),
+                "call_balances": balances_by_call(calls, allocations),
+                "balances": balances_by_period(calls, allocations, declared_payments=declared),
+                "company_balances": balances_by_company(calls, allocations),
+                "dunning": dunning_state(calls, allocations, contracts, as_of).with_columns(
+                    pl.lit(as_of).alias("as_of")
+                ),
+                "statement_lines": statement_lines(calls, allocations, statement),
+            },
+        )
+        if code_version is not None:
+            record_progress(
+                connection, LEDGER_STAGE, scope, as_of, _stage_version(connection, code_version)
+            )
+    rows = {
+        table: int(connection.execute(f"SELECT count(*) FROM ledger.{table}").fetchone()[0])  # type: ignore[index]
+        for table in LEDGER_TABLES
+    }
+    companies = None if redo.sirens is None else len(redo.sirens)
+    return LedgerRefresh(rows, len(contracts), rejected_accounts, companies)
+
+
+def _write_night(
+    connection: duckdb.DuckDBPyConnection,
+    redo: _Recomputed,
+    statement: frozenset[str] | None,
+    tables: dict[str, pl.DataFrame],
+) -> None:
+    """Replace the recomputed companies' and movements' rows; the tables summed over every
+    company, or moving with the date, whole."""
+    companies = _key_filter(connection, "ledger_companies", "siren", redo.sirens)
+    by_table = {
+        "calls": ("siren", redo.sirens, companies),
+        "declared_payments": ("siren", redo.sirens, companies),
+        "call_balances": ("siren", redo.sirens, companies),
+        "balances": ("siren", redo.sirens, companies),
+        "allocations": (
+            "movement_id",
+            None,
+            _key_filter(connection, "ledger_movements", "movement_id", redo.movements),
+        ),
+        "movements": (
+            "movement_id",
+            redo.changed_movements,
+            _key_filter(
+                connection, "ledger_changed_movements", "movement_id", redo.changed_movements
+            ),
+        ),
+        "statement_lines": (
+            "siren",
+            statement,
+            _key_filter(connection, "ledger_statements", "siren", statement),
+        ),
+    }
+    for table in LEDGER_TABLES:
+        column, keys, replaced = by_table.get(table, ("", None, "TRUE"))
+        _write_rows(connection, table, _of(tables[table], column, keys), replaced)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """The nightly ledger asset: a thin call into `ledgers.store`, which reads the core model, the
-bank staging and the contracts' parameters, computes the ledgers with `ledgers.ledger.build_ledger`
-and writes `ledger.*`. It writes the warehouse, so it is in the `warehouse_writer` pool like the
-ingestion assets."""
+bank staging and the contracts' parameters, recomputes the ledgers of the companies changed since
+its last night (`warehouse.changes`) and of those a bank movement links to them, and writes
+`ledger.*`. It writes the warehouse, so it is in the `warehouse_writer` pool like the ingestion
+assets."""
 
 import dagster as dg
 
-from ledgers.store import refresh_ledgers
+from ledgers.store import ledger_scope, refresh_ledgers
+from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import (
     bank_staging,
     core_dimensions,
@@ -24,7 +26,8 @@ from pipelines.settings import WAREHOUSE_POOL
     description="Comptes de cotisations : appels par entreprise, contrat, population et période "
     "(échéance, date de visibilité sur le portail), lettrage des mouvements bancaires avec sa "
     "règle et son score, crédits non affectés, soldes, relances et mises en demeure, lignes de "
-    "la situation de compte. Recalculés en entier chaque nuit.",
+    "la situation de compte. Recalculés pour les entreprises touchées par la nuit (déclarations, "
+    "référentiels, mouvements bancaires) ; relances et totaux recalculés pour toutes.",
 )
 def contribution_ledgers(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
@@ -32,7 +35,9 @@ def contribution_ledgers(
     with warehouse.connect() as connection:
         # Dunning stages as of the night, not the wall clock: re-running a night is identical.
         as_of = night.night_of_run(context, connection)
-        refresh = refresh_ledgers(connection, as_of)
+        version = CODE_VERSIONS["ledgers"]
+        scope = ledger_scope(connection, version)
+        refresh = refresh_ledgers(connection, as_of, scope, code_version=version)
     for contract, reason in refresh.rejected_accounts:
         context.log.warning(f"Compte ignoré : {contract} ({reason})")
     return dg.MaterializeResult(
@@ -40,6 +45,9 @@ def contribution_ledgers(
             "contracts": refresh.contracts,
             "dagster/row_count": refresh.rows["balances"],
             "rejected_accounts": len(refresh.rejected_accounts),
+            "companies_recomputed": "toutes"
+            if refresh.companies is None
+            else str(refresh.companies),
             **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
         }
     )

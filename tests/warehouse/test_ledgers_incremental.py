@@ -1,0 +1,157 @@
+"""The ledgers recomputed only for the companies a night changed (`warehouse.changes`) are, after
+every night, exactly the ledgers recomputed whole: a generated portfolio lands night by night
+(late and replacement DSNs, bank files alone, returned direct debits), then a night with nothing
+new, a night months later (dunning stages and late fees move with the date alone) and a night
+where a contract's parameters change; each night's `ledger.*` tables are compared with a whole
+recomputation of the same night on a copy of the warehouse."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from ledgers.store import LEDGER_TABLES, ledger_scope, refresh_ledgers
+from synthetic import generate
+from synthetic.bank_files.camt import write_camt054
+from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
+from tests.pipelines.replay import arrivals
+from tests.warehouse.helpers import AUGUST_2019, deliver, variant
+from warehouse.connections import connect
+
+VERSION = "v1"
+
+
+def _land(source: Path, landing: Path, paths: list[Path]) -> None:
+    for path in paths:
+        target = landing / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> int | None:
+    """The ledgers as the nightly asset computes them; the companies recomputed."""
+    scope = ledger_scope(warehouse, VERSION)
+    return refresh_ledgers(warehouse, as_of, scope, code_version=VERSION).companies
+
+
+def _differences(warehouse: duckdb.DuckDBPyConnection, whole: Path) -> dict[str, int]:
+    """Rows of each ledger table in one warehouse and not the other (both ways, duplicates
+    counted)."""
+    warehouse.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
+    try:
+        return {
+            table: n
+            for table in LEDGER_TABLES
+            if (
+                n := warehouse.execute(
+                    f"""SELECT count(*) FROM (
+                        (SELECT * FROM ledger.{table} EXCEPT ALL SELECT * FROM whole.ledger.{table})
+                        UNION ALL
+                        (SELECT * FROM whole.ledger.{table} EXCEPT ALL SELECT * FROM ledger.{table})
+                    )"""
+                ).fetchone()[0]  # type: ignore[index]
+            )
+        }
+    finally:
+        warehouse.execute("DETACH whole")
+
+
+def _whole_recomputation(warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, as_of: date) -> Path:
+    warehouse.execute("CHECKPOINT")
+    copy = tmp_path / "whole.duckdb"
+    shutil.copy(tmp_path / "warehouse.duckdb", copy)
+    with connect(copy, read_only=False) as connection:
+        refresh_ledgers(connection, as_of)
+    return copy
+
+
+def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    source = tmp_path / "source"
+    generate(
+        source, companies=3, employees=18, months=4, start=date(2024, 1, 1), seed=5, fault_rate=0.6
+    )
+    shutil.copytree(source / "reference", landing / "reference")
+    nights = arrivals(source)
+    last = max(nights)
+    contract = sorted((landing / "reference").glob("0*.json"))[0]
+    changed_parameters = json.loads(contract.read_text())
+    changed_parameters["late_fee"] = {"annual_rate_percent": "12.5", "flat_amount": "40.00"}
+    extra: list[tuple[date, Callable[[], None]]] = [
+        (last + timedelta(days=1), lambda: None),  # nothing new
+        (last + timedelta(days=75), lambda: None),  # only the date moves
+        (
+            last + timedelta(days=76),
+            lambda: contract.write_text(json.dumps(changed_parameters)),
+        ),
+    ]
+    plan = [(day, lambda p=paths: _land(source, landing, p)) for day, paths in nights.items()]
+    recomputed: dict[date, int | None] = {}
+    for as_of, arrive in plan + extra:
+        arrive()
+        night()
+        recomputed[as_of] = _tonight(warehouse, as_of)
+        assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
+            as_of
+        )
+    companies = warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone()
+    assert companies is not None and companies[0] == 3
+    partial = [day for day, count in recomputed.items() if count is not None and count < 3]
+    assert len(partial) >= len(recomputed) // 2, recomputed
+    assert recomputed[last + timedelta(days=1)] == 0  # nothing new: no company, dunning only
+    assert recomputed[last + timedelta(days=76)] is None  # new parameters: every company
+
+
+DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
+OTHER_IBAN = "FR8230003000701234567890380"
+
+
+def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    (landing / "bank").mkdir()
+    write_camt054(
+        landing / "bank" / "camt054.xml",
+        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
+        [
+            BankMovement(
+                booking_date=date(2019, 9, 30),
+                value_date=date(2019, 9, 30),
+                amount=Decimal("47.00"),
+                kind=MovementKind.SEPA_CREDIT_TRANSFER,
+                account_servicer_reference="M1",
+                debtor_name="Payeur",
+                debtor_iban=DECLARED_IBAN,
+            )
+        ],
+        message_id="N1",
+        created_at=datetime(2019, 10, 1),
+    )
+    night()
+    _tonight(warehouse, date(2019, 10, 5))
+    rules = "SELECT payer_rule, siren FROM ledger.allocations"
+    assert warehouse.execute(rules).fetchall() == [("iban_declare", "123456782")]
+    # the August DSN replaced, paying from another account: the movement's payer is unknown
+    replaced = variant(AUGUST_2019, declaration_type="03", order_number="2", built_on="15092019")
+    deliver(
+        landing, "aout_corrigee.dsn", replaced.replace(DECLARED_IBAN.encode(), OTHER_IBAN.encode())
+    )
+    night()
+    as_of = date(2019, 10, 6)
+    assert _tonight(warehouse, as_of) == 1
+    assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}
+    assert warehouse.execute(rules).fetchall() == [("payeur_inconnu", None)]
