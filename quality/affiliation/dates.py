@@ -28,7 +28,7 @@ WITH starts AS (
 ),
 -- 70.015 of one block against the starts the other blocks of the same affiliation declared.
 own_ends AS (
-    SELECT s.siren, e.siret, e.employee_key, e.contract_reference, e.contract_start,
+    SELECT e.siren, e.siret, e.employee_key, e.contract_reference, e.contract_start,
         e.contract_number, s.start_date, e.month AS period,
         'Affiliation déclarée débutant le ' || strftime(s.start_date, '%d/%m/%Y')
             || ' (S21.G00.70.014), puis terminée le ' || strftime(e.end_date, '%d/%m/%Y')
@@ -48,6 +48,7 @@ own_ends AS (
     WHERE e.end_date < s.start_date
 ),
 -- The employment contract's end (a FCTU has no declared month: the month of the end date).
+-- aff_contract_ends does not say which declaration declared the end: no file to name.
 contract_ends AS (
     SELECT s.siren, s.siret, s.employee_key, s.contract_reference, s.contract_start,
         s.contract_number, s.start_date,
