@@ -171,10 +171,13 @@ def _affiliation(
         declared_population = UNKNOWN_POPULATION_CODE
     start = employee.contract_start if month_of(employee.contract_start) == month else None
     end = None
-    bad_month = faults.get("end_before_start")
-    if bad_month == month and contract.cover is Cover.SANTE:
-        start = month.replace(day=15)
-        end = month.replace(day=5)
+    restated = faults.get("end_before_start")
+    if isinstance(restated, tuple) and contract.cover is Cover.SANTE:
+        first_start, restated_start, ended = end_before_start_dates(restated[0])
+        if month == restated[0]:
+            start = first_start
+        elif month == restated[1]:
+            start, end = restated_start, ended
     return AffiliationMonth(
         reference=contract.contract_reference,
         organisme=contract.organisme_code,
@@ -187,6 +190,14 @@ def _affiliation(
         start=start,
         end=end,
     )
+
+
+def end_before_start_dates(month: date) -> tuple[date, date, date]:
+    """The fault end_before_start (`synthetic.faults`): the santé affiliation declared in
+    `month` from its 15th, then, by the next month's DSN, from its 1st and ended on its 5th.
+    Each block is valid on its own (S21.G00.70.015/CCH-11, SIG-11/12); together they end the
+    affiliation before the start first declared (AFF011)."""
+    return month.replace(day=15), month.replace(day=1), month.replace(day=5)
 
 
 class DeclarationBuilder:

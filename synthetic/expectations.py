@@ -21,7 +21,12 @@ from synthetic.calendar import (
 )
 from synthetic.company_files import CompanyFiles
 from synthetic.contracts import SANTE_POPULATION, population_for
-from synthetic.declarations import UNKNOWN_OPTION_CODE, UNKNOWN_POPULATION_CODE, affiliations
+from synthetic.declarations import (
+    UNKNOWN_OPTION_CODE,
+    UNKNOWN_POPULATION_CODE,
+    affiliations,
+    end_before_start_dates,
+)
 from synthetic.faults import EmployeeFault
 from synthetic.portal_files import exemption_start
 from synthetic.portfolio import Employee, Stoppage
@@ -227,13 +232,8 @@ class CompanyExpectations:
                     with_dependants[0],
                     reference=self.sante().contract_reference,
                 )
-        if isinstance(bad := faults.get(EmployeeFault.END_BEFORE_START), date):
-            self.anomaly(
-                Anomaly.AFFILIATION_END_BEFORE_START,
-                employee,
-                bad,
-                reference=self.sante().contract_reference,
-            )
+        if isinstance(restated := faults.get(EmployeeFault.END_BEFORE_START), tuple):
+            self.end_before_start(employee, *restated)
         if isinstance(off := faults.get(EmployeeFault.OFF_RATE), tuple):
             self.off_rate(employee, months, off)
         if faults.get(EmployeeFault.EXEMPTED_BUT_DECLARED):
@@ -253,6 +253,21 @@ class CompanyExpectations:
                     reference=self.sante().contract_reference,
                     detail=f"radié le {radiated.isoformat()}",
                 )
+
+    def end_before_start(self, employee: Employee, month: date, restated: date) -> None:
+        """AFF011 from the night both months' DSNs are in force, seen in the later one; the
+        detail gives the start the first one declared."""
+        declared, _, _ = end_before_start_dates(month)
+        self.anomaly(
+            Anomaly.AFFILIATION_END_BEFORE_START,
+            employee,
+            restated,
+            reference=self.sante().contract_reference,
+            detail=f"début déclaré {declared.isoformat()}",
+            known_from=_latest(
+                (self.month_night(employee, month), self.month_night(employee, restated))
+            ),
+        )
 
     def unknown_contracts(self, employee: Employee) -> None:
         """Without parameter files every contract is unknown to the insurer: AFF003 on each

@@ -7,6 +7,7 @@ transfer followed by a re-delivery would.
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date
 from decimal import Decimal
@@ -72,7 +73,7 @@ def applicable_faults(
             EmployeeFault.MISSING_AFFILIATION,
             EmployeeFault.UNKNOWN_OPTION,
             EmployeeFault.RADIATED_BUT_DECLARED,
-            EmployeeFault.END_BEFORE_START,
+            *([EmployeeFault.END_BEFORE_START] if _restated_months(employee, months) else []),
             EmployeeFault.EXEMPTED_BUT_DECLARED,
         ]
         if employee.dependants:
@@ -147,7 +148,7 @@ def _apply(
             other = (employee.establishment + 1) % len(company.establishments)
             faults[fault] = (other, rng.choice(months[1:]))
         case EmployeeFault.END_BEFORE_START:
-            faults[fault] = rng.choice(months)
+            faults[fault] = rng.choice(_restated_months(employee, months))
         case EmployeeFault.OFF_RATE:
             affiliated = [
                 c
@@ -176,6 +177,15 @@ def _apply(
             faults[fault] = _unused_day(rng, employee, months)
         case EmployeeFault.OVERLAPPING_STOPPAGE:
             _add_overlap(rng, employee, months, portfolio)
+
+
+def _restated_months(employee: Employee, months: list[date]) -> list[tuple[date, date]]:
+    """(month, next declared month) pairs for end_before_start: the month declares the santé
+    affiliation from its 15th, the next one restates it from the 1st and ends it on the 5th of
+    that month (`synthetic.declarations.end_before_start_dates`). Never the hiring month, whose
+    affiliation starts with the employment contract."""
+    hired = month_of(employee.contract_start)
+    return [(month, after) for month, after in itertools.pairwise(months) if month > hired]
 
 
 def _unused_day(rng: random.Random, employee: Employee, months: list[date]) -> date:

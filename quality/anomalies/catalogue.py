@@ -158,8 +158,12 @@ RULES: tuple[AnomalyRule, ...] = (
         severity=AnomalySeverity.ERROR,
         label="Fin d'affiliation antérieure à son début",
         explanation=(
-            "La date de fin d'affiliation (S21.G00.70.015) précède sa date de début "
-            "(S21.G00.70.014) : la période de couverture est impossible."
+            "Une DSN a déclaré l'affiliation à partir d'une date de début (S21.G00.70.014), "
+            "puis une déclaration suivante la termine avant cette date, par une date de fin "
+            "d'affiliation (S21.G00.70.015) ou une fin du contrat de travail (S21.G00.62.001) : "
+            "chaque bloc est valide seul, mais la période de couverture est impossible. Faire "
+            "préciser par l'entreprise la bonne date de début ou de fin. Une fin antérieure au "
+            "début dans un même bloc est rejetée par le contrôle S21.G00.70.015/CCH-11."
         ),
         identity=(*_EMPLOYEE_ON_CONTRACT, "affiliation_date"),
     ),

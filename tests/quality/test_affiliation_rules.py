@@ -10,8 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
+from dsn_parser import parse
+from dsn_parser.model import DeclarationStatus
 from quality.affiliation.states import Status
 from quality.affiliation.store import refresh_states
 from quality.anomalies.detection import RuleSettings
@@ -266,17 +269,95 @@ def test_aff010_not_when_counts_match(warehouse: Warehouse) -> None:
     assert detect(night(warehouse, monthly(JAN, right)), "AFF010") == []
 
 
-def test_aff011_affiliation_ending_before_it_starts(warehouse: Warehouse) -> None:
+def aff011(
+    warehouse: Warehouse, *months: tuple[date, tuple[Affiliation, ...]]
+) -> list[dict[str, object]]:
+    """AFF011 on monthly DSNs declaring, each month, these health affiliations (with the
+    provident one)."""
+    files = [
+        monthly(month, Person(affiliations=(*health, Affiliation(PROVIDENT, None, "NC"))))
+        for month, health in months
+    ]
+    return detect(night(warehouse, *files), "AFF011")
+
+
+def test_aff011_an_end_declared_later_before_the_start_declared_earlier(
+    warehouse: Warehouse,
+) -> None:
+    """January declares the affiliation from the 15th; February restates it from the 1st and
+    ends it on the 5th: each block is valid on its own (S21.G00.70.015/CCH-11 passes), the
+    affiliation ends before the start January gave it."""
+    [row] = aff011(
+        warehouse,
+        (JAN, (Affiliation(start=date(2025, 1, 15)),)),
+        (FEB, (Affiliation(start=date(2025, 1, 1), end=date(2025, 1, 5)),)),
+    )
+    assert (row["contract_reference"], row["affiliation_date"], row["period"]) == (
+        HEALTH,
+        date(2025, 1, 15),
+        FEB,
+    )
+    assert row["detail"] == (
+        "Affiliation déclarée débutant le 15/01/2025 (S21.G00.70.014), puis terminée le "
+        "05/01/2025 (S21.G00.70.015), avant son début"
+    )
+    assert row["employee_key"] == NIR and row["employment_number"] == "C0001"
+
+
+def test_aff011_a_contract_end_declared_later_before_the_affiliation_start(
+    warehouse: Warehouse,
+) -> None:
+    provident = Affiliation(PROVIDENT, None, "NC")
+    starting = Person(affiliations=(Affiliation(start=date(2025, 1, 20)), provident))
+    leaving = Person(end=(date(2025, 1, 10), "059"))
+    connection = night(warehouse, monthly(JAN, starting), monthly(FEB, leaving))
+    [row] = detect(connection, "AFF011")
+    assert (row["contract_reference"], row["affiliation_date"], row["period"]) == (
+        HEALTH,
+        date(2025, 1, 20),
+        FEB,
+    )
+    assert "terminé le 10/01/2025 (S21.G00.62.001)" in str(row["detail"])
+
+
+def test_aff011_not_for_an_affiliation_ended_then_started_again(warehouse: Warehouse) -> None:
+    """The January end precedes the February start, which came later: two periods."""
+    assert (
+        aff011(
+            warehouse,
+            (JAN, (Affiliation(start=date(2025, 1, 5), end=date(2025, 1, 20)),)),
+            (FEB, (Affiliation(start=date(2025, 2, 10)),)),
+            (MAR, (Affiliation(),)),
+        )
+        == []
+    )
+
+
+def test_aff011_not_for_a_change_of_option_within_the_month(warehouse: Warehouse) -> None:
+    """BASE ends on the 14th where OPT1 starts on the 15th: two affiliations of one contract."""
+    change = (
+        Affiliation(end=date(2025, 1, 14)),
+        Affiliation(option="OPT1", start=date(2025, 1, 15)),
+    )
+    assert aff011(warehouse, (JAN, change), (FEB, (Affiliation(option="OPT1"),))) == []
+
+
+def test_aff011_leaves_an_end_before_the_start_of_the_same_block_to_the_validator(
+    warehouse: Warehouse,
+) -> None:
+    """Since S21.G00.70.015/CCH-11 blocks, the one-block case rejects the individual: the
+    declaration is partially accepted and the company reads the official message in its
+    compte rendu. The night still loads the declaration, and AFF011 does not report it again:
+    it looks only for what no single block shows."""
     backwards = Affiliation(start=date(2025, 1, 15), end=date(2025, 1, 5))
-    odd = Person(affiliations=(backwards, Affiliation(PROVIDENT, None, "NC")))
-    [row] = detect(night(warehouse, monthly(JAN, odd)), "AFF011")
-    assert (row["contract_reference"], row["affiliation_date"]) == (HEALTH, date(2025, 1, 15))
-
-
-def test_aff011_not_for_an_ordered_period(warehouse: Warehouse) -> None:
-    fine = Affiliation(start=date(2025, 1, 5), end=date(2025, 1, 15))
-    person = Person(affiliations=(fine, Affiliation(PROVIDENT, None, "NC")))
-    assert detect(night(warehouse, monthly(JAN, person)), "AFF011") == []
+    file = monthly(JAN, Person(affiliations=(backwards, Affiliation(PROVIDENT, None, "NC"))))
+    [parsed] = parse(file)
+    [control] = parsed.diagnostics.filter(pl.col("severity") == "error")["code"]
+    assert control == "S21.G00.70.015/CCH-11"
+    assert parsed.declarations["status"].to_list() == [DeclarationStatus.PARTIALLY_ACCEPTED]
+    connection, landing = warehouse
+    loaded = load_night(connection, landing, date(2025, 7, 1), file, rejecting=(control,))
+    assert detect(loaded, "AFF011") == []
 
 
 # -- contributions ----------------------------------------------------------------------------

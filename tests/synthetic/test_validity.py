@@ -67,6 +67,16 @@ def test_files_not_corrupted_have_no_error(portfolio: Path) -> None:
     assert check_valid(portfolio, sample(dsn_files(portfolio))) == {}
 
 
+def test_an_affiliation_ended_before_its_start_passes_the_official_controls(
+    portfolio: Path,
+) -> None:
+    """The fault end_before_start is for the insurer's rule AFF011 to find across months: the
+    file revealing it is valid, S21.G00.70.015/CCH-11 (blocking) included."""
+    names = [r["file_name"] for r in read_truth(portfolio, "anomalies") if r["code"] == "AFF011"]
+    assert names
+    assert check_valid(portfolio, names) == {}
+
+
 def test_corrupted_files_are_rejected(portfolio: Path) -> None:
     rows = dsn_files(portfolio)
     corrupted = [name for name in sample(rows) if rows[name]["corruption"]]
