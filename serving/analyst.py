@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from serving.pseudonym import register_pseudonym_function
+from serving.pseudonym import pseudonym, register_pseudonym_function
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, transaction
 from warehouse.schema import sql_literal
@@ -203,7 +203,7 @@ def build_analyst_candidate(
     candidate = target.with_name(target.name + ".candidate")
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
-    tables = _analyst_tables(connection)
+    tables = _analyst_tables(connection, key)
     _fingerprint_tables(connection, tables)
     if not scope.everything and _describes(connection, target):
         _copy_owner_only(target, candidate)
@@ -254,7 +254,7 @@ class _Table:
     table: str
     comment: str | None
     columns: list[tuple[str, str | None]]  # name, comment
-    definition: str  # md5 of the table's comment and its columns' names, types and comments
+    definition: str  # md5 of its comment, its columns' names, types and comments, and the key
 
     @property
     def name(self) -> str:
@@ -269,7 +269,10 @@ class _Table:
         return "left(siret, 9)" if "siret" in names else None
 
 
-def _analyst_tables(connection: duckdb.DuckDBPyConnection) -> list[_Table]:
+def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_Table]:
+    # A new pseudonym key changes every pseudonym: every table's definition with it, so that
+    # no row keeps a pseudonym of the old key (its check value, not the key, is hashed).
+    key_check = pseudonym(key, "copie des analystes")
     tables = connection.execute(
         "SELECT schema_name, table_name, comment FROM duckdb_tables() "
         "WHERE database_name = current_database() AND schema_name IN ? ORDER BY 1, 2",
@@ -290,7 +293,8 @@ def _analyst_tables(connection: duckdb.DuckDBPyConnection) -> list[_Table]:
             comment,
             [(name, column_comment) for name, _, column_comment in columns[(schema, table)]],
             hashlib.md5(
-                json.dumps([comment, columns[(schema, table)]]).encode(), usedforsecurity=False
+                json.dumps([comment, columns[(schema, table)], key_check]).encode(),
+                usedforsecurity=False,
             ).hexdigest(),
         )
         for schema, table, comment in tables

@@ -112,8 +112,9 @@ ANALYST_COPY_FINGERPRINTS = Table(
         Column(
             "definition",
             "VARCHAR",
-            "Empreinte MD5 du commentaire de la table et du nom, du type et du commentaire de "
-            "ses colonnes.",
+            "Empreinte MD5 du commentaire de la table, du nom, du type et du commentaire de ses "
+            "colonnes et d'une valeur de contrôle de la clé de pseudonymisation (une nouvelle "
+            "clé recopie tout).",
             False,
         ),
         Column("siren", "VARCHAR", "Entreprise ; vide : les lignes sans entreprise."),

@@ -17,12 +17,14 @@ import pytest
 
 from pipelines.code_versions import CODE_VERSIONS
 from pipelines.settings import PSEUDONYM_KEY_VARIABLE
-from serving.analyst import build_analyst_candidate
+from serving.analyst import build_analyst_candidate, remember_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.pseudonym import pseudonym_key
+from serving.snapshot import swap_in
 from synthetic import generate
 from tests.pipelines.replay import arrivals, run_night
-from warehouse.changes import EVERY_COMPANY, changed_since
+from tests.serving.nights import Night
+from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since
 from warehouse.connections import connect
 
 
@@ -161,3 +163,36 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     _reference_changed(landing)
     night_of(first_night + timedelta(days=201), "un référentiel change")
     assert _anomaly_rows(warehouse) != after_date
+
+
+NOTHING_CHANGED = CompanyScope(everything=False, sirens=frozenset(), last_night=None, change_id=0)
+
+
+def _publish_copy(warehouse: Path, target: Path, key: bytes, scope: CompanyScope) -> None:
+    with connect(warehouse, read_only=False) as connection:
+        candidate = build_analyst_candidate(connection, target, key, scope)
+        remember_analyst_copy(connection, candidate)
+    swap_in(candidate.path, target)
+
+
+def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
+    night: Night, tmp_path: Path
+) -> None:
+    warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    _publish_copy(warehouse, served, b"a" * 32, EVERY_COMPANY)
+
+    _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
+    whole = tmp_path / "entiere"
+    whole.mkdir()
+    shutil.copy(warehouse, whole / "copie.duckdb")
+    with connect(whole / "copie.duckdb", read_only=False) as connection:
+        rebuilt = build_analyst_candidate(
+            connection, whole / "analystes.duckdb", b"b" * 32, EVERY_COMPANY
+        )
+    assert _analyst_differences(served, rebuilt.path) == []
+
+    with duckdb.connect(str(served)) as analyst:  # an analyst writes into the served copy
+        analyst.execute("DELETE FROM core.employees")
+    _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
+    assert _analyst_differences(served, rebuilt.path) == []

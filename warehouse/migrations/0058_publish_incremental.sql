@@ -12,7 +12,7 @@ CREATE TABLE publish.compte_rendu_inputs (
 CREATE TABLE publish.analyst_copy_fingerprints (
     copy_file VARCHAR NOT NULL,      -- the analysts' file described: inode:size:mtime_ns
     table_name VARCHAR NOT NULL,     -- schema.table of the warehouse
-    definition VARCHAR NOT NULL,     -- md5 of the table's comment, columns, types and comments
+    definition VARCHAR NOT NULL,     -- md5 of the table's comment, columns, pseudonym key check
     siren VARCHAR,                   -- NULL: the rows of no company (or of a table without one)
     row_count BIGINT NOT NULL,
     fingerprint HUGEINT NOT NULL     -- sum of the rows' hash()
