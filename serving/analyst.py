@@ -4,7 +4,8 @@ the NIR and without names, birth dates or IBANs.
 
 - The analysts' warehouse `analystes.duckdb` beside the warehouse: the core and result tables,
   each table and column with the warehouse's comment, swapped in atomically like the portal's
-  snapshot (`publish_analyst_copy`).
+  snapshot (`build_analyst_candidate`); a night rewrites only the rows of the companies that
+  changed in each table.
 - Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
   partitioning, readable by DuckDB, Polars, Spark or Trino alike). Each table is written beside
   the old one and swapped in, so an analyst never reads half a table.
@@ -12,14 +13,17 @@ the NIR and without names, birth dates or IBANs.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from serving.pseudonym import register_pseudonym_function
-from serving.snapshot import swap_in
+from serving.pseudonym import pseudonym, register_pseudonym_function
+from warehouse.changes import CompanyScope
 from warehouse.connections import connect, transaction
 from warehouse.schema import sql_literal
 
@@ -117,8 +121,17 @@ def _swap_directory(new: Path, target: Path) -> None:
 
 ANALYST_SCHEMAS = ("core", "ledger", "stoppage", "reference", "registry", "publish", "main")
 # Tables an analyst has no use for, or that hold personal data in a shape not worth masking:
-# raw DSN blocks (staging), the portal's inputs (names, NIR), the model's work queue.
-_LEFT_OUT = {"core.pending_groups", "main.schema_migrations", "main.steward_decision_rejects"}
+# raw DSN blocks (staging), the portal's inputs (names, NIR), the model's work queue and the
+# stages' own bookkeeping.
+_LEFT_OUT = {
+    "core.pending_groups",
+    "core.company_changes",
+    "core.stage_progress",
+    "publish.analyst_copy_fingerprints",
+    "publish.compte_rendu_inputs",
+    "main.schema_migrations",
+    "main.steward_decision_rejects",
+}
 # Columns naming an employee: kept as the keyed pseudonym, so analysts can still join and count.
 PSEUDONYMISED = frozenset(
     {
@@ -168,61 +181,236 @@ def _select_list(columns: list[tuple[str, str | None]]) -> tuple[list[str], dict
     return expressions, comments
 
 
-def build_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[str, int]:
-    """Write the analysts' warehouse into `target` (replaced): the core and result tables of
-    the night's warehouse, employees pseudonymised, names and IBANs left out, each table and
-    column with the warehouse's comment. Returns the rows per table."""
-    for stale in (target, target.with_name(target.name + ".wal")):
+@dataclass(frozen=True)
+class AnalystCandidate:
+    """Tonight's analysts' warehouse, built beside the served one and not yet swapped in."""
+
+    path: Path
+    rows: dict[str, int]  # rows per table
+
+
+def build_analyst_candidate(
+    connection: duckdb.DuckDBPyConnection, target: Path, key: bytes, scope: CompanyScope
+) -> AnalystCandidate:
+    """Write tonight's analysts' warehouse beside `target`: the core and result tables of the
+    warehouse `connection` holds, employees pseudonymised, names and IBANs left out, each table
+    and column with the warehouse's comment.
+
+    It starts from the served copy when the fingerprints kept of it (`FINGERPRINTS`) still
+    describe that file, and replaces in each table only the rows of the companies whose rows
+    changed in the warehouse (the whole table for a table without company, or a new
+    definition); otherwise, or when `scope` is every company, it is built from scratch."""
+    candidate = target.with_name(target.name + ".candidate")
+    for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
-    rows: dict[str, int] = {}
-    with connect(warehouse_path, read_only=True) as connection:
-        register_pseudonym_function(connection, key)
-        tables = connection.execute(
-            "SELECT schema_name, table_name, comment FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND schema_name IN ? ORDER BY 1, 2",
-            [list(ANALYST_SCHEMAS)],
-        ).fetchall()
-        connection.execute(f"ATTACH '{target}' AS analyst (READ_WRITE)")
-        try:
-            # One transaction: each table's and column's comment committed on its own cost
-            # a quarter of the copy of 10,000 employees.
-            with transaction(connection):
-                for schema, table, comment in tables:
-                    if f"{schema}.{table}" in _LEFT_OUT:
-                        continue
-                    rows[f"{schema}.{table}"] = _copy_table(connection, schema, table, comment)
-            connection.execute("CHECKPOINT analyst")
-        finally:
-            connection.execute("DETACH analyst")
-    return rows
-
-
-def _copy_table(
-    connection: duckdb.DuckDBPyConnection, schema: str, table: str, comment: str | None
-) -> int:
-    columns = connection.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = "
-        "current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, table],
+    tables = _analyst_tables(connection, key)
+    _fingerprint_tables(connection, tables)
+    if not scope.everything and _describes(connection, target):
+        _copy_owner_only(target, candidate)
+        previous = FINGERPRINTS
+    else:
+        previous = f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+    _changed_parts(connection, previous)
+    register_pseudonym_function(connection, key)
+    connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
+    try:
+        # One transaction: each table's and column's comment committed on its own cost
+        # a quarter of the copy of 10,000 employees.
+        with transaction(connection):
+            _drop_tables_gone(connection, tables)
+            for table in tables:
+                _update_table(connection, table, previous)
+        connection.execute("CHECKPOINT analyst")
+    finally:
+        connection.execute("DETACH analyst")
+    rows = connection.execute(
+        f"SELECT table_name, sum(row_count) FROM temp.{_TONIGHT} GROUP BY ALL"
     ).fetchall()
-    expressions, comments = _select_list(columns)
-    target = f'analyst."{schema}"."{table}"'
-    connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{schema}"')
+    counted = {name: int(count) for name, count in rows}
+    return AnalystCandidate(candidate, {t.name: counted.get(t.name, 0) for t in tables})
+
+
+def remember_analyst_copy(
+    connection: duckdb.DuckDBPyConnection, candidate: AnalystCandidate
+) -> None:
+    """Keep the fingerprints of what `candidate` was built from, with the identity of its file;
+    the caller holds the transaction, then swaps the candidate in (`swap_in`)."""
+    connection.execute(f"DELETE FROM {FINGERPRINTS}")
     connection.execute(
-        f'CREATE TABLE {target} AS SELECT {", ".join(expressions)} FROM "{schema}"."{table}"'
+        f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
+        f"fingerprint FROM temp.{_TONIGHT}",
+        [_identity(candidate.path)],
     )
-    connection.execute(f"COMMENT ON TABLE {target} IS {sql_literal(comment or '')}")
+
+
+FINGERPRINTS = "publish.analyst_copy_fingerprints"
+_TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
+_CHANGED = "analyst_changed_parts"  # temporary: (table, company) whose rows changed
+
+
+@dataclass(frozen=True)
+class _Table:
+    schema: str
+    table: str
+    comment: str | None
+    columns: list[tuple[str, str | None]]  # name, comment
+    definition: str  # md5 of its comment, its columns' names, types and comments, and the key
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def company(self) -> str | None:
+        """The expression of a row's company (a row without SIREN belongs to its SIRET's)."""
+        names = {name for name, _ in self.columns}
+        if "siren" in names:
+            return "coalesce(siren, left(siret, 9))" if "siret" in names else "siren"
+        return "left(siret, 9)" if "siret" in names else None
+
+
+def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_Table]:
+    # A new pseudonym key changes every pseudonym: every table's definition with it, so that
+    # no row keeps a pseudonym of the old key (its check value, not the key, is hashed).
+    key_check = pseudonym(key, "copie des analystes")
+    tables = connection.execute(
+        "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name IN ? ORDER BY 1, 2",
+        [list(ANALYST_SCHEMAS)],
+    ).fetchall()
+    columns: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+    for schema, table, name, data_type, comment in connection.execute(
+        "SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name IN ? "
+        "ORDER BY schema_name, table_name, column_index",
+        [list(ANALYST_SCHEMAS)],
+    ).fetchall():
+        columns.setdefault((schema, table), []).append((name, data_type, comment))
+    return [
+        _Table(
+            schema,
+            table,
+            comment,
+            [(name, column_comment) for name, _, column_comment in columns[(schema, table)]],
+            hashlib.md5(
+                json.dumps([comment, columns[(schema, table)], key_check]).encode(),
+                usedforsecurity=False,
+            ).hexdigest(),
+        )
+        for schema, table, comment in tables
+        if f"{schema}.{table}" not in _LEFT_OUT
+    ]
+
+
+def _fingerprint_tables(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
+    """Per table and company, tonight's row count and the sum of its rows' hashes (whatever
+    their order) into `_TONIGHT`; one part of no company for a table without one."""
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
+        "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT)"
+    )
+    for table in tables:
+        connection.execute(
+            f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
+            f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0) "
+            f'FROM "{table.schema}"."{table.table}" '
+            "AS fingerprinted_row GROUP BY ALL",
+            [table.name, table.definition],
+        )
+
+
+def _identity(path: Path) -> str:
+    """The file as it is now: a copy rewritten or replaced since is another file."""
+    status = path.stat()
+    return f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
+
+
+def _describes(connection: duckdb.DuckDBPyConnection, target: Path) -> bool:
+    """Whether the fingerprints kept are those of the served copy `target`, as it is."""
+    if not target.exists():
+        return False
+    kept = connection.execute(f"SELECT DISTINCT copy_file FROM {FINGERPRINTS}").fetchall()
+    return kept == [(_identity(target),)]
+
+
+def _copy_owner_only(source: Path, target: Path) -> None:
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    shutil.copyfile(source, target)
+
+
+def _changed_parts(connection: duckdb.DuckDBPyConnection, previous: str) -> None:
+    parts = "table_name, definition, siren, row_count, fingerprint"
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_CHANGED} AS
+        SELECT DISTINCT table_name, definition, siren FROM (
+            (SELECT {parts} FROM temp.{_TONIGHT} EXCEPT ALL SELECT {parts} FROM {previous})
+            UNION ALL
+            (SELECT {parts} FROM {previous} EXCEPT ALL SELECT {parts} FROM temp.{_TONIGHT})
+        )
+        """
+    )
+
+
+def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
+    kept = {table.name for table in tables}
+    for schema, table in connection.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst'"
+    ).fetchall():
+        if f"{schema}.{table}" not in kept:
+            connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
+
+
+def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table, previous: str) -> None:
+    """Bring the analysts' copy of `table` to tonight: the rows of its changed companies
+    replaced, or the whole table written again when it is new or its definition changed."""
+    same_definition = connection.execute(
+        f"SELECT count(*) FROM {previous} WHERE table_name = ? AND definition = ?",
+        [table.name, table.definition],
+    ).fetchall()[0][0]
+    exists = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'analyst' "
+        "AND schema_name = ? AND table_name = ?",
+        [table.schema, table.table],
+    ).fetchall()[0][0]
+    if not (same_definition and exists):
+        _copy_table(connection, table)
+        return
+    changed = connection.execute(
+        f"SELECT count(*) FROM temp.{_CHANGED} WHERE table_name = ?", [table.name]
+    ).fetchall()[0][0]
+    if not changed:
+        return
+    expressions, _ = _select_list(table.columns)
+    where = _rows_of(table)
+    target = f'analyst."{table.schema}"."{table.table}"'
+    connection.execute(f"DELETE FROM {target} WHERE {where}")
+    connection.execute(
+        f"INSERT INTO {target} SELECT {', '.join(expressions)} "
+        f'FROM "{table.schema}"."{table.table}" WHERE {where}'
+    )
+
+
+def _rows_of(table: _Table) -> str:
+    """A predicate on the rows of the companies of `table` whose rows changed (`_CHANGED`)."""
+    if table.company is None:
+        return "TRUE"
+    changed = f"SELECT siren FROM temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
+    return (
+        f"{table.company} IN ({changed} AND siren IS NOT NULL) OR "
+        f"({table.company} IS NULL AND EXISTS ({changed} AND siren IS NULL))"
+    )
+
+
+def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
+    expressions, comments = _select_list(table.columns)
+    target = f'analyst."{table.schema}"."{table.table}"'
+    connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{table.schema}"')
+    connection.execute(f"DROP TABLE IF EXISTS {target}")
+    connection.execute(
+        f"CREATE TABLE {target} AS SELECT {', '.join(expressions)} "
+        f'FROM "{table.schema}"."{table.table}"'
+    )
+    connection.execute(f"COMMENT ON TABLE {target} IS {sql_literal(table.comment or '')}")
     for name, text in comments.items():
         connection.execute(f'COMMENT ON COLUMN {target}."{name}" IS {sql_literal(text)}')
-    [(count,)] = connection.execute(f"SELECT count(*) FROM {target}").fetchall()
-    return int(count)
-
-
-def publish_analyst_copy(warehouse_path: Path, target: Path, key: bytes) -> dict[str, int]:
-    """Build the analysts' warehouse at `target` through a candidate beside it, swapped in
-    atomically: an analyst's open connection keeps reading the previous night, a new one reads
-    tonight's, and the night's own warehouse is never opened by anyone else."""
-    candidate = target.with_name(target.name + ".candidate")
-    rows = build_analyst_copy(warehouse_path, candidate, key)
-    swap_in(candidate, target)
-    return rows

@@ -5,6 +5,12 @@ Written as JSON under `<dir>/<SIREN>/<AAAA-MM>/<SIRET>_<nature>_<fichier>_<n>.js
 only when its content changed (a later night may resolve an anomaly). No NIR or name: the
 diagnostics are already masked by the reader, and an anomaly is named by its rule, contract and
 detail.
+
+A compte rendu is made of its declaration's row, its file's name, the diagnostics its file's
+load wrote and the anomalies pointing at it: a fingerprint of those (the load's time standing
+for the diagnostics, which only a load writes) is kept per declaration in
+`publish.compte_rendu_inputs`, and a night computes only the comptes rendus whose fingerprint
+changed, unless the changes say every company (first run, new code, rebuild).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 import duckdb
 
 from dsn_parser.model import DeclarationStatus
+from warehouse.changes import EVERY_COMPANY, CompanyScope
 from warehouse.connections import has_table
 
 STATUS_LABELS = {
@@ -27,22 +34,39 @@ STATUS_LABELS = {
     DeclarationStatus.REJECTED: "rejetée",
 }
 
+INPUTS = "publish.compte_rendu_inputs"
+_TONIGHT = "compte_rendu_fingerprints"  # temporary: every declaration's fingerprint, tonight
+_TO_WRITE = "comptes_rendus_to_write"  # temporary: the declarations whose compte rendu is computed
+_SELECTED = (
+    f"EXISTS (SELECT 1 FROM temp.{_TO_WRITE} AS w "
+    "WHERE w.file_id = t.file_id AND w.declaration_id = t.declaration_id)"
+)
+
 _DECLARATIONS = """
-    SELECT d.file_id, d.declaration_id, d.siren, d.siret, d.nature, d.type, d.month,
-        d.built_on, d.status, f.original_name
-    FROM staging.declarations AS d
+    SELECT t.file_id, t.declaration_id, t.siren, t.siret, t.nature, t.type, t.month,
+        t.built_on, t.status, f.original_name
+    FROM staging.declarations AS t
     LEFT JOIN registry.files AS f USING (file_id)
-    ORDER BY d.file_id, d.declaration_id
+    WHERE {selected}
+    ORDER BY t.file_id, t.declaration_id
 """
 _DIAGNOSTICS = """
     SELECT file_id, declaration_id, line, rubric, code, severity, message
-    FROM staging.diagnostics WHERE declaration_id IS NOT NULL
+    FROM staging.diagnostics AS t WHERE declaration_id IS NOT NULL AND {selected}
     ORDER BY file_id, declaration_id, line
 """
 _ANOMALIES = """
     SELECT file_id, declaration_id, rule_code, severity, status, contract_reference, detail
-    FROM main.anomalies WHERE file_id IS NOT NULL
+    FROM main.anomalies AS t WHERE file_id IS NOT NULL AND {selected}
     ORDER BY file_id, declaration_id, rule_code, anomaly_id
+"""
+# The shown columns of a declaration's anomalies, in their shown order.
+_ANOMALY_FINGERPRINTS = """
+    SELECT file_id, declaration_id,
+        to_json(list(struct_pack(rule_code, severity, status, contract_reference, detail)
+            ORDER BY rule_code, anomaly_id)) AS anomalies
+    FROM main.anomalies WHERE file_id IS NOT NULL
+    GROUP BY file_id, declaration_id
 """
 
 
@@ -70,14 +94,20 @@ def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> s
     return value if value is not None and shape.fullmatch(value) else placeholder
 
 
-def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
-    """Every declaration's compte rendu, keyed by its path relative to the output directory."""
-    diagnostics = _grouped(connection, _DIAGNOSTICS)
+def comptes_rendus(
+    connection: duckdb.DuckDBPyConnection, selected: bool = False
+) -> dict[Path, dict[str, Any]]:
+    """Every declaration's compte rendu, keyed by its path relative to the output directory;
+    with `selected`, only those of the declarations in `_TO_WRITE`."""
+    where = _SELECTED if selected else "TRUE"
+    diagnostics = _grouped(connection, _DIAGNOSTICS.format(selected=where))
     anomalies = (
-        _grouped(connection, _ANOMALIES) if has_table(connection, "main", "anomalies") else {}
+        _grouped(connection, _ANOMALIES.format(selected=where))
+        if has_table(connection, "main", "anomalies")
+        else {}
     )
     reports: dict[Path, dict[str, Any]] = {}
-    cursor = connection.execute(_DECLARATIONS)
+    cursor = connection.execute(_DECLARATIONS.format(selected=where))
     names = [d[0] for d in cursor.description or []]
     for row in cursor.fetchall():
         d = dict(zip(names, row, strict=True))
@@ -129,11 +159,69 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
     return reports
 
 
-def write_comptes_rendus(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> int:
-    """Write the comptes rendus that are new or changed; return how many were written."""
+def _fingerprint_declarations(connection: duckdb.DuckDBPyConnection) -> None:
+    """Tonight's fingerprint of every declaration's compte rendu inputs into `_TONIGHT`."""
+    has_anomalies = has_table(connection, "main", "anomalies")
+    anomalies = f"({_ANOMALY_FINGERPRINTS})" if has_anomalies else "(SELECT NULL AS anomalies)"
+    join = "USING (file_id, declaration_id)" if has_anomalies else "ON TRUE"
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_TONIGHT} AS
+        SELECT d.file_id, d.declaration_id,
+            md5(to_json(struct_pack(
+                declaration := d, name := f.original_name, loaded := f.processed_at,
+                anomalies := a.anomalies
+            ))) AS fingerprint
+        FROM staging.declarations AS d
+        LEFT JOIN registry.files AS f USING (file_id)
+        LEFT JOIN {anomalies} AS a {join}
+        """
+    )
+
+
+def _select_changed(connection: duckdb.DuckDBPyConnection, everything: bool) -> None:
+    """The declarations whose compte rendu is to be computed into `_TO_WRITE`: every one, or
+    those whose fingerprint is new or changed since their compte rendu was written."""
+    changed = (
+        "" if everything else f" EXCEPT SELECT file_id, declaration_id, fingerprint FROM {INPUTS}"
+    )
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_TO_WRITE} AS "
+        f"SELECT file_id, declaration_id FROM "
+        f"(SELECT file_id, declaration_id, fingerprint FROM temp.{_TONIGHT}{changed})"
+    )
+
+
+def _remember_fingerprints(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(
+        f"DELETE FROM {INPUTS} AS i WHERE NOT EXISTS (SELECT 1 FROM temp.{_TONIGHT} AS t "
+        "WHERE t.file_id = i.file_id AND t.declaration_id = i.declaration_id "
+        "AND t.fingerprint = i.fingerprint)"
+    )
+    connection.execute(
+        f"INSERT INTO {INPUTS} SELECT file_id, declaration_id, fingerprint FROM temp.{_TONIGHT} "
+        f"EXCEPT SELECT file_id, declaration_id, fingerprint FROM {INPUTS}"
+    )
+
+
+def write_comptes_rendus(
+    connection: duckdb.DuckDBPyConnection, out_dir: Path, scope: CompanyScope = EVERY_COMPANY
+) -> int:
+    """Write the comptes rendus that are new or changed; return how many were written. Only
+    the declarations whose inputs changed since they were last written are computed, unless
+    `scope` is every company or the output directory is missing. The caller holds the
+    transaction that also records the stage's progress."""
+    _fingerprint_declarations(connection)
+    _select_changed(connection, scope.everything or not out_dir.is_dir())
+    written = _write(comptes_rendus(connection, selected=True), out_dir)
+    _remember_fingerprints(connection)
+    return written
+
+
+def _write(reports: dict[Path, dict[str, Any]], out_dir: Path) -> int:
     written = 0
     root = out_dir.resolve()
-    for relative, report in comptes_rendus(connection).items():
+    for relative, report in reports.items():
         path = root / relative
         if not path.resolve().is_relative_to(root):
             raise ValueError(f"Chemin de compte rendu hors du répertoire de sortie : {relative}")

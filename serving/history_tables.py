@@ -1,10 +1,12 @@
 """The tables `serving.history` writes in the warehouse, declared once (`warehouse.schema`):
-each publication of the portal's snapshot, its row counts and its gates (schema `publish`,
-migrations 0030 and 0056)."""
+each publication of the portal's snapshot, its row counts and its gates, and what each compte
+rendu and the analysts' copy were last written from (schema `publish`, migrations 0030, 0056
+and 0058)."""
 
 from __future__ import annotations
 
 from warehouse.schema import Column, Table
+from warehouse.tables.columns import DECLARATION_ID, FILE_ID
 
 _NIGHT_ID = Column("night_id", "VARCHAR", "Identifiant de la publication (nuit).", False)
 _TABLE_NAME = Column("table_name", "VARCHAR", "Table du schéma portal_v1.", False)
@@ -75,4 +77,57 @@ COMPANY_REFUSALS = Table(
     key=("night_id", "siren"),
 )
 
-PUBLISH_TABLES: tuple[Table, ...] = (PUBLICATIONS, TABLE_COUNTS, GATE_RESULTS, COMPANY_REFUSALS)
+COMPTE_RENDU_INPUTS = Table(
+    "publish",
+    "compte_rendu_inputs",
+    "L'empreinte de ce dont chaque compte rendu de déclaration a été écrit : une nuit ne "
+    "réécrit que les comptes rendus dont l'empreinte a changé.",
+    (
+        FILE_ID.but(nullable=False),
+        DECLARATION_ID.but(nullable=False),
+        Column(
+            "fingerprint",
+            "VARCHAR",
+            "Empreinte MD5 de la déclaration, du chargement de son fichier et de ses anomalies.",
+            False,
+        ),
+    ),
+    key=("file_id", "declaration_id"),
+)
+
+ANALYST_COPY_FINGERPRINTS = Table(
+    "publish",
+    "analyst_copy_fingerprints",
+    "L'empreinte, par table et par entreprise, des lignes dont l'entrepôt des analystes servi a "
+    "été copié : la nuit suivante n'y remplace que les lignes des entreprises qui ont changé.",
+    (
+        Column(
+            "copy_file",
+            "VARCHAR",
+            "Identité du fichier des analystes que ces empreintes décrivent (inode, taille, "
+            "date de modification) : un autre fichier est recopié en entier.",
+            False,
+        ),
+        Column("table_name", "VARCHAR", "Table de l'entrepôt (schéma.table).", False),
+        Column(
+            "definition",
+            "VARCHAR",
+            "Empreinte MD5 du commentaire de la table, du nom, du type et du commentaire de ses "
+            "colonnes et d'une valeur de contrôle de la clé de pseudonymisation (une nouvelle "
+            "clé recopie tout).",
+            False,
+        ),
+        Column("siren", "VARCHAR", "Entreprise ; vide : les lignes sans entreprise."),
+        Column("row_count", "BIGINT", "Nombre de lignes.", False),
+        Column("fingerprint", "HUGEINT", "Somme des empreintes (hash) des lignes.", False),
+    ),
+)
+
+PUBLISH_TABLES: tuple[Table, ...] = (
+    PUBLICATIONS,
+    TABLE_COUNTS,
+    GATE_RESULTS,
+    COMPANY_REFUSALS,
+    COMPTE_RENDU_INPUTS,
+    ANALYST_COPY_FINGERPRINTS,
+)

@@ -13,18 +13,20 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import core_dimensions, dsn_staging
 from pipelines.ledgers.assets import contribution_ledgers
 from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.analyst import publish_analyst_copy
+from serving.analyst import build_analyst_candidate, remember_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import build_candidate
-from warehouse.connections import connect
+from serving.snapshot import build_candidate, swap_in
+from warehouse.changes import changed_since, record_progress
+from warehouse.connections import transaction
 
 
 @dg.asset(
@@ -146,7 +148,10 @@ def analyst_exports_by_month(
     "par renommage atomique après chaque nuit publiée. L'entrepôt de la nuit reste privé.",
 )
 def analyst_warehouse(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    publish: PublishResource,
+    night: NightResource,
 ) -> Iterator[dg.MaterializeResult]:
     try:
         key = pseudonym_key(
@@ -155,12 +160,22 @@ def analyst_warehouse(
     except MissingPseudonymKeyError as refusal:
         context.log.warning(str(refusal))  # the analysts keep the previous night's copy
         return
-    rows = publish_analyst_copy(Path(warehouse.path), publish.analyst_warehouse, key)
+    with warehouse.connect() as connection:
+        day = night.night_of_run(context, connection)
+        version = CODE_VERSIONS["publish"]
+        scope = changed_since(connection, "analyst_warehouse", version)
+        candidate = build_analyst_candidate(connection, publish.analyst_warehouse, key, scope)
+        # Swapped in only once its fingerprints are kept: a failure in between leaves the
+        # served copy, which the kept fingerprints still describe.
+        with transaction(connection):
+            remember_analyst_copy(connection, candidate)
+            record_progress(connection, "analyst_warehouse", scope, day, version)
+    swap_in(candidate.path, publish.analyst_warehouse)
     yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
-            "tables": len(rows),
-            "dagster/row_count": sum(rows.values()),
+            "tables": len(candidate.rows),
+            "dagster/row_count": sum(candidate.rows.values()),
         }
     )
 
@@ -174,10 +189,18 @@ def analyst_warehouse(
     "(0 à 3), ses diagnostics et ses anomalies.",
 )
 def comptes_rendus(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, publish: PublishResource
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    publish: PublishResource,
+    night: NightResource,
 ) -> dg.MaterializeResult:
-    with connect(warehouse.path, read_only=True) as connection:
-        written = write_comptes_rendus(connection, publish.comptes_rendus)
+    with warehouse.connect() as connection:
+        day = night.night_of_run(context, connection)
+        version = CODE_VERSIONS["publish"]
+        scope = changed_since(connection, "comptes_rendus", version)
+        with transaction(connection):
+            written = write_comptes_rendus(connection, publish.comptes_rendus, scope)
+            record_progress(connection, "comptes_rendus", scope, day, version)
     context.log.info(f"{written} compte(s) rendu(s) écrit(s) ou mis à jour")
     return dg.MaterializeResult(metadata={"written": written})
 
