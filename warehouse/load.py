@@ -141,10 +141,12 @@ def load_batch(
     with transaction(connection):
         # A killed run committed nothing of its batch, but a rebuild loads known files again.
         _delete_staging_rows(connection, outcomes["file_id"].to_list())
-        for table, name in manifest["tables"].items():
+        for table, names in manifest["tables"].items():
             if not _TABLE_NAME.fullmatch(table):
                 raise ValueError(f"nom de table de staging invalide dans {output / MANIFEST}")
-            _append(connection, table, f"read_parquet({sql_literal(str(output / name))})")
+            # Several files only for a streamed file's table (warehouse.batches).
+            for name in names:
+                _append(connection, table, f"read_parquet({sql_literal(str(output / name))})")
         _mark_groups_pending(connection, loaded.to_list())
         _pause_for_crash_test(outcomes.height)
         _record_outcomes(connection, outcomes)
