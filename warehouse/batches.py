@@ -17,7 +17,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -31,10 +31,17 @@ from warehouse.registry import FileStatus
 BATCH_FILES = 200
 BATCH_BYTES = 64 * 1024 * 1024
 
+# A file bigger than this (dsn_parser.batch.MAX_GROUPED_FILE_BYTES, past which `parse_many`
+# reads a file alone and whole) is read by the streaming reader instead, a few envois at a time,
+# its tables written as they come: read whole, one 115 MB lot of the 100,000-employee year held
+# 1.4 GB (docs/scale.md).
+STREAMED_FILE_BYTES = 4 * 1024 * 1024
+
 MANIFEST = "manifest.json"
 OUTCOMES = "outcomes.parquet"
 # Bumped when what a batch directory holds changes: an output of another format is not reused.
-_FORMAT = 1
+# 2: a table may have several files (a streamed file writes its own, batch of envois by batch).
+_FORMAT = 2
 _BATCH_PREFIX = "lot-"
 _TEMPORARY_MARK = ".partiel-"
 
@@ -139,9 +146,57 @@ def _owner_only_directory(path: Path) -> None:
     path.chmod(0o700)
 
 
+class _TableFiles:
+    """A batch's Parquet files, numbered in the order written, and the staging table of each:
+    block names come from file content and never name a path."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.tables: dict[str, list[str]] = {}
+        self._written = 0
+
+    def write(self, table: str, frames: list[pl.DataFrame]) -> list[str]:
+        """The frames' rows as one file of `table` (none when they have no row)."""
+        frames = [frame for frame in frames if not frame.is_empty()]
+        if not frames:
+            return []
+        name = f"table-{self._written:04d}.parquet"
+        self._written += 1
+        _write_parquet(pl.concat(frames, how="diagonal_relaxed"), self.directory / name)
+        self.tables.setdefault(table, []).append(name)
+        return [name]
+
+    def discard(self, names: list[str]) -> None:
+        for name in names:
+            (self.directory / name).unlink()
+        for table, files in list(self.tables.items()):
+            self.tables[table] = [name for name in files if name not in names]
+            if not self.tables[table]:
+                del self.tables[table]
+
+
 def _write_batch_output(batch: Batch, directory: Path) -> None:
-    read = _read_files([file.path for file in batch.files])
-    outcomes = [_judge(file, parsed) for file, parsed in zip(batch.files, read, strict=True)]
+    output = _TableFiles(directory)
+    grouped = [file for file in batch.files if file.size <= STREAMED_FILE_BYTES]
+    outcomes = dict(zip(grouped, _write_read_files(grouped, output), strict=True))
+    for file in batch.files:
+        if file not in outcomes:
+            outcomes[file] = _write_streamed_file(file, output)
+    outcome_frame = pl.DataFrame(
+        [outcomes[file] for file in batch.files], schema=OUTCOME_SCHEMA, orient="row"
+    )
+    _write_parquet(outcome_frame, directory / OUTCOMES)
+    manifest = {"batch": batch.manifest, "tables": output.tables}
+    # Written last: a directory with its manifest is complete.
+    path = directory / MANIFEST
+    path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _write_read_files(files: list[BatchFile], output: _TableFiles) -> list[dict[str, object]]:
+    """The files read together in one pass, one file per staging table; their outcomes."""
+    read = _read_files([file.path for file in files])
+    outcomes = [_judge(file, parsed) for file, parsed in zip(files, read, strict=True)]
     every_parsed = [p for parsed in read if not isinstance(parsed, str) for p in parsed]
     loaded = [
         p
@@ -149,28 +204,39 @@ def _write_batch_output(batch: Batch, directory: Path) -> None:
         if not isinstance(parsed, str) and outcome["status"] != FileStatus.QUARANTINED
         for p in parsed
     ]
-    tables: dict[str, list[pl.DataFrame]] = {
-        "diagnostics": [p.diagnostics for p in every_parsed],
-        "declarations": [p.declarations for p in loaded],
-    }
+    output.write("diagnostics", [p.diagnostics for p in every_parsed])
+    output.write("declarations", [p.declarations for p in loaded])
     for block in sorted({block for p in loaded for block in p.blocks}):
-        tables[block_table_name(block)] = [p.blocks[block] for p in loaded if block in p.blocks]
-    # Files are numbered, the manifest maps them to their tables: block names come from file
-    # content and never name a path.
-    written: dict[str, str] = {}
-    for table, frames in tables.items():
-        frames = [frame for frame in frames if not frame.is_empty()]
-        if frames:
-            name = f"table-{len(written):04d}.parquet"
-            _write_parquet(pl.concat(frames, how="diagonal_relaxed"), directory / name)
-            written[table] = name
-    outcome_frame = pl.DataFrame(outcomes, schema=OUTCOME_SCHEMA, orient="row")
-    _write_parquet(outcome_frame, directory / OUTCOMES)
-    manifest = {"batch": batch.manifest, "tables": written}
-    # Written last: a directory with its manifest is complete.
-    path = directory / MANIFEST
-    path.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-    path.chmod(0o600)
+        tables = [p.blocks[block] for p in loaded if block in p.blocks]
+        output.write(block_table_name(block), tables)
+    return outcomes
+
+
+def _write_streamed_file(file: BatchFile, output: _TableFiles) -> dict[str, object]:
+    """A big file read by the streaming reader, its tables written batch of envois by batch;
+    its outcome as if read whole. What it wrote is taken back when the file is quarantined (its
+    diagnostics kept) or when the reader fails on it (nothing kept, as for a grouped file)."""
+    from dsn_parser.streaming import read_in_batches  # heavy to import; only reading needs it
+
+    verdicts: list[ParsedFile] = []  # each batch's declarations and diagnostics, for the outcome
+    lines = 0
+    diagnostics: list[str] = []
+    tables: list[str] = []
+    try:
+        for _, parsed in read_in_batches(file.path):
+            lines += parsed.lines.height
+            diagnostics += output.write("diagnostics", [parsed.diagnostics])
+            tables += output.write("declarations", [parsed.declarations])
+            for block, table in sorted(parsed.blocks.items()):
+                tables += output.write(block_table_name(block), [table])
+            verdicts.append(replace(parsed, lines=parsed.lines.clear(), blocks={}))
+    except Exception as error:  # any reader failure quarantines the file, the night goes on
+        output.discard(diagnostics + tables)
+        return _judge(file, type(error).__name__)
+    outcome = _judge(file, verdicts, lines)
+    if outcome["status"] == FileStatus.QUARANTINED:
+        output.discard(tables)
+    return outcome
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
@@ -222,19 +288,24 @@ OUTCOME_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _judge(file: BatchFile, parsed: list[ParsedFile] | str) -> dict[str, object]:
+def _judge(
+    file: BatchFile, parsed: list[ParsedFile] | str, lines: int | None = None
+) -> dict[str, object]:
+    """The file's outcome; `lines`: its line count when `parsed` does not hold its lines."""
     if isinstance(parsed, str):
         reason = (
             f"Fichier illisible par le lecteur DSN ({parsed}) : vérifier qu'il s'agit "
             "d'une DSN au format NEODeS, non tronquée."
         )
-        return _outcome_row(file.file_id, FileStatus.QUARANTINED, reason, [])
+        return _outcome_row(file.file_id, FileStatus.QUARANTINED, reason, [], 0)
     status, verdict = outcome_of(parsed)
-    return _outcome_row(file.file_id, status, verdict, parsed)
+    if lines is None:
+        lines = sum(p.lines.height for p in parsed)
+    return _outcome_row(file.file_id, status, verdict, parsed, lines)
 
 
 def _outcome_row(
-    file_id: str, status: FileStatus, reason: str | None, parsed: Sequence[ParsedFile]
+    file_id: str, status: FileStatus, reason: str | None, parsed: Sequence[ParsedFile], lines: int
 ) -> dict[str, object]:
     row: dict[str, object] = dict.fromkeys(OUTCOME_SCHEMA)
     row |= {"file_id": file_id, "status": status.value, "reason": reason}
@@ -248,9 +319,7 @@ def _outcome_row(
         declarations_rejected=int((declarations["status"] == DeclarationStatus.REJECTED).sum()),
         errors=sum(_count(p.diagnostics, Severity.ERROR) for p in parsed),
         warnings=sum(_count(p.diagnostics, Severity.WARNING) for p in parsed),
-        rows_loaded=(
-            sum(p.lines.height for p in parsed) if status is not FileStatus.QUARANTINED else 0
-        ),
+        rows_loaded=lines if status is not FileStatus.QUARANTINED else 0,
     )
     return row
 

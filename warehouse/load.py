@@ -141,10 +141,12 @@ def load_batch(
     with transaction(connection):
         # A killed run committed nothing of its batch, but a rebuild loads known files again.
         _delete_staging_rows(connection, outcomes["file_id"].to_list())
-        for table, name in manifest["tables"].items():
+        for table, names in manifest["tables"].items():
             if not _TABLE_NAME.fullmatch(table):
                 raise ValueError(f"nom de table de staging invalide dans {output / MANIFEST}")
-            _append(connection, table, f"read_parquet({sql_literal(str(output / name))})")
+            # Several files only for a streamed file's table (warehouse.batches).
+            for name in names:
+                _append(connection, table, f"read_parquet({sql_literal(str(output / name))})")
         _mark_groups_pending(connection, loaded.to_list())
         _pause_for_crash_test(outcomes.height)
         _record_outcomes(connection, outcomes)
@@ -198,8 +200,23 @@ def staging_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _delete_staging_rows(connection: duckdb.DuckDBPyConnection, file_ids: list[str]) -> None:
+    """Remove what an earlier load of these files left (a re-read: `dsnpipe rebuild --relire`).
+
+    Only a file processed before has rows: its outcome and its rows were committed together.
+    Each DELETE scans its whole table, so a night of new files does not run them: at 100,000
+    employees they read every staging table once per batch, filling DuckDB's buffer pool.
+    """
+    processed = [
+        file_id
+        for (file_id,) in connection.execute(
+            "SELECT file_id FROM registry.files WHERE file_id IN ? AND processed_at IS NOT NULL",
+            [file_ids],
+        ).fetchall()
+    ]
+    if not processed:
+        return
     for table in staging_tables(connection):
-        connection.execute(f'DELETE FROM staging."{table}" WHERE file_id IN ?', [file_ids])
+        connection.execute(f'DELETE FROM staging."{table}" WHERE file_id IN ?', [processed])
 
 
 def _mark_groups_pending(connection: duckdb.DuckDBPyConnection, file_ids: list[str]) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import duckdb
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, EventLogEntry
     from dagster._utils.error import SerializableErrorInfo
     from rich.console import Console
 
@@ -102,26 +102,37 @@ def print_failure(console: Console) -> None:
 
 def run_night(settings: Settings, console: Console) -> bool:
     """Materialise the nightly assets and their checks in process; True when all succeeded
-    (a check failing as a warning does not fail the night). Prints each step's duration."""
+    (a check failing as a warning does not fail the night). Prints each step's duration and
+    the process's peak memory at its end."""
+    import uuid
+
     import dagster as dg
 
-    from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS
+    from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job
     from pipelines.progress import RichProgress
     from pipelines.resources import pipeline_resources
 
     instance = dg.DagsterInstance.ephemeral()
+    # The run's id is chosen here so that the peaks are read as its steps end, not after.
+    run_id = str(uuid.uuid4())
+    peaks = StepPeaks()
+    instance.add_event_listener(run_id, peaks.on_event)
     with RichProgress(console) as progress:
-        result = dg.materialize(
-            [*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
+        job = dg.Definitions(
+            assets=[*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
+            jobs=[nightly_job],
             resources=pipeline_resources(settings, progress),
+        ).resolve_job_def(nightly_job.name)
+        result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
             # Warnings and failures are printed after the run (`print_run_messages`), not by
             # Dagster's console logger, which prints a traceback with every failure.
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
-    print_run_messages(console, instance, result.run_id)
-    print_steps(console, step_durations(instance, result.run_id))
+    print_run_messages(console, instance, run_id)
+    print_steps(console, step_durations(instance, run_id), peaks.megabytes)
     checks_passed = all(
         e.passed or e.severity == dg.AssetCheckSeverity.WARN
         for e in result.get_asset_check_evaluations()
@@ -130,6 +141,27 @@ def run_night(settings: Settings, console: Console) -> bool:
 
 
 _STEP_ENDS = {"STEP_SUCCESS", "STEP_FAILURE"}
+
+
+class StepPeaks:
+    """The process's peak resident memory (MB) as each step ends: a step's figure above the
+    previous step's is memory that step reached. Read on Dagster's step-end events, which the
+    in-process executor emits in the step's own thread, so no code in the steps."""
+
+    def __init__(self) -> None:
+        self.megabytes: dict[str, int] = {}
+
+    def on_event(self, entry: EventLogEntry) -> None:
+        event = entry.dagster_event
+        if event is not None and entry.step_key and event.event_type in _STEP_ENDS:
+            self.megabytes[entry.step_key] = peak_memory_megabytes()
+
+
+def peak_memory_megabytes() -> int:
+    """The largest resident memory of this process so far (Linux counts ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def step_durations(instance: DagsterInstance, run_id: str) -> dict[str, float]:
@@ -148,19 +180,25 @@ def step_durations(instance: DagsterInstance, run_id: str) -> dict[str, float]:
     return durations
 
 
-def print_steps(console: Console, steps: dict[str, float]) -> None:
-    """The steps' durations and shares of their total, longest first."""
+def print_steps(
+    console: Console, steps: dict[str, float], peaks: dict[str, int] | None = None
+) -> None:
+    """The steps' durations and shares of their total, longest first, with the process's peak
+    memory at each step's end (where the night's peak was reached)."""
     from rich.table import Table
 
     total = sum(steps.values())
     if not total:
         return
-    table = Table(title="Durée par étape", show_header=False)
-    table.add_column(justify="left")
-    table.add_column(justify="right")
-    table.add_column(justify="right")
+    peaks = peaks or {}
+    table = Table(title="Durée par étape")
+    table.add_column("étape", justify="left")
+    table.add_column("durée", justify="right")
+    table.add_column("part", justify="right")
+    table.add_column("mémoire max du processus", justify="right")
     for step, seconds in sorted(steps.items(), key=lambda item: -item[1]):
-        table.add_row(step, f"{seconds:.1f} s", f"{100 * seconds / total:.0f} %")
+        peak = f"{peaks[step]} Mo" if step in peaks else ""
+        table.add_row(step, f"{seconds:.1f} s", f"{100 * seconds / total:.0f} %", peak)
     console.print(table)
 
 

@@ -52,6 +52,11 @@ def test_a_night_loads_the_landing_directory_and_prints_the_summary_in_french(
     # Where the night's time went, step by step (what `make bench` reads for its stage shares).
     assert "Durée par étape" in out
     assert re.search(r"dsn_staging\W+\d+\.\d s\W+\d+ %", out)
+    # With the process's peak memory as each step ended: where the night's peak was reached.
+    assert "mémoire max du processus" in out
+    peaks = [int(mb) for mb in re.findall(r"^\W*[a-z_]+\W+\d+\.\d s\W+\d+ %\W+(\d+) Mo", out, re.M)]
+    assert len(peaks) == len(re.findall(r"^\W*[a-z_]+\W+\d+\.\d s\b", out, re.M)) > 1
+    assert all(peak > 0 for peak in peaks)
     with connect(warehouse) as connection:
         statuses = dict(
             connection.execute(

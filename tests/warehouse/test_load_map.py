@@ -140,6 +140,52 @@ def test_a_batch_read_again_gives_the_same_parquet_and_a_complete_one_is_reused(
     assert marker.exists()  # reused as it was, not read again
 
 
+def test_big_files_streamed_batch_of_envois_by_batch_load_what_reading_them_whole_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: tuple[Path, tuple[object, ...]]
+) -> None:
+    """Every file over the bound (here: every file) is read by the streaming reader, its
+    tables written as they come (a table in several files): the warehouse is the same, good,
+    malformed and quarantined files alike."""
+    monkeypatch.setattr(batches, "STREAMED_FILE_BYTES", 0)
+    landing, expected = in_process
+    landing = copy_landing(landing, tmp_path)
+    with connect(tmp_path / "w.duckdb", read_only=False) as connection:
+        register(connection, landing)
+        load_dsn(connection, landing, tmp_path)
+        assert warehouse_state(connection) == expected
+
+
+def test_a_file_the_streaming_reader_fails_on_is_quarantined_with_nothing_of_it_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsn_parser import streaming
+
+    read_in_batches = streaming.read_in_batches
+
+    def failing_after_a_batch(source: Path) -> Iterator[object]:
+        yield from read_in_batches(source)
+        if source.name == "sans_quotes.dsn":
+            raise RuntimeError("le lecteur a échoué")
+
+    monkeypatch.setattr(batches, "STREAMED_FILE_BYTES", 0)
+    monkeypatch.setattr(streaming, "read_in_batches", failing_after_a_batch)
+    landing = mixed_landing(tmp_path, good_files=2)
+    with connect(tmp_path / "w.duckdb", read_only=False) as connection:
+        register(connection, landing)
+        load_dsn(connection, landing, tmp_path)
+        [(file_id, status)] = connection.execute(
+            "SELECT file_id, status || ' ' || reason FROM registry.files "
+            "WHERE original_name = 'sans_quotes.dsn'"
+        ).fetchall()
+        rows = connection.execute(
+            "SELECT (SELECT count(*) FROM staging.diagnostics WHERE file_id = $1), "
+            "(SELECT count(*) FROM staging.declarations WHERE file_id = $1)",
+            [file_id],
+        ).fetchall()
+    assert status.startswith("quarantined Fichier illisible par le lecteur DSN (RuntimeError)")
+    assert rows == [(0, 0)]
+
+
 def test_a_reader_failing_on_a_batch_reads_its_files_one_by_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
