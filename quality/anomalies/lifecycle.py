@@ -69,8 +69,9 @@ def update_register(
     scope: CompanyScope = EVERY_COMPANY,
 ) -> NightSummary:
     """Bring the register up to date with tonight's `detections` (`IDENTIFIED_SCHEMA`) of the
-    companies in `scope`. The other companies' data did not change: what was detected for them
-    at the register's previous night is detected again, neither resolved nor re-dated."""
+    companies in `scope`. The other companies' data did not change: what the register's previous
+    night detected for them is detected again (seen tonight, as a whole detection would say),
+    never resolved for not being looked at."""
     check_night_order(connection, night)
     previous = latest_night(connection)
     tonight = detections.select(
