@@ -31,8 +31,8 @@ from warehouse.changes import CompanyScope, register_scope
 
 _MARGIN = timedelta(days=2)
 
-# Companies with a date event in [{since}, {night}]; `{requests_from}` and `{ends_from}`,
-# `{ends_to}` are the windows shifted by the pending days and the portability months.
+# Companies with a date event in [$since, $night]; $requests_from and $ends_from, $ends_to:
+# the windows shifted by the pending days and the portability months.
 _DATE_EVENTS = """
 SELECT siren FROM from_portal.affiliation_requests
 WHERE requested_on BETWEEN $requests_from AND $night
@@ -49,7 +49,10 @@ UNION
 SELECT d.siren FROM core.contract_ends AS e
 JOIN core.declaration_versions AS d USING (file_id, declaration_id)
 WHERE e.end_date BETWEEN $since AND $night OR e.end_date BETWEEN $ends_from AND $ends_to
-UNION
+"""
+# Companies whose states changed at the stage's last night (AFF002 reads them from tonight on)
+# or with decisions applied since.
+_REGISTER_EVENTS = """
 SELECT siren FROM core.affiliation_history WHERE night >= $last_night AND night < $night
 UNION
 SELECT siren FROM steward_decisions WHERE applied_on >= $last_night
@@ -98,14 +101,17 @@ def affiliation_scope(
     parameters = {
         "since": last_night - _MARGIN,
         "night": night,
-        "last_night": last_night,
         "requests_from": last_night - timedelta(days=waits) - _MARGIN,
         # a month is 28 to 31 days: the portability end is end_date + `months` months
         "ends_from": last_night - timedelta(days=31 * months) - _MARGIN,
         "ends_to": night - timedelta(days=28 * months) + _MARGIN,
     }
     sirens = set(changed.sirens)
-    events = connection.execute(_DATE_EVENTS, parameters).fetchall()
+    events = connection.execute(
+        _REGISTER_EVENTS, {"night": night, "last_night": last_night}
+    ).fetchall()
+    if night > last_night:  # a rerun of the same night: no date has moved
+        events += connection.execute(_DATE_EVENTS, parameters).fetchall()
     sirens |= {siren for (siren,) in events if siren is not None}
     sirens |= _companies_of_pending_decisions(connection, decisions_dir)
     widened = replace(changed, sirens=frozenset(sirens))

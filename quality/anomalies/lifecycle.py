@@ -182,8 +182,10 @@ def _still_detected(
     whole detection would have; returns how many."""
     if scope.everything or previous is None:
         return 0
+    # resolved by data on a rerun of the previous night: seen that night, no longer detected
     out_of_scope = f"""
-        NOT ({scope.sql("siren")}) AND anomaly_id NOT IN (SELECT anomaly_id FROM tonight_detections)
+        status <> '{AnomalyStatus.RESOLVED_BY_DATA.value}' AND NOT ({scope.sql("siren")})
+        AND anomaly_id NOT IN (SELECT anomaly_id FROM tonight_detections)
     """
     connection.execute(
         f"UPDATE anomalies SET last_seen = ? WHERE last_seen = ? AND {out_of_scope}",

@@ -1,6 +1,7 @@
 """The affiliation stage on the companies changed since it last ran gives, night after night,
 exactly what a whole recomputation of the same night gives on a copy of the warehouse: a small
-generated portfolio landing in arrival order, then a late file for one company, a night with
+generated portfolio landing in arrival order, then a late file for one company (the same night
+run again, as late files are), a night with
 nothing new but a steward's decisions, a change of the portal's exemptions, and nights where
 only the date moves (pending requests, exemptions, contract and portability ends)."""
 
@@ -139,7 +140,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
 
     target = landing / late.relative_to(source)
     shutil.copy2(late, target)
-    another(last + timedelta(days=1))  # a late file for one company
+    another(last)  # a late file for one company, run as the same night again
     _decide(tmp_path)
     another(last + timedelta(days=2))  # nothing new but the stewards' decisions
     _drop_last_exemption(landing)
