@@ -1,9 +1,9 @@
 """The affiliation stage on the companies changed since it last ran gives, night after night,
 exactly what a whole recomputation of the same night gives on a copy of the warehouse: a small
 generated portfolio landing in arrival order, then a late file for one company (the same night
-run again, as late files are), a night with
-nothing new but a steward's decisions, a change of the portal's exemptions, and nights where
-only the date moves (pending requests, exemptions, contract and portability ends)."""
+run again, as late files are), a night with nothing new but a steward's decisions, a change of
+the portal's exemptions (that night run again), and nights where only the date moves (pending
+requests, exemptions, contract and portability ends)."""
 
 from __future__ import annotations
 
@@ -104,10 +104,20 @@ def _decide(tmp_path: Path) -> None:
         record_decision(tmp_path / "decisions", decision)
 
 
-def _drop_last_exemption(landing: Path) -> None:
+def _drop_an_exempted_affiliation(tmp_path: Path, landing: Path) -> None:
+    """Remove from the portal's exemptions one that an open AFF014 anomaly is about."""
+    with connect(tmp_path / "entrepot.duckdb", read_only=True) as connection:
+        [(nir, contract)] = connection.execute(
+            """
+            SELECT employee_key, contract_reference FROM anomalies
+            WHERE rule_code = 'AFF014' AND status = 'open' ORDER BY anomaly_id LIMIT 1
+            """
+        ).fetchall()
     exemptions = landing / "portal" / "dispenses.csv"
     lines = exemptions.read_text(encoding="utf-8").splitlines(keepends=True)
-    exemptions.write_text("".join(lines[:-1]), encoding="utf-8")
+    kept = [line for line in lines if not (f";{nir};" in line and f";{contract};" in line)]
+    assert len(kept) < len(lines)
+    exemptions.write_text("".join(kept), encoding="utf-8")
 
 
 def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
@@ -143,8 +153,10 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     another(last)  # a late file for one company, run as the same night again
     _decide(tmp_path)
     another(last + timedelta(days=2))  # nothing new but the stewards' decisions
-    _drop_last_exemption(landing)
-    another(last + timedelta(days=3))  # a reference change
+    # A reference change on the same night again: its AFF014 is resolved by data, and must
+    # stay so on the next nights, when its company has nothing new.
+    _drop_an_exempted_affiliation(tmp_path, landing)
+    another(last + timedelta(days=2))
     another(last + timedelta(days=20))  # the date only: requests pending, exemptions
     another(last + timedelta(days=400))  # the date only: contract and portability ends
 
