@@ -4,12 +4,16 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import core_dimensions, reference_data
 from pipelines.resources import NightResource, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from quality.affiliation.night import run_affiliation_night
 from quality.report import write_steward_report
+from warehouse.changes import changed_since, record_progress
 from warehouse.connections import transaction
+
+AFFILIATION_STAGE = "affiliations"  # its watermark in core.stage_progress
 
 
 @dg.asset(
@@ -28,12 +32,18 @@ def affiliation_register(
     with warehouse.connect() as connection:
         day = night.night_of_run(context, connection)
         with transaction(connection):
-            result = run_affiliation_night(connection, day, Path(night.decisions_dir))
+            version = CODE_VERSIONS["affiliation"]
+            changed = changed_since(connection, AFFILIATION_STAGE, version)
+            result = run_affiliation_night(
+                connection, day, Path(night.decisions_dir), changed=changed
+            )
+            record_progress(connection, AFFILIATION_STAGE, changed, day, version)
     refresh = result.anomalies.night
     context.log.info(f"Nuit du {day:%d/%m/%Y} : {refresh.new} nouvelle(s) anomalie(s)")
     return dg.MaterializeResult(
         metadata={
             "night": day.isoformat(),
+            "companies_recomputed": "toutes" if result.companies is None else str(result.companies),
             "states": result.states,
             "dagster/row_count": result.states,
             "anomalies_detected": refresh.detected,

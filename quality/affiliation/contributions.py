@@ -37,7 +37,9 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
                 sum(amount) FILTER (WHERE component_type = '11') AS tranche_a,
                 sum(amount) FILTER (WHERE component_type = '13') AS tranche_b,
                 sum(amount) FILTER (WHERE component_type = '18') AS ceiling
-            FROM core.contribution_components GROUP BY ALL
+            FROM core.contribution_components
+            WHERE file_id IN (SELECT file_id FROM aff_monthly)
+            GROUP BY ALL
         ),
         bases AS (
             SELECT d.*, coalesce(c.tranche_a, least(c.gross, p.amount)) AS tranche_a,

@@ -22,7 +22,9 @@ def dependant_counts_mismatch(context: DetectionContext) -> pl.DataFrame:
                 coalesce(sum(dependants) FILTER (WHERE dependant_type = '02'), 0) AS children,
                 coalesce(sum(dependants) FILTER (WHERE dependant_type = '03'), 0) AS others,
                 sum(dependants) AS total
-            FROM core.dependants GROUP BY ALL
+            FROM core.dependants
+            WHERE file_id IN (SELECT file_id FROM aff_monthly)
+            GROUP BY ALL
         ),
         compared AS (
             SELECT a.*, coalesce(b.adults, 0) AS adults, coalesce(b.children, 0) AS kids,

@@ -9,16 +9,20 @@ from pathlib import Path
 import duckdb
 
 from quality.affiliation.rules import AFFILIATION_RULES
+from quality.affiliation.scope import affiliation_scope
+from quality.affiliation.sources import night_sources
 from quality.affiliation.states import RegisterSettings
 from quality.affiliation.store import refresh_states
 from quality.anomalies.detection import RuleSettings
 from quality.anomalies.nightly import RegisterRefresh, run_anomaly_night
+from warehouse.changes import EVERY_COMPANY, CompanyScope
 
 
 @dataclass(frozen=True)
 class AffiliationNight:
     states: int  # employees × contracts in the register
     anomalies: RegisterRefresh
+    companies: int | None  # how many companies were recomputed; None: every one
 
 
 def run_affiliation_night(
@@ -27,14 +31,24 @@ def run_affiliation_night(
     decisions_dir: Path,
     rule_settings: RuleSettings | None = None,
     register_settings: RegisterSettings | None = None,
+    changed: CompanyScope = EVERY_COMPANY,
 ) -> AffiliationNight:
     """Detect the anomalies and refresh their register (steward decisions first), then
     recompute the affiliation states (which read the forced affiliations and radiations just
-    applied). The contract parameters and portal exports are tables loaded at ingestion
-    (`warehouse.reference`)."""
+    applied), for the companies `changed` since the stage last ran and those whose results
+    may differ tonight (`quality.affiliation.scope`); the others' rows are kept. The contract
+    parameters and portal exports are tables loaded at ingestion (`warehouse.reference`)."""
     # The caller owns the connection and the transaction, as for `run_anomaly_night`.
-    anomalies = run_anomaly_night(
-        connection, night, decisions_dir, AFFILIATION_RULES, rule_settings
+    rule_settings = rule_settings or RuleSettings()
+    register_settings = register_settings or RegisterSettings()
+    scope = affiliation_scope(
+        connection, changed, night, decisions_dir, rule_settings, register_settings
     )
-    states = refresh_states(connection, night, register_settings)
-    return AffiliationNight(states=states.height, anomalies=anomalies)
+    with night_sources(connection, scope):
+        anomalies = run_anomaly_night(
+            connection, night, decisions_dir, AFFILIATION_RULES, rule_settings, scope
+        )
+        refresh_states(connection, night, register_settings, scope)
+    [(states,)] = connection.execute("SELECT count(*) FROM core.affiliation_states").fetchall()
+    companies = None if scope.everything else len(scope.sirens)
+    return AffiliationNight(states=int(states), anomalies=anomalies, companies=companies)

@@ -29,7 +29,7 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
                 || strftime(r.requested_on, '%d/%m/%Y') || ' (embauche le '
                 || coalesce(strftime(r.hired_on, '%d/%m/%Y'), '?')
                 || ') sans affiliation au contrat dans les DSN reçues' AS detail
-        FROM from_portal.affiliation_requests AS r
+        FROM aff_requests AS r
         WHERE r.requested_on <= ?
         AND NOT EXISTS (
             SELECT 1 FROM from_portal.exemptions AS x

@@ -11,18 +11,22 @@ monthly DSNs (nature 01) only, since signalements carry no affiliation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from warehouse.changes import CompanyScope, register_scope
 from warehouse.connections import has_table
 
 MONTHLY_NATURE = "01"
 
-_VIEWS = f"""
-CREATE OR REPLACE TEMP VIEW aff_key_map AS
+# `{kind}` VIEW, or TABLE for a night's materialised sources; `{scope}` (on `siren`) and
+# `{scope_d}` (on `d.siren`) the predicates of the companies in scope.
+_SOURCES = f"""
+CREATE OR REPLACE TEMP {{kind}} aff_key_map AS
 WITH RECURSIVE chain(previous_key, current_key, depth) AS (
     SELECT previous_key, employee_key, 1 FROM core.employee_links
     UNION ALL
@@ -32,29 +36,32 @@ WITH RECURSIVE chain(previous_key, current_key, depth) AS (
 )
 SELECT previous_key, arg_max(current_key, depth) AS current_key FROM chain GROUP BY previous_key;
 
-CREATE OR REPLACE TEMP VIEW aff_employees AS
+CREATE OR REPLACE TEMP {{kind}} aff_employees AS
 SELECT e.employee_key AS warehouse_key,
     regexp_replace(coalesce(m.current_key, e.employee_key), '^NTT:', '') AS employee_key,
     e.nir, e.ntt
 FROM core.employees AS e LEFT JOIN aff_key_map AS m ON m.previous_key = e.employee_key;
 
-CREATE OR REPLACE TEMP VIEW aff_names AS
+CREATE OR REPLACE TEMP {{kind}} aff_names AS
 SELECT regexp_replace(employee_key, '^NTT:', '') AS employee_key,
     trim(coalesce(last_name, '') || ' ' || coalesce(first_names, '')) AS employee_name,
     last_name, first_names, birth_date
 FROM core.employees;
 
-CREATE OR REPLACE TEMP VIEW aff_monthly AS
+CREATE OR REPLACE TEMP {{kind}} aff_monthly AS
 SELECT file_id, declaration_id, siren, siret, month, fraction, built_on
-FROM core.declarations_in_force WHERE nature = '{MONTHLY_NATURE}';
+FROM core.declarations_in_force WHERE nature = '{MONTHLY_NATURE}' AND {{scope}};
 
-CREATE OR REPLACE TEMP VIEW aff_adhesions AS
+CREATE OR REPLACE TEMP {{kind}} aff_adhesions AS
 SELECT DISTINCT file_id, declaration_id, adhesion_key, oc_code, delegate_code,
     contract_reference
-FROM core.adhesion_months;
+FROM core.adhesion_months AS h
+WHERE EXISTS (
+    SELECT 1 FROM aff_monthly AS m
+    WHERE m.file_id = h.file_id AND m.declaration_id = h.declaration_id);
 
 -- One row per affiliation (S21.G00.70) of a monthly DSN in force.
-CREATE OR REPLACE TEMP VIEW aff_affiliations AS
+CREATE OR REPLACE TEMP {{kind}} aff_affiliations AS
 SELECT d.siren, a.siret, a.month, d.fraction, a.file_id, a.declaration_id, a.instance_id,
     k.employee_key, a.employee_key AS warehouse_key, a.contract_start, a.contract_number,
     ad.oc_code, ad.contract_reference, a.option_code, a.population_code,
@@ -68,7 +75,7 @@ LEFT JOIN aff_adhesions AS ad
     AND ad.adhesion_key = a.adhesion_key;
 
 -- One row per employment contract (S21.G00.40) of a monthly DSN in force.
-CREATE OR REPLACE TEMP VIEW aff_contract_months AS
+CREATE OR REPLACE TEMP {{kind}} aff_contract_months AS
 SELECT d.siren, c.siret, c.month, d.fraction, c.file_id, c.declaration_id, c.instance_id,
     k.employee_key, c.employee_key AS warehouse_key, k.nir, c.contract_start,
     c.contract_number, c.category
@@ -78,19 +85,34 @@ JOIN aff_employees AS k ON k.warehouse_key = c.employee_key;
 
 -- The end of each employment contract as last declared (any nature, declarations in force);
 -- an end whose latest declaration is a cancellation (099) is no end.
-CREATE OR REPLACE TEMP VIEW aff_contract_ends AS
+CREATE OR REPLACE TEMP {{kind}} aff_contract_ends AS
 SELECT * FROM (
     SELECT e.siret, k.employee_key, e.contract_start, e.contract_number, e.end_date,
         e.end_reason, e.keeps_cover, e.month
     FROM core.contract_ends AS e
     JOIN core.declarations_in_force AS d USING (file_id, declaration_id)
     JOIN aff_employees AS k ON k.warehouse_key = e.employee_key
+    WHERE {{scope_d}}
     QUALIFY row_number() OVER (
         PARTITION BY e.siret, k.employee_key, e.contract_start, e.contract_number
         ORDER BY e.month DESC, d.built_on DESC, e.file_id DESC, e.instance_id DESC) = 1
 )
 WHERE end_reason IS DISTINCT FROM '099';
+
+CREATE OR REPLACE TEMP {{kind}} aff_requests AS
+SELECT * FROM from_portal.affiliation_requests WHERE {{scope}};
 """
+_SOURCE_NAMES = (
+    "aff_key_map",
+    "aff_employees",
+    "aff_names",
+    "aff_monthly",
+    "aff_adhesions",
+    "aff_affiliations",
+    "aff_contract_months",
+    "aff_contract_ends",
+    "aff_requests",
+)
 
 
 # The steward's forced affiliations and radiations (quality.anomalies.decisions), latest per
@@ -133,15 +155,55 @@ FROM aff_forced_decisions WHERE action = 'force_radiation'
 """
 
 
+_MATERIALISED = "aff_materialised"  # a temporary table present while `night_sources` holds
+
+
+def _materialised(connection: duckdb.DuckDBPyConnection) -> bool:
+    rows = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
+        [_MATERIALISED],
+    ).fetchall()
+    return bool(rows[0][0])
+
+
 def create_views(connection: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the temporary views on `connection`; cheap, so every rule calls it.
+    """(Re)create the temporary views on `connection`; cheap, so every rule calls it. Inside
+    `night_sources`, the sources are its tables and only the decisions' views are recreated.
 
     The connection's warehouse is migrated (`warehouse.connections.connect`): OC-side tables
     never loaded are empty (no contract known: every affiliation is then AFF003)."""
-    connection.execute(_VIEWS)
+    if not _materialised(connection):
+        connection.execute(_SOURCES.format(kind="VIEW", scope="TRUE", scope_d="TRUE"))
     has_decisions = has_table(connection, "main", "steward_decisions")
     connection.execute(_FORCED_DECISIONS if has_decisions else _NO_DECISIONS)
     connection.execute(_OC_RADIATIONS)
+
+
+@contextmanager
+def night_sources(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> Iterator[None]:
+    """The sources as temporary tables holding the companies of `scope` only, for one night's
+    rules and states. Computed once rather than in every rule's query; and on tables the
+    planner joins on their keys: through the views, AFF014 paired every exemption with every
+    affiliation to its contract before comparing the NIR (4 million rows at 20,000
+    employees, growing with the square of the portfolio)."""
+    register_scope(connection, scope)
+    for name in _SOURCE_NAMES:
+        connection.execute(f"DROP VIEW IF EXISTS temp.{name}")
+    sql = _SOURCES.format(kind="TABLE", scope=scope.sql("siren"), scope_d=scope.sql("d.siren"))
+    connection.execute(sql)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {_MATERIALISED} AS SELECT 1 AS held")
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):  # an aborted transaction drops them with its rollback
+            _drop_sources(connection)
+        raise
+    _drop_sources(connection)
+
+
+def _drop_sources(connection: duckdb.DuckDBPyConnection) -> None:
+    for name in (_MATERIALISED, *_SOURCE_NAMES):
+        connection.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 
 def query(

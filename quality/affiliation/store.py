@@ -16,9 +16,15 @@ from quality.affiliation.states import (
     StateInputs,
     compute_states,
 )
+from warehouse.changes import EVERY_COMPANY, CompanyScope, register_scope
 
 
-def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
+def read_state_inputs(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
+) -> StateInputs:
+    """The inputs of the companies in `scope` (registered on the connection: `register_scope`);
+    the DSN's are those of the sources, which `night_sources` narrows to the same companies."""
+    in_scope = scope.sql("siren")
     dsn = query(
         connection,
         """
@@ -47,20 +53,23 @@ def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
         """,
     )
     return StateInputs(
-        contracts=query(connection, "SELECT contract_reference, siren FROM reference.oc_contracts"),
+        contracts=query(
+            connection,
+            f"SELECT contract_reference, siren FROM reference.oc_contracts WHERE {in_scope}",
+        ),
         dsn=dsn,
         requests=query(
             connection,
-            """
+            f"""
             SELECT r.siren, r.siret, r.nir AS employee_key,
                 trim(coalesce(r.last_name, '') || ' ' || coalesce(r.first_names, ''))
                     AS employee_name,
                 r.contract_reference, r.requested_on, r.hired_on,
                 min(c.completed_on) AS completed_on, arg_min(c.option_code, c.completed_on)
                     AS option_code
-            FROM from_portal.affiliation_requests AS r
+            FROM aff_requests AS r
             LEFT JOIN from_portal.affiliation_completions AS c USING (request_id)
-            WHERE r.nir IS NOT NULL
+            WHERE r.nir IS NOT NULL AND {in_scope}
                 -- once the DSN declares the person, the DSN decides (AFF001 if unaffiliated)
                 AND NOT EXISTS (
                     SELECT 1 FROM aff_contract_months AS m
@@ -70,30 +79,30 @@ def read_state_inputs(connection: duckdb.DuckDBPyConnection) -> StateInputs:
         ),
         exemptions=query(
             connection,
-            """
+            f"""
             SELECT siren, siret, nir AS employee_key,
                 trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
                     AS employee_name,
                 contract_reference, start_date, end_date, reason_code
-            FROM from_portal.exemptions
+            FROM from_portal.exemptions WHERE {in_scope}
             """,
         ),
         radiations=query(
             connection,
-            """
+            f"""
             SELECT siren, siret, nir AS employee_key,
                 trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
                     AS employee_name,
                 contract_reference, radiation_date, reason
-            FROM from_portal.radiations
+            FROM from_portal.radiations WHERE {in_scope}
             """,
         ),
         forced=query(
             connection,
-            """
+            f"""
             SELECT siren, siret, employee_key, contract_reference, action, effective_date,
                 reason
-            FROM aff_forced_decisions
+            FROM aff_forced_decisions WHERE {in_scope}
             """,
         ),
     )
@@ -110,20 +119,28 @@ _COMPARED = [
 ]
 
 
-def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, night: date) -> int:
-    """Replace `core.affiliation_states` with `states`; record in `core.affiliation_history`,
-    under `night`, every state that is new or changed since the nights before. Returns the
-    changes recorded for `night`.
+def write_states(
+    connection: duckdb.DuckDBPyConnection,
+    states: pl.DataFrame,
+    night: date,
+    scope: CompanyScope = EVERY_COMPANY,
+) -> int:
+    """Replace the rows of `scope`'s companies in `core.affiliation_states` with `states` (the
+    other companies' states are those of their last computation, dated tonight); record in
+    `core.affiliation_history`, under `night`, every state of theirs that is new or changed
+    since the nights before. Returns the changes recorded for `night`.
 
     The history holds one row per key and night, the state at the end of that night: late
     files run the same night again (its date is the due date of the latest declared month), so
     that night's rows are replaced, compared with the history before it rather than with the
     register of the previous run (which may already be tonight's). The history records no
     departure from the register: a key coming back in the state it left in is no change."""
+    register_scope(connection, scope)
+    in_scope = scope.sql("siren")
     previous = connection.sql(
         f"""
         SELECT {", ".join([*STATE_KEY, *_COMPARED])} FROM core.affiliation_history
-        WHERE night < ?
+        WHERE night < ? AND {in_scope}
         QUALIFY row_number() OVER (PARTITION BY {", ".join(STATE_KEY)} ORDER BY night DESC) = 1
         """,
         params=[night],
@@ -138,9 +155,14 @@ def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, ni
     connection.register("_states", current)
     connection.register("_changes", changed)
     try:
-        connection.execute("DELETE FROM core.affiliation_states")
+        connection.execute(f"DELETE FROM core.affiliation_states WHERE {in_scope}")
+        connection.execute(
+            "UPDATE core.affiliation_states SET night = ? WHERE night <> ?", [night, night]
+        )
         connection.execute("INSERT INTO core.affiliation_states BY NAME SELECT * FROM _states")
-        connection.execute("DELETE FROM core.affiliation_history WHERE night = ?", [night])
+        connection.execute(
+            f"DELETE FROM core.affiliation_history WHERE night = ? AND {in_scope}", [night]
+        )
         connection.execute(
             """
             INSERT INTO core.affiliation_history BY NAME
@@ -156,8 +178,16 @@ def write_states(connection: duckdb.DuckDBPyConnection, states: pl.DataFrame, ni
 
 
 def refresh_states(
-    connection: duckdb.DuckDBPyConnection, night: date, settings: RegisterSettings | None = None
+    connection: duckdb.DuckDBPyConnection,
+    night: date,
+    settings: RegisterSettings | None = None,
+    scope: CompanyScope = EVERY_COMPANY,
 ) -> pl.DataFrame:
-    states = compute_states(read_state_inputs(connection), night, settings)
-    write_states(connection, states, night)
+    """Recompute and write the states of `scope`'s companies; returns them."""
+    register_scope(connection, scope)
+    states = compute_states(read_state_inputs(connection, scope), night, settings)
+    if not scope.everything:
+        # outside `night_sources`, the DSN rows are every company's
+        states = states.filter(pl.col("siren").is_in(sorted(scope.sirens)))
+    write_states(connection, states, night, scope)
     return states

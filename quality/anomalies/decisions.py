@@ -340,6 +340,13 @@ def applied_decision_ids(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in rows}
 
 
+def pending_anomaly_ids(connection: duckdb.DuckDBPyConnection, decisions_dir: Path) -> set[str]:
+    """The anomalies the decisions of `decisions_dir` not applied yet are about."""
+    decisions, _ = read_decisions(decisions_dir)
+    applied = applied_decision_ids(connection)
+    return {d.anomaly_id for _, d in decisions if d.decision_id not in applied}
+
+
 def apply_pending_decisions(
     connection: duckdb.DuckDBPyConnection, decisions_dir: Path, night: date
 ) -> DecisionsSummary:

@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from quality.anomalies.model import IDENTIFIED_SCHEMA, AnomalyStatus
+from warehouse.changes import EVERY_COMPANY, CompanyScope, register_scope
 
 # Data columns refreshed from tonight's detection (the identity columns never change).
 _DATA_COLUMNS = (
@@ -62,33 +63,43 @@ def check_night_order(connection: duckdb.DuckDBPyConnection, night: date) -> Non
 
 
 def update_register(
-    connection: duckdb.DuckDBPyConnection, detections: pl.DataFrame, night: date
+    connection: duckdb.DuckDBPyConnection,
+    detections: pl.DataFrame,
+    night: date,
+    scope: CompanyScope = EVERY_COMPANY,
 ) -> NightSummary:
-    """Bring the register up to date with tonight's `detections` (`IDENTIFIED_SCHEMA`)."""
+    """Bring the register up to date with tonight's `detections` (`IDENTIFIED_SCHEMA`) of the
+    companies in `scope`. The other companies' data did not change: what the register's previous
+    night detected for them is detected again (seen tonight, as a whole detection would say),
+    never resolved for not being looked at."""
     check_night_order(connection, night)
+    previous = latest_night(connection)
     tonight = detections.select(
         [pl.col(name).cast(dtype) for name, dtype in IDENTIFIED_SCHEMA.items()]
     )
     if tonight["anomaly_id"].is_duplicated().any():
         raise ValueError("Détections en double pour un même identifiant d'anomalie")
+    register_scope(connection, scope)
     connection.register("tonight_detections", tonight.to_arrow())
     try:
-        _classify(connection)
+        _classify(connection, scope)
         counts = _count_changes(connection)
         _record_events(connection, night)
         _apply_changes(connection, night)
+        detected = tonight.height + _still_detected(connection, scope, previous, night)
         connection.execute(
             "INSERT OR REPLACE INTO anomaly_nights (night, detected) VALUES (?, ?)",
-            [night, tonight.height],
+            [night, detected],
         )
     finally:
         connection.execute("DROP TABLE IF EXISTS temp.night_changes")
         connection.unregister("tonight_detections")
-    return NightSummary(night=night, detected=tonight.height, **counts)
+    return NightSummary(night=night, detected=detected, **counts)
 
 
-def _classify(connection: duckdb.DuckDBPyConnection) -> None:
-    """One row per anomaly detected tonight or still unresolved, with its next status."""
+def _classify(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> None:
+    """One row per anomaly detected tonight or still unresolved in `scope`, with its next
+    status."""
     open_, ack = AnomalyStatus.OPEN.value, AnomalyStatus.ACKNOWLEDGED.value
     by_data = AnomalyStatus.RESOLVED_BY_DATA.value
     by_steward = AnomalyStatus.RESOLVED_BY_STEWARD.value
@@ -112,7 +123,8 @@ def _classify(connection: duckdb.DuckDBPyConnection) -> None:
             a.detail_fingerprint AS old_fingerprint
         FROM tonight_detections AS t
         FULL OUTER JOIN anomalies AS a USING (anomaly_id)
-        WHERE t.anomaly_id IS NOT NULL OR a.status IN ('{open_}', '{ack}')
+        WHERE t.anomaly_id IS NOT NULL
+            OR a.status IN ('{open_}', '{ack}') AND {scope.sql("a.siren")}
         """
     )
 
@@ -158,6 +170,31 @@ def _record_events(connection: duckdb.DuckDBPyConnection, night: date) -> None:
         """,
         [night, night],
     )
+
+
+def _still_detected(
+    connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
+    previous: date | None,
+    night: date,
+) -> int:
+    """Date tonight what the previous night detected out of `scope` (its `last_seen`), as a
+    whole detection would have; returns how many."""
+    if scope.everything or previous is None:
+        return 0
+    # resolved by data on a rerun of the previous night: seen that night, no longer detected
+    out_of_scope = f"""
+        status <> '{AnomalyStatus.RESOLVED_BY_DATA.value}' AND NOT ({scope.sql("siren")})
+        AND anomaly_id NOT IN (SELECT anomaly_id FROM tonight_detections)
+    """
+    connection.execute(
+        f"UPDATE anomalies SET last_seen = ? WHERE last_seen = ? AND {out_of_scope}",
+        [night, previous],
+    )
+    [(count,)] = connection.execute(
+        f"SELECT count(*) FROM anomalies WHERE last_seen = ? AND {out_of_scope}", [night]
+    ).fetchall()
+    return int(count)
 
 
 def _apply_changes(connection: duckdb.DuckDBPyConnection, night: date) -> None:

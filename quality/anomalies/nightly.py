@@ -25,6 +25,7 @@ from quality.anomalies.lifecycle import (
     check_night_order,
     update_register,
 )
+from warehouse.changes import EVERY_COMPANY, CompanyScope
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,14 @@ def refresh_register(
     detections: pl.DataFrame,
     night: date,
     decisions_dir: Path,
+    scope: CompanyScope = EVERY_COMPANY,
 ) -> RegisterRefresh:
-    """Apply pending decisions then tonight's `detections` (`model.IDENTIFIED_SCHEMA`)."""
+    """Apply pending decisions then tonight's `detections` (`model.IDENTIFIED_SCHEMA`) of the
+    companies in `scope`."""
     check_night_order(connection, night)
     decisions = apply_pending_decisions(connection, decisions_dir, night)
     return RegisterRefresh(
-        decisions=decisions, night=update_register(connection, detections, night)
+        decisions=decisions, night=update_register(connection, detections, night, scope)
     )
 
 
@@ -53,12 +56,15 @@ def run_anomaly_night(
     decisions_dir: Path,
     detectors: Mapping[str, Detector],
     settings: RuleSettings | None = None,
+    scope: CompanyScope = EVERY_COMPANY,
 ) -> RegisterRefresh:
     """Detect with `detectors` (the night's: `quality.affiliation.rules.AFFILIATION_RULES`)
-    and refresh the register.
+    and refresh the register; the detectors read the companies of `scope` only (the
+    affiliation's `night_sources`), the register keeps the others' anomalies as they were.
 
     The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
     """
     check_night_order(connection, night)  # before the detection work, not after
     context = DetectionContext(connection, night, settings or RuleSettings())
-    return refresh_register(connection, detect_all(context, detectors), night, decisions_dir)
+    detections = detect_all(context, detectors)
+    return refresh_register(connection, detections, night, decisions_dir, scope)

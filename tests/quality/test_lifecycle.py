@@ -10,6 +10,7 @@ import pytest
 
 from quality.anomalies.lifecycle import update_register
 from tests.quality.detections import detections, missing_affiliation
+from warehouse.changes import CompanyScope
 
 NIGHT_1 = date(2026, 11, 20)
 NIGHT_2 = NIGHT_1 + timedelta(days=1)
@@ -108,3 +109,24 @@ def test_each_employee_is_an_anomaly_of_its_own(connection: duckdb.DuckDBPyConne
     )
     assert summary.new == 2
     assert len(register(connection)) == 2
+
+
+def test_out_of_scope_anomalies_are_seen_again_unless_resolved_by_data(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    """A company out of tonight's scope keeps what the previous night detected for it, seen
+    tonight; one resolved by data on a rerun of that night stays resolved and unseen."""
+    changed = missing_affiliation(siret="73282932000074")
+    still = missing_affiliation(siret="55210055400014")
+    gone = missing_affiliation(nir="2850575116107", siret="55210055400014")
+    update_register(connection, detections(changed, still, gone), NIGHT_1)
+    update_register(connection, detections(changed, still), NIGHT_1)  # the night run again
+
+    scope = CompanyScope(False, frozenset({"732829320"}), NIGHT_1, 1)
+    summary = update_register(connection, detections(changed), NIGHT_2, scope)
+
+    assert summary.detected == 2 and summary.resolved_by_data == 0
+    seen = sorted((r["status"], r["last_seen"]) for r in register(connection))
+    assert seen == [("open", NIGHT_2), ("open", NIGHT_2), ("resolved_by_data", NIGHT_1)]
+    nights = connection.execute("SELECT night, detected FROM anomaly_nights ORDER BY night")
+    assert nights.fetchall() == [(NIGHT_1, 2), (NIGHT_2, 2)]

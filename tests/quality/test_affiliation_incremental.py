@@ -1,0 +1,166 @@
+"""The affiliation stage on the companies changed since it last ran gives, night after night,
+exactly what a whole recomputation of the same night gives on a copy of the warehouse: a small
+generated portfolio landing in arrival order, then a late file for one company (the same night
+run again, as late files are), a night with nothing new but a steward's decisions, a change of
+the portal's exemptions (that night run again), and nights where only the date moves (pending
+requests, exemptions, contract and portability ends)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from pipelines.code_versions import CODE_VERSIONS
+from quality.affiliation.night import run_affiliation_night
+from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
+from synthetic import generate
+from tests.pipelines.replay import arrivals
+from warehouse import load, models, reference, registry
+from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
+from warehouse.connections import connect
+
+STAGE = "affiliations"
+VERSION = CODE_VERSIONS["affiliation"]
+COMPARED = (
+    "main.anomalies",
+    "main.anomaly_events",
+    "main.anomaly_nights",
+    "main.steward_decisions",
+    "core.affiliation_states",
+    "core.affiliation_history",
+)
+
+
+def _ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
+    with connect(warehouse, read_only=False) as connection:
+        registry.register_deliveries(connection, landing, datetime.now())
+        load.register_files_of_other_domains(connection, landing, quarantine)
+        load.load_received_dsn_files(connection, landing, quarantine)
+        load.load_received_bank_files(connection, landing, quarantine)
+        models.refresh_core(connection)
+        reference.load_reference_files(connection, landing)
+
+
+def _differences(warehouse: Path, whole: Path) -> dict[str, int]:
+    with connect(warehouse, read_only=True) as connection:
+        connection.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
+        counts = {}
+        for table in COMPARED:
+            other = f"whole.{table}"
+            [(count,)] = connection.execute(
+                f"""
+                SELECT count(*) FROM (
+                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {other})
+                    UNION ALL
+                    (SELECT * FROM {other} EXCEPT ALL SELECT * FROM {table}))
+                """
+            ).fetchall()
+            counts[table] = count
+        return counts
+
+
+def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
+    """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
+    warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
+    decisions = tmp_path / "decisions"
+    _ingest(warehouse, landing, tmp_path / "quarantine")
+    shutil.copy(warehouse, whole)
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("BEGIN")
+        changed = changed_since(connection, STAGE, VERSION)
+        result = run_affiliation_night(connection, day, decisions, changed=changed)
+        record_progress(connection, STAGE, changed, day, VERSION)
+        connection.execute("COMMIT")
+    with connect(whole, read_only=False) as connection:
+        connection.execute("BEGIN")
+        run_affiliation_night(connection, day, decisions, changed=EVERY_COMPANY)
+        connection.execute("COMMIT")
+    return _differences(warehouse, whole), result.companies
+
+
+def _decide(tmp_path: Path) -> None:
+    """A forced radiation and a resolution on anomalies of the first company that has two."""
+    with connect(tmp_path / "entrepot.duckdb", read_only=True) as connection:
+        rows = connection.execute(
+            """
+            SELECT anomaly_id FROM anomalies
+            WHERE status = 'open' AND employee_key IS NOT NULL AND contract_reference IS NOT NULL
+            QUALIFY count(*) OVER (PARTITION BY siren) >= 2
+            ORDER BY siren, anomaly_id LIMIT 2
+            """
+        ).fetchall()
+    assert len(rows) == 2
+    for (anomaly_id,), action in zip(
+        rows, (DecisionAction.FORCE_RADIATION, DecisionAction.RESOLVE), strict=True
+    ):
+        decision = StewardDecision(
+            anomaly_id=anomaly_id,
+            action=action,
+            decided_by="test",
+            decided_at=datetime(2024, 6, 3, 9, 0, tzinfo=UTC),
+            effective_date=date(2024, 5, 31),
+        )
+        record_decision(tmp_path / "decisions", decision)
+
+
+def _drop_an_exempted_affiliation(tmp_path: Path, landing: Path) -> None:
+    """Remove from the portal's exemptions one that an open AFF014 anomaly is about."""
+    with connect(tmp_path / "entrepot.duckdb", read_only=True) as connection:
+        [(nir, contract)] = connection.execute(
+            """
+            SELECT employee_key, contract_reference FROM anomalies
+            WHERE rule_code = 'AFF014' AND status = 'open' ORDER BY anomaly_id LIMIT 1
+            """
+        ).fetchall()
+    exemptions = landing / "portal" / "dispenses.csv"
+    lines = exemptions.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not (f";{nir};" in line and f";{contract};" in line)]
+    assert len(kept) < len(lines)
+    exemptions.write_text("".join(kept), encoding="utf-8")
+
+
+def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "source"
+    generate(
+        source, companies=4, employees=30, months=4, start=date(2024, 1, 1), seed=3, fault_rate=0.5
+    )
+    landing = tmp_path / "landing"
+    for kind in ("reference", "portal"):
+        shutil.copytree(source / kind, landing / kind)
+    (tmp_path / "decisions").mkdir()
+    nights = arrivals(source)
+    last = max(nights)
+    late = next(p for d in sorted(nights, reverse=True) for p in nights[d] if "DSN_01" in p.name)
+    scopes: dict[date, int | None] = {}
+    for day, paths in nights.items():
+        for path in paths:
+            if path != late:
+                target = landing / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+        differences, scopes[day] = _night(tmp_path, landing, day)
+        assert set(differences.values()) == {0}, (day, differences)
+
+    def another(day: date) -> None:
+        differences, scopes[day] = _night(tmp_path, landing, day)
+        assert set(differences.values()) == {0}, (day, differences)
+
+    target = landing / late.relative_to(source)
+    shutil.copy2(late, target)
+    another(last)  # a late file for one company, run as the same night again
+    _decide(tmp_path)
+    another(last + timedelta(days=2))  # nothing new but the stewards' decisions
+    # A reference change on the same night again: its AFF014 is resolved by data, and must
+    # stay so on the next nights, when its company has nothing new.
+    _drop_an_exempted_affiliation(tmp_path, landing)
+    another(last + timedelta(days=2))
+    another(last + timedelta(days=20))  # the date only: requests pending, exemptions
+    another(last + timedelta(days=400))  # the date only: contract and portability ends
+
+    assert scopes[min(scopes)] is None  # the first run recomputes every company
+    incremental = [n for d, n in scopes.items() if d > min(scopes) and n is not None]
+    assert incremental, scopes
+    assert min(incremental) < 4, scopes  # some nights left companies out
