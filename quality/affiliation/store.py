@@ -34,13 +34,19 @@ def read_state_inputs(
             SELECT * FROM aff_affiliations WHERE contract_reference IS NOT NULL
             QUALIFY row_number() OVER (
                 PARTITION BY siren, siret, contract_start, contract_number, contract_reference
-                ORDER BY month DESC) = 1
+                -- A total order, so that a night is reproducible: within the latest month,
+                -- the affiliation that started last (an option changed mid-month), then the
+                -- block declared last.
+                ORDER BY month DESC, start_date DESC NULLS LAST, file_id DESC,
+                    declaration_id DESC, instance_id DESC) = 1
         ),
         latest AS (
             SELECT * FROM per_employment
             QUALIFY row_number() OVER (
                 PARTITION BY siren, employee_key, contract_reference
-                ORDER BY month DESC, siret DESC) = 1
+                ORDER BY month DESC, siret DESC, start_date DESC NULLS LAST,
+                    contract_start DESC, contract_number DESC, file_id DESC,
+                    declaration_id DESC, instance_id DESC) = 1
         )
         SELECT l.siren, l.siret, l.employee_key, n.employee_name, l.contract_reference,
             l.contract_start AS affiliated_since, l.month AS last_month, l.option_code,
