@@ -496,13 +496,13 @@ def _write_night(
     tables: dict[str, pl.DataFrame],
 ) -> None:
     """Replace the recomputed companies' and movements' rows; the tables summed over every
-    company, or moving with the date, whole."""
+    company, moving with the date, or depending on other companies (a period's `provisional`
+    flag reads the contracts every company's calls know), whole."""
     companies = _key_filter(connection, "ledger_companies", "siren", redo.sirens)
     by_table = {
         "calls": ("siren", redo.sirens, companies),
         "declared_payments": ("siren", redo.sirens, companies),
         "call_balances": ("siren", redo.sirens, companies),
-        "balances": ("siren", redo.sirens, companies),
         "allocations": (
             "movement_id",
             None,

@@ -14,7 +14,7 @@ _PACKAGES: dict[str, tuple[str, ...]] = {
     "core": ("warehouse",),
     "affiliation": ("quality/affiliation", "quality/anomalies"),
     "stoppages": ("quality/stoppages",),
-    "ledgers": ("ledgers",),
+    "ledgers": ("ledgers", "contracts"),  # the contract terms are read with `contracts`
     "publish": ("serving",),
 }
 

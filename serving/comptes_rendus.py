@@ -94,20 +94,17 @@ def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> s
     return value if value is not None and shape.fullmatch(value) else placeholder
 
 
-def comptes_rendus(
-    connection: duckdb.DuckDBPyConnection, selected: bool = False
-) -> dict[Path, dict[str, Any]]:
-    """Every declaration's compte rendu, keyed by its path relative to the output directory;
-    with `selected`, only those of the declarations in `_TO_WRITE`."""
-    where = _SELECTED if selected else "TRUE"
-    diagnostics = _grouped(connection, _DIAGNOSTICS.format(selected=where))
+def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
+    """The comptes rendus of the declarations in `_TO_WRITE`, keyed by their path relative to
+    the output directory."""
+    diagnostics = _grouped(connection, _DIAGNOSTICS.format(selected=_SELECTED))
     anomalies = (
-        _grouped(connection, _ANOMALIES.format(selected=where))
+        _grouped(connection, _ANOMALIES.format(selected=_SELECTED))
         if has_table(connection, "main", "anomalies")
         else {}
     )
     reports: dict[Path, dict[str, Any]] = {}
-    cursor = connection.execute(_DECLARATIONS.format(selected=where))
+    cursor = connection.execute(_DECLARATIONS.format(selected=_SELECTED))
     names = [d[0] for d in cursor.description or []]
     for row in cursor.fetchall():
         d = dict(zip(names, row, strict=True))
@@ -213,7 +210,7 @@ def write_comptes_rendus(
     transaction that also records the stage's progress."""
     _fingerprint_declarations(connection)
     _select_changed(connection, scope.everything or not out_dir.is_dir())
-    written = _write(comptes_rendus(connection, selected=True), out_dir)
+    written = _write(comptes_rendus(connection), out_dir)
     _remember_fingerprints(connection)
     return written
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dsn_parser.batch import MAX_GROUPED_FILE_BYTES
 from dsn_parser.model import DeclarationStatus, ParsedFile, Severity
 from warehouse.registry import FileStatus
 
@@ -31,11 +32,10 @@ from warehouse.registry import FileStatus
 BATCH_FILES = 200
 BATCH_BYTES = 64 * 1024 * 1024
 
-# A file bigger than this (dsn_parser.batch.MAX_GROUPED_FILE_BYTES, past which `parse_many`
-# reads a file alone and whole) is read by the streaming reader instead, a few envois at a time,
-# its tables written as they come: read whole, one 115 MB lot of the 100,000-employee year held
-# 1.4 GB (docs/scale.md).
-STREAMED_FILE_BYTES = 4 * 1024 * 1024
+# A file bigger than what `parse_many` groups (past it, it reads a file alone and whole) is read
+# by the streaming reader instead, a few envois at a time, its tables written as they come:
+# read whole, one 115 MB lot of the 100,000-employee year held 1.4 GB (docs/scale.md).
+STREAMED_FILE_BYTES = MAX_GROUPED_FILE_BYTES
 
 MANIFEST = "manifest.json"
 OUTCOMES = "outcomes.parquet"

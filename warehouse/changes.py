@@ -31,9 +31,6 @@ class CompanyScope:
     last_night: date | None  # the night the stage last ran for; None: never
     change_id: int  # the last change covered
 
-    def covers(self, siren: str) -> bool:
-        return self.everything or siren in self.sirens
-
     def sql(self, column: str) -> str:
         """A SQL predicate on `column` (a SIREN), true for the companies in scope; needs
         `register_scope` on the connection."""
@@ -50,17 +47,14 @@ def _next_change_id(connection: duckdb.DuckDBPyConnection) -> int:
     return int(row.fetchone()[0])  # type: ignore[index]
 
 
-def mark_companies(
-    connection: duckdb.DuckDBPyConnection, sirens_query: str, params: list[object] | None = None
-) -> None:
+def mark_companies(connection: duckdb.DuckDBPyConnection, sirens_query: str) -> None:
     """Mark as changed the SIRENs `sirens_query` returns (one column)."""
     connection.execute(
         f"""
         INSERT INTO core.company_changes
         SELECT DISTINCT {_next_change_id(connection)}, s.siren
         FROM ({sirens_query}) AS s(siren) WHERE s.siren IS NOT NULL
-        """,
-        params or [],
+        """
     )
 
 

@@ -199,14 +199,13 @@ def _replace(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFr
             connection.unregister("_reference_rows")
 
 
-# How a changed reference row names its company: directly, through its contract (the OC's
-# contracts list the companies holding them) or through its portal request; a row naming none
-# (the PMSS) changes every company.
-_COMPANY_LINKS = (
-    ("siren", "reference.oc_contracts", None),
-    ("contract_reference", "reference.oc_contracts", "contract_reference"),
-    ("request_id", "from_portal.affiliation_requests", "request_id"),
-)
+# How a changed reference row names its company when it has no SIREN: through its contract
+# (the OC's contracts list the companies holding them) or its portal request. A row naming
+# none (the PMSS) changes every company.
+_COMPANY_OWNERS = {
+    "contract_reference": "reference.oc_contracts",
+    "request_id": "from_portal.affiliation_requests",
+}
 
 
 def _mark_changed_companies(
@@ -217,26 +216,24 @@ def _mark_changed_companies(
         f"(SELECT * FROM {before} EXCEPT ALL SELECT * FROM {table}) UNION ALL "
         f"(SELECT * FROM {table} EXCEPT ALL SELECT * FROM {before})"
     )
-    if not connection.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]:  # type: ignore[index]
-        return
     columns = {row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()}
-    for column, owner, key in _COMPANY_LINKS:
-        if column not in columns:
-            continue
-        if key is None:
-            mark_companies(connection, f"SELECT siren FROM ({changed})")
-            return
-        # Both the owner's rows of tonight and of the previous load, so that a row moved from
-        # one company to another, or removed with its owner, marks both.
-        owners = f"SELECT {key}, siren FROM {owner}"
-        if owner in previous:
-            owners += f" UNION SELECT {key}, siren FROM temp.{previous[owner]}"
-        mark_companies(
-            connection,
-            f"SELECT o.siren FROM ({changed}) AS c JOIN ({owners}) AS o USING ({key})",
-        )
+    if "siren" in columns:
+        mark_companies(connection, f"SELECT siren FROM ({changed})")
         return
-    mark_every_company(connection)
+    for key, owner in _COMPANY_OWNERS.items():
+        if key in columns:
+            # Both the owner's rows of tonight and of the previous load, so that a row moved
+            # from one company to another, or removed with its owner, marks both.
+            owners = f"SELECT {key}, siren FROM {owner}"
+            if owner in previous:
+                owners += f" UNION SELECT {key}, siren FROM temp.{previous[owner]}"
+            mark_companies(
+                connection,
+                f"SELECT o.siren FROM ({changed}) AS c JOIN ({owners}) AS o USING ({key})",
+            )
+            return
+    if connection.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]:  # type: ignore[index]
+        mark_every_company(connection)
 
 
 def load_reference_files(connection: duckdb.DuckDBPyConnection, landing_dir: Path) -> ReferenceLoad:

@@ -166,7 +166,9 @@ def analyst_warehouse(
         scope = changed_since(connection, "analyst_warehouse", version)
         candidate = build_analyst_candidate(connection, publish.analyst_warehouse, key, scope)
         # Swapped in only once its fingerprints are kept: a failure in between leaves the
-        # served copy, which the kept fingerprints still describe.
+        # served copy, which the kept fingerprints no longer describe; their file identity
+        # (`serving.analyst`) then differs from the served file's, so the next night copies
+        # every table again.
         with transaction(connection):
             remember_analyst_copy(connection, candidate)
             record_progress(connection, "analyst_warehouse", scope, day, version)

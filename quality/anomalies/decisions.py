@@ -340,23 +340,30 @@ def applied_decision_ids(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in rows}
 
 
-def pending_anomaly_ids(connection: duckdb.DuckDBPyConnection, decisions_dir: Path) -> set[str]:
-    """The anomalies the decisions of `decisions_dir` not applied yet are about."""
-    decisions, _ = read_decisions(decisions_dir)
-    applied = applied_decision_ids(connection)
-    return {d.anomaly_id for _, d in decisions if d.decision_id not in applied}
-
-
-def apply_pending_decisions(
-    connection: duckdb.DuckDBPyConnection, decisions_dir: Path, night: date
-) -> DecisionsSummary:
-    """Apply every new decision of `decisions_dir`, oldest first (register schema must exist)."""
+def _pending_decisions(
+    connection: duckdb.DuckDBPyConnection, decisions_dir: Path
+) -> tuple[list[tuple[str, StewardDecision]], list[_Reject]]:
+    """The decisions of `decisions_dir` not applied yet, oldest first, and the lines rejected."""
     decisions, rejects = read_decisions(decisions_dir)
     applied = applied_decision_ids(connection)
     pending = sorted(
         ((s, d) for s, d in decisions if d.decision_id not in applied),
         key=lambda item: (item[1].decided_at, item[1].decision_id),
     )
+    return pending, rejects
+
+
+def pending_anomaly_ids(connection: duckdb.DuckDBPyConnection, decisions_dir: Path) -> set[str]:
+    """The anomalies the decisions of `decisions_dir` not applied yet are about."""
+    pending, _ = _pending_decisions(connection, decisions_dir)
+    return {decision.anomaly_id for _, decision in pending}
+
+
+def apply_pending_decisions(
+    connection: duckdb.DuckDBPyConnection, decisions_dir: Path, night: date
+) -> DecisionsSummary:
+    """Apply every new decision of `decisions_dir`, oldest first (register schema must exist)."""
+    pending, rejects = _pending_decisions(connection, decisions_dir)
     outcomes = {"applied": 0, "no_effect": 0, "unknown_anomaly": 0}
     for source, decision in pending:
         outcomes[_apply(connection, source, decision, night)] += 1

@@ -194,7 +194,8 @@ def identify(
     """Detections of ONE rule with their anomaly id, severity and detail fingerprint.
 
     The same situation seen several times in one night (two declarations, a replaced one...)
-    is one anomaly: the row of the latest period, then the latest file, is kept.
+    is one anomaly: the row of the latest period, then the latest file, then the first detail
+    (so that the same files give the same detail every night), is kept.
     """
     if detections.is_empty():
         return pl.DataFrame(schema=IDENTIFIED_SCHEMA)
@@ -214,8 +215,8 @@ def identify(
     ).select(list(IDENTIFIED_SCHEMA))
     return (
         identified.sort(
-            ["anomaly_id", "period", "file_id", "declaration_id"],
-            descending=[False, True, True, True],
+            ["anomaly_id", "period", "file_id", "declaration_id", "detail"],
+            descending=[False, True, True, True, False],
             nulls_last=True,
         )
         .unique(subset="anomaly_id", keep="first", maintain_order=True)

@@ -63,6 +63,14 @@ def arrivals(source: Path) -> dict[date, list[Path]]:
     return dict(sorted(nights.items()))
 
 
+def land(source: Path, landing: Path, paths: list[Path]) -> None:
+    """Deliver generated files into the landing directory, where the generator put them."""
+    for path in paths:
+        target = landing / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
 def replay(
     source: Path, landing: Path, warehouse: Path, only: set[date] | None = None
 ) -> Iterator[tuple[date, int, str]]:
@@ -72,10 +80,7 @@ def replay(
         if (source / kind).exists():
             shutil.copytree(source / kind, landing / kind)
     for night, paths in arrivals(source).items():
-        for path in paths:
-            target = landing / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+        land(source, landing, paths)
         if only is None or night in only:
             code, out = run_night(landing, warehouse, night)
             yield night, code, out

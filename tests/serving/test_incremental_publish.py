@@ -22,17 +22,10 @@ from serving.comptes_rendus import write_comptes_rendus
 from serving.pseudonym import pseudonym_key
 from serving.snapshot import swap_in
 from synthetic import generate
-from tests.pipelines.replay import arrivals, run_night
+from tests.pipelines.replay import arrivals, land, run_night
 from tests.serving.nights import Night
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since
 from warehouse.connections import connect
-
-
-def _land(source: Path, landing: Path, paths: list[Path]) -> None:
-    for path in paths:
-        target = landing / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
 
 
 def _files(root: Path) -> dict[str, str]:
@@ -138,7 +131,7 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
         whole = _analyst_copy_recomputed(warehouse, work)
         assert _analyst_differences(warehouse.parent / "analystes.duckdb", whole) == [], what
 
-    _land(source, landing, [p for p in files if p != late])
+    land(source, landing, [p for p in files if p != late])
     night_of(first_night, "première nuit")
     with connect(warehouse, read_only=True) as connection:
         assert not changed_since(connection, "comptes_rendus", CODE_VERSIONS["publish"]).everything
@@ -151,7 +144,7 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     night_of(first_night + timedelta(days=1), "rien de nouveau")
 
     before = len(_files(served))
-    _land(source, landing, [late])
+    land(source, landing, [late])
     night_of(first_night + timedelta(days=2), "un fichier en retard")
     assert len(_files(served)) > before
 

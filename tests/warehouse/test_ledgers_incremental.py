@@ -20,18 +20,11 @@ from ledgers.store import LEDGER_TABLES, ledger_scope, refresh_ledgers
 from synthetic import generate
 from synthetic.bank_files.camt import write_camt054
 from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
-from tests.pipelines.replay import arrivals
+from tests.pipelines.replay import arrivals, land
 from tests.warehouse.helpers import AUGUST_2019, deliver, variant
 from warehouse.connections import connect
 
 VERSION = "v1"
-
-
-def _land(source: Path, landing: Path, paths: list[Path]) -> None:
-    for path in paths:
-        target = landing / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
 
 
 def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> int | None:
@@ -95,7 +88,7 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
             lambda: contract.write_text(json.dumps(changed_parameters)),
         ),
     ]
-    plan = [(day, lambda p=paths: _land(source, landing, p)) for day, paths in nights.items()]
+    plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
     recomputed: dict[date, int | None] = {}
     for as_of, arrive in plan + extra:
         arrive()
