@@ -95,12 +95,19 @@ class DeclaredPayment:
         return sum(self.components.values(), Decimal("0.00"))
 
 
+def activity_in(employee: Employee, month: date) -> tuple[date, date]:
+    """The days of the month under contract: payroll declares a base 31's period (78.002-003)
+    over them, which the contract's activity must cover (S21.G00.78.003/SIG-17)."""
+    first = max(month, employee.contract_start)
+    last = min(month_end(month), employee.end.day if employee.end else month_end(month))
+    return first, last
+
+
 def gross_in(employee: Employee, month: date) -> Decimal:
     """Pay of the month, prorated on days under contract in the months of hiring and leaving."""
     if employee.end is not None and month > employee.end.day:
         return employee.gross  # still paid as usual by a payroll that missed the departure
-    first = max(month, employee.contract_start)
-    last = min(month_end(month), employee.end.day if employee.end else month_end(month))
+    first, last = activity_in(employee, month)
     worked = max(0, (last - first).days + 1)
     total_days = month_end(month).day
     if worked == total_days:
@@ -600,6 +607,9 @@ class DeclarationBuilder:
         net = money(gross * Decimal("0.78"))
         tax = money(net * Decimal("0.032"))
         last = month_end(month)
+        active_from, active_to = activity_in(employee, month)
+        if active_to < active_from:  # a payroll still paying after a departure it missed
+            active_from, active_to = month, last
         lines: list[Line] = [
             ("S21.G00.50.001", dsn_date(last)),
             ("S21.G00.50.002", amount(net)),
@@ -618,8 +628,8 @@ class DeclarationBuilder:
         for technical_id, entry in enumerate(entries, start=1):
             lines += [
                 ("S21.G00.78.001", "31"),
-                ("S21.G00.78.002", dsn_date(month)),
-                ("S21.G00.78.003", dsn_date(last)),
+                ("S21.G00.78.002", dsn_date(active_from)),
+                ("S21.G00.78.003", dsn_date(active_to)),
                 ("S21.G00.78.004", "00.00"),
                 ("S21.G00.78.005", str(technical_id)),
                 ("S21.G00.78.006", employee.contract_number),
