@@ -19,14 +19,17 @@ import pytest
 
 from quality.affiliation.evaluation import compare_states, read_truth_states
 from quality.affiliation.night import run_affiliation_night
-from quality.anomalies.evaluation import read_truth, score_rules
+from quality.anomalies.evaluation import score_rules
+from synthetic.nightly import truth_as_of
 from warehouse.reference import load_reference_files
 
 THRESHOLD = 0.99
 
 
 @pytest.fixture(scope="module")
-def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDBPyConnection]:
+def night(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, date, duckdb.DuckDBPyConnection]:
     from rich.console import Console
 
     from pipelines.commands.run import run_night
@@ -42,16 +45,17 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, duckdb.DuckDB
     connection = duckdb.connect(warehouse)
     load_reference_files(connection, landing)
     run_affiliation_night(connection, as_of, root / "decisions")
-    return landing, connection
+    return landing, as_of, connection
 
 
 @pytest.mark.bench
 def test_every_rule_meets_precision_and_recall_against_the_truth(
-    night: tuple[Path, duckdb.DuckDBPyConnection],
+    night: tuple[Path, date, duckdb.DuckDBPyConnection],
 ) -> None:
-    landing, connection = night
+    landing, as_of, connection = night
     detected = connection.sql("SELECT * FROM anomalies").pl()
-    scores = score_rules(detected, read_truth(landing / "truth"))
+    # The truth as of the last night: an anomaly a later file undid (true_until) is not expected.
+    scores = score_rules(detected, truth_as_of(landing / "truth", as_of).anomalies)
     for score in scores:
         print(
             f"{score.rule_code} attendues={score.expected} détectées={score.detected} "
@@ -63,9 +67,9 @@ def test_every_rule_meets_precision_and_recall_against_the_truth(
 
 @pytest.mark.bench
 def test_final_affiliation_state_of_every_employee_matches_the_truth(
-    night: tuple[Path, duckdb.DuckDBPyConnection],
+    night: tuple[Path, date, duckdb.DuckDBPyConnection],
 ) -> None:
-    landing, connection = night
+    landing, _, connection = night
     states = connection.sql("SELECT * FROM core.affiliation_states").pl()
     comparison = compare_states(states, read_truth_states(landing / "truth"))
     print(
