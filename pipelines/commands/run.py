@@ -113,10 +113,10 @@ def run_night(settings: Settings, console: Console) -> bool:
     from pipelines.resources import pipeline_resources
 
     instance = dg.DagsterInstance.ephemeral()
-    # The run's id is chosen here so that the peaks are read as its steps end, not after.
+    # The run's id is chosen here so that the steps are metered as they end, not after.
     run_id = str(uuid.uuid4())
-    peaks = StepPeaks()
-    instance.add_event_listener(run_id, peaks.on_event)
+    meter = StepMeter()
+    instance.add_event_listener(run_id, meter.on_event)
     with RichProgress(console) as progress:
         job = dg.Definitions(
             assets=[*NIGHTLY_ASSETS, *NIGHTLY_CHECKS],
@@ -132,7 +132,7 @@ def run_night(settings: Settings, console: Console) -> bool:
             raise_on_error=False,
         )
     print_run_messages(console, instance, run_id)
-    print_steps(console, step_durations(instance, run_id), peaks.megabytes)
+    print_steps(console, meter.seconds, meter.megabytes)
     checks_passed = all(
         e.passed or e.severity == dg.AssetCheckSeverity.WARN
         for e in result.get_asset_check_evaluations()
@@ -143,18 +143,26 @@ def run_night(settings: Settings, console: Console) -> bool:
 _STEP_ENDS = {"STEP_SUCCESS", "STEP_FAILURE"}
 
 
-class StepPeaks:
-    """The process's peak resident memory (MB) as each step ends: a step's figure above the
-    previous step's is memory that step reached. Read on Dagster's step-end events, which the
-    in-process executor emits in the step's own thread, so no code in the steps."""
+class StepMeter:
+    """Each step's duration and the process's peak resident memory (MB) as it ends (a step's
+    figure above the previous step's is memory that step reached), read on Dagster's step
+    events as they come: the in-process executor emits them in the step's own thread, so no
+    timing code in the steps and no second pass over the run's log."""
 
     def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
         self.megabytes: dict[str, int] = {}
 
     def on_event(self, entry: EventLogEntry) -> None:
-        event = entry.dagster_event
-        if event is not None and entry.step_key and event.event_type in _STEP_ENDS:
-            self.megabytes[entry.step_key] = peak_memory_megabytes()
+        event, step = entry.dagster_event, entry.step_key
+        if event is None or step is None:
+            return
+        if event.event_type == "STEP_START":
+            self._started[step] = entry.timestamp
+        elif event.event_type in _STEP_ENDS and step in self._started:
+            self.seconds[step] = entry.timestamp - self._started[step]
+            self.megabytes[step] = peak_memory_megabytes()
 
 
 def peak_memory_megabytes() -> int:
@@ -162,22 +170,6 @@ def peak_memory_megabytes() -> int:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-
-
-def step_durations(instance: DagsterInstance, run_id: str) -> dict[str, float]:
-    """Seconds of each step of the run that ended, in the order they started, from Dagster's
-    own step events: where a night's time goes, without timing code in the steps."""
-    started: dict[str, float] = {}
-    durations: dict[str, float] = {}
-    for entry in instance.all_logs(run_id):
-        event, step = entry.dagster_event, entry.step_key
-        if event is None or step is None:
-            continue
-        if event.event_type == "STEP_START":
-            started[step] = entry.timestamp
-        elif event.event_type in _STEP_ENDS and step in started:
-            durations[step] = entry.timestamp - started[step]
-    return durations
 
 
 def print_steps(
