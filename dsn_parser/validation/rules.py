@@ -324,7 +324,8 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
     """
     instances = ctx.instances.filter(pl.col("block").is_in(list(plan.blocks))).select(
         *_CONTEXT,
-        block=pl.col("block").cast(pl.String),
+        # partitioned on its categorical codes: the keys come out as text all the same
+        "block",
         norm=pl.col("norm").cast(pl.String),
         declaration_nature=pl.col("declaration_nature").cast(pl.String),
         fallback="fallback",
