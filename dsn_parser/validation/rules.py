@@ -42,7 +42,10 @@ _RUBRIC = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
 # A rubric's value read as a date or an amount is a column of its own ("<rubric>:date"): taken
 # as is from the reader's typed table, it is not parsed again by every rule that reads it.
 _DATE, _AMOUNT = ":date", ":amount"
-_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT})?")
+# A date's month end is a form of its own too: the declared month's last day, which many rules
+# of the blocks under a declaration read, is then worked out once per declaration, not per row.
+_MONTH_END = ":month_end"
+_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT}|{_MONTH_END})?")
 AMOUNT_TYPE = pl.Decimal(38, 2)
 # Ancestors every instance names directly (context.py): no need to climb the tree to them.
 _ANCESTOR_KEYS = {
@@ -89,6 +92,11 @@ def date(rubric: str) -> pl.Expr:
     return pl.col(rubric + _DATE)
 
 
+def month_end(rubric: str) -> pl.Expr:
+    """The last day of the month of the rubric's date (null when absent or not a date)."""
+    return pl.col(rubric + _MONTH_END)
+
+
 def amount(rubric: str) -> pl.Expr:
     """The rubric's value as an amount (null when absent or not an amount)."""
     return pl.col(rubric + _AMOUNT)
@@ -99,6 +107,8 @@ def _parsed(rubric: str, form: str) -> pl.Expr:
     text = pl.col(rubric)
     if form == _DATE:
         return text.str.to_date("%d%m%Y", strict=False).alias(rubric + form)
+    if form == _MONTH_END:
+        return text.str.to_date("%d%m%Y", strict=False).dt.month_end().alias(rubric + form)
     return text.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
 
 
@@ -422,10 +432,9 @@ def _from_table(rubric: str, form: str, dtype: pl.DataType) -> pl.Expr:
     holds the rubric as text (a norm version that did not type it).
     """
     column = pl.col(rubric)
-    if form == _DATE:
-        return (column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)).alias(
-            rubric + form
-        )
+    if form in (_DATE, _MONTH_END):
+        day = column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)
+        return (day if form == _DATE else day.dt.month_end()).alias(rubric + form)
     if form == _AMOUNT:
         return column.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
     if dtype == pl.String:
@@ -485,7 +494,7 @@ def _default(aggregate: Aggregate) -> pl.Expr:
 
 
 def _dtype(column: str, aggregates: Sequence[Aggregate] = ()) -> pl.DataType:
-    if column.endswith(_DATE):
+    if column.endswith((_DATE, _MONTH_END)):
         return pl.Date()
     if column.endswith(_AMOUNT):
         return AMOUNT_TYPE
