@@ -31,6 +31,7 @@ from dsn_parser.validation.rules import (
     is_,
     is_not,
     make_plan,
+    month_end,
     present,
     year,
 )
@@ -40,7 +41,7 @@ from dsn_parser.validation.rules import (
 # file was built).
 MONTHLY = ("01", "09")
 EVENTS = ("04", "05", "07")
-MONTH_END = date("S20.G00.05.005").dt.month_end()
+MONTH_END = month_end("S20.G00.05.005")
 BUILT = date("S20.G00.05.007")
 BUILT_YEAR = year("S20.G00.05.007")
 SIRET = pl.concat_str("S21.G00.06.001", "S21.G00.11.001")

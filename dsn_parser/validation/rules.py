@@ -42,7 +42,10 @@ _RUBRIC = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
 # A rubric's value read as a date or an amount is a column of its own ("<rubric>:date"): taken
 # as is from the reader's typed table, it is not parsed again by every rule that reads it.
 _DATE, _AMOUNT = ":date", ":amount"
-_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT})?")
+# A date's month end is a form of its own too: the declared month's last day, which many rules
+# of the blocks under a declaration read, is then worked out once per declaration, not per row.
+_MONTH_END = ":month_end"
+_VALUE = re.compile(rf"({_RUBRIC.pattern})({_DATE}|{_AMOUNT}|{_MONTH_END})?")
 AMOUNT_TYPE = pl.Decimal(38, 2)
 # Ancestors every instance names directly (context.py): no need to climb the tree to them.
 _ANCESTOR_KEYS = {
@@ -89,6 +92,11 @@ def date(rubric: str) -> pl.Expr:
     return pl.col(rubric + _DATE)
 
 
+def month_end(rubric: str) -> pl.Expr:
+    """The last day of the month of the rubric's date (null when absent or not a date)."""
+    return pl.col(rubric + _MONTH_END)
+
+
 def amount(rubric: str) -> pl.Expr:
     """The rubric's value as an amount (null when absent or not an amount)."""
     return pl.col(rubric + _AMOUNT)
@@ -99,6 +107,8 @@ def _parsed(rubric: str, form: str) -> pl.Expr:
     text = pl.col(rubric)
     if form == _DATE:
         return text.str.to_date("%d%m%Y", strict=False).alias(rubric + form)
+    if form == _MONTH_END:
+        return text.str.to_date("%d%m%Y", strict=False).dt.month_end().alias(rubric + form)
     return text.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
 
 
@@ -185,6 +195,10 @@ class Ancestor:
     key: str | None
     depth: int
     nulls: tuple[pl.Expr, ...]  # the columns, where the file lacks the ancestor's block
+    # The blocks of the levels climbed through, from the parent up (depth - 1 of them): an
+    # instance's parent is always of its block's parent block (tree.py), so each climb looks
+    # up the parents of that block's instances only, not of the file's.
+    through: tuple[str, ...] = ()
 
     @property
     def id_column(self) -> str:
@@ -272,7 +286,8 @@ def make_plan(rules: Sequence[Rule], aggregates: Sequence[Aggregate]) -> Plan:
         depth = 0 if key else tree.ancestors(block).index(home) + 1
         names = tuple(sorted(columns))
         nulls = tuple(pl.lit(None, _dtype(name, aggregates)).alias(name) for name in names)
-        return Ancestor(home, names, key, depth, nulls)
+        through = tuple(tree.ancestors(block)[: depth - 1]) if depth else ()
+        return Ancestor(home, names, key, depth, nulls, through)
 
     blocks = {
         block: Needs(
@@ -319,7 +334,8 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
     """
     instances = ctx.instances.filter(pl.col("block").is_in(list(plan.blocks))).select(
         *_CONTEXT,
-        block=pl.col("block").cast(pl.String),
+        # partitioned on its categorical codes: the keys come out as text all the same
+        "block",
         norm=pl.col("norm").cast(pl.String),
         declaration_nature=pl.col("declaration_nature").cast(pl.String),
         fallback="fallback",
@@ -352,8 +368,7 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
         if nulls:
             lazy = lazy.with_columns(nulls)
         if table is not None and columns:
-            values = table.lazy().select("instance_id", *columns)
-            lazy = lazy.join(values, on="instance_id", how="left", maintain_order="left")
+            lazy = _with_values(lazy, frame.get_column("instance_id"), table, columns)
         frames[block] = lazy
         if parsed:
             forms[block] = parsed
@@ -364,6 +379,19 @@ def _own_frames(ctx: Context, plan: Plan, counts: dict[str, int]) -> dict[str, p
         if block in forms:
             frames[block] = frames[block].with_columns(forms[block])
     return frames
+
+
+def _with_values(
+    frame: pl.LazyFrame, ids: pl.Series, table: pl.DataFrame, columns: list[pl.Expr]
+) -> pl.LazyFrame:
+    """The block's rows (`ids` their instances) with these values of its table. The reader's
+    table holds one row per instance of its block in instance order, so its columns are laid
+    beside the rows as they are; a table in another order (none is, but nothing vouches for
+    it) is joined on the instance."""
+    if table.get_column("instance_id").equals(ids):
+        return pl.concat([frame, table.lazy().select(columns)], how="horizontal")
+    values = table.lazy().select("instance_id", *columns)
+    return frame.join(values, on="instance_id", how="left", maintain_order="left")
 
 
 def _declared(ctx: Context) -> dict[str, int]:
@@ -404,10 +432,9 @@ def _from_table(rubric: str, form: str, dtype: pl.DataType) -> pl.Expr:
     holds the rubric as text (a norm version that did not type it).
     """
     column = pl.col(rubric)
-    if form == _DATE:
-        return (column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)).alias(
-            rubric + form
-        )
+    if form in (_DATE, _MONTH_END):
+        day = column if dtype == pl.Date else column.str.to_date("%d%m%Y", strict=False)
+        return (day if form == _DATE else day.dt.month_end()).alias(rubric + form)
     if form == _AMOUNT:
         return column.cast(AMOUNT_TYPE, strict=False).alias(rubric + form)
     if dtype == pl.String:
@@ -440,28 +467,34 @@ def _declared_in_lines(ctx: Context, rubrics_of: dict[str, list[str]]) -> dict[s
 
 
 def _with_aggregates(own: dict[str, pl.LazyFrame], block: str, needs: Needs) -> pl.LazyFrame:
+    """The block's frame with its aggregates: one grouping and one join per descendant block
+    and key, whatever the number of aggregates read through them."""
     frame = own[block]
+    grouped: dict[tuple[str, str], list[Aggregate]] = {}
     for aggregate in needs.aggregates:
-        default = pl.lit(aggregate.default, aggregate.dtype)
-        of = own.get(aggregate.of)
+        grouped.setdefault((aggregate.of, aggregate.key), []).append(aggregate)
+    for (of_block, key), aggregates in grouped.items():
+        of = own.get(of_block)
         if of is None:
-            frame = frame.with_columns(default.alias(aggregate.name))
+            frame = frame.with_columns(_default(aggregate) for aggregate in aggregates)
             continue
-        values = of.group_by(aggregate.key).agg(aggregate.agg.alias(aggregate.name))
+        values = of.group_by(key).agg(a.agg.alias(a.name) for a in aggregates)
         frame = frame.join(
-            values,
-            left_on="instance_id",
-            right_on=aggregate.key,
-            how="left",
-            maintain_order="left",
+            values, left_on="instance_id", right_on=key, how="left", maintain_order="left"
+        ).with_columns(
+            pl.col(aggregate.name).fill_null(_default(aggregate))
+            for aggregate in aggregates
+            if aggregate.default is not None
         )
-        if aggregate.default is not None:
-            frame = frame.with_columns(pl.col(aggregate.name).fill_null(default))
     return frame
 
 
+def _default(aggregate: Aggregate) -> pl.Expr:
+    return pl.lit(aggregate.default, aggregate.dtype).alias(aggregate.name)
+
+
 def _dtype(column: str, aggregates: Sequence[Aggregate] = ()) -> pl.DataType:
-    if column.endswith(_DATE):
+    if column.endswith((_DATE, _MONTH_END)):
         return pl.Date()
     if column.endswith(_AMOUNT):
         return AMOUNT_TYPE
@@ -469,7 +502,7 @@ def _dtype(column: str, aggregates: Sequence[Aggregate] = ()) -> pl.DataType:
 
 
 def _with_ancestors(
-    frames: dict[str, pl.DataFrame], block: str, needs: Needs, parents: pl.LazyFrame
+    frames: dict[str, pl.DataFrame], block: str, needs: Needs, instances: pl.DataFrame
 ) -> pl.LazyFrame:
     frame = frames[block].lazy()
     climbed = 1  # the row's parent_id names its ancestor one level up
@@ -481,6 +514,7 @@ def _with_ancestors(
         key = ancestor.id_column
         while climbed < ancestor.depth:
             below = "parent_id" if climbed == 1 else f"ancestor:{climbed}"
+            parents = _parents(frames, instances, ancestor.through[climbed - 1])
             climbed += 1
             frame = frame.join(
                 parents.rename({"instance_id": below, "up": f"ancestor:{climbed}"}),
@@ -495,6 +529,15 @@ def _with_ancestors(
             maintain_order="left",
         )
     return frame
+
+
+def _parents(frames: dict[str, pl.DataFrame], instances: pl.DataFrame, block: str) -> pl.LazyFrame:
+    """The instances of `block` with their parent (`up`): a climb joins these few rows, not
+    every instance of the file."""
+    of_block = frames.get(block)
+    if of_block is None:  # a block the rules do not read, or that the file lacks
+        of_block = instances.filter(pl.col("block") == block)
+    return of_block.lazy().select("instance_id", up="parent_id")
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -515,10 +558,9 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
     # rows are then kept where it applies; a Unique only counts those rows).
     kinds: dict[str, set[tuple[str, str, bool]]] = {}
     for block, *kind in (
-        ctx.instances.select(
-            pl.col("block", "norm", "declaration_nature").cast(pl.String), "fallback"
-        )
+        ctx.instances.select("block", "norm", "declaration_nature", "fallback")
         .unique()
+        .select(pl.col("block", "norm", "declaration_nature").cast(pl.String), "fallback")
         .iter_rows()
     ):
         kinds.setdefault(block, set()).add(tuple(kind))
@@ -558,9 +600,8 @@ def evaluate(ctx: Context, plan: Plan) -> list[pl.LazyFrame]:
             strict=True,
         )
     )
-    parents = ctx.instances.lazy().select("instance_id", up="parent_id")
     checked = pl.collect_all(
-        [_checked(frames, block, plan, rules, parents) for block, rules in by_block.items()],
+        [_checked(frames, block, plan, rules, ctx.instances) for block, rules in by_block.items()],
         engine=ENGINE,
         optimizations=OPTIMIZATIONS,
     )
@@ -582,10 +623,10 @@ def _checked(
     block: str,
     plan: Plan,
     rules: list[tuple[int, Rule, pl.Expr, pl.Expr]],
-    parents: pl.LazyFrame,
+    instances: pl.DataFrame,
 ) -> pl.LazyFrame:
     """The block's rows with their ancestors' columns and, per rule, whether it fails there."""
-    frame = _with_ancestors(frames, block, plan.blocks[block], parents)
+    frame = _with_ancestors(frames, block, plan.blocks[block], instances)
     for _, rule, _, _ in rules:
         if isinstance(rule, Reference):
             frame = _with_targets(frames, rule, frame)

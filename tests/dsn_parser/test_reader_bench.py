@@ -216,6 +216,43 @@ def test_fixed_cost_of_the_controls_in_code(monkeypatch: pytest.MonkeyPatch) -> 
     )
 
 
+def test_fixed_cost_of_the_official_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse of the real sample files and of small P24 monthly files, with and without the
+    official controls (rules and code), alternated in one process: per file, the best run of
+    each, and the median ratio of the pairs in wall and CPU time (target: +10 % at most)."""
+    sources: list[Path | bytes] = [*SAMPLE_FILES, accepted(), base_before_contract()]
+    every_check = official.check
+    for source in sources:
+        parse(source)
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    found: dict[bool, set[str]] = {False: set(), True: set()}
+    for _ in range(PAIRS * 2):
+        for controls in (False, True):
+            monkeypatch.setattr(official, "check", every_check if controls else lambda ctx: [])
+            wall, cpu = time.perf_counter(), time.process_time()
+            parsed = [file for source in sources for file in parse(source)]
+            runs[controls].append((time.perf_counter() - wall, time.process_time() - cpu))
+            found[controls].update(code for file in parsed for code in file.diagnostics["code"])
+    # Official ids read "<rubric>/<control>": none without the controls, and with them at least
+    # base_before_contract's, which one chained control fails.
+    assert not any("/" in code for code in found[False])
+    assert "S21.G00.78.003/SIG-17" in found[True]
+    ratios = [
+        statistics.median(
+            ours[kind] / baseline[kind]
+            for ours, baseline in zip(runs[True], runs[False], strict=True)
+        )
+        for kind in (0, 1)
+    ]
+    per_file = [1000 * min(run[0] for run in runs[on]) / len(sources) for on in (False, True)]
+    print(
+        f"\n[bench] {len(sources)} small files (the real samples, two P24 monthly): parse per "
+        f"file {per_file[0]:.1f} ms without the official controls, {per_file[1]:.1f} ms with "
+        f"them; median ratio of {PAIRS * 2} pairs: wall {ratios[0]:.3f}, CPU {ratios[1]:.3f} "
+        f"(target: fixed cost +10 % at most)"
+    )
+
+
 def test_speedup_over_dsn_tools(lots: dict[int, tuple[Path, int]], tmp_path: Path) -> None:
     if not PYTHON_312.exists():
         pytest.skip(f"{PYTHON_312} absent: dsn-tools comparison skipped")
