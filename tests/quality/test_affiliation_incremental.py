@@ -11,9 +11,7 @@ across companies for the employees they share."""
 
 from __future__ import annotations
 
-import re
 import shutil
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from synthetic import generate
 from tests.pipelines.replay import arrivals
-from warehouse import load, models, reference, registry
+from tests.quality.incremental_nights import differences, ingest, share_employees, shared_employees
 from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
 from warehouse.connections import connect
 
@@ -38,83 +36,11 @@ COMPARED = (
 )
 
 
-def _ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
-    with connect(warehouse, read_only=False) as connection:
-        registry.register_deliveries(connection, landing, datetime.now())
-        load.register_files_of_other_domains(connection, landing, quarantine)
-        load.load_received_dsn_files(connection, landing, quarantine)
-        load.load_received_bank_files(connection, landing, quarantine)
-        models.refresh_core(connection)
-        reference.load_reference_files(connection, landing)
-
-
-def _nirs(files: list[Path]) -> list[str]:
-    """The NIRs the files declare, the most declared first."""
-    counts = Counter(
-        nir for f in files for nir in re.findall(rb"S21\.G00\.30\.001,'(\d{13})'", f.read_bytes())
-    )
-    return [nir.decode() for nir, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
-
-
-def _declare_as(files: list[Path], nir: str, other: str) -> None:
-    """The employee declared under `nir` is declared under `other` instead."""
-    for f in files:
-        line = b"S21.G00.30.001,'%s'"
-        f.write_bytes(f.read_bytes().replace(line % nir.encode(), line % other.encode()))
-
-
-def _share_employees(source: Path, late: Path) -> None:
-    """A, the late file's company, shares an employee of its late file with B; B another with
-    C. B's SIREN comes before C's, so that AFF008 on their shared employee names B (both
-    declare him for as many months) and B's result needs C's months."""
-    monthly = sorted((source / "dsn").glob("DSN_01_*"))
-    by_company: dict[str, list[Path]] = {}
-    for f in monthly:
-        by_company.setdefault(f.name.split("_")[2][:9], []).append(f)
-    a = late.name.split("_")[2][:9]
-    b, c = sorted(siren for siren in by_company if siren != a)[:2]
-    shared_with_a = _nirs([late])[0]
-    first_of_b, second_of_b = _nirs(by_company[b])[:2]
-    _declare_as(by_company[b], first_of_b, shared_with_a)
-    _declare_as(by_company[c], _nirs(by_company[c])[0], second_of_b)
-
-
-def _shared_employees(warehouse: Path) -> int:
-    with connect(warehouse, read_only=True) as connection:
-        [(count,)] = connection.execute(
-            """
-            SELECT count(*) FROM (
-                SELECT c.employee_key FROM core.contract_months AS c
-                JOIN core.declaration_versions AS d USING (file_id, declaration_id)
-                GROUP BY ALL HAVING count(DISTINCT d.siren) > 1)
-            """
-        ).fetchall()
-    return int(count)
-
-
-def _differences(warehouse: Path, whole: Path) -> dict[str, int]:
-    with connect(warehouse, read_only=True) as connection:
-        connection.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
-        counts = {}
-        for table in COMPARED:
-            other = f"whole.{table}"
-            [(count,)] = connection.execute(
-                f"""
-                SELECT count(*) FROM (
-                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {other})
-                    UNION ALL
-                    (SELECT * FROM {other} EXCEPT ALL SELECT * FROM {table}))
-                """
-            ).fetchall()
-            counts[table] = count
-        return counts
-
-
 def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
     """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
     warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
     decisions = tmp_path / "decisions"
-    _ingest(warehouse, landing, tmp_path / "quarantine")
+    ingest(warehouse, landing, tmp_path / "quarantine")
     shutil.copy(warehouse, whole)
     with connect(warehouse, read_only=False) as connection:
         connection.execute("BEGIN")
@@ -126,7 +52,7 @@ def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], in
         connection.execute("BEGIN")
         run_affiliation_night(connection, day, decisions, changed=EVERY_COMPANY)
         connection.execute("COMMIT")
-    return _differences(warehouse, whole), result.companies
+    return differences(warehouse, whole, COMPARED), result.companies
 
 
 def _decide(tmp_path: Path) -> None:
@@ -184,7 +110,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     nights = arrivals(source)
     last = max(nights)
     late = next(p for d in sorted(nights, reverse=True) for p in nights[d] if "DSN_01" in p.name)
-    _share_employees(source, late)
+    share_employees(source, late)
     scopes: dict[date, int | None] = {}
     for day, paths in nights.items():
         for path in paths:
@@ -211,7 +137,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     another(last + timedelta(days=20))  # the date only: requests pending, exemptions
     another(last + timedelta(days=400))  # the date only: contract and portability ends
 
-    assert _shared_employees(tmp_path / "entrepot.duckdb") == 2
+    assert shared_employees(tmp_path / "entrepot.duckdb") == 2
     assert scopes[min(scopes)] is None  # the first run recomputes every company
     incremental = [n for d, n in scopes.items() if d > min(scopes) and n is not None]
     assert incremental, scopes
