@@ -96,7 +96,7 @@ def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> s
     return value if value is not None and shape.fullmatch(value) else placeholder
 
 
-def _relative_path(declaration: dict[str, Any]) -> Path:
+def _relative_path(declaration: dict[str, Any]) -> str:
     """Where a declaration's compte rendu is, under the output directory."""
     d = declaration
     month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
@@ -108,7 +108,7 @@ def _relative_path(declaration: dict[str, Any]) -> Path:
             str(d["declaration_id"]),
         )
     )
-    return Path(_component(d["siren"], _SIREN, "sans-siren")) / month / f"{name}.json"
+    return f"{_component(d['siren'], _SIREN, 'sans-siren')}/{month}/{name}.json"
 
 
 def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
@@ -127,7 +127,7 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
         d = dict(zip(names, row, strict=True))
         key = (d["file_id"], d["declaration_id"])
         status = DeclarationStatus(d["status"]) if d["status"] is not None else None
-        reports[_relative_path(d)] = {
+        reports[Path(_relative_path(d))] = {
             "fichier": d["original_name"],
             "empreinte_fichier": d["file_id"],
             "declaration": d["declaration_id"],
@@ -200,7 +200,11 @@ def _select_missing(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> Non
     """Add to `_TO_WRITE` the declarations whose compte rendu is not in `out_dir` (deleted by
     hand, or lost): their inputs did not change, so their fingerprint does not select them.
     One listing of the directory."""
-    present = {path.relative_to(out_dir) for path in out_dir.rglob("*.json")}
+    present = {
+        f"{directory[len(str(out_dir)) + 1 :]}/{name}"
+        for directory, _, names in os.walk(out_dir)
+        for name in names
+    }
     cursor = connection.execute(
         "SELECT file_id, declaration_id, siren, siret, nature, month FROM staging.declarations"
     )
