@@ -66,49 +66,32 @@ UNION
 SELECT siren FROM steward_decisions WHERE applied_on >= $last_night
 """
 
-# Every company holding a row about an employee of the companies $sirens (theirs included):
-# their employees first, then who else declares those, each side read through the employee's
-# warehouse keys, so that only his rows are joined rather than every contract month's.
+# Every company holding a row about an employee of the companies $sirens (theirs included). One
+# pass over the contract months and affiliations costs 0.1 s of CPU at 20,000 employees; reading
+# the given companies' employees first, then who else declares them, cost twice that.
 _SHARING_EMPLOYEES = """
-WITH given AS (SELECT unnest($sirens::VARCHAR[]) AS siren),
-given_declarations AS (
-    SELECT file_id, declaration_id FROM core.declaration_versions
-    WHERE siren IN (SELECT siren FROM given)
-),
-theirs AS (
-    SELECT k.employee_key
+WITH declared AS (
+    SELECT d.siren, k.employee_key
     FROM core.contract_months AS c
-    JOIN given_declarations USING (file_id, declaration_id)
+    JOIN core.declaration_versions AS d USING (file_id, declaration_id)
     JOIN aff_employees AS k ON k.warehouse_key = c.employee_key
     UNION
-    SELECT k.employee_key
+    SELECT d.siren, k.employee_key
     FROM core.affiliations AS a
-    JOIN given_declarations USING (file_id, declaration_id)
+    JOIN core.declaration_versions AS d USING (file_id, declaration_id)
     JOIN aff_employees AS k ON k.warehouse_key = a.employee_key
-    UNION SELECT nir FROM from_portal.affiliation_requests WHERE siren IN (SELECT siren FROM given)
-    UNION SELECT nir FROM from_portal.exemptions WHERE siren IN (SELECT siren FROM given)
-    UNION SELECT nir FROM from_portal.radiations WHERE siren IN (SELECT siren FROM given)
-    UNION SELECT employee_key FROM core.affiliation_states
-    WHERE siren IN (SELECT siren FROM given)
-    UNION SELECT employee_key FROM anomalies WHERE siren IN (SELECT siren FROM given)
+    UNION SELECT siren, nir FROM from_portal.affiliation_requests
+    UNION SELECT siren, nir FROM from_portal.exemptions
+    UNION SELECT siren, nir FROM from_portal.radiations
+    UNION SELECT siren, employee_key FROM core.affiliation_states
+    UNION SELECT siren, employee_key FROM anomalies
 ),
-their_keys AS (
-    SELECT warehouse_key FROM aff_employees
-    WHERE employee_key IN (SELECT employee_key FROM theirs)
+theirs AS (
+    SELECT DISTINCT employee_key FROM declared
+    WHERE list_contains($sirens, siren) AND employee_key IS NOT NULL
 )
-SELECT d.siren FROM core.contract_months AS c
-JOIN core.declaration_versions AS d USING (file_id, declaration_id)
-WHERE c.employee_key IN (SELECT warehouse_key FROM their_keys)
-UNION
-SELECT d.siren FROM core.affiliations AS a
-JOIN core.declaration_versions AS d USING (file_id, declaration_id)
-WHERE a.employee_key IN (SELECT warehouse_key FROM their_keys)
-UNION SELECT siren FROM from_portal.affiliation_requests WHERE nir IN (SELECT * FROM theirs)
-UNION SELECT siren FROM from_portal.exemptions WHERE nir IN (SELECT * FROM theirs)
-UNION SELECT siren FROM from_portal.radiations WHERE nir IN (SELECT * FROM theirs)
-UNION SELECT siren FROM core.affiliation_states WHERE employee_key IN (SELECT * FROM theirs)
-UNION SELECT siren FROM anomalies WHERE employee_key IN (SELECT * FROM theirs)
-UNION SELECT siren FROM given
+SELECT DISTINCT siren FROM declared WHERE employee_key IN (SELECT employee_key FROM theirs)
+UNION SELECT unnest($sirens)
 """
 
 
