@@ -10,7 +10,9 @@ A compte rendu is made of its declaration's row, its file's name, the diagnostic
 load wrote and the anomalies pointing at it: a fingerprint of those (the load's time standing
 for the diagnostics, which only a load writes) is kept per declaration in
 `publish.compte_rendu_inputs`, and a night computes only the comptes rendus whose fingerprint
-changed, unless the changes say every company (first run, new code, rebuild).
+changed or whose file is missing (deleted by hand: one listing of the directory tells), unless
+the changes say every company (first run, new code, rebuild). A file edited by hand is
+rewritten when its declaration's inputs next change.
 """
 
 from __future__ import annotations
@@ -94,6 +96,21 @@ def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> s
     return value if value is not None and shape.fullmatch(value) else placeholder
 
 
+def _relative_path(declaration: dict[str, Any]) -> str:
+    """Where a declaration's compte rendu is, under the output directory."""
+    d = declaration
+    month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
+    name = "_".join(
+        (
+            _component(d["siret"], _SIRET, "sans-siret"),
+            _component(d["nature"], _NATURE, "sans-nature"),
+            d["file_id"][:12],
+            str(d["declaration_id"]),
+        )
+    )
+    return f"{_component(d['siren'], _SIREN, 'sans-siren')}/{month}/{name}.json"
+
+
 def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
     """The comptes rendus of the declarations in `_TO_WRITE`, keyed by their path relative to
     the output directory."""
@@ -110,17 +127,7 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
         d = dict(zip(names, row, strict=True))
         key = (d["file_id"], d["declaration_id"])
         status = DeclarationStatus(d["status"]) if d["status"] is not None else None
-        month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
-        name = "_".join(
-            (
-                _component(d["siret"], _SIRET, "sans-siret"),
-                _component(d["nature"], _NATURE, "sans-nature"),
-                d["file_id"][:12],
-                str(d["declaration_id"]),
-            )
-        )
-        siren = _component(d["siren"], _SIREN, "sans-siren")
-        reports[Path(siren) / month / f"{name}.json"] = {
+        reports[Path(_relative_path(d))] = {
             "fichier": d["original_name"],
             "empreinte_fichier": d["file_id"],
             "declaration": d["declaration_id"],
@@ -189,6 +196,36 @@ def _select_changed(connection: duckdb.DuckDBPyConnection, everything: bool) -> 
     )
 
 
+def _select_missing(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
+    """Add to `_TO_WRITE` the declarations whose compte rendu is not in `out_dir` (deleted by
+    hand, or lost): their inputs did not change, so their fingerprint does not select them.
+    One listing of the directory."""
+    present = {
+        f"{directory[len(str(out_dir)) + 1 :]}/{name}"
+        for directory, _, names in os.walk(out_dir)
+        for name in names
+    }
+    cursor = connection.execute(
+        "SELECT file_id, declaration_id, siren, siret, nature, month FROM staging.declarations"
+    )
+    names = [d[0] for d in cursor.description or []]
+    missing = [
+        d
+        for d in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+        if _relative_path(d) not in present
+    ]
+    if not missing:
+        return
+    connection.execute(
+        f"""
+        INSERT INTO temp.{_TO_WRITE}
+        SELECT unnest(?::VARCHAR[]), unnest(?::UINTEGER[])
+        EXCEPT SELECT file_id, declaration_id FROM temp.{_TO_WRITE}
+        """,
+        [[d["file_id"] for d in missing], [d["declaration_id"] for d in missing]],
+    )
+
+
 def _remember_fingerprints(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(
         f"DELETE FROM {INPUTS} AS i WHERE NOT EXISTS (SELECT 1 FROM temp.{_TONIGHT} AS t "
@@ -205,11 +242,14 @@ def write_comptes_rendus(
     connection: duckdb.DuckDBPyConnection, out_dir: Path, scope: CompanyScope = EVERY_COMPANY
 ) -> int:
     """Write the comptes rendus that are new or changed; return how many were written. Only
-    the declarations whose inputs changed since they were last written are computed, unless
-    `scope` is every company or the output directory is missing. The caller holds the
-    transaction that also records the stage's progress."""
+    the declarations whose inputs changed since they were last written, or whose file is
+    missing, are computed, unless `scope` is every company or the output directory is missing.
+    The caller holds the transaction that also records the stage's progress."""
     _fingerprint_declarations(connection)
-    _select_changed(connection, scope.everything or not out_dir.is_dir())
+    everything = scope.everything or not out_dir.is_dir()
+    _select_changed(connection, everything)
+    if not everything:
+        _select_missing(connection, out_dir)
     written = _write(comptes_rendus(connection), out_dir)
     _remember_fingerprints(connection)
     return written

@@ -14,6 +14,7 @@ stage's own business: `CompanyScope.last_night` says from which night it has to 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -86,12 +87,22 @@ def changed_since(
 
 
 def register_scope(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> None:
-    """Make `scope.sql(...)` usable on `connection` (a temporary table of its SIRENs)."""
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} (siren VARCHAR)")
-    if not scope.everything and scope.sirens:
-        connection.executemany(
-            f"INSERT INTO temp.{SCOPE_TABLE} VALUES (?)", [[s] for s in sorted(scope.sirens)]
-        )
+    """Make `scope.sql(...)` usable on `connection` (a temporary table of its SIRENs). The
+    table's comment names the scope it holds, so that the steps of a stage, each registering
+    its scope, fill it once a night rather than once a step."""
+    sirens = [] if scope.everything else sorted(scope.sirens)
+    digest = hashlib.sha256("\n".join(sirens).encode()).hexdigest()
+    held = connection.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
+        [SCOPE_TABLE],
+    ).fetchall()
+    if held == [(digest,)]:
+        return
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} AS SELECT unnest(?::VARCHAR[]) AS siren",
+        [sirens],
+    )
+    connection.execute(f"COMMENT ON TABLE temp.{SCOPE_TABLE} IS '{digest}'")
 
 
 def record_progress(

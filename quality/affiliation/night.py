@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from quality.affiliation.rules import AFFILIATION_RULES
-from quality.affiliation.scope import affiliation_scope
+from quality.affiliation.scope import affiliation_scope, with_sharers
 from quality.affiliation.sources import night_sources
 from quality.affiliation.states import RegisterSettings
 from quality.affiliation.store import refresh_states
@@ -44,7 +44,7 @@ def run_affiliation_night(
     scope = affiliation_scope(
         connection, changed, night, decisions_dir, rule_settings, register_settings
     )
-    with night_sources(connection, scope):
+    with night_sources(connection, with_sharers(connection, scope)):
         anomalies = run_anomaly_night(
             connection, night, decisions_dir, AFFILIATION_RULES, rule_settings, scope
         )

@@ -23,7 +23,8 @@ def read_state_inputs(
     connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
 ) -> StateInputs:
     """The inputs of the companies in `scope` (registered on the connection: `register_scope`);
-    the DSN's are those of the sources, which `night_sources` narrows to the same companies."""
+    the DSN's are those of the sources: every company's, or within `night_sources` the scope's
+    and their sharers' (`refresh_states` keeps the scope's states)."""
     in_scope = scope.sql("siren")
     dsn = query(
         connection,
@@ -193,7 +194,7 @@ def refresh_states(
     register_scope(connection, scope)
     states = compute_states(read_state_inputs(connection, scope), night, settings)
     if not scope.everything:
-        # outside `night_sources`, the DSN rows are every company's
+        # the DSN rows are every company's, or the scope's and their sharers'
         states = states.filter(pl.col("siren").is_in(sorted(scope.sirens)))
     write_states(connection, states, night, scope)
     return states

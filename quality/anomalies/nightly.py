@@ -59,12 +59,16 @@ def run_anomaly_night(
     scope: CompanyScope = EVERY_COMPANY,
 ) -> RegisterRefresh:
     """Detect with `detectors` (the night's: `quality.affiliation.rules.AFFILIATION_RULES`)
-    and refresh the register; the detectors read the companies of `scope` only (the
-    affiliation's `night_sources`), the register keeps the others' anomalies as they were.
+    and refresh the register with the detections of the companies in `scope`; the register
+    keeps the others' anomalies as they were. The detectors may read more companies than
+    `scope` (the affiliation's `night_sources` holds the companies sharing an employee with
+    it): what they find for those is left out, since it misses the rows of their own sharers.
 
     The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
     """
     check_night_order(connection, night)  # before the detection work, not after
     context = DetectionContext(connection, night, settings or RuleSettings())
     detections = detect_all(context, detectors)
+    if not scope.everything:
+        detections = detections.filter(pl.col("siren").is_in(sorted(scope.sirens)))
     return refresh_register(connection, detections, night, decisions_dir, scope)

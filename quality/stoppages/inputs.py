@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from dsn_parser.model import DeclarationStatus, ParsedFile
+from warehouse.changes import EVERY_COMPANY, CompanyScope, register_scope
 
 AMOUNT = pl.Decimal(18, 2)
 
@@ -385,16 +386,30 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
         WHERE c.category IS NOT NULL
         GROUP BY ALL ORDER BY ALL"""
     ),
-    "monthly": "SELECT DISTINCT siret, month FROM core.declarations_in_force WHERE nature = '01'",
+    "monthly": (
+        "SELECT DISTINCT siren, siret, month FROM core.declarations_in_force WHERE nature = '01'"
+    ),
 }
 
 
-def read_inputs(connection: duckdb.DuckDBPyConnection) -> StoppageInputs:
-    """The inputs from the warehouse (declarations in force only), every employee under his
-    current key (core.employee_links: an NTT later replaced by the NIR, an old NIR declared in
-    S21.G00.31), so one stoppage seen before and after the change stays one episode."""
-    frames = {name: connection.sql(query).pl() for name, query in _WAREHOUSE_QUERIES.items()}
-    current = _current_keys(
+def read_inputs(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
+) -> StoppageInputs:
+    """The inputs from the warehouse (declarations in force only) of the companies in `scope`,
+    every employee under his current key (core.employee_links: an NTT later replaced by the
+    NIR, an old NIR declared in S21.G00.31), so one stoppage seen before and after the change
+    stays one episode. The therapeutic periods are every company's: they count only under a
+    stoppage row read."""
+    register_scope(connection, scope)
+    frames = {
+        name: connection.sql(
+            query
+            if name == "therapeutic"
+            else f"SELECT * FROM ({query}) WHERE {scope.sql('siren')} ORDER BY ALL"
+        ).pl()
+        for name, query in _WAREHOUSE_QUERIES.items()
+    }
+    current = current_keys(
         connection.sql("SELECT previous_key, employee_key FROM core.employee_links").pl()
     )
     for name, frame in frames.items():
@@ -406,7 +421,7 @@ def read_inputs(connection: duckdb.DuckDBPyConnection) -> StoppageInputs:
     return StoppageInputs(**frames)
 
 
-def _current_keys(links: pl.DataFrame) -> dict[str, str]:
+def current_keys(links: pl.DataFrame) -> dict[str, str]:
     """previous key -> the latest key it leads to (links can chain: NTT -> NIR -> fixed NIR)."""
     step = dict(zip(links["previous_key"], links["employee_key"], strict=True))
     current = {}

@@ -14,6 +14,7 @@ from quality.stoppages.episodes import consolidate, observation_end, stoppage_ep
 from quality.stoppages.events import employee_events
 from quality.stoppages.franchise import franchise_starts
 from quality.stoppages.inputs import StoppageInputs, read_inputs
+from quality.stoppages.scope import warehouse_observation_end, with_sharers
 from quality.stoppages.signals import all_signals
 from quality.stoppages.terms import (
     ProvidentTerms,
@@ -22,6 +23,7 @@ from quality.stoppages.terms import (
     terms_by_reference,
     with_provident_contract,
 )
+from warehouse.changes import EVERY_COMPANY, CompanyScope
 from warehouse.reference import contract_parameters
 
 
@@ -32,6 +34,17 @@ class StoppageResults:
     events: pl.DataFrame  # invalidity and death (events.EVENT_COLUMNS + contract_reference)
     signals: pl.DataFrame  # signals.OUTPUT_COLUMNS
     claims: pl.DataFrame  # claims.CLAIM_COLUMNS
+
+    def of_companies(self, sirens: frozenset[str]) -> StoppageResults:
+        """The results of these companies only."""
+        mine = pl.col("siren").is_in(sorted(sirens))
+        return StoppageResults(
+            as_of=self.as_of,
+            episodes=self.episodes.filter(mine),
+            events=self.events.filter(mine),
+            signals=self.signals.filter(mine),
+            claims=self.claims.filter(mine),
+        )
 
 
 def build(
@@ -57,8 +70,12 @@ def build(
 
 
 def build_from_warehouse(
-    connection: duckdb.DuckDBPyConnection, as_of: date | None = None
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
 ) -> StoppageResults:
-    """The results from the core model and the contracts' parameters loaded at ingestion."""
+    """The results of the companies in `scope` (`quality.stoppages.scope`) from the core model
+    and the contracts' parameters loaded at ingestion, stated for every company's observation
+    end."""
     terms = provident_terms(contract_parameters(connection))
-    return build(read_inputs(connection), terms, as_of)
+    inputs = read_inputs(connection, with_sharers(connection, scope))
+    results = build(inputs, terms, warehouse_observation_end(connection))
+    return results if scope.everything else results.of_companies(scope.sirens)

@@ -3,7 +3,11 @@ exactly what a whole recomputation of the same night gives on a copy of the ware
 generated portfolio landing in arrival order, then a late file for one company (the same night
 run again, as late files are), a night with nothing new but a steward's decisions, a change of
 the portal's exemptions (that night run again), and nights where only the date moves (pending
-requests, exemptions, contract and portability ends)."""
+requests, exemptions, contract and portability ends).
+
+The generator gives each company its own employees: the test makes three companies share two
+(A, the late file's company, shares one with B, and B another with C), since the stage reads
+across companies for the employees they share."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from synthetic import generate
 from tests.pipelines.replay import arrivals
-from warehouse import load, models, reference, registry
+from tests.quality.incremental_nights import differences, ingest, share_employees, shared_employees
 from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
 from warehouse.connections import connect
 
@@ -32,39 +36,11 @@ COMPARED = (
 )
 
 
-def _ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
-    with connect(warehouse, read_only=False) as connection:
-        registry.register_deliveries(connection, landing, datetime.now())
-        load.register_files_of_other_domains(connection, landing, quarantine)
-        load.load_received_dsn_files(connection, landing, quarantine)
-        load.load_received_bank_files(connection, landing, quarantine)
-        models.refresh_core(connection)
-        reference.load_reference_files(connection, landing)
-
-
-def _differences(warehouse: Path, whole: Path) -> dict[str, int]:
-    with connect(warehouse, read_only=True) as connection:
-        connection.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
-        counts = {}
-        for table in COMPARED:
-            other = f"whole.{table}"
-            [(count,)] = connection.execute(
-                f"""
-                SELECT count(*) FROM (
-                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {other})
-                    UNION ALL
-                    (SELECT * FROM {other} EXCEPT ALL SELECT * FROM {table}))
-                """
-            ).fetchall()
-            counts[table] = count
-        return counts
-
-
 def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
     """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
     warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
     decisions = tmp_path / "decisions"
-    _ingest(warehouse, landing, tmp_path / "quarantine")
+    ingest(warehouse, landing, tmp_path / "quarantine")
     shutil.copy(warehouse, whole)
     with connect(warehouse, read_only=False) as connection:
         connection.execute("BEGIN")
@@ -76,7 +52,7 @@ def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], in
         connection.execute("BEGIN")
         run_affiliation_night(connection, day, decisions, changed=EVERY_COMPANY)
         connection.execute("COMMIT")
-    return _differences(warehouse, whole), result.companies
+    return differences(warehouse, whole, COMPARED), result.companies
 
 
 def _decide(tmp_path: Path) -> None:
@@ -134,6 +110,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     nights = arrivals(source)
     last = max(nights)
     late = next(p for d in sorted(nights, reverse=True) for p in nights[d] if "DSN_01" in p.name)
+    share_employees(source, late)
     scopes: dict[date, int | None] = {}
     for day, paths in nights.items():
         for path in paths:
@@ -160,6 +137,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     another(last + timedelta(days=20))  # the date only: requests pending, exemptions
     another(last + timedelta(days=400))  # the date only: contract and portability ends
 
+    assert shared_employees(tmp_path / "entrepot.duckdb") == 2
     assert scopes[min(scopes)] is None  # the first run recomputes every company
     incremental = [n for d, n in scopes.items() if d > min(scopes) and n is not None]
     assert incremental, scopes

@@ -14,7 +14,7 @@ import duckdb
 
 from tests.warehouse.helpers import AUGUST_2019, FIXTURES, SEPTEMBER_2019, deliver
 from warehouse import models
-from warehouse.changes import changed_since, record_progress
+from warehouse.changes import CompanyScope, changed_since, record_progress, register_scope
 
 CONTRACT_FILE = FIXTURES / "reference" / "keuwa_S-GBASE_BET.json"
 SIREN = "123456782"  # the keuwa employer, holder of S-GBASE_BET
@@ -102,3 +102,29 @@ def test_a_reference_without_company_changes_every_company(
     (landing / "reference" / "pmss.json").write_text(json.dumps(pmss))
     night()
     assert changed_since(warehouse, "comptes", "v1").everything
+
+
+def test_a_registered_scope_is_the_latest_one_registered_even_after_a_rollback() -> None:
+    """The stages register their scope before each step; the table is filled once per scope,
+    and what a `scope.sql` predicate selects is always the scope registered last."""
+    a = CompanyScope(False, frozenset({"111111111", "222222222"}), NIGHT, 1)
+    b = CompanyScope(False, frozenset({"333333333"}), NIGHT, 1)
+
+    def selected(connection: duckdb.DuckDBPyConnection) -> set[str]:
+        rows = connection.execute(
+            f"SELECT siren FROM (VALUES ('111111111'), ('222222222'), ('333333333')) AS t(siren) "
+            f"WHERE {a.sql('siren')}"
+        ).fetchall()
+        return {siren for (siren,) in rows}
+
+    with duckdb.connect(":memory:") as connection:
+        register_scope(connection, a)
+        register_scope(connection, a)
+        assert selected(connection) == set(a.sirens)
+        connection.execute("BEGIN")
+        register_scope(connection, b)
+        assert selected(connection) == set(b.sirens)
+        connection.execute("ROLLBACK")
+        assert selected(connection) == set(a.sirens)
+        register_scope(connection, b)
+        assert selected(connection) == set(b.sirens)

@@ -1,0 +1,86 @@
+"""Helpers of the tests comparing an incremental stage with a whole recomputation night after
+night: ingesting a landing directory, making a generated portfolio's companies share employees
+(the generator gives each company its own), comparing two warehouses' tables."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from warehouse import load, models, reference, registry
+from warehouse.connections import connect
+
+
+def ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
+    with connect(warehouse, read_only=False) as connection:
+        registry.register_deliveries(connection, landing, datetime.now())
+        load.register_files_of_other_domains(connection, landing, quarantine)
+        load.load_received_dsn_files(connection, landing, quarantine)
+        load.load_received_bank_files(connection, landing, quarantine)
+        models.refresh_core(connection)
+        reference.load_reference_files(connection, landing)
+
+
+def _nirs(files: list[Path]) -> list[str]:
+    """The NIRs the files declare, the most declared first."""
+    counts = Counter(
+        nir for f in files for nir in re.findall(rb"S21\.G00\.30\.001,'(\d{13})'", f.read_bytes())
+    )
+    return [nir.decode() for nir, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
+
+
+def _declare_as(files: list[Path], nir: str, other: str) -> None:
+    """The employee declared under `nir` is declared under `other` instead."""
+    for f in files:
+        line = b"S21.G00.30.001,'%s'"
+        f.write_bytes(f.read_bytes().replace(line % nir.encode(), line % other.encode()))
+
+
+def share_employees(source: Path, late: Path) -> None:
+    """A, the late file's company, shares an employee of its late file with B; B another with
+    C. B's SIREN comes before C's, so that AFF008 on their shared employee names B (both
+    declare him for as many months) and B's result needs C's months."""
+    monthly = sorted((source / "dsn").glob("DSN_01_*"))
+    by_company: dict[str, list[Path]] = {}
+    for f in monthly:
+        by_company.setdefault(f.name.split("_")[2][:9], []).append(f)
+    a = late.name.split("_")[2][:9]
+    b, c = sorted(siren for siren in by_company if siren != a)[:2]
+    shared_with_a = _nirs([late])[0]
+    first_of_b, second_of_b = _nirs(by_company[b])[:2]
+    _declare_as(by_company[b], first_of_b, shared_with_a)
+    _declare_as(by_company[c], _nirs(by_company[c])[0], second_of_b)
+
+
+def shared_employees(warehouse: Path) -> int:
+    with connect(warehouse, read_only=True) as connection:
+        [(count,)] = connection.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT c.employee_key FROM core.contract_months AS c
+                JOIN core.declaration_versions AS d USING (file_id, declaration_id)
+                GROUP BY ALL HAVING count(DISTINCT d.siren) > 1)
+            """
+        ).fetchall()
+    return int(count)
+
+
+def differences(warehouse: Path, whole: Path, tables: tuple[str, ...]) -> dict[str, int]:
+    """Per table, the rows in one warehouse and not in the other."""
+    with connect(warehouse, read_only=True) as connection:
+        connection.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
+        counts = {}
+        for table in tables:
+            other = f"whole.{table}"
+            [(count,)] = connection.execute(
+                f"""
+                SELECT count(*) FROM (
+                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {other})
+                    UNION ALL
+                    (SELECT * FROM {other} EXCEPT ALL SELECT * FROM {table}))
+                """
+            ).fetchall()
+            counts[table] = count
+        return counts

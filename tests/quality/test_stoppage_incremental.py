@@ -1,0 +1,89 @@
+"""The stoppage stage on the companies changed since it last ran gives, night after night,
+exactly what a whole recomputation of the same night gives on a copy of the warehouse: a small
+generated portfolio (three of its companies sharing employees) landing in arrival order, a
+late file for one company (the same night run again), and nights where only the date moves."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipelines.code_versions import CODE_VERSIONS
+from quality.stoppages.night import run_stoppage_night
+from synthetic import generate
+from tests.pipelines.replay import arrivals, land
+from tests.quality.incremental_nights import differences, ingest, share_employees
+from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
+from warehouse.connections import connect
+
+STAGE = "stoppages"
+VERSION = CODE_VERSIONS["stoppages"]
+COMPARED = (
+    "stoppage.episodes",
+    "stoppage.planned_end_history",
+    "stoppage.employee_events",
+    "stoppage.signals",
+    "stoppage.claims",
+    "stoppage.nights",
+)
+
+
+def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
+    """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
+    warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
+    ingest(warehouse, landing, tmp_path / "quarantine")
+    shutil.copy(warehouse, whole)
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("BEGIN")
+        changed = changed_since(connection, STAGE, VERSION)
+        run = run_stoppage_night(connection, day, changed)
+        record_progress(connection, STAGE, changed, day, VERSION)
+        connection.execute("COMMIT")
+    with connect(whole, read_only=False) as connection:
+        connection.execute("BEGIN")
+        run_stoppage_night(connection, day, EVERY_COMPANY)
+        connection.execute("COMMIT")
+    return differences(warehouse, whole, COMPARED), run.companies
+
+
+def _rows(warehouse: Path, table: str) -> int:
+    with connect(warehouse, read_only=True) as connection:
+        [(count,)] = connection.execute(f"SELECT count(*) FROM {table}").fetchall()
+    return int(count)
+
+
+def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "source"
+    generate(
+        source, companies=4, employees=30, months=4, start=date(2024, 1, 1), seed=3, fault_rate=0.5
+    )
+    landing = tmp_path / "landing"
+    for kind in ("reference", "portal"):
+        shutil.copytree(source / kind, landing / kind)
+    nights = arrivals(source)
+    last = max(nights)
+    late = next(p for d in sorted(nights, reverse=True) for p in nights[d] if "DSN_01" in p.name)
+    share_employees(source, late)
+    scopes: dict[date, int | None] = {}
+
+    def night(day: date) -> None:
+        found, scopes[day] = _night(tmp_path, landing, day)
+        assert set(found.values()) == {0}, (day, found)
+
+    for day, paths in nights.items():
+        land(source, landing, [p for p in paths if p != late])
+        night(day)
+    land(source, landing, [late])
+    night(last)  # a late file for one company, run as the same night again
+    night(last + timedelta(days=20))  # the date only
+    night(last + timedelta(days=400))
+
+    warehouse = tmp_path / "entrepot.duckdb"
+    assert _rows(warehouse, "stoppage.episodes") and _rows(warehouse, "stoppage.signals")
+    assert scopes[min(scopes)] is None  # the first run recomputes every company
+    assert scopes[last + timedelta(days=20)] == 0  # nothing to recompute when the date moves
+    incremental = [n for d, n in scopes.items() if d > min(scopes) and n is not None]
+    assert any(0 < n < 4 for n in incremental), scopes  # some nights recomputed a few
