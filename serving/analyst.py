@@ -4,8 +4,8 @@ the NIR and without names, birth dates or IBANs.
 
 - The analysts' warehouse `analystes.duckdb` beside the warehouse: the core and result tables,
   each table and column with the warehouse's comment, swapped in atomically like the portal's
-  snapshot (`build_analyst_candidate`); a night rewrites only the rows of the companies that
-  changed in each table.
+  snapshot (`build_analyst_candidate`); a night rewrites only the rows of the companies (and
+  months) that changed in each table.
 - Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
   partitioning, readable by DuckDB, Polars, Spark or Trino alike). Each table is written beside
   the old one and swapped in, so an analyst never reads half a table.
@@ -82,27 +82,135 @@ ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ExportWritten:
+    """What a night wrote of one export: nothing when no month of it changed."""
+
+    rows: int  # rows of the months written again
+    months: int  # months written again
+    kept: int  # months whose files were kept as they were
+
+
 def write_analyst_exports(
     warehouse_path: Path,
     exports_dir: Path,
     key: bytes,
     exports: tuple[AnalystExport, ...] = ANALYST_EXPORTS,
-) -> dict[str, int]:
-    """Write every export; return the rows written per table."""
+) -> dict[str, ExportWritten]:
+    """Write again the months of each export whose rows changed since its files were written
+    (every month for a new key or definition, or a month whose files changed since); the
+    others keep their files. Return what was written per table."""
     exports_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, int] = {}
+    key_check = pseudonym(key, "exports des analystes")
     with connect(warehouse_path, read_only=True) as connection:
         register_pseudonym_function(connection, key)
-        for export in exports:
-            building = exports_dir / f".{export.name}.en-cours"
-            shutil.rmtree(building, ignore_errors=True)
-            row = connection.execute(
-                f"COPY ({export.sql}) TO '{building}' "
-                "(FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false)"
-            ).fetchone()
-            written[export.name] = int(row[0]) if row else 0
-            _swap_directory(building, exports_dir / export.name)
-    return written
+        return {
+            export.name: _write_export(connection, exports_dir, export, key_check)
+            for export in exports
+        }
+
+
+# Beside each table's directory, what its month files were written from: a hidden file, out of
+# the directories analysts list and read.
+_MANIFEST = ".{}.empreintes.json"
+_NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
+
+
+def _write_export(
+    connection: duckdb.DuckDBPyConnection, exports_dir: Path, export: AnalystExport, key_check: str
+) -> ExportWritten:
+    """Bring one export to tonight: a new directory of the months written again and the files
+    of the others linked from the served one, swapped in whole (an analyst never reads half a
+    table); nothing is touched when no month changed."""
+    target = exports_dir / export.name
+    definition = hashlib.md5(
+        json.dumps([export.sql, key_check]).encode(), usedforsecurity=False
+    ).hexdigest()
+    tonight = _month_fingerprints(connection, export)
+    kept = _months_on_disk(target, definition)
+    changed = sorted(m for m, fingerprint in tonight.items() if kept.get(m) != fingerprint)
+    if target.is_dir() and not changed and kept.keys() == tonight.keys():
+        return ExportWritten(0, 0, len(kept))
+    building = exports_dir / f".{export.name}.en-cours"
+    shutil.rmtree(building, ignore_errors=True)
+    rows = 0
+    if changed:
+        row = connection.execute(
+            f"COPY (SELECT * FROM ({export.sql}) WHERE {_months_predicate(changed)}) "
+            f"TO '{building}' "
+            "(FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false)"
+        ).fetchone()
+        rows = int(row[0]) if row else 0
+    building.mkdir(exist_ok=True)  # an empty table writes no partition: an empty directory
+    unchanged = [m for m in tonight if m not in changed]
+    for month in unchanged:
+        (building / _directory(month)).mkdir()
+        for file in (target / _directory(month)).iterdir():
+            os.link(file, building / _directory(month) / file.name)
+    _swap_directory(building, target)
+    # After the swap: a crash in between leaves the previous manifest, whose files' identities
+    # the new files do not have, so their months are written again the next night.
+    _write_manifest(target, definition, tonight)
+    return ExportWritten(rows, len(changed), len(unchanged))
+
+
+def _month_fingerprints(
+    connection: duckdb.DuckDBPyConnection, export: AnalystExport
+) -> dict[str, str]:
+    """Per month of the export, the count and the sum of the hashes of its source rows, whole
+    (a superset of the columns exported)."""
+    rows = connection.execute(
+        f"SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}'), count(*), "
+        f"sum(hash(source_row)::HUGEINT) FROM {export.requires} AS source_row GROUP BY ALL"
+    ).fetchall()
+    return {month: f"{count}:{fingerprint}" for month, count, fingerprint in rows}
+
+
+def _directory(month: str) -> str:
+    return f"month={month}"
+
+
+def _months_predicate(months: list[str]) -> str:
+    named = [m for m in months if m != _NO_MONTH]
+    listed = f"month IN ({', '.join(sql_literal(m) for m in named)})" if named else "FALSE"
+    return f"({listed} OR month IS NULL)" if _NO_MONTH in months else listed
+
+
+def _files(directory: Path) -> dict[str, list[int]]:
+    return {
+        file.name: [file.stat().st_size, file.stat().st_mtime_ns] for file in directory.iterdir()
+    }
+
+
+def _manifest(target: Path) -> Path:
+    return target.with_name(_MANIFEST.format(target.name))
+
+
+def _write_manifest(target: Path, definition: str, tonight: dict[str, str]) -> None:
+    months = {
+        month: {"fingerprint": fingerprint, "files": _files(target / _directory(month))}
+        for month, fingerprint in tonight.items()
+    }
+    written = _manifest(target).with_suffix(".en-cours")
+    written.write_text(json.dumps({"definition": definition, "months": months}), encoding="utf-8")
+    written.replace(_manifest(target))
+
+
+def _months_on_disk(target: Path, definition: str) -> dict[str, str]:
+    """The fingerprint of each month of the served export whose files are still those written
+    from it; none when it was written under another definition or key."""
+    try:
+        manifest = json.loads(_manifest(target).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if manifest.get("definition") != definition:
+        return {}
+    return {
+        month: described["fingerprint"]
+        for month, described in manifest["months"].items()
+        if (target / _directory(month)).is_dir()
+        and _files(target / _directory(month)) == described["files"]
+    }
 
 
 def _swap_directory(new: Path, target: Path) -> None:
@@ -185,8 +293,15 @@ def _select_list(columns: list[tuple[str, str | None]]) -> tuple[list[str], dict
 class AnalystCandidate:
     """Tonight's analysts' warehouse, built beside the served one and not yet swapped in."""
 
-    path: Path
+    path: Path  # the served copy itself when nothing changed since it was built
     rows: dict[str, int]  # rows per table
+    tables_copied: int  # tables written whole
+    parts_replaced: int  # (table, company, month) parts whose rows were replaced
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the served copy is tonight's as it is: nothing to swap in."""
+        return not (self.tables_copied or self.parts_replaced)
 
 
 def build_analyst_candidate(
@@ -197,37 +312,55 @@ def build_analyst_candidate(
     and column with the warehouse's comment.
 
     It starts from the served copy when the fingerprints kept of it (`FINGERPRINTS`) still
-    describe that file, and replaces in each table only the rows of the companies whose rows
-    changed in the warehouse (the whole table for a table without company, or a new
-    definition); otherwise, or when `scope` is every company, it is built from scratch."""
+    describe that file, and replaces in each table only the rows of the companies, and of the
+    months for a table with a month, whose rows changed in the warehouse (the whole table for a
+    table without either, or a new definition); otherwise, or when `scope` is every company,
+    it is built from scratch."""
     candidate = target.with_name(target.name + ".candidate")
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
     _fingerprint_tables(connection, tables)
-    if not scope.everything and _describes(connection, target):
-        _copy_owner_only(target, candidate)
-        previous = FINGERPRINTS
-    else:
-        previous = f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+    served = not scope.everything and _describes(connection, target)
+    previous = FINGERPRINTS if served else f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
     _changed_parts(connection, previous)
+    rows = connection.execute(
+        f"SELECT table_name, sum(row_count) FROM temp.{_TONIGHT} GROUP BY ALL"
+    ).fetchall()
+    counted = {name: int(count) for name, count in rows}
+    rows_per_table = {t.name: counted.get(t.name, 0) for t in tables}
+    if served and not _count(connection, f"temp.{_CHANGED}"):
+        # Every table has parts tonight, each equal to the served copy's: that copy is
+        # tonight's, neither copied nor swapped.
+        return AnalystCandidate(target, rows_per_table, 0, 0)
+    if served:
+        _copy_owner_only(target, candidate)
     register_pseudonym_function(connection, key)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
+        whole = [t for t in tables if _written_whole(connection, t, previous)]
         # One transaction: each table's and column's comment committed on its own cost
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
             _drop_tables_gone(connection, tables)
             for table in tables:
-                _update_table(connection, table, previous)
+                if table in whole:
+                    _copy_table(connection, table)
+                else:
+                    _replace_parts(connection, table)
         connection.execute("CHECKPOINT analyst")
     finally:
         connection.execute("DETACH analyst")
-    rows = connection.execute(
-        f"SELECT table_name, sum(row_count) FROM temp.{_TONIGHT} GROUP BY ALL"
-    ).fetchall()
-    counted = {name: int(count) for name, count in rows}
-    return AnalystCandidate(candidate, {t.name: counted.get(t.name, 0) for t in tables})
+    copied = ", ".join(sql_literal(t.name) for t in whole)
+    replaced = _count(
+        connection, f"temp.{_CHANGED}" + (f" WHERE table_name NOT IN ({copied})" if whole else "")
+    )
+    return AnalystCandidate(candidate, rows_per_table, len(whole), replaced)
+
+
+def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
+    [(count,)] = connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+    return int(count)
 
 
 def remember_analyst_copy(
@@ -238,14 +371,14 @@ def remember_analyst_copy(
     connection.execute(f"DELETE FROM {FINGERPRINTS}")
     connection.execute(
         f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
-        f"fingerprint FROM temp.{_TONIGHT}",
+        f"fingerprint, month FROM temp.{_TONIGHT}",
         [_identity(candidate.path)],
     )
 
 
 FINGERPRINTS = "publish.analyst_copy_fingerprints"
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
-_CHANGED = "analyst_changed_parts"  # temporary: (table, company) whose rows changed
+_CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
 
 
 @dataclass(frozen=True)
@@ -267,6 +400,11 @@ class _Table:
         if "siren" in names:
             return "coalesce(siren, left(siret, 9))" if "siret" in names else "siren"
         return "left(siret, 9)" if "siret" in names else None
+
+    @property
+    def month(self) -> str | None:
+        """The expression of a row's month: a late declaration brings one month of its company."""
+        return '"month"' if "month" in {name for name, _ in self.columns} else None
 
 
 def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_Table]:
@@ -303,19 +441,22 @@ def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_
 
 
 def _fingerprint_tables(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
-    """Per table and company, tonight's row count and the sum of its rows' hashes (whatever
-    their order) into `_TONIGHT`; one part of no company for a table without one."""
+    """Per table, company and month, tonight's row count and the sum of its rows' hashes
+    (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
+    without one."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
-        "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT)"
+        "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE)"
     )
     for table in tables:
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
-            f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0) "
-            f'FROM "{table.schema}"."{table.table}" '
-            "AS fingerprinted_row GROUP BY ALL",
-            [table.name, table.definition],
+            f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'} "
+            f'FROM "{table.schema}"."{table.table}" AS fingerprinted_row GROUP BY ALL '
+            # An empty table has a part all the same, so that its definition is kept.
+            "UNION ALL SELECT ?, ?, NULL, 0, 0, NULL WHERE NOT EXISTS "
+            f'(FROM "{table.schema}"."{table.table}")',
+            [table.name, table.definition, table.name, table.definition],
         )
 
 
@@ -339,11 +480,13 @@ def _copy_owner_only(source: Path, target: Path) -> None:
 
 
 def _changed_parts(connection: duckdb.DuckDBPyConnection, previous: str) -> None:
-    parts = "table_name, definition, siren, row_count, fingerprint"
+    """(table, definition, company, month) of every part whose count or fingerprint differs
+    from `previous`, or that only one side has, into `_CHANGED`."""
+    parts = "table_name, definition, siren, month, row_count, fingerprint"
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_CHANGED} AS
-        SELECT DISTINCT table_name, definition, siren FROM (
+        SELECT DISTINCT table_name, definition, siren, month FROM (
             (SELECT {parts} FROM temp.{_TONIGHT} EXCEPT ALL SELECT {parts} FROM {previous})
             UNION ALL
             (SELECT {parts} FROM {previous} EXCEPT ALL SELECT {parts} FROM temp.{_TONIGHT})
@@ -361,25 +504,25 @@ def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table
             connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
 
 
-def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table, previous: str) -> None:
-    """Bring the analysts' copy of `table` to tonight: the rows of its changed companies
-    replaced, or the whole table written again when it is new or its definition changed."""
-    same_definition = connection.execute(
-        f"SELECT count(*) FROM {previous} WHERE table_name = ? AND definition = ?",
-        [table.name, table.definition],
-    ).fetchall()[0][0]
-    exists = connection.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'analyst' "
-        "AND schema_name = ? AND table_name = ?",
-        [table.schema, table.table],
-    ).fetchall()[0][0]
-    if not (same_definition and exists):
-        _copy_table(connection, table)
-        return
-    changed = connection.execute(
-        f"SELECT count(*) FROM temp.{_CHANGED} WHERE table_name = ?", [table.name]
-    ).fetchall()[0][0]
-    if not changed:
+def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previous: str) -> bool:
+    """Whether the analysts' copy of `table` is written again whole: new, or of another
+    definition; otherwise only its changed parts are replaced (`_replace_parts`)."""
+    same_definition = _count(
+        connection,
+        f"{previous} WHERE table_name = {sql_literal(table.name)} "
+        f"AND definition = {sql_literal(table.definition)}",
+    )
+    exists = _count(
+        connection,
+        "duckdb_tables() WHERE database_name = 'analyst' AND "
+        f"schema_name = {sql_literal(table.schema)} AND table_name = {sql_literal(table.table)}",
+    )
+    return not (same_definition and exists)
+
+
+def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
+    """Replace in the analysts' copy of `table` the rows of its changed companies and months."""
+    if not _count(connection, f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"):
         return
     expressions, _ = _select_list(table.columns)
     where = _rows_of(table)
@@ -392,14 +535,18 @@ def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table, previous
 
 
 def _rows_of(table: _Table) -> str:
-    """A predicate on the rows of the companies of `table` whose rows changed (`_CHANGED`)."""
-    if table.company is None:
-        return "TRUE"
-    changed = f"SELECT siren FROM temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
-    return (
-        f"{table.company} IN ({changed} AND siren IS NOT NULL) OR "
-        f"({table.company} IS NULL AND EXISTS ({changed} AND siren IS NULL))"
+    """A predicate on the rows of `table` in the parts (company, month) whose rows changed
+    (`_CHANGED`); a row of no company or no month is in the part where that is missing."""
+    changed = (
+        f"SELECT {_part('siren', 'month')} FROM temp.{_CHANGED} "
+        f"WHERE table_name = {sql_literal(table.name)}"
     )
+    return f"{_part(table.company or 'NULL', table.month or 'NULL')} IN ({changed})"
+
+
+def _part(company: str, month: str) -> str:
+    # One key, missing values included (an IN on the pair would never match a missing one).
+    return f"coalesce({company}, '') || '/' || coalesce(CAST({month} AS VARCHAR), '')"
 
 
 def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:

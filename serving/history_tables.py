@@ -98,8 +98,9 @@ COMPTE_RENDU_INPUTS = Table(
 ANALYST_COPY_FINGERPRINTS = Table(
     "publish",
     "analyst_copy_fingerprints",
-    "L'empreinte, par table et par entreprise, des lignes dont l'entrepôt des analystes servi a "
-    "été copié : la nuit suivante n'y remplace que les lignes des entreprises qui ont changé.",
+    "L'empreinte, par table, entreprise et mois, des lignes dont l'entrepôt des analystes servi "
+    "a été copié : la nuit suivante n'y remplace que les lignes des entreprises et des mois qui "
+    "ont changé.",
     (
         Column(
             "copy_file",
@@ -120,6 +121,7 @@ ANALYST_COPY_FINGERPRINTS = Table(
         Column("siren", "VARCHAR", "Entreprise ; vide : les lignes sans entreprise."),
         Column("row_count", "BIGINT", "Nombre de lignes.", False),
         Column("fingerprint", "HUGEINT", "Somme des empreintes (hash) des lignes.", False),
+        Column("month", "DATE", "Mois des lignes ; vide : une table sans mois."),
     ),
 )
 

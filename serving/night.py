@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from serving.analyst import write_analyst_exports
+from serving.analyst import ExportWritten, write_analyst_exports
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
 from serving.spec import SCHEMA
 from warehouse.connections import connect_serving
@@ -25,8 +25,8 @@ def analyst_exports(
     secret: str | None,
     demo_key_file: Path | None,
     key_variable: str,
-) -> tuple[dict[str, int] | None, str | None]:
-    """Rows written per analyst table, or None and the refusal in French: no secret in
+) -> tuple[dict[str, ExportWritten] | None, str | None]:
+    """What was written per analyst table, or None and the refusal in French: no secret in
     `key_variable` and no demonstration key file."""
     try:
         key = pseudonym_key(secret, demo_key_file, key_variable)

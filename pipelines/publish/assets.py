@@ -134,7 +134,17 @@ def analyst_exports_by_month(
         context.log.warning(refusal)
         return
     assert written is not None
-    yield dg.MaterializeResult(metadata={f"rows_{t}": n for t, n in written.items()})
+    context.log.info(
+        "Exports : "
+        + ", ".join(f"{t} {w.months} mois réécrits, {w.kept} gardés" for t, w in written.items())
+    )
+    yield dg.MaterializeResult(
+        metadata={
+            "months_written": sum(w.months for w in written.values()),
+            "months_kept": sum(w.kept for w in written.values()),
+            **{f"rows_{t}": w.rows for t, w in written.items()},
+        }
+    )
 
 
 @dg.asset(
@@ -172,11 +182,14 @@ def analyst_warehouse(
         with transaction(connection):
             remember_analyst_copy(connection, candidate)
             record_progress(connection, "analyst_warehouse", scope, day, version)
-    swap_in(candidate.path, publish.analyst_warehouse)
+    if not candidate.unchanged:
+        swap_in(candidate.path, publish.analyst_warehouse)
     yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
             "tables": len(candidate.rows),
+            "tables_copied": candidate.tables_copied,
+            "parts_replaced": candidate.parts_replaced,
             "dagster/row_count": sum(candidate.rows.values()),
         }
     )

@@ -17,7 +17,12 @@ import pytest
 
 from pipelines.code_versions import CODE_VERSIONS
 from pipelines.settings import PSEUDONYM_KEY_VARIABLE
-from serving.analyst import build_analyst_candidate, remember_analyst_copy
+from serving.analyst import (
+    AnalystCandidate,
+    build_analyst_candidate,
+    remember_analyst_copy,
+    write_analyst_exports,
+)
 from serving.comptes_rendus import write_comptes_rendus
 from serving.pseudonym import pseudonym_key
 from serving.snapshot import swap_in
@@ -117,6 +122,7 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     )
     landing, warehouse = tmp_path / "landing", tmp_path / "w" / "entrepot.duckdb"
     served = warehouse.parent / "comptes_rendus"
+    exports = warehouse.parent / "exports"
     for kind in ("reference", "portal"):
         shutil.copytree(source / kind, landing / kind)
     files = [path for paths in arrivals(source).values() for path in paths]
@@ -130,6 +136,9 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
         assert _files(served) == _comptes_rendus_recomputed(warehouse, work), what
         whole = _analyst_copy_recomputed(warehouse, work)
         assert _analyst_differences(warehouse.parent / "analystes.duckdb", whole) == [], what
+        key = pseudonym_key(os.environ[PSEUDONYM_KEY_VARIABLE], None, PSEUDONYM_KEY_VARIABLE)
+        write_analyst_exports(work / "copie.duckdb", work / "exports", key)
+        assert _export_differences(exports, work / "exports") == [], what
 
     land(source, landing, [p for p in files if p != late])
     night_of(first_night, "première nuit")
@@ -141,12 +150,20 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
             "SELECT DISTINCT copy_file FROM publish.analyst_copy_fingerprints"
         ).fetchall() == [(f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}",)]
 
+    exported = _export_files(exports)
     night_of(first_night + timedelta(days=1), "rien de nouveau")
+    # No export written again; the analysts' copy does change, the night's date alone moves
+    # anomalies, dunning and the publication records (its narrow path is tested below).
+    assert _export_files(exports) == exported
 
     before = len(_files(served))
     land(source, landing, [late])
     night_of(first_night + timedelta(days=2), "un fichier en retard")
     assert len(_files(served)) > before
+    kept = {
+        path for path, identity in _export_files(exports).items() if exported.get(path) == identity
+    }
+    assert kept  # the months the late file does not touch keep their files
 
     before = _ledger_fingerprints(warehouse)
     night_of(first_night + timedelta(days=200), "la date seule avance")
@@ -161,11 +178,117 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
 NOTHING_CHANGED = CompanyScope(everything=False, sirens=frozenset(), last_night=None, change_id=0)
 
 
-def _publish_copy(warehouse: Path, target: Path, key: bytes, scope: CompanyScope) -> None:
+def _publish_copy(
+    warehouse: Path, target: Path, key: bytes, scope: CompanyScope
+) -> AnalystCandidate:
     with connect(warehouse, read_only=False) as connection:
         candidate = build_analyst_candidate(connection, target, key, scope)
         remember_analyst_copy(connection, candidate)
-    swap_in(candidate.path, target)
+    if not candidate.unchanged:
+        swap_in(candidate.path, target)
+    return candidate
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
+
+
+def _export_files(exports: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(exports).as_posix(): _identity(p) for p in exports.rglob("*.parquet")}
+
+
+def _export_differences(exports: Path, whole: Path) -> list[str]:
+    """The exports whose rows differ between two export directories (as multisets)."""
+    different = []
+    with duckdb.connect() as connection:
+        for table in sorted(p.name for p in whole.iterdir() if p.is_dir()):
+            written = [any((root / table).rglob("*.parquet")) for root in (exports, whole)]
+            if not any(written):  # an empty table: an empty directory on both sides
+                continue
+            if not all(written):
+                different.append(table)
+                continue
+            a, b = (
+                f"read_parquet('{root}/{table}/*/*.parquet', hive_partitioning = true, "
+                "union_by_name = true)"
+                for root in (exports, whole)
+            )
+            [(count,)] = connection.execute(
+                f"SELECT count(*) FROM ((FROM {a} EXCEPT ALL FROM {b}) "
+                f"UNION ALL (FROM {b} EXCEPT ALL FROM {a}))"
+            ).fetchall()
+            if count:
+                different.append(table)
+    return different
+
+
+def _one_row_changed(warehouse: Path) -> str:
+    """One contribution of one company and month changed by a cent: its month (AAAA-MM)."""
+    with connect(warehouse, read_only=False) as connection:
+        [(month,)] = connection.execute(
+            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = "
+            "(SELECT min(rowid) FROM core.contributions) RETURNING strftime(month, '%Y-%m')"
+        ).fetchall()
+    return str(month)
+
+
+def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_updated_after(
+    night: Night, tmp_path: Path
+) -> None:
+    warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    key = b"q" * 32
+    first = _publish_copy(warehouse, served, key, EVERY_COMPANY)
+    assert first.tables_copied == len(first.rows)
+
+    before = _identity(served)
+    quiet = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
+    assert quiet.unchanged and _identity(served) == before
+
+    _one_row_changed(warehouse)
+    narrow = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
+    # one (table, company, month) part replaced: the other months and companies are kept
+    assert (narrow.tables_copied, narrow.parts_replaced) == (0, 1)
+    assert _identity(served) != before
+    whole = tmp_path / "entiere"
+    whole.mkdir()
+    shutil.copy(warehouse, whole / "copie.duckdb")
+    with connect(whole / "copie.duckdb", read_only=False) as connection:
+        rebuilt = build_analyst_candidate(
+            connection, whole / "analystes.duckdb", key, EVERY_COMPANY
+        )
+    assert _analyst_differences(served, rebuilt.path) == []
+
+
+def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path: Path) -> None:
+    warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
+    shutil.copy(night.warehouse, warehouse)
+    key = b"e" * 32
+    written = write_analyst_exports(warehouse, exports, key)
+    assert all(w.kept == 0 for w in written.values())
+    files = _export_files(exports)
+
+    quiet = write_analyst_exports(warehouse, exports, key)
+    assert [w.months for w in quiet.values()] == [0] * len(quiet)
+    assert _export_files(exports) == files
+
+    month = _one_row_changed(warehouse)
+    narrow = write_analyst_exports(warehouse, exports, key)
+    assert {t: w.months for t, w in narrow.items() if w.months} == {"contributions": 1}
+    after = _export_files(exports)
+    moved = {path for path in files if after.get(path) != files[path]}
+    assert moved and all(p.startswith(f"contributions/month={month}/") for p in moved)
+
+    whole = write_analyst_exports(warehouse, tmp_path / "entiers", key)
+    assert sum(w.rows for w in whole.values()) > 0
+    assert _export_differences(exports, tmp_path / "entiers") == []
+
+    another_key = write_analyst_exports(warehouse, exports, b"f" * 32)
+    # a new key: every month written again, as from scratch
+    assert {t: (w.kept, w.months) for t, w in another_key.items()} == {
+        t: (0, w.months) for t, w in whole.items()
+    }
 
 
 def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
