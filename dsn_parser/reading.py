@@ -15,9 +15,12 @@ outside declarations, the first block of each declaration, its lines counted), a
 last envoi goes on. The validator reports the envoi's own findings (header, totals, blocks
 counted under it) once, on its last part, and `streaming` settles the statuses at the end of
 the file, so a file read in parts gives the tables, diagnostics and statuses of the file read
-at once. Memory then grows with the largest declaration (one employer's month: 2.5 million
-lines is about 60,000 employees). Only lines with no declaration start at all (a file without
-S20) are cut before an individual, or any instance, so that they too read in bounded memory.
+at once. Memory then grows with the largest declaration (one employer's month: the 100,000-
+employee year's lots are one declaration of 54,513 employees in 5.1 million lines). Only lines
+that hold no declaration start past `max_declaration_lines` (a declaration of some 200,000
+employees, or a file without S20) are cut before an individual, or any instance, so that
+memory stays bounded whatever comes; the declaration-level controls (NIR unique in the
+declaration, references to its adhésions, its status) then see that declaration in parts.
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ from dsn_parser.tree import (
 # 60 MB of text), before a declaration, so a giant envoi still reads in bounded memory; such a
 # batch is validated as a part of its envoi (see the module docstring).
 MAX_BATCH_LINES = 2_500_000
+# A declaration is cut only past this many lines (see the module docstring): validating 5.1
+# million lines at once held 1.1 GB in the read map.
+MAX_DECLARATION_LINES = 4 * MAX_BATCH_LINES
 
 
 @dataclass
@@ -82,6 +88,7 @@ class FileReader:
     inspection: Inspection
     chunk_bytes: int = CHUNK_BYTES
     max_lines: int = MAX_BATCH_LINES
+    max_declaration_lines: int = MAX_DECLARATION_LINES
     declared_norm: str | None = None
     norm: Norm | None = None
     _state: TreeState = field(default_factory=TreeState)
@@ -123,6 +130,8 @@ class FileReader:
             cut, inside_envoi = _last_envoi_start(pending), False
             if cut == 0 and pending.height > self.max_lines:
                 cut, inside_envoi = _last_declaration_start(pending, self._state), True
+            if cut == 0 and pending.height > self.max_declaration_lines:
+                cut = _last_instance_start(pending, self._state)
             if cut > 0:
                 yield pending.slice(0, cut), inside_envoi
                 carried = pending.slice(cut)
@@ -191,18 +200,22 @@ def _last_envoi_start(lexed: pl.DataFrame) -> int:
 
 
 def _last_declaration_start(lexed: pl.DataFrame, state: TreeState) -> int:
-    """Where to cut an envoi too big for one batch: before its last declaration (0: the batch is
-    one declaration so far, read on); without any declaration start, before the last individual,
-    else before any instance (see the module docstring)."""
+    """Where to cut an envoi too big for one batch: before its last declaration (0: none, or
+    the batch is one declaration so far)."""
+    starts = instance_starts(lexed, state) & (lexed.get_column("block") == DECLARATION_BLOCK)
+    positions = starts.arg_true()
+    return int(positions[-1]) if positions.len() else 0
+
+
+def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
+    """Where to cut a declaration too big for one batch: before its last individual, so each
+    individual's subtree stays whole; else before any instance."""
     starts = instance_starts(lexed, state)
     cut_points = lexed.select(
-        declaration=pl.arg_where(starts & (pl.col("block") == DECLARATION_BLOCK)).max(),
         individual=pl.arg_where(starts & (pl.col("block") == INDIVIDU_BLOCK)).max(),
         instance=pl.arg_where(starts).max(),
     ).row(0)
-    if cut_points[0] is not None:
-        return int(cut_points[0])
-    return int(next((point for point in cut_points[1:] if point), 0))
+    return int(next((point for point in cut_points if point), 0))
 
 
 def _envoi_so_far(lines: pl.DataFrame, before: EnvoiSoFar | None) -> EnvoiSoFar | None:

@@ -9,8 +9,11 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
-from dsn_parser import ParsedFile, parse
+from dsn_parser import ParsedFile, parse, read
+from dsn_parser.decoding import expand_source, inspect
+from dsn_parser.reading import FileReader
 from tests.dsn_parser.envoi_parts import (
     FICTIONAL,
     LOT,
@@ -116,3 +119,17 @@ def test_any_cut_of_the_real_samples_reads_as_the_file_at_once(
 ) -> None:
     in_parts = read_in_parts(SAMPLES[sample], max_lines=max_lines, chunk_bytes=chunk_bytes)
     assert_same_parsed([[in_parts]], [[_read_at_once(sample)]])
+
+
+def test_a_declaration_past_its_own_bound_is_cut_between_individuals_with_the_same_tables() -> None:
+    content = as_bytes(one_envoi(MONTHLY[:2]))
+    [dsn] = expand_source(content, "parts.dsn")
+    reader = FileReader(dsn, inspect(dsn, 500), 500, max_lines=5, max_declaration_lines=80)
+    batches = list(reader.batches())
+    # memory stays bounded: no batch much over the bound (one chunk of lines past it at most)
+    assert len(batches) > 4 and max(batch.lines.height for batch in batches) < 80 + 30
+    [whole] = read(content, name="parts.dsn")
+    assert_frame_equal(pl.concat([batch.lines for batch in batches]), whole.lines)
+    for block, table in whole.blocks.items():
+        parts = [batch.blocks[block] for batch in batches if block in batch.blocks]
+        assert_frame_equal(pl.concat(parts, how="diagonal_relaxed"), table)
