@@ -87,8 +87,9 @@ class FileReader:
     dsn: DsnBytes
     inspection: Inspection
     chunk_bytes: int = CHUNK_BYTES
-    max_lines: int = MAX_BATCH_LINES
-    max_declaration_lines: int = MAX_DECLARATION_LINES
+    # None: MAX_BATCH_LINES and MAX_DECLARATION_LINES as they are when the file is read.
+    max_lines: int | None = None
+    max_declaration_lines: int | None = None
     declared_norm: str | None = None
     norm: Norm | None = None
     _state: TreeState = field(default_factory=TreeState)
@@ -122,15 +123,17 @@ class FileReader:
         """Batches of lexed lines, each with whether its last envoi goes on in the next."""
         carried: pl.DataFrame | None = None
         next_line = 1
+        max_lines = self.max_lines or MAX_BATCH_LINES
+        max_declaration_lines = self.max_declaration_lines or MAX_DECLARATION_LINES
         for chunk in utf8_line_chunks(self.dsn, self.inspection.encoding, self.chunk_bytes):
             raw = split_lines(chunk)
             lexed = lex(raw, next_line)
             next_line += raw.len()
             pending = lexed if carried is None else pl.concat([carried, lexed])
             cut, inside_envoi = _last_envoi_start(pending), False
-            if cut == 0 and pending.height > self.max_lines:
+            if cut == 0 and pending.height > max_lines:
                 cut, inside_envoi = _last_declaration_start(pending, self._state), True
-            if cut == 0 and pending.height > self.max_declaration_lines:
+            if cut == 0 and pending.height > max_declaration_lines:
                 cut = _last_instance_start(pending, self._state)
             if cut > 0:
                 yield pending.slice(0, cut), inside_envoi

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableFileError, expand_source, inspect
 from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Part, Severity
-from dsn_parser.reading import MAX_BATCH_LINES, FileReader, empty_lines, unreadable_file
+from dsn_parser.reading import FileReader, empty_lines, unreadable_file
 
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
@@ -177,13 +177,14 @@ def read_in_batches(
     name: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     validate: bool = True,
-    max_lines: int = MAX_BATCH_LINES,
+    max_lines: int | None = None,
 ) -> Iterator[tuple[FileSummary, ParsedFile]]:
     """Every DSN file of `source` as batches of whole envois (or whole declarations of an envoi
-    over `max_lines`), each with its file's summary (the same object for every batch of a file,
-    its counts up to date once the batch is recorded by the caller), read ahead and validated
-    in file order; memory bounded by a few batches. Validated, a file's declarations come in a
-    last batch of their own, with their settled statuses and no lines.
+    over `max_lines`, default reading.MAX_BATCH_LINES), each with its file's summary (the same
+    object for every batch of a file, its counts up to date once the batch is recorded by the
+    caller), read ahead and validated in file order; memory bounded by a few batches.
+    Validated, a file's declarations come in a last batch of their own, with their settled
+    statuses and no lines.
 
     An unreadable source or file is one batch with its FILE-UNREADABLE diagnostic."""
     label = name or (None if isinstance(source, bytes) else str(source))
