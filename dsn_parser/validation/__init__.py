@@ -22,7 +22,7 @@ from dsn_parser.tree import DECLARATION_BLOCK, LOT_ENVELOPE
 from dsn_parser.validation import official, structure, syntax, totals
 from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, lines_at, to_diagnostics
-from dsn_parser.validation.status import declaration_statuses, scope_verdicts, settled
+from dsn_parser.validation.status import declaration_statuses, settled
 
 __all__ = ["CATALOGUE", "settled", "validate", "validate_joined", "validate_part"]
 
@@ -39,7 +39,7 @@ def validate_part(parsed: ParsedFile, part: Part) -> pl.DataFrame:
     What is about an envoi as a whole (its header and total lines, its blocks counted) is
     reported on its last part, with what its earlier parts carried, so each finding is reported
     once. A declaration's status is settled by `settled` once every part is read: returns what
-    this part's findings say of envois and of the file (status.scope_verdicts).
+    this part's findings say of envois and of the file (status.declaration_statuses).
     """
     ctx = build_context(parsed, part=part)
     from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
@@ -114,13 +114,13 @@ def _complete(parsed: ParsedFile, ctx: Context, diagnostics: pl.DataFrame) -> pl
     # the controls.
     key = ["line", "code", "rubric", "message"]
     parsed.diagnostics = diagnostics.unique(key).sort(key, nulls_last=False)
-    statuses = declaration_statuses(ctx, parsed.diagnostics)
+    statuses, verdicts = declaration_statuses(ctx, parsed.diagnostics)
     parsed.declarations = (
         parsed.declarations.drop("status")
         .join(statuses, on="declaration_id", how="left")
         .select(parsed.declarations.columns)
     )
-    return scope_verdicts(ctx, parsed.diagnostics)
+    return verdicts
 
 
 def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:

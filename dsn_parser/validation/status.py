@@ -30,8 +30,12 @@ from dsn_parser.validation.diagnostics import lines_at
 SIGNAL_NATURES = ("04", "05", "07", "08", "10")
 
 
-def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
-    """declaration_id, status for every declaration (S20.G00.05 instance) of the file."""
+def declaration_statuses(
+    ctx: Context, diagnostics: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """declaration_id, status for every declaration (S20.G00.05 instance) of the file; and
+    what the findings outside declarations say of each envoi and of the file, for `settled`
+    (envoi_id, null outside any envoi; error; finding)."""
     declarations = ctx.instances.filter(pl.col("block") == DECLARATION_BLOCK).select(
         "declaration_id", "envoi_id", "declaration_nature"
     )
@@ -82,7 +86,12 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
         .then(DeclarationStatus.ACCEPTED_WITH_ANOMALIES.value)
         .otherwise(DeclarationStatus.ACCEPTED.value)
     )
-    return summary.select("declaration_id", status=status.cast(pl.UInt8))
+    verdicts = (
+        scoped.filter(pl.col("declaration_id").is_null())
+        .group_by("envoi_id")
+        .agg(error=pl.col("is_error").any(), finding=pl.lit(True))
+    )
+    return summary.select("declaration_id", status=status.cast(pl.UInt8)), verdicts
 
 
 def _scoped(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
@@ -101,22 +110,11 @@ def _scoped(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def scope_verdicts(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
-    """envoi_id (null: outside any envoi), error, finding: what the findings outside
-    declarations say of each envoi and of the file, for `settled`."""
-    return (
-        _scoped(ctx, diagnostics)
-        .filter(pl.col("declaration_id").is_null())
-        .group_by("envoi_id")
-        .agg(error=pl.col("is_error").any(), finding=pl.lit(True))
-    )
-
-
 def settled(declarations: pl.DataFrame, verdicts: pl.DataFrame) -> pl.DataFrame:
     """The declarations of a file validated in parts (DECLARATIONS_SCHEMA), each status given by
-    its own part and completed with `verdicts`, every part's scope_verdicts: an error in its
-    envoi outside declarations rejects it, any other finding there or outside the envois makes
-    it at least accepted with anomalies, as when the file is validated at once."""
+    its own part, completed with `verdicts` (every part's, from declaration_statuses): an error
+    in its envoi outside declarations rejects it, any other finding there or outside the envois
+    makes it at least accepted with anomalies, as when the file is validated at once."""
     per_envoi = (
         verdicts.filter(pl.col("envoi_id").is_not_null())
         .group_by("envoi_id")
