@@ -68,7 +68,7 @@ from dsn_parser.tree import (
 # batch is validated as a part of its envoi (see the module docstring).
 MAX_BATCH_LINES = 2_500_000
 # A declaration is cut only past this many lines (see the module docstring): validating 5.1
-# million lines at once held 1.1 GB in the read map.
+# million lines at once held 1.1-1.3 GB in the read map.
 MAX_DECLARATION_LINES = 4 * MAX_BATCH_LINES
 
 
