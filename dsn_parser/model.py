@@ -122,6 +122,32 @@ DIAGNOSTICS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+@dataclass(frozen=True)
+class EnvoiSoFar:
+    """An envoi read in parts (dsn_parser.reading): what its parts before the current one hold
+    that the envoi-level controls need."""
+
+    envoi_id: int
+    # LINES_SCHEMA: its lines outside any declaration (S10 header, a total block already read)
+    # and the first block (S20.G00.05) of each declaration read so far: they give the envoi's
+    # norm and natures, the lines its findings point at, and its declarations to count.
+    lines: pl.DataFrame
+    counted_lines: int  # lines counted by the S90 total so far (the lot envelope is not)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Where a batch of a file read in parts stands in its file."""
+
+    in_lot: bool = False  # an earlier batch held the concentrator's lot header
+    continued: EnvoiSoFar | None = None  # the envoi whose parts before this one's lines end
+    goes_on: int | None = None  # the envoi_id of this batch's last envoi, if it goes on after
+
+
+# A file read at once is its only part.
+WHOLE_FILE: Final = Part()
+
+
 @dataclass
 class ParsedFile:
     """One DSN file read and validated. A zip member is a file of its own."""

@@ -6,9 +6,21 @@ them) and can be validated on its own. Memory then grows with the largest envoi,
 size of an insurer's lot. The tree state and the open declaration's keys are carried from batch
 to batch, so ids, parents and keys are the same as if the file had been read at once.
 
-An envoi bigger than MAX_BATCH_LINES (a very large employer) is cut between individuals; its
-tables are still right, but validation then sees it in parts (envoi-level counts and
-cardinalities of a part are not meaningful).
+An envoi bigger than `max_lines` (a concentrator's lot of thousands of companies is one envoi of
+millions of lines) is cut before one of its declarations (S20.G00.05), never inside one: the
+declaration is the unit its controls need whole (an NIR unique in it, its individuals counted,
+the adhésions its affiliations name, its status). Each batch then comes with its `Part`: what
+the envoi's earlier parts hold that the envoi-level controls need (`EnvoiSoFar`: its lines
+outside declarations, the first block of each declaration, its lines counted), and whether its
+last envoi goes on. The validator reports the envoi's own findings (header, totals, blocks
+counted under it) once, on its last part, and `streaming` settles the statuses at the end of
+the file, so a file read in parts gives the tables, diagnostics and statuses of the file read
+at once. Memory then grows with the largest declaration (one employer's month: the 100,000-
+employee year's lots are one declaration of 54,513 employees in 5.1 million lines). Only lines
+that hold no declaration start past `max_declaration_lines` (a declaration of some 200,000
+employees, or a file without S20) are cut before an individual, or any instance, so that
+memory stays bounded whatever comes; the declaration-level controls (NIR unique in the
+declaration, references to its adhésions, its status) then see that declaration in parts.
 """
 
 from __future__ import annotations
@@ -32,14 +44,19 @@ from dsn_parser.model import (
     DECLARATIONS_SCHEMA,
     DIAGNOSTICS_SCHEMA,
     LINES_SCHEMA,
+    EnvoiSoFar,
     ParsedFile,
+    Part,
     Severity,
 )
 from dsn_parser.norm import Norm, resolve_norm
 from dsn_parser.tables import NORM_RUBRIC, OpenKeys, TableLayout, build_tables
 from dsn_parser.tree import (
+    DECLARATION_BLOCK,
     ENVOI_BLOCK,
     INDIVIDU_BLOCK,
+    LOT_BLOCK,
+    LOT_ENVELOPE,
     BlockTree,
     TreeState,
     build_tree,
@@ -47,9 +64,12 @@ from dsn_parser.tree import (
 )
 
 # A batch with no envoi start to cut at is cut anyway once it holds this many lines (about
-# 60 MB of text), so a giant envoi or a file without S10 still reads in bounded memory. Such a
+# 60 MB of text), before a declaration, so a giant envoi still reads in bounded memory; such a
 # batch is validated as a part of its envoi (see the module docstring).
 MAX_BATCH_LINES = 2_500_000
+# A declaration is cut only past this many lines (see the module docstring): validating 5.1
+# million lines at once held 1.1-1.3 GB in the read map.
+MAX_DECLARATION_LINES = 4 * MAX_BATCH_LINES
 
 
 @dataclass
@@ -57,6 +77,7 @@ class Batch:
     lines: pl.DataFrame  # LINES_SCHEMA
     blocks: dict[str, pl.DataFrame]
     declarations: pl.DataFrame  # DECLARATIONS_SCHEMA
+    part: Part
 
 
 @dataclass
@@ -66,6 +87,9 @@ class FileReader:
     dsn: DsnBytes
     inspection: Inspection
     chunk_bytes: int = CHUNK_BYTES
+    # None: MAX_BATCH_LINES and MAX_DECLARATION_LINES as they are when the file is read.
+    max_lines: int | None = None
+    max_declaration_lines: int | None = None
     declared_norm: str | None = None
     norm: Norm | None = None
     _state: TreeState = field(default_factory=TreeState)
@@ -74,7 +98,8 @@ class FileReader:
     def batches(self) -> Iterator[Batch]:
         tree: BlockTree | None = None
         layout: TableLayout | None = None
-        for lexed in self._lexed_batches():
+        before = Part()
+        for lexed, envoi_goes_on in self._lexed_batches():
             if tree is None or layout is None:
                 self.declared_norm = _declared_norm(lexed)
                 self.norm, _ = resolve_norm(self.declared_norm)
@@ -83,26 +108,40 @@ class FileReader:
             blocks, declarations = build_tables(
                 lines, instances, layout, self.inspection.file_id, self._open_keys
             )
-            yield Batch(lines=lines, blocks=blocks, declarations=declarations)
+            so_far = _envoi_so_far(lines, before.continued) if envoi_goes_on else None
+            part = Part(
+                in_lot=before.in_lot,
+                continued=before.continued,
+                goes_on=so_far.envoi_id if so_far else None,
+            )
+            yield Batch(lines=lines, blocks=blocks, declarations=declarations, part=part)
+            before = Part(
+                in_lot=part.in_lot or bool((lines["block"] == LOT_BLOCK).any()), continued=so_far
+            )
 
-    def _lexed_batches(self) -> Iterator[pl.DataFrame]:
+    def _lexed_batches(self) -> Iterator[tuple[pl.DataFrame, bool]]:
+        """Batches of lexed lines, each with whether its last envoi goes on in the next."""
         carried: pl.DataFrame | None = None
         next_line = 1
+        max_lines = self.max_lines or MAX_BATCH_LINES
+        max_declaration_lines = self.max_declaration_lines or MAX_DECLARATION_LINES
         for chunk in utf8_line_chunks(self.dsn, self.inspection.encoding, self.chunk_bytes):
             raw = split_lines(chunk)
             lexed = lex(raw, next_line)
             next_line += raw.len()
             pending = lexed if carried is None else pl.concat([carried, lexed])
-            cut = _last_envoi_start(pending)
-            if cut == 0 and pending.height > MAX_BATCH_LINES:
+            cut, inside_envoi = _last_envoi_start(pending), False
+            if cut == 0 and pending.height > max_lines:
+                cut, inside_envoi = _last_declaration_start(pending, self._state), True
+            if cut == 0 and pending.height > max_declaration_lines:
                 cut = _last_instance_start(pending, self._state)
             if cut > 0:
-                yield pending.slice(0, cut)
+                yield pending.slice(0, cut), inside_envoi
                 carried = pending.slice(cut)
             else:
                 carried = pending
         if carried is not None and carried.height:
-            yield carried
+            yield carried, False
 
 
 def read_file(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> ParsedFile:
@@ -163,15 +202,41 @@ def _last_envoi_start(lexed: pl.DataFrame) -> int:
     return int(starts[-1]) if starts.len() >= 2 else 0
 
 
+def _last_declaration_start(lexed: pl.DataFrame, state: TreeState) -> int:
+    """Where to cut an envoi too big for one batch: before its last declaration (0: none, or
+    the batch is one declaration so far)."""
+    starts = instance_starts(lexed, state) & (lexed.get_column("block") == DECLARATION_BLOCK)
+    positions = starts.arg_true()
+    return int(positions[-1]) if positions.len() else 0
+
+
 def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
-    """Where to cut an envoi too big for one batch: before its last individual, so the
-    declaration's head and each individual's subtree stay whole; else before any instance."""
+    """Where to cut a declaration too big for one batch: before its last individual, so each
+    individual's subtree stays whole; else before any instance."""
     starts = instance_starts(lexed, state)
     cut_points = lexed.select(
         individual=pl.arg_where(starts & (pl.col("block") == INDIVIDU_BLOCK)).max(),
         instance=pl.arg_where(starts).max(),
     ).row(0)
     return int(next((point for point in cut_points if point), 0))
+
+
+def _envoi_so_far(lines: pl.DataFrame, before: EnvoiSoFar | None) -> EnvoiSoFar | None:
+    """The batch's last envoi, which goes on in the next batch, as its parts so far hold it."""
+    envois = lines.get_column("envoi_id").drop_nulls()
+    if envois.is_empty():
+        return None
+    envoi_id = int(envois[-1])
+    own = lines.filter(pl.col("envoi_id") == envoi_id)
+    carried = own.filter(
+        pl.col("declaration_id").is_null() | (pl.col("block") == DECLARATION_BLOCK)
+    )
+    counted = own.filter(~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False)).height
+    if before is not None and before.envoi_id == envoi_id:
+        return EnvoiSoFar(
+            envoi_id, pl.concat([before.lines, carried]), before.counted_lines + counted
+        )
+    return EnvoiSoFar(envoi_id, carried, counted)
 
 
 def empty_lines() -> pl.DataFrame:

@@ -1,9 +1,12 @@
 """Huge files to Parquet in bounded memory: `parse_to_parquet`.
 
-Each batch of whole envois (dsn_parser.reading) is validated on its own and appended to one
-Parquet file per block (`S21.G00.30.parquet`), plus `declarations.parquet` and
-`diagnostics.parquet`, so memory does not grow with the size of an insurer's lot. Every row
-carries its file_id, so a zip of several DSN files writes one set of tables.
+Each batch of whole envois, or of whole declarations of a giant envoi (dsn_parser.reading), is
+validated on its own and appended to one Parquet file per block (`S21.G00.30.parquet`), plus
+`declarations.parquet` and `diagnostics.parquet`, so memory does not grow with the size of an
+insurer's lot. A file's declarations come with its last batch: their statuses are only settled
+once every batch is validated (an envoi's total, or the lot's trailer, may reject or flag the
+declarations of earlier batches). Every row carries its file_id, so a zip of several DSN files
+writes one set of tables.
 
 Three things happen at once: the next batch is read in a thread (`read_ahead`), two batches are
 validated on a thread pool (`_validated_in_order`), and this thread writes the results in file
@@ -19,7 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import TypeVar
@@ -29,8 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dsn_parser.decoding import CHUNK_BYTES, Source, UnreadableFileError, expand_source, inspect
-from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Severity
-from dsn_parser.reading import FileReader, unreadable_file
+from dsn_parser.model import DECLARATIONS_SCHEMA, DIAGNOSTICS_SCHEMA, ParsedFile, Part, Severity
+from dsn_parser.reading import FileReader, empty_lines, unreadable_file
 
 DECLARATIONS_FILE = "declarations.parquet"
 DIAGNOSTICS_FILE = "diagnostics.parquet"
@@ -174,10 +177,14 @@ def read_in_batches(
     name: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     validate: bool = True,
+    max_lines: int | None = None,
 ) -> Iterator[tuple[FileSummary, ParsedFile]]:
-    """Every DSN file of `source` as batches of whole envois, each with its file's summary (the
-    same object for every batch of a file, its counts up to date once the batch is recorded by
-    the caller), read ahead and validated in file order; memory bounded by a few batches.
+    """Every DSN file of `source` as batches of whole envois (or whole declarations of an envoi
+    over `max_lines`, default reading.MAX_BATCH_LINES), each with its file's summary (the same
+    object for every batch of a file, its counts up to date once the batch is recorded by the
+    caller), read ahead and validated in file order; memory bounded by a few batches.
+    Validated, a file's declarations come in a last batch of their own, with their settled
+    statuses and no lines.
 
     An unreadable source or file is one batch with its FILE-UNREADABLE diagnostic."""
     label = name or (None if isinstance(source, bytes) else str(source))
@@ -192,26 +199,58 @@ def read_in_batches(
     for dsn in files:
         try:
             inspection = inspect(dsn, chunk_bytes)
-            reader = FileReader(dsn, inspection, chunk_bytes)
+            reader = FileReader(dsn, inspection, chunk_bytes, max_lines)
             file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
             read = (
-                ParsedFile(
-                    source=dsn.source,
-                    file_id=inspection.file_id,
-                    size=inspection.size,
-                    encoding=inspection.encoding,
-                    norm=reader.declared_norm,
-                    lines=batch.lines,
-                    blocks=batch.blocks,
-                    declarations=batch.declarations,
+                (
+                    ParsedFile(
+                        source=dsn.source,
+                        file_id=inspection.file_id,
+                        size=inspection.size,
+                        encoding=inspection.encoding,
+                        norm=reader.declared_norm,
+                        lines=batch.lines,
+                        blocks=batch.blocks,
+                        declarations=batch.declarations,
+                    ),
+                    batch.part,
                 )
                 for batch in reader.batches()
             )
-            for parsed in _validated_in_order(read_ahead(read)) if validate else read_ahead(read):
+            if validate:
+                batches = _settled_at_the_end(_validated_in_order(read_ahead(read)))
+            else:
+                batches = (parsed for parsed, _ in read_ahead(read))
+            for parsed in batches:
                 file_summary.norm = reader.declared_norm
                 yield file_summary, parsed
         except UnreadableFileError as error:
             yield FileSummary(dsn.source, "", "", None), unreadable_file(dsn.source, str(error))
+
+
+def _settled_at_the_end(
+    validated: Iterator[tuple[ParsedFile, pl.DataFrame]],
+) -> Iterator[ParsedFile]:
+    """A file's validated batches without their declarations, then a batch of the declarations
+    alone, their statuses settled with every batch's verdicts (validation.settled)."""
+    from dsn_parser.validation import settled  # it imports this package's model
+
+    declarations: list[pl.DataFrame] = []
+    verdicts: list[pl.DataFrame] = []
+    last: ParsedFile | None = None
+    for parsed, verdict in validated:
+        declarations.append(parsed.declarations)
+        verdicts.append(verdict)
+        last = replace(parsed, declarations=parsed.declarations.clear())
+        yield last
+    if last is not None:
+        yield replace(
+            last,
+            lines=empty_lines(),
+            blocks={},
+            declarations=settled(pl.concat(declarations), pl.concat(verdicts)),
+            diagnostics=last.diagnostics.clear(),
+        )
 
 
 def read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
@@ -269,17 +308,24 @@ def _record(
     file_summary.warnings += int((severities == Severity.WARNING.value).sum())
 
 
-def _validated_in_order(batches: Iterator[ParsedFile]) -> Iterator[ParsedFile]:
-    """`batches` validated, VALIDATION_THREADS at a time, given back in file order.
+def _validated_in_order(
+    batches: Iterator[tuple[ParsedFile, Part]],
+) -> Iterator[tuple[ParsedFile, pl.DataFrame]]:
+    """`batches` validated, VALIDATION_THREADS at a time, given back in file order with their
+    verdicts (validation.validate_part).
 
     Validation is more than half the work of a big file; two batches validated at once keep
     both cores busy while a third is read. At most VALIDATION_THREADS batches wait here, so
     memory stays bounded.
     """
-    from dsn_parser.validation import validate  # it imports this package's model
+    from dsn_parser.validation import validate_part  # it imports this package's model
+
+    def validated(batch: tuple[ParsedFile, Part]) -> tuple[ParsedFile, pl.DataFrame]:
+        parsed, part = batch
+        return parsed, validate_part(parsed, part)
 
     with ThreadPoolExecutor(VALIDATION_THREADS, thread_name_prefix="dsn-validation") as pool:
-        yield from in_order(pool, validate, batches, window=VALIDATION_THREADS)
+        yield from in_order(pool, validated, batches, window=VALIDATION_THREADS)
 
 
 def in_order(

@@ -148,9 +148,10 @@ def typed(column: str, dtype: pl.DataType) -> pl.Expr:
 
 @dataclass
 class OpenKeys:
-    """The keys of the declaration, individual and contract still open at the end of a batch:
-    when a huge envoi is cut between batches, the next batch's rows hang on them."""
+    """The keys of the envoi, declaration, individual and contract still open at the end of a
+    batch: when a huge envoi is cut between batches, the next batch's rows hang on them."""
 
+    envoi: pl.DataFrame | None = None  # envoi_id, norm
     declaration: pl.DataFrame | None = None
     employee: pl.DataFrame | None = None
     contract: pl.DataFrame | None = None
@@ -169,6 +170,7 @@ def build_tables(
     """
     carried = open_keys or OpenKeys()
     text = _text_tables(lines, instances)
+    envoi_norms = _with_carried(_envoi_norms(text), carried.envoi)
     declaration_keys = _with_carried(_declaration_keys(text), carried.declaration)
     employee_keys = _with_carried(_employee_keys(text), carried.employee)
     contract_keys = _with_carried(_contract_keys(text, employee_keys), carried.contract)
@@ -186,7 +188,8 @@ def build_tables(
     tables = dict(
         zip(text, pl.collect_all(plans, engine=ENGINE, optimizations=OPTIMIZATIONS), strict=True)
     )
-    declarations = _declarations(text, declaration_keys, file_id)
+    declarations = _declarations(text, envoi_norms, declaration_keys, file_id)
+    carried.envoi = envoi_norms.tail(1)
     carried.declaration = declaration_keys.tail(1)
     carried.employee = employee_keys.tail(1)
     carried.contract = contract_keys.tail(1)
@@ -350,18 +353,25 @@ def _typed_table(
     )
 
 
+def _envoi_norms(text: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """envoi_id, norm: the version each envoi of the batch declares."""
+    envois = text.get(ENVOI_BLOCK)
+    if envois is None:
+        return pl.DataFrame(schema={"envoi_id": pl.UInt32(), "norm": pl.String()})
+    return envois.select(
+        envoi_id=pl.col("instance_id"), norm=_column_or_null(envois, NORM_RUBRIC).cast(pl.String)
+    )
+
+
 def _declarations(
-    text: dict[str, pl.DataFrame], declaration_keys: pl.DataFrame, file_id: str
+    text: dict[str, pl.DataFrame],
+    norms: pl.DataFrame,
+    declaration_keys: pl.DataFrame,
+    file_id: str,
 ) -> pl.DataFrame:
     declarations = text.get(DECLARATION_BLOCK)
     if declarations is None:
         return pl.DataFrame(schema=DECLARATIONS_SCHEMA)
-    envois = text.get(ENVOI_BLOCK)
-    norms = (
-        envois.select(envoi_id=pl.col("instance_id"), norm=_column_or_null(envois, NORM_RUBRIC))
-        if envois is not None
-        else pl.DataFrame(schema={"envoi_id": pl.UInt32(), "norm": pl.String()})
-    )
 
     def rubric(number: str) -> pl.Expr:
         return _column_or_null(declarations, f"{DECLARATION_BLOCK}.{number}")

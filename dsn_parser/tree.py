@@ -27,6 +27,9 @@ DECLARATION_BLOCK = "S20.G00.05"
 INDIVIDU_BLOCK = "S21.G00.30"
 CONTRAT_BLOCK = "S21.G00.40"
 LOT_BLOCK = "S05.G51.00"
+# The concentrator's lot envelope around envois: header, group headers and trailers, trailer.
+LOT_ENVELOPE = (LOT_BLOCK, "S06.G51.00", "S95.G51.00", "S96.G51.00")
+NATURE_RUBRIC = "S20.G00.05.001"
 
 DSN_LAYER = 0
 LOT_LAYER = 1

@@ -10,25 +10,43 @@ from __future__ import annotations
 
 import polars as pl
 
-from dsn_parser.model import DIAGNOSTICS_SCHEMA, ENGINE, OPTIMIZATIONS, ParsedFile
-from dsn_parser.tree import DECLARATION_BLOCK
+from dsn_parser.model import (
+    DIAGNOSTICS_SCHEMA,
+    ENGINE,
+    OPTIMIZATIONS,
+    WHOLE_FILE,
+    ParsedFile,
+    Part,
+)
+from dsn_parser.tree import DECLARATION_BLOCK, LOT_ENVELOPE
 from dsn_parser.validation import official, structure, syntax, totals
-from dsn_parser.validation.context import LOT_ENVELOPE, NORM_RUBRIC, Context, build_context
-from dsn_parser.validation.diagnostics import CATALOGUE, findings, to_diagnostics
-from dsn_parser.validation.status import declaration_statuses
+from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
+from dsn_parser.validation.diagnostics import CATALOGUE, findings, lines_at, to_diagnostics
+from dsn_parser.validation.status import declaration_statuses, settled
 
-__all__ = ["CATALOGUE", "validate", "validate_joined"]
+__all__ = ["CATALOGUE", "settled", "validate", "validate_joined", "validate_part"]
 
 
 def validate(parsed: ParsedFile) -> ParsedFile:
     """Check `parsed` against the norm of each of its envois; returns it, completed."""
-    ctx = build_context(parsed)
+    validate_part(parsed, WHOLE_FILE)
+    return parsed
+
+
+def validate_part(parsed: ParsedFile, part: Part) -> pl.DataFrame:
+    """Check a batch of a file read in parts (dsn_parser.reading), completing it like `validate`.
+
+    What is about an envoi as a whole (its header and total lines, its blocks counted) is
+    reported on its last part, with what its earlier parts carried, so each finding is reported
+    once. A declaration's status is settled by `settled` once every part is read: returns what
+    this part's findings say of envois and of the file (status.declaration_statuses).
+    """
+    ctx = build_context(parsed, part=part)
     from_reader = parsed.diagnostics.cast(pl.Schema(DIAGNOSTICS_SCHEMA))
     diagnostics = pl.concat([from_reader, _diagnostics(ctx, parsed.file_id)])
     if _nothing_readable(ctx):
         diagnostics = _unreadable(diagnostics, parsed.file_id)
-    _complete(parsed, ctx, diagnostics)
-    return parsed
+    return _complete(parsed, ctx, diagnostics)
 
 
 def validate_joined(joined: ParsedFile, file_starts: pl.Series) -> bool:
@@ -61,23 +79,48 @@ def _diagnostics(ctx: Context, file_id: str) -> pl.DataFrame:
         ]
     ).collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     labels = ctx.rubrics.select("rubric", "label")
+    found = _reported_in_this_part(found, ctx)
     return to_diagnostics(found, file_id=file_id, lines=ctx.lines, labels=labels)
 
 
-def _complete(parsed: ParsedFile, ctx: Context, diagnostics: pl.DataFrame) -> None:
-    """Write the diagnostics and each declaration's status into `parsed`."""
+def _reported_in_this_part(found: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """The findings a batch of a file read in parts reports: on its own lines, but those of an
+    envoi going on outside its declarations (its header and totals are judged on its last
+    part); and on the lines its envoi's earlier parts carried outside declarations when the
+    envoi ends here (the lines of their declarations were judged in their own part)."""
+    part = ctx.part
+    if part.continued is None and part.goes_on is None:
+        return found
+    at = lines_at(ctx.lines, found["line"]).select("line", "envoi_id", "declaration_id")
+    outside_declarations = pl.col("declaration_id").is_null()
+    envoi_going_on = (pl.col("envoi_id") == pl.lit(part.goes_on, pl.UInt32)).fill_null(False)
+    judged_later = envoi_going_on & outside_declarations
+    reported = pl.col("line").is_null() | (
+        ~judged_later & (ctx.own(pl.col("line")) | outside_declarations)
+    )
+    return (
+        found.join(at, on="line", how="left", maintain_order="left")
+        .filter(reported)
+        .select(found.columns)
+    )
+
+
+def _complete(parsed: ParsedFile, ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
+    """Write the diagnostics and each declaration's status into `parsed`; returns what the
+    findings say of envois and of the file, for `settled`."""
     # Two controls may report the very same finding; two different findings of one code on one
     # line (two missing blocks under the same parent) are both kept: the message tells them
     # apart. Sorted on the whole key, so the order never depends on how the engine scheduled
     # the controls.
     key = ["line", "code", "rubric", "message"]
     parsed.diagnostics = diagnostics.unique(key).sort(key, nulls_last=False)
-    statuses = declaration_statuses(ctx, parsed.diagnostics)
+    statuses, verdicts = declaration_statuses(ctx, parsed.diagnostics)
     parsed.declarations = (
         parsed.declarations.drop("status")
         .join(statuses, on="declaration_id", how="left")
         .select(parsed.declarations.columns)
     )
+    return verdicts
 
 
 def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:
@@ -94,7 +137,10 @@ def _norm_fallbacks(ctx: Context) -> pl.LazyFrame:
 
 def _nothing_readable(ctx: Context) -> bool:
     """No declaration, and not just a piece of a concentrator's lot envelope: a huge lot is
-    validated in batches of envois, and its trailer may come alone in the last one."""
+    validated in batches of envois, and its trailer may come alone in the last one. An envoi
+    going on is judged on its last part, which holds the first block of all its declarations."""
+    if ctx.part.goes_on is not None:
+        return False
     if not ctx.instances.filter(pl.col("block") == DECLARATION_BLOCK).is_empty():
         return False
     outside_envelope = ctx.lines.filter(~pl.col("block").is_in(LOT_ENVELOPE).fill_null(False))

@@ -10,14 +10,11 @@ from functools import cache, cached_property
 import numpy as np
 import polars as pl
 
-from dsn_parser.model import ID_TYPE, ParsedFile
+from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
+from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC
 
 NORM_RUBRIC = "S10.G00.00.006"
-NATURE_RUBRIC = "S20.G00.05.001"
-LOT_HEADER_BLOCK = "S05.G51.00"
-# The concentrator's lot envelope around envois: header, group headers and trailers, trailer.
-LOT_ENVELOPE = (LOT_HEADER_BLOCK, "S06.G51.00", "S95.G51.00", "S96.G51.00")
 # Added by the deposit platform to the copy a concentrator sends an OC.
 DEPOSIT_BLOCK = "S10.G00.95"
 INDIVIDUAL_BLOCK = "S21.G00.30"
@@ -52,6 +49,14 @@ class Context:
     # When several files are validated together (dsn_parser.batch), the line number each file
     # starts at: line numbers run on across the files, and messages show each file's own.
     file_starts: pl.Series | None = None
+    # A batch of a file read in parts (dsn_parser.reading): `lines` start with what its envoi's
+    # earlier parts carried (Part.continued), and the batch's own lines start at `own_from`.
+    part: Part = WHOLE_FILE
+    own_from: int = 0
+
+    def own(self, line: pl.Expr) -> pl.Expr:
+        """Whether a line number is one of the batch's own lines, not carried from before."""
+        return line >= self.own_from
 
     def shown_line(self, line: pl.Expr) -> pl.Expr:
         """A line number as a message shows it: its file's own."""
@@ -66,15 +71,19 @@ class Context:
         return pl.lit(self.file_starts).search_sorted(line, side="right") - 1
 
 
-def build_context(parsed: ParsedFile, file_starts: pl.Series | None = None) -> Context:
+def build_context(
+    parsed: ParsedFile, file_starts: pl.Series | None = None, part: Part = WHOLE_FILE
+) -> Context:
     lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
+    own_from = int(lines["line"][0]) if part.continued is not None and lines.height else 0
+    if part.continued is not None:
+        lines = pl.concat([part.continued.lines, lines])
     envois, norms = _envoi_norms(lines)
     natures = _declaration_natures(lines)
     first_natures = natures.unique("envoi_id", keep="first", maintain_order=True)
     default_norm: str = envois["norm"][0] if envois.height else _latest_norm().version
-    # Per envoi, not per file: a huge lot is validated in batches and only the first batch
-    # holds the lot header.
-    in_lot = bool((lines["block"] == LOT_HEADER_BLOCK).any())
+    # A huge lot is validated in batches and only the first one holds the lot header.
+    in_lot = part.in_lot or bool((lines["block"] == LOT_BLOCK).any())
     copies = lines.filter(pl.col("block") == DEPOSIT_BLOCK)["envoi_id"].unique().drop_nulls()
     per_envoi = envois.select(
         "envoi_id",
@@ -117,6 +126,8 @@ def build_context(parsed: ParsedFile, file_starts: pl.Series | None = None) -> C
         codes=codes,
         envois=envois,
         file_starts=file_starts,
+        part=part,
+        own_from=own_from,
     )
 
 

@@ -30,23 +30,16 @@ from dsn_parser.validation.diagnostics import lines_at
 SIGNAL_NATURES = ("04", "05", "07", "08", "10")
 
 
-def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
-    """declaration_id, status for every declaration (S20.G00.05 instance) of the file."""
+def declaration_statuses(
+    ctx: Context, diagnostics: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """declaration_id, status for every declaration (S20.G00.05 instance) of the file; and
+    what the findings outside declarations say of each envoi and of the file, for `settled`
+    (envoi_id, null outside any envoi; error; finding)."""
     declarations = ctx.instances.filter(pl.col("block") == DECLARATION_BLOCK).select(
         "declaration_id", "envoi_id", "declaration_nature"
     )
-    scoped = (
-        diagnostics.select("line", "severity")
-        .join(
-            lines_at(ctx.lines, diagnostics["line"]).select(
-                "line", "envoi_id", "declaration_id", instance_id="scope_instance_id"
-            ),
-            on="line",
-            how="left",
-        )
-        .join(ctx.instances.select("instance_id", "individual_id"), on="instance_id", how="left")
-        .with_columns(is_error=pl.col("severity") == Severity.ERROR.value)
-    )
+    scoped = _scoped(ctx, diagnostics)
     in_declaration = scoped.filter(pl.col("declaration_id").is_not_null())
     per_declaration = in_declaration.group_by("declaration_id").agg(
         declaration_error=(pl.col("is_error") & pl.col("individual_id").is_null()).any(),
@@ -93,4 +86,51 @@ def declaration_statuses(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFram
         .then(DeclarationStatus.ACCEPTED_WITH_ANOMALIES.value)
         .otherwise(DeclarationStatus.ACCEPTED.value)
     )
-    return summary.select("declaration_id", status=status.cast(pl.UInt8))
+    verdicts = (
+        scoped.filter(pl.col("declaration_id").is_null())
+        .group_by("envoi_id")
+        .agg(error=pl.col("is_error").any(), finding=pl.lit(True))
+    )
+    return summary.select("declaration_id", status=status.cast(pl.UInt8)), verdicts
+
+
+def _scoped(ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:
+    """Per finding: its severity, and the envoi, declaration and individual its line lies in."""
+    return (
+        diagnostics.select("line", "severity")
+        .join(
+            lines_at(ctx.lines, diagnostics["line"]).select(
+                "line", "envoi_id", "declaration_id", instance_id="scope_instance_id"
+            ),
+            on="line",
+            how="left",
+        )
+        .join(ctx.instances.select("instance_id", "individual_id"), on="instance_id", how="left")
+        .with_columns(is_error=pl.col("severity") == Severity.ERROR.value)
+    )
+
+
+def settled(declarations: pl.DataFrame, verdicts: pl.DataFrame) -> pl.DataFrame:
+    """The declarations of a file validated in parts (DECLARATIONS_SCHEMA), each status given by
+    its own part, completed with `verdicts` (every part's, from declaration_statuses): an error
+    in its envoi outside declarations rejects it, any other finding there or outside the envois
+    makes it at least accepted with anomalies, as when the file is validated at once."""
+    per_envoi = (
+        verdicts.filter(pl.col("envoi_id").is_not_null())
+        .group_by("envoi_id")
+        .agg(envoi_error=pl.col("error").any(), envoi_finding=pl.col("finding").any())
+    )
+    outside_envois = bool(verdicts.filter(pl.col("envoi_id").is_null()).height)
+    status = pl.col("status")
+    return (
+        declarations.join(per_envoi, on="envoi_id", how="left", maintain_order="left")
+        .with_columns(
+            status=pl.when(pl.col("envoi_error").fill_null(False))
+            .then(DeclarationStatus.REJECTED.value)
+            .when(pl.col("envoi_finding").fill_null(False) | outside_envois)
+            .then(pl.max_horizontal(status, DeclarationStatus.ACCEPTED_WITH_ANOMALIES.value))
+            .otherwise(status)
+            .cast(declarations.schema["status"])
+        )
+        .select(declarations.columns)
+    )

@@ -1,14 +1,18 @@
 """The envoi's totals (S90.G00.90): number of lines from S10 to S90 included, and number of
 declarations. Service rubrics added by the deposit platform inside the envoi are counted (the
 lot sample's totals include them); the concentrator's lot envelope around envois is not.
+
+An envoi read in parts is judged on its last part: its lines are counted from the count its
+earlier parts carried, its declarations and total blocks from the first block of each
+declaration and the lines outside declarations they carried (Context.part).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from dsn_parser.tree import DECLARATION_BLOCK
-from dsn_parser.validation.context import LOT_ENVELOPE, Context
+from dsn_parser.tree import DECLARATION_BLOCK, LOT_ENVELOPE
+from dsn_parser.validation.context import Context
 from dsn_parser.validation.diagnostics import findings
 
 LINE_COUNT_RUBRIC = "S90.G00.90.001"
@@ -32,10 +36,13 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
     )
     # An envoi's lines follow each other: counted as runs of its id, then the few runs summed
     # (hashing every line's envoi id cost most of this control).
-    runs = in_envoi.select(pl.col("envoi_id").rle()).unnest("envoi_id")
+    runs = (
+        in_envoi.filter(ctx.own(pl.col("line"))).select(pl.col("envoi_id").rle()).unnest("envoi_id")
+    )
     counted = (
         runs.group_by(envoi_id="value")
         .agg(lines=pl.col("len").sum())
+        .with_columns(pl.col("lines") + _counted_before(ctx))
         .join(blocks, on="envoi_id", how="left")
         .with_columns(pl.col("declarations").fill_null(0), pl.col("has_total").fill_null(False))
     )
@@ -80,3 +87,15 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
         rubric=pl.lit(None, dtype=pl.String),
     )
     return [line_count, declaration_count, incomplete]
+
+
+def _counted_before(ctx: Context) -> pl.Expr:
+    """The lines of the envoi counted by its parts before this batch (0 for the others)."""
+    continued = ctx.part.continued
+    if continued is None:
+        return pl.lit(0, pl.UInt32)
+    return (
+        pl.when(pl.col("envoi_id") == continued.envoi_id)
+        .then(pl.lit(continued.counted_lines, pl.UInt32))
+        .otherwise(pl.lit(0, pl.UInt32))
+    )

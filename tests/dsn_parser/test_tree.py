@@ -129,8 +129,11 @@ def test_an_envoi_larger_than_a_batch_is_cut_between_individuals_and_keeps_its_k
     lines = envoi([body + _contrat("C3") + [("S21.G00.70.012", "1")]])
     content = dsn_bytes(lines)
     [whole] = read(content)
-    # Big enough for the declaration's head and the first individual, not for the second.
-    monkeypatch.setattr(reading, "MAX_BATCH_LINES", _line_of(lines, "S21.G00.30.002", "DEUX") - 2)
+    # Big enough for the declaration's head and the first individual, not for the second: a
+    # declaration past its own bound is cut between individuals.
+    bound = _line_of(lines, "S21.G00.30.002", "DEUX") - 2
+    monkeypatch.setattr(reading, "MAX_BATCH_LINES", bound)
+    monkeypatch.setattr(reading, "MAX_DECLARATION_LINES", bound)
     [cut] = read(content, chunk_bytes=40)
     assert whole.lines.equals(cut.lines)
     for block, table in whole.blocks.items():

@@ -91,7 +91,8 @@ def test_a_file_with_as_many_affiliations_as_polars_splits_is_accepted(big_file:
 
 def test_the_streaming_reader_accepts_it_too(big_file: bytes) -> None:
     batches = [parsed for _, parsed in read_in_batches(big_file, name="big.dsn")]
-    assert sum(parsed.blocks["S21.G00.70"].height for parsed in batches) == SPLIT_ROWS
+    # the last batch brings the file's declarations alone
+    assert sum(parsed.blocks["S21.G00.70"].height for parsed in batches[:-1]) == SPLIT_ROWS
     assert pl.concat([parsed.diagnostics for parsed in batches]).is_empty()
 
 

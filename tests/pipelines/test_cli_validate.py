@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pipelines.cli import main
+from tests.dsn_parser.envoi_parts import TOTAL_LINES, as_bytes, one_envoi
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "dsn"
 MONTHLY = sorted((SAMPLES / "keuwa_dsn-parser_pseudonymized").glob("*.dsn"))
@@ -150,3 +152,37 @@ def test_months_read_the_french_way(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(MONTHLY[0])]) == 0
     out = capsys.readouterr().out
     assert "01/2019" in out and "2019-01-01" not in out
+
+
+@pytest.mark.parametrize("total", [None, "9"])
+def test_an_envoi_read_in_parts_gets_the_verdict_of_the_envoi_read_at_once(
+    total: str | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from dsn_parser import streaming
+
+    lines = one_envoi(MONTHLY[:6])
+    if total is not None:
+        lines = [
+            f"{TOTAL_LINES},'{total}'" if line.startswith(TOTAL_LINES) else line for line in lines
+        ]
+    envoi = tmp_path / "envoi.dsn"
+    envoi.write_bytes(as_bytes(lines))
+    at_once = validate_json(capsys, envoi)
+    monkeypatch.setattr(
+        streaming, "read_in_batches", partial(streaming.read_in_batches, max_lines=40)
+    )
+    # The envoi's own findings (header, totals) come with its last part, after the others.
+    assert _in_line_order(validate_json(capsys, envoi)) == _in_line_order(at_once)
+    code, document = at_once
+    statuses = {declaration["status"] for declaration in document["files"][0]["declarations"]}
+    assert (code, statuses) == ((0, {1}) if total is None else (1, {3}))
+
+
+def _in_line_order(validated: tuple[int, dict]) -> tuple[int, dict]:
+    code, document = validated
+    for entry in document["files"]:
+        entry["diagnostics"].sort(key=lambda finding: (finding["line"] or 0, finding["code"]))
+    return code, document

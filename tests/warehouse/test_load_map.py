@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -147,6 +148,25 @@ def test_big_files_streamed_batch_of_envois_by_batch_load_what_reading_them_whol
     tables written as they come (a table in several files): the warehouse is the same, good,
     malformed and quarantined files alike."""
     monkeypatch.setattr(batches, "STREAMED_FILE_BYTES", 0)
+    landing, expected = in_process
+    landing = copy_landing(landing, tmp_path)
+    with connect(tmp_path / "w.duckdb", read_only=False) as connection:
+        register(connection, landing)
+        load_dsn(connection, landing, tmp_path)
+        assert warehouse_state(connection) == expected
+
+
+def test_envois_streamed_in_parts_load_what_reading_them_whole_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: tuple[Path, tuple[object, ...]]
+) -> None:
+    """An envoi over the streaming reader's bound (here: every envoi, a bound of one line) is
+    read in parts cut before its declarations: the warehouse is the same, statuses included."""
+    from dsn_parser import streaming
+
+    monkeypatch.setattr(batches, "STREAMED_FILE_BYTES", 0)
+    monkeypatch.setattr(
+        streaming, "read_in_batches", partial(streaming.read_in_batches, max_lines=1)
+    )
     landing, expected = in_process
     landing = copy_landing(landing, tmp_path)
     with connect(tmp_path / "w.duckdb", read_only=False) as connection:
