@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from dsn_parser import parse, read
@@ -71,6 +71,13 @@ def _expected_parents(nodes: list[Node], first_line: int) -> list[tuple[str, int
     return found
 
 
+def _valid_utf8_beyond_ascii(content: bytes) -> bool:
+    try:
+        return not content.isascii() and bool(content.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+
+
 @SETTINGS
 @given(
     declarations=st.lists(_declarations(), min_size=1, max_size=3),
@@ -83,6 +90,9 @@ def test_written_tree_reads_back_identical(
 ) -> None:
     lines = envoi([declaration.lines() for declaration in declarations])
     content = dsn_bytes(lines, encoding=encoding, newline=newline)
+    # Single-byte text whose bytes happen to be valid UTF-8 (Latin-1 'Â' + NBSP is the bytes of
+    # UTF-8 NBSP) is read as UTF-8, as the decoder's policy says: it cannot be told apart.
+    assume(encoding == "utf-8" or not _valid_utf8_beyond_ascii(content))
     [parsed] = read(content, chunk_bytes=chunk_bytes)
     assert parsed.lines.select("rubric", "value").rows() == lines
     header_lines = lines.index(("S20.G00.05.001", "01"))
