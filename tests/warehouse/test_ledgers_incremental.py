@@ -29,8 +29,7 @@ VERSION = "v1"
 
 def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> int | None:
     """The ledgers as the nightly asset computes them; the companies recomputed."""
-    scope = ledger_scope(warehouse, VERSION)
-    return refresh_ledgers(warehouse, as_of, scope, code_version=VERSION).companies
+    return refresh_ledgers(warehouse, as_of, ledger_scope(warehouse, VERSION)).companies
 
 
 def _differences(warehouse: duckdb.DuckDBPyConnection, whole: Path) -> dict[str, int]:
