@@ -57,6 +57,7 @@ on input row order.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -199,10 +200,10 @@ class Lettrage:
         movements = self.considered
         if movement_ids is not None:
             movements = movements.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
-        rows = [
-            (str(m["movement_id"]), self.book.candidates(m), movement_keys(m))
-            for m in movements.iter_rows(named=True)
-        ]
+        rows = []
+        for movement in movements.iter_rows(named=True):
+            keys = movement_keys(movement)
+            rows.append((str(movement["movement_id"]), self.book.candidates(movement, keys), keys))
         return pl.DataFrame(rows, schema=MOVEMENT_PAYERS_SCHEMA, orient="row")
 
     def return_links(self) -> pl.DataFrame:
@@ -622,21 +623,23 @@ class _Book:
             None,
         )
 
-    def candidates(self, movement: dict[str, Any]) -> list[str]:
-        """Every company a payer rule recognises in the movement, winning or not, ambiguous or
-        not: the companies whose books can decide where the movement goes."""
+    def candidates(self, movement: dict[str, Any], keys: list[str]) -> list[str]:
+        """Every company a payer rule recognises in the movement (its `movement_keys`, mandate
+        and name), winning or not, ambiguous or not: the companies whose books can decide
+        where the movement goes."""
         sirens: set[str] = set()
-        for token in _reference_tokens(movement):
-            sirens.update(self.calls[c].siren for c in self.by_reference.get(token, ()))
-            sirens.update(self.by_contract.get(token, ()))
+        for key in keys:
+            kind, _, value = key.partition(":")
+            if kind == "ref":
+                sirens.update(self.calls[c].siren for c in self.by_reference.get(value, ()))
+                sirens.update(self.by_contract.get(value, ()))
+            elif kind == "iban":
+                sirens.update(self.ibans.get(value, ()))
+            elif value in self.sirens:
+                sirens.add(value)
         mandate = movement.get("mandate_id")
         if mandate and (found := self.mandates.get(_compact(str(mandate)))) is not None:
             sirens.add(found[0])
-        iban = movement.get("debtor_iban")
-        if iban:
-            sirens.update(self.ibans.get(_compact(str(iban)), ()))
-        siret_sirens, siren_numbers = _company_numbers(movement)
-        sirens.update((siret_sirens | siren_numbers) & self.sirens)
         name = movement.get("debtor_name")
         if name:
             sirens.update(self.names.get(_normalise_name(str(name)), ()))
@@ -973,11 +976,22 @@ def _company_numbers(movement: dict[str, Any]) -> tuple[set[str], set[str]]:
     siren_numbers: set[str] = set()
     for number in _NUMBER.findall(" ".join(_texts(movement))):
         digits = re.sub(r"\s", "", number)
-        if len(digits) == 14 and siret_number.is_valid(digits):
+        if len(digits) == 14 and _valid_siret(digits):
             siret_sirens.add(digits[:9])
-        elif len(digits) == 9 and siren_number.is_valid(digits):
+        elif len(digits) == 9 and _valid_siren(digits):
             siren_numbers.add(digits)
     return siret_sirens, siren_numbers
+
+
+# The same company numbers come back in every movement of a company: checked once each.
+@functools.lru_cache(maxsize=100_000)
+def _valid_siret(digits: str) -> bool:
+    return bool(siret_number.is_valid(digits))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _valid_siren(digits: str) -> bool:
+    return bool(siren_number.is_valid(digits))
 
 
 def movement_keys(movement: dict[str, Any]) -> list[str]:

@@ -218,10 +218,11 @@ class _Recomputed:
     movements: frozenset[str] | None
     changed_movements: frozenset[str] | None  # bank rows new, gone or delivered anew
     identified: frozenset[str] | None  # movements whose payers were looked for again
+    payers: pl.DataFrame | None  # theirs (`Lettrage.payers`); None: not looked for yet
 
 
-_EVERYTHING = _Recomputed(None, None, None, None)
-_NOTHING = _Recomputed(frozenset(), frozenset(), frozenset(), frozenset())
+_EVERYTHING = _Recomputed(None, None, None, None, None)
+_NOTHING = _Recomputed(frozenset(), frozenset(), frozenset(), frozenset(), None)
 
 
 def _to_recompute(
@@ -236,22 +237,19 @@ def _to_recompute(
     again, as stored for the others and as they were before for those) and under the stored
     `allocations` and the returns' links. A movement is identified again when it is new, gone
     or delivered anew, or when it writes one of `changed_keys` (the keys the scope's companies
-    had or have: `ledgers.allocation.company_keys`): no other movement's payers can change."""
+    gained or lost: `ledgers.allocation.company_keys`): no other movement's payers can change."""
     if scope.everything:
         return _EVERYTHING
     changed = _changed_movements(connection, lettrage.considered)
     if not scope.sirens and not changed:  # nothing to close over: no payer to identify
         return _NOTHING
     identified = changed | _writing(connection, changed_keys)
+    payers = lettrage.payers(identified)
     components = _Components()
     for movement_id, siren in _stored_candidates(connection).iter_rows():
         components.union(("m", movement_id), ("s", siren))
     for movement_id, siren in (
-        lettrage.payers(identified)
-        .explode("sirens")
-        .drop_nulls()
-        .select("movement_id", "sirens")
-        .iter_rows()
+        payers.select("movement_id", "sirens").explode("sirens").drop_nulls().iter_rows()
     ):
         components.union(("m", movement_id), ("s", siren))
     for movement_id, other in lettrage.return_links().iter_rows():
@@ -268,6 +266,7 @@ def _to_recompute(
         movements=frozenset(key for kind, key in reached if kind == "m"),
         changed_movements=frozenset(changed),
         identified=frozenset(identified),
+        payers=payers,
     )
 
 
@@ -491,7 +490,9 @@ def refresh_ledgers(
     changed_keys: set[str] = set()
     if not scope.everything:
         stored = read_ledger_table(connection, "allocations")
-        changed_keys = company_keys(fresh_calls, fresh.declared_payments) | _stored_keys(
+        # a key the scope's companies kept names the same company: only those gained or lost
+        # can change a movement's payers
+        changed_keys = company_keys(fresh_calls, fresh.declared_payments) ^ _stored_keys(
             connection, scope
         )
     redo = _to_recompute(connection, scope, lettrage, changed_keys, stored)
@@ -526,7 +527,9 @@ def refresh_ledgers(
                     pl.lit(as_of).alias("as_of")
                 ),
                 "statement_lines": statement_lines(calls, allocations, statement),
-                "movement_payers": lettrage.payers(redo.identified),
+                "movement_payers": lettrage.payers(redo.identified)
+                if redo.payers is None
+                else redo.payers,
             },
         )
         if tonight is not None:

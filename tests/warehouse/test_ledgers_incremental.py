@@ -108,6 +108,30 @@ DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa emp
 OTHER_IBAN = "FR8230003000701234567890380"
 
 
+def _credit(reference: str, debtor_iban: str, remittance_text: str | None = None) -> BankMovement:
+    return BankMovement(
+        booking_date=date(2019, 9, 30),
+        value_date=date(2019, 9, 30),
+        amount=Decimal("47.00"),
+        kind=MovementKind.SEPA_CREDIT_TRANSFER,
+        account_servicer_reference=reference,
+        debtor_name="Payeur",
+        debtor_iban=debtor_iban,
+        remittance_text=remittance_text,
+    )
+
+
+def _bank_file(landing: Path, movement: BankMovement) -> None:
+    (landing / "bank").mkdir()
+    write_camt054(
+        landing / "bank" / "camt054.xml",
+        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
+        [movement],
+        message_id="N1",
+        created_at=datetime(2019, 10, 1),
+    )
+
+
 def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     tmp_path: Path,
     landing: Path,
@@ -115,24 +139,7 @@ def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     night: Callable[[], None],
 ) -> None:
     deliver(landing, "aout.dsn", AUGUST_2019)
-    (landing / "bank").mkdir()
-    write_camt054(
-        landing / "bank" / "camt054.xml",
-        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
-        [
-            BankMovement(
-                booking_date=date(2019, 9, 30),
-                value_date=date(2019, 9, 30),
-                amount=Decimal("47.00"),
-                kind=MovementKind.SEPA_CREDIT_TRANSFER,
-                account_servicer_reference="M1",
-                debtor_name="Payeur",
-                debtor_iban=DECLARED_IBAN,
-            )
-        ],
-        message_id="N1",
-        created_at=datetime(2019, 10, 1),
-    )
+    _bank_file(landing, _credit("M1", DECLARED_IBAN))
     night()
     _tonight(warehouse, date(2019, 10, 5))
     rules = "SELECT payer_rule, siren FROM ledger.allocations"
@@ -147,3 +154,44 @@ def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     assert _tonight(warehouse, as_of) == 1
     assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}
     assert warehouse.execute(rules).fetchall() == [("payeur_inconnu", None)]
+
+
+KEUWA_SIREN = "123456782"
+OTHER_SIREN = "732000526"  # valid, and a valid SIRET with the keuwa establishment's NIC
+
+
+def test_a_company_making_a_payer_rule_ambiguous_takes_the_movement_from_the_company_it_had(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    """A transfer writes two SIRENs, one of a company the insurer knows: it is that company's.
+    When the other company's first DSN arrives, the rule no longer tells which one paid and the
+    money goes to suspense; when that DSN is cancelled, back to the first company. Each night
+    the incremental ledgers equal a whole recomputation."""
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    _bank_file(landing, _credit("M1", OTHER_IBAN, f"COTISATIONS {KEUWA_SIREN} {OTHER_SIREN}"))
+    other = AUGUST_2019.read_bytes().replace(KEUWA_SIREN.encode(), OTHER_SIREN.encode())
+    rules = "SELECT payer_rule, siren FROM ledger.allocations"
+    steps: list[tuple[Callable[[], object], list[tuple[str, str | None]]]] = [
+        (lambda: None, [("siren_libelle", KEUWA_SIREN)]),
+        (lambda: deliver(landing, "autre.dsn", other), [("payeur_inconnu", None)]),
+        (
+            lambda: deliver(
+                landing,
+                "autre_annulee.dsn",
+                other.replace(b"S20.G00.05.002,'01'", b"S20.G00.05.002,'04'"),
+            ),
+            [("siren_libelle", KEUWA_SIREN)],
+        ),
+    ]
+    for day, (arrive, allocated) in enumerate(steps, start=5):
+        arrive()
+        night()
+        as_of = date(2019, 10, day)
+        _tonight(warehouse, as_of)
+        assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
+            as_of
+        )
+        assert warehouse.execute(rules).fetchall() == allocated, as_of
