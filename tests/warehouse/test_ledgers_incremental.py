@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledgers.store import LEDGER_TABLES, ledger_scope, refresh_ledgers
+from ledgers.store import LEDGER_TABLES, LedgerRefresh, ledger_scope, refresh_ledgers
 from synthetic import generate
 from synthetic.bank_files.camt import write_camt054
 from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
@@ -27,9 +27,9 @@ from warehouse.connections import connect
 VERSION = "v1"
 
 
-def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> int | None:
-    """The ledgers as the nightly asset computes them; the companies recomputed."""
-    return refresh_ledgers(warehouse, as_of, ledger_scope(warehouse, VERSION)).companies
+def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> LedgerRefresh:
+    """The ledgers as the nightly asset computes them."""
+    return refresh_ledgers(warehouse, as_of, ledger_scope(warehouse, VERSION))
 
 
 def _differences(warehouse: duckdb.DuckDBPyConnection, whole: Path) -> dict[str, int]:
@@ -76,32 +76,44 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     shutil.copytree(source / "reference", landing / "reference")
     nights = arrivals(source)
     last = max(nights)
+    # one company's monthly DSN held back: it arrives after everything else, late
+    held_night, held = next(
+        (day, paths[0])
+        for day, paths in nights.items()
+        if len(paths) == 1 and paths[0].name.startswith("DSN_01_")
+    )
+    del nights[held_night]
     contract = sorted((landing / "reference").glob("0*.json"))[0]
     changed_parameters = json.loads(contract.read_text())
     changed_parameters["late_fee"] = {"annual_rate_percent": "12.5", "flat_amount": "40.00"}
+    quiet, late, date_only, parameters = (last + timedelta(days=d) for d in (1, 2, 75, 76))
     extra: list[tuple[date, Callable[[], None]]] = [
-        (last + timedelta(days=1), lambda: None),  # nothing new
-        (last + timedelta(days=75), lambda: None),  # only the date moves
-        (
-            last + timedelta(days=76),
-            lambda: contract.write_text(json.dumps(changed_parameters)),
-        ),
+        (quiet, lambda: None),
+        (late, lambda: land(source, landing, [held])),
+        (date_only, lambda: None),  # due dates and dunning thresholds passed: the date alone
+        (parameters, lambda: contract.write_text(json.dumps(changed_parameters))),
     ]
     plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
-    recomputed: dict[date, int | None] = {}
+    refreshed: dict[date, LedgerRefresh] = {}
     for as_of, arrive in plan + extra:
         arrive()
         night()
-        recomputed[as_of] = _tonight(warehouse, as_of)
+        refreshed[as_of] = _tonight(warehouse, as_of)
         assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
             as_of
         )
     companies = warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone()
     assert companies is not None and companies[0] == 3
-    partial = [day for day, count in recomputed.items() if count is not None and count < 3]
-    assert len(partial) >= len(recomputed) // 2, recomputed
-    assert recomputed[last + timedelta(days=1)] == 0  # nothing new: no company, dunning only
-    assert recomputed[last + timedelta(days=76)] is None  # new parameters: every company
+    first = min(refreshed)
+    assert refreshed[first].companies is None  # the first night: every company
+    for day in (quiet, date_only):  # nothing new: no company, no payer identified again
+        assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    bank_only = [d for d, paths in nights.items() if all(p.parent.name == "bank" for p in paths)]
+    assert bank_only
+    for day in [*bank_only, late]:  # only what the night brought, never everything again
+        assert refreshed[day].companies is not None and refreshed[day].identified is not None
+    assert refreshed[late].companies >= 1  # type: ignore[operator]
+    assert refreshed[parameters].companies is None  # new parameters: every company
 
 
 DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
@@ -151,7 +163,7 @@ def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     )
     night()
     as_of = date(2019, 10, 6)
-    assert _tonight(warehouse, as_of) == 1
+    assert _tonight(warehouse, as_of).companies == 1
     assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}
     assert warehouse.execute(rules).fetchall() == [("payeur_inconnu", None)]
 
