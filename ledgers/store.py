@@ -25,7 +25,7 @@ recomputation.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,14 +63,12 @@ from warehouse.reference import contract_parameters
 __all__ = [
     "LEDGER_STAGE",
     "LEDGER_TABLES",
-    "LedgerInputs",
     "LedgerScope",
     "company_has_entries",
     "company_statement",
     "ledger_identity_breaks",
     "ledger_scope",
     "read_contract_terms",
-    "read_ledger_inputs",
     "read_ledger_table",
     "refresh_ledgers",
 ]
@@ -85,25 +83,49 @@ def read_contract_terms(connection: duckdb.DuckDBPyConnection) -> list[ContractT
     return [ContractTerms.from_parameters(p) for p in contract_parameters(connection)]
 
 
-@dataclass(frozen=True)
-class LedgerInputs:
-    contributions: pl.DataFrame  # ledgers.calls.CONTRIBUTIONS_SCHEMA
-    declared_payments: pl.DataFrame  # ledgers.dsn_inputs.DECLARED_PAYMENTS_SCHEMA
-    movements: pl.DataFrame  # staging.bank_transactions as payment_files gives them
+# Contributions turned into calls at a time, in whole companies: a company's calls read only its
+# own contributions and declared payments, so the history is never in memory at once (it was
+# the night's peak: the contributions × rates join of `ledgers.calls`).
+_CALLS_CHUNK_ROWS = 200_000
 
 
-def read_ledger_inputs(
-    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
-) -> LedgerInputs:
-    """The core model's contributions and declared payments (declarations in force only) of
-    the companies in `scope` (registered on the connection) and every bank transaction of
-    staging, as the frames `build_ledger` takes."""
-    company = scope.sql("left(c.siret, 9)")
-    return LedgerInputs(
-        contributions=_contributions(connection, company),
-        declared_payments=_declared_payments(connection, company),
-        movements=_movements(connection),
-    )
+def _fresh_calls(
+    connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
+    contracts: list[ContractTerms],
+    declared_payments: pl.DataFrame,
+) -> pl.DataFrame:
+    """The calls of the companies in `scope` (registered on the connection), built from the
+    core model's contributions (declarations in force only) a chunk of companies at a time."""
+    counts = connection.execute(
+        "SELECT left(c.siret, 9) AS siren, count(*) FROM core.contributions AS c "
+        f"WHERE {scope.sql('left(c.siret, 9)')} GROUP BY ALL ORDER BY siren"
+    ).fetchall()
+    frames = [
+        build_calls(
+            _contributions(
+                connection, _key_filter(connection, "ledger_chunk", "left(c.siret, 9)", chunk)
+            ),
+            contracts,
+            declared_payments=declared_payments.filter(pl.col("siren").is_in(sorted(chunk))),
+        )
+        for chunk in _chunks(counts, _CALLS_CHUNK_ROWS)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=CALLS_SCHEMA)
+
+
+def _chunks(counts: list[tuple[str, int]], rows: int) -> Iterator[frozenset[str]]:
+    """The SIRENs in groups of about `rows` rows (a bigger company alone)."""
+    chunk: set[str] = set()
+    total = 0
+    for siren, count in counts:
+        if chunk and total + count > rows:
+            yield frozenset(chunk)
+            chunk, total = set(), 0
+        chunk.add(siren)
+        total += count
+    if chunk:
+        yield frozenset(chunk)
 
 
 def _query(connection: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
@@ -467,19 +489,17 @@ def refresh_ledgers(
     contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
     register_scope(connection, scope)
-    fresh = read_ledger_inputs(connection, scope)
-    fresh_calls = build_calls(
-        fresh.contributions, contracts, declared_payments=fresh.declared_payments
-    )
+    fresh_declared = _declared_payments(connection, scope.sql("left(c.siret, 9)"))
+    fresh_calls = _fresh_calls(connection, scope, contracts, fresh_declared)
     calls = _stacked(_kept(connection, "calls", scope), fresh_calls, CALLS_SCHEMA).sort("call_id")
     declared = _stacked(
         _kept(connection, "declared_payments", scope),
-        fresh.declared_payments,
+        fresh_declared,
         DECLARED_PAYMENTS_SCHEMA,
     )
     lettrage = Lettrage(
         calls,
-        fresh.movements,
+        _movements(connection),
         declared_payments=declared,
         mandates=mandates_frame(contracts),
         companies=companies_frame(contracts),
@@ -492,9 +512,7 @@ def refresh_ledgers(
         stored = read_ledger_table(connection, "allocations")
         # a key the scope's companies kept names the same company: only those gained or lost
         # can change a movement's payers
-        changed_keys = company_keys(fresh_calls, fresh.declared_payments) ^ _stored_keys(
-            connection, scope
-        )
+        changed_keys = company_keys(fresh_calls, fresh_declared) ^ _stored_keys(connection, scope)
     redo = _to_recompute(connection, scope, lettrage, changed_keys, stored)
     posted = lettrage.post(redo.movements)
     kept = stored

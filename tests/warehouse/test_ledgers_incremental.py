@@ -15,7 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from ledgers import store
 from ledgers.store import LEDGER_TABLES, LedgerRefresh, ledger_scope, refresh_ledgers
 from synthetic import generate
 from synthetic.bank_files.camt import write_camt054
@@ -207,3 +209,23 @@ def test_a_company_making_a_payer_rule_ambiguous_takes_the_movement_from_the_com
             as_of
         )
         assert warehouse.execute(rules).fetchall() == allocated, as_of
+
+
+def test_calls_built_a_few_companies_at_a_time_are_those_built_all_at_once(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tmp_path / "source"
+    generate(source, companies=3, employees=12, months=3, start=date(2024, 1, 1), seed=8)
+    shutil.copytree(source / "reference", landing / "reference")
+    land(source, landing, [p for paths in arrivals(source).values() for p in paths])
+    night()
+    as_of = date(2024, 6, 1)
+    whole = _whole_recomputation(warehouse, tmp_path, as_of)
+    monkeypatch.setattr(store, "_CALLS_CHUNK_ROWS", 1)  # each company on its own
+    refresh_ledgers(warehouse, as_of)
+    assert warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone() == (3,)
+    assert _differences(warehouse, whole) == {}
