@@ -87,7 +87,6 @@ __all__ = [
     "Lettrage",
     "allocate",
     "company_keys",
-    "movement_keys",
 ]
 
 MAX_COMBINATION = 4
@@ -195,14 +194,14 @@ class Lettrage:
         `sirens`, every company a payer rule recognises, whether that rule wins, loses to an
         earlier one or is ambiguous (one more company recognised the same way changes which
         rule wins, or sends the movement to suspense), and `keys`, what the rules look up
-        (`movement_keys`), so that a night can tell which movements a change of the book's
+        (`_movement_keys`), so that a night can tell which movements a change of the book's
         companies may identify differently (MOVEMENT_PAYERS_SCHEMA)."""
         movements = self.considered
         if movement_ids is not None:
             movements = movements.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
         rows = []
         for movement in movements.iter_rows(named=True):
-            keys = movement_keys(movement)
+            keys = _movement_keys(movement, self.book.reference_tokens(movement))
             rows.append((str(movement["movement_id"]), self.book.candidates(movement, keys), keys))
         return pl.DataFrame(rows, schema=MOVEMENT_PAYERS_SCHEMA, orient="row")
 
@@ -459,6 +458,7 @@ class _Book:
             _compact(str(a["account_iban"])): str(a["organisme_code"]) for a in creditor_accounts
         }
         self.payers: dict[str, _Payer | None] = {}
+        self.tokens: dict[str, set[str]] = {}
         self.returned: set[str] = set()
         self.reopened: set[str] = set()  # calls reopened by a returned direct debit
         self.reopened_declared: set[str] = set()  # declared payments it paid
@@ -623,8 +623,15 @@ class _Book:
             None,
         )
 
+    def reference_tokens(self, movement: dict[str, Any]) -> set[str]:
+        """`_reference_tokens`, kept per movement id: the keys and the rules both read them."""
+        movement_id = str(movement["movement_id"])
+        if movement_id not in self.tokens:
+            self.tokens[movement_id] = _reference_tokens(movement)
+        return self.tokens[movement_id]
+
     def candidates(self, movement: dict[str, Any], keys: list[str]) -> list[str]:
-        """Every company a payer rule recognises in the movement (its `movement_keys`, mandate
+        """Every company a payer rule recognises in the movement (its `_movement_keys`, mandate
         and name), winning or not, ambiguous or not: the companies whose books can decide
         where the movement goes."""
         sirens: set[str] = set()
@@ -648,7 +655,7 @@ class _Book:
     def _by_reference(self, movement: dict[str, Any]) -> _Payer | None:
         call_ids: set[str] = set()
         contracts: set[str] = set()
-        for token in _reference_tokens(movement):
+        for token in self.reference_tokens(movement):
             call_ids.update(self.by_reference.get(token, ()))
             if token in self.by_contract:
                 contracts.add(token)
@@ -994,12 +1001,12 @@ def _valid_siren(digits: str) -> bool:
     return bool(siren_number.is_valid(digits))
 
 
-def movement_keys(movement: dict[str, Any]) -> list[str]:
+def _movement_keys(movement: dict[str, Any], tokens: set[str]) -> list[str]:
     """What the payer rules look up for a movement in the book's companies, as `company_keys`
-    writes them: its reference words (call or contract references), its debtor IBAN and the
-    SIRENs it writes. Mandates and names are left out: they come from the contracts'
-    parameters, whose change recomputes every company."""
-    keys = {f"ref:{token}" for token in _reference_tokens(movement)}
+    writes them: its reference words (`tokens`, its `_reference_tokens`: call or contract
+    references), its debtor IBAN and the SIRENs it writes. Mandates and names are left out:
+    they come from the contracts' parameters, whose change recomputes every company."""
+    keys = {f"ref:{token}" for token in tokens}
     if iban := movement.get("debtor_iban"):
         keys.add(f"iban:{_compact(str(iban))}")
     siret_sirens, siren_numbers = _company_numbers(movement)
@@ -1008,7 +1015,7 @@ def movement_keys(movement: dict[str, Any]) -> list[str]:
 
 
 def company_keys(calls: pl.DataFrame, declared_payments: pl.DataFrame) -> set[str]:
-    """What a movement must write (`movement_keys`) for a payer rule to recognise the companies
+    """What a movement must write (`_movement_keys`) for a payer rule to recognise the companies
     of these calls and declared payments: their call and contract references, the IBANs they
     declare paying from and their SIRENs."""
     keys = {f"siren:{siren}" for siren in calls["siren"].drop_nulls().unique()}
