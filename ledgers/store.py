@@ -8,10 +8,16 @@ A night recomputes only the companies that changed since the ledgers last ran
 (`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
 own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
 posts movements in value-date order against every open call of a company, so a company is
-recomputed whole, from its first movement: the scope is closed under
-`ledgers.allocation.Lettrage.links` (the companies a movement's payer rules recognise tonight or
-the stored rows name, the credits a return may give back), and the new, gone or re-delivered
-bank movements bring their companies in. The other companies' rows are kept: they are what a
+recomputed whole, from its first movement: the scope is closed under the companies any payer
+rule recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more
+company recognised the same way can make a rule ambiguous and send the money to suspense), as
+they are tonight and as they were, under the companies the stored rows name and the credits a
+return may give back; the new, gone or re-delivered bank movements bring their companies in.
+Those payers are kept in `ledger.movement_payers` with what the rules looked up: a night looks
+for the payers of the new movements and of those writing a key (a call or contract reference,
+an IBAN, a SIREN) that a changed company gained or lost, no other. The calls are built a chunk
+of companies at a time, so the whole history's contributions are never in memory at once. The
+other companies' rows are kept: they are what a
 whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
 (the dunning: overdue days, stages, late fees) and what sums over every company (company
 balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
