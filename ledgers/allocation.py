@@ -57,6 +57,7 @@ on input row order.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -76,14 +77,16 @@ from stdnum.fr import siret as siret_number
 
 from ledgers.calls import AMOUNT
 from ledgers.periods import Period, PeriodCodeError
-from ledgers.tables import ALLOCATIONS, DUPLICATE_MOVEMENTS, IGNORED_MOVEMENTS
+from ledgers.tables import ALLOCATIONS, DUPLICATE_MOVEMENTS, IGNORED_MOVEMENTS, MOVEMENT_PAYERS
 
 __all__ = [
     "ALLOCATIONS_SCHEMA",
+    "MOVEMENT_PAYERS_SCHEMA",
     "AllocationResult",
     "Entry",
     "Lettrage",
     "allocate",
+    "company_keys",
 ]
 
 MAX_COMBINATION = 4
@@ -105,6 +108,8 @@ class Entry(StrEnum):
 ALLOCATIONS_SCHEMA = ALLOCATIONS.polars_schema()
 
 IGNORED_SCHEMA = IGNORED_MOVEMENTS.polars_schema()
+
+MOVEMENT_PAYERS_SCHEMA = MOVEMENT_PAYERS.polars_schema()
 
 DUPLICATES_SCHEMA = DUPLICATE_MOVEMENTS.polars_schema()
 
@@ -184,41 +189,48 @@ class Lettrage:
         calls, declared, mandates, companies, accounts = self._book_inputs
         return _Book(calls, _rows(declared), _rows(mandates), _rows(companies), _rows(accounts))
 
-    def links(self) -> pl.DataFrame:
-        """What posting each considered movement can touch, whatever was posted before it
-        (movement_id, siren, linked_movement_id; one link per row): the companies its payer
-        rules recognise, since the amount rules only choose among their calls and declared
-        payments, and for a debit (a return) every credit sharing one of its return keys, among
-        which is the one it gives back."""
-        links: list[tuple[str, str | None, str | None]] = []
+    def payers(self, movement_ids: Collection[str] | None = None) -> pl.DataFrame:
+        """Who can have paid each considered movement (every one, or those of `movement_ids`):
+        `sirens`, every company a payer rule recognises, whether that rule wins, loses to an
+        earlier one or is ambiguous (one more company recognised the same way changes which
+        rule wins, or sends the movement to suspense), and `keys`, what the rules look up
+        (`_movement_keys`), so that a night can tell which movements a change of the book's
+        companies may identify differently (MOVEMENT_PAYERS_SCHEMA)."""
+        movements = self.considered
+        if movement_ids is not None:
+            movements = movements.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
+        rows = []
+        for movement in movements.iter_rows(named=True):
+            keys = _movement_keys(movement, self.book.reference_tokens(movement))
+            rows.append((str(movement["movement_id"]), self.book.candidates(movement, keys), keys))
+        return pl.DataFrame(rows, schema=MOVEMENT_PAYERS_SCHEMA, orient="row")
+
+    def return_links(self) -> pl.DataFrame:
+        """For each considered debit (a return), every credit sharing one of its return keys,
+        among which is the one it gives back (movement_id, linked_movement_id)."""
         credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
         returns: list[dict[str, Any]] = []
-        for movement in self.considered.iter_rows(named=True):
-            movement_id = str(movement["movement_id"])
-            payer = self.book.identify(movement)
-            links += [(movement_id, siren, None) for siren in (payer.sirens if payer else ())]
+        columns = ("movement_id", "amount", *_RETURN_KEY_COLUMNS)
+        for movement in self.considered.select(columns).iter_rows(named=True):
             if movement["amount"] < 0:
                 returns.append(movement)
             else:
                 for key in _return_keys(movement):
-                    credits_by_key[key].append(movement_id)
-        for movement in returns:
-            for key in _return_keys(movement):
-                links += [(str(movement["movement_id"]), None, c) for c in credits_by_key[key]]
-        return pl.DataFrame(
-            links,
-            schema={
-                "movement_id": pl.String(),
-                "siren": pl.String(),
-                "linked_movement_id": pl.String(),
-            },
-            orient="row",
-        )
+                    credits_by_key[key].append(str(movement["movement_id"]))
+        links = [
+            (str(movement["movement_id"]), credit)
+            for movement in returns
+            for key in _return_keys(movement)
+            for credit in credits_by_key[key]
+        ]
+        schema = {"movement_id": pl.String(), "linked_movement_id": pl.String()}
+        return pl.DataFrame(links, schema=schema, orient="row")
 
     def post(self, movement_ids: Collection[str] | None = None) -> AllocationResult:
         """Post every movement, or only `movement_ids` (the others are still counted, ignored or
         listed as duplicates): their rows are exactly those of a posting of every movement when
-        the ids are closed under `links` and the book holds every company's calls. Once."""
+        the ids are closed under the companies of their `payers` and their `return_links`, and
+        the book holds every company's calls. Once."""
         posted = self.considered
         if movement_ids is not None:
             posted = posted.filter(pl.col("movement_id").is_in(sorted(movement_ids)))
@@ -446,6 +458,7 @@ class _Book:
             _compact(str(a["account_iban"])): str(a["organisme_code"]) for a in creditor_accounts
         }
         self.payers: dict[str, _Payer | None] = {}
+        self.tokens: dict[str, set[str]] = {}
         self.returned: set[str] = set()
         self.reopened: set[str] = set()  # calls reopened by a returned direct debit
         self.reopened_declared: set[str] = set()  # declared payments it paid
@@ -610,10 +623,39 @@ class _Book:
             None,
         )
 
+    def reference_tokens(self, movement: dict[str, Any]) -> set[str]:
+        """`_reference_tokens`, kept per movement id: the keys and the rules both read them."""
+        movement_id = str(movement["movement_id"])
+        if movement_id not in self.tokens:
+            self.tokens[movement_id] = _reference_tokens(movement)
+        return self.tokens[movement_id]
+
+    def candidates(self, movement: dict[str, Any], keys: list[str]) -> list[str]:
+        """Every company a payer rule recognises in the movement (its `_movement_keys`, mandate
+        and name), winning or not, ambiguous or not: the companies whose books can decide
+        where the movement goes."""
+        sirens: set[str] = set()
+        for key in keys:
+            kind, _, value = key.partition(":")
+            if kind == "ref":
+                sirens.update(self.calls[c].siren for c in self.by_reference.get(value, ()))
+                sirens.update(self.by_contract.get(value, ()))
+            elif kind == "iban":
+                sirens.update(self.ibans.get(value, ()))
+            elif value in self.sirens:
+                sirens.add(value)
+        mandate = movement.get("mandate_id")
+        if mandate and (found := self.mandates.get(_compact(str(mandate)))) is not None:
+            sirens.add(found[0])
+        name = movement.get("debtor_name")
+        if name:
+            sirens.update(self.names.get(_normalise_name(str(name)), ()))
+        return sorted(sirens)
+
     def _by_reference(self, movement: dict[str, Any]) -> _Payer | None:
         call_ids: set[str] = set()
         contracts: set[str] = set()
-        for token in _reference_tokens(movement):
+        for token in self.reference_tokens(movement):
             call_ids.update(self.by_reference.get(token, ()))
             if token in self.by_contract:
                 contracts.add(token)
@@ -641,14 +683,9 @@ class _Book:
         return _Payer("iban_declare", 90 if len(sirens) == 1 else 80, tuple(sorted(sirens)))
 
     def _by_company_number(self, movement: dict[str, Any]) -> _Payer | None:
-        found_siret: set[str] = set()
-        found_siren: set[str] = set()
-        for number in _NUMBER.findall(" ".join(_texts(movement))):
-            digits = re.sub(r"\s", "", number)
-            if len(digits) == 14 and siret_number.is_valid(digits) and digits[:9] in self.sirens:
-                found_siret.add(digits[:9])
-            elif len(digits) == 9 and siren_number.is_valid(digits) and digits in self.sirens:
-                found_siren.add(digits)
+        siret_sirens, siren_numbers = _company_numbers(movement)
+        found_siret = siret_sirens & self.sirens
+        found_siren = siren_numbers & self.sirens
         if len(found_siret) == 1:
             return _Payer("siret_libelle", 85, tuple(found_siret))
         if len(found_siren) == 1:
@@ -940,9 +977,61 @@ def _reference_tokens(movement: dict[str, Any]) -> set[str]:
     return tokens
 
 
+def _company_numbers(movement: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The SIRENs of the valid SIRETs and the valid SIRENs written in the movement's text."""
+    siret_sirens: set[str] = set()
+    siren_numbers: set[str] = set()
+    for number in _NUMBER.findall(" ".join(_texts(movement))):
+        digits = re.sub(r"\s", "", number)
+        if len(digits) == 14 and _valid_siret(digits):
+            siret_sirens.add(digits[:9])
+        elif len(digits) == 9 and _valid_siren(digits):
+            siren_numbers.add(digits)
+    return siret_sirens, siren_numbers
+
+
+# The same company numbers come back in every movement of a company: checked once each.
+@functools.lru_cache(maxsize=100_000)
+def _valid_siret(digits: str) -> bool:
+    return bool(siret_number.is_valid(digits))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _valid_siren(digits: str) -> bool:
+    return bool(siren_number.is_valid(digits))
+
+
+def _movement_keys(movement: dict[str, Any], tokens: set[str]) -> list[str]:
+    """What the payer rules look up for a movement in the book's companies, as `company_keys`
+    writes them: its reference words (`tokens`, its `_reference_tokens`: call or contract
+    references), its debtor IBAN and the SIRENs it writes. Mandates and names are left out:
+    they come from the contracts' parameters, whose change recomputes every company."""
+    keys = {f"ref:{token}" for token in tokens}
+    if iban := movement.get("debtor_iban"):
+        keys.add(f"iban:{_compact(str(iban))}")
+    siret_sirens, siren_numbers = _company_numbers(movement)
+    keys.update(f"siren:{siren}" for siren in siret_sirens | siren_numbers)
+    return sorted(keys)
+
+
+def company_keys(calls: pl.DataFrame, declared_payments: pl.DataFrame) -> set[str]:
+    """What a movement must write (`_movement_keys`) for a payer rule to recognise the companies
+    of these calls and declared payments: their call and contract references, the IBANs they
+    declare paying from and their SIRENs."""
+    keys = {f"siren:{siren}" for siren in calls["siren"].drop_nulls().unique()}
+    for reference in calls["call_reference"].drop_nulls().unique():
+        keys.update((f"ref:{_compact(reference)}", f"ref:{_alphanumeric(reference)}"))
+    keys.update(f"ref:{_compact(c)}" for c in calls["contract_reference"].drop_nulls().unique())
+    keys.update(f"iban:{_compact(i)}" for i in declared_payments["iban"].drop_nulls().unique())
+    return keys
+
+
+_RETURN_KEY_COLUMNS = ("end_to_end_id", "mandate_id", "debtor_iban")
+
+
 def _return_keys(movement: dict[str, Any]) -> list[tuple[str, str]]:
     keys = []
-    for column in ("end_to_end_id", "mandate_id", "debtor_iban"):
+    for column in _RETURN_KEY_COLUMNS:
         value = movement.get(column)
         if value and value != _NOT_PROVIDED:
             keys.append((column, _compact(str(value))))

@@ -201,10 +201,26 @@ def _period_code(terms: dict[str, ContractTerms]) -> pl.Expr:
     ).alias("period_code")
 
 
+# Rows joined to their contract's rate lines at a time: the join holds rows × rate lines, so a
+# whole history at once was the night's peak of memory.
+_EXPECTED_CHUNK_ROWS = 100_000
+
+
 def _expected_cents(rows: pl.DataFrame, contracts: list[ContractTerms]) -> pl.Series:
     """rate × base per affiliation and month, in integer cents rounded half-up, as a column
     aligned on `rows` (null when no rate applies or a base the rates need is missing)."""
     rates = rates_frame(contracts)
+    needed = rows.select(
+        "row", "contract_reference", "population", "option", "month", *_BASE_COLUMNS.values()
+    )
+    chunks = needed.iter_slices(_EXPECTED_CHUNK_ROWS) if needed.height else [needed]
+    per_row = pl.concat([_chunk_expected_cents(chunk, rates) for chunk in chunks])
+    aligned = rows.select("row").join(per_row, on="row", how="left").sort("row")
+    return aligned["expected_cents"]
+
+
+def _chunk_expected_cents(rows: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
+    """row, expected_cents of the rows a rate applies to."""
     applicable = rows.join(rates, on=["contract_reference", "population"], how="inner").filter(
         (pl.col("option_right").is_null() | (pl.col("option_right") == pl.col("option")))
         & (pl.col("effective_from") <= pl.col("month"))
@@ -215,8 +231,8 @@ def _expected_cents(rows: pl.DataFrame, contracts: list[ContractTerms]) -> pl.Se
     )
     base_cents = (base * 100).cast(pl.Int64)
     unit = 10 ** (RATE_DECIMALS + 2)  # cents × percent·10^k → cents
-    per_row = (
-        applicable.with_columns((base_cents * pl.col("rate_scaled")).alias("product"))
+    return (
+        applicable.select("row", (base_cents * pl.col("rate_scaled")).alias("product"))
         .group_by("row")
         .agg(
             pl.when(pl.col("product").is_null().any())
@@ -225,8 +241,6 @@ def _expected_cents(rows: pl.DataFrame, contracts: list[ContractTerms]) -> pl.Se
             .alias("expected_cents")
         )
     )
-    aligned = rows.select("row").join(per_row, on="row", how="left").sort("row")
-    return aligned["expected_cents"]
 
 
 def _call_dates(

@@ -8,10 +8,16 @@ A night recomputes only the companies that changed since the ledgers last ran
 (`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
 own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
 posts movements in value-date order against every open call of a company, so a company is
-recomputed whole, from its first movement: the scope is closed under
-`ledgers.allocation.Lettrage.links` (the companies a movement's payer rules recognise tonight or
-the stored rows name, the credits a return may give back), and the new, gone or re-delivered
-bank movements bring their companies in. The other companies' rows are kept: they are what a
+recomputed whole, from its first movement: the scope is closed under the companies any payer
+rule recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more
+company recognised the same way can make a rule ambiguous and send the money to suspense), as
+they are tonight and as they were, under the companies the stored rows name and the credits a
+return may give back; the new, gone or re-delivered bank movements bring their companies in.
+Those payers are kept in `ledger.movement_payers` with what the rules looked up: a night looks
+for the payers of the new movements and of those writing a key (a call or contract reference,
+an IBAN, a SIREN) that a changed company gained or lost, no other. The calls are built a chunk
+of companies at a time, so the whole history's contributions are never in memory at once. The
+other companies' rows are kept: they are what a
 whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
 (the dunning: overdue days, stages, late fees) and what sums over every company (company
 balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
@@ -25,14 +31,14 @@ recomputation.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 import polars as pl
 
-from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage
+from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage, company_keys
 from ledgers.balances import (
     balances_by_call,
     balances_by_company,
@@ -63,13 +69,12 @@ from warehouse.reference import contract_parameters
 __all__ = [
     "LEDGER_STAGE",
     "LEDGER_TABLES",
-    "LedgerInputs",
+    "LedgerScope",
     "company_has_entries",
     "company_statement",
     "ledger_identity_breaks",
     "ledger_scope",
     "read_contract_terms",
-    "read_ledger_inputs",
     "read_ledger_table",
     "refresh_ledgers",
 ]
@@ -84,25 +89,49 @@ def read_contract_terms(connection: duckdb.DuckDBPyConnection) -> list[ContractT
     return [ContractTerms.from_parameters(p) for p in contract_parameters(connection)]
 
 
-@dataclass(frozen=True)
-class LedgerInputs:
-    contributions: pl.DataFrame  # ledgers.calls.CONTRIBUTIONS_SCHEMA
-    declared_payments: pl.DataFrame  # ledgers.dsn_inputs.DECLARED_PAYMENTS_SCHEMA
-    movements: pl.DataFrame  # staging.bank_transactions as payment_files gives them
+# Contributions turned into calls at a time, in whole companies: a company's calls read only its
+# own contributions and declared payments, so the history is never in memory at once (it was
+# the night's peak: the contributions × rates join of `ledgers.calls`).
+_CALLS_CHUNK_ROWS = 200_000
 
 
-def read_ledger_inputs(
-    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
-) -> LedgerInputs:
-    """The core model's contributions and declared payments (declarations in force only) of
-    the companies in `scope` (registered on the connection) and every bank transaction of
-    staging, as the frames `build_ledger` takes."""
-    company = scope.sql("left(c.siret, 9)")
-    return LedgerInputs(
-        contributions=_contributions(connection, company),
-        declared_payments=_declared_payments(connection, company),
-        movements=_movements(connection),
-    )
+def _fresh_calls(
+    connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
+    contracts: list[ContractTerms],
+    declared_payments: pl.DataFrame,
+) -> pl.DataFrame:
+    """The calls of the companies in `scope` (registered on the connection), built from the
+    core model's contributions (declarations in force only) a chunk of companies at a time."""
+    counts = connection.execute(
+        "SELECT left(c.siret, 9) AS siren, count(*) FROM core.contributions AS c "
+        f"WHERE {scope.sql('left(c.siret, 9)')} GROUP BY ALL ORDER BY siren"
+    ).fetchall()
+    frames = [
+        build_calls(
+            _contributions(
+                connection, _key_filter(connection, "ledger_chunk", "left(c.siret, 9)", chunk)
+            ),
+            contracts,
+            declared_payments=declared_payments.filter(pl.col("siren").is_in(sorted(chunk))),
+        )
+        for chunk in _chunks(counts, _CALLS_CHUNK_ROWS)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=CALLS_SCHEMA)
+
+
+def _chunks(counts: list[tuple[str, int]], rows: int) -> Iterator[frozenset[str]]:
+    """The SIRENs in groups of about `rows` rows (a bigger company alone)."""
+    chunk: set[str] = set()
+    total = 0
+    for siren, count in counts:
+        if chunk and total + count > rows:
+            yield frozenset(chunk)
+            chunk, total = set(), 0
+        chunk.add(siren)
+        total += count
+    if chunk:
+        yield frozenset(chunk)
 
 
 def _query(connection: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
@@ -180,9 +209,18 @@ def _movements(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 LEDGER_STAGE = "comptes"
 
 
-def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> CompanyScope:
+@dataclass(frozen=True)
+class LedgerScope:
+    """The companies changed since the ledgers last ran, and the stage's version tonight."""
+
+    companies: CompanyScope
+    stage_version: str
+
+
+def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
     """The companies changed since the ledgers last ran (`warehouse.changes`)."""
-    return changed_since(connection, LEDGER_STAGE, _stage_version(connection, code_version))
+    version = _stage_version(connection, code_version)
+    return LedgerScope(changed_since(connection, LEDGER_STAGE, version), version)
 
 
 def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> str:
@@ -207,29 +245,46 @@ class _Recomputed:
     sirens: frozenset[str] | None
     movements: frozenset[str] | None
     changed_movements: frozenset[str] | None  # bank rows new, gone or delivered anew
+    identified: frozenset[str] | None  # movements whose payers were looked for again
+    payers: pl.DataFrame | None  # theirs (`Lettrage.payers`); None: not looked for yet
 
 
-_EVERYTHING = _Recomputed(None, None, None)
+_EVERYTHING = _Recomputed(None, None, None, None, None)
+_NOTHING = _Recomputed(frozenset(), frozenset(), frozenset(), frozenset(), None)
 
 
 def _to_recompute(
-    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, lettrage: Lettrage
+    connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
+    lettrage: Lettrage,
+    changed_keys: set[str],
+    allocations: pl.DataFrame,
 ) -> _Recomputed:
-    """The companies in `scope` or with a new bank movement, closed under the links of
-    `Lettrage.links` as they are tonight and as the stored allocations were written (a
-    movement whose payer changed is taken from its former company too)."""
+    """The companies in `scope` or with a new bank movement, closed under the companies each
+    movement's payer rules recognise (`Lettrage.payers`: tonight for the movements identified
+    again, as stored for the others and as they were before for those) and under the stored
+    `allocations` and the returns' links. A movement is identified again when it is new, gone
+    or delivered anew, or when it writes one of `changed_keys` (the keys the scope's companies
+    gained or lost: `ledgers.allocation.company_keys`): no other movement's payers can change."""
     if scope.everything:
         return _EVERYTHING
     changed = _changed_movements(connection, lettrage.considered)
     if not scope.sirens and not changed:  # nothing to close over: no payer to identify
-        return _Recomputed(frozenset(), frozenset(), frozenset())
-    stored = connection.execute(
-        "SELECT DISTINCT movement_id, siren FROM ledger.allocations WHERE siren IS NOT NULL"
-    ).fetchall()
+        return _NOTHING
+    identified = changed | _writing(connection, changed_keys)
+    payers = lettrage.payers(identified)
     components = _Components()
-    for movement_id, siren, other in lettrage.links().iter_rows():
-        components.union(("m", movement_id), ("s", siren) if siren else ("m", other))
-    for movement_id, siren in stored:
+    for movement_id, siren in _stored_candidates(connection).iter_rows():
+        components.union(("m", movement_id), ("s", siren))
+    for movement_id, siren in (
+        payers.select("movement_id", "sirens").explode("sirens").drop_nulls().iter_rows()
+    ):
+        components.union(("m", movement_id), ("s", siren))
+    for movement_id, other in lettrage.return_links().iter_rows():
+        components.union(("m", movement_id), ("m", other))
+    for movement_id, siren in (
+        allocations.filter(pl.col("siren").is_not_null()).select("movement_id", "siren").iter_rows()
+    ):
         components.union(("m", movement_id), ("s", siren))
     reached = components.reached(
         [("s", siren) for siren in scope.sirens] + [("m", m) for m in changed]
@@ -238,6 +293,26 @@ def _to_recompute(
         sirens=frozenset(key for kind, key in reached if kind == "s"),
         movements=frozenset(key for kind, key in reached if kind == "m"),
         changed_movements=frozenset(changed),
+        identified=frozenset(identified),
+        payers=payers,
+    )
+
+
+def _writing(connection: duckdb.DuckDBPyConnection, keys: set[str]) -> set[str]:
+    """The stored movements among whose keys is one of `keys`."""
+    filtered = _key_filter(connection, "ledger_changed_keys", "key", frozenset(keys))
+    rows = connection.execute(
+        f"""SELECT DISTINCT movement_id FROM (
+            SELECT movement_id, unnest(match_keys) AS key FROM ledger.movement_payers
+        ) WHERE {filtered}"""
+    ).fetchall()
+    return {movement_id for (movement_id,) in rows}
+
+
+def _stored_candidates(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return _query(
+        connection,
+        "SELECT movement_id, unnest(sirens) AS siren FROM ledger.movement_payers",
     )
 
 
@@ -282,6 +357,7 @@ LEDGER_TABLES = (
     "movements",
     "ignored_movements",
     "duplicate_movements",
+    "movement_payers",
     "allocations",
     "call_balances",
     "balances",
@@ -404,50 +480,50 @@ class LedgerRefresh:
     contracts: int
     rejected_accounts: list[tuple[str, str]]  # contract or organismes, reason (French)
     companies: int | None  # companies recomputed; None: every one
+    identified: int | None  # movements whose payers were looked for again; None: every one
 
 
 def refresh_ledgers(
-    connection: duckdb.DuckDBPyConnection,
-    as_of: date,
-    scope: CompanyScope = EVERY_COMPANY,
-    *,
-    code_version: str | None = None,
+    connection: duckdb.DuckDBPyConnection, as_of: date, tonight: LedgerScope | None = None
 ) -> LedgerRefresh:
-    """Recompute the ledgers of the companies in `scope` and of every company a bank movement
-    links to them (`_to_recompute`), keep the others' rows, and recompute for every company what
-    moves with `as_of` (the dunning) or sums over all of them (company balances, suspense
-    account, the bank's tables). With `code_version`, record the stage's progress
-    (`ledger_scope`) in the transaction that writes."""
+    """Recompute the ledgers of the companies in `tonight`'s scope (None: every company) and of
+    every company a bank movement links to them (`_to_recompute`), keep the others' rows, and
+    recompute for every company what moves with `as_of` (the dunning) or sums over all of them
+    (company balances, suspense account, the bank's tables). With a scope, record the stage's
+    progress (`ledger_scope`) in the transaction that writes."""
+    scope = EVERY_COMPANY if tonight is None else tonight.companies
     contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
     register_scope(connection, scope)
-    fresh = read_ledger_inputs(connection, scope)
-    calls = _stacked(
-        _kept(connection, "calls", scope),
-        build_calls(fresh.contributions, contracts, declared_payments=fresh.declared_payments),
-        CALLS_SCHEMA,
-    ).sort("call_id")
+    fresh_declared = _declared_payments(connection, scope.sql("left(c.siret, 9)"))
+    fresh_calls = _fresh_calls(connection, scope, contracts, fresh_declared)
+    calls = _stacked(_kept(connection, "calls", scope), fresh_calls, CALLS_SCHEMA).sort("call_id")
     declared = _stacked(
         _kept(connection, "declared_payments", scope),
-        fresh.declared_payments,
+        fresh_declared,
         DECLARED_PAYMENTS_SCHEMA,
     )
     lettrage = Lettrage(
         calls,
-        fresh.movements,
+        _movements(connection),
         declared_payments=declared,
         mandates=mandates_frame(contracts),
         companies=companies_frame(contracts),
         # no account named: any account pays any call
         creditor_accounts=accounts if accounts.height else None,
     )
-    redo = _to_recompute(connection, scope, lettrage)
+    stored = pl.DataFrame(schema=ALLOCATIONS_SCHEMA)
+    changed_keys: set[str] = set()
+    if not scope.everything:
+        stored = read_ledger_table(connection, "allocations")
+        # a key the scope's companies kept names the same company: only those gained or lost
+        # can change a movement's payers
+        changed_keys = company_keys(fresh_calls, fresh_declared) ^ _stored_keys(connection, scope)
+    redo = _to_recompute(connection, scope, lettrage, changed_keys, stored)
     posted = lettrage.post(redo.movements)
-    kept = pl.DataFrame(schema=ALLOCATIONS_SCHEMA)
+    kept = stored
     if redo.movements is not None:
-        kept = read_ledger_table(connection, "allocations").filter(
-            ~pl.col("movement_id").is_in(sorted(redo.movements))
-        )
+        kept = stored.filter(~pl.col("movement_id").is_in(sorted(redo.movements)))
     allocations = pl.concat([kept, posted.allocations])
     statement = _statement_sirens(connection, calls, allocations, redo.sirens)
     with transaction(connection):
@@ -475,18 +551,32 @@ def refresh_ledgers(
                     pl.lit(as_of).alias("as_of")
                 ),
                 "statement_lines": statement_lines(calls, allocations, statement),
+                "movement_payers": lettrage.payers(redo.identified)
+                if redo.payers is None
+                else redo.payers,
             },
         )
-        if code_version is not None:
-            record_progress(
-                connection, LEDGER_STAGE, scope, as_of, _stage_version(connection, code_version)
-            )
+        if tonight is not None:
+            record_progress(connection, LEDGER_STAGE, scope, as_of, tonight.stage_version)
     rows = {
         table: int(connection.execute(f"SELECT count(*) FROM ledger.{table}").fetchone()[0])  # type: ignore[index]
         for table in LEDGER_TABLES
     }
     companies = None if redo.sirens is None else len(redo.sirens)
-    return LedgerRefresh(rows, len(contracts), rejected_accounts, companies)
+    identified = None if redo.identified is None else len(redo.identified)
+    return LedgerRefresh(rows, len(contracts), rejected_accounts, companies, identified)
+
+
+def _stored_keys(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> set[str]:
+    """The keys the companies in `scope` had (`company_keys`) before tonight."""
+    return company_keys(
+        _query(
+            connection,
+            "SELECT siren, call_reference, contract_reference FROM ledger.calls "
+            f"WHERE {scope.sql('siren')}",
+        ),
+        _query(connection, f"SELECT iban FROM ledger.declared_payments WHERE {scope.sql('siren')}"),
+    )
 
 
 def _write_night(
@@ -507,6 +597,11 @@ def _write_night(
             "movement_id",
             None,
             _key_filter(connection, "ledger_movements", "movement_id", redo.movements),
+        ),
+        "movement_payers": (
+            "movement_id",
+            redo.identified,
+            _key_filter(connection, "ledger_identified", "movement_id", redo.identified),
         ),
         "movements": (
             "movement_id",

@@ -122,6 +122,28 @@ DUPLICATE_MOVEMENTS = Table(
     key=("movement_id",),
 )
 
+MOVEMENT_PAYERS = Table(
+    "ledger",
+    "movement_payers",
+    "Pour chaque mouvement pris en compte, les entreprises que les règles de reconnaissance du "
+    "payeur y trouvent et ce qu'elles y cherchent : une nuit ne reconnaît à nouveau que les "
+    "mouvements nouveaux et ceux qu'une entreprise changée peut concerner.",
+    (
+        _MOVEMENT_ID,
+        Column(
+            "sirens",
+            "VARCHAR[]",
+            "Toutes les entreprises reconnues, par n'importe quelle règle, retenue ou non.",
+        ),
+        Column(
+            "match_keys",
+            "VARCHAR[]",
+            "Ce que les règles cherchent : mots de référence, IBAN du payeur, SIREN écrits.",
+        ),
+    ),
+    key=("movement_id",),
+)
+
 ALLOCATIONS = Table(
     "ledger",
     "allocations",
@@ -333,6 +355,7 @@ LEDGER_TABLES: tuple[Table, ...] = (
     MOVEMENTS,
     IGNORED_MOVEMENTS,
     DUPLICATE_MOVEMENTS,
+    MOVEMENT_PAYERS,
     ALLOCATIONS,
     UNALLOCATED_CREDIT,
     DECLARED_PAYMENTS,

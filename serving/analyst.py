@@ -235,6 +235,7 @@ _LEFT_OUT = {
     "core.pending_groups",
     "core.company_changes",
     "core.stage_progress",
+    "ledger.movement_payers",
     "publish.analyst_copy_fingerprints",
     "publish.compte_rendu_inputs",
     "main.schema_migrations",

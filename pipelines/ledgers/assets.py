@@ -35,9 +35,8 @@ def contribution_ledgers(
     with warehouse.connect() as connection:
         # Dunning stages as of the night, not the wall clock: re-running a night is identical.
         as_of = night.night_of_run(context, connection)
-        version = CODE_VERSIONS["ledgers"]
-        scope = ledger_scope(connection, version)
-        refresh = refresh_ledgers(connection, as_of, scope, code_version=version)
+        tonight = ledger_scope(connection, CODE_VERSIONS["ledgers"])
+        refresh = refresh_ledgers(connection, as_of, tonight)
     for contract, reason in refresh.rejected_accounts:
         context.log.warning(f"Compte ignoré : {contract} ({reason})")
     return dg.MaterializeResult(
@@ -48,6 +47,9 @@ def contribution_ledgers(
             "companies_recomputed": "toutes"
             if refresh.companies is None
             else str(refresh.companies),
+            "movements_identified": "tous"
+            if refresh.identified is None
+            else str(refresh.identified),
             **{f"rows_{table}": rows for table, rows in refresh.rows.items()},
         }
     )

@@ -15,8 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from ledgers.store import LEDGER_TABLES, ledger_scope, refresh_ledgers
+from ledgers import store
+from ledgers.store import LEDGER_TABLES, LedgerRefresh, ledger_scope, refresh_ledgers
 from synthetic import generate
 from synthetic.bank_files.camt import write_camt054
 from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
@@ -27,10 +29,9 @@ from warehouse.connections import connect
 VERSION = "v1"
 
 
-def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> int | None:
-    """The ledgers as the nightly asset computes them; the companies recomputed."""
-    scope = ledger_scope(warehouse, VERSION)
-    return refresh_ledgers(warehouse, as_of, scope, code_version=VERSION).companies
+def _tonight(warehouse: duckdb.DuckDBPyConnection, as_of: date) -> LedgerRefresh:
+    """The ledgers as the nightly asset computes them."""
+    return refresh_ledgers(warehouse, as_of, ledger_scope(warehouse, VERSION))
 
 
 def _differences(warehouse: duckdb.DuckDBPyConnection, whole: Path) -> dict[str, int]:
@@ -77,36 +78,72 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     shutil.copytree(source / "reference", landing / "reference")
     nights = arrivals(source)
     last = max(nights)
+    # one company's monthly DSN held back: it arrives after everything else, late
+    held_night, held = next(
+        (day, paths[0])
+        for day, paths in nights.items()
+        if len(paths) == 1 and paths[0].name.startswith("DSN_01_")
+    )
+    del nights[held_night]
     contract = sorted((landing / "reference").glob("0*.json"))[0]
     changed_parameters = json.loads(contract.read_text())
     changed_parameters["late_fee"] = {"annual_rate_percent": "12.5", "flat_amount": "40.00"}
+    quiet, late, date_only, parameters = (last + timedelta(days=d) for d in (1, 2, 75, 76))
     extra: list[tuple[date, Callable[[], None]]] = [
-        (last + timedelta(days=1), lambda: None),  # nothing new
-        (last + timedelta(days=75), lambda: None),  # only the date moves
-        (
-            last + timedelta(days=76),
-            lambda: contract.write_text(json.dumps(changed_parameters)),
-        ),
+        (quiet, lambda: None),
+        (late, lambda: land(source, landing, [held])),
+        (date_only, lambda: None),  # due dates and dunning thresholds passed: the date alone
+        (parameters, lambda: contract.write_text(json.dumps(changed_parameters))),
     ]
     plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
-    recomputed: dict[date, int | None] = {}
+    refreshed: dict[date, LedgerRefresh] = {}
     for as_of, arrive in plan + extra:
         arrive()
         night()
-        recomputed[as_of] = _tonight(warehouse, as_of)
+        refreshed[as_of] = _tonight(warehouse, as_of)
         assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
             as_of
         )
     companies = warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone()
     assert companies is not None and companies[0] == 3
-    partial = [day for day, count in recomputed.items() if count is not None and count < 3]
-    assert len(partial) >= len(recomputed) // 2, recomputed
-    assert recomputed[last + timedelta(days=1)] == 0  # nothing new: no company, dunning only
-    assert recomputed[last + timedelta(days=76)] is None  # new parameters: every company
+    first = min(refreshed)
+    assert refreshed[first].companies is None  # the first night: every company
+    for day in (quiet, date_only):  # nothing new: no company, no payer identified again
+        assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    bank_only = [d for d, paths in nights.items() if all(p.parent.name == "bank" for p in paths)]
+    assert bank_only
+    for day in [*bank_only, late]:  # only what the night brought, never everything again
+        assert refreshed[day].companies is not None and refreshed[day].identified is not None
+    assert refreshed[late].companies >= 1  # type: ignore[operator]
+    assert refreshed[parameters].companies is None  # new parameters: every company
 
 
 DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
 OTHER_IBAN = "FR8230003000701234567890380"
+
+
+def _credit(reference: str, debtor_iban: str, remittance_text: str | None = None) -> BankMovement:
+    return BankMovement(
+        booking_date=date(2019, 9, 30),
+        value_date=date(2019, 9, 30),
+        amount=Decimal("47.00"),
+        kind=MovementKind.SEPA_CREDIT_TRANSFER,
+        account_servicer_reference=reference,
+        debtor_name="Payeur",
+        debtor_iban=debtor_iban,
+        remittance_text=remittance_text,
+    )
+
+
+def _bank_file(landing: Path, movement: BankMovement) -> None:
+    (landing / "bank").mkdir()
+    write_camt054(
+        landing / "bank" / "camt054.xml",
+        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
+        [movement],
+        message_id="N1",
+        created_at=datetime(2019, 10, 1),
+    )
 
 
 def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
@@ -116,24 +153,7 @@ def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     night: Callable[[], None],
 ) -> None:
     deliver(landing, "aout.dsn", AUGUST_2019)
-    (landing / "bank").mkdir()
-    write_camt054(
-        landing / "bank" / "camt054.xml",
-        BankAccount("FR7630003000701234567890391", "SOGEFRPP", "Assureur"),
-        [
-            BankMovement(
-                booking_date=date(2019, 9, 30),
-                value_date=date(2019, 9, 30),
-                amount=Decimal("47.00"),
-                kind=MovementKind.SEPA_CREDIT_TRANSFER,
-                account_servicer_reference="M1",
-                debtor_name="Payeur",
-                debtor_iban=DECLARED_IBAN,
-            )
-        ],
-        message_id="N1",
-        created_at=datetime(2019, 10, 1),
-    )
+    _bank_file(landing, _credit("M1", DECLARED_IBAN))
     night()
     _tonight(warehouse, date(2019, 10, 5))
     rules = "SELECT payer_rule, siren FROM ledger.allocations"
@@ -145,6 +165,67 @@ def test_a_movement_its_company_no_longer_recognises_leaves_that_company(
     )
     night()
     as_of = date(2019, 10, 6)
-    assert _tonight(warehouse, as_of) == 1
+    assert _tonight(warehouse, as_of).companies == 1
     assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}
     assert warehouse.execute(rules).fetchall() == [("payeur_inconnu", None)]
+
+
+KEUWA_SIREN = "123456782"
+OTHER_SIREN = "732000526"  # valid, and a valid SIRET with the keuwa establishment's NIC
+
+
+def test_a_company_making_a_payer_rule_ambiguous_takes_the_movement_from_the_company_it_had(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    """A transfer writes two SIRENs, one of a company the insurer knows: it is that company's.
+    When the other company's first DSN arrives, the rule no longer tells which one paid and the
+    money goes to suspense; when that DSN is cancelled, back to the first company. Each night
+    the incremental ledgers equal a whole recomputation."""
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    _bank_file(landing, _credit("M1", OTHER_IBAN, f"COTISATIONS {KEUWA_SIREN} {OTHER_SIREN}"))
+    other = AUGUST_2019.read_bytes().replace(KEUWA_SIREN.encode(), OTHER_SIREN.encode())
+    rules = "SELECT payer_rule, siren FROM ledger.allocations"
+    steps: list[tuple[Callable[[], object], list[tuple[str, str | None]]]] = [
+        (lambda: None, [("siren_libelle", KEUWA_SIREN)]),
+        (lambda: deliver(landing, "autre.dsn", other), [("payeur_inconnu", None)]),
+        (
+            lambda: deliver(
+                landing,
+                "autre_annulee.dsn",
+                other.replace(b"S20.G00.05.002,'01'", b"S20.G00.05.002,'04'"),
+            ),
+            [("siren_libelle", KEUWA_SIREN)],
+        ),
+    ]
+    for day, (arrive, allocated) in enumerate(steps, start=5):
+        arrive()
+        night()
+        as_of = date(2019, 10, day)
+        _tonight(warehouse, as_of)
+        assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
+            as_of
+        )
+        assert warehouse.execute(rules).fetchall() == allocated, as_of
+
+
+def test_calls_built_a_few_companies_at_a_time_are_those_built_all_at_once(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tmp_path / "source"
+    generate(source, companies=3, employees=12, months=3, start=date(2024, 1, 1), seed=8)
+    shutil.copytree(source / "reference", landing / "reference")
+    land(source, landing, [p for paths in arrivals(source).values() for p in paths])
+    night()
+    as_of = date(2024, 6, 1)
+    whole = _whole_recomputation(warehouse, tmp_path, as_of)
+    monkeypatch.setattr(store, "_CALLS_CHUNK_ROWS", 1)  # each company on its own
+    refresh_ledgers(warehouse, as_of)
+    assert warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone() == (3,)
+    assert _differences(warehouse, whole) == {}
