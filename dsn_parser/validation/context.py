@@ -182,8 +182,9 @@ def _declaration_nature(
 
 def _is_service(lines: pl.DataFrame, norm: Norm) -> pl.Expr:
     # The norm's rule runs once per distinct rubric of the file, not once per line; most files
-    # have no service rubric at all.
-    distinct = lines["rubric"].drop_nulls().unique().to_list()
+    # have no service rubric at all. Nulls are dropped from the few distinct rubrics, not from
+    # every line, and the order-keeping unique of a categorical costs less (Polars 2.0).
+    distinct = lines["rubric"].unique(maintain_order=True).drop_nulls().to_list()
     service = [rubric for rubric in distinct if norm.is_service_rubric(rubric)]
     return pl.col("rubric").is_in(service) if service else pl.lit(False)
 
