@@ -5,12 +5,20 @@ night: ingesting a landing directory, making a generated portfolio's companies s
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
+
 from warehouse import load, models, reference, registry
+from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
+
+# A stage's night on a connection and a scope; returns the number of companies it recomputed.
+StageNight = Callable[[duckdb.DuckDBPyConnection, CompanyScope], int | None]
 
 
 def ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
@@ -21,6 +29,34 @@ def ingest(warehouse: Path, landing: Path, quarantine: Path) -> None:
         load.load_received_bank_files(connection, landing, quarantine)
         models.refresh_core(connection)
         reference.load_reference_files(connection, landing)
+
+
+def night_both_ways(
+    tmp_path: Path,
+    landing: Path,
+    day: date,
+    stage: tuple[str, str],
+    run: StageNight,
+    compared: tuple[str, ...],
+) -> tuple[dict[str, int], int | None]:
+    """Ingest, then the stage (name, code version) on the companies changed since it last ran
+    on the warehouse, and whole on a copy of it: per compared table, the rows that differ, and
+    how many companies the incremental run recomputed."""
+    name, version = stage
+    warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
+    ingest(warehouse, landing, tmp_path / "quarantine")
+    shutil.copy(warehouse, whole)
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("BEGIN")
+        changed = changed_since(connection, name, version)
+        companies = run(connection, changed)
+        record_progress(connection, name, changed, day, version)
+        connection.execute("COMMIT")
+    with connect(whole, read_only=False) as connection:
+        connection.execute("BEGIN")
+        run(connection, EVERY_COMPANY)
+        connection.execute("COMMIT")
+    return differences(warehouse, whole, compared), companies
 
 
 def _nirs(files: list[Path]) -> list[str]:

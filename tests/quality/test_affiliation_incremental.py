@@ -20,8 +20,7 @@ from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from synthetic import generate
 from tests.pipelines.replay import arrivals
-from tests.quality.incremental_nights import differences, ingest, share_employees, shared_employees
-from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
+from tests.quality.incremental_nights import night_both_ways, share_employees, shared_employees
 from warehouse.connections import connect
 
 STAGE = "affiliations"
@@ -37,22 +36,17 @@ COMPARED = (
 
 
 def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
-    """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
-    warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
     decisions = tmp_path / "decisions"
-    ingest(warehouse, landing, tmp_path / "quarantine")
-    shutil.copy(warehouse, whole)
-    with connect(warehouse, read_only=False) as connection:
-        connection.execute("BEGIN")
-        changed = changed_since(connection, STAGE, VERSION)
-        result = run_affiliation_night(connection, day, decisions, changed=changed)
-        record_progress(connection, STAGE, changed, day, VERSION)
-        connection.execute("COMMIT")
-    with connect(whole, read_only=False) as connection:
-        connection.execute("BEGIN")
-        run_affiliation_night(connection, day, decisions, changed=EVERY_COMPANY)
-        connection.execute("COMMIT")
-    return differences(warehouse, whole, COMPARED), result.companies
+    return night_both_ways(
+        tmp_path,
+        landing,
+        day,
+        (STAGE, VERSION),
+        lambda connection, scope: (
+            run_affiliation_night(connection, day, decisions, changed=scope).companies
+        ),
+        COMPARED,
+    )
 
 
 def _decide(tmp_path: Path) -> None:

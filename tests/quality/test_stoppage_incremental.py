@@ -13,8 +13,7 @@ from pipelines.code_versions import CODE_VERSIONS
 from quality.stoppages.night import run_stoppage_night
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land
-from tests.quality.incremental_nights import differences, ingest, share_employees
-from warehouse.changes import EVERY_COMPANY, changed_since, record_progress
+from tests.quality.incremental_nights import night_both_ways, share_employees
 from warehouse.connections import connect
 
 STAGE = "stoppages"
@@ -30,21 +29,14 @@ COMPARED = (
 
 
 def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], int | None]:
-    """Ingest, then the stage incrementally on the warehouse and whole on a copy of it."""
-    warehouse, whole = tmp_path / "entrepot.duckdb", tmp_path / "entier.duckdb"
-    ingest(warehouse, landing, tmp_path / "quarantine")
-    shutil.copy(warehouse, whole)
-    with connect(warehouse, read_only=False) as connection:
-        connection.execute("BEGIN")
-        changed = changed_since(connection, STAGE, VERSION)
-        run = run_stoppage_night(connection, day, changed)
-        record_progress(connection, STAGE, changed, day, VERSION)
-        connection.execute("COMMIT")
-    with connect(whole, read_only=False) as connection:
-        connection.execute("BEGIN")
-        run_stoppage_night(connection, day, EVERY_COMPANY)
-        connection.execute("COMMIT")
-    return differences(warehouse, whole, COMPARED), run.companies
+    return night_both_ways(
+        tmp_path,
+        landing,
+        day,
+        (STAGE, VERSION),
+        lambda connection, scope: run_stoppage_night(connection, day, scope).companies,
+        COMPARED,
+    )
 
 
 def _rows(warehouse: Path, table: str) -> int:
