@@ -155,13 +155,12 @@ FROM aff_forced_decisions WHERE action = 'force_radiation'
 """
 
 
-_MATERIALISED = "aff_materialised"  # a temporary table present while `night_sources` holds
-
-
 def _materialised(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `night_sources` holds: its sources are then tables, not views (duckdb_tables()
+    lists no view)."""
     rows = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?",
-        [_MATERIALISED],
+        [_SOURCE_NAMES[0]],
     ).fetchall()
     return bool(rows[0][0])
 
@@ -191,7 +190,6 @@ def night_sources(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) ->
         connection.execute(f"DROP VIEW IF EXISTS temp.{name}")
     sql = _SOURCES.format(kind="TABLE", scope=scope.sql("siren"), scope_d=scope.sql("d.siren"))
     connection.execute(sql)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {_MATERIALISED} AS SELECT 1 AS held")
     try:
         yield
     except BaseException:
@@ -202,7 +200,7 @@ def night_sources(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) ->
 
 
 def _drop_sources(connection: duckdb.DuckDBPyConnection) -> None:
-    for name in (_MATERIALISED, *_SOURCE_NAMES):
+    for name in _SOURCE_NAMES:
         connection.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 

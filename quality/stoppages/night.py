@@ -28,6 +28,6 @@ def run_stoppage_night(
     are kept. The caller owns the connection and the transaction."""
     as_of = warehouse_observation_end(connection)
     scope = stoppage_scope(connection, changed, as_of)
-    stored = store_results(connection, build_from_warehouse(connection, scope), night, scope)
+    stored = store_results(connection, build_from_warehouse(connection, scope, as_of), night, scope)
     companies = None if scope.everything else len(scope.sirens)
     return StoppageNightRun(stored=stored, as_of=as_of, companies=companies)

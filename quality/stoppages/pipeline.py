@@ -70,12 +70,14 @@ def build(
 
 
 def build_from_warehouse(
-    connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
+    connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope = EVERY_COMPANY,
+    as_of: date | None = None,
 ) -> StoppageResults:
     """The results of the companies in `scope` (`quality.stoppages.scope`) from the core model
-    and the contracts' parameters loaded at ingestion, stated for every company's observation
-    end."""
+    and the contracts' parameters loaded at ingestion, stated for the observation end `as_of`
+    (default: the warehouse's, `warehouse_observation_end`)."""
     terms = provident_terms(contract_parameters(connection))
     inputs = read_inputs(connection, with_sharers(connection, scope))
-    results = build(inputs, terms, warehouse_observation_end(connection))
+    results = build(inputs, terms, as_of or warehouse_observation_end(connection))
     return results if scope.everything else results.of_companies(scope.sirens)
