@@ -1014,15 +1014,25 @@ def _movement_keys(movement: dict[str, Any], tokens: set[str]) -> list[str]:
     return sorted(keys)
 
 
-def company_keys(calls: pl.DataFrame, declared_payments: pl.DataFrame) -> set[str]:
+def company_keys(calls: pl.DataFrame, declared_payments: pl.DataFrame) -> set[tuple[str, str]]:
     """What a movement must write (`_movement_keys`) for a payer rule to recognise the companies
-    of these calls and declared payments: their call and contract references, the IBANs they
-    declare paying from and their SIRENs."""
-    keys = {f"siren:{siren}" for siren in calls["siren"].drop_nulls().unique()}
-    for reference in calls["call_reference"].drop_nulls().unique():
-        keys.update((f"ref:{_compact(reference)}", f"ref:{_alphanumeric(reference)}"))
-    keys.update(f"ref:{_compact(c)}" for c in calls["contract_reference"].drop_nulls().unique())
-    keys.update(f"iban:{_compact(i)}" for i in declared_payments["iban"].drop_nulls().unique())
+    of these calls and declared payments, per company (SIREN, key): their call and contract
+    references, the IBANs they declare paying from and their SIRENs. Per company, so that a key
+    one company gains while another keeps it still counts as changed."""
+    keys: set[tuple[str, str]] = set()
+    for siren, call_reference, contract_reference in (
+        calls.select("siren", "call_reference", "contract_reference").unique().iter_rows()
+    ):
+        if siren is None:
+            continue
+        keys.add((siren, f"siren:{siren}"))
+        if call_reference is not None:
+            keys.add((siren, f"ref:{_compact(call_reference)}"))
+            keys.add((siren, f"ref:{_alphanumeric(call_reference)}"))
+        if contract_reference is not None:
+            keys.add((siren, f"ref:{_compact(contract_reference)}"))
+    for siren, iban in declared_payments.select("siren", "iban").drop_nulls().unique().iter_rows():
+        keys.add((siren, f"iban:{_compact(iban)}"))
     return keys
 
 

@@ -518,7 +518,8 @@ def refresh_ledgers(
         stored = read_ledger_table(connection, "allocations")
         # a key the scope's companies kept names the same company: only those gained or lost
         # can change a movement's payers
-        changed_keys = company_keys(fresh_calls, fresh_declared) ^ _stored_keys(connection, scope)
+        gained_or_lost = company_keys(fresh_calls, fresh_declared) ^ _stored_keys(connection, scope)
+        changed_keys = {key for _, key in gained_or_lost}
     redo = _to_recompute(connection, scope, lettrage, changed_keys, stored)
     posted = lettrage.post(redo.movements)
     kept = stored
@@ -567,7 +568,9 @@ def refresh_ledgers(
     return LedgerRefresh(rows, len(contracts), rejected_accounts, companies, identified)
 
 
-def _stored_keys(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> set[str]:
+def _stored_keys(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope
+) -> set[tuple[str, str]]:
     """The keys the companies in `scope` had (`company_keys`) before tonight."""
     return company_keys(
         _query(
@@ -575,7 +578,10 @@ def _stored_keys(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> 
             "SELECT siren, call_reference, contract_reference FROM ledger.calls "
             f"WHERE {scope.sql('siren')}",
         ),
-        _query(connection, f"SELECT iban FROM ledger.declared_payments WHERE {scope.sql('siren')}"),
+        _query(
+            connection,
+            f"SELECT siren, iban FROM ledger.declared_payments WHERE {scope.sql('siren')}",
+        ),
     )
 
 

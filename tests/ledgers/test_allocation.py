@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgers.allocation import Entry, allocate
+from ledgers.allocation import Entry, allocate, company_keys
 from ledgers.calls import build_calls
 from tests.ledgers.ledger_frames import (
     ACME,
@@ -473,3 +473,17 @@ def test_identities_and_order_independence_hold_for_any_mix(case, rng) -> None:
     paid = paid_by_call(result)
     due = dict(zip(calls["call_id"], calls["declared"], strict=True))
     assert all(amount <= due[call] for call, amount in paid.items())
+
+
+def test_a_key_one_company_gains_counts_as_changed_while_another_keeps_it() -> None:
+    """Two companies recomputed on the same night: B starts paying from the IBAN A already pays
+    from. The movements from that IBAN must be identified again (A alone before, A and B now)."""
+    calls = pl.DataFrame(
+        {"siren": ["111111111"], "call_reference": ["APPEL-A"], "contract_reference": ["C-A"]}
+    )
+    iban = "FR7630006000011234567890189"
+    before = company_keys(calls, pl.DataFrame({"siren": ["111111111"], "iban": [iban]}))
+    after = company_keys(
+        calls, pl.DataFrame({"siren": ["111111111", "222222222"], "iban": [iban, iban]})
+    )
+    assert f"iban:{iban}" in {key for _, key in before ^ after}
