@@ -218,10 +218,7 @@ def _swap_directory(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
-    if new.exists():
-        new.rename(target)
-    else:  # an empty table writes no partition: publish an empty directory
-        target.mkdir()
+    new.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 
 

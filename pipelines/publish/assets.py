@@ -28,6 +28,9 @@ from serving.snapshot import build_candidate, swap_in
 from warehouse.changes import changed_since, record_progress
 from warehouse.connections import transaction
 
+ANALYST_STAGE = "analyst_warehouse"  # its watermark in core.stage_progress
+COMPTES_RENDUS_STAGE = "comptes_rendus"  # its watermark in core.stage_progress
+
 
 @dg.asset(
     group_name="publish",
@@ -173,7 +176,7 @@ def analyst_warehouse(
     with warehouse.connect() as connection:
         day = night.night_of_run(context, connection)
         version = CODE_VERSIONS["publish"]
-        scope = changed_since(connection, "analyst_warehouse", version)
+        scope = changed_since(connection, ANALYST_STAGE, version)
         candidate = build_analyst_candidate(connection, publish.analyst_warehouse, key, scope)
         # Swapped in only once its fingerprints are kept: a failure in between leaves the
         # served copy, which the kept fingerprints no longer describe; their file identity
@@ -181,7 +184,7 @@ def analyst_warehouse(
         # every table again.
         with transaction(connection):
             remember_analyst_copy(connection, candidate)
-            record_progress(connection, "analyst_warehouse", scope, day, version)
+            record_progress(connection, ANALYST_STAGE, scope, day, version)
     if not candidate.unchanged:
         swap_in(candidate.path, publish.analyst_warehouse)
     yield dg.MaterializeResult(
@@ -212,10 +215,10 @@ def comptes_rendus(
     with warehouse.connect() as connection:
         day = night.night_of_run(context, connection)
         version = CODE_VERSIONS["publish"]
-        scope = changed_since(connection, "comptes_rendus", version)
+        scope = changed_since(connection, COMPTES_RENDUS_STAGE, version)
         with transaction(connection):
             written = write_comptes_rendus(connection, publish.comptes_rendus, scope)
-            record_progress(connection, "comptes_rendus", scope, day, version)
+            record_progress(connection, COMPTES_RENDUS_STAGE, scope, day, version)
     context.log.info(f"{written} compte(s) rendu(s) écrit(s) ou mis à jour")
     return dg.MaterializeResult(metadata={"written": written})
 
