@@ -131,10 +131,12 @@ class FileReader:
             next_line += raw.len()
             pending = lexed if carried is None else pl.concat([carried, lexed])
             cut, inside_envoi = _last_envoi_start(pending), False
-            if cut == 0 and pending.height > max_lines:
-                cut, inside_envoi = _last_declaration_start(pending, self._state), True
-            if cut == 0 and pending.height > max_declaration_lines:
-                cut = _last_instance_start(pending, self._state)
+            if cut == 0 and pending.height > min(max_lines, max_declaration_lines):
+                starts = instance_starts(pending, self._state)  # one scan for both cuts
+                if pending.height > max_lines:
+                    cut, inside_envoi = _last_declaration_start(pending, starts), True
+                if cut == 0 and pending.height > max_declaration_lines:
+                    cut = _last_instance_start(pending, starts)
             if cut > 0:
                 yield pending.slice(0, cut), inside_envoi
                 carried = pending.slice(cut)
@@ -202,18 +204,16 @@ def _last_envoi_start(lexed: pl.DataFrame) -> int:
     return int(starts[-1]) if starts.len() >= 2 else 0
 
 
-def _last_declaration_start(lexed: pl.DataFrame, state: TreeState) -> int:
+def _last_declaration_start(lexed: pl.DataFrame, starts: pl.Series) -> int:
     """Where to cut an envoi too big for one batch: before its last declaration (0: none, or
-    the batch is one declaration so far)."""
-    starts = instance_starts(lexed, state) & (lexed.get_column("block") == DECLARATION_BLOCK)
-    positions = starts.arg_true()
+    the batch is one declaration so far). `starts`: the lines starting an instance."""
+    positions = (starts & (lexed.get_column("block") == DECLARATION_BLOCK)).arg_true()
     return int(positions[-1]) if positions.len() else 0
 
 
-def _last_instance_start(lexed: pl.DataFrame, state: TreeState) -> int:
+def _last_instance_start(lexed: pl.DataFrame, starts: pl.Series) -> int:
     """Where to cut a declaration too big for one batch: before its last individual, so each
     individual's subtree stays whole; else before any instance."""
-    starts = instance_starts(lexed, state)
     cut_points = lexed.select(
         individual=pl.arg_where(starts & (pl.col("block") == INDIVIDU_BLOCK)).max(),
         instance=pl.arg_where(starts).max(),
