@@ -72,7 +72,8 @@ class CompanyScope:
         if key_column is None:
             raise ValueError("a scope of employees needs the employee key's column")
         employees = f"{key_column} IN (SELECT employee_key FROM temp.{SCOPE_KEYS_TABLE})"
-        return f"({companies} OR {employees})"
+        # a row without key is its company's: never NULL, so that NOT (...) holds for it
+        return f"({companies} OR coalesce({employees}, false))"
 
     def keep(
         self, frame: pl.DataFrame, column: str = "siren", key_column: str = "employee_key"
