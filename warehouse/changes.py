@@ -233,7 +233,8 @@ individuals AS (
             SELECT 1 FROM core.employee_months AS m
             WHERE m.employee_key = i.employee_key AND m.month IS NOT NULL) AS alone
     FROM declarations AS d
-    LEFT JOIN staging.s21_g00_30 AS i USING (file_id, declaration_id)
+    LEFT JOIN staging.s21_g00_30 AS i
+        ON d.signalement AND i.file_id = d.file_id AND i.declaration_id = d.declaration_id
 )
 SELECT DISTINCT siren, CASE WHEN every_one_alone THEN employee_key END
 FROM (
