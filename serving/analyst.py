@@ -231,6 +231,8 @@ ANALYST_SCHEMAS = ("core", "ledger", "stoppage", "reference", "registry", "publi
 _LEFT_OUT = {
     "core.pending_groups",
     "core.company_changes",
+    "core.employee_changes",
+    "core.pending_changes",
     "core.stage_progress",
     "ledger.movement_payers",
     "publish.analyst_copy_fingerprints",

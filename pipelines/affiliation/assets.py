@@ -44,6 +44,7 @@ def affiliation_register(
         metadata={
             "night": day.isoformat(),
             "companies_recomputed": "toutes" if result.companies is None else str(result.companies),
+            "employees_recomputed": result.employees,
             "states": result.states,
             "dagster/row_count": result.states,
             "anomalies_detected": refresh.detected,

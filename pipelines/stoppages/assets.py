@@ -43,6 +43,7 @@ def stoppage_results(
             "signals_new": stored.new_signals,
             "claims": stored.claims,
             "companies_recomputed": "toutes" if run.companies is None else str(run.companies),
+            "employees_recomputed": run.employees,
         }
     )
 

@@ -21,12 +21,10 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
         context.connection,
         """
         WITH declared AS (
-            SELECT d.siren, c.siret, c.month, c.file_id, c.declaration_id, c.instance_id,
-                k.employee_key, ad.contract_reference, c.option_code, c.population_code,
+            SELECT c.siren, c.siret, c.month, c.file_id, c.declaration_id, c.instance_id,
+                c.employee_key, ad.contract_reference, c.option_code, c.population_code,
                 c.amount
-            FROM core.contributions AS c
-            JOIN aff_monthly AS d USING (file_id, declaration_id)
-            JOIN aff_employees AS k ON k.warehouse_key = c.employee_key
+            FROM aff_contributions AS c
             JOIN aff_adhesions AS ad
                 ON ad.file_id = c.file_id AND ad.declaration_id = c.declaration_id
                 AND ad.adhesion_key = c.adhesion_key
@@ -37,8 +35,10 @@ def contribution_off_rate(context: DetectionContext) -> pl.DataFrame:
                 sum(amount) FILTER (WHERE component_type = '11') AS tranche_a,
                 sum(amount) FILTER (WHERE component_type = '13') AS tranche_b,
                 sum(amount) FILTER (WHERE component_type = '18') AS ceiling
-            FROM core.contribution_components
-            WHERE file_id IN (SELECT file_id FROM aff_monthly)
+            FROM core.contribution_components AS k
+            WHERE EXISTS (
+                SELECT 1 FROM aff_contributions AS c
+                WHERE c.file_id = k.file_id AND c.instance_id = k.contribution_instance_id)
             GROUP BY ALL
         ),
         bases AS (

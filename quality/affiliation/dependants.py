@@ -22,8 +22,10 @@ def dependant_counts_mismatch(context: DetectionContext) -> pl.DataFrame:
                 coalesce(sum(dependants) FILTER (WHERE dependant_type = '02'), 0) AS children,
                 coalesce(sum(dependants) FILTER (WHERE dependant_type = '03'), 0) AS others,
                 sum(dependants) AS total
-            FROM core.dependants
-            WHERE file_id IN (SELECT file_id FROM aff_monthly)
+            FROM core.dependants AS d
+            WHERE EXISTS (
+                SELECT 1 FROM aff_affiliations AS a
+                WHERE a.file_id = d.file_id AND a.instance_id = d.affiliation_instance_id)
             GROUP BY ALL
         ),
         compared AS (

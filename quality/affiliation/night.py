@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from quality.affiliation.rules import AFFILIATION_RULES
-from quality.affiliation.scope import affiliation_scope, with_sharers
+from quality.affiliation.scope import affiliation_scope, read_scope
 from quality.affiliation.sources import night_sources
 from quality.affiliation.states import RegisterSettings
 from quality.affiliation.store import refresh_states
@@ -22,7 +22,8 @@ from warehouse.changes import EVERY_COMPANY, CompanyScope
 class AffiliationNight:
     states: int  # employees × contracts in the register
     anomalies: RegisterRefresh
-    companies: int | None  # how many companies were recomputed; None: every one
+    companies: int | None  # how many companies were recomputed whole; None: every one
+    employees: int  # how many employees were recomputed in every company besides
 
 
 def run_affiliation_night(
@@ -36,7 +37,8 @@ def run_affiliation_night(
     """Detect the anomalies and refresh their register (steward decisions first), then
     recompute the affiliation states (which read the forced affiliations and radiations just
     applied), for the companies `changed` since the stage last ran and those whose results
-    may differ tonight (`quality.affiliation.scope`); the others' rows are kept. The contract
+    may differ tonight, or only some employees of theirs (`quality.affiliation.scope`); the
+    others' rows are kept. The contract
     parameters and portal exports are tables loaded at ingestion (`warehouse.reference`)."""
     # The caller owns the connection and the transaction, as for `run_anomaly_night`.
     rule_settings = rule_settings or RuleSettings()
@@ -44,11 +46,15 @@ def run_affiliation_night(
     scope = affiliation_scope(
         connection, changed, night, decisions_dir, rule_settings, register_settings
     )
-    with night_sources(connection, with_sharers(connection, scope)):
+    with night_sources(connection, read_scope(connection, scope)):
         anomalies = run_anomaly_night(
             connection, night, decisions_dir, AFFILIATION_RULES, rule_settings, scope
         )
         refresh_states(connection, night, register_settings, scope)
     [(states,)] = connection.execute("SELECT count(*) FROM core.affiliation_states").fetchall()
-    companies = None if scope.everything else len(scope.sirens)
-    return AffiliationNight(states=int(states), anomalies=anomalies, companies=companies)
+    return AffiliationNight(
+        states=int(states),
+        anomalies=anomalies,
+        companies=scope.companies,
+        employees=len(scope.keys),
+    )

@@ -1,12 +1,36 @@
-"""Which companies the affiliation night recomputes: those whose data changed since the stage
-last ran (`warehouse.changes`), widened to every company whose anomalies or states may differ
-from the ones it keeps.
+"""Which companies and employees the affiliation night recomputes: those whose data changed
+since the stage last ran (`warehouse.changes`), widened to every company whose anomalies or
+states may differ from the ones it keeps.
 
+The grain of each rule, which says how narrow a recomputation can be:
+- one employee's rows, in one company: AFF001, AFF003 to AFF005 (his affiliations or contract
+  months against the contract parameters and his exemptions), AFF006 (his months under an NTT),
+  AFF009 and AFF011 (his months or affiliations against his contract ends), AFF010 (his
+  affiliations' dependant blocks), AFF012 (his contributions), AFF014 and AFF015 (his
+  affiliations against his exemptions and radiations), the states (his affiliations, contract
+  ends, requests, exemptions, radiations and forced decisions);
+- his rows and those of the other keys declared on the same employment contract (establishment,
+  start, number): AFF002 counts the months of the contract under any key, AFF007 compares the
+  keys of one contract, the states keep the contract's latest key;
+- his rows and his company's monthly declarations: AFF002 (a monthly DSN of his establishment
+  without him), AFF013 (a monthly DSN of the hiring month); and the names of the company's
+  declared employees for AFF013 (a request matched by name and birth date);
+- his rows in every company: AFF008 (one NIR, two establishments), the name every rule shows;
+- his register's previous states: AFF002.
+
+So a night recomputes whole the companies whose declarations changed month by month, whose
+contract parameters or portal rows changed, whose dates moved or with decisions, and, for the
+employees the core model marked alone (signalements: `warehouse.changes`), only those employees,
+in every company (`CompanyScope.keys`): their rows, the other keys of their employment contracts
+and the declared employees matching by name a request of theirs are read, their companies'
+monthly declarations whole. Their companies' other results are kept: no input of theirs changed.
+
+What widens the changed companies:
 - the night date alone: a portal request past its pending days or its admitted delay (AFF013),
   or completed; an exemption starting or ending; a portal radiation, a contract end or the end
   of a portability reached;
 - the register's own history: AFF002 reads the states of the nights before tonight, so the
-  companies whose states changed at the stage's last night are read again;
+  employees whose states changed at the stage's last night are read again;
 - the stewards: decisions applied since the last night or read tonight (their forced
   affiliations and radiations feed the states and AFF015);
 - the employees: a company is recomputed with every other company that declares one of its
@@ -14,11 +38,10 @@ from the ones it keeps.
 
 The rules then read the scope's companies and their sharers (`with_sharers` once more): a
 company B brought in for sharing an employee with a changed company A may share another with a
-company C, and AFF008 on that employee reads C's months too. One step is enough: every rule
-but AFF008 reads one company's rows (its declarations, its establishments, its portal
-requests, radiations and exemptions) with the employees' names and keys, which are read whole;
-AFF008 reads the months of the employee it is about, whoever declares him. The results of the
-sharers outside the scope are dropped: their rules miss their own sharers' rows.
+company C, and AFF008 on that employee reads C's months too. One step is enough: AFF008 reads
+the months of the employee it is about, whoever declares him, every other rule his company's
+rows. The results of the sharers outside the scope are dropped: their rules miss their own
+sharers' rows.
 
 Windows on dates are a few days wider than needed: one company too many costs little, one
 too few leaves a result that a whole recomputation would not give."""
@@ -58,12 +81,55 @@ SELECT d.siren FROM core.contract_ends AS e
 JOIN core.declaration_versions AS d USING (file_id, declaration_id)
 WHERE e.end_date BETWEEN $since AND $night OR e.end_date BETWEEN $ends_from AND $ends_to
 """
-# Companies whose states changed at the stage's last night (AFF002 reads them from tonight on)
-# or with decisions applied since.
-_REGISTER_EVENTS = """
-SELECT siren FROM core.affiliation_history WHERE night >= $last_night AND night < $night
+# Companies with decisions applied since the last night.
+_DECISIONS = "SELECT DISTINCT siren FROM steward_decisions WHERE applied_on >= $last_night"
+# Employees whose states changed at the stage's last night (AFF002 reads them from tonight on).
+_REGISTER_CHANGES = """
+SELECT DISTINCT employee_key FROM core.affiliation_history
+WHERE night >= $last_night AND night < $night
+"""
+# The keys, as the rules show them, of the employees $keys (the warehouse's), and of those a
+# portal request of the same name and birth date may be about (AFF013 matches by name).
+_KEPT_KEYS = """
+WITH marked AS (
+    SELECT employee_key FROM aff_employees WHERE list_contains($keys, warehouse_key)
+    UNION SELECT regexp_replace(unnest($keys), '^NTT:', '')
+)
+SELECT employee_key FROM marked
 UNION
-SELECT siren FROM steward_decisions WHERE applied_on >= $last_night
+SELECT r.nir FROM from_portal.affiliation_requests AS r
+JOIN aff_names AS n
+    ON n.last_name = r.last_name AND n.birth_date = strftime(r.birth_date, '%d%m%Y')
+WHERE n.employee_key IN (SELECT employee_key FROM marked)
+"""
+# What the rules read for the employees $keys: theirs, those of the other keys of their
+# employment contracts, and the declared employees a request of theirs may match by name.
+_READ_KEYS = """
+WITH theirs AS (
+    SELECT warehouse_key FROM aff_employees WHERE list_contains($keys, employee_key)
+),
+employments AS (
+    SELECT siret, contract_start, contract_number FROM core.contract_months
+    WHERE employee_key IN (SELECT warehouse_key FROM theirs)
+    UNION
+    SELECT siret, contract_start, contract_number FROM core.affiliations
+    WHERE employee_key IN (SELECT warehouse_key FROM theirs)
+),
+sharing AS (
+    SELECT employee_key FROM core.contract_months
+    JOIN employments USING (siret, contract_start, contract_number)
+    UNION
+    SELECT employee_key FROM core.affiliations
+    JOIN employments USING (siret, contract_start, contract_number)
+)
+SELECT unnest($keys)
+UNION
+SELECT k.employee_key FROM sharing JOIN aff_employees AS k ON k.warehouse_key = sharing.employee_key
+UNION
+SELECT n.employee_key FROM from_portal.affiliation_requests AS r
+JOIN aff_names AS n
+    ON n.last_name = r.last_name AND n.birth_date = strftime(r.birth_date, '%d%m%Y')
+WHERE list_contains($keys, r.nir)
 """
 
 # Every company holding a row about an employee of the companies $sirens (theirs included). One
@@ -103,7 +169,8 @@ def affiliation_scope(
     rule_settings: RuleSettings,
     register_settings: RegisterSettings,
 ) -> CompanyScope:
-    """`changed` widened to the companies whose results may differ tonight (module doc)."""
+    """`changed` widened to the companies whose results may differ tonight, and narrowed to
+    the employees marked alone in the others (module doc)."""
     if changed.everything or changed.last_night is None:
         return changed
     last_night = changed.last_night
@@ -117,15 +184,31 @@ def affiliation_scope(
         "ends_from": last_night - timedelta(days=31 * months) - _MARGIN,
         "ends_to": night - timedelta(days=28 * months) + _MARGIN,
     }
-    sirens = set(changed.sirens)
-    events = connection.execute(
-        _REGISTER_EVENTS, {"night": night, "last_night": last_night}
-    ).fetchall()
+    sirens = set(changed.whole_sirens)
+    events = connection.execute(_DECISIONS, {"last_night": last_night}).fetchall()
     if night > last_night:  # a rerun of the same night: no date has moved
         events += connection.execute(_DATE_EVENTS, parameters).fetchall()
     sirens |= {siren for (siren,) in events if siren is not None}
     sirens |= _companies_of_pending_decisions(connection, decisions_dir)
-    return with_sharers(connection, replace(changed, sirens=frozenset(sirens)))
+    companies = with_sharers(
+        connection, replace(changed, sirens=frozenset(sirens), employees=frozenset())
+    )
+    alone = sorted(key for siren, key in changed.employees if siren not in companies.sirens)
+    keys = _rows(connection, _KEPT_KEYS, {"keys": alone}) if alone else set()
+    keys |= _rows(connection, _REGISTER_CHANGES, {"night": night, "last_night": last_night})
+    return replace(companies, keys=frozenset(keys))
+
+
+def read_scope(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> CompanyScope:
+    """What the rules read to recompute `scope`: its companies and their sharers, its employees
+    and the keys their results depend on (module doc)."""
+    companies = with_sharers(connection, replace(scope, keys=frozenset()))
+    if scope.everything or not scope.keys:
+        return companies
+    create_views(connection)
+    return replace(
+        companies, keys=frozenset(_rows(connection, _READ_KEYS, {"keys": sorted(scope.keys)}))
+    )
 
 
 def with_sharers(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> CompanyScope:
@@ -135,6 +218,15 @@ def with_sharers(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> 
     create_views(connection)
     rows = connection.execute(_SHARING_EMPLOYEES, {"sirens": sorted(scope.sirens)}).fetchall()
     return replace(scope, sirens=frozenset(s for (s,) in rows if s is not None))
+
+
+def _rows(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, object]
+) -> set[str]:
+    create_views(connection)
+    return {
+        value for (value,) in connection.execute(sql, parameters).fetchall() if value is not None
+    }
 
 
 def _companies_of_pending_decisions(

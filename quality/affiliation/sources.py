@@ -23,8 +23,9 @@ from warehouse.connections import has_table
 
 MONTHLY_NATURE = "01"
 
-# `{kind}` VIEW, or TABLE for a night's materialised sources; `{scope}` (on `siren`) and
-# `{scope_d}` (on `d.siren`) the predicates of the companies in scope.
+# `{kind}` VIEW, or TABLE for a night's materialised sources; `{monthly}` (on `siren`) the
+# predicate of the monthly declarations read, `{rows}` (on `d.siren` and `k.employee_key`) and
+# `{requests}` (on `siren` and `nir`) those of the rows read.
 _SOURCES = f"""
 CREATE OR REPLACE TEMP {{kind}} aff_key_map AS
 WITH RECURSIVE chain(previous_key, current_key, depth) AS (
@@ -50,7 +51,7 @@ FROM core.employees;
 
 CREATE OR REPLACE TEMP {{kind}} aff_monthly AS
 SELECT file_id, declaration_id, siren, siret, month, fraction, built_on
-FROM core.declarations_in_force WHERE nature = '{MONTHLY_NATURE}' AND {{scope}};
+FROM core.declarations_in_force WHERE nature = '{MONTHLY_NATURE}' AND {{monthly}};
 
 CREATE OR REPLACE TEMP {{kind}} aff_adhesions AS
 SELECT DISTINCT file_id, declaration_id, adhesion_key, oc_code, delegate_code,
@@ -72,7 +73,8 @@ JOIN aff_monthly AS d USING (file_id, declaration_id)
 JOIN aff_employees AS k ON k.warehouse_key = a.employee_key
 LEFT JOIN aff_adhesions AS ad
     ON ad.file_id = a.file_id AND ad.declaration_id = a.declaration_id
-    AND ad.adhesion_key = a.adhesion_key;
+    AND ad.adhesion_key = a.adhesion_key
+WHERE {{rows}};
 
 -- One row per employment contract (S21.G00.40) of a monthly DSN in force.
 CREATE OR REPLACE TEMP {{kind}} aff_contract_months AS
@@ -81,7 +83,17 @@ SELECT d.siren, c.siret, c.month, d.fraction, c.file_id, c.declaration_id, c.ins
     c.contract_number, c.category
 FROM core.contract_months AS c
 JOIN aff_monthly AS d USING (file_id, declaration_id)
-JOIN aff_employees AS k ON k.warehouse_key = c.employee_key;
+JOIN aff_employees AS k ON k.warehouse_key = c.employee_key
+WHERE {{rows}};
+
+-- One row per employee contribution (S21.G00.81) of a monthly DSN in force.
+CREATE OR REPLACE TEMP {{kind}} aff_contributions AS
+SELECT d.siren, c.siret, c.month, c.file_id, c.declaration_id, c.instance_id, k.employee_key,
+    c.adhesion_key, c.option_code, c.population_code, c.amount
+FROM core.contributions AS c
+JOIN aff_monthly AS d USING (file_id, declaration_id)
+JOIN aff_employees AS k ON k.warehouse_key = c.employee_key
+WHERE {{rows}};
 
 -- The end of each employment contract as last declared (any nature, declarations in force);
 -- an end whose latest declaration is a cancellation (099) is no end.
@@ -92,7 +104,7 @@ SELECT * FROM (
     FROM core.contract_ends AS e
     JOIN core.declarations_in_force AS d USING (file_id, declaration_id)
     JOIN aff_employees AS k ON k.warehouse_key = e.employee_key
-    WHERE {{scope_d}}
+    WHERE {{rows}}
     QUALIFY row_number() OVER (
         PARTITION BY e.siret, k.employee_key, e.contract_start, e.contract_number
         ORDER BY e.month DESC, d.built_on DESC, e.file_id DESC, e.instance_id DESC) = 1
@@ -100,7 +112,7 @@ SELECT * FROM (
 WHERE end_reason IS DISTINCT FROM '099';
 
 CREATE OR REPLACE TEMP {{kind}} aff_requests AS
-SELECT * FROM from_portal.affiliation_requests WHERE {{scope}};
+SELECT * FROM from_portal.affiliation_requests WHERE {{requests}};
 """
 _SOURCE_NAMES = (
     "aff_key_map",
@@ -110,6 +122,7 @@ _SOURCE_NAMES = (
     "aff_adhesions",
     "aff_affiliations",
     "aff_contract_months",
+    "aff_contributions",
     "aff_contract_ends",
     "aff_requests",
 )
@@ -172,7 +185,9 @@ def create_views(connection: duckdb.DuckDBPyConnection) -> None:
     The connection's warehouse is migrated (`warehouse.connections.connect`): OC-side tables
     never loaded are empty (no contract known: every affiliation is then AFF003)."""
     if not _materialised(connection):
-        connection.execute(_SOURCES.format(kind="VIEW", scope="TRUE", scope_d="TRUE"))
+        connection.execute(
+            _SOURCES.format(kind="VIEW", monthly="TRUE", rows="TRUE", requests="TRUE")
+        )
     has_decisions = has_table(connection, "main", "steward_decisions")
     connection.execute(_FORCED_DECISIONS if has_decisions else _NO_DECISIONS)
     connection.execute(_OC_RADIATIONS)
@@ -180,15 +195,21 @@ def create_views(connection: duckdb.DuckDBPyConnection) -> None:
 
 @contextmanager
 def night_sources(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> Iterator[None]:
-    """The sources as temporary tables holding the companies of `scope` only, for one night's
-    rules and states. Computed once rather than in every rule's query; and on tables the
+    """The sources as temporary tables holding the rows of `scope` only (its companies', and its
+    employees' in every company with every monthly declaration), for one night's rules and
+    states. Computed once rather than in every rule's query; and on tables the
     planner joins on their keys: through the views, AFF014 paired every exemption with every
     affiliation to its contract before comparing the NIR (4 million rows at 20,000
     employees, growing with the square of the portfolio)."""
     register_scope(connection, scope)
     for name in _SOURCE_NAMES:
         connection.execute(f"DROP VIEW IF EXISTS temp.{name}")
-    sql = _SOURCES.format(kind="TABLE", scope=scope.sql("siren"), scope_d=scope.sql("d.siren"))
+    sql = _SOURCES.format(
+        kind="TABLE",
+        monthly="TRUE" if scope.keys else scope.sql("siren"),
+        rows=scope.sql("d.siren", "k.employee_key"),
+        requests=scope.sql("siren", "nir"),
+    )
     connection.execute(sql)
     try:
         yield

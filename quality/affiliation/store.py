@@ -22,10 +22,11 @@ from warehouse.changes import EVERY_COMPANY, CompanyScope, register_scope
 def read_state_inputs(
     connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
 ) -> StateInputs:
-    """The inputs of the companies in `scope` (registered on the connection: `register_scope`);
-    the DSN's are those of the sources: every company's, or within `night_sources` the scope's
-    and their sharers' (`refresh_states` keeps the scope's states)."""
-    in_scope = scope.sql("siren")
+    """The inputs of the companies and employees in `scope` (registered on the connection:
+    `register_scope`); the DSN's are those of the sources: every company's, or within
+    `night_sources` what the scope reads (`refresh_states` keeps the scope's states). The
+    contracts are every company's when the scope has employees: theirs may be anywhere."""
+    in_scope = scope.sql("siren", "employee_key")
     dsn = query(
         connection,
         """
@@ -62,7 +63,8 @@ def read_state_inputs(
     return StateInputs(
         contracts=query(
             connection,
-            f"SELECT contract_reference, siren FROM reference.oc_contracts WHERE {in_scope}",
+            "SELECT contract_reference, siren FROM reference.oc_contracts "
+            f"WHERE {'TRUE' if scope.keys else scope.sql('siren')}",
         ),
         dsn=dsn,
         requests=query(
@@ -76,7 +78,7 @@ def read_state_inputs(
                     AS option_code
             FROM aff_requests AS r
             LEFT JOIN from_portal.affiliation_completions AS c USING (request_id)
-            WHERE r.nir IS NOT NULL AND {in_scope}
+            WHERE r.nir IS NOT NULL AND {scope.sql("r.siren", "r.nir")}
                 -- once the DSN declares the person, the DSN decides (AFF001 if unaffiliated)
                 AND NOT EXISTS (
                     SELECT 1 FROM aff_contract_months AS m
@@ -91,7 +93,7 @@ def read_state_inputs(
                 trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
                     AS employee_name,
                 contract_reference, start_date, end_date, reason_code
-            FROM from_portal.exemptions WHERE {in_scope}
+            FROM from_portal.exemptions WHERE {scope.sql("siren", "nir")}
             """,
         ),
         radiations=query(
@@ -101,7 +103,7 @@ def read_state_inputs(
                 trim(coalesce(last_name, '') || ' ' || coalesce(first_names, ''))
                     AS employee_name,
                 contract_reference, radiation_date, reason
-            FROM from_portal.radiations WHERE {in_scope}
+            FROM from_portal.radiations WHERE {scope.sql("siren", "nir")}
             """,
         ),
         forced=query(
@@ -132,8 +134,8 @@ def write_states(
     night: date,
     scope: CompanyScope = EVERY_COMPANY,
 ) -> int:
-    """Replace the rows of `scope`'s companies in `core.affiliation_states` with `states` (the
-    other companies' states are those of their last computation, dated tonight); record in
+    """Replace the rows of `scope`'s companies and employees in `core.affiliation_states` with
+    `states` (the others' states are those of their last computation, dated tonight); record in
     `core.affiliation_history`, under `night`, every state of theirs that is new or changed
     since the nights before. Returns the changes recorded for `night`.
 
@@ -143,7 +145,7 @@ def write_states(
     register of the previous run (which may already be tonight's). The history records no
     departure from the register: a key coming back in the state it left in is no change."""
     register_scope(connection, scope)
-    in_scope = scope.sql("siren")
+    in_scope = scope.sql("siren", "employee_key")
     previous = connection.sql(
         f"""
         SELECT {", ".join([*STATE_KEY, *_COMPARED])} FROM core.affiliation_history
@@ -190,11 +192,9 @@ def refresh_states(
     settings: RegisterSettings | None = None,
     scope: CompanyScope = EVERY_COMPANY,
 ) -> pl.DataFrame:
-    """Recompute and write the states of `scope`'s companies; returns them."""
+    """Recompute and write the states of `scope`'s companies and employees; returns them."""
     register_scope(connection, scope)
-    states = compute_states(read_state_inputs(connection, scope), night, settings)
-    if not scope.everything:
-        # the DSN rows are every company's, or the scope's and their sharers'
-        states = states.filter(pl.col("siren").is_in(sorted(scope.sirens)))
+    # the DSN rows are every company's, or what the scope reads
+    states = scope.keep(compute_states(read_state_inputs(connection, scope), night, settings))
     write_states(connection, states, night, scope)
     return states

@@ -124,7 +124,7 @@ def _classify(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> Non
         FROM tonight_detections AS t
         FULL OUTER JOIN anomalies AS a USING (anomaly_id)
         WHERE t.anomaly_id IS NOT NULL
-            OR a.status IN ('{open_}', '{ack}') AND {scope.sql("a.siren")}
+            OR a.status IN ('{open_}', '{ack}') AND {scope.sql("a.siren", "a.employee_key")}
         """
     )
 
@@ -183,8 +183,9 @@ def _still_detected(
     if scope.everything or previous is None:
         return 0
     # resolved by data on a rerun of the previous night: seen that night, no longer detected
+    in_scope = scope.sql("siren", "employee_key")
     out_of_scope = f"""
-        status <> '{AnomalyStatus.RESOLVED_BY_DATA.value}' AND NOT ({scope.sql("siren")})
+        status <> '{AnomalyStatus.RESOLVED_BY_DATA.value}' AND NOT ({in_scope})
         AND anomaly_id NOT IN (SELECT anomaly_id FROM tonight_detections)
     """
     connection.execute(

@@ -59,16 +59,15 @@ def run_anomaly_night(
     scope: CompanyScope = EVERY_COMPANY,
 ) -> RegisterRefresh:
     """Detect with `detectors` (the night's: `quality.affiliation.rules.AFFILIATION_RULES`)
-    and refresh the register with the detections of the companies in `scope`; the register
-    keeps the others' anomalies as they were. The detectors may read more companies than
+    and refresh the register with the detections of the companies and employees in `scope`;
+    the register keeps the others' anomalies as they were. The detectors may read more than
     `scope` (the affiliation's `night_sources` holds the companies sharing an employee with
-    it): what they find for those is left out, since it misses the rows of their own sharers.
+    it, the keys its employees' results depend on): what they find for those is left out,
+    since it misses rows of theirs.
 
     The steward report is then `quality.report.write_steward_report(connection, night, ...)`.
     """
     check_night_order(connection, night)  # before the detection work, not after
     context = DetectionContext(connection, night, settings or RuleSettings())
     detections = detect_all(context, detectors)
-    if not scope.everything:
-        detections = detections.filter(pl.col("siren").is_in(sorted(scope.sirens)))
-    return refresh_register(connection, detections, night, decisions_dir, scope)
+    return refresh_register(connection, scope.keep(detections), night, decisions_dir, scope)

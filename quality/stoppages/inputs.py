@@ -373,7 +373,7 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
         + """) AS d
             ON d.file_id = x.file_id AND d.declaration_id = x.declaration_id
         WHERE d.nature = '01'
-        GROUP BY ALL ORDER BY ALL"""
+        GROUP BY ALL"""
     ),
     "contracts": (
         """SELECT d.siren, c.employee_key, c.contract_start, c.contract_number,
@@ -384,7 +384,7 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
         + """) AS d
             ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id
         WHERE c.category IS NOT NULL
-        GROUP BY ALL ORDER BY ALL"""
+        GROUP BY ALL"""
     ),
     "monthly": (
         "SELECT DISTINCT siren, siret, month FROM core.declarations_in_force WHERE nature = '01'"
@@ -392,20 +392,31 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
 }
 
 
+_READ_WHOLE = ("therapeutic", "monthly")  # no employee: filtered by stoppage row, by company
+
+
 def read_inputs(
     connection: duckdb.DuckDBPyConnection, scope: CompanyScope = EVERY_COMPANY
 ) -> StoppageInputs:
-    """The inputs from the warehouse (declarations in force only) of the companies in `scope`,
+    """The inputs from the warehouse (declarations in force only) of the companies and
+    employees (under their keys in the warehouse) in `scope`,
     every employee under his current key (core.employee_links: an NTT later replaced by the
     NIR, an old NIR declared in S21.G00.31), so one stoppage seen before and after the change
     stays one episode. The therapeutic periods are every company's: they count only under a
     stoppage row read."""
     register_scope(connection, scope)
+    rows = {
+        name: scope.sql("siren", "employee_key")
+        for name in _WAREHOUSE_QUERIES
+        if name not in _READ_WHOLE
+    }
+    # an employee's establishments' months, whatever his company
+    rows["monthly"] = "TRUE" if scope.keys else scope.sql("siren")
     frames = {
         name: connection.sql(
             query
             if name == "therapeutic"
-            else f"SELECT * FROM ({query}) WHERE {scope.sql('siren')} ORDER BY ALL"
+            else f"SELECT * FROM ({query}) WHERE {rows[name]} ORDER BY ALL"
         ).pl()
         for name, query in _WAREHOUSE_QUERIES.items()
     }

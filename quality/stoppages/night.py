@@ -17,7 +17,8 @@ from warehouse.changes import EVERY_COMPANY, CompanyScope
 class StoppageNightRun:
     stored: StoppageNight
     as_of: date | None  # the observation end the results are stated for
-    companies: int | None  # how many companies were recomputed; None: every one
+    companies: int | None  # how many companies were recomputed whole; None: every one
+    employees: int  # how many employees were recomputed in every company besides
 
 
 def run_stoppage_night(
@@ -27,7 +28,9 @@ def run_stoppage_night(
     of those whose results may differ with theirs (`quality.stoppages.scope`); the others'
     are kept. The caller owns the connection and the transaction."""
     as_of = warehouse_observation_end(connection)
-    scope = stoppage_scope(connection, changed, as_of)
-    stored = store_results(connection, build_from_warehouse(connection, scope, as_of), night, scope)
-    companies = None if scope.everything else len(scope.sirens)
-    return StoppageNightRun(stored=stored, as_of=as_of, companies=companies)
+    scope, read = stoppage_scope(connection, changed, as_of)
+    results = build_from_warehouse(connection, scope, as_of, read)
+    stored = store_results(connection, results, night, scope)
+    return StoppageNightRun(
+        stored=stored, as_of=as_of, companies=scope.companies, employees=len(scope.keys)
+    )

@@ -35,15 +35,14 @@ class StoppageResults:
     signals: pl.DataFrame  # signals.OUTPUT_COLUMNS
     claims: pl.DataFrame  # claims.CLAIM_COLUMNS
 
-    def of_companies(self, sirens: frozenset[str]) -> StoppageResults:
-        """The results of these companies only."""
-        mine = pl.col("siren").is_in(sorted(sirens))
+    def of(self, scope: CompanyScope) -> StoppageResults:
+        """The results of the companies and employees of `scope` only."""
         return StoppageResults(
             as_of=self.as_of,
-            episodes=self.episodes.filter(mine),
-            events=self.events.filter(mine),
-            signals=self.signals.filter(mine),
-            claims=self.claims.filter(mine),
+            episodes=scope.keep(self.episodes),
+            events=scope.keep(self.events),
+            signals=scope.keep(self.signals),
+            claims=scope.keep(self.claims),
         )
 
 
@@ -73,11 +72,12 @@ def build_from_warehouse(
     connection: duckdb.DuckDBPyConnection,
     scope: CompanyScope = EVERY_COMPANY,
     as_of: date | None = None,
+    read: CompanyScope | None = None,
 ) -> StoppageResults:
-    """The results of the companies in `scope` (`quality.stoppages.scope`) from the core model
-    and the contracts' parameters loaded at ingestion, stated for the observation end `as_of`
-    (default: the warehouse's, `warehouse_observation_end`)."""
+    """The results of the companies and employees in `scope` (`quality.stoppages.scope`) from
+    the core model and the contracts' parameters loaded at ingestion, stated for the
+    observation end `as_of` (default: the warehouse's, `warehouse_observation_end`), from the
+    rows of `read` (default: `scope`'s companies and their sharers)."""
     terms = provident_terms(contract_parameters(connection))
-    inputs = read_inputs(connection, with_sharers(connection, scope))
-    results = build(inputs, terms, as_of or warehouse_observation_end(connection))
-    return results if scope.everything else results.of_companies(scope.sirens)
+    inputs = read_inputs(connection, read or with_sharers(connection, scope))
+    return build(inputs, terms, as_of or warehouse_observation_end(connection)).of(scope)

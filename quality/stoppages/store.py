@@ -61,10 +61,10 @@ def store_results(
     night: date,
     scope: CompanyScope = EVERY_COMPANY,
 ) -> StoppageNight:
-    """Replace the results of `scope`'s companies with tonight's (the others' are kept, their
-    signals seen tonight); the caller owns the transaction."""
+    """Replace the results of `scope`'s companies and employees with tonight's (the others' are
+    kept, their signals seen tonight); the caller owns the transaction."""
     register_scope(connection, scope)
-    in_scope = scope.sql("siren")
+    in_scope = scope.sql("siren", "employee_key")
     signals = with_signal_ids(results.signals)
     first_seen = connection.execute(
         "SELECT signal_id, min(first_seen_night) FROM stoppage.signals GROUP BY 1"

@@ -79,3 +79,38 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     assert scopes[last + timedelta(days=20)] == 0  # nothing to recompute when the date moves
     incremental = [n for d, n in scopes.items() if d > min(scopes) and n is not None]
     assert any(0 < n < 4 for n in incremental), scopes  # some nights recomputed a few
+
+
+def test_signalements_recompute_their_employees_only_and_equal_a_whole_recomputation(
+    tmp_path: Path,
+) -> None:
+    """The signalements (stoppages, returns, contract ends) of a company of many employees,
+    each landing alone as a late file, recompute their employees only, the first beside a
+    monthly DSN of another company: every night as a whole recomputation gives."""
+    source = tmp_path / "source"
+    generate(
+        source, companies=3, employees=90, months=5, start=date(2024, 1, 1), seed=3, fault_rate=0.5
+    )
+    landing = tmp_path / "landing"
+    for kind in ("reference", "portal"):
+        shutil.copytree(source / kind, landing / kind)
+    files = [p for paths in arrivals(source).values() for p in paths]
+    signalements = [p for p in files if p.name[:6] in ("DSN_04", "DSN_05", "DSN_07")]
+    big = "482165743"  # the company of most signalements
+    assert sum(big in p.name for p in signalements) >= 8
+    held_back = next(
+        p for p in reversed(files) if p.name.startswith("DSN_01") and big not in p.name
+    )
+    land(source, landing, [p for p in files if p not in signalements and p != held_back])
+    day = max(arrivals(source))
+    found, companies = _night(tmp_path, landing, day)
+    assert set(found.values()) == {0} and companies is None
+
+    narrowed = []
+    for index, signalement in enumerate(signalements):
+        land(source, landing, [signalement, held_back] if index == 0 else [signalement])
+        found, companies = _night(tmp_path, landing, day)
+        assert set(found.values()) == {0}, (signalement.name, found)
+        narrowed.append(companies == 0 if index else companies is not None)
+    assert sum(narrowed) >= len(signalements) - 2, narrowed
+    assert _rows(tmp_path / "entrepot.duckdb", "stoppage.episodes")

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.changes import mark_companies, mark_every_company
+from warehouse.changes import (
+    keep_in_force,
+    mark_every_company,
+    mark_pending_changes,
+    note_pending_changes,
+)
 from warehouse.connections import transaction
 
 MODELS_DIR = Path(__file__).parent
@@ -67,10 +72,12 @@ def pending_group_count(connection: duckdb.DuckDBPyConnection) -> int:
 def refresh_declaration_versions(connection: duckdb.DuckDBPyConnection) -> int:
     """Recompute which declaration is in force in every pending group; return the group count."""
     with transaction(connection):
+        keep_in_force(connection, _IN_PENDING_GROUPS)
         connection.execute(f"DELETE FROM core.declaration_versions AS t WHERE {_IN_PENDING_GROUPS}")
         connection.execute(
             "INSERT INTO core.declaration_versions BY NAME " + _sql("declaration_versions")
         )
+        note_pending_changes(connection, _IN_PENDING_GROUPS)
         return pending_group_count(connection)
 
 
@@ -89,8 +96,9 @@ def refresh_facts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild the dimensions from the facts, mark the pending groups' companies as changed for
-    the stages after the core model (`warehouse.changes`), then clear the pending groups."""
+    """Rebuild the dimensions from the facts, mark the pending groups' companies (or only some
+    of their employees) as changed for the stages after the core model (`warehouse.changes`),
+    then clear the pending groups."""
     sizes = {}
     with transaction(connection):
         for table in DIMENSION_TABLES:
@@ -99,7 +107,7 @@ def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 f"INSERT INTO core.{table} BY NAME " + _sql(f"dimensions/{table}")
             ).fetchone()
             sizes[table] = int(row[0]) if row else 0
-        mark_companies(
+        mark_pending_changes(
             connection,
             f"SELECT siren FROM core.declaration_versions AS t WHERE {_IN_PENDING_GROUPS}",
         )

@@ -445,6 +445,30 @@ COMPANY_CHANGES = Table(
         SIREN.but(comment="SIREN de l'entreprise ; vide : toutes les entreprises."),
     ),
 )
+EMPLOYEE_CHANGES = Table(
+    "core",
+    "employee_changes",
+    "Salariés dont seules les lignes ont changé dans leur entreprise (un signalement) : les "
+    "étapes qui travaillent par salarié ne recalculent que lui.",
+    (
+        Column("change_id", "BIGINT", "Numéro du marquage, commun avec company_changes.", False),
+        SIREN.but(nullable=False),
+        EMPLOYEE_KEY.but(nullable=False),
+    ),
+)
+PENDING_CHANGES = Table(
+    "core",
+    "pending_changes",
+    "Ce que le modèle central a trouvé changé dans ses groupes en attente, jusqu'au marquage "
+    "de leurs entreprises ; vidée à ce marquage.",
+    (
+        SIREN.but(nullable=False),
+        EMPLOYEE_KEY.but(
+            comment="Salarié dont seules les lignes ont changé ; vide : toute "
+            "l'entreprise. Donnée personnelle."
+        ),
+    ),
+)
 STAGE_PROGRESS = Table(
     "core",
     "stage_progress",
@@ -462,6 +486,8 @@ STAGE_PROGRESS = Table(
 CORE_TABLES: tuple[Table, ...] = (
     PENDING_GROUPS,
     COMPANY_CHANGES,
+    EMPLOYEE_CHANGES,
+    PENDING_CHANGES,
     STAGE_PROGRESS,
     DECLARATION_VERSIONS,
     DECLARATIONS_IN_FORCE,
