@@ -65,6 +65,17 @@ def mark_every_company(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def prune_changes(connection: duckdb.DuckDBPyConnection) -> None:
+    """Forget the changes every stage has taken into account: those at or below the smallest
+    watermark (a stage that never ran, or whose code changed, sees every company without
+    them), the newest excepted, so that the next change id keeps growing."""
+    connection.execute(
+        "DELETE FROM core.company_changes "
+        "WHERE change_id <= (SELECT min(change_id) FROM core.stage_progress) "
+        "AND change_id < (SELECT max(change_id) FROM core.company_changes)"
+    )
+
+
 def changed_since(
     connection: duckdb.DuckDBPyConnection, stage: str, code_version: str
 ) -> CompanyScope:

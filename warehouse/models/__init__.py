@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.changes import mark_companies, mark_every_company
+from warehouse.changes import mark_companies, mark_every_company, prune_changes
 from warehouse.connections import transaction
 
 MODELS_DIR = Path(__file__).parent
@@ -104,6 +104,7 @@ def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
             f"SELECT siren FROM core.declaration_versions AS t WHERE {_IN_PENDING_GROUPS}",
         )
         connection.execute("DELETE FROM core.pending_groups")
+        prune_changes(connection)
     return sizes
 
 
