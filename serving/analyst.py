@@ -394,7 +394,10 @@ def remember_analyst_copy(
     connection: duckdb.DuckDBPyConnection, candidate: AnalystCandidate
 ) -> None:
     """Keep the fingerprints of what `candidate` was built from, with the identity of its file;
-    the caller holds the transaction, then swaps the candidate in (`swap_in`)."""
+    the caller holds the transaction, then swaps the candidate in (`swap_in`). A candidate
+    that is the served copy unchanged was built from the fingerprints kept: nothing to write."""
+    if candidate.unchanged:
+        return
     connection.execute(f"DELETE FROM {FINGERPRINTS}")
     connection.execute(
         f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
