@@ -22,12 +22,23 @@ from pathlib import Path
 
 import duckdb
 
-from serving.pseudonym import pseudonym, register_pseudonym_function
+from serving.pseudonym import (
+    pseudonym,
+    pseudonym_of,
+    register_pseudonym_function,
+    remember_pseudonyms,
+)
 from warehouse.changes import CompanyScope
-from warehouse.connections import connect, transaction
+from warehouse.connections import connect, memory_held_to, transaction
 from warehouse.schema import sql_literal
 
-_EMPLOYEE = "pseudonym(employee_key) AS employee_pseudonym"
+# What the exports and the analysts' copy hold DuckDB's memory to: they read the whole history
+# once, and the cache of what they read is of no use after. At 100,000 employees the copy built
+# from scratch peaked at 1,062 MB under the warehouse's 1 GB, 542 MB under this, and took no
+# longer (25 s against 28-32 s).
+COPY_MEMORY_LIMIT = "256MB"
+
+_EMPLOYEE = f"{pseudonym_of('source_row.employee_key')} AS employee_pseudonym"
 _MONTH = "strftime(month, '%Y-%m') AS month"
 
 
@@ -35,7 +46,8 @@ _MONTH = "strftime(month, '%Y-%m') AS month"
 class AnalystExport:
     name: str
     sql: str  # must produce a `month` column ('AAAA-MM'); never a NIR, name or IBAN
-    requires: str
+    requires: str  # its source table, named `source_row` in `sql`
+    employees: bool = True  # whether `requires` has an `employee_key`, exported as a pseudonym
 
 
 ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
@@ -43,7 +55,7 @@ ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
         "employee_months",
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, "
         "nir IS NULL AS without_nir, try_cast(right(birth_date, 4) AS INTEGER) AS birth_year "
-        "FROM core.employee_months",
+        "FROM core.employee_months AS source_row",
         "core.employee_months",
     ),
     AnalystExport(
@@ -51,33 +63,34 @@ ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, adhesion_key, option_code, population_code, children, "
         "adult_dependants, dependants, other_dependants, child_dependants, start_date, end_date "
-        "FROM core.affiliations",
+        "FROM core.affiliations AS source_row",
         "core.affiliations",
     ),
     AnalystExport(
         "contributions",
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, adhesion_key, "
-        "option_code, population_code, base_amount, amount FROM core.contributions",
+        "option_code, population_code, base_amount, amount FROM core.contributions AS source_row",
         "core.contributions",
     ),
     AnalystExport(
         "stoppages",
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, reason, last_day_worked, planned_end, return_date, return_reason, "
-        "accident_date FROM core.stoppages",
+        "accident_date FROM core.stoppages AS source_row",
         "core.stoppages",
     ),
     AnalystExport(
         "contract_ends",
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
-        "contract_number, end_date, end_reason, keeps_cover FROM core.contract_ends",
+        "contract_number, end_date, end_reason, keeps_cover FROM core.contract_ends AS source_row",
         "core.contract_ends",
     ),
     AnalystExport(
         "declared_payments",
         f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
-        "period_end, payment_mode, payment_date FROM core.declared_payments",
+        "period_end, payment_mode, payment_date FROM core.declared_payments AS source_row",
         "core.declared_payments",
+        employees=False,
     ),
 )
 
@@ -102,7 +115,10 @@ def write_analyst_exports(
     others keep their files. Return what was written per table."""
     exports_dir.mkdir(parents=True, exist_ok=True)
     key_check = pseudonym(key, "exports des analystes")
-    with connect(warehouse_path, read_only=True) as connection:
+    with (
+        connect(warehouse_path, read_only=True) as connection,
+        memory_held_to(connection, COPY_MEMORY_LIMIT),
+    ):
         register_pseudonym_function(connection, key)
         return {
             export.name: _write_export(connection, exports_dir, export, key_check)
@@ -135,6 +151,12 @@ def _write_export(
     shutil.rmtree(building, ignore_errors=True)
     rows = 0
     if changed:
+        if export.employees:
+            remember_pseudonyms(
+                connection,
+                f"SELECT employee_key FROM (SELECT {_MONTH}, employee_key FROM {export.requires}) "
+                f"WHERE {_months_predicate(changed)}",
+            )
         row = connection.execute(
             f"COPY (SELECT * FROM ({export.sql}) WHERE {_months_predicate(changed)}) "
             f"TO '{building}' "
@@ -278,7 +300,7 @@ def _select_list(columns: list[tuple[str, str | None]]) -> tuple[list[str], dict
         if name in DROPPED:
             continue
         if name in PSEUDONYMISED:
-            expressions.append(f'pseudonym("{name}") AS "{name}"')
+            expressions.append(f'{pseudonym_of(f"source_row.{name}")} AS "{name}"')
             comments[name] = (comment or name) + _PSEUDONYM_NOTE
         elif name == "birth_date":  # JJMMAAAA as declared: the year is enough
             expressions.append("try_cast(right(birth_date, 4) AS INTEGER) AS birth_year")
@@ -316,6 +338,13 @@ def build_analyst_candidate(
     months for a table with a month, whose rows changed in the warehouse (the whole table for a
     table without either, or a new definition); otherwise, or when `scope` is every company,
     it is built from scratch."""
+    with memory_held_to(connection, COPY_MEMORY_LIMIT):
+        return _build_analyst_candidate(connection, target, key, scope)
+
+
+def _build_analyst_candidate(
+    connection: duckdb.DuckDBPyConnection, target: Path, key: bytes, scope: CompanyScope
+) -> AnalystCandidate:
     candidate = target.with_name(target.name + ".candidate")
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -367,7 +396,10 @@ def remember_analyst_copy(
     connection: duckdb.DuckDBPyConnection, candidate: AnalystCandidate
 ) -> None:
     """Keep the fingerprints of what `candidate` was built from, with the identity of its file;
-    the caller holds the transaction, then swaps the candidate in (`swap_in`)."""
+    the caller holds the transaction, then swaps the candidate in (`swap_in`). A candidate
+    that is the served copy unchanged was built from the fingerprints kept: nothing to write."""
+    if candidate.unchanged:
+        return
     connection.execute(f"DELETE FROM {FINGERPRINTS}")
     connection.execute(
         f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
@@ -528,10 +560,24 @@ def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> None
     where = _rows_of(table)
     target = f'analyst."{table.schema}"."{table.table}"'
     connection.execute(f"DELETE FROM {target} WHERE {where}")
+    _remember_table_pseudonyms(connection, table, where)
     connection.execute(
         f"INSERT INTO {target} SELECT {', '.join(expressions)} "
-        f'FROM "{table.schema}"."{table.table}" WHERE {where}'
+        f'FROM "{table.schema}"."{table.table}" AS source_row WHERE {where}'
     )
+
+
+def _remember_table_pseudonyms(
+    connection: duckdb.DuckDBPyConnection, table: _Table, where: str = "TRUE"
+) -> None:
+    """The pseudonyms of the values of `table`'s pseudonymised columns in its rows `where`."""
+    values = [
+        f'SELECT "{name}" FROM "{table.schema}"."{table.table}" WHERE {where}'
+        for name, _ in table.columns
+        if name in PSEUDONYMISED
+    ]
+    if values:
+        remember_pseudonyms(connection, " UNION ALL ".join(values))
 
 
 def _rows_of(table: _Table) -> str:
@@ -554,9 +600,10 @@ def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
     target = f'analyst."{table.schema}"."{table.table}"'
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{table.schema}"')
     connection.execute(f"DROP TABLE IF EXISTS {target}")
+    _remember_table_pseudonyms(connection, table)
     connection.execute(
         f"CREATE TABLE {target} AS SELECT {', '.join(expressions)} "
-        f'FROM "{table.schema}"."{table.table}"'
+        f'FROM "{table.schema}"."{table.table}" AS source_row'
     )
     connection.execute(f"COMMENT ON TABLE {target} IS {sql_literal(table.comment or '')}")
     for name, text in comments.items():

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -37,29 +36,25 @@ STATUS_LABELS = {
 }
 
 INPUTS = "publish.compte_rendu_inputs"
-_TONIGHT = "compte_rendu_fingerprints"  # temporary: every declaration's fingerprint, tonight
+_TONIGHT = "compte_rendu_fingerprints"  # temporary: every declaration's fingerprint and path
 _TO_WRITE = "comptes_rendus_to_write"  # temporary: the declarations whose compte rendu is computed
-_SELECTED = (
-    f"EXISTS (SELECT 1 FROM temp.{_TO_WRITE} AS w "
-    "WHERE w.file_id = t.file_id AND w.declaration_id = t.declaration_id)"
-)
 
 _DECLARATIONS = """
     SELECT t.file_id, t.declaration_id, t.siren, t.siret, t.nature, t.type, t.month,
-        t.built_on, t.status, f.original_name
+        t.built_on, t.status, f.original_name, w.path
     FROM staging.declarations AS t
+    JOIN {to_write} AS w USING (file_id, declaration_id)
     LEFT JOIN registry.files AS f USING (file_id)
-    WHERE {selected}
     ORDER BY t.file_id, t.declaration_id
 """
 _DIAGNOSTICS = """
     SELECT file_id, declaration_id, line, rubric, code, severity, message
-    FROM staging.diagnostics AS t WHERE declaration_id IS NOT NULL AND {selected}
+    FROM staging.diagnostics SEMI JOIN {to_write} USING (file_id, declaration_id)
     ORDER BY file_id, declaration_id, line
 """
 _ANOMALIES = """
     SELECT file_id, declaration_id, rule_code, severity, status, contract_reference, detail
-    FROM main.anomalies AS t WHERE file_id IS NOT NULL AND {selected}
+    FROM main.anomalies SEMI JOIN {to_write} USING (file_id, declaration_id)
     ORDER BY file_id, declaration_id, rule_code, anomaly_id
 """
 # The shown columns of a declaration's anomalies, in their shown order.
@@ -85,49 +80,43 @@ def _grouped(
     return grouped
 
 
-# Values read from a declaration are data, never paths: each goes into a file name only when it
-# has its norm's shape, else a placeholder stands in (the JSON still carries the value read).
-_SIREN = re.compile(r"\d{9}")
-_SIRET = re.compile(r"\d{14}")
-_NATURE = re.compile(r"\d{2}")
-
-
-def _component(value: str | None, shape: re.Pattern[str], placeholder: str) -> str:
-    return value if value is not None and shape.fullmatch(value) else placeholder
-
-
-def _relative_path(declaration: dict[str, Any]) -> str:
-    """Where a declaration's compte rendu is, under the output directory."""
-    d = declaration
-    month = f"{d['month']:%Y-%m}" if d["month"] else "sans-mois"
-    name = "_".join(
-        (
-            _component(d["siret"], _SIRET, "sans-siret"),
-            _component(d["nature"], _NATURE, "sans-nature"),
-            d["file_id"][:12],
-            str(d["declaration_id"]),
-        )
+# Where a declaration's compte rendu is, under the output directory. Values read from a
+# declaration are data, never paths: each goes into the path only when it has its norm's shape,
+# else a placeholder stands in (the JSON still carries the value read).
+_PATH = """
+    concat_ws('/',
+        CASE WHEN regexp_full_match(d.siren, '[0-9]{9}') THEN d.siren ELSE 'sans-siren' END,
+        coalesce(strftime(d.month, '%Y-%m'), 'sans-mois'),
+        concat_ws('_',
+            CASE WHEN regexp_full_match(d.siret, '[0-9]{14}') THEN d.siret ELSE 'sans-siret' END,
+            CASE WHEN regexp_full_match(d.nature, '[0-9]{2}') THEN d.nature ELSE 'sans-nature' END,
+            left(d.file_id, 12),
+            d.declaration_id
+        ) || '.json'
     )
-    return f"{_component(d['siren'], _SIREN, 'sans-siren')}/{month}/{name}.json"
+"""
 
 
-def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str, Any]]:
-    """The comptes rendus of the declarations in `_TO_WRITE`, keyed by their path relative to
-    the output directory."""
-    diagnostics = _grouped(connection, _DIAGNOSTICS.format(selected=_SELECTED))
+def comptes_rendus(
+    connection: duckdb.DuckDBPyConnection, to_write: str
+) -> dict[Path, dict[str, Any]]:
+    """The comptes rendus of the declarations of the relation `to_write` (file_id,
+    declaration_id and the compte rendu's path), keyed by their path relative to the output
+    directory."""
+    diagnostics = _grouped(connection, _DIAGNOSTICS.format(to_write=to_write))
     anomalies = (
-        _grouped(connection, _ANOMALIES.format(selected=_SELECTED))
+        _grouped(connection, _ANOMALIES.format(to_write=to_write))
         if has_table(connection, "main", "anomalies")
         else {}
     )
     reports: dict[Path, dict[str, Any]] = {}
-    cursor = connection.execute(_DECLARATIONS.format(selected=_SELECTED))
+    cursor = connection.execute(_DECLARATIONS.format(to_write=to_write))
     names = [d[0] for d in cursor.description or []]
     for row in cursor.fetchall():
         d = dict(zip(names, row, strict=True))
         key = (d["file_id"], d["declaration_id"])
         status = DeclarationStatus(d["status"]) if d["status"] is not None else None
-        reports[Path(_relative_path(d))] = {
+        reports[Path(d["path"])] = {
             "fichier": d["original_name"],
             "empreinte_fichier": d["file_id"],
             "declaration": d["declaration_id"],
@@ -164,7 +153,8 @@ def comptes_rendus(connection: duckdb.DuckDBPyConnection) -> dict[Path, dict[str
 
 
 def _fingerprint_declarations(connection: duckdb.DuckDBPyConnection) -> None:
-    """Tonight's fingerprint of every declaration's compte rendu inputs into `_TONIGHT`."""
+    """Tonight's fingerprint of every declaration's compte rendu inputs, and the path of its
+    compte rendu, into `_TONIGHT`."""
     has_anomalies = has_table(connection, "main", "anomalies")
     anomalies = f"({_ANOMALY_FINGERPRINTS})" if has_anomalies else "(SELECT NULL AS anomalies)"
     join = "USING (file_id, declaration_id)" if has_anomalies else "ON TRUE"
@@ -175,7 +165,8 @@ def _fingerprint_declarations(connection: duckdb.DuckDBPyConnection) -> None:
             md5(to_json(struct_pack(
                 declaration := d, name := f.original_name, loaded := f.processed_at,
                 anomalies := a.anomalies
-            ))) AS fingerprint
+            ))) AS fingerprint,
+            {_PATH} AS path
         FROM staging.declarations AS d
         LEFT JOIN registry.files AS f USING (file_id)
         LEFT JOIN {anomalies} AS a {join}
@@ -183,47 +174,34 @@ def _fingerprint_declarations(connection: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _select_changed(connection: duckdb.DuckDBPyConnection, everything: bool) -> None:
-    """The declarations whose compte rendu is to be computed into `_TO_WRITE`: every one, or
-    those whose fingerprint is new or changed since their compte rendu was written."""
-    changed = (
-        "" if everything else f" EXCEPT SELECT file_id, declaration_id, fingerprint FROM {INPUTS}"
-    )
+def _select_to_write(connection: duckdb.DuckDBPyConnection, out_dir: Path, everything: bool) -> str:
+    """The declarations whose compte rendu is to be computed into `_TO_WRITE`, with its path:
+    every one, or those whose fingerprint is new or changed since their compte rendu was
+    written, and those whose compte rendu is not in `out_dir` (deleted by hand, or lost: their
+    inputs did not change, so their fingerprint does not select them). Return its name."""
+    if everything:
+        selected = "TRUE"
+    else:
+        selected = f"""
+            NOT EXISTS (SELECT 1 FROM {INPUTS} AS i WHERE i.file_id = t.file_id
+                AND i.declaration_id = t.declaration_id AND i.fingerprint = t.fingerprint)
+            OR t.path NOT IN (SELECT unnest(?::VARCHAR[]))
+        """
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TO_WRITE} AS "
-        f"SELECT file_id, declaration_id FROM "
-        f"(SELECT file_id, declaration_id, fingerprint FROM temp.{_TONIGHT}{changed})"
+        f"SELECT file_id, declaration_id, path FROM temp.{_TONIGHT} AS t WHERE {selected}",
+        [] if everything else [_present(out_dir)],
     )
+    return f"temp.{_TO_WRITE}"
 
 
-def _select_missing(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
-    """Add to `_TO_WRITE` the declarations whose compte rendu is not in `out_dir` (deleted by
-    hand, or lost): their inputs did not change, so their fingerprint does not select them.
-    One listing of the directory."""
-    present = {
+def _present(out_dir: Path) -> list[str]:
+    """The files under `out_dir`, relative to it: one listing of the directory."""
+    return [
         f"{directory[len(str(out_dir)) + 1 :]}/{name}"
         for directory, _, names in os.walk(out_dir)
         for name in names
-    }
-    cursor = connection.execute(
-        "SELECT file_id, declaration_id, siren, siret, nature, month FROM staging.declarations"
-    )
-    names = [d[0] for d in cursor.description or []]
-    missing = [
-        d
-        for d in (dict(zip(names, row, strict=True)) for row in cursor.fetchall())
-        if _relative_path(d) not in present
     ]
-    if not missing:
-        return
-    connection.execute(
-        f"""
-        INSERT INTO temp.{_TO_WRITE}
-        SELECT unnest(?::VARCHAR[]), unnest(?::UINTEGER[])
-        EXCEPT SELECT file_id, declaration_id FROM temp.{_TO_WRITE}
-        """,
-        [[d["file_id"] for d in missing], [d["declaration_id"] for d in missing]],
-    )
 
 
 def _remember_fingerprints(connection: duckdb.DuckDBPyConnection) -> None:
@@ -247,10 +225,8 @@ def write_comptes_rendus(
     The caller holds the transaction that also records the stage's progress."""
     _fingerprint_declarations(connection)
     everything = scope.everything or not out_dir.is_dir()
-    _select_changed(connection, everything)
-    if not everything:
-        _select_missing(connection, out_dir)
-    written = _write(comptes_rendus(connection), out_dir)
+    to_write = _select_to_write(connection, out_dir, everything)
+    written = _write(comptes_rendus(connection, to_write), out_dir)
     _remember_fingerprints(connection)
     return written
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 from duckdb.func import ARROW
 
 # HMAC-SHA256 keys shorter than its 32-byte output make the pseudonyms easier to brute-force
@@ -72,21 +71,22 @@ def pseudonym(key: bytes, value: str) -> str:
 
 
 def register_pseudonym_function(connection: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """`pseudonym(VARCHAR) -> VARCHAR` in SQL (NULL stays NULL). Vectorised: each chunk's
-    distinct values are hashed once, remembered for the connection's later chunks (a table
-    repeats an employee on every month and contract; a row-by-row function spent 25 s of the
-    analysts' copy of 10,000 employees in Python calls)."""
-    known: dict[str, str] = {}
+    """`pseudonym(VARCHAR) -> VARCHAR` in SQL (NULL stays NULL), a chunk of values per Python
+    call; the tables themselves are pseudonymised through `remember_pseudonyms` and
+    `pseudonym_of`, which hash each distinct value once. Registered again, it replaces the
+    function and forgets the pseudonyms remembered so far on the connection: they may be
+    another key's."""
 
     def pseudonyms(values: pa.Array) -> pa.Array:
-        distinct = pc.unique(values)
-        hashed = []
-        for value in distinct.to_pylist():
-            if value is not None and value not in known:
-                known[value] = pseudonym(key, value)
-            hashed.append(None if value is None else known[value])
-        return pc.take(pa.array(hashed, pa.string()), pc.index_in(values, value_set=distinct))
+        return pa.array(
+            [None if value is None else pseudonym(key, value) for value in values.to_pylist()],
+            pa.string(),
+        )
 
+    if connection.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'pseudonym'"
+    ).fetchall() != [(0,)]:
+        connection.remove_function("pseudonym")
     connection.create_function(
         "pseudonym",
         pseudonyms,
@@ -95,3 +95,33 @@ def register_pseudonym_function(connection: duckdb.DuckDBPyConnection, key: byte
         type=ARROW,
         side_effects=False,
     )
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PSEUDONYMS} (value VARCHAR, pseudonym VARCHAR)"
+    )
+
+
+# Temporary, per connection: each value met so far and its pseudonym. A table repeats an
+# employee on every month and contract: hashing each distinct value once, then joining, took
+# 0.7 s for core.affiliations at 20,000 employees (351k rows, 23k employees) against 6.0 s row
+# by row, and keeps the values in DuckDB (bounded, spilled) rather than in a Python dictionary.
+PSEUDONYMS = "pseudonyms"
+
+
+def remember_pseudonyms(connection: duckdb.DuckDBPyConnection, values: str) -> None:
+    """Add to `PSEUDONYMS` the pseudonym of each distinct value the query `values` returns (one
+    VARCHAR column) that it does not hold yet; needs `register_pseudonym_function`."""
+    connection.execute(
+        f"""
+        INSERT INTO temp.{PSEUDONYMS}
+        SELECT value, pseudonym(value) FROM (
+            SELECT DISTINCT new.value FROM ({values}) AS new(value) WHERE new.value IS NOT NULL
+            EXCEPT SELECT value FROM temp.{PSEUDONYMS}
+        )
+        """
+    )
+
+
+def pseudonym_of(column: str) -> str:
+    """The SQL expression of the pseudonym of `column` (qualified by its table, so that it is
+    never taken for a column of `PSEUDONYMS`), whose values `remember_pseudonyms` was given."""
+    return f"(SELECT known.pseudonym FROM temp.{PSEUDONYMS} AS known WHERE known.value = {column})"

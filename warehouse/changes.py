@@ -90,14 +90,15 @@ class CompanyScope:
 EVERY_COMPANY = CompanyScope(everything=True, sirens=frozenset(), last_night=None, change_id=0)
 
 
+_NEWEST_CHANGE = """
+SELECT coalesce(max(change_id), 0) FROM (
+    SELECT change_id FROM core.company_changes
+    UNION ALL SELECT change_id FROM core.employee_changes)
+"""
+
+
 def _next_change_id(connection: duckdb.DuckDBPyConnection) -> int:
-    row = connection.execute(
-        """
-        SELECT coalesce(max(change_id), 0) + 1 FROM (
-            SELECT change_id FROM core.company_changes
-            UNION ALL SELECT change_id FROM core.employee_changes)
-        """
-    )
+    row = connection.execute(f"SELECT ({_NEWEST_CHANGE}) + 1")
     return int(row.fetchone()[0])  # type: ignore[index]
 
 
@@ -116,6 +117,18 @@ def mark_every_company(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute(
         "INSERT INTO core.company_changes VALUES (?, NULL)", [_next_change_id(connection)]
     )
+
+
+def prune_changes(connection: duckdb.DuckDBPyConnection) -> None:
+    """Forget the changes every stage has taken into account: those at or below the smallest
+    watermark (a stage that never ran, or whose code changed, sees every company without
+    them), the newest excepted, so that the next change id keeps growing."""
+    for table in ("core.company_changes", "core.employee_changes"):
+        connection.execute(
+            f"DELETE FROM {table} "
+            "WHERE change_id <= (SELECT min(change_id) FROM core.stage_progress) "
+            f"AND change_id < ({_NEWEST_CHANGE})"
+        )
 
 
 def changed_since(

@@ -37,6 +37,17 @@ def limit_memory(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnec
 
 
 @contextmanager
+def memory_held_to(connection: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """The connection's database held to `limit` rather than MEMORY_LIMIT while the block runs:
+    lowering the limit evicts DuckDB's cache of what was read, down to `limit`."""
+    connection.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        limit_memory(connection)
+
+
+@contextmanager
 def connect(
     path: str | Path, *, read_only: bool = True, tables: Iterable[Table] = ()
 ) -> Iterator[duckdb.DuckDBPyConnection]:

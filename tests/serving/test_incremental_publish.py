@@ -49,9 +49,11 @@ def _comptes_rendus_recomputed(warehouse: Path, work: Path) -> dict[str, str]:
     return _files(work / "comptes_rendus")
 
 
-def _analyst_copy_recomputed(warehouse: Path, work: Path) -> Path:
-    """The analysts' warehouse built from scratch from a copy of `warehouse`."""
-    key = pseudonym_key(os.environ[PSEUDONYM_KEY_VARIABLE], None, PSEUDONYM_KEY_VARIABLE)
+def _analyst_copy_rebuilt(warehouse: Path, work: Path, key: bytes) -> Path:
+    """The analysts' warehouse built from scratch, under `key`, from a copy of `warehouse` in
+    `work` (`work/copie.duckdb`, left there)."""
+    work.mkdir(exist_ok=True)
+    shutil.copy(warehouse, work / "copie.duckdb")
     with connect(work / "copie.duckdb", read_only=False) as connection:
         candidate = build_analyst_candidate(
             connection, work / "analystes.duckdb", key, EVERY_COMPANY
@@ -134,9 +136,9 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
         assert code == 0, (what, out)
         work = tmp_path / "copie"
         assert _files(served) == _comptes_rendus_recomputed(warehouse, work), what
-        whole = _analyst_copy_recomputed(warehouse, work)
-        assert _analyst_differences(warehouse.parent / "analystes.duckdb", whole) == [], what
         key = pseudonym_key(os.environ[PSEUDONYM_KEY_VARIABLE], None, PSEUDONYM_KEY_VARIABLE)
+        whole = _analyst_copy_rebuilt(warehouse, work, key)
+        assert _analyst_differences(warehouse.parent / "analystes.duckdb", whole) == [], what
         write_analyst_exports(work / "copie.duckdb", work / "exports", key)
         assert _export_differences(exports, work / "exports") == [], what
 
@@ -187,6 +189,14 @@ def _publish_copy(
     if not candidate.unchanged:
         swap_in(candidate.path, target)
     return candidate
+
+
+def _fingerprint_rows(warehouse: Path) -> list[tuple[object, ...]]:
+    """The analysts' copy fingerprints with their row ids (rows written again get new ones)."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return connection.execute(
+            "SELECT rowid, * FROM publish.analyst_copy_fingerprints ORDER BY rowid"
+        ).fetchall()
 
 
 def _identity(path: Path) -> tuple[int, int]:
@@ -242,23 +252,18 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
     first = _publish_copy(warehouse, served, key, EVERY_COMPANY)
     assert first.tables_copied == len(first.rows)
 
-    before = _identity(served)
+    before, kept = _identity(served), _fingerprint_rows(warehouse)
     quiet = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
     assert quiet.unchanged and _identity(served) == before
+    assert _fingerprint_rows(warehouse) == kept  # the same rows, not written again
 
     _one_row_changed(warehouse)
     narrow = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
     # one (table, company, month) part replaced: the other months and companies are kept
     assert (narrow.tables_copied, narrow.parts_replaced) == (0, 1)
     assert _identity(served) != before
-    whole = tmp_path / "entiere"
-    whole.mkdir()
-    shutil.copy(warehouse, whole / "copie.duckdb")
-    with connect(whole / "copie.duckdb", read_only=False) as connection:
-        rebuilt = build_analyst_candidate(
-            connection, whole / "analystes.duckdb", key, EVERY_COMPANY
-        )
-    assert _analyst_differences(served, rebuilt.path) == []
+    rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
+    assert _analyst_differences(served, rebuilt) == []
 
 
 def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path: Path) -> None:
@@ -299,16 +304,10 @@ def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
     _publish_copy(warehouse, served, b"a" * 32, EVERY_COMPANY)
 
     _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
-    whole = tmp_path / "entiere"
-    whole.mkdir()
-    shutil.copy(warehouse, whole / "copie.duckdb")
-    with connect(whole / "copie.duckdb", read_only=False) as connection:
-        rebuilt = build_analyst_candidate(
-            connection, whole / "analystes.duckdb", b"b" * 32, EVERY_COMPANY
-        )
-    assert _analyst_differences(served, rebuilt.path) == []
+    rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", b"b" * 32)
+    assert _analyst_differences(served, rebuilt) == []
 
     with duckdb.connect(str(served)) as analyst:  # an analyst writes into the served copy
         analyst.execute("DELETE FROM core.employees")
     _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
-    assert _analyst_differences(served, rebuilt.path) == []
+    assert _analyst_differences(served, rebuilt) == []

@@ -18,6 +18,7 @@ from warehouse.changes import (
     mark_every_company,
     mark_pending_changes,
     note_pending_changes,
+    prune_changes,
 )
 from warehouse.connections import transaction
 
@@ -112,6 +113,7 @@ def refresh_dimensions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
             f"SELECT siren FROM core.declaration_versions AS t WHERE {_IN_PENDING_GROUPS}",
         )
         connection.execute("DELETE FROM core.pending_groups")
+        prune_changes(connection)
     return sizes
 
 
