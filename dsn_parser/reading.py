@@ -44,13 +44,20 @@ from dsn_parser.model import (
     DECLARATIONS_SCHEMA,
     DIAGNOSTICS_SCHEMA,
     LINES_SCHEMA,
+    DeclarationSoFar,
     EnvoiSoFar,
     ParsedFile,
     Part,
     Severity,
 )
 from dsn_parser.norm import Norm, resolve_norm
-from dsn_parser.tables import NORM_RUBRIC, OpenKeys, TableLayout, build_tables
+from dsn_parser.tables import (
+    ETABLISSEMENT_BLOCK,
+    NORM_RUBRIC,
+    OpenKeys,
+    TableLayout,
+    build_tables,
+)
 from dsn_parser.tree import (
     DECLARATION_BLOCK,
     ENVOI_BLOCK,
@@ -60,6 +67,7 @@ from dsn_parser.tree import (
     BlockTree,
     TreeState,
     build_tree,
+    individual_blocks,
     instance_starts,
 )
 
@@ -67,9 +75,27 @@ from dsn_parser.tree import (
 # 60 MB of text), before a declaration, so a giant envoi still reads in bounded memory; such a
 # batch is validated as a part of its envoi (see the module docstring).
 MAX_BATCH_LINES = 2_500_000
-# A declaration is cut only past this many lines (see the module docstring): validating 5.1
-# million lines at once held 1.1-1.3 GB in the read map.
-MAX_DECLARATION_LINES = 4 * MAX_BATCH_LINES
+# A declaration is cut between its individuals past this many lines (see the module
+# docstring): validating 5.1 million lines at once held 1.1-1.3 GB in the read map.
+MAX_DECLARATION_LINES = MAX_BATCH_LINES
+# Lines that hold no individual start past MAX_DECLARATION_LINES (a declaration's header, one
+# individual, a file without S20) are cut before any instance only past this many: memory stays
+# bounded whatever comes, at the price of exactness (see the module docstring).
+MAX_UNCUT_LINES = 4 * MAX_BATCH_LINES
+# What the controls across a declaration's individuals read of its individuals (rules.py: the
+# instances counted under the declaration and its establishment, the keys unique in the
+# declaration, the references between its adhésions and its individuals' affiliations): per
+# block, the rubrics read, besides the first line of each of its instances, always carried (it
+# counts the instance, and a descendant's establishment is found through it). A declaration
+# read in parts carries these lines of its individuals from part to part: a few lines of the
+# hundreds an employee takes. tests/dsn_parser/test_declaration_parts.py checks they cover the
+# rule table.
+ACROSS_INDIVIDUALS: dict[str, tuple[str, ...]] = {
+    INDIVIDU_BLOCK: ("S21.G00.30.001", "S21.G00.30.020"),
+    "S21.G00.40": ("S21.G00.40.029",),
+    "S21.G00.70": ("S21.G00.70.013",),
+    "S21.G00.86": (),
+}
 
 
 @dataclass
@@ -99,7 +125,7 @@ class FileReader:
         tree: BlockTree | None = None
         layout: TableLayout | None = None
         before = Part()
-        for lexed, envoi_goes_on in self._lexed_batches():
+        for lexed, envoi_goes_on, declaration_goes_on in self._lexed_batches():
             if tree is None or layout is None:
                 self.declared_norm = _declared_norm(lexed)
                 self.norm, _ = resolve_norm(self.declared_norm)
@@ -109,18 +135,38 @@ class FileReader:
                 lines, instances, layout, self.inspection.file_id, self._open_keys
             )
             so_far = _envoi_so_far(lines, before.continued) if envoi_goes_on else None
+            declaration = (
+                _declaration_so_far(lines, before.declaration, individual_blocks(tree))
+                if declaration_goes_on
+                else None
+            )
             part = Part(
                 in_lot=before.in_lot,
                 continued=before.continued,
                 goes_on=so_far.envoi_id if so_far else None,
+                declaration=before.declaration,
+                declaration_goes_on=declaration.declaration_id if declaration else None,
             )
             yield Batch(lines=lines, blocks=blocks, declarations=declarations, part=part)
             before = Part(
-                in_lot=part.in_lot or bool((lines["block"] == LOT_BLOCK).any()), continued=so_far
+                in_lot=part.in_lot or bool((lines["block"] == LOT_BLOCK).any()),
+                continued=so_far,
+                declaration=declaration,
             )
 
-    def _lexed_batches(self) -> Iterator[tuple[pl.DataFrame, bool]]:
-        """Batches of lexed lines, each with whether its last envoi goes on in the next."""
+    def _under_establishment(self, lexed: pl.DataFrame) -> list[str]:
+        """The blocks a declaration is cut before: its individual (S21.G00.30) and the other
+        blocks under its establishment (adhésions, payments...), never inside an individual,
+        nor before its own, its company's or its establishment's block (the declarations
+        table reads them together)."""
+        norm = self.norm or resolve_norm(_declared_norm(lexed))[0]
+        tree, _ = norm_structures(norm)
+        under = tree.descendants.get(ETABLISSEMENT_BLOCK, frozenset()) - individual_blocks(tree)
+        return sorted({INDIVIDU_BLOCK, *under})
+
+    def _lexed_batches(self) -> Iterator[tuple[pl.DataFrame, bool, bool]]:
+        """Batches of lexed lines, each with whether its last envoi, and its last declaration,
+        go on in the next."""
         carried: pl.DataFrame | None = None
         next_line = 1
         max_lines = self.max_lines or MAX_BATCH_LINES
@@ -130,20 +176,23 @@ class FileReader:
             lexed = lex(raw, next_line)
             next_line += raw.len()
             pending = lexed if carried is None else pl.concat([carried, lexed])
-            cut, inside_envoi = _last_envoi_start(pending), False
+            cut, inside_envoi, inside_declaration = _last_envoi_start(pending), False, False
             if cut == 0 and pending.height > min(max_lines, max_declaration_lines):
                 starts = instance_starts(pending, self._state)  # one scan for both cuts
                 if pending.height > max_lines:
                     cut, inside_envoi = _last_declaration_start(pending, starts), True
                 if cut == 0 and pending.height > max_declaration_lines:
-                    cut = _last_instance_start(pending, starts)
+                    cut = _last_instance_start(
+                        pending, starts, self._under_establishment(pending), MAX_UNCUT_LINES
+                    )
+                    inside_envoi = inside_declaration = True
             if cut > 0:
-                yield pending.slice(0, cut), inside_envoi
+                yield pending.slice(0, cut), inside_envoi, inside_declaration
                 carried = pending.slice(cut)
             else:
                 carried = pending
         if carried is not None and carried.height:
-            yield carried, False
+            yield carried, False, False
 
 
 def read_file(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> ParsedFile:
@@ -211,14 +260,19 @@ def _last_declaration_start(lexed: pl.DataFrame, starts: pl.Series) -> int:
     return int(positions[-1]) if positions.len() else 0
 
 
-def _last_instance_start(lexed: pl.DataFrame, starts: pl.Series) -> int:
-    """Where to cut a declaration too big for one batch: before its last individual, so each
-    individual's subtree stays whole; else before any instance."""
-    cut_points = lexed.select(
-        individual=pl.arg_where(starts & (pl.col("block") == INDIVIDU_BLOCK)).max(),
-        instance=pl.arg_where(starts).max(),
+def _last_instance_start(
+    lexed: pl.DataFrame, starts: pl.Series, cuttable: list[str], max_uncut_lines: int
+) -> int:
+    """Where to cut a declaration too big for one batch: before its last instance of a
+    `cuttable` block, so each individual's subtree stays whole (0: none yet); else, past
+    `max_uncut_lines`, before any instance."""
+    exact, anywhere = lexed.select(
+        exact=pl.arg_where(starts & pl.col("block").is_in(cuttable)).max(),
+        anywhere=pl.arg_where(starts).max(),
     ).row(0)
-    return int(next((point for point in cut_points if point), 0))
+    if exact:
+        return int(exact)
+    return int(anywhere or 0) if lexed.height > max_uncut_lines else 0
 
 
 def _envoi_so_far(lines: pl.DataFrame, before: EnvoiSoFar | None) -> EnvoiSoFar | None:
@@ -237,6 +291,38 @@ def _envoi_so_far(lines: pl.DataFrame, before: EnvoiSoFar | None) -> EnvoiSoFar 
             envoi_id, pl.concat([before.lines, carried]), before.counted_lines + counted
         )
     return EnvoiSoFar(envoi_id, carried, counted)
+
+
+def _declaration_so_far(
+    lines: pl.DataFrame, before: DeclarationSoFar | None, individual: frozenset[str]
+) -> DeclarationSoFar | None:
+    """The batch's last declaration, which goes on in the next batch, as its parts so far hold
+    it (DeclarationSoFar). `individual`: the blocks of an individual's subtree."""
+    declarations = lines.get_column("declaration_id").drop_nulls()
+    if declarations.is_empty():
+        return None
+    declaration_id = int(declarations[-1])
+    own = lines.filter(pl.col("declaration_id") == declaration_id)
+    block = pl.col("block")
+    across = pl.lit(False)
+    for of, rubrics in ACROSS_INDIVIDUALS.items():
+        read = pl.col("line") == pl.col("instance_id")
+        if rubrics:
+            read |= pl.col("rubric").is_in(rubrics)
+        across |= (block == of) & read
+    carried = own.filter(
+        (about_declaration(individual) & (block != DECLARATION_BLOCK).fill_null(True))
+        | across.fill_null(False)
+    )
+    if before is not None and before.declaration_id == declaration_id:
+        carried = pl.concat([before.lines, carried])
+    return DeclarationSoFar(declaration_id, carried)
+
+
+def about_declaration(individual: frozenset[str]) -> pl.Expr:
+    """Whether a line of a declaration is about the declaration, not one of its individuals: its
+    block (a malformed line's, the one it interrupts) is not in an individual's subtree."""
+    return ~pl.col("block").forward_fill().is_in(sorted(individual)).fill_null(False)
 
 
 def empty_lines() -> pl.DataFrame:

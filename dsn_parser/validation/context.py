@@ -12,7 +12,7 @@ import polars as pl
 
 from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
-from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC
+from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC, BlockTree, individual_blocks
 
 NORM_RUBRIC = "S10.G00.00.006"
 # Added by the deposit platform to the copy a concentrator sends an OC.
@@ -50,7 +50,8 @@ class Context:
     # starts at: line numbers run on across the files, and messages show each file's own.
     file_starts: pl.Series | None = None
     # A batch of a file read in parts (dsn_parser.reading): `lines` start with what its envoi's
-    # earlier parts carried (Part.continued), and the batch's own lines start at `own_from`.
+    # and its first declaration's earlier parts carried (Part.continued, Part.declaration), and
+    # the batch's own lines start at `own_from`.
     part: Part = WHOLE_FILE
     own_from: int = 0
 
@@ -77,7 +78,12 @@ def build_context(
     lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
     own_from = int(lines["line"][0]) if part.continued is not None and lines.height else 0
     if part.continued is not None:
-        lines = pl.concat([part.continued.lines, lines])
+        carried = [part.continued.lines]
+        if part.declaration is not None:
+            carried.append(part.declaration.lines)
+        lines = pl.concat([*carried, lines])
+        if not lines["line"].is_sorted():  # a malformed line amid its first block
+            lines = lines.sort("line")
     envois, norms = _envoi_norms(lines)
     natures = _declaration_natures(lines)
     first_natures = natures.unique("envoi_id", keep="first", maintain_order=True)
@@ -291,6 +297,15 @@ def _nearest(instances: pl.DataFrame, parent_rows: np.ndarray, block: str) -> pl
         going_on = (found[climbing] == 0) & (parent_rows[reached] >= 0)
         climbing, reached = climbing[going_on], parent_rows[reached[going_on]]
     return pl.Series(found, dtype=pl.UInt32).replace(0, None)
+
+
+@cache
+def individual_blocks_of(versions: tuple[str, ...]) -> list[str]:
+    """The blocks of an individual's subtree in these norm versions (tree.individual_blocks)."""
+    found: set[str] = set()
+    for version in versions:
+        found |= individual_blocks(BlockTree.from_parents(load_norm(version).parent_of))
+    return sorted(found)
 
 
 @cache
