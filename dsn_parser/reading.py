@@ -7,20 +7,30 @@ size of an insurer's lot. The tree state and the open declaration's keys are car
 to batch, so ids, parents and keys are the same as if the file had been read at once.
 
 An envoi bigger than `max_lines` (a concentrator's lot of thousands of companies is one envoi of
-millions of lines) is cut before one of its declarations (S20.G00.05), never inside one: the
-declaration is the unit its controls need whole (an NIR unique in it, its individuals counted,
-the adhésions its affiliations name, its status). Each batch then comes with its `Part`: what
-the envoi's earlier parts hold that the envoi-level controls need (`EnvoiSoFar`: its lines
-outside declarations, the first block of each declaration, its lines counted), and whether its
-last envoi goes on. The validator reports the envoi's own findings (header, totals, blocks
-counted under it) once, on its last part, and `streaming` settles the statuses at the end of
-the file, so a file read in parts gives the tables, diagnostics and statuses of the file read
-at once. Memory then grows with the largest declaration (one employer's month: the 100,000-
-employee year's lots are one declaration of 54,513 employees in 5.1 million lines). Only lines
-that hold no declaration start past `max_declaration_lines` (a declaration of some 200,000
-employees, or a file without S20) are cut before an individual, or any instance, so that
-memory stays bounded whatever comes; the declaration-level controls (NIR unique in the
-declaration, references to its adhésions, its status) then see that declaration in parts.
+millions of lines) is cut before one of its declarations (S20.G00.05). Each batch then comes with
+its `Part`: what the envoi's earlier parts hold that the envoi-level controls need (`EnvoiSoFar`:
+its lines outside declarations, the first block of each declaration, its lines counted), and
+whether its last envoi goes on. The validator reports the envoi's own findings (header, totals,
+blocks counted under it) once, on its last part, and `streaming` settles the statuses at the end
+of the file, so a file read in parts gives the tables, diagnostics and statuses of the file read
+at once.
+
+A declaration bigger than `max_declaration_lines` (the 100,000-employee year's lots are one
+declaration of 54,513 employees in 5.1 million lines) is cut the same way, before one of its
+individuals (S21.G00.30) or another block under its establishment (adhésions, payments), never
+inside an individual's subtree nor before its company's or establishment's block. The `Part`
+then also carries the declaration's earlier parts (`DeclarationSoFar`): its lines outside
+individuals (the company, establishment, adhésions and payments the individuals' rules join),
+and of its individuals the few lines the controls across them read (`ACROSS_INDIVIDUALS`: the
+instances counted under the declaration, the NIRs unique in it, the adhésions its affiliations
+name). The validator reports a finding on an individual in its own part, with those lines beside
+it, and the declaration's own findings (its header, its counts, an adhésion no affiliation names)
+once, on its last part, where every individual is counted; `status.settled` folds every part's
+verdicts into the declaration's status. Memory then grows with the largest individual, not the
+largest declaration. Only lines that hold no such start past `MAX_UNCUT_LINES` (a declaration's
+header, an individual or a file without S20 of 10 million lines) are cut before any instance,
+so that memory stays bounded whatever comes; the controls then see those lines in parts
+(inexact).
 """
 
 from __future__ import annotations
@@ -76,8 +86,10 @@ from dsn_parser.tree import (
 # batch is validated as a part of its envoi (see the module docstring).
 MAX_BATCH_LINES = 2_500_000
 # A declaration is cut between its individuals past this many lines (see the module
-# docstring): validating 5.1 million lines at once held 1.1-1.3 GB in the read map.
-MAX_DECLARATION_LINES = MAX_BATCH_LINES
+# docstring). The read map of a lot of one declaration of 5.1 million lines peaked at 1.0-1.1 GB
+# read as one batch; cut past 2.5 M lines 1,112 MB, 1 M 933 MB, 500,000 777 MB, 250,000 785 MB
+# (the rest of the peak is not the batches').
+MAX_DECLARATION_LINES = 500_000
 # Lines that hold no individual start past MAX_DECLARATION_LINES (a declaration's header, one
 # individual, a file without S20) are cut before any instance only past this many: memory stays
 # bounded whatever comes, at the price of exactness (see the module docstring).

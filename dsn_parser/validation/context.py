@@ -59,6 +59,13 @@ class Context:
         """Whether a line number is one of the batch's own lines, not carried from before."""
         return line >= self.own_from
 
+    def reportable(self) -> pl.Expr:
+        """Whether an instance's findings may be reported in this batch: one of its own, or one
+        an earlier part carried outside individuals (judged on its envoi's or declaration's last
+        part). The individuals' lines a declaration's earlier parts carried were judged in their
+        own part: checking their presence rules again would only find what they left out."""
+        return self.own(pl.col("instance_id")) | pl.col("individual_id").is_null()
+
     def shown_line(self, line: pl.Expr) -> pl.Expr:
         """A line number as a message shows it: its file's own."""
         if self.file_starts is None:
