@@ -322,10 +322,9 @@ def _declaration_so_far(
         if rubrics:
             read |= pl.col("rubric").is_in(rubrics)
         across |= (block == of) & read
-    carried = own.filter(
-        (about_declaration(individual) & (block != DECLARATION_BLOCK).fill_null(True))
-        | across.fill_null(False)
-    )
+    # Its first block goes with its envoi's (EnvoiSoFar), when it has one.
+    with_envoi = (block == DECLARATION_BLOCK).fill_null(False) & pl.col("envoi_id").is_not_null()
+    carried = own.filter((about_declaration(individual) & ~with_envoi) | across.fill_null(False))
     if before is not None and before.declaration_id == declaration_id:
         carried = pl.concat([before.lines, carried])
     return DeclarationSoFar(declaration_id, carried)

@@ -97,7 +97,8 @@ def _reported_in_this_part(found: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     carried outside individuals when the declaration ends here (the lines of the other
     declarations, and of individuals, were judged in their own part)."""
     part = ctx.part
-    if part.continued is None and part.goes_on is None:
+    carried = (part.continued, part.goes_on, part.declaration, part.declaration_goes_on)
+    if all(so_far is None for so_far in carried):
         return found
     at = lines_at(ctx.lines, found["line"]).select(
         "line", "envoi_id", "declaration_id", "scope_instance_id"

@@ -83,11 +83,9 @@ def build_context(
     parsed: ParsedFile, file_starts: pl.Series | None = None, part: Part = WHOLE_FILE
 ) -> Context:
     lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
-    own_from = int(lines["line"][0]) if part.continued is not None and lines.height else 0
-    if part.continued is not None:
-        carried = [part.continued.lines]
-        if part.declaration is not None:
-            carried.append(part.declaration.lines)
+    carried = [so_far.lines for so_far in (part.continued, part.declaration) if so_far is not None]
+    own_from = int(lines["line"][0]) if carried and lines.height else 0
+    if carried:
         lines = pl.concat([*carried, lines])
         if not lines["line"].is_sorted():  # a malformed line amid its first block
             lines = lines.sort("line")

@@ -17,7 +17,7 @@ from dsn_parser.reading import ACROSS_INDIVIDUALS
 from dsn_parser.tree import INDIVIDU_BLOCK, BlockTree, individual_blocks
 from dsn_parser.validation.official import AGGREGATES, RULES
 from dsn_parser.validation.rules import Reference, Unique
-from tests.dsn_parser.dsn_text import Line
+from tests.dsn_parser.dsn_text import Line, dsn_bytes
 from tests.dsn_parser.envoi_parts import (
     FICTIONAL,
     LOT,
@@ -192,6 +192,16 @@ def test_an_error_in_the_header_rejects_the_declaration_cut_after_it() -> None:
     assert_same_parsed([[in_parts]], [[_whole(content)]])
     assert in_parts.declarations["status"].to_list() == [3]
     assert _codes(in_parts).count("CSL-SIREN") == 1
+
+
+def test_a_declaration_without_envoi_reads_in_parts_as_at_once() -> None:
+    lines = [line for line in _declaration(_employees(6)) if not line[0].startswith("S10.")]
+    content = dsn_bytes(lines)
+    in_parts = _in_parts(content)
+    assert_same_parsed([[in_parts]], [[_whole(content)]])
+    # its first block outside its envoi (STR-ORDER) rejects it, in any part
+    assert in_parts.declarations["status"].to_list() == [3]
+    assert _codes(in_parts) == ["STR-ORDER"]
 
 
 def test_the_lines_carried_across_individuals_are_what_the_rules_read_across_them() -> None:
