@@ -147,6 +147,9 @@ class DeclarationSoFar:
     # the controls across individuals read (reading.ACROSS_INDIVIDUALS: the instances counted
     # under it, the keys unique in it, the references to its adhésions).
     lines: pl.DataFrame
+    # Per block, the reader's table rows of those lines' instances (the rules read their values
+    # there, not in the lines, when the table holds all of them).
+    tables: dict[str, pl.DataFrame]
 
 
 @dataclass(frozen=True)

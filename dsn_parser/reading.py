@@ -53,6 +53,7 @@ from dsn_parser.lexer import lex, split_lines
 from dsn_parser.model import (
     DECLARATIONS_SCHEMA,
     DIAGNOSTICS_SCHEMA,
+    INSTANCE_COLUMNS,
     LINES_SCHEMA,
     DeclarationSoFar,
     EnvoiSoFar,
@@ -148,7 +149,7 @@ class FileReader:
             )
             so_far = _envoi_so_far(lines, before.continued) if envoi_goes_on else None
             declaration = (
-                _declaration_so_far(lines, before.declaration, individual_blocks(tree))
+                _declaration_so_far(lines, blocks, before.declaration, individual_blocks(tree))
                 if declaration_goes_on
                 else None
             )
@@ -306,7 +307,10 @@ def _envoi_so_far(lines: pl.DataFrame, before: EnvoiSoFar | None) -> EnvoiSoFar 
 
 
 def _declaration_so_far(
-    lines: pl.DataFrame, before: DeclarationSoFar | None, individual: frozenset[str]
+    lines: pl.DataFrame,
+    blocks: dict[str, pl.DataFrame],
+    before: DeclarationSoFar | None,
+    individual: frozenset[str],
 ) -> DeclarationSoFar | None:
     """The batch's last declaration, which goes on in the next batch, as its parts so far hold
     it (DeclarationSoFar). `individual`: the blocks of an individual's subtree."""
@@ -325,9 +329,40 @@ def _declaration_so_far(
     # Its first block goes with its envoi's (EnvoiSoFar), when it has one.
     with_envoi = (block == DECLARATION_BLOCK).fill_null(False) & pl.col("envoi_id").is_not_null()
     carried = own.filter((about_declaration(individual) & ~with_envoi) | across.fill_null(False))
+    tables = _rows_of(blocks, carried)
     if before is not None and before.declaration_id == declaration_id:
         carried = pl.concat([before.lines, carried])
-    return DeclarationSoFar(declaration_id, carried)
+        tables = carried_tables(before.tables, tables)
+    return DeclarationSoFar(declaration_id, carried, tables)
+
+
+def _rows_of(blocks: dict[str, pl.DataFrame], lines: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The tables' rows of these lines' instances: of an individual's block, its ids and the
+    rubrics ACROSS_INDIVIDUALS names only."""
+    ids = lines.filter(pl.col("line") == pl.col("instance_id")).get_column("instance_id")
+    rows: dict[str, pl.DataFrame] = {}
+    for block, table in blocks.items():
+        found = table.filter(pl.col("instance_id").is_in(ids.implode()))
+        if found.is_empty():
+            continue
+        if block in ACROSS_INDIVIDUALS:
+            kept = [*INSTANCE_COLUMNS, *ACROSS_INDIVIDUALS[block]]
+            found = found.select(name for name in found.columns if name in kept)
+        rows[block] = found
+    return rows
+
+
+def carried_tables(
+    before: dict[str, pl.DataFrame], tables: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Per block, the rows of `before` then those of `tables` (in instance order)."""
+    return {
+        block: pl.concat(
+            [frame for frame in (before.get(block), tables.get(block)) if frame is not None],
+            how="diagonal_relaxed",
+        )
+        for block in sorted(before.keys() | tables.keys())
+    }
 
 
 def about_declaration(individual: frozenset[str]) -> pl.Expr:

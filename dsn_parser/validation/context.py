@@ -12,6 +12,7 @@ import polars as pl
 
 from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
+from dsn_parser.reading import carried_tables
 from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC, BlockTree, individual_blocks
 
 NORM_RUBRIC = "S10.G00.00.006"
@@ -130,7 +131,12 @@ def build_context(
         encoding=parsed.encoding,
         lines=per_line,
         instances=_instances(per_line),
-        tables=parsed.blocks,
+        # A declaration's earlier parts' rows first: the rows stay in instance order.
+        tables=(
+            carried_tables(part.declaration.tables, parsed.blocks)
+            if part.declaration is not None
+            else parsed.blocks
+        ),
         norm_versions=versions,
         rubrics=rubrics,
         blocks=blocks,
