@@ -192,8 +192,8 @@ class FileReader:
             cut, inside_envoi, inside_declaration = _last_envoi_start(pending), False, False
             if cut == 0 and pending.height > min(max_lines, max_declaration_lines):
                 starts = instance_starts(pending, self._state)  # one scan for both cuts
-                if pending.height > max_lines:
-                    cut, inside_envoi = _last_declaration_start(pending, starts), True
+                # Before a declaration when there is one to cut at: nothing to carry for it.
+                cut, inside_envoi = _last_declaration_start(pending, starts), True
                 if cut == 0 and pending.height > max_declaration_lines:
                     cut = _last_instance_start(
                         pending, starts, self._under_establishment(pending), MAX_UNCUT_LINES
@@ -328,7 +328,7 @@ def _declaration_so_far(
         across |= (block == of) & read
     # Its first block goes with its envoi's (EnvoiSoFar), when it has one.
     with_envoi = (block == DECLARATION_BLOCK).fill_null(False) & pl.col("envoi_id").is_not_null()
-    carried = own.filter((about_declaration(individual) & ~with_envoi) | across.fill_null(False))
+    carried = own.filter((_about_declaration(individual) & ~with_envoi) | across.fill_null(False))
     tables = _rows_of(blocks, carried)
     if before is not None and before.declaration_id == declaration_id:
         carried = pl.concat([before.lines, carried])
@@ -365,7 +365,7 @@ def carried_tables(
     }
 
 
-def about_declaration(individual: frozenset[str]) -> pl.Expr:
+def _about_declaration(individual: frozenset[str]) -> pl.Expr:
     """Whether a line of a declaration is about the declaration, not one of its individuals: its
     block (a malformed line's, the one it interrupts) is not in an individual's subtree."""
     return ~pl.col("block").forward_fill().is_in(sorted(individual)).fill_null(False)
