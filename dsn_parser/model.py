@@ -136,12 +136,33 @@ class EnvoiSoFar:
 
 
 @dataclass(frozen=True)
+class DeclarationSoFar:
+    """A declaration read in parts (dsn_parser.reading), cut between its individuals: what its
+    parts before the current one hold that the declaration-level controls need."""
+
+    declaration_id: int
+    # LINES_SCHEMA, in line order: its lines outside individuals but its first block (which
+    # EnvoiSoFar carries) — the company, establishment, adhésions, payments its individuals'
+    # rules join and its own findings are about — and, of its individuals so far, the lines
+    # the controls across individuals read (reading.ACROSS_INDIVIDUALS: the instances counted
+    # under it, the keys unique in it, the references to its adhésions).
+    lines: pl.DataFrame
+    # Per block, the reader's table rows of those lines' instances (the rules read their values
+    # there, not in the lines, when the table holds all of them).
+    tables: dict[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
 class Part:
     """Where a batch of a file read in parts stands in its file."""
 
     in_lot: bool = False  # an earlier batch held the concentrator's lot header
     continued: EnvoiSoFar | None = None  # the envoi whose parts before this one's lines end
     goes_on: int | None = None  # the envoi_id of this batch's last envoi, if it goes on after
+    # The declaration cut before this batch's first individual, and the declaration_id of this
+    # batch's last declaration if it goes on in the next batch.
+    declaration: DeclarationSoFar | None = None
+    declaration_goes_on: int | None = None
 
 
 # A file read at once is its only part.

@@ -1,12 +1,12 @@
 """Huge files to Parquet in bounded memory: `parse_to_parquet`.
 
-Each batch of whole envois, or of whole declarations of a giant envoi (dsn_parser.reading), is
-validated on its own and appended to one Parquet file per block (`S21.G00.30.parquet`), plus
-`declarations.parquet` and `diagnostics.parquet`, so memory does not grow with the size of an
-insurer's lot. A file's declarations come with its last batch: their statuses are only settled
-once every batch is validated (an envoi's total, or the lot's trailer, may reject or flag the
-declarations of earlier batches). Every row carries its file_id, so a zip of several DSN files
-writes one set of tables.
+Each batch of whole envois, of whole declarations of a giant envoi, or of the individuals of a
+giant declaration (dsn_parser.reading), is validated on its own and appended to one Parquet
+file per block (`S21.G00.30.parquet`), plus `declarations.parquet` and `diagnostics.parquet`, so
+memory does not grow with the size of an insurer's lot. A file's declarations come with its last
+batch: their statuses are only settled once every batch is validated (an envoi's total, the
+lot's trailer or a later part of a declaration may reject or flag the declarations of earlier
+batches). Every row carries its file_id, so a zip of several DSN files writes one set of tables.
 
 Three things happen at once: the next batch is read in a thread (`read_ahead`), two batches are
 validated on a thread pool (`_validated_in_order`), and this thread writes the results in file
@@ -178,9 +178,12 @@ def read_in_batches(
     chunk_bytes: int = CHUNK_BYTES,
     validate: bool = True,
     max_lines: int | None = None,
+    max_declaration_lines: int | None = None,
 ) -> Iterator[tuple[FileSummary, ParsedFile]]:
     """Every DSN file of `source` as batches of whole envois (or whole declarations of an envoi
-    over `max_lines`, default reading.MAX_BATCH_LINES), each with its file's summary (the same
+    over `max_lines`, default reading.MAX_BATCH_LINES, or parts of a declaration over
+    `max_declaration_lines` cut between its individuals, default
+    reading.MAX_DECLARATION_LINES), each with its file's summary (the same
     object for every batch of a file, its counts up to date once the batch is recorded by the
     caller), read ahead and validated in file order; memory bounded by a few batches.
     Validated, a file's declarations come in a last batch of their own, with their settled
@@ -199,7 +202,7 @@ def read_in_batches(
     for dsn in files:
         try:
             inspection = inspect(dsn, chunk_bytes)
-            reader = FileReader(dsn, inspection, chunk_bytes, max_lines)
+            reader = FileReader(dsn, inspection, chunk_bytes, max_lines, max_declaration_lines)
             file_summary = FileSummary(dsn.source, inspection.file_id, inspection.encoding, None)
             read = (
                 (

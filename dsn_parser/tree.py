@@ -91,6 +91,12 @@ class BlockTree:
         )
 
 
+def individual_blocks(tree: BlockTree) -> frozenset[str]:
+    """The individual's block (S21.G00.30) and the blocks under it: a declaration's lines in
+    these are about one individual, its other lines about the declaration."""
+    return frozenset({INDIVIDU_BLOCK, *tree.descendants.get(INDIVIDU_BLOCK, ())})
+
+
 def _ancestors(parent_of: Mapping[str, str | None], block: str) -> list[str]:
     chain: list[str] = []
     parent = parent_of.get(block)

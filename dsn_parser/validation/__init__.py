@@ -20,7 +20,12 @@ from dsn_parser.model import (
 )
 from dsn_parser.tree import DECLARATION_BLOCK, LOT_ENVELOPE
 from dsn_parser.validation import official, structure, syntax, totals
-from dsn_parser.validation.context import NORM_RUBRIC, Context, build_context
+from dsn_parser.validation.context import (
+    NORM_RUBRIC,
+    Context,
+    build_context,
+    individual_blocks_of,
+)
 from dsn_parser.validation.diagnostics import CATALOGUE, findings, lines_at, to_diagnostics
 from dsn_parser.validation.status import declaration_statuses, settled
 
@@ -86,23 +91,46 @@ def _diagnostics(ctx: Context, file_id: str) -> pl.DataFrame:
 def _reported_in_this_part(found: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     """The findings a batch of a file read in parts reports: on its own lines, but those of an
     envoi going on outside its declarations (its header and totals are judged on its last
-    part); and on the lines its envoi's earlier parts carried outside declarations when the
-    envoi ends here (the lines of their declarations were judged in their own part)."""
+    part) and those of a declaration going on outside its individuals (judged on its last
+    part, with every individual counted); and on the lines its envoi's earlier parts carried
+    outside declarations when the envoi ends here, and those its declaration's earlier parts
+    carried outside individuals when the declaration ends here (the lines of the other
+    declarations, and of individuals, were judged in their own part)."""
     part = ctx.part
-    if part.continued is None and part.goes_on is None:
+    carried = (part.continued, part.goes_on, part.declaration, part.declaration_goes_on)
+    if all(so_far is None for so_far in carried):
         return found
-    at = lines_at(ctx.lines, found["line"]).select("line", "envoi_id", "declaration_id")
+    at = lines_at(ctx.lines, found["line"]).select(
+        "line", "envoi_id", "declaration_id", "scope_instance_id"
+    )
     outside_declarations = pl.col("declaration_id").is_null()
     envoi_going_on = (pl.col("envoi_id") == pl.lit(part.goes_on, pl.UInt32)).fill_null(False)
     judged_later = envoi_going_on & outside_declarations
+    carried_reported = outside_declarations
+    if part.declaration is not None or part.declaration_goes_on is not None:
+        at = at.join(
+            ctx.instances.select(scope_instance_id="instance_id", scope_block="block"),
+            on="scope_instance_id",
+            how="left",
+        )
+        individual = individual_blocks_of(ctx.norm_versions)
+        about_declaration = ~pl.col("scope_block").is_in(individual).fill_null(False)
+        ending_here = part.declaration.declaration_id if part.declaration else None
+        judged_later |= _is(part.declaration_goes_on) & about_declaration
+        carried_reported |= _is(ending_here) & about_declaration
     reported = pl.col("line").is_null() | (
-        ~judged_later & (ctx.own(pl.col("line")) | outside_declarations)
+        ~judged_later & (ctx.own(pl.col("line")) | carried_reported)
     )
     return (
         found.join(at, on="line", how="left", maintain_order="left")
         .filter(reported)
         .select(found.columns)
     )
+
+
+def _is(declaration_id: int | None) -> pl.Expr:
+    """Whether a finding's line lies in this declaration (never, for None)."""
+    return (pl.col("declaration_id") == pl.lit(declaration_id, pl.UInt32)).fill_null(False)
 
 
 def _complete(parsed: ParsedFile, ctx: Context, diagnostics: pl.DataFrame) -> pl.DataFrame:

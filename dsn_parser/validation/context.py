@@ -12,7 +12,8 @@ import polars as pl
 
 from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
-from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC
+from dsn_parser.reading import carried_tables
+from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC, BlockTree, individual_blocks
 
 NORM_RUBRIC = "S10.G00.00.006"
 # Added by the deposit platform to the copy a concentrator sends an OC.
@@ -50,13 +51,21 @@ class Context:
     # starts at: line numbers run on across the files, and messages show each file's own.
     file_starts: pl.Series | None = None
     # A batch of a file read in parts (dsn_parser.reading): `lines` start with what its envoi's
-    # earlier parts carried (Part.continued), and the batch's own lines start at `own_from`.
+    # and its first declaration's earlier parts carried (Part.continued, Part.declaration), and
+    # the batch's own lines start at `own_from`.
     part: Part = WHOLE_FILE
     own_from: int = 0
 
     def own(self, line: pl.Expr) -> pl.Expr:
         """Whether a line number is one of the batch's own lines, not carried from before."""
         return line >= self.own_from
+
+    def reportable(self) -> pl.Expr:
+        """Whether an instance's findings may be reported in this batch: one of its own, or one
+        an earlier part carried outside individuals (judged on its envoi's or declaration's last
+        part). The individuals' lines a declaration's earlier parts carried were judged in their
+        own part: checking their presence rules again would only find what they left out."""
+        return self.own(pl.col("instance_id")) | pl.col("individual_id").is_null()
 
     def shown_line(self, line: pl.Expr) -> pl.Expr:
         """A line number as a message shows it: its file's own."""
@@ -75,9 +84,12 @@ def build_context(
     parsed: ParsedFile, file_starts: pl.Series | None = None, part: Part = WHOLE_FILE
 ) -> Context:
     lines = parsed.lines if parsed.lines["line"].is_sorted() else parsed.lines.sort("line")
-    own_from = int(lines["line"][0]) if part.continued is not None and lines.height else 0
-    if part.continued is not None:
-        lines = pl.concat([part.continued.lines, lines])
+    carried = [so_far.lines for so_far in (part.continued, part.declaration) if so_far is not None]
+    own_from = int(lines["line"][0]) if carried and lines.height else 0
+    if carried:
+        lines = pl.concat([*carried, lines])
+        if not lines["line"].is_sorted():  # a malformed line amid its first block
+            lines = lines.sort("line")
     envois, norms = _envoi_norms(lines)
     natures = _declaration_natures(lines)
     first_natures = natures.unique("envoi_id", keep="first", maintain_order=True)
@@ -119,7 +131,12 @@ def build_context(
         encoding=parsed.encoding,
         lines=per_line,
         instances=_instances(per_line),
-        tables=parsed.blocks,
+        # A declaration's earlier parts' rows first: the rows stay in instance order.
+        tables=(
+            carried_tables(part.declaration.tables, parsed.blocks)
+            if part.declaration is not None
+            else parsed.blocks
+        ),
         norm_versions=versions,
         rubrics=rubrics,
         blocks=blocks,
@@ -291,6 +308,15 @@ def _nearest(instances: pl.DataFrame, parent_rows: np.ndarray, block: str) -> pl
         going_on = (found[climbing] == 0) & (parent_rows[reached] >= 0)
         climbing, reached = climbing[going_on], parent_rows[reached[going_on]]
     return pl.Series(found, dtype=pl.UInt32).replace(0, None)
+
+
+@cache
+def individual_blocks_of(versions: tuple[str, ...]) -> list[str]:
+    """The blocks of an individual's subtree in these norm versions (tree.individual_blocks)."""
+    found: set[str] = set()
+    for version in versions:
+        found |= individual_blocks(BlockTree.from_parents(load_norm(version).parent_of))
+    return sorted(found)
 
 
 @cache

@@ -205,7 +205,9 @@ def _too_few(ctx: Context) -> pl.LazyFrame:
     # only see the instances of a parent block and the children of a required one.
     parents = (
         ctx.instances.lazy()
-        .filter(pl.col("block").is_in(required.get_column("parent_block").implode()))
+        .filter(
+            pl.col("block").is_in(required.get_column("parent_block").implode()) & ctx.reportable()
+        )
         .select(
             "instance_id", "norm", "declaration_nature", "fallback", "oc_copy", parent_block="block"
         )
@@ -292,7 +294,8 @@ def _mandatory_of(versions: tuple[str, ...]) -> pl.DataFrame:
 
 
 def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
-    """The instances declaring fewer of their block's mandatory rubrics than it has.
+    """The instances declaring fewer of their block's mandatory rubrics than it has (of those
+    whose findings this batch may report, Context.reportable).
 
     A rubric occurs at most once per instance (a repeat starts a new instance) and an
     instance's lines are consecutive, so counting its readable lines whose rubric is mandatory
@@ -322,10 +325,12 @@ def _short_of_mandatory(ctx: Context, mandatory: pl.DataFrame) -> pl.Series:
     before = pl.concat([pl.Series([0], dtype=pl.UInt32), running]).gather(starts)
     required = mandatory.group_by("norm", "block", "declaration_nature").agg(required=pl.len())
     return (
-        ctx.instances.select("instance_id", "norm", "block", "declaration_nature")
+        ctx.instances.select(
+            "instance_id", "norm", "block", "declaration_nature", reportable=ctx.reportable()
+        )
         .with_columns(declared=running.gather(ends) - before)
         .join(required, on=["norm", "block", "declaration_nature"], how="inner")
-        .filter(pl.col("declared") < pl.col("required"))
+        .filter(pl.col("reportable") & (pl.col("declared") < pl.col("required")))
         .get_column("instance_id")
     )
 

@@ -41,14 +41,42 @@ def _first(text: list[str], prefix: str) -> int:
     return next(number for number, line in enumerate(text) if line.startswith(prefix))
 
 
-def read_in_parts(source: Source, *, max_lines: int, chunk_bytes: int) -> ParsedFile:
+def read_in_parts(
+    source: Source,
+    *,
+    max_lines: int,
+    chunk_bytes: int,
+    max_declaration_lines: int | None = None,
+) -> ParsedFile:
     """The file's batches from the streaming reader, put together as one ParsedFile."""
-    batches = [
+    return put_together(
+        batches_of(
+            source,
+            max_lines=max_lines,
+            chunk_bytes=chunk_bytes,
+            max_declaration_lines=max_declaration_lines,
+        )
+    )
+
+
+def batches_of(
+    source: Source, *, max_lines: int, chunk_bytes: int, max_declaration_lines: int | None = None
+) -> list[ParsedFile]:
+    """The file's batches from the streaming reader, validated."""
+    return [
         parsed
         for _, parsed in read_in_batches(
-            source, name="parts.dsn", max_lines=max_lines, chunk_bytes=chunk_bytes
+            source,
+            name="parts.dsn",
+            max_lines=max_lines,
+            chunk_bytes=chunk_bytes,
+            max_declaration_lines=max_declaration_lines,
         )
     ]
+
+
+def put_together(batches: list[ParsedFile]) -> ParsedFile:
+    """A file's batches as one ParsedFile, to compare with the file read at once."""
     blocks: dict[str, list[pl.DataFrame]] = {}
     for batch in batches:
         for block, table in batch.blocks.items():
@@ -71,12 +99,6 @@ def read_in_parts(source: Source, *, max_lines: int, chunk_bytes: int) -> Parsed
     )
 
 
-def batch_count(source: Source, *, max_lines: int, chunk_bytes: int) -> int:
-    """How many batches with lines the streaming reader cuts the file into."""
-    return sum(
-        1
-        for _, parsed in read_in_batches(
-            source, name="parts.dsn", max_lines=max_lines, chunk_bytes=chunk_bytes
-        )
-        if parsed.lines.height
-    )
+def with_lines(batches: list[ParsedFile]) -> int:
+    """How many of a file's batches hold lines (the last one holds its declarations only)."""
+    return sum(1 for batch in batches if batch.lines.height)

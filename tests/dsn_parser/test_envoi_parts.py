@@ -20,9 +20,11 @@ from tests.dsn_parser.envoi_parts import (
     MONTHLY,
     TOTAL_LINES,
     as_bytes,
-    batch_count,
+    batches_of,
     one_envoi,
+    put_together,
     read_in_parts,
+    with_lines,
 )
 from tests.dsn_parser.same_parse import assert_same_parsed
 
@@ -45,8 +47,9 @@ def _codes(parsed: ParsedFile) -> list[str]:
 
 
 def _in_parts(content: bytes, max_lines: int) -> ParsedFile:
-    assert batch_count(content, max_lines=max_lines, chunk_bytes=2_000) > 2  # cut in parts
-    return read_in_parts(content, max_lines=max_lines, chunk_bytes=2_000)
+    batches = batches_of(content, max_lines=max_lines, chunk_bytes=2_000)
+    assert with_lines(batches) > 2  # cut in parts
+    return put_together(batches)
 
 
 @pytest.mark.parametrize("max_lines", [1, 40, 400])
@@ -126,10 +129,25 @@ def test_a_declaration_past_its_own_bound_is_cut_between_individuals_with_the_sa
     [dsn] = expand_source(content, "parts.dsn")
     reader = FileReader(dsn, inspect(dsn, 500), 500, max_lines=5, max_declaration_lines=80)
     batches = list(reader.batches())
-    # memory stays bounded: no batch much over the bound (one chunk of lines past it at most)
-    assert len(batches) > 4 and max(batch.lines.height for batch in batches) < 80 + 30
     [whole] = read(content, name="parts.dsn")
+    # memory stays bounded: no batch much over the bound, or over one individual, which is
+    # never cut (one chunk of lines past it at most)
+    assert len(batches) > 4
+    assert max(batch.lines.height for batch in batches) < max(80, _largest_individual(whole)) + 30
     assert_frame_equal(pl.concat([batch.lines for batch in batches]), whole.lines)
     for block, table in whole.blocks.items():
         parts = [batch.blocks[block] for batch in batches if block in batch.blocks]
         assert_frame_equal(pl.concat(parts, how="diagonal_relaxed"), table)
+
+
+def _largest_individual(parsed: ParsedFile) -> int:
+    """The most lines an individual takes: from its S21.G00.30 to the next block not under it
+    (the next individual, declaration or total)."""
+    starts = parsed.lines.filter(
+        (pl.col("line") == pl.col("instance_id"))
+        & pl.col("block").cast(pl.String).str.contains(r"^S(10|20|90)|^S21\.G00\.30")
+    )
+    spans = starts.select(
+        pl.col("block").cast(pl.String), span=pl.col("line").shift(-1) - pl.col("line")
+    )
+    return int(spans.filter(pl.col("block") == "S21.G00.30")["span"].max())  # type: ignore[arg-type]
