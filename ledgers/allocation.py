@@ -85,7 +85,6 @@ __all__ = [
     "AllocationResult",
     "Entry",
     "Lettrage",
-    "allocate",
     "company_keys",
 ]
 
@@ -144,25 +143,6 @@ class AllocationResult:
     movements: pl.DataFrame  # the movements allocated, once each (credits and returns)
     ignored: pl.DataFrame  # movements left out, with the reason (IGNORED_SCHEMA)
     duplicates: pl.DataFrame  # movement ids delivered more than once (DUPLICATES_SCHEMA)
-
-
-def allocate(
-    calls: pl.DataFrame,
-    movements: pl.DataFrame,
-    *,
-    declared_payments: pl.DataFrame | None = None,
-    mandates: pl.DataFrame | None = None,
-    companies: pl.DataFrame | None = None,
-    creditor_accounts: pl.DataFrame | None = None,
-) -> AllocationResult:
-    return Lettrage(
-        calls,
-        movements,
-        declared_payments=declared_payments,
-        mandates=mandates,
-        companies=companies,
-        creditor_accounts=creditor_accounts,
-    ).post()
 
 
 class Lettrage:
