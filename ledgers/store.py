@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
@@ -238,6 +238,55 @@ def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> 
     return f"{code_version}:{digest.hexdigest()[:12]}"
 
 
+def _input_fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> pl.DataFrame:
+    """Per company in `scope` (registered), a digest of the core model's rows its calls and
+    declared payments are built from (`_contributions`, `_declared_payments`): each row's
+    identity (file and instance, which also name the S21.G00.79 bases staging holds for it) and
+    every column the ledgers read, hashed, summed and counted."""
+    return _query(
+        connection,
+        f"""
+        SELECT siren, count(*)::BIGINT AS input_rows, sum(row_hash)::HUGEINT AS fingerprint
+        FROM (
+            SELECT left(c.siret, 9) AS siren,
+                hash('contribution', c.file_id, c.instance_id, c.siret, c.month, c.adhesion_key,
+                    c.option_code, c.population_code, c.amount, a.contract_reference) AS row_hash
+            FROM core.contributions AS c
+            LEFT JOIN core.adhesions AS a
+                ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+            WHERE {scope.sql("left(c.siret, 9)")}
+            UNION ALL
+            SELECT left(c.siret, 9),
+                hash('payment', c.file_id, c.payment_instance_id, c.instance_id, c.siret,
+                    c.month, p.oc_id, p.iban, p.amount, p.payment_mode, p.payment_date,
+                    c.contract_reference, c.population_type, c.period, c.amount)
+            FROM core.declared_payment_components AS c
+            JOIN core.declared_payments AS p
+                ON p.file_id = c.file_id AND p.instance_id = c.payment_instance_id
+            WHERE {scope.sql("left(c.siret, 9)")}
+        )
+        GROUP BY siren
+        """,
+    )
+
+
+def _with_new_inputs(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, fingerprints: pl.DataFrame
+) -> CompanyScope:
+    """The companies of `scope` whose inputs differ from those of their last computation
+    (`fingerprints` against `ledger.company_inputs`): new rows, rows gone, rows changed."""
+    stored = _query(
+        connection,
+        f"SELECT siren, input_rows, fingerprint FROM ledger.company_inputs "
+        f"WHERE {scope.sql('siren')}",
+    )
+    same = fingerprints.join(
+        stored.cast(fingerprints.schema), on=["siren", "input_rows", "fingerprint"], how="inner"
+    )
+    listed = set(fingerprints["siren"]) | set(stored["siren"])
+    return replace(scope, sirens=frozenset(listed - set(same["siren"])))
+
+
 @dataclass(frozen=True)
 class _Recomputed:
     """The companies and movements recomputed tonight; None: every one."""
@@ -358,6 +407,7 @@ LEDGER_TABLES = (
     "ignored_movements",
     "duplicate_movements",
     "movement_payers",
+    "company_inputs",
     "allocations",
     "call_balances",
     "balances",
@@ -491,10 +541,13 @@ def refresh_ledgers(
     recompute for every company what moves with `as_of` (the dunning) or sums over all of them
     (company balances, suspense account, the bank's tables). With a scope, record the stage's
     progress (`ledger_scope`) in the transaction that writes."""
-    scope = EVERY_COMPANY if tonight is None else tonight.companies
+    marked = EVERY_COMPANY if tonight is None else tonight.companies
+    register_scope(connection, marked)
+    fingerprints = _input_fingerprints(connection, marked)
+    scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
+    register_scope(connection, scope)
     contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
-    register_scope(connection, scope)
     fresh_declared = _declared_payments(connection, scope.sql("left(c.siret, 9)"))
     fresh_calls = _fresh_calls(connection, scope, contracts, fresh_declared)
     calls = _stacked(_kept(connection, "calls", scope), fresh_calls, CALLS_SCHEMA).sort("call_id")
@@ -530,6 +583,7 @@ def refresh_ledgers(
     with transaction(connection):
         _write_night(
             connection,
+            scope,
             redo,
             statement,
             {
@@ -555,10 +609,11 @@ def refresh_ledgers(
                 "movement_payers": lettrage.payers(redo.identified)
                 if redo.payers is None
                 else redo.payers,
+                "company_inputs": fingerprints,
             },
         )
         if tonight is not None:
-            record_progress(connection, LEDGER_STAGE, scope, as_of, tonight.stage_version)
+            record_progress(connection, LEDGER_STAGE, marked, as_of, tonight.stage_version)
     rows = {
         table: int(connection.execute(f"SELECT count(*) FROM ledger.{table}").fetchone()[0])  # type: ignore[index]
         for table in LEDGER_TABLES
@@ -587,6 +642,7 @@ def _stored_keys(
 
 def _write_night(
     connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
     redo: _Recomputed,
     statement: frozenset[str] | None,
     tables: dict[str, pl.DataFrame],
@@ -596,6 +652,12 @@ def _write_night(
     flag reads the contracts every company's calls know), whole."""
     companies = _key_filter(connection, "ledger_companies", "siren", redo.sirens)
     by_table = {
+        # the scope's companies (registered): the others' inputs are those stored
+        "company_inputs": (
+            "siren",
+            None if scope.everything else scope.sirens,
+            scope.sql("siren"),
+        ),
         "calls": ("siren", redo.sirens, companies),
         "declared_payments": ("siren", redo.sirens, companies),
         "call_balances": ("siren", redo.sirens, companies),
