@@ -651,15 +651,13 @@ def _write_night(
     company, moving with the date, or depending on other companies (a period's `provisional`
     flag reads the contracts every company's calls know), whole."""
     companies = _key_filter(connection, "ledger_companies", "siren", redo.sirens)
+    # what only a company's own inputs make: the scope's companies (registered), not those a
+    # bank movement brought in, whose inputs did not change
+    inputs = ("siren", None if scope.everything else scope.sirens, scope.sql("siren"))
     by_table = {
-        # the scope's companies (registered): the others' inputs are those stored
-        "company_inputs": (
-            "siren",
-            None if scope.everything else scope.sirens,
-            scope.sql("siren"),
-        ),
-        "calls": ("siren", redo.sirens, companies),
-        "declared_payments": ("siren", redo.sirens, companies),
+        "company_inputs": inputs,
+        "calls": inputs,
+        "declared_payments": inputs,
         "call_balances": ("siren", redo.sirens, companies),
         "allocations": (
             "movement_id",

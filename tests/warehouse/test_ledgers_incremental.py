@@ -2,7 +2,8 @@
 every night, exactly the ledgers recomputed whole: a generated portfolio lands night by night
 (late and replacement DSNs, bank files alone, returned direct debits), then a night with nothing
 new, a night months later (dunning stages and late fees move with the date alone) and a night
-where a contract's parameters change; each night's `ledger.*` tables are compared with a whole
+where a contract's parameters change; a signalement-only night recomputes no company, a bank
+file only the companies its movements pay; each night's `ledger.*` tables are compared with a whole
 recomputation of the same night on a copy of the warehouse."""
 
 from __future__ import annotations
@@ -97,10 +98,13 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     ]
     plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
     refreshed: dict[date, LedgerRefresh] = {}
+    paid_companies: dict[date, int] = {}  # the companies tonight's new movements pay
     for as_of, arrive in plan + extra:
         arrive()
         night()
+        known = _movement_ids(warehouse)
         refreshed[as_of] = _tonight(warehouse, as_of)
+        paid_companies[as_of] = _companies_paid_by(warehouse, _movement_ids(warehouse) - known)
         assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
             as_of
         )
@@ -110,12 +114,38 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     assert refreshed[first].companies is None  # the first night: every company
     for day in (quiet, date_only):  # nothing new: no company, no payer identified again
         assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    movements = len(_movement_ids(warehouse))
     bank_only = [d for d, paths in nights.items() if all(p.parent.name == "bank" for p in paths)]
-    assert bank_only
-    for day in [*bank_only, late]:  # only what the night brought, never everything again
-        assert refreshed[day].companies is not None and refreshed[day].identified is not None
-    assert refreshed[late].companies >= 1  # type: ignore[operator]
+    # a bank file recomputes the companies its movements pay, not the others, and looks for the
+    # payers of its own movements only
+    assert any(paid_companies[day] < companies[0] for day in bank_only)
+    for day in bank_only:
+        assert refreshed[day].companies == paid_companies[day], day
+        assert 0 < refreshed[day].identified < movements, day  # type: ignore[operator]
+    # a signalement (stoppage, return, contract end) carries no contribution and no payment:
+    # the company it marks keeps its ledger
+    signalements = [
+        day
+        for day, paths in nights.items()
+        if all(p.name.startswith(("DSN_02_", "DSN_04_", "DSN_05_", "DSN_07_")) for p in paths)
+    ]
+    assert len(signalements) >= 3
+    for day in signalements[1:]:  # the first night computes every company
+        assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    assert refreshed[late].companies == 1  # the late monthly DSN's company alone
     assert refreshed[parameters].companies is None  # new parameters: every company
+
+
+def _movement_ids(warehouse: duckdb.DuckDBPyConnection) -> set[str]:
+    return {m for (m,) in warehouse.execute("SELECT movement_id FROM ledger.movements").fetchall()}
+
+
+def _companies_paid_by(warehouse: duckdb.DuckDBPyConnection, movements: set[str]) -> int:
+    row = warehouse.execute(
+        "SELECT count(DISTINCT siren) FROM ledger.allocations WHERE list_contains(?, movement_id)",
+        [sorted(movements)],
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
