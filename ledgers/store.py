@@ -4,11 +4,24 @@ organismes' collection accounts and the companies' SEPA mandates they name), the
 computation of `ledgers.calls`, `ledgers.allocation` and the balances, and its results written
 to the `ledger.*` tables.
 
-A night recomputes only the companies that changed since the ledgers last ran
-(`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
-own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
-posts movements in value-date order against every open call of a company, so a company is
-recomputed whole, from its first movement: the scope is closed under the companies any payer
+A night recomputes only the companies whose ledger inputs changed since the ledgers last ran: a
+company's calls, lettrage and statement depend on its own declarations in force, its contracts'
+parameters and the bank movements posted to it. Of the companies `warehouse.changes` marks (stage
+« comptes »: every company whose declarations the night loaded, whatever their nature), one is
+recomputed only if the core model's rows its calls and declared payments are built from
+(`_contributions`, `_declared_payments`) differ from those of its last computation: their digest
+per company (`_input_fingerprints`: each row's file and instance and every column read, hashed,
+summed and counted) is kept in `ledger.company_inputs`. This is exact: the calls and declared
+payments are a function of those rows and of the contracts' parameters, which are in the stage's
+version (a change recomputes every company); the S21.G00.79 bases joined to a contribution are
+staging rows of its file, which never change under the same file id (its content hash) short of
+a re-read, and a re-read (`dsnpipe rebuild`) marks every company, which recomputes and digests
+them all. Equal digests of different rows would need a collision of 64-bit hash sums. So a
+signalement (a stoppage, a contract end: no contribution, no payment) or a steward's decision
+leaves the company's ledger alone, however big the company.
+
+Lettrage posts movements in value-date order against every open call of a company, so a company
+is recomputed whole, from its first movement: the scope is closed under the companies any payer
 rule recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more
 company recognised the same way can make a rule ambiguous and send the money to suspense), as
 they are tonight and as they were, under the companies the stored rows name and the credits a
@@ -17,15 +30,15 @@ Those payers are kept in `ledger.movement_payers` with what the rules looked up:
 for the payers of the new movements and of those writing a key (a call or contract reference,
 an IBAN, a SIREN) that a changed company gained or lost, no other. The calls are built a chunk
 of companies at a time, so the whole history's contributions are never in memory at once. The
-other companies' rows are kept: they are what a
-whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
-(the dunning: overdue days, stages, late fees) and what sums over every company (company
-balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
-all every night, from the calls and allocations in memory: cheap next to the lettrage. A change
-of any contract's parameters recomputes every company (it is in the stage's version). The
-result only depends on the inputs and `as_of`, so a re-run of the same night writes the same
-rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a whole
-recomputation.
+other companies' rows are kept: they are what a whole recomputation gives, since nothing they
+depend on changed; the calls and declared payments are rewritten only for the companies whose
+inputs changed, not for those a movement brought in (theirs are the same). What moves with
+`as_of` alone (the dunning: overdue days, stages, late fees) and what sums over every company
+(company balances and the suspense account, the bank's ignored and duplicate movements) is
+recomputed for all every night, from the calls and allocations in memory: cheap next to the
+lettrage. The result only depends on the inputs and `as_of`, so a re-run of the same night
+writes the same rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a
+whole recomputation.
 """
 
 from __future__ import annotations
