@@ -335,25 +335,24 @@ def _to_recompute(
         return _NOTHING
     identified = changed | _writing(connection, changed_keys)
     payers = lettrage.payers(identified)
-    components = _Components()
-    for movement_id, siren in _stored_candidates(connection).iter_rows():
-        components.union(("m", movement_id), ("s", siren))
-    for movement_id, siren in (
-        payers.select("movement_id", "sirens").explode("sirens").drop_nulls().iter_rows()
-    ):
-        components.union(("m", movement_id), ("s", siren))
-    for movement_id, other in lettrage.return_links().iter_rows():
-        components.union(("m", movement_id), ("m", other))
-    for movement_id, siren in (
-        allocations.filter(pl.col("siren").is_not_null()).select("movement_id", "siren").iter_rows()
-    ):
-        components.union(("m", movement_id), ("s", siren))
-    reached = components.reached(
-        [("s", siren) for siren in scope.sirens] + [("m", m) for m in changed]
+    movement, siren = pl.lit("m") + pl.col("movement_id"), pl.lit("s") + pl.col("siren")
+    company_links = [
+        _stored_candidates(connection),
+        payers.select("movement_id", siren=pl.col("sirens")).explode("siren"),
+        allocations.select("movement_id", "siren"),
+    ]
+    links = pl.concat(
+        [
+            *(frame.drop_nulls().select(a=movement, b=siren) for frame in company_links),
+            lettrage.return_links().select(
+                a=movement, b=pl.lit("m") + pl.col("linked_movement_id")
+            ),
+        ]
     )
+    reached = _reached(links, [f"s{s}" for s in scope.sirens] + [f"m{m}" for m in changed])
     return _Recomputed(
-        sirens=frozenset(key for kind, key in reached if kind == "s"),
-        movements=frozenset(key for kind, key in reached if kind == "m"),
+        sirens=frozenset(node[1:] for node in reached if node[0] == "s"),
+        movements=frozenset(node[1:] for node in reached if node[0] == "m"),
         changed_movements=frozenset(changed),
         identified=frozenset(identified),
         payers=payers,
@@ -388,26 +387,17 @@ def _changed_movements(connection: duckdb.DuckDBPyConnection, considered: pl.Dat
     return set(new["movement_id"]) | set(gone["movement_id"])
 
 
-class _Components:
-    """Union-find over companies and movements."""
-
-    def __init__(self) -> None:
-        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(self, node: tuple[str, str]) -> tuple[str, str]:
-        parent = self.parent.setdefault(node, node)
-        while parent != node:
-            self.parent[node] = self.parent[parent]
-            node, parent = parent, self.parent[parent]
-        return node
-
-    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-    def reached(self, seeds: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Every node in the component of a seed."""
-        roots = {self.find(seed) for seed in seeds}
-        return {node for node in list(self.parent) if self.find(node) in roots}
+def _reached(links: pl.DataFrame, seeds: list[str]) -> set[str]:
+    """Every node linked to a seed, directly or not (`links`: a, b, both ways): a breadth-first
+    walk from the seeds, one vectorised pass over the links per step, so that a night pays for
+    the component it reaches, not a Python union of every stored link."""
+    both = pl.concat([links, links.select(a="b", b="a")]).unique()
+    reached, frontier = set(seeds), set(seeds)
+    while frontier:
+        step = both.filter(pl.col("a").is_in(sorted(frontier)))["b"].unique()
+        frontier = set(step) - reached
+        reached |= frontier
+    return reached
 
 
 # ---------------------------------------------------------------------------------------------
