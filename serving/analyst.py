@@ -232,6 +232,7 @@ _LEFT_OUT = {
     "core.pending_groups",
     "core.company_changes",
     "core.stage_progress",
+    "ledger.company_inputs",
     "ledger.movement_payers",
     "publish.analyst_copy_fingerprints",
     "publish.compte_rendu_inputs",
