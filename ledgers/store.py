@@ -11,14 +11,18 @@ parameters and the bank movements posted to it. Of the companies `warehouse.chan
 recomputed only if the core model's rows its calls and declared payments are built from
 (`_contributions`, `_declared_payments`) differ from those of its last computation: their digest
 per company (`_input_fingerprints`: each row's file and instance and every column read, hashed,
-summed and counted) is kept in `ledger.company_inputs`. This is exact: the calls and declared
-payments are a function of those rows and of the contracts' parameters, which are in the stage's
-version (a change recomputes every company); the S21.G00.79 bases joined to a contribution are
-staging rows of its file, which never change under the same file id (its content hash) short of
-a re-read, and a re-read (`dsnpipe rebuild`) marks every company, which recomputes and digests
-them all. Equal digests of different rows would need a collision of 64-bit hash sums. So a
-signalement (a stoppage, a contract end: no contribution, no payment) or a steward's decision
-leaves the company's ledger alone, however big the company.
+summed and counted, with the parameters of the contract each row names) is kept in
+`ledger.company_inputs`. This is exact: the calls and declared payments are a function of those
+rows and of the parameters of the contracts they name (`ledgers.calls` looks terms up by contract
+reference); what the lettrage reads of every contract (collection accounts, mandates, company
+names) is in the stage's version, and a change of it recomputes every company, while a change of
+other terms (rates, due dates, dunning) has every company's digest compared (`ledger_scope`), so
+it reaches the companies naming the contract, listed under it or not; the S21.G00.79 bases
+joined to a contribution are staging rows of its file, which never change under the same file
+id (its content hash) short of a re-read, and a re-read (`dsnpipe rebuild`) marks every company,
+which recomputes and digests them all. Equal digests of different rows would need a collision
+of 64-bit hash sums. So a signalement (a stoppage, a contract end: no contribution, no payment)
+or a steward's decision leaves the company's ledger alone, however big the company.
 
 Lettrage posts movements in value-date order against every open call of a company, so a company
 is recomputed whole, from its first movement: the scope is closed under the companies any payer
@@ -231,51 +235,92 @@ class LedgerScope:
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
-    """The companies changed since the ledgers last ran (`warehouse.changes`)."""
+    """The companies changed since the ledgers last ran (`warehouse.changes`); when only
+    contracts' terms changed since (not what the lettrage reads of every contract), every
+    company, for `_with_new_inputs` to keep those whose contracts' terms are the same."""
     version = _stage_version(connection, code_version)
-    return LedgerScope(changed_since(connection, LEDGER_STAGE, version), version)
+    row = connection.execute(
+        "SELECT code_version FROM core.stage_progress WHERE stage = ?", [LEDGER_STAGE]
+    ).fetchone()
+    stored = "" if row is None else str(row[0])
+    terms_only = stored not in ("", version) and _lettrage_part(stored) == _lettrage_part(version)
+    scope = changed_since(connection, LEDGER_STAGE, stored if terms_only else version)
+    if terms_only and not scope.everything:
+        scope = replace(scope, sirens=scope.sirens | _every_company(connection))
+    return LedgerScope(scope, version)
+
+
+def _lettrage_part(version: str) -> str:
+    """The code version and the digest of what the lettrage reads of every contract."""
+    return version.rsplit(":", 1)[0]
 
 
 def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> str:
-    """The code version and a digest of the contracts' parameters: a contract's collection
-    account, mandate or company name changes how other companies' movements are read, and a
-    company may declare a contract it is not listed under, so the reference load's marks do not
-    cover a parameter change: it recomputes every company (a rare night)."""
-    digest = hashlib.sha256()
+    """The code version, a digest of what the lettrage reads of every contract (collection
+    accounts, mandates, company names: they change how any company's movements are read, so a
+    change recomputes every company) and a digest of the contracts' parameters: a change of
+    another term (rates, due dates, dunning) reaches the companies whose calls or declared
+    payments name the contract (`_input_fingerprints`), which a company may do without being
+    listed under it, so the reference load's marks do not cover it."""
+    contracts = read_contract_terms(connection)
+    lettrage = hashlib.sha256()
+    accounts, rejected = creditor_accounts_frame(contracts)
+    for frame in (mandates_frame(contracts), companies_frame(contracts), accounts):
+        lettrage.update(repr(frame.rows()).encode())
+    lettrage.update(repr(rejected).encode())
+    terms = hashlib.sha256()
     documents = connection.execute(
         "SELECT document FROM reference.contract_parameters ORDER BY contract_reference, document"
     ).fetchall()
     for (document,) in documents:
-        digest.update(str(document).encode())
-        digest.update(b"\0")
-    return f"{code_version}:{digest.hexdigest()[:12]}"
+        terms.update(str(document).encode())
+        terms.update(b"\0")
+    return f"{code_version}:{lettrage.hexdigest()[:12]}:{terms.hexdigest()[:12]}"
+
+
+def _every_company(connection: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every company with ledger inputs, now or at its last computation."""
+    rows = connection.execute(
+        """SELECT left(siret, 9) FROM core.contributions
+        UNION SELECT left(siret, 9) FROM core.declared_payment_components
+        UNION SELECT siren FROM ledger.company_inputs"""
+    ).fetchall()
+    return frozenset(siren for (siren,) in rows if siren is not None)
 
 
 def _input_fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> pl.DataFrame:
     """Per company in `scope` (registered), a digest of the core model's rows its calls and
     declared payments are built from (`_contributions`, `_declared_payments`): each row's
-    identity (file and instance, which also name the S21.G00.79 bases staging holds for it) and
-    every column the ledgers read, hashed, summed and counted."""
+    identity (file and instance, which also name the S21.G00.79 bases staging holds for it),
+    every column the ledgers read and the parameters of the contract it names, hashed, summed
+    and counted."""
     return _query(
         connection,
         f"""
+        WITH terms AS (
+            SELECT contract_reference, sum(hash(document))::HUGEINT AS terms
+            FROM reference.contract_parameters GROUP BY contract_reference
+        )
         SELECT siren, count(*)::BIGINT AS input_rows, sum(row_hash)::HUGEINT AS fingerprint
         FROM (
             SELECT left(c.siret, 9) AS siren,
                 hash('contribution', c.file_id, c.instance_id, c.siret, c.month, c.adhesion_key,
-                    c.option_code, c.population_code, c.amount, a.contract_reference) AS row_hash
+                    c.option_code, c.population_code, c.amount, a.contract_reference, t.terms)
+                    AS row_hash
             FROM core.contributions AS c
             LEFT JOIN core.adhesions AS a
                 ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+            LEFT JOIN terms AS t ON t.contract_reference = a.contract_reference
             WHERE {scope.sql("left(c.siret, 9)")}
             UNION ALL
             SELECT left(c.siret, 9),
                 hash('payment', c.file_id, c.payment_instance_id, c.instance_id, c.siret,
                     c.month, p.oc_id, p.iban, p.amount, p.payment_mode, p.payment_date,
-                    c.contract_reference, c.population_type, c.period, c.amount)
+                    c.contract_reference, c.population_type, c.period, c.amount, t.terms)
             FROM core.declared_payment_components AS c
             JOIN core.declared_payments AS p
                 ON p.file_id = c.file_id AND p.instance_id = c.payment_instance_id
+            LEFT JOIN terms AS t ON t.contract_reference = c.contract_reference
             WHERE {scope.sql("left(c.siret, 9)")}
         )
         GROUP BY siren

@@ -1,10 +1,12 @@
 """The ledgers recomputed only for the companies a night changed (`warehouse.changes`) are, after
 every night, exactly the ledgers recomputed whole: a generated portfolio lands night by night
-(late and replacement DSNs, bank files alone, returned direct debits), then a night with nothing
-new, a night months later (dunning stages and late fees move with the date alone) and a night
-where a contract's parameters change; a signalement-only night recomputes no company, a bank
-file only the companies its movements pay; each night's `ledger.*` tables are compared with a whole
-recomputation of the same night on a copy of the warehouse."""
+(late and replacement DSNs, signalements, bank files alone, returned direct debits), then a night
+with nothing new, a night months later (dunning stages and late fees move with the date alone), a
+night where a contract's late fee changes, then one where its company name does; each night's
+`ledger.*` tables are compared with a whole recomputation of the same night on a copy of the
+warehouse, and what each night recomputed is bounded: no company for a signalement, the companies
+its movements pay for a bank file, those naming the contract for a late fee.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -89,12 +92,16 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     contract = sorted((landing / "reference").glob("0*.json"))[0]
     changed_parameters = json.loads(contract.read_text())
     changed_parameters["late_fee"] = {"annual_rate_percent": "12.5", "flat_amount": "40.00"}
-    quiet, late, date_only, parameters = (last + timedelta(days=d) for d in (1, 2, 75, 76))
+    renamed = {**changed_parameters, "company_name": "AUTRE RAISON SOCIALE"}
+    quiet, late, date_only, parameters, name = (
+        last + timedelta(days=d) for d in (1, 2, 75, 76, 77)
+    )
     extra: list[tuple[date, Callable[[], None]]] = [
         (quiet, lambda: None),
         (late, lambda: land(source, landing, [held])),
         (date_only, lambda: None),  # due dates and dunning thresholds passed: the date alone
         (parameters, lambda: contract.write_text(json.dumps(changed_parameters))),
+        (name, lambda: contract.write_text(json.dumps(renamed))),
     ]
     plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
     refreshed: dict[date, LedgerRefresh] = {}
@@ -133,7 +140,18 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     for day in signalements[1:]:  # the first night computes every company
         assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
     assert refreshed[late].companies == 1  # the late monthly DSN's company alone
-    assert refreshed[parameters].companies is None  # new parameters: every company
+    # a contract's late fee changed: the companies whose calls name it, not every company
+    assert refreshed[parameters].companies == _companies_naming(warehouse, changed_parameters)
+    # a company name recognises payers in any company's movements: every company
+    assert refreshed[name].companies is None
+
+
+def _companies_naming(warehouse: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
+    row = warehouse.execute(
+        "SELECT count(DISTINCT siren) FROM ledger.calls WHERE contract_reference = ?",
+        [parameters["contract_reference"]],
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 def _movement_ids(warehouse: duckdb.DuckDBPyConnection) -> set[str]:
