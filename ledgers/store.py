@@ -4,11 +4,28 @@ organismes' collection accounts and the companies' SEPA mandates they name), the
 computation of `ledgers.calls`, `ledgers.allocation` and the balances, and its results written
 to the `ledger.*` tables.
 
-A night recomputes only the companies that changed since the ledgers last ran
-(`warehouse.changes`, stage « comptes »): a company's calls, lettrage and statement depend on its
-own declarations in force, its contracts' parameters and the bank movements posted to it. Lettrage
-posts movements in value-date order against every open call of a company, so a company is
-recomputed whole, from its first movement: the scope is closed under the companies any payer
+A night recomputes only the companies whose ledger inputs changed since the ledgers last ran: a
+company's calls, lettrage and statement depend on its own declarations in force, its contracts'
+parameters and the bank movements posted to it. Of the companies `warehouse.changes` marks (stage
+« comptes »: every company whose declarations the night loaded, whatever their nature), one is
+recomputed only if the core model's rows its calls and declared payments are built from
+(`_contributions`, `_declared_payments`) differ from those of its last computation: their digest
+per company (`_input_fingerprints`: each row's file and instance and every column read, hashed,
+summed and counted, with the parameters of the contract each row names) is kept in
+`ledger.company_inputs`. This is exact: the calls and declared payments are a function of those
+rows and of the parameters of the contracts they name (`ledgers.calls` looks terms up by contract
+reference); what the lettrage reads of every contract (collection accounts, mandates, company
+names) is in the stage's version, and a change of it recomputes every company, while a change of
+other terms (rates, due dates, dunning) has every company's digest compared (`ledger_scope`), so
+it reaches the companies naming the contract, listed under it or not; the S21.G00.79 bases
+joined to a contribution are staging rows of its file, which never change under the same file
+id (its content hash) short of a re-read, and a re-read (`dsnpipe rebuild`) marks every company,
+which recomputes and digests them all. Equal digests of different rows would need a collision
+of 64-bit hash sums. So a signalement (a stoppage, a contract end: no contribution, no payment)
+or a steward's decision leaves the company's ledger alone, however big the company.
+
+Lettrage posts movements in value-date order against every open call of a company, so a company
+is recomputed whole, from its first movement: the scope is closed under the companies any payer
 rule recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more
 company recognised the same way can make a rule ambiguous and send the money to suspense), as
 they are tonight and as they were, under the companies the stored rows name and the credits a
@@ -17,22 +34,22 @@ Those payers are kept in `ledger.movement_payers` with what the rules looked up:
 for the payers of the new movements and of those writing a key (a call or contract reference,
 an IBAN, a SIREN) that a changed company gained or lost, no other. The calls are built a chunk
 of companies at a time, so the whole history's contributions are never in memory at once. The
-other companies' rows are kept: they are what a
-whole recomputation gives, since nothing they depend on changed. What moves with `as_of` alone
-(the dunning: overdue days, stages, late fees) and what sums over every company (company
-balances and the suspense account, the bank's ignored and duplicate movements) is recomputed for
-all every night, from the calls and allocations in memory: cheap next to the lettrage. A change
-of any contract's parameters recomputes every company (it is in the stage's version). The
-result only depends on the inputs and `as_of`, so a re-run of the same night writes the same
-rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a whole
-recomputation.
+other companies' rows are kept: they are what a whole recomputation gives, since nothing they
+depend on changed; the calls and declared payments are rewritten only for the companies whose
+inputs changed, not for those a movement brought in (theirs are the same). What moves with
+`as_of` alone (the dunning: overdue days, stages, late fees) and what sums over every company
+(company balances and the suspense account, the bank's ignored and duplicate movements) is
+recomputed for all every night, from the calls and allocations in memory: cheap next to the
+lettrage. The result only depends on the inputs and `as_of`, so a re-run of the same night
+writes the same rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a
+whole recomputation.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
@@ -218,24 +235,114 @@ class LedgerScope:
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
-    """The companies changed since the ledgers last ran (`warehouse.changes`)."""
+    """The companies changed since the ledgers last ran (`warehouse.changes`); when only
+    contracts' terms changed since (not what the lettrage reads of every contract), every
+    company, for `_with_new_inputs` to keep those whose contracts' terms are the same."""
     version = _stage_version(connection, code_version)
-    return LedgerScope(changed_since(connection, LEDGER_STAGE, version), version)
+    row = connection.execute(
+        "SELECT code_version FROM core.stage_progress WHERE stage = ?", [LEDGER_STAGE]
+    ).fetchone()
+    stored = "" if row is None else str(row[0])
+    terms_only = stored not in ("", version) and _lettrage_part(stored) == _lettrage_part(version)
+    scope = changed_since(connection, LEDGER_STAGE, stored if terms_only else version)
+    if terms_only and not scope.everything:
+        scope = replace(scope, sirens=scope.sirens | _every_company(connection))
+    return LedgerScope(scope, version)
+
+
+def _lettrage_part(version: str) -> str:
+    """The code version and the digest of what the lettrage reads of every contract."""
+    return version.rsplit(":", 1)[0]
 
 
 def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> str:
-    """The code version and a digest of the contracts' parameters: a contract's collection
-    account, mandate or company name changes how other companies' movements are read, and a
-    company may declare a contract it is not listed under, so the reference load's marks do not
-    cover a parameter change: it recomputes every company (a rare night)."""
-    digest = hashlib.sha256()
+    """The code version, a digest of what the lettrage reads of every contract (collection
+    accounts, mandates, company names: they change how any company's movements are read, so a
+    change recomputes every company) and a digest of the contracts' parameters: a change of
+    another term (rates, due dates, dunning) reaches the companies whose calls or declared
+    payments name the contract (`_input_fingerprints`), which a company may do without being
+    listed under it, so the reference load's marks do not cover it."""
+    contracts = read_contract_terms(connection)
+    lettrage = hashlib.sha256()
+    accounts, rejected = creditor_accounts_frame(contracts)
+    for frame in (mandates_frame(contracts), companies_frame(contracts), accounts):
+        lettrage.update(repr(frame.rows()).encode())
+    lettrage.update(repr(rejected).encode())
+    terms = hashlib.sha256()
     documents = connection.execute(
         "SELECT document FROM reference.contract_parameters ORDER BY contract_reference, document"
     ).fetchall()
     for (document,) in documents:
-        digest.update(str(document).encode())
-        digest.update(b"\0")
-    return f"{code_version}:{digest.hexdigest()[:12]}"
+        terms.update(str(document).encode())
+        terms.update(b"\0")
+    return f"{code_version}:{lettrage.hexdigest()[:12]}:{terms.hexdigest()[:12]}"
+
+
+def _every_company(connection: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every company with ledger inputs, now or at its last computation."""
+    rows = connection.execute(
+        """SELECT left(siret, 9) FROM core.contributions
+        UNION SELECT left(siret, 9) FROM core.declared_payment_components
+        UNION SELECT siren FROM ledger.company_inputs"""
+    ).fetchall()
+    return frozenset(siren for (siren,) in rows if siren is not None)
+
+
+def _input_fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> pl.DataFrame:
+    """Per company in `scope` (registered), a digest of the core model's rows its calls and
+    declared payments are built from (`_contributions`, `_declared_payments`): each row's
+    identity (file and instance, which also name the S21.G00.79 bases staging holds for it),
+    every column the ledgers read and the parameters of the contract it names, hashed, summed
+    and counted."""
+    return _query(
+        connection,
+        f"""
+        WITH terms AS (
+            SELECT contract_reference, sum(hash(document))::HUGEINT AS terms
+            FROM reference.contract_parameters GROUP BY contract_reference
+        )
+        SELECT siren, count(*)::BIGINT AS input_rows, sum(row_hash)::HUGEINT AS fingerprint
+        FROM (
+            SELECT left(c.siret, 9) AS siren,
+                hash('contribution', c.file_id, c.instance_id, c.siret, c.month, c.adhesion_key,
+                    c.option_code, c.population_code, c.amount, a.contract_reference, t.terms)
+                    AS row_hash
+            FROM core.contributions AS c
+            LEFT JOIN core.adhesions AS a
+                ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+            LEFT JOIN terms AS t ON t.contract_reference = a.contract_reference
+            WHERE {scope.sql("left(c.siret, 9)")}
+            UNION ALL
+            SELECT left(c.siret, 9),
+                hash('payment', c.file_id, c.payment_instance_id, c.instance_id, c.siret,
+                    c.month, p.oc_id, p.iban, p.amount, p.payment_mode, p.payment_date,
+                    c.contract_reference, c.population_type, c.period, c.amount, t.terms)
+            FROM core.declared_payment_components AS c
+            JOIN core.declared_payments AS p
+                ON p.file_id = c.file_id AND p.instance_id = c.payment_instance_id
+            LEFT JOIN terms AS t ON t.contract_reference = c.contract_reference
+            WHERE {scope.sql("left(c.siret, 9)")}
+        )
+        GROUP BY siren
+        """,
+    )
+
+
+def _with_new_inputs(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, fingerprints: pl.DataFrame
+) -> CompanyScope:
+    """The companies of `scope` whose inputs differ from those of their last computation
+    (`fingerprints` against `ledger.company_inputs`): new rows, rows gone, rows changed."""
+    stored = _query(
+        connection,
+        f"SELECT siren, input_rows, fingerprint FROM ledger.company_inputs "
+        f"WHERE {scope.sql('siren')}",
+    )
+    same = fingerprints.join(
+        stored.cast(fingerprints.schema), on=["siren", "input_rows", "fingerprint"], how="inner"
+    )
+    listed = set(fingerprints["siren"]) | set(stored["siren"])
+    return replace(scope, sirens=frozenset(listed - set(same["siren"])))
 
 
 @dataclass(frozen=True)
@@ -273,25 +380,24 @@ def _to_recompute(
         return _NOTHING
     identified = changed | _writing(connection, changed_keys)
     payers = lettrage.payers(identified)
-    components = _Components()
-    for movement_id, siren in _stored_candidates(connection).iter_rows():
-        components.union(("m", movement_id), ("s", siren))
-    for movement_id, siren in (
-        payers.select("movement_id", "sirens").explode("sirens").drop_nulls().iter_rows()
-    ):
-        components.union(("m", movement_id), ("s", siren))
-    for movement_id, other in lettrage.return_links().iter_rows():
-        components.union(("m", movement_id), ("m", other))
-    for movement_id, siren in (
-        allocations.filter(pl.col("siren").is_not_null()).select("movement_id", "siren").iter_rows()
-    ):
-        components.union(("m", movement_id), ("s", siren))
-    reached = components.reached(
-        [("s", siren) for siren in scope.sirens] + [("m", m) for m in changed]
+    movement, siren = pl.lit("m") + pl.col("movement_id"), pl.lit("s") + pl.col("siren")
+    company_links = [
+        _stored_candidates(connection),
+        payers.select("movement_id", siren=pl.col("sirens")).explode("siren"),
+        allocations.select("movement_id", "siren"),
+    ]
+    links = pl.concat(
+        [
+            *(frame.drop_nulls().select(a=movement, b=siren) for frame in company_links),
+            lettrage.return_links().select(
+                a=movement, b=pl.lit("m") + pl.col("linked_movement_id")
+            ),
+        ]
     )
+    reached = _reached(links, [f"s{s}" for s in scope.sirens] + [f"m{m}" for m in changed])
     return _Recomputed(
-        sirens=frozenset(key for kind, key in reached if kind == "s"),
-        movements=frozenset(key for kind, key in reached if kind == "m"),
+        sirens=frozenset(node[1:] for node in reached if node[0] == "s"),
+        movements=frozenset(node[1:] for node in reached if node[0] == "m"),
         changed_movements=frozenset(changed),
         identified=frozenset(identified),
         payers=payers,
@@ -326,26 +432,17 @@ def _changed_movements(connection: duckdb.DuckDBPyConnection, considered: pl.Dat
     return set(new["movement_id"]) | set(gone["movement_id"])
 
 
-class _Components:
-    """Union-find over companies and movements."""
-
-    def __init__(self) -> None:
-        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(self, node: tuple[str, str]) -> tuple[str, str]:
-        parent = self.parent.setdefault(node, node)
-        while parent != node:
-            self.parent[node] = self.parent[parent]
-            node, parent = parent, self.parent[parent]
-        return node
-
-    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-    def reached(self, seeds: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Every node in the component of a seed."""
-        roots = {self.find(seed) for seed in seeds}
-        return {node for node in list(self.parent) if self.find(node) in roots}
+def _reached(links: pl.DataFrame, seeds: list[str]) -> set[str]:
+    """Every node linked to a seed, directly or not (`links`: a, b, both ways): a breadth-first
+    walk from the seeds, one vectorised pass over the links per step, so that a night pays for
+    the component it reaches, not a Python union of every stored link."""
+    both = pl.concat([links, links.select(a="b", b="a")]).unique()
+    reached, frontier = set(seeds), set(seeds)
+    while frontier:
+        step = both.filter(pl.col("a").is_in(sorted(frontier)))["b"].unique()
+        frontier = set(step) - reached
+        reached |= frontier
+    return reached
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +455,7 @@ LEDGER_TABLES = (
     "ignored_movements",
     "duplicate_movements",
     "movement_payers",
+    "company_inputs",
     "allocations",
     "call_balances",
     "balances",
@@ -491,10 +589,13 @@ def refresh_ledgers(
     recompute for every company what moves with `as_of` (the dunning) or sums over all of them
     (company balances, suspense account, the bank's tables). With a scope, record the stage's
     progress (`ledger_scope`) in the transaction that writes."""
-    scope = EVERY_COMPANY if tonight is None else tonight.companies
+    marked = EVERY_COMPANY if tonight is None else tonight.companies
+    register_scope(connection, marked)
+    fingerprints = _input_fingerprints(connection, marked)
+    scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
+    register_scope(connection, scope)
     contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
-    register_scope(connection, scope)
     fresh_declared = _declared_payments(connection, scope.sql("left(c.siret, 9)"))
     fresh_calls = _fresh_calls(connection, scope, contracts, fresh_declared)
     calls = _stacked(_kept(connection, "calls", scope), fresh_calls, CALLS_SCHEMA).sort("call_id")
@@ -530,6 +631,7 @@ def refresh_ledgers(
     with transaction(connection):
         _write_night(
             connection,
+            scope,
             redo,
             statement,
             {
@@ -555,10 +657,11 @@ def refresh_ledgers(
                 "movement_payers": lettrage.payers(redo.identified)
                 if redo.payers is None
                 else redo.payers,
+                "company_inputs": fingerprints,
             },
         )
         if tonight is not None:
-            record_progress(connection, LEDGER_STAGE, scope, as_of, tonight.stage_version)
+            record_progress(connection, LEDGER_STAGE, marked, as_of, tonight.stage_version)
     rows = {
         table: int(connection.execute(f"SELECT count(*) FROM ledger.{table}").fetchone()[0])  # type: ignore[index]
         for table in LEDGER_TABLES
@@ -587,6 +690,7 @@ def _stored_keys(
 
 def _write_night(
     connection: duckdb.DuckDBPyConnection,
+    scope: CompanyScope,
     redo: _Recomputed,
     statement: frozenset[str] | None,
     tables: dict[str, pl.DataFrame],
@@ -595,9 +699,13 @@ def _write_night(
     company, moving with the date, or depending on other companies (a period's `provisional`
     flag reads the contracts every company's calls know), whole."""
     companies = _key_filter(connection, "ledger_companies", "siren", redo.sirens)
+    # what only a company's own inputs make: the scope's companies (registered), not those a
+    # bank movement brought in, whose inputs did not change
+    inputs = ("siren", None if scope.everything else scope.sirens, scope.sql("siren"))
     by_table = {
-        "calls": ("siren", redo.sirens, companies),
-        "declared_payments": ("siren", redo.sirens, companies),
+        "company_inputs": inputs,
+        "calls": inputs,
+        "declared_payments": inputs,
         "call_balances": ("siren", redo.sirens, companies),
         "allocations": (
             "movement_id",

@@ -144,6 +144,25 @@ MOVEMENT_PAYERS = Table(
     key=("movement_id",),
 )
 
+COMPANY_INPUTS = Table(
+    "ledger",
+    "company_inputs",
+    "Pour chaque entreprise, une empreinte de ce que ses comptes lisent du modèle central "
+    "(cotisations et versements déclarés en vigueur) lors de leur dernier calcul : une "
+    "entreprise dont la nuit n'a pas changé ces données garde ses comptes.",
+    (
+        SIREN.but(nullable=False),
+        Column(
+            "input_rows",
+            "BIGINT",
+            "Lignes lues : cotisations et composants de versement déclarés.",
+            False,
+        ),
+        Column("fingerprint", "HUGEINT", "Somme des empreintes de ces lignes.", False),
+    ),
+    key=("siren",),
+)
+
 ALLOCATIONS = Table(
     "ledger",
     "allocations",
@@ -356,6 +375,7 @@ LEDGER_TABLES: tuple[Table, ...] = (
     IGNORED_MOVEMENTS,
     DUPLICATE_MOVEMENTS,
     MOVEMENT_PAYERS,
+    COMPANY_INPUTS,
     ALLOCATIONS,
     UNALLOCATED_CREDIT,
     DECLARED_PAYMENTS,

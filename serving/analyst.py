@@ -256,6 +256,7 @@ _LEFT_OUT = {
     "core.employee_changes",
     "core.pending_changes",
     "core.stage_progress",
+    "ledger.company_inputs",
     "ledger.movement_payers",
     "publish.analyst_copy_fingerprints",
     "publish.compte_rendu_inputs",

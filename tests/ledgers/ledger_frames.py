@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from contracts.parameters import LegalRegime
-from ledgers.allocation import AllocationResult
+from ledgers.allocation import AllocationResult, Lettrage
 from ledgers.balances import balances_by_company, bank_identity_breaks, company_identity_breaks
 from ledgers.calls import CONTRIBUTIONS_SCHEMA, build_calls
 from ledgers.contract_terms import ContractTerms, LateFeeRule
@@ -174,3 +174,23 @@ def assert_identities(calls: pl.DataFrame, result: AllocationResult) -> None:
     assert bank_identity_breaks(result.movements, result.allocations).is_empty()
     total = result.movements["amount"].sum()
     assert result.allocations["amount"].sum() == total
+
+
+def allocate(
+    calls: pl.DataFrame,
+    movements: pl.DataFrame,
+    *,
+    declared_payments: pl.DataFrame | None = None,
+    mandates: pl.DataFrame | None = None,
+    companies: pl.DataFrame | None = None,
+    creditor_accounts: pl.DataFrame | None = None,
+) -> AllocationResult:
+    """Every movement posted, as the night's lettrage posts them on a whole recomputation."""
+    return Lettrage(
+        calls,
+        movements,
+        declared_payments=declared_payments,
+        mandates=mandates,
+        companies=companies,
+        creditor_accounts=creditor_accounts,
+    ).post()

@@ -10,13 +10,14 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgers.allocation import Entry, allocate, company_keys
+from ledgers.allocation import Entry, company_keys
 from ledgers.calls import build_calls
 from tests.ledgers.ledger_frames import (
     ACME,
     ACME_IBAN,
     BETA,
     BETA_IBAN,
+    allocate,
     assert_identities,
     contributions,
     d,

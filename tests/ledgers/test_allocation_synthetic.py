@@ -18,7 +18,7 @@ import pytest
 
 from contracts.parameters import ContractParameters
 from dsn_parser import read as read_dsn
-from ledgers.allocation import AllocationResult, allocate
+from ledgers.allocation import AllocationResult
 from ledgers.balances import balances_by_company, bank_identity_breaks, company_identity_breaks
 from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, companies_frame
@@ -28,6 +28,7 @@ from payment_files import read_payment_file, transactions_frame
 from synthetic.accounts import ACCOUNTS, PREVOYANCE_ACCOUNTS
 from synthetic.contracts import PREVOYANCE_ORGANISME
 from synthetic.generation import generate
+from tests.ledgers.ledger_frames import allocate
 
 AMOUNT = pl.Decimal(18, 2)
 

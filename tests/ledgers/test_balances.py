@@ -6,7 +6,6 @@ from datetime import date
 
 import polars as pl
 
-from ledgers.allocation import allocate
 from ledgers.balances import (
     balances_by_call,
     balances_by_company,
@@ -15,12 +14,13 @@ from ledgers.balances import (
     company_identity_breaks,
 )
 from ledgers.calls import build_calls
-from ledgers.ledger import build_ledger
+from ledgers.dunning import dunning_state
 from ledgers.periods import Periodicity
 from tests.ledgers.ledger_frames import (
     ACME,
     ACME_IBAN,
     BETA,
+    allocate,
     contributions,
     d,
     declared_payments,
@@ -128,7 +128,7 @@ def test_a_company_with_calls_and_no_payment_owes_everything() -> None:
     assert (beta["siren"], beta["balance"], beta["net_position"]) == (BETA, d("12.00"), d("12.00"))
 
 
-def test_build_ledger_gives_every_table_consistent() -> None:
+def test_every_table_of_a_ledger_is_consistent() -> None:
     rows = [(ACME, "C1", "CAD", m, "100.00") for m in (OCT, NOV, DEC)]
     bank = movements(
         movement("m1", "100.00", date(2023, 11, 10), debtor_iban=ACME_IBAN),
@@ -138,15 +138,18 @@ def test_build_ledger_gives_every_table_consistent() -> None:
         ("D10", ACME, ACME_IBAN, "100.00", "C1", "2023M10", "100.00"),
         ("D11", ACME, ACME_IBAN, "100.00", "C1", "2023M11", "100.00"),
     )
-    ledger = build_ledger(
-        contributions(*rows), [terms()], bank, date(2024, 2, 1), declared_payments=declared
-    )
-    assert all(frame.is_empty() for frame in ledger.identity_breaks().values())
-    [acme] = ledger.by_company.to_dicts()
+    calls = build_calls(contributions(*rows), [terms()], declared_payments=declared)
+    result = allocate(calls, bank, declared_payments=declared)
+    by_company = balances_by_company(calls, result.allocations)
+    assert company_identity_breaks(calls, result.allocations, by_company).is_empty()
+    assert bank_identity_breaks(result.movements, result.allocations).is_empty()
+    [acme] = by_company.to_dicts()
     assert (acme["due"], acme["paid"], acme["balance"]) == (d("300.00"), d("200.00"), d("100.00"))
-    overdue = ledger.dunning.filter(pl.col("outstanding") > 0).to_dicts()
+    dunning = dunning_state(calls, result.allocations, [terms()], date(2024, 2, 1))
+    overdue = dunning.filter(pl.col("outstanding") > 0).to_dicts()
     assert [(r["period_code"], r["stage"]) for r in overdue] == [("2023M12", "mise_en_demeure")]
-    assert ledger.by_period["declared_paid"].to_list() == [d("100.00"), d("100.00"), d("0.00")]
+    by_period = balances_by_period(calls, result.allocations, declared_payments=declared)
+    assert by_period["declared_paid"].to_list() == [d("100.00"), d("100.00"), d("0.00")]
 
 
 def test_a_period_paid_without_any_contribution_still_shows_owing_nothing() -> None:

@@ -21,11 +21,10 @@ from contracts.parameters import (
     Population,
     SepaMandate,
 )
-from ledgers.allocation import allocate
 from ledgers.calls import build_calls
 from ledgers.contract_terms import ContractTerms, creditor_accounts_frame, mandates_frame
 from ledgers.dunning import Stage, dunning_state
-from tests.ledgers.ledger_frames import ACME, ACME_IBAN, BETA, contributions, d, movements
+from tests.ledgers.ledger_frames import ACME, ACME_IBAN, BETA, allocate, contributions, d, movements
 
 Q4 = [date(2023, 10, 1), date(2023, 11, 1), date(2023, 12, 1)]
 DEBIT_ACCOUNT = "FR8230003000701234567890380"

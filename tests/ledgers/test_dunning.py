@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from contracts.parameters import LegalRegime
-from ledgers.allocation import allocate
 from ledgers.contract_terms import LateFeeRule
 from ledgers.dunning import DEFAULT_SCHEDULES, DunningSchedule, Stage, dunning_state
 from tests.ledgers.ledger_frames import (
+    allocate,
     d,
     monthly_calls,
     movement,

@@ -13,11 +13,10 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from ledgers.allocation import allocate
 from ledgers.balances import balances_by_company, bank_identity_breaks
 from ledgers.calls import build_calls
 from ledgers.periods import add_months
-from tests.ledgers.ledger_frames import declared_payments, movement, movements, terms
+from tests.ledgers.ledger_frames import allocate, declared_payments, movement, movements, terms
 
 MONTHS = 12
 

@@ -8,9 +8,16 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from ledgers.allocation import allocate
 from ledgers.statement import account_statement, write_statement_excel
-from tests.ledgers.ledger_frames import ACME, ACME_IBAN, d, monthly_calls, movement, movements
+from tests.ledgers.ledger_frames import (
+    ACME,
+    ACME_IBAN,
+    allocate,
+    d,
+    monthly_calls,
+    movement,
+    movements,
+)
 
 JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
 

@@ -1,9 +1,12 @@
 """The ledgers recomputed only for the companies a night changed (`warehouse.changes`) are, after
 every night, exactly the ledgers recomputed whole: a generated portfolio lands night by night
-(late and replacement DSNs, bank files alone, returned direct debits), then a night with nothing
-new, a night months later (dunning stages and late fees move with the date alone) and a night
-where a contract's parameters change; each night's `ledger.*` tables are compared with a whole
-recomputation of the same night on a copy of the warehouse."""
+(late and replacement DSNs, signalements, bank files alone, returned direct debits), then a night
+with nothing new, a night months later (dunning stages and late fees move with the date alone), a
+night where a contract's late fee changes, then one where its company name does; each night's
+`ledger.*` tables are compared with a whole recomputation of the same night on a copy of the
+warehouse, and what each night recomputed is bounded: no company for a signalement, the companies
+its movements pay for a bank file, those naming the contract for a late fee.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -88,19 +92,26 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     contract = sorted((landing / "reference").glob("0*.json"))[0]
     changed_parameters = json.loads(contract.read_text())
     changed_parameters["late_fee"] = {"annual_rate_percent": "12.5", "flat_amount": "40.00"}
-    quiet, late, date_only, parameters = (last + timedelta(days=d) for d in (1, 2, 75, 76))
+    renamed = {**changed_parameters, "company_name": "AUTRE RAISON SOCIALE"}
+    quiet, late, date_only, parameters, name = (
+        last + timedelta(days=d) for d in (1, 2, 75, 76, 77)
+    )
     extra: list[tuple[date, Callable[[], None]]] = [
         (quiet, lambda: None),
         (late, lambda: land(source, landing, [held])),
         (date_only, lambda: None),  # due dates and dunning thresholds passed: the date alone
         (parameters, lambda: contract.write_text(json.dumps(changed_parameters))),
+        (name, lambda: contract.write_text(json.dumps(renamed))),
     ]
     plan = [(day, lambda p=paths: land(source, landing, p)) for day, paths in nights.items()]
     refreshed: dict[date, LedgerRefresh] = {}
+    paid_companies: dict[date, int] = {}  # the companies tonight's new movements pay
     for as_of, arrive in plan + extra:
         arrive()
         night()
+        known = _movement_ids(warehouse)
         refreshed[as_of] = _tonight(warehouse, as_of)
+        paid_companies[as_of] = _companies_paid_by(warehouse, _movement_ids(warehouse) - known)
         assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
             as_of
         )
@@ -110,12 +121,49 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     assert refreshed[first].companies is None  # the first night: every company
     for day in (quiet, date_only):  # nothing new: no company, no payer identified again
         assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    movements = len(_movement_ids(warehouse))
     bank_only = [d for d, paths in nights.items() if all(p.parent.name == "bank" for p in paths)]
-    assert bank_only
-    for day in [*bank_only, late]:  # only what the night brought, never everything again
-        assert refreshed[day].companies is not None and refreshed[day].identified is not None
-    assert refreshed[late].companies >= 1  # type: ignore[operator]
-    assert refreshed[parameters].companies is None  # new parameters: every company
+    # a bank file recomputes the companies its movements pay, not the others, and looks for the
+    # payers of its own movements only
+    assert any(paid_companies[day] < companies[0] for day in bank_only)
+    for day in bank_only:
+        assert refreshed[day].companies == paid_companies[day], day
+        assert 0 < refreshed[day].identified < movements, day  # type: ignore[operator]
+    # a signalement (stoppage, return, contract end) carries no contribution and no payment:
+    # the company it marks keeps its ledger
+    signalements = [
+        day
+        for day, paths in nights.items()
+        if all(p.name.startswith(("DSN_02_", "DSN_04_", "DSN_05_", "DSN_07_")) for p in paths)
+    ]
+    assert len(signalements) >= 3
+    for day in signalements[1:]:  # the first night computes every company
+        assert (refreshed[day].companies, refreshed[day].identified) == (0, 0), day
+    assert refreshed[late].companies == 1  # the late monthly DSN's company alone
+    # a contract's late fee changed: the companies whose calls name it, not every company
+    assert refreshed[parameters].companies == _companies_naming(warehouse, changed_parameters)
+    # a company name recognises payers in any company's movements: every company
+    assert refreshed[name].companies is None
+
+
+def _companies_naming(warehouse: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
+    row = warehouse.execute(
+        "SELECT count(DISTINCT siren) FROM ledger.calls WHERE contract_reference = ?",
+        [parameters["contract_reference"]],
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
+
+
+def _movement_ids(warehouse: duckdb.DuckDBPyConnection) -> set[str]:
+    return {m for (m,) in warehouse.execute("SELECT movement_id FROM ledger.movements").fetchall()}
+
+
+def _companies_paid_by(warehouse: duckdb.DuckDBPyConnection, movements: set[str]) -> int:
+    row = warehouse.execute(
+        "SELECT count(DISTINCT siren) FROM ledger.allocations WHERE list_contains(?, movement_id)",
+        [sorted(movements)],
+    ).fetchone()
+    return int(row[0])  # type: ignore[index]
 
 
 DECLARED_IBAN = "FR7630001007941234567890185"  # S21.G00.20.004 of the keuwa employer
