@@ -12,13 +12,12 @@ import polars as pl
 
 from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
+from dsn_parser.tables import ETABLISSEMENT_BLOCK, NORM_RUBRIC
+from dsn_parser.tree import INDIVIDU_BLOCK as INDIVIDUAL_BLOCK
 from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC
 
-NORM_RUBRIC = "S10.G00.00.006"
 # Added by the deposit platform to the copy a concentrator sends an OC.
 DEPOSIT_BLOCK = "S10.G00.95"
-INDIVIDUAL_BLOCK = "S21.G00.30"
-ESTABLISHMENT_BLOCK = "S21.G00.11"
 RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
 # Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
 DEFAULT_NATURE = "01"
@@ -253,7 +252,7 @@ def _instances(lines: pl.DataFrame) -> pl.DataFrame:
     parent_rows = _parent_rows(instances)
     return instances.with_columns(
         _nearest(instances, parent_rows, INDIVIDUAL_BLOCK).alias("individual_id"),
-        _nearest(instances, parent_rows, ESTABLISHMENT_BLOCK).alias("establishment_id"),
+        _nearest(instances, parent_rows, ETABLISSEMENT_BLOCK).alias("establishment_id"),
     )
 
 

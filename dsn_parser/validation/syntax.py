@@ -18,7 +18,8 @@ from stdnum.fr import siren, siret
 from dsn_parser.decoding import UTF_8_ENCODINGS
 from dsn_parser.lexer import VALUE_FRAME
 from dsn_parser.model import ENGINE, ID_TYPE, OPTIMIZATIONS
-from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
+from dsn_parser.tables import NORM_RUBRIC
+from dsn_parser.validation.context import Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
 
 MAX_LINE_LENGTH = 256
