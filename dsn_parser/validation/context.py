@@ -13,13 +13,12 @@ import polars as pl
 from dsn_parser.model import ID_TYPE, WHOLE_FILE, ParsedFile, Part
 from dsn_parser.norm import Norm, load_norm, resolve_norm
 from dsn_parser.reading import carried_tables
+from dsn_parser.tables import ETABLISSEMENT_BLOCK, NORM_RUBRIC
+from dsn_parser.tree import INDIVIDU_BLOCK as INDIVIDUAL_BLOCK
 from dsn_parser.tree import LOT_BLOCK, NATURE_RUBRIC, BlockTree, individual_blocks
 
-NORM_RUBRIC = "S10.G00.00.006"
 # Added by the deposit platform to the copy a concentrator sends an OC.
 DEPOSIT_BLOCK = "S10.G00.95"
-INDIVIDUAL_BLOCK = "S21.G00.30"
-ESTABLISHMENT_BLOCK = "S21.G00.11"
 RUBRIC_ID = r"^S[0-9]{2}\.G[0-9]{2}\.[0-9]{2}\.[0-9]{3}"
 # Nature used for envoi-level blocks (S10, S90) of an envoi with no readable declaration.
 DEFAULT_NATURE = "01"
@@ -120,9 +119,7 @@ def build_context(
         # the instance it interrupts (the one before it), and the rubric id it starts with, if
         # any, is what it was meant to declare.
         scope_instance_id=pl.col("instance_id").forward_fill(),
-        claimed_rubric=pl.coalesce(
-            "rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})").cast(ID_TYPE)
-        ),
+        claimed_rubric=_claimed_rubric(lines),
     )
     versions = tuple(sorted(norms))
     rubrics, blocks, codes = norm_tables(versions)
@@ -197,6 +194,14 @@ def _declaration_nature(
     )
 
 
+def _claimed_rubric(lines: pl.DataFrame) -> pl.Expr:
+    # A file the lexer read whole has no raw line (its null count is free to read): the rubric
+    # is then all there is, with no pass over the lines.
+    if lines.get_column("raw").null_count() == lines.height:
+        return pl.col("rubric")
+    return pl.coalesce("rubric", pl.col("raw").str.extract(f"({RUBRIC_ID})").cast(ID_TYPE))
+
+
 def _is_service(lines: pl.DataFrame, norm: Norm) -> pl.Expr:
     # The norm's rule runs once per distinct rubric of the file, not once per line; most files
     # have no service rubric at all. Nulls are dropped from the few distinct rubrics, not from
@@ -216,8 +221,11 @@ def _envoi_norms(lines: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Norm]]:
     An envoi is identified by its first line; `line` is where its version is declared.
     """
     declared = lines.filter(pl.col("rubric") == NORM_RUBRIC).unique("envoi_id", keep="first")
+    # An envoi's lines follow each other: its id is read once per run, not hashed per line.
     starts = (
-        lines.select(pl.col("envoi_id").unique().drop_nulls())
+        lines.select(
+            pl.col("envoi_id").rle().struct.field("value").unique().drop_nulls().alias("envoi_id")
+        )
         .join(declared.select("envoi_id", declared="value", line="line"), on="envoi_id", how="left")
         .with_columns(pl.col("line").fill_null(pl.col("envoi_id")))
     )
@@ -255,22 +263,28 @@ def _declaration_natures(lines: pl.DataFrame) -> pl.DataFrame:
 def _instances(lines: pl.DataFrame) -> pl.DataFrame:
     # An instance's id is its first line number: its first line carries all it needs (its
     # rubric is kept as `first_rubric`, the rubric a structure finding on the block shows).
-    instances = lines.filter(pl.col("line") == pl.col("instance_id")).select(
-        "instance_id",
-        "block",
-        "parent_id",
-        "envoi_id",
-        "declaration_id",
-        "norm",
-        "declaration_nature",
-        "fallback",
-        "oc_copy",
-        first_rubric="rubric",
+    # Selected before filtering: the lines' other columns (their text) are not gathered.
+    instances = (
+        lines.select(
+            "instance_id",
+            "block",
+            "parent_id",
+            "envoi_id",
+            "declaration_id",
+            "norm",
+            "declaration_nature",
+            "fallback",
+            "oc_copy",
+            first_rubric="rubric",
+            is_first_line=pl.col("line") == pl.col("instance_id"),
+        )
+        .filter("is_first_line")
+        .drop("is_first_line")
     )
     parent_rows = _parent_rows(instances)
     return instances.with_columns(
         _nearest(instances, parent_rows, INDIVIDUAL_BLOCK).alias("individual_id"),
-        _nearest(instances, parent_rows, ESTABLISHMENT_BLOCK).alias("establishment_id"),
+        _nearest(instances, parent_rows, ETABLISSEMENT_BLOCK).alias("establishment_id"),
     )
 
 

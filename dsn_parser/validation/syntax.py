@@ -18,7 +18,8 @@ from stdnum.fr import siren, siret
 from dsn_parser.decoding import UTF_8_ENCODINGS
 from dsn_parser.lexer import VALUE_FRAME
 from dsn_parser.model import ENGINE, ID_TYPE, OPTIMIZATIONS
-from dsn_parser.validation.context import NORM_RUBRIC, Context, norm_tables
+from dsn_parser.tables import NORM_RUBRIC
+from dsn_parser.validation.context import Context, norm_tables
 from dsn_parser.validation.diagnostics import findings, shown_value
 
 MAX_LINE_LENGTH = 256
@@ -127,14 +128,6 @@ def _csl(ctx: Context) -> pl.LazyFrame:
     then built for the failing lines only."""
     value = pl.col("value")
     length = value.str.len_chars()
-    norm_rubrics = ctx.rubrics.lazy().select(
-        "norm",
-        "rubric",
-        "nature",
-        "min_length",
-        "max_length",
-        anchored=pl.format("^(?:{})$", pl.col("regexp")),  # XSD patterns are anchored
-    )
     too_short = length < pl.col("min_length")
     too_long = length > pl.col("max_length")
     pattern_fails = ~value.str.contains(pl.col("anchored"))
@@ -159,8 +152,7 @@ def _csl(ctx: Context) -> pl.LazyFrame:
         .unique()
         .filter(checked)
         .drop("service")
-        .join(norm_rubrics, on=["norm", "rubric"], how="inner")
-        .join(_closed_lists(ctx).lazy(), on=["norm", "rubric"], how="left")
+        .join(_checked_rubrics(ctx.norm_versions).lazy(), on=["norm", "rubric"], how="inner")
         .join(
             _code_lookup(ctx).lazy(),
             left_on=["norm", "rubric", "value"],
@@ -254,9 +246,19 @@ def _csl(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def _closed_lists(ctx: Context) -> pl.DataFrame:
-    """(norm, rubric, closed_list=True) for every rubric whose values form a closed code list."""
-    return _closed_lists_of(ctx.norm_versions)
+@cache
+def _checked_rubrics(versions: tuple[str, ...]) -> pl.DataFrame:
+    """What the CSL controls read of each rubric of these versions: norm, rubric, nature,
+    min_length, max_length, anchored (its pattern), closed_list (True, or null)."""
+    rubrics, _, _ = norm_tables(versions)
+    return rubrics.select(
+        "norm",
+        "rubric",
+        "nature",
+        "min_length",
+        "max_length",
+        anchored=pl.format("^(?:{})$", pl.col("regexp")),  # XSD patterns are anchored
+    ).join(_closed_lists_of(versions), on=["norm", "rubric"], how="left")
 
 
 @cache

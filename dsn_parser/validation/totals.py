@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from dsn_parser.model import ENGINE, OPTIMIZATIONS
 from dsn_parser.tree import DECLARATION_BLOCK, LOT_ENVELOPE
 from dsn_parser.validation.context import Context
 from dsn_parser.validation.diagnostics import findings
@@ -39,24 +40,29 @@ def check(ctx: Context) -> list[pl.LazyFrame]:
     runs = (
         in_envoi.filter(ctx.own(pl.col("line"))).select(pl.col("envoi_id").rle()).unnest("envoi_id")
     )
+    # Computed once: each of the three findings below reads it (a lazy frame read three times
+    # is computed three times: validation runs without common subplan elimination).
     counted = (
         runs.group_by(envoi_id="value")
         .agg(lines=pl.col("len").sum())
         .with_columns(pl.col("lines") + _counted_before(ctx))
         .join(blocks, on="envoi_id", how="left")
         .with_columns(pl.col("declarations").fill_null(0), pl.col("has_total").fill_null(False))
+        .collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     )
     declared = in_envoi.filter(
         pl.col("rubric").is_in([LINE_COUNT_RUBRIC, DECLARATION_COUNT_RUBRIC])
     ).select("envoi_id", "line", "rubric", "value")
-    compared = declared.join(counted, on="envoi_id").with_columns(
+    compared = declared.join(counted.lazy(), on="envoi_id").with_columns(
         actual=pl.when(pl.col("rubric") == LINE_COUNT_RUBRIC)
         .then(pl.col("lines"))
         .otherwise(pl.col("declarations")),
         stated=pl.col("value").cast(pl.Int64, strict=False),
     )
     # A total that is not a number is a CSL finding already; only numbers are compared.
-    wrong = compared.filter(pl.col("stated").is_not_null() & (pl.col("stated") != pl.col("actual")))
+    wrong = compared.filter(
+        pl.col("stated").is_not_null() & (pl.col("stated") != pl.col("actual"))
+    ).collect(engine=ENGINE, optimizations=OPTIMIZATIONS)
     line_count = findings(
         wrong.filter(pl.col("rubric") == LINE_COUNT_RUBRIC),
         "S90-LINE-COUNT",

@@ -185,58 +185,32 @@ def test_fixed_cost_per_small_file() -> None:
     assert all(parsed.declarations.height for path in SAMPLE_FILES for parsed in parse(path))
 
 
-def test_fixed_cost_of_the_controls_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    """parse of small P24 monthly files with bases 31 (where S21.G00.78.003/SIG-17 runs; one in
-    two fails it), with and without the controls implemented in code, alternated in one process:
-    the median ratio of the pairs, in wall and CPU time (the CPU of every thread)."""
-    sources = [accepted(), base_before_contract()] * 10
-    every_control = dict(official.IN_CODE)
-    parse(sources[0])
-    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
-    for _ in range(PAIRS * 2):
-        for in_code in (False, True):
-            monkeypatch.setattr(official, "IN_CODE", every_control if in_code else {})
-            wall, cpu = time.perf_counter(), time.process_time()
-            found = sum(len(parse(source)[0].diagnostics) for source in sources)
-            runs[in_code].append((time.perf_counter() - wall, time.process_time() - cpu))
-            assert bool(found) == in_code  # the sample files are clean but for SIG-17
-    ratios = [
-        [
-            ours[kind] / baseline[kind]
-            for ours, baseline in zip(runs[True], runs[False], strict=True)
-        ]
-        for kind in (0, 1)
-    ]
-    per_file = [1000 * min(run[0] for run in runs[in_code]) / len(sources) for in_code in runs]
-    print(
-        f"\n[bench] {len(sources)} small P24 files with bases 31: parse per file "
-        f"{per_file[0]:.1f} ms without the controls in code, {per_file[1]:.1f} ms with them; "
-        f"median ratio of {PAIRS * 2} pairs: wall {statistics.median(ratios[0]):.3f}, "
-        f"CPU {statistics.median(ratios[1]):.3f} (target: fixed cost +10 % at most)"
-    )
-
-
-def test_fixed_cost_of_the_official_controls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """parse of the real sample files and of small P24 monthly files, with and without the
-    official controls (rules and code), alternated in one process: per file, the best run of
-    each, and the median ratio of the pairs in wall and CPU time (target: +10 % at most)."""
-    sources: list[Path | bytes] = [*SAMPLE_FILES, accepted(), base_before_contract()]
-    every_check = official.check
+def _with_and_without(
+    monkeypatch: pytest.MonkeyPatch, sources: list[Path | bytes], name: str, off: object
+) -> tuple[dict[bool, list[tuple[float, float]]], dict[bool, set[str]]]:
+    """parse of `sources` with `official.<name>` as it is and set to `off`, alternated in one
+    process, PAIRS * 2 times each: the (wall, CPU of every thread) of each run, and the codes
+    found with and without."""
+    every = getattr(official, name)
     for source in sources:
-        parse(source)
+        parse(source)  # imports, norm tables and per-norm caches: once per process
     runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     found: dict[bool, set[str]] = {False: set(), True: set()}
     for _ in range(PAIRS * 2):
-        for controls in (False, True):
-            monkeypatch.setattr(official, "check", every_check if controls else lambda ctx: [])
+        for on in (False, True):
+            monkeypatch.setattr(official, name, every if on else off)
             wall, cpu = time.perf_counter(), time.process_time()
             parsed = [file for source in sources for file in parse(source)]
-            runs[controls].append((time.perf_counter() - wall, time.process_time() - cpu))
-            found[controls].update(code for file in parsed for code in file.diagnostics["code"])
-    # Official ids read "<rubric>/<control>": none without the controls, and with them at least
-    # base_before_contract's, which one chained control fails.
-    assert not any("/" in code for code in found[False])
-    assert "S21.G00.78.003/SIG-17" in found[True]
+            runs[on].append((time.perf_counter() - wall, time.process_time() - cpu))
+            found[on].update(code for file in parsed for code in file.diagnostics["code"])
+    return runs, found
+
+
+def _print_fixed_cost(
+    what: str, controls: str, count: int, runs: dict[bool, list[tuple[float, float]]]
+) -> None:
+    """Per file, the best run with and without the controls, and the median ratio of the
+    pairs in wall and CPU time (target: +10 % at most)."""
     ratios = [
         statistics.median(
             ours[kind] / baseline[kind]
@@ -244,12 +218,38 @@ def test_fixed_cost_of_the_official_controls(monkeypatch: pytest.MonkeyPatch) ->
         )
         for kind in (0, 1)
     ]
-    per_file = [1000 * min(run[0] for run in runs[on]) / len(sources) for on in (False, True)]
+    per_file = [1000 * min(run[0] for run in runs[on]) / count for on in (False, True)]
     print(
-        f"\n[bench] {len(sources)} small files (the real samples, two P24 monthly): parse per "
-        f"file {per_file[0]:.1f} ms without the official controls, {per_file[1]:.1f} ms with "
-        f"them; median ratio of {PAIRS * 2} pairs: wall {ratios[0]:.3f}, CPU {ratios[1]:.3f} "
-        f"(target: fixed cost +10 % at most)"
+        f"\n[bench] {count} {what}: parse per file {per_file[0]:.1f} ms without {controls}, "
+        f"{per_file[1]:.1f} ms with them; median ratio of {PAIRS * 2} pairs: wall "
+        f"{ratios[0]:.3f}, CPU {ratios[1]:.3f} (target: fixed cost +10 % at most)"
+    )
+
+
+def test_fixed_cost_of_the_controls_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse of small P24 monthly files with bases 31 (where S21.G00.78.003/SIG-17 runs; one in
+    two fails it), with and without the controls implemented in code."""
+    sources: list[Path | bytes] = [accepted(), base_before_contract()] * 10
+    runs, found = _with_and_without(monkeypatch, sources, "IN_CODE", {})
+    assert not found[False]  # the sample files are clean but for SIG-17
+    assert found[True] == {"S21.G00.78.003/SIG-17"}
+    _print_fixed_cost("small P24 files with bases 31", "the controls in code", len(sources), runs)
+
+
+def test_fixed_cost_of_the_official_controls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse of the real sample files and of small P24 monthly files, with and without the
+    official controls (rules and code)."""
+    sources: list[Path | bytes] = [*SAMPLE_FILES, accepted(), base_before_contract()]
+    runs, found = _with_and_without(monkeypatch, sources, "check", lambda ctx: [])
+    # Official ids read "<rubric>/<control>": none without the controls, and with them at least
+    # base_before_contract's, which one chained control fails.
+    assert not any("/" in code for code in found[False])
+    assert "S21.G00.78.003/SIG-17" in found[True]
+    _print_fixed_cost(
+        "small files (the real samples, two P24 monthly)",
+        "the official controls",
+        len(sources),
+        runs,
     )
 
 
