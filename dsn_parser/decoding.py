@@ -279,6 +279,9 @@ def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
     has_c1 = False
     has_cp1252_undefined = False
     first = b""
+    # The last two bytes the decoder was given: a U+FFFD the file really holds may straddle
+    # pieces, and is then counted with the one where the decoder completes it.
+    before = b""
     # Each chunk is hashed in a thread (hashlib releases the GIL) while this one settles the
     # encoding on it: on a big lot the two take about as long as each other. One chunk at a
     # time, so memory stays bounded. The first chunk is hashed here: a night's small files are
@@ -304,7 +307,10 @@ def inspect(dsn: DsnBytes, chunk_bytes: int = CHUNK_BYTES) -> Inspection:
                 piece = chunk[start : start + _UTF8_PIECE_BYTES]
                 text = utf8.decode(piece)
                 multibyte_evidence += len(piece) - len(text)
-                invalid_sequences += text.count("\ufffd") - piece.count(_REPLACEMENT_UTF8)
+                straddling = (before + piece[:2]).count(_REPLACEMENT_UTF8)
+                in_file = piece.count(_REPLACEMENT_UTF8) + straddling
+                invalid_sequences += text.count("\ufffd") - in_file
+                before = (before + piece[-2:])[-2:]
                 utf8_ruled_out = (
                     invalid_sequences >= _UTF8_RULED_OUT_AFTER
                     and multibyte_evidence < _UTF8_EVIDENCE_RATIO * invalid_sequences

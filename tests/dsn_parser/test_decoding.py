@@ -111,6 +111,16 @@ def test_transcoding_scar_is_kept_in_the_value() -> None:
     assert _values(parsed) == ["Pr\ufffdparateur"]
 
 
+@given(chunk_bytes=st.integers(min_value=1, max_value=40))
+def test_a_transcoding_scar_cut_by_a_chunk_boundary_keeps_the_file_utf8(chunk_bytes: int) -> None:
+    # A U+FFFD the file holds, split between two chunks, was counted as an invalid sequence:
+    # the file then read as ISO-8859-1, every accent garbled (found on the real lot sample).
+    content = "S21.G00.30.002,'Pr\ufffdparateur'\nS21.G00.30.004,'Zoé'\n".encode()
+    [parsed] = read(content, chunk_bytes=chunk_bytes)
+    assert parsed.encoding == "utf-8"
+    assert _values(parsed) == ["Pr\ufffdparateur", "Zoé"]
+
+
 def test_small_chunks_split_multibyte_characters_safely() -> None:
     lines = envoi([declaration() + NAMES * 50])
     content = dsn_bytes(lines, encoding="utf-8")
