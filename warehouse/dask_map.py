@@ -19,12 +19,18 @@ from warehouse.batches import Batch, read_batch
 if TYPE_CHECKING:
     from distributed import Client
 
-# The scheduler setting asking for an embedded LocalCluster. Not the default: on the 2-core
-# machine measured (docs/dask.md), 2 single-threaded workers read no faster than this process
-# alone, whose Polars uses both cores, and a LocalCluster costs seconds to start.
+# The scheduler setting asking for an embedded LocalCluster of `parse_workers` processes. Two
+# single-threaded workers read no faster than this process alone on the 2-core machine measured
+# (docs/dask.md): its Polars uses both cores.
 LOCAL_CLUSTER = "local"
 # Reader processes: the default of the setting `parse_workers` (the LocalCluster's size).
 PARSE_WORKERS = os.cpu_count() or 1
+# Without a scheduler set, a night reading more than this is read by ONE reader process beside
+# this one, which loads a batch while the next is read, and no longer holds the reader's memory
+# on top of the warehouse's: the 100,000-employee year's full night (2.7 GB) took 377 s instead
+# of 480 s and its night process peaked at 1,616 MB instead of 2,353 MB (docs/scale.md). Below
+# it, the seconds a LocalCluster takes to start are not worth it.
+READER_PROCESS_FROM_BYTES = 512 * 1024 * 1024
 
 
 def mapped_batches(
@@ -34,8 +40,10 @@ def mapped_batches(
 
     `scheduler`: a Dask scheduler's address (`tcp://…`) whose workers see the landing directory
     and `area`; `LOCAL_CLUSTER`: a LocalCluster of `workers` processes on this machine; None:
-    this process.
+    this process, or one reader process past `READER_PROCESS_FROM_BYTES`.
     """
+    if scheduler is None and _bytes(batches) > READER_PROCESS_FROM_BYTES:
+        scheduler, workers = LOCAL_CLUSTER, 1
     if scheduler is None or not batches:
         for batch in batches:
             yield batch, read_batch(batch, area)
@@ -50,6 +58,10 @@ def mapped_batches(
         )
         for batch, future in zip(batches, futures, strict=True):
             yield batch, Path(future.result())
+
+
+def _bytes(batches: Sequence[Batch]) -> int:
+    return sum(file.size for batch in batches for file in batch.files)
 
 
 @contextmanager

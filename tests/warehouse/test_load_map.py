@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tests.warehouse.maps import (
     register,
     warehouse_state,
 )
-from warehouse import batches
+from warehouse import batches, dask_map
 from warehouse.batches import Batch, BatchFile, leftovers, plan_batches, read_batch
 from warehouse.connections import connect
 from warehouse.registry import FileKind, FileStatus, received_files
@@ -65,6 +66,31 @@ def test_the_map_on_a_cluster_of_two_workers_loads_what_the_process_alone_loads(
         load_dsn(connection, landing, tmp_path, scheduler=cluster)
         assert warehouse_state(connection) == expected
     assert not leftovers(tmp_path / "w.staging")  # the loaded batches' Parquet is removed
+
+
+def test_a_night_past_the_reader_process_threshold_is_read_beside_and_loads_the_same(
+    tmp_path: Path,
+    in_process: tuple[Path, tuple[object, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a scheduler set, a big night is read by one reader process (its memory apart
+    from the warehouse's); the warehouse is the one the process alone loads."""
+    landing, expected = in_process
+    landing = copy_landing(landing, tmp_path)
+    started: list[tuple[str | None, int]] = []
+    real_client = dask_map._client
+
+    def recorded(scheduler: str | None, workers: int) -> AbstractContextManager[object]:
+        started.append((scheduler, workers))
+        return real_client(scheduler, workers)
+
+    monkeypatch.setattr(dask_map, "READER_PROCESS_FROM_BYTES", 0)
+    monkeypatch.setattr(dask_map, "_client", recorded)
+    with connect(tmp_path / "w.duckdb", read_only=False) as connection:
+        register(connection, landing)
+        load_dsn(connection, landing, tmp_path)
+        assert warehouse_state(connection) == expected
+    assert started == [(dask_map.LOCAL_CLUSTER, 1)]
 
 
 # About 10 s more on the shared 2-core machine (a batch per file, workers restarted): make bench.
