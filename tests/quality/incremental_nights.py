@@ -8,11 +8,14 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
+from synthetic import generate
+from tests.pipelines.replay import arrivals, land
 from warehouse import load, models, reference, registry
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
@@ -120,3 +123,37 @@ def differences(warehouse: Path, whole: Path, tables: tuple[str, ...]) -> dict[s
             ).fetchall()
             counts[table] = count
         return counts
+
+
+@dataclass(frozen=True)
+class SignalementNights:
+    """A portfolio landed but for its signalements and one monthly DSN held back, both to land
+    as late files night after night."""
+
+    source: Path
+    landing: Path
+    signalements: list[Path]  # in arrival order; most of them the company `BIG`'s
+    monthly: list[Path]  # every monthly DSN, by path
+    held_back: Path  # a monthly DSN of another company, to land with the first signalement
+    day: date  # the portfolio's last arrival day: every late night runs on it
+
+
+BIG = "482165743"  # the company of most signalements, three establishments
+
+
+def signalement_nights(root: Path) -> SignalementNights:
+    source = root / "source"
+    generate(
+        source, companies=3, employees=90, months=5, start=date(2024, 1, 1), seed=3, fault_rate=0.5
+    )
+    landing = root / "landing"
+    for kind in ("reference", "portal"):
+        shutil.copytree(source / kind, landing / kind)
+    files = [p for paths in arrivals(source).values() for p in paths]
+    signalements = [p for p in files if p.name[:6] in ("DSN_04", "DSN_05", "DSN_07")]
+    assert sum(BIG in p.name for p in signalements) >= 8
+    monthly = sorted(p for p in files if p.name.startswith("DSN_01"))
+    held_back = next(p for p in reversed(monthly) if BIG not in p.name)
+    land(source, landing, [p for p in files if p not in signalements and p != held_back])
+    day = max(arrivals(source))
+    return SignalementNights(source, landing, signalements, monthly, held_back, day)

@@ -20,9 +20,15 @@ from pipelines.code_versions import CODE_VERSIONS
 from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from synthetic import generate
-from tests.pipelines.replay import arrivals
+from tests.pipelines.replay import arrivals, land
 from tests.quality import incremental_nights
-from tests.quality.incremental_nights import night_both_ways, share_employees, shared_employees
+from tests.quality.incremental_nights import (
+    BIG,
+    night_both_ways,
+    share_employees,
+    shared_employees,
+    signalement_nights,
+)
 from warehouse.connections import connect
 
 STAGE = "affiliations"
@@ -140,13 +146,6 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
     assert min(incremental) < 4, scopes  # some nights left companies out
 
 
-def _arrive(source: Path, landing: Path, paths: list[Path]) -> None:
-    for path in paths:
-        target = landing / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-
-
 def _drop_an_option(landing: Path, siren: str) -> None:
     """The contract parameters of `siren` no longer offer the last option of one contract."""
     path = next(
@@ -165,36 +164,24 @@ def test_signalements_recompute_their_employees_only_and_equal_a_whole_recomputa
     another company the same night, an employee declared by a second establishment, a steward's
     decision on one employee and a change of the company's contract parameters, night by
     night in arrival order, every night as a whole recomputation gives."""
-    source = tmp_path / "source"
-    generate(
-        source, companies=3, employees=90, months=5, start=date(2024, 1, 1), seed=3, fault_rate=0.5
-    )
-    landing = tmp_path / "landing"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
+    late = signalement_nights(tmp_path)
+    source, landing, monthly, day = late.source, late.landing, late.monthly, late.day
     (tmp_path / "decisions").mkdir()
-    files = [p for paths in arrivals(source).values() for p in paths]
-    signalements = [p for p in files if p.name[:6] in ("DSN_04", "DSN_05", "DSN_07")]
-    big = "482165743"  # the company of most signalements, three establishments
-    assert sum(big in p.name for p in signalements) >= 8
-    monthly = sorted(p for p in files if p.name.startswith("DSN_01"))
-    held_back = next(p for p in reversed(monthly) if big not in p.name)
-    _arrive(source, landing, [p for p in files if p not in signalements and p != held_back])
-    day = max(arrivals(source))
     differences, companies = _night(tmp_path, landing, day)
     assert set(differences.values()) == {0} and companies is None
 
     narrowed = []
-    for index, signalement in enumerate(signalements):
+    for index, signalement in enumerate(late.signalements):
         # a monthly DSN of another company lands with the first signalement
-        _arrive(source, landing, [signalement, held_back] if index == 0 else [signalement])
+        land(source, landing, [signalement, late.held_back] if index == 0 else [signalement])
         differences, companies = _night(tmp_path, landing, day)
         assert set(differences.values()) == {0}, (signalement.name, differences)
         narrowed.append(companies == (1 if index == 0 else 0))
-    assert sum(narrowed) >= len(signalements) - 2, narrowed  # a few concern no monthly employee
+    # a few concern no monthly employee
+    assert sum(narrowed) >= len(late.signalements) - 2, narrowed
 
     # an employee of one establishment declared by another in its last monthly DSN
-    last_of_big = sorted(p for p in monthly if big in p.name)
+    last_of_big = sorted(p for p in monthly if BIG in p.name)
     other_siret = next(
         p for p in reversed(last_of_big) if p.name[7:21] != last_of_big[-1].name[7:21]
     )
@@ -207,7 +194,7 @@ def test_signalements_recompute_their_employees_only_and_equal_a_whole_recomputa
     _decide(tmp_path)
     differences, _ = _night(tmp_path, landing, day + timedelta(days=2))
     assert set(differences.values()) == {0}, differences
-    _drop_an_option(landing, big)
+    _drop_an_option(landing, BIG)
     differences, companies = _night(tmp_path, landing, day + timedelta(days=2))
     assert set(differences.values()) == {0}, differences
     assert companies == 1

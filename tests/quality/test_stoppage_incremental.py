@@ -13,7 +13,7 @@ from pipelines.code_versions import CODE_VERSIONS
 from quality.stoppages.night import run_stoppage_night
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land
-from tests.quality.incremental_nights import night_both_ways, share_employees
+from tests.quality.incremental_nights import night_both_ways, share_employees, signalement_nights
 from warehouse.connections import connect
 
 STAGE = "stoppages"
@@ -87,30 +87,16 @@ def test_signalements_recompute_their_employees_only_and_equal_a_whole_recomputa
     """The signalements (stoppages, returns, contract ends) of a company of many employees,
     each landing alone as a late file, recompute their employees only, the first beside a
     monthly DSN of another company: every night as a whole recomputation gives."""
-    source = tmp_path / "source"
-    generate(
-        source, companies=3, employees=90, months=5, start=date(2024, 1, 1), seed=3, fault_rate=0.5
-    )
-    landing = tmp_path / "landing"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
-    files = [p for paths in arrivals(source).values() for p in paths]
-    signalements = [p for p in files if p.name[:6] in ("DSN_04", "DSN_05", "DSN_07")]
-    big = "482165743"  # the company of most signalements
-    assert sum(big in p.name for p in signalements) >= 8
-    held_back = next(
-        p for p in reversed(files) if p.name.startswith("DSN_01") and big not in p.name
-    )
-    land(source, landing, [p for p in files if p not in signalements and p != held_back])
-    day = max(arrivals(source))
-    found, companies = _night(tmp_path, landing, day)
+    late = signalement_nights(tmp_path)
+    found, companies = _night(tmp_path, late.landing, late.day)
     assert set(found.values()) == {0} and companies is None
 
     narrowed = []
-    for index, signalement in enumerate(signalements):
-        land(source, landing, [signalement, held_back] if index == 0 else [signalement])
-        found, companies = _night(tmp_path, landing, day)
+    for index, signalement in enumerate(late.signalements):
+        arriving = [signalement, late.held_back] if index == 0 else [signalement]
+        land(late.source, late.landing, arriving)
+        found, companies = _night(tmp_path, late.landing, late.day)
         assert set(found.values()) == {0}, (signalement.name, found)
         narrowed.append(companies == 0 if index else companies is not None)
-    assert sum(narrowed) >= len(signalements) - 2, narrowed
+    assert sum(narrowed) >= len(late.signalements) - 2, narrowed
     assert _rows(tmp_path / "entrepot.duckdb", "stoppage.episodes")
