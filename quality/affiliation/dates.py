@@ -47,8 +47,8 @@ own_ends AS (
             AND s.instance_id = e.instance_id)
     WHERE e.end_date < s.start_date
 ),
--- The employment contract's end (a FCTU has no declared month: the month of the end date).
--- aff_contract_ends does not say which declaration declared the end: no file to name.
+-- The employment contract's end (a FCTU has no declared month: the month of the end date),
+-- named by the declaration that last declared it.
 contract_ends AS (
     SELECT s.siren, s.siret, s.employee_key, s.contract_reference, s.contract_start,
         s.contract_number, s.start_date,
@@ -56,7 +56,7 @@ contract_ends AS (
         'Affiliation déclarée débutant le ' || strftime(s.start_date, '%d/%m/%Y')
             || ' (S21.G00.70.014), puis contrat de travail terminé le '
             || strftime(x.end_date, '%d/%m/%Y') || ' (S21.G00.62.001), avant ce début' AS detail,
-        NULL AS file_id, NULL AS declaration_id
+        x.file_id, x.declaration_id
     FROM aff_contract_ends AS x
     JOIN starts AS s
         ON s.siret = x.siret AND s.employee_key = x.employee_key

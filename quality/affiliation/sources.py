@@ -100,7 +100,7 @@ WHERE {{rows}};
 CREATE OR REPLACE TEMP {{kind}} aff_contract_ends AS
 SELECT * FROM (
     SELECT e.siret, k.employee_key, e.contract_start, e.contract_number, e.end_date,
-        e.end_reason, e.keeps_cover, e.month
+        e.end_reason, e.keeps_cover, e.month, e.file_id, e.declaration_id
     FROM core.contract_ends AS e
     JOIN core.declarations_in_force AS d USING (file_id, declaration_id)
     JOIN aff_employees AS k ON k.warehouse_key = e.employee_key

@@ -318,6 +318,10 @@ def test_aff011_a_contract_end_declared_later_before_the_affiliation_start(
         FEB,
     )
     assert "terminé le 10/01/2025 (S21.G00.62.001)" in str(row["detail"])
+    # the steward is sent to the February DSN, the one that declared the end
+    assert (row["file_id"], row["declaration_id"]) == connection.execute(
+        "SELECT file_id, declaration_id FROM core.declaration_versions WHERE month = ?", [FEB]
+    ).fetchone()
 
 
 def test_aff011_not_for_an_affiliation_ended_then_started_again(warehouse: Warehouse) -> None:
