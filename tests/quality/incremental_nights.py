@@ -62,7 +62,7 @@ def night_both_ways(
     return differences(warehouse, whole, compared), companies
 
 
-def _nirs(files: list[Path]) -> list[str]:
+def nirs_in(files: list[Path]) -> list[str]:
     """The NIRs the files declare, the most declared first."""
     counts = Counter(
         nir for f in files for nir in re.findall(rb"S21\.G00\.30\.001,'(\d{13})'", f.read_bytes())
@@ -70,7 +70,7 @@ def _nirs(files: list[Path]) -> list[str]:
     return [nir.decode() for nir, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
 
 
-def _declare_as(files: list[Path], nir: str, other: str) -> None:
+def declare_as(files: list[Path], nir: str, other: str) -> None:
     """The employee declared under `nir` is declared under `other` instead."""
     for f in files:
         line = b"S21.G00.30.001,'%s'"
@@ -87,10 +87,10 @@ def share_employees(source: Path, late: Path) -> None:
         by_company.setdefault(f.name.split("_")[2][:9], []).append(f)
     a = late.name.split("_")[2][:9]
     b, c = sorted(siren for siren in by_company if siren != a)[:2]
-    shared_with_a = _nirs([late])[0]
-    first_of_b, second_of_b = _nirs(by_company[b])[:2]
-    _declare_as(by_company[b], first_of_b, shared_with_a)
-    _declare_as(by_company[c], _nirs(by_company[c])[0], second_of_b)
+    shared_with_a = nirs_in([late])[0]
+    first_of_b, second_of_b = nirs_in(by_company[b])[:2]
+    declare_as(by_company[b], first_of_b, shared_with_a)
+    declare_as(by_company[c], nirs_in(by_company[c])[0], second_of_b)
 
 
 def shared_employees(warehouse: Path) -> int:

@@ -185,9 +185,9 @@ def test_signalements_recompute_their_employees_only_and_equal_a_whole_recomputa
     other_siret = next(
         p for p in reversed(last_of_big) if p.name[7:21] != last_of_big[-1].name[7:21]
     )
-    mover = incremental_nights._nirs([last_of_big[-1]])[0]
+    mover = incremental_nights.nirs_in([last_of_big[-1]])[0]
     target = landing / other_siret.relative_to(source)
-    incremental_nights._declare_as([target], incremental_nights._nirs([target])[0], mover)
+    incremental_nights.declare_as([target], incremental_nights.nirs_in([target])[0], mover)
     differences, companies = _night(tmp_path, landing, day)
     assert set(differences.values()) == {0}, differences
 
