@@ -15,6 +15,7 @@ file or line that cannot be read is recorded in `registry.rejected_lines` with t
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
-from contracts.parameters import ContractParameters, PmssTable
+from contracts.parameters import ContractParameters, Cover, PmssTable
 from contracts.portal_exports import PORTAL_EXPORTS, RejectedLine, read_portal_export
 from warehouse.changes import mark_companies, mark_every_company
 from warehouse.reference_tables import (
@@ -243,10 +244,22 @@ def load_reference_files(connection: duckdb.DuckDBPyConnection, landing_dir: Pat
     return load
 
 
-def contract_parameters(connection: duckdb.DuckDBPyConnection) -> list[ContractParameters]:
-    """Every contract's parameters as loaded tonight, by contract reference."""
+def contract_parameters(
+    connection: duckdb.DuckDBPyConnection,
+    sirens: Collection[str] | None = None,
+    cover: Cover | None = None,
+) -> list[ContractParameters]:
+    """The parameters as loaded tonight, by contract reference, of every contract or of those
+    of the companies `sirens` and of the `cover` given: validating a document costs, and a
+    stage recomputing a few companies needs only theirs."""
     rows = connection.execute(
-        "SELECT document FROM reference.contract_parameters ORDER BY contract_reference"
+        """
+        SELECT p.document FROM reference.contract_parameters AS p
+        JOIN reference.oc_contracts AS c USING (contract_reference)
+        WHERE (? OR list_contains(?, c.siren)) AND c.cover = coalesce(?, c.cover)
+        ORDER BY p.contract_reference
+        """,
+        [sirens is None, sorted(sirens or ()), None if cover is None else cover.value],
     ).fetchall()
     return [ContractParameters.model_validate_json(document) for (document,) in rows]
 
