@@ -242,12 +242,11 @@ def register_deliveries(
     entry, and a file that cannot be read (vanished, I/O error), is recorded as ignored with its
     reason; it never stops the others.
     """
-    seen = set(
-        connection.execute("SELECT landing_path, size, mtime FROM registry.deliveries").fetchall()
-    )
-    delivered = set(
-        connection.execute("SELECT landing_path, file_id FROM registry.deliveries").fetchall()
-    )
+    deliveries = connection.execute(
+        "SELECT landing_path, size, mtime, file_id FROM registry.deliveries"
+    ).fetchall()
+    seen = {(path, size, mtime) for path, size, mtime, _ in deliveries}
+    delivered = {(path, file_id) for path, _, _, file_id in deliveries}
     contents = dict(connection.execute("SELECT file_id, status FROM registry.files").fetchall())
     new_deliveries: list[tuple[object, ...]] = []
     touched_deliveries: list[tuple[object, ...]] = []
