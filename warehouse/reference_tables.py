@@ -1,6 +1,6 @@
 """The tables `warehouse.reference` fills once a night from the insurer's own files, declared once
 (`warehouse.schema`): the contract parameters in `reference.*`, the portal's exports in
-`from_portal.*`. Each is replaced whole at every load."""
+`from_portal.*`. A load replaces the rows of the files that changed (`warehouse.reference`)."""
 
 from __future__ import annotations
 

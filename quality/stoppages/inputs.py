@@ -372,7 +372,7 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
         + _IN_FORCE
         + """) AS d
             ON d.file_id = x.file_id AND d.declaration_id = x.declaration_id
-        WHERE d.nature = '01'
+        WHERE d.nature = '01' AND {scope}
         GROUP BY ALL"""
     ),
     "contracts": (
@@ -383,7 +383,7 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
         + _IN_FORCE
         + """) AS d
             ON d.file_id = c.file_id AND d.declaration_id = c.declaration_id
-        WHERE c.category IS NOT NULL
+        WHERE c.category IS NOT NULL AND {scope}
         GROUP BY ALL"""
     ),
     "monthly": (
@@ -393,6 +393,12 @@ _WAREHOUSE_QUERIES: dict[str, str] = {
 
 
 _READ_WHOLE = ("therapeutic", "monthly")  # no employee: filtered by stoppage row, by company
+# The aggregated inputs take the scope before grouping (as its SIREN and employee key columns):
+# filtered after, every company's rows would be grouped to keep a few.
+_SCOPED_BEFORE_GROUPING = {
+    "gross_pay": ("d.siren", "x.employee_key"),
+    "contracts": ("d.siren", "c.employee_key"),
+}
 
 
 def read_inputs(
@@ -412,13 +418,19 @@ def read_inputs(
     }
     # an employee's establishments' months, whatever his company
     rows["monthly"] = "TRUE" if scope.keys else scope.sql("siren")
+    queries = {
+        name: query.format(scope=scope.sql(*_SCOPED_BEFORE_GROUPING[name]))
+        if name in _SCOPED_BEFORE_GROUPING
+        else query
+        for name, query in _WAREHOUSE_QUERIES.items()
+    }
     frames = {
         name: connection.sql(
             query
             if name == "therapeutic"
             else f"SELECT * FROM ({query}) WHERE {rows[name]} ORDER BY ALL"
         ).pl()
-        for name, query in _WAREHOUSE_QUERIES.items()
+        for name, query in queries.items()
     }
     current = current_keys(
         connection.sql("SELECT previous_key, employee_key FROM core.employee_links").pl()

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from contracts.parameters import Cover
 from quality.stoppages.claims import claims
 from quality.stoppages.episodes import consolidate, observation_end, stoppage_episodes
 from quality.stoppages.events import employee_events
@@ -78,6 +79,15 @@ def build_from_warehouse(
     the core model and the contracts' parameters loaded at ingestion, stated for the
     observation end `as_of` (default: the warehouse's, `warehouse_observation_end`), from the
     rows of `read` (default: `scope`'s companies and their sharers)."""
-    terms = provident_terms(contract_parameters(connection))
-    inputs = read_inputs(connection, read or with_sharers(connection, scope))
+    read = read or with_sharers(connection, scope)
+    inputs = read_inputs(connection, read)
+    # a contract covers the employees of its company only: the companies read are enough
+    sirens = None if read.everything else _sirens(inputs)
+    terms = provident_terms(contract_parameters(connection, sirens, Cover.PREVOYANCE))
     return build(inputs, terms, as_of or warehouse_observation_end(connection)).of(scope)
+
+
+def _sirens(inputs: StoppageInputs) -> set[str]:
+    """Every company a row of `inputs` belongs to."""
+    frames = (inputs.stoppages, inputs.suspensions, inputs.contract_ends, inputs.gross_pay)
+    return set().union(*(frame.get_column("siren") for frame in (*frames, inputs.contracts)))

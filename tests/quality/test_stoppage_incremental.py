@@ -8,13 +8,19 @@ from __future__ import annotations
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
 
 from pipelines.code_versions import CODE_VERSIONS
+from quality.stoppages import pipeline
 from quality.stoppages.night import run_stoppage_night
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land
 from tests.quality.incremental_nights import night_both_ways, share_employees, signalement_nights
 from warehouse.connections import connect
+from warehouse.reference import contract_parameters
 
 STAGE = "stoppages"
 VERSION = CODE_VERSIONS["stoppages"]
@@ -39,6 +45,20 @@ def _night(tmp_path: Path, landing: Path, day: date) -> tuple[dict[str, int], in
     )
 
 
+def _documents_validated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many contract documents each stoppage run validates, in run order (a night: the
+    incremental run, then the whole one)."""
+    counts: list[int] = []
+
+    def counted(connection: duckdb.DuckDBPyConnection, *narrowed: Any) -> list[Any]:
+        documents = contract_parameters(connection, *narrowed)
+        counts.append(len(documents))
+        return documents
+
+    monkeypatch.setattr(pipeline, "contract_parameters", counted)
+    return counts
+
+
 def _rows(warehouse: Path, table: str) -> int:
     with connect(warehouse, read_only=True) as connection:
         [(count,)] = connection.execute(f"SELECT count(*) FROM {table}").fetchall()
@@ -46,7 +66,7 @@ def _rows(warehouse: Path, table: str) -> int:
 
 
 def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "source"
     generate(
@@ -70,7 +90,9 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
         night(day)
     land(source, landing, [late])
     night(last)  # a late file for one company, run as the same night again
+    validated = _documents_validated(monkeypatch)
     night(last + timedelta(days=20))  # the date only
+    assert validated == [0, validated[1]] and validated[1] > 0  # no company read, none validated
     night(last + timedelta(days=400))
 
     warehouse = tmp_path / "entrepot.duckdb"

@@ -165,6 +165,39 @@ REJECTED_LINES = Table(
     ),
 )
 
+REFERENCE_READS = Table(
+    "registry",
+    "reference_reads",
+    "Ce que le dernier chargement des référentiels a lu de chaque fichier de paramétrage, du "
+    "PMSS et du portail : un fichier inchangé, lu par le même code, n'est pas relu et ses "
+    "lignes restent.",
+    (
+        Column(
+            "landing_path",
+            "VARCHAR",
+            "Chemin du fichier, relatif au répertoire de dépôt (reference/… ou portal/…).",
+            False,
+        ),
+        Column("size", "BIGINT", "Taille en octets à la lecture.", False),
+        Column(
+            "mtime", "DOUBLE", "Date de modification à la lecture (secondes depuis 1970).", False
+        ),
+        FILE_ID.but(nullable=False, comment="Empreinte SHA-256 du contenu lu."),
+        Column(
+            "contract_reference",
+            "VARCHAR",
+            "Contrat que porte la fiche de paramétrage ; vide : fiche rejetée ou autre fichier.",
+        ),
+        Column(
+            "reader_version",
+            "VARCHAR",
+            "Empreinte du code de lecture : un autre code relit le fichier.",
+            False,
+        ),
+    ),
+    key=("landing_path",),
+)
+
 
 REGISTRY_TABLES: tuple[Table, ...] = (
     SCHEMA_MIGRATIONS,
@@ -174,4 +207,5 @@ REGISTRY_TABLES: tuple[Table, ...] = (
     LANDING_STATUS,
     IGNORED_ENTRIES,
     REJECTED_LINES,
+    REFERENCE_READS,
 )
