@@ -78,11 +78,31 @@ def row_count_bounds(previous: int | None) -> tuple[Expectation, ...]:
     )
 
 
-def _frame(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> Any:
-    extra = "".join(
-        f", CAST({sql} AS DOUBLE) AS {name}" for name, sql in spec.check_columns.items()
-    )
-    return connection.execute(f"SELECT *{extra} FROM {SCHEMA}.{spec.name}").df()
+def _checked_columns(expectations: tuple[Expectation, ...]) -> list[str]:
+    """The columns `expectations` read, in order of first use."""
+    columns: dict[str, None] = {}
+    for expectation in expectations:
+        arguments = expectation.arguments
+        for name in (
+            arguments.get("column"),
+            *(arguments.get("column_list") or []),
+            arguments.get("column_A"),
+            arguments.get("column_B"),
+        ):
+            if name is not None:
+                columns[name] = None
+    return list(columns)
+
+
+def _frame(
+    connection: duckdb.DuckDBPyConnection, spec: TableSpec, expectations: tuple[Expectation, ...]
+) -> Any:
+    """The table's columns the expectations read, its check columns computed: no expectation
+    reads the others, and converting them to pandas was most of the frame's cost (names, NIRs)."""
+    selected = [
+        f'"{name}"' for name in _checked_columns(expectations) if name not in spec.check_columns
+    ] + [f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in spec.check_columns.items()]
+    return connection.execute(f"SELECT {', '.join(selected)} FROM {SCHEMA}.{spec.name}").df()
 
 
 def run_gates(
@@ -142,7 +162,7 @@ def run_gates(
             # here (no action) but its checks that every stored object is fresh, about a
             # third of the gates' time. The result is stored all the same for the Data Docs.
             validation_result = validation.run(
-                batch_parameters={"dataframe": _frame(connection, spec)},
+                batch_parameters={"dataframe": _frame(connection, spec, expectations)},
                 # No sample of failing values: they would put NIRs and names in Data Docs.
                 result_format={"result_format": "BASIC", "partial_unexpected_count": 0},
             )
