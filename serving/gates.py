@@ -78,11 +78,31 @@ def row_count_bounds(previous: int | None) -> tuple[Expectation, ...]:
     )
 
 
-def _frame(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> Any:
-    extra = "".join(
-        f", CAST({sql} AS DOUBLE) AS {name}" for name, sql in spec.check_columns.items()
-    )
-    return connection.execute(f"SELECT *{extra} FROM {SCHEMA}.{spec.name}").df()
+def _checked_columns(expectations: tuple[Expectation, ...]) -> list[str]:
+    """The columns `expectations` read, in order of first use."""
+    columns: dict[str, None] = {}
+    for expectation in expectations:
+        arguments = expectation.arguments
+        for name in (
+            arguments.get("column"),
+            *(arguments.get("column_list") or []),
+            arguments.get("column_A"),
+            arguments.get("column_B"),
+        ):
+            if name is not None:
+                columns[name] = None
+    return list(columns)
+
+
+def _frame(
+    connection: duckdb.DuckDBPyConnection, spec: TableSpec, expectations: tuple[Expectation, ...]
+) -> Any:
+    """The table's columns the expectations read, its check columns computed: no expectation
+    reads the others, and converting them to pandas was most of the frame's cost (names, NIRs)."""
+    selected = [
+        f'"{name}"' for name in _checked_columns(expectations) if name not in spec.check_columns
+    ] + [f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in spec.check_columns.items()]
+    return connection.execute(f"SELECT {', '.join(selected)} FROM {SCHEMA}.{spec.name}").df()
 
 
 def run_gates(
@@ -142,7 +162,7 @@ def run_gates(
             # here (no action) but its checks that every stored object is fresh, about a
             # third of the gates' time. The result is stored all the same for the Data Docs.
             validation_result = validation.run(
-                batch_parameters={"dataframe": _frame(connection, spec)},
+                batch_parameters={"dataframe": _frame(connection, spec, expectations)},
                 # No sample of failing values: they would put NIRs and names in Data Docs.
                 result_format={"result_format": "BASIC", "partial_unexpected_count": 0},
             )
@@ -230,32 +250,27 @@ def _sql_list(values: list[str]) -> str:
     return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
 
 
-def _failing_rows(spec: TableSpec, expectation: Expectation) -> tuple[str, str]:
-    """(extra select expressions, predicate) selecting the rows of `spec` failing a row-level
-    `expectation`, as Great Expectations judges them (missing values pass code lists, orders
-    and bounds)."""
+def _fails(expectation: Expectation) -> str:
+    """A SQL expression over a table's row (its check columns computed) true when the row fails
+    the row-level `expectation`, as Great Expectations judges it (missing values pass code
+    lists, orders and bounds)."""
     arguments = expectation.arguments
-    checks = "".join(f", ({sql}) AS {name}" for name, sql in spec.check_columns.items())
     match expectation.kind:
         case "ExpectColumnValuesToNotBeNull":
-            return checks, f'"{arguments["column"]}" IS NULL'
+            return f'"{arguments["column"]}" IS NULL'
         case "ExpectColumnValuesToBeUnique" | "ExpectCompoundColumnsToBeUnique":
             columns = arguments.get("column_list") or [arguments["column"]]
             keys = ", ".join(f'"{c}"' for c in columns)
-            return f"{checks}, count(*) OVER (PARTITION BY {keys}) AS _occurrences", (
-                "_occurrences > 1"
-            )
+            return f"count(*) OVER (PARTITION BY {keys}) > 1"
         case "ExpectColumnValuesToBeInSet":
             column = f'"{arguments["column"]}"'
-            return checks, f"{column} NOT IN ({_sql_list(list(arguments['value_set']))})"
+            return f"{column} NOT IN ({_sql_list(list(arguments['value_set']))})"
         case "ExpectColumnPairValuesAToBeGreaterThanB":
             after, before = f'"{arguments["column_A"]}"', f'"{arguments["column_B"]}"'
-            return checks, f"NOT ({after} >= {before})"
+            return f"NOT ({after} >= {before})"
         case _:  # ExpectColumnValuesToBeBetween
             column = arguments["column"]
-            return checks, (
-                f"NOT ({column} BETWEEN {arguments['min_value']} AND {arguments['max_value']})"
-            )
+            return f"NOT ({column} BETWEEN {arguments['min_value']} AND {arguments['max_value']})"
 
 
 def _company(spec: TableSpec) -> str:
@@ -270,20 +285,29 @@ def failing_companies(
 ) -> dict[str, list[str]]:
     """Per company, the French labels of the blocking company-scoped gates its rows fail in
     the portal schema of `connection`. Rows of no known company are left to the whole-night
-    gates."""
+    gates. One scan per table, whatever its number of gates."""
     failures: dict[str, list[str]] = {}
     for spec in specs:
-        for expectation in spec.all_expectations():
-            if not (expectation.blocking and company_scoped(spec, expectation)):
-                continue
-            extra, predicate = _failing_rows(spec, expectation)
-            rows = connection.execute(
-                f"SELECT DISTINCT {_company(spec)} FROM "
-                f"(SELECT *{extra} FROM {SCHEMA}.{spec.name}) WHERE {predicate} "
-                f"AND {_company(spec)} IS NOT NULL ORDER BY 1"
-            ).fetchall()
-            for (siren,) in rows:
-                failures.setdefault(siren, []).append(f"{spec.name} : {_describe(expectation)}")
+        gates = [e for e in spec.all_expectations() if e.blocking and company_scoped(spec, e)]
+        if not gates:
+            continue
+        checks = "".join(f", ({sql}) AS {name}" for name, sql in spec.check_columns.items())
+        flags = ", ".join(f"coalesce({_fails(e)}, false) AS gate_{i}" for i, e in enumerate(gates))
+        failed = " OR ".join(f"gate_{i}" for i in range(len(gates)))
+        rows = connection.execute(
+            f"""
+            SELECT company, {", ".join(f"bool_or(gate_{i})" for i in range(len(gates)))}
+            FROM (
+                SELECT {_company(spec)} AS company, {flags}
+                FROM (SELECT *{checks} FROM {SCHEMA}.{spec.name}))
+            WHERE company IS NOT NULL AND ({failed})
+            GROUP BY company ORDER BY company
+            """
+        ).fetchall()
+        for i, expectation in enumerate(gates):
+            for siren, *gate_failed in rows:
+                if gate_failed[i]:
+                    failures.setdefault(siren, []).append(f"{spec.name} : {_describe(expectation)}")
     return failures
 
 

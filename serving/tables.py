@@ -608,18 +608,37 @@ CONTRIBUTION_DETAILS = TableSpec(
         _c("gap", AMOUNT, "Écart déclaré − attendu."),
     ),
     key=("siren", "contract_reference", "population", "period_code"),
+    # Per call, then per row of the call: grouping every contribution by employee and month
+    # first was most of the candidate's time.
     sql="""
-        WITH contributions AS (
+        WITH components AS (
+            SELECT file_id, contribution_instance_id,
+                sum(amount) FILTER (component_type = '11') AS tranche_a,
+                sum(amount) FILTER (component_type = '13') AS tranche_b,
+                sum(amount) FILTER (component_type = '18') AS pmss
+            FROM core.contribution_components
+            WHERE component_type IN ('11', '13', '18')
+            GROUP BY ALL
+        ),
+        contributions AS (
             SELECT left(c.siret, 9) AS siren, a.contract_reference,
                 c.population_code AS population, c.month, c.employee_key,
-                sum(b.amount) FILTER (b.component_type = '11') AS tranche_a,
-                sum(b.amount) FILTER (b.component_type = '13') AS tranche_b,
-                sum(b.amount) FILTER (b.component_type = '18') AS pmss
+                b.tranche_a, b.tranche_b, b.pmss
             FROM core.contributions AS c
             JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
-            LEFT JOIN core.contribution_components AS b
+            LEFT JOIN components AS b
                 ON b.file_id = c.file_id AND b.contribution_instance_id = c.instance_id
-            GROUP BY ALL
+        ),
+        by_call AS (
+            SELECT k.call_id, count(DISTINCT c.employee_key) AS employees,
+                sum(c.tranche_a) AS tranche_a, sum(c.tranche_b) AS tranche_b,
+                sum(c.pmss) AS pmss
+            FROM ledger.calls AS k
+            JOIN contributions AS c
+                ON c.siren = k.siren AND c.contract_reference = k.contract_reference
+                AND c.population IS NOT DISTINCT FROM k.population
+                AND c.month BETWEEN k.period_start AND k.period_end
+            GROUP BY k.call_id
         ),
         rates AS (
             SELECT contract_reference, population_code AS population,
@@ -635,22 +654,17 @@ CONTRIBUTION_DETAILS = TableSpec(
         )
         SELECT k.siren, k.contract_reference, coalesce(k.population, '') AS population,
             k.period_code, k.period_start, k.period_end,
-            CAST(count(DISTINCT c.employee_key) AS INTEGER) AS employees,
+            CAST(coalesce(c.employees, 0) AS INTEGER) AS employees,
             CAST(k.months_declared AS INTEGER) AS months_declared,
-            CAST(sum(c.tranche_a) AS DECIMAL(18, 2)) AS base_tranche_a,
-            CAST(sum(c.tranche_b) AS DECIMAL(18, 2)) AS base_tranche_b,
-            CAST(sum(c.pmss) AS DECIMAL(18, 2)) AS base_pmss, r.rates,
+            CAST(c.tranche_a AS DECIMAL(18, 2)) AS base_tranche_a,
+            CAST(c.tranche_b AS DECIMAL(18, 2)) AS base_tranche_b,
+            CAST(c.pmss AS DECIMAL(18, 2)) AS base_pmss, r.rates,
             k.declared, k.expected, k.gap
         FROM ledger.calls AS k
-        LEFT JOIN contributions AS c
-            ON c.siren = k.siren AND c.contract_reference = k.contract_reference
-            AND c.population IS NOT DISTINCT FROM k.population
-            AND c.month BETWEEN k.period_start AND k.period_end
+        LEFT JOIN by_call AS c USING (call_id)
         LEFT JOIN rates AS r
             ON r.contract_reference = k.contract_reference AND r.population = k.population
         WHERE k.siren IS NOT NULL
-        GROUP BY k.siren, k.contract_reference, k.population, k.period_code, k.period_start,
-            k.period_end, k.months_declared, r.rates, k.declared, k.expected, k.gap
     """,
     requires=(
         "ledger.calls",

@@ -469,6 +469,19 @@ PENDING_CHANGES = Table(
         ),
     ),
 )
+PENDING_DIMENSION_KEYS = Table(
+    "core",
+    "pending_dimension_keys",
+    "Entreprises et salariés dont les groupes en attente avaient des lignes avant leur "
+    "recalcul : les dimensions ne reconstruisent que leurs lignes ; vidée avec les groupes en "
+    "attente.",
+    (
+        SIREN.but(comment="Entreprise dont les déclarations en vigueur peuvent changer."),
+        EMPLOYEE_KEY.but(
+            comment="Salarié dont les faits peuvent changer. Donnée personnelle.",
+        ),
+    ),
+)
 STAGE_PROGRESS = Table(
     "core",
     "stage_progress",
@@ -488,6 +501,7 @@ CORE_TABLES: tuple[Table, ...] = (
     COMPANY_CHANGES,
     EMPLOYEE_CHANGES,
     PENDING_CHANGES,
+    PENDING_DIMENSION_KEYS,
     STAGE_PROGRESS,
     DECLARATION_VERSIONS,
     DECLARATIONS_IN_FORCE,

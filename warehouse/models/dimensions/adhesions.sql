@@ -6,5 +6,5 @@ SELECT adhesion_key, siret,
     min(month) AS first_month,
     max(month) AS last_month
 FROM core.adhesion_months
-WHERE siret IS NOT NULL
+WHERE siret IS NOT NULL AND {scope}
 GROUP BY adhesion_key, siret

@@ -6,6 +6,7 @@ WITH months AS (
         AS recency
     FROM core.employee_months AS m
     JOIN core.declaration_versions AS v USING (file_id, declaration_id)
+    WHERE {scope}
 )
 SELECT employee_key,
     arg_max(nir, recency) AS nir,

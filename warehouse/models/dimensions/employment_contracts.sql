@@ -8,6 +8,7 @@ WITH ends AS (
             e.instance_id)) AS end_reason
     FROM core.contract_ends AS e
     JOIN core.declaration_versions AS v USING (file_id, declaration_id)
+    WHERE {scope}
     GROUP BY ALL
 ),
 months AS (
@@ -15,6 +16,7 @@ months AS (
         AS recency
     FROM core.contract_months AS c
     JOIN core.declaration_versions AS v USING (file_id, declaration_id)
+    WHERE {scope}
 )
 SELECT c.employee_key, c.contract_start, c.contract_number,
     arg_max(c.siret, c.recency) AS siret,

@@ -5,6 +5,7 @@
 WITH declarations AS (
     SELECT *, (coalesce(month, '-infinity'::DATE), built_on, file_id, declaration_id) AS recency
     FROM core.declarations_in_force
+    WHERE {scope}
 )
 SELECT d.siret,
     arg_max(d.siren, d.recency) AS siren,
