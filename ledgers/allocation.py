@@ -85,6 +85,7 @@ __all__ = [
     "AllocationResult",
     "Entry",
     "Lettrage",
+    "book_keys",
     "company_keys",
 ]
 
@@ -992,16 +993,45 @@ def _valid_siren(digits: str) -> bool:
 
 
 def _movement_keys(movement: dict[str, Any], tokens: set[str]) -> list[str]:
-    """What the payer rules look up for a movement in the book's companies, as `company_keys`
-    writes them: its reference words (`tokens`, its `_reference_tokens`: call or contract
-    references), its debtor IBAN and the SIRENs it writes. Mandates and names are left out:
-    they come from the contracts' parameters, whose change recomputes every company."""
+    """What the book looks up for a movement, as `company_keys` and `book_keys` write them: its
+    reference words (`tokens`, its `_reference_tokens`: call or contract references), its
+    debtor IBAN and the SIRENs it writes, then what it reads of the contracts: its mandate, its
+    debtor's name and the account that received it (whose organisme's calls it pays)."""
     keys = {f"ref:{token}" for token in tokens}
     if iban := movement.get("debtor_iban"):
         keys.add(f"iban:{_compact(str(iban))}")
     siret_sirens, siren_numbers = _company_numbers(movement)
     keys.update(f"siren:{siren}" for siren in siret_sirens | siren_numbers)
+    if mandate := movement.get("mandate_id"):
+        keys.add(f"mandate:{_compact(str(mandate))}")
+    if name := movement.get("debtor_name"):
+        keys.add(f"name:{_normalise_name(str(name))}")
+    if account := movement.get("account_iban"):
+        keys.add(f"account:{_compact(str(account))}")
     return sorted(keys)
+
+
+def book_keys(
+    mandates: pl.DataFrame, companies: pl.DataFrame, creditor_accounts: pl.DataFrame
+) -> set[tuple[str, str]]:
+    """What the book reads of the contracts (`Lettrage`'s `mandates`, `companies` and
+    `creditor_accounts`), as (key a movement writes, what the book finds under it): a mandate's
+    company and contract, a company's SIREN, a name's company, an account's organisme. A key
+    whose pairs differ between two nights is one under which the book finds something else."""
+    keys: set[tuple[str, str]] = set()
+    for mandate_id, siren, contract in mandates.select(
+        "mandate_id", "siren", "contract_reference"
+    ).iter_rows():
+        keys.add((f"mandate:{_compact(mandate_id)}", f"{siren} {contract or ''}"))
+    for siren, name in companies.select("siren", "name").iter_rows():
+        keys.add((f"siren:{siren}", ""))
+        if name:
+            keys.add((f"name:{_normalise_name(name)}", siren))
+    for account, organisme in creditor_accounts.select(
+        "account_iban", "organisme_code"
+    ).iter_rows():
+        keys.add((f"account:{_compact(account)}", organisme))
+    return keys
 
 
 def company_keys(calls: pl.DataFrame, declared_payments: pl.DataFrame) -> set[tuple[str, str]]:

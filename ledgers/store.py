@@ -9,40 +9,47 @@ company's calls, lettrage and statement depend on its own declarations in force,
 parameters and the bank movements posted to it. Of the companies `warehouse.changes` marks (stage
 « comptes »: every company whose declarations the night loaded, whatever their nature), one is
 recomputed only if the core model's rows its calls and declared payments are built from
-(`_contributions`, `_declared_payments`) differ from those of its last computation: their digest
-per company (`_input_fingerprints`: each row's file and instance and every column read, hashed,
-summed and counted, with the parameters of the contract each row names) is kept in
-`ledger.company_inputs`. This is exact: the calls and declared payments are a function of those
-rows and of the parameters of the contracts they name (`ledgers.calls` looks terms up by contract
-reference); what the lettrage reads of every contract (collection accounts, mandates, company
-names) is in the stage's version, and a change of it recomputes every company, while a change of
-other terms (rates, due dates, dunning) has every company's digest compared (`ledger_scope`), so
-it reaches the companies naming the contract, listed under it or not; the S21.G00.79 bases
-joined to a contribution are staging rows of its file, which never change under the same file
-id (its content hash) short of a re-read, and a re-read (`dsnpipe rebuild`) marks every company,
-which recomputes and digests them all. Equal digests of different rows would need a collision
-of 64-bit hash sums. So a signalement (a stoppage, a contract end: no contribution, no payment)
-or a steward's decision leaves the company's ledger alone, however big the company.
+(`_contributions`, `_declared_payments`) differ from those of its last computation: their digest per
+company (`_input_fingerprints`: each row's file and instance and every column read, hashed, summed
+and counted, with the parameters of the contract each row names) is kept in `ledger.company_inputs`.
+This is exact: the calls and declared payments are a function of those rows and of the parameters of
+the contracts they name (`ledgers.calls` looks terms up by contract reference); a change of a
+contract's terms as the calls read them (`_terms_digests`: all but what only the lettrage reads,
+kept in `ledger.contract_keys`) brings in the companies whose rows name it now or named it at their
+last computation (`_companies_naming`), listed under it or not, whose digests then differ; the
+S21.G00.79 bases joined to a contribution are staging rows of its file, which never change under the
+same file id (its content hash) short of a re-read, and a re-read (`dsnpipe rebuild`) marks every
+company, which recomputes and digests them all. Equal digests of different rows would need a
+collision of 64-bit hash sums. So a signalement (a stoppage, a contract end: no contribution, no
+payment) or a steward's decision leaves the company's ledger alone, however big the company.
 
-Lettrage posts movements in value-date order against every open call of a company, so a company
-is recomputed whole, from its first movement: the scope is closed under the companies any payer
-rule recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more
-company recognised the same way can make a rule ambiguous and send the money to suspense), as
-they are tonight and as they were, under the companies the stored rows name and the credits a
-return may give back; the new, gone or re-delivered bank movements bring their companies in.
-Those payers are kept in `ledger.movement_payers` with what the rules looked up: a night looks
-for the payers of the new movements and of those writing a key (a call or contract reference,
-an IBAN, a SIREN) that a changed company gained or lost, no other. The calls are built a chunk
-of companies at a time, so the whole history's contributions are never in memory at once. The
-other companies' rows are kept: they are what a whole recomputation gives, since nothing they
-depend on changed; the calls and declared payments are rewritten only for the companies whose
-inputs changed, not for those a movement brought in (theirs are the same). What moves with
-`as_of` alone (the dunning: overdue days, stages, late fees) and what sums over every company
-(company balances and the suspense account, the bank's ignored and duplicate movements) is
-recomputed for all every night, from the calls and allocations in memory: cheap next to the
-lettrage. The result only depends on the inputs and `as_of`, so a re-run of the same night
-writes the same rows; `tests/warehouse/test_ledgers_incremental.py` compares each night with a
-whole recomputation.
+Lettrage posts movements in value-date order against every open call of a company, so a company is
+recomputed whole, from its first movement: the scope is closed under the companies any payer rule
+recognises in a movement, winning or not (`ledgers.allocation.Lettrage.payers`: one more company
+recognised the same way can make a rule ambiguous and send the money to suspense), as they are
+tonight and as they were, under the companies the stored rows name and the credits a return may give
+back; the new, gone or re-delivered bank movements bring their companies in. Those payers are kept
+in `ledger.movement_payers` with what the rules looked up (`_movement_keys`: reference words, debtor
+IBAN, SIRENs written, mandate, debtor name, the account credited): a night looks for the payers of
+the new movements and of those writing a key (a call or contract reference, an IBAN, a SIREN) that a
+changed company gained or lost, no other. What the book reads of the contracts
+(`ledgers.allocation.book_keys`: a mandate's company and contract, the contracts' SIRENs and names,
+a collection account's organisme) is kept in `ledger.contract_keys` as (key, what the book finds
+under it); a key whose pairs differ tonight is the only way a contract file can change how a
+movement is read, since a movement meets the contracts only through the keys it writes. The
+movements writing such a key are identified again and, unlike the others, seed the closure
+themselves: the companies they reached before (stored payers and allocations) and those they reach
+now are recomputed, whoever they are, so a mandate, a name or a collection account added for one
+company recomputes the companies whose movements carry it, not every company. The calls are built a
+chunk of companies at a time, so the whole history's contributions are never in memory at once. The
+other companies' rows are kept: they are what a whole recomputation gives, since nothing they depend
+on changed; the calls and declared payments are rewritten only for the companies whose inputs
+changed, not for those a movement brought in (theirs are the same). What moves with `as_of` alone
+(the dunning: overdue days, stages, late fees) and what sums over every company (company balances
+and the suspense account, the bank's ignored and duplicate movements) is recomputed for all every
+night, from the calls and allocations in memory: cheap next to the lettrage. The result only depends
+on the inputs and `as_of`, so a re-run of the same night writes the same rows;
+`tests/warehouse/test_ledgers_incremental.py` compares each night with a whole recomputation.
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage, company_keys
+from ledgers.allocation import ALLOCATIONS_SCHEMA, Lettrage, book_keys, company_keys
 from ledgers.balances import (
     balances_by_call,
     balances_by_company,
@@ -84,6 +91,7 @@ from warehouse.connections import has_table, transaction
 from warehouse.reference import contract_parameters
 
 __all__ = [
+    "LEDGER_MEMORY_LIMIT",
     "LEDGER_STAGE",
     "LEDGER_TABLES",
     "LedgerScope",
@@ -105,6 +113,12 @@ def read_contract_terms(connection: duckdb.DuckDBPyConnection) -> list[ContractT
     (`warehouse.reference`)."""
     return [ContractTerms.from_parameters(p) for p in contract_parameters(connection)]
 
+
+# DuckDB's memory while the ledgers run (`warehouse.connections.memory_held_to`): lowering it
+# evicts what the night's earlier steps left in DuckDB's cache, which otherwise sits under the
+# step's own Polars frames (the night peaked at 1,988 MB in this step at 100,000 employees). The
+# biggest company's contributions query needs more than 256 MB.
+LEDGER_MEMORY_LIMIT = "512MB"
 
 # Contributions turned into calls at a time, in whole companies: a company's calls read only its
 # own contributions and declared payments, so the history is never in memory at once (it was
@@ -228,79 +242,108 @@ LEDGER_STAGE = "comptes"
 
 @dataclass(frozen=True)
 class LedgerScope:
-    """The companies changed since the ledgers last ran, and the stage's version tonight."""
+    """The companies changed since the ledgers last ran, with those naming a contract whose
+    terms changed, the keys of the lettrage's book the contracts changed, and the stage's
+    version tonight."""
 
     companies: CompanyScope
     stage_version: str
+    book_keys: frozenset[str] = frozenset()  # `ledgers.allocation.book_keys` changed since
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
-    """The companies changed since the ledgers last ran (`warehouse.changes`); when only
-    contracts' terms changed since (not what the lettrage reads of every contract), every
-    company, for `_with_new_inputs` to keep those whose contracts' terms are the same."""
-    version = _stage_version(connection, code_version)
-    row = connection.execute(
-        "SELECT code_version FROM core.stage_progress WHERE stage = ?", [LEDGER_STAGE]
-    ).fetchone()
-    stored = "" if row is None else str(row[0])
-    terms_only = stored not in ("", version) and _lettrage_part(stored) == _lettrage_part(version)
-    scope = changed_since(connection, LEDGER_STAGE, stored if terms_only else version)
-    if terms_only and not scope.everything:
-        scope = replace(scope, sirens=scope.sirens | _every_company(connection))
-    return LedgerScope(scope, version)
+    """The companies changed since the ledgers last ran (`warehouse.changes`), and what the
+    contracts changed since in what the ledgers read of them (`ledger.contract_keys`): the
+    companies whose contributions or declared payments name a contract whose terms changed
+    (for `_with_new_inputs` to keep those whose digest is the same), and the book's keys that
+    changed (for `_to_recompute`: the movements writing them)."""
+    scope = changed_since(connection, LEDGER_STAGE, code_version)
+    if scope.everything:
+        return LedgerScope(scope, code_version)
+    tonight = _contract_keys(read_contract_terms(connection))
+    stored = _query(connection, "SELECT key, value FROM ledger.contract_keys")
+    changed = {key for key, _ in set(tonight.rows()) ^ set(stored.rows())}
+    contracts = {key.removeprefix("terms:") for key in changed if key.startswith("terms:")}
+    naming = _companies_naming(connection, frozenset(contracts))
+    return LedgerScope(
+        replace(scope, sirens=scope.sirens | naming),
+        code_version,
+        frozenset(key for key in changed if not key.startswith("terms:")),
+    )
 
 
-def _lettrage_part(version: str) -> str:
-    """The code version and the digest of what the lettrage reads of every contract."""
-    return version.rsplit(":", 1)[0]
+def _contract_keys(contracts: list[ContractTerms]) -> pl.DataFrame:
+    """What the ledgers read of the contracts (`ledger.contract_keys`): the lettrage book's keys
+    (`book_keys`) and each contract's terms digest, the one `_input_fingerprints` hashes."""
+    accounts, _ = creditor_accounts_frame(contracts)
+    book = book_keys(mandates_frame(contracts), companies_frame(contracts), accounts)
+    terms = {
+        (f"terms:{contract}", digest) for contract, digest in _terms_digests(contracts).items()
+    }
+    return pl.DataFrame(
+        sorted(book | set(terms)), schema={"key": pl.String(), "value": pl.String()}, orient="row"
+    )
 
 
-def _stage_version(connection: duckdb.DuckDBPyConnection, code_version: str) -> str:
-    """The code version, a digest of what the lettrage reads of every contract (collection
-    accounts, mandates, company names: they change how any company's movements are read, so a
-    change recomputes every company) and a digest of the contracts' parameters: a change of
-    another term (rates, due dates, dunning) reaches the companies whose calls or declared
-    payments name the contract (`_input_fingerprints`), which a company may do without being
-    listed under it, so the reference load's marks do not cover it."""
-    contracts = read_contract_terms(connection)
-    lettrage = hashlib.sha256()
-    accounts, rejected = creditor_accounts_frame(contracts)
-    for frame in (mandates_frame(contracts), companies_frame(contracts), accounts):
-        lettrage.update(repr(frame.rows()).encode())
-    lettrage.update(repr(rejected).encode())
-    terms = hashlib.sha256()
-    documents = connection.execute(
-        "SELECT document FROM reference.contract_parameters ORDER BY contract_reference, document"
-    ).fetchall()
-    for (document,) in documents:
-        terms.update(str(document).encode())
-        terms.update(b"\0")
-    return f"{code_version}:{lettrage.hexdigest()[:12]}:{terms.hexdigest()[:12]}"
-
-
-def _every_company(connection: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    """Every company with ledger inputs, now or at its last computation."""
+def _companies_naming(
+    connection: duckdb.DuckDBPyConnection, contracts: frozenset[str]
+) -> frozenset[str]:
+    """The companies whose contributions or declared payments name one of `contracts`, now or
+    at their last computation."""
+    if not contracts:
+        return frozenset()
+    named = _key_filter(connection, "ledger_changed_contracts", "contract_reference", contracts)
     rows = connection.execute(
-        """SELECT left(siret, 9) FROM core.contributions
-        UNION SELECT left(siret, 9) FROM core.declared_payment_components
-        UNION SELECT siren FROM ledger.company_inputs"""
+        f"""SELECT left(c.siret, 9) FROM core.contributions AS c
+        JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+        WHERE a.{named}
+        UNION SELECT left(siret, 9) FROM core.declared_payment_components WHERE {named}
+        UNION SELECT siren FROM ledger.calls WHERE {named}
+        UNION SELECT siren FROM ledger.declared_payments WHERE {named}"""
     ).fetchall()
     return frozenset(siren for (siren,) in rows if siren is not None)
 
 
-def _input_fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> pl.DataFrame:
+def _input_fingerprints(
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, contracts: list[ContractTerms]
+) -> pl.DataFrame:
     """Per company in `scope` (registered), a digest of the core model's rows its calls and
     declared payments are built from (`_contributions`, `_declared_payments`): each row's
     identity (file and instance, which also name the S21.G00.79 bases staging holds for it),
-    every column the ledgers read and the parameters of the contract it names, hashed, summed
-    and counted."""
+    every column the ledgers read and the terms of the contract it names (`_terms_digests`),
+    hashed, summed and counted."""
+    digests = _terms_digests(contracts)
+    connection.register(
+        "ledger_terms",
+        pl.DataFrame(
+            list(digests.items()),
+            schema={"contract_reference": pl.String(), "terms": pl.String()},
+            orient="row",
+        ),
+    )
+    try:
+        return _fingerprints(connection, scope)
+    finally:
+        connection.unregister("ledger_terms")
+
+
+def _terms_digests(contracts: list[ContractTerms]) -> dict[str, str]:
+    """Per contract, a digest of its terms as the calls read them (`ledgers.calls` takes the
+    last terms of a contract reference): every term but what only the lettrage reads (company
+    name, collection accounts, mandates: `book_keys`, compared on their own)."""
+    digests: dict[str, hashlib._Hash] = {}
+    for terms in contracts:
+        called = replace(terms, company_name="", collection_accounts=(), mandate_ids=())
+        digest = digests.setdefault(terms.contract_reference, hashlib.sha256())
+        digest.update(repr(called).encode())
+    return {contract: digest.hexdigest()[:16] for contract, digest in digests.items()}
+
+
+def _fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> pl.DataFrame:
     return _query(
         connection,
         f"""
-        WITH terms AS (
-            SELECT contract_reference, sum(hash(document))::HUGEINT AS terms
-            FROM reference.contract_parameters GROUP BY contract_reference
-        )
+        WITH terms AS (SELECT contract_reference, terms FROM ledger_terms)
         SELECT siren, count(*)::BIGINT AS input_rows, sum(row_hash)::HUGEINT AS fingerprint
         FROM (
             SELECT left(c.siret, 9) AS siren,
@@ -366,19 +409,25 @@ def _to_recompute(
     lettrage: Lettrage,
     changed_keys: set[str],
     allocations: pl.DataFrame,
+    changed_book: frozenset[str] = frozenset(),
 ) -> _Recomputed:
-    """The companies in `scope` or with a new bank movement, closed under the companies each
-    movement's payer rules recognise (`Lettrage.payers`: tonight for the movements identified
-    again, as stored for the others and as they were before for those) and under the stored
-    `allocations` and the returns' links. A movement is identified again when it is new, gone
-    or delivered anew, or when it writes one of `changed_keys` (the keys the scope's companies
-    gained or lost: `ledgers.allocation.company_keys`): no other movement's payers can change."""
+    """The companies in `scope`, with a new bank movement or paid by a movement writing one of
+    `changed_book` (the keys under which the book finds something else tonight: a mandate, a
+    name, a collection account), closed under the companies each movement's payer rules
+    recognise (`Lettrage.payers`: tonight for the movements identified again, as stored for the
+    others and as they were before for those) and under the stored `allocations` and the
+    returns' links. A movement is identified again when it is new, gone or delivered anew, or
+    when it writes one of `changed_keys` (the keys the scope's companies gained or lost:
+    `ledgers.allocation.company_keys`) or of `changed_book`: no other movement's payers or
+    targets can change."""
     if scope.everything:
         return _EVERYTHING
     changed = _changed_movements(connection, lettrage.considered)
-    if not scope.sirens and not changed:  # nothing to close over: no payer to identify
+    # read anew whoever their payers were: the companies before and after are both reached
+    rebooked = _writing(connection, set(changed_book)) if changed_book else set()
+    if not scope.sirens and not changed and not rebooked:  # nothing to close over
         return _NOTHING
-    identified = changed | _writing(connection, changed_keys)
+    identified = changed | rebooked | _writing(connection, changed_keys)
     payers = lettrage.payers(identified)
     movement, siren = pl.lit("m") + pl.col("movement_id"), pl.lit("s") + pl.col("siren")
     company_links = [
@@ -394,7 +443,8 @@ def _to_recompute(
             ),
         ]
     )
-    reached = _reached(links, [f"s{s}" for s in scope.sirens] + [f"m{m}" for m in changed])
+    seeds = [f"s{s}" for s in scope.sirens] + [f"m{m}" for m in changed | rebooked]
+    reached = _reached(links, seeds)
     return _Recomputed(
         sirens=frozenset(node[1:] for node in reached if node[0] == "s"),
         movements=frozenset(node[1:] for node in reached if node[0] == "m"),
@@ -456,6 +506,7 @@ LEDGER_TABLES = (
     "duplicate_movements",
     "movement_payers",
     "company_inputs",
+    "contract_keys",
     "allocations",
     "call_balances",
     "balances",
@@ -591,10 +642,10 @@ def refresh_ledgers(
     progress (`ledger_scope`) in the transaction that writes."""
     marked = EVERY_COMPANY if tonight is None else tonight.companies
     register_scope(connection, marked)
-    fingerprints = _input_fingerprints(connection, marked)
+    contracts = read_contract_terms(connection)
+    fingerprints = _input_fingerprints(connection, marked, contracts)
     scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
     register_scope(connection, scope)
-    contracts = read_contract_terms(connection)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
     fresh_declared = _declared_payments(connection, scope.sql("left(c.siret, 9)"))
     fresh_calls = _fresh_calls(connection, scope, contracts, fresh_declared)
@@ -621,7 +672,8 @@ def refresh_ledgers(
         # can change a movement's payers
         gained_or_lost = company_keys(fresh_calls, fresh_declared) ^ _stored_keys(connection, scope)
         changed_keys = {key for _, key in gained_or_lost}
-    redo = _to_recompute(connection, scope, lettrage, changed_keys, stored)
+    changed_book = frozenset() if tonight is None else tonight.book_keys
+    redo = _to_recompute(connection, scope, lettrage, changed_keys, stored, changed_book)
     posted = lettrage.post(redo.movements)
     kept = stored
     if redo.movements is not None:
@@ -658,6 +710,7 @@ def refresh_ledgers(
                 if redo.payers is None
                 else redo.payers,
                 "company_inputs": fingerprints,
+                "contract_keys": _contract_keys(contracts),
             },
         )
         if tonight is not None:

@@ -138,7 +138,8 @@ MOVEMENT_PAYERS = Table(
         Column(
             "match_keys",
             "VARCHAR[]",
-            "Ce que les règles cherchent : mots de référence, IBAN du payeur, SIREN écrits.",
+            "Ce que les règles cherchent : mots de référence, IBAN du payeur, SIREN écrits, "
+            "mandat, nom du payeur, compte crédité.",
         ),
     ),
     key=("movement_id",),
@@ -161,6 +162,33 @@ COMPANY_INPUTS = Table(
         Column("fingerprint", "HUGEINT", "Somme des empreintes de ces lignes.", False),
     ),
     key=("siren",),
+)
+
+CONTRACT_KEYS = Table(
+    "ledger",
+    "contract_keys",
+    "Ce que les comptes lisaient des contrats lors de leur dernier calcul : les clés du lettrage "
+    "(mandats, SIREN et raisons sociales des entreprises, comptes d'encaissement) avec ce que "
+    "chacune désigne, et une empreinte des conditions de chaque contrat ; une nuit ne reprend "
+    "que les mouvements qui écrivent une clé changée et les entreprises qui nomment un contrat "
+    "changé.",
+    (
+        Column(
+            "key",
+            "VARCHAR",
+            "Clé : mandate:…, siren:…, name:…, account:… (ce qu'un mouvement écrit) ou terms:… "
+            "(un contrat).",
+            False,
+        ),
+        Column(
+            "value",
+            "VARCHAR",
+            "Ce que la clé désigne : entreprise et contrat d'un mandat, entreprise d'une raison "
+            "sociale, organisme d'un compte ; l'empreinte des fiches d'un contrat.",
+            False,
+        ),
+    ),
+    key=("key", "value"),
 )
 
 ALLOCATIONS = Table(
@@ -376,6 +404,7 @@ LEDGER_TABLES: tuple[Table, ...] = (
     DUPLICATE_MOVEMENTS,
     MOVEMENT_PAYERS,
     COMPANY_INPUTS,
+    CONTRACT_KEYS,
     ALLOCATIONS,
     UNALLOCATED_CREDIT,
     DECLARED_PAYMENTS,

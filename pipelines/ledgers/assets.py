@@ -6,7 +6,7 @@ assets."""
 
 import dagster as dg
 
-from ledgers.store import ledger_scope, refresh_ledgers
+from ledgers.store import LEDGER_MEMORY_LIMIT, ledger_scope, refresh_ledgers
 from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import (
     bank_staging,
@@ -16,6 +16,7 @@ from pipelines.ingestion.assets import (
 )
 from pipelines.resources import NightResource, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
+from warehouse.connections import memory_held_to
 
 
 @dg.asset(
@@ -32,7 +33,7 @@ from pipelines.settings import WAREHOUSE_POOL
 def contribution_ledgers(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as connection:
+    with warehouse.connect() as connection, memory_held_to(connection, LEDGER_MEMORY_LIMIT):
         # Dunning stages as of the night, not the wall clock: re-running a night is identical.
         as_of = night.night_of_run(context, connection)
         tonight = ledger_scope(connection, CODE_VERSIONS["ledgers"])

@@ -5,7 +5,8 @@ with nothing new, a night months later (dunning stages and late fees move with t
 night where a contract's late fee changes, then one where its company name does; each night's
 `ledger.*` tables are compared with a whole recomputation of the same night on a copy of the
 warehouse, and what each night recomputed is bounded: no company for a signalement, the companies
-its movements pay for a bank file, those naming the contract for a late fee.
+its movements pay for a bank file, those naming the contract for a late fee, for a mandate, a
+name or a collection account the companies paid by the movements writing it.
 """
 
 from __future__ import annotations
@@ -142,8 +143,10 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     assert refreshed[late].companies == 1  # the late monthly DSN's company alone
     # a contract's late fee changed: the companies whose calls name it, not every company
     assert refreshed[parameters].companies == _companies_naming(warehouse, changed_parameters)
-    # a company name recognises payers in any company's movements: every company
-    assert refreshed[name].companies is None
+    # a company name recognises payers in the movements writing it, and the calls do not read
+    # it: no movement writes the new name and the old one stays on the company's other contract,
+    # so nothing is recomputed
+    assert (refreshed[name].companies, refreshed[name].identified) == (0, 0)
 
 
 def _companies_naming(warehouse: duckdb.DuckDBPyConnection, parameters: dict[str, Any]) -> int:
@@ -277,3 +280,119 @@ def test_calls_built_a_few_companies_at_a_time_are_those_built_all_at_once(
     refresh_ledgers(warehouse, as_of)
     assert warehouse.execute("SELECT count(DISTINCT siren) FROM ledger.calls").fetchone() == (3,)
     assert _differences(warehouse, whole) == {}
+
+
+def test_a_contract_file_changing_what_the_lettrage_reads_recomputes_only_whom_it_reaches(
+    tmp_path: Path,
+    landing: Path,
+    warehouse: duckdb.DuckDBPyConnection,
+    night: Callable[[], None],
+) -> None:
+    """Contract files change what the lettrage reads of the contracts, one thing a night: a
+    company's mandate claimed by another company's contract (two claimants: the mandate no
+    longer tells the payer), a company renamed on all its contracts, a collection account no
+    longer listed. Each night reads again only the movements writing that mandate, name or
+    account, recomputes the companies they pay before and after, and equals a whole
+    recomputation."""
+    source = tmp_path / "source"
+    generate(
+        source, companies=4, employees=16, months=4, start=date(2024, 1, 1), seed=5, fault_rate=0.6
+    )
+    shutil.copytree(source / "reference", landing / "reference")
+    land(source, landing, [p for paths in arrivals(source).values() for p in paths])
+    night()
+    as_of = date(2024, 7, 15)
+    assert _tonight(warehouse, as_of).companies is None  # the first night: every company
+    companies = _count(warehouse, "SELECT count(DISTINCT siren) FROM ledger.calls")
+    assert companies == 4
+    documents = {p: json.loads(p.read_text()) for p in sorted((landing / "reference").glob("0*"))}
+    by_siren: dict[str, list[Path]] = {}
+    for path, document in documents.items():
+        by_siren.setdefault(document["siren"], []).append(path)
+    mandated = next(p for p, d in documents.items() if d["sepa_mandates"])
+    mandate = documents[mandated]["sepa_mandates"][0]["mandate_id"]
+    claimant = next(
+        p for s, ps in by_siren.items() for p in ps if s != documents[mandated]["siren"]
+    )
+    renamed = sorted(by_siren)[-1]
+    old_name = documents[by_siren[renamed][0]]["company_name"]
+    # the account whose movements pay the fewest companies
+    account = min(
+        sorted({a["iban"] for d in documents.values() for a in d["collection_accounts"]}),
+        key=lambda iban: (
+            len(_payers_of(warehouse, _movements_writing(warehouse, "account_iban = ?", iban)))
+            or companies
+        ),
+    )
+
+    def claim_mandate() -> None:
+        _edit(
+            claimant,
+            lambda d: d["sepa_mandates"].append({**documents[mandated]["sepa_mandates"][0]}),
+        )
+
+    def rename() -> None:
+        for path in by_siren[renamed]:
+            _edit(path, lambda d: d.update(company_name="NOUVELLE RAISON SOCIALE"))
+
+    def drop_account() -> None:
+        for path in documents:
+            _edit(
+                path,
+                lambda d: d.update(
+                    collection_accounts=[
+                        a for a in d["collection_accounts"] if a["iban"] != account
+                    ]
+                ),
+            )
+
+    changes = [
+        (claim_mandate, "mandate_id = ?", mandate),
+        (rename, "debtor_name = ?", old_name),
+        (drop_account, "account_iban = ?", account),
+    ]
+    for day, (change, writes, value) in enumerate(changes, start=16):
+        as_of = date(2024, 7, day)
+        readers = _movements_writing(warehouse, writes, value)
+        paid_before = _payers_of(warehouse, readers)
+        change()
+        night()
+        refreshed = _tonight(warehouse, as_of)
+        assert _differences(warehouse, _whole_recomputation(warehouse, tmp_path, as_of)) == {}, (
+            as_of
+        )
+        paid = paid_before | _payers_of(warehouse, readers)
+        assert 0 < len(readers) == refreshed.identified, as_of
+        assert refreshed.companies is not None and len(paid) <= refreshed.companies < companies, (
+            as_of
+        )
+
+
+def _edit(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+def _count(warehouse: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = warehouse.execute(sql).fetchone()
+    return int(row[0])  # type: ignore[index]
+
+
+def _movements_writing(warehouse: duckdb.DuckDBPyConnection, writes: str, value: str) -> set[str]:
+    """The movements the ledgers took in whose bank row has `writes` (a predicate on `value`)."""
+    rows = warehouse.execute(
+        f"SELECT movement_id FROM staging.bank_transactions WHERE {writes} "
+        "INTERSECT SELECT movement_id FROM ledger.movements",
+        [value],
+    ).fetchall()
+    return {m for (m,) in rows}
+
+
+def _payers_of(warehouse: duckdb.DuckDBPyConnection, movements: set[str]) -> set[str]:
+    rows = warehouse.execute(
+        "SELECT DISTINCT siren FROM ledger.allocations "
+        "WHERE list_contains(?, movement_id) AND siren IS NOT NULL",
+        [sorted(movements)],
+    ).fetchall()
+    return {s for (s,) in rows}
