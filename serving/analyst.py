@@ -22,12 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from serving.pseudonym import (
-    pseudonym,
-    pseudonym_of,
-    register_pseudonym_function,
-    remember_pseudonyms,
-)
+from serving.pseudonym import pseudonym, pseudonym_of, register_pseudonym_function
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
 from warehouse.schema import sql_literal
@@ -151,12 +146,6 @@ def _write_export(
     shutil.rmtree(building, ignore_errors=True)
     rows = 0
     if changed:
-        if export.employees:
-            remember_pseudonyms(
-                connection,
-                f"SELECT employee_key FROM (SELECT {_MONTH}, employee_key FROM {export.requires}) "
-                f"WHERE {_months_predicate(changed)}",
-            )
         row = connection.execute(
             f"COPY (SELECT * FROM ({export.sql}) WHERE {_months_predicate(changed)}) "
             f"TO '{building}' "
@@ -319,7 +308,8 @@ class AnalystCandidate:
     path: Path  # the served copy itself when nothing changed since it was built
     rows: dict[str, int]  # rows per table
     tables_copied: int  # tables written whole
-    parts_replaced: int  # (table, company, month) parts whose rows were replaced
+    parts_replaced: int  # (table, company, month) parts whose rows were brought to tonight
+    rows_written: int = 0  # rows deleted or inserted in those parts
 
     @property
     def unchanged(self) -> bool:
@@ -373,11 +363,12 @@ def _build_analyst_candidate(
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
             _drop_tables_gone(connection, tables)
+            written = 0
             for table in tables:
                 if table in whole:
                     _copy_table(connection, table)
                 else:
-                    _replace_parts(connection, table)
+                    written += _replace_parts(connection, table)
         connection.execute("CHECKPOINT analyst")
     finally:
         connection.execute("DETACH analyst")
@@ -385,7 +376,7 @@ def _build_analyst_candidate(
     replaced = _count(
         connection, f"temp.{_CHANGED}" + (f" WHERE table_name NOT IN ({copied})" if whole else "")
     )
-    return AnalystCandidate(candidate, rows_per_table, len(whole), replaced)
+    return AnalystCandidate(candidate, rows_per_table, len(whole), replaced, written)
 
 
 def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -412,6 +403,8 @@ def remember_analyst_copy(
 FINGERPRINTS = "publish.analyst_copy_fingerprints"
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
 _CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
+_TONIGHT_ROWS = "analyst_rows_tonight"  # temporary: one table's changed parts, as published
+_SERVED_ROWS = "analyst_rows_served"  # temporary: the same parts in the served copy
 
 
 @dataclass(frozen=True)
@@ -553,47 +546,52 @@ def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previou
     return not (same_definition and exists)
 
 
-def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
-    """Replace in the analysts' copy of `table` the rows of its changed companies and months."""
-    if not _count(connection, f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"):
-        return
+def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> int:
+    """Bring the analysts' copy of `table` to tonight in its changed parts: only the rows that
+    differ, as multisets, are deleted or inserted, so that one employee's change in a company of
+    many writes his rows, not the company's month. Return the rows deleted and inserted."""
+    parts = f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
+    if not _count(connection, parts):
+        return 0
     expressions, _ = _select_list(table.columns)
-    where = _rows_of(table)
     target = f'analyst."{table.schema}"."{table.table}"'
-    connection.execute(f"DELETE FROM {target} WHERE {where}")
-    _remember_table_pseudonyms(connection, table, where)
+    # Each side's rows of the parts, selected once, each numbered among its equal rows so that
+    # a row held twice is matched twice.
     connection.execute(
-        f"INSERT INTO {target} SELECT {', '.join(expressions)} "
-        f'FROM "{table.schema}"."{table.table}" AS source_row WHERE {where}'
+        f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
+        "SELECT row_value, row_number() OVER (PARTITION BY row_value) AS occurrence FROM ("
+        f'SELECT {", ".join(expressions)} FROM "{table.schema}"."{table.table}" AS source_row '
+        f"{_in_parts(table, parts)}) AS row_value"
     )
-
-
-def _remember_table_pseudonyms(
-    connection: duckdb.DuckDBPyConnection, table: _Table, where: str = "TRUE"
-) -> None:
-    """The pseudonyms of the values of `table`'s pseudonymised columns in its rows `where`."""
-    values = [
-        f'SELECT "{name}" FROM "{table.schema}"."{table.table}" WHERE {where}'
-        for name, _ in table.columns
-        if name in PSEUDONYMISED
-    ]
-    if values:
-        remember_pseudonyms(connection, " UNION ALL ".join(values))
-
-
-def _rows_of(table: _Table) -> str:
-    """A predicate on the rows of `table` in the parts (company, month) whose rows changed
-    (`_CHANGED`); a row of no company or no month is in the part where that is missing."""
-    changed = (
-        f"SELECT {_part('siren', 'month')} FROM temp.{_CHANGED} "
-        f"WHERE table_name = {sql_literal(table.name)}"
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS SELECT copy_row, row_value, "
+        "row_number() OVER (PARTITION BY row_value) AS occurrence FROM ("
+        f"SELECT rowid AS copy_row, served_row AS row_value FROM {target} AS served_row "
+        f"{_in_parts(table, parts)})"
     )
-    return f"{_part(table.company or 'NULL', table.month or 'NULL')} IN ({changed})"
+    matched = (
+        "ON served.row_value IS NOT DISTINCT FROM tonight.row_value "
+        "AND served.occurrence = tonight.occurrence"
+    )
+    [(deleted,)] = connection.execute(
+        f"DELETE FROM {target} WHERE rowid IN (SELECT copy_row FROM temp.{_SERVED_ROWS} AS served "
+        f"ANTI JOIN temp.{_TONIGHT_ROWS} AS tonight {matched})"
+    ).fetchall()
+    [(inserted,)] = connection.execute(
+        f"INSERT INTO {target} SELECT unnest(tonight.row_value) "
+        f"FROM temp.{_TONIGHT_ROWS} AS tonight ANTI JOIN temp.{_SERVED_ROWS} AS served {matched}"
+    ).fetchall()
+    return int(deleted) + int(inserted)
 
 
-def _part(company: str, month: str) -> str:
-    # One key, missing values included (an IN on the pair would never match a missing one).
-    return f"coalesce({company}, '') || '/' || coalesce(CAST({month} AS VARCHAR), '')"
+def _in_parts(table: _Table, parts: str) -> str:
+    """The join keeping the rows of `table` (a row of no company or no month is in the part
+    where that is missing) in the parts `parts` selects of `_CHANGED`."""
+    return (
+        f"SEMI JOIN (SELECT siren AS part_siren, month AS part_month FROM {parts}) AS part "
+        f"ON part.part_siren IS NOT DISTINCT FROM {table.company or 'NULL'} "
+        f"AND part.part_month IS NOT DISTINCT FROM {table.month or 'NULL'}"
+    )
 
 
 def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
@@ -601,7 +599,6 @@ def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
     target = f'analyst."{table.schema}"."{table.table}"'
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{table.schema}"')
     connection.execute(f"DROP TABLE IF EXISTS {target}")
-    _remember_table_pseudonyms(connection, table)
     connection.execute(
         f"CREATE TABLE {target} AS SELECT {', '.join(expressions)} "
         f'FROM "{table.schema}"."{table.table}" AS source_row'

@@ -259,8 +259,9 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
 
     _one_row_changed(warehouse)
     narrow = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
-    # one (table, company, month) part replaced: the other months and companies are kept
-    assert (narrow.tables_copied, narrow.parts_replaced) == (0, 1)
+    # one (table, company, month) part brought to tonight, and in it the changed row alone: the
+    # old row deleted, the new one inserted, the part's other rows kept
+    assert (narrow.tables_copied, narrow.parts_replaced, narrow.rows_written) == (0, 1, 2)
     assert _identity(served) != before
     rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
     assert _analyst_differences(served, rebuilt) == []
