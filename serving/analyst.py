@@ -19,6 +19,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -40,63 +41,61 @@ _MONTH = "strftime(month, '%Y-%m') AS month"
 @dataclass(frozen=True)
 class AnalystExport:
     name: str
-    sql: str  # must produce a `month` column ('AAAA-MM'); never a NIR, name or IBAN
-    requires: str  # its source table, named `source_row` in `sql`
-    employees: bool = True  # whether `requires` has an `employee_key`, exported as a pseudonym
+    # its SELECT list on `source_row`, a row of `requires`: a `month` ('AAAA-MM') among its
+    # columns; never a NIR, name or IBAN
+    columns: str
+    requires: str  # its source table
 
 
 ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
     AnalystExport(
         "employee_months",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, "
-        "nir IS NULL AS without_nir, try_cast(right(birth_date, 4) AS INTEGER) AS birth_year "
-        "FROM core.employee_months AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, "
+        "nir IS NULL AS without_nir, try_cast(right(birth_date, 4) AS INTEGER) AS birth_year",
         "core.employee_months",
     ),
     AnalystExport(
         "affiliations",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, adhesion_key, option_code, population_code, children, "
-        "adult_dependants, dependants, other_dependants, child_dependants, start_date, end_date "
-        "FROM core.affiliations AS source_row",
+        "adult_dependants, dependants, other_dependants, child_dependants, start_date, end_date",
         "core.affiliations",
     ),
     AnalystExport(
         "contributions",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, adhesion_key, "
-        "option_code, population_code, base_amount, amount FROM core.contributions AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, adhesion_key, "
+        "option_code, population_code, base_amount, amount",
         "core.contributions",
     ),
     AnalystExport(
         "stoppages",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, reason, last_day_worked, planned_end, return_date, return_reason, "
-        "accident_date FROM core.stoppages AS source_row",
+        "accident_date",
         "core.stoppages",
     ),
     AnalystExport(
         "contract_ends",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
-        "contract_number, end_date, end_reason, keeps_cover FROM core.contract_ends AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        "contract_number, end_date, end_reason, keeps_cover",
         "core.contract_ends",
     ),
     AnalystExport(
         "declared_payments",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
-        "period_end, payment_mode, payment_date FROM core.declared_payments AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
+        "period_end, payment_mode, payment_date",
         "core.declared_payments",
-        employees=False,
     ),
 )
 
 
 @dataclass(frozen=True)
 class ExportWritten:
-    """What a night wrote of one export: nothing when no month of it changed."""
+    """What a night wrote of one export: nothing when none of its files changed."""
 
-    rows: int  # rows of the months written again
-    months: int  # months written again
-    kept: int  # months whose files were kept as they were
+    rows: int  # rows of the files written again
+    files: int  # files written again
+    kept: int  # files kept as they were
 
 
 def write_analyst_exports(
@@ -105,9 +104,9 @@ def write_analyst_exports(
     key: bytes,
     exports: tuple[AnalystExport, ...] = ANALYST_EXPORTS,
 ) -> dict[str, ExportWritten]:
-    """Write again the months of each export whose rows changed since its files were written
-    (every month for a new key or definition, or a month whose files changed since); the
-    others keep their files. Return what was written per table."""
+    """Write again the files of each export whose rows changed since they were written (every
+    file for a new key or definition, or a file changed since on disk); the others are kept as
+    they are. Return what was written per table."""
     exports_dir.mkdir(parents=True, exist_ok=True)
     key_check = pseudonym(key, "exports des analystes")
     with (
@@ -121,75 +120,135 @@ def write_analyst_exports(
         }
 
 
-# Beside each table's directory, what its month files were written from: a hidden file, out of
-# the directories analysts list and read.
+# A month is split into files by company, so that a night writes again the files of the
+# companies whose rows changed, not the month: a company of `_OWN_FILE_ROWS` rows or more in a
+# month has its own file (at 100,000 employees one company holds 54 % of them), the others
+# share `_SHARED_FILES` files by a hash of their SIREN.
+_OWN_FILE_ROWS = 10_000
+_SHARED_FILES = 16
+# Beside each table's directory, what its files were written from: a hidden file, out of the
+# directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
 _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
+_COMPANIES = "export_companies"  # temporary: per month and company, its file and fingerprint
+_WRITTEN = "export_written"  # temporary: the files (month, name) written again tonight
 
 
 def _write_export(
     connection: duckdb.DuckDBPyConnection, exports_dir: Path, export: AnalystExport, key_check: str
 ) -> ExportWritten:
-    """Bring one export to tonight: a new directory of the months written again and the files
-    of the others linked from the served one, swapped in whole (an analyst never reads half a
-    table); nothing is touched when no month changed."""
+    """Bring one export to tonight: a new directory of the files written again and the others
+    linked from the served one, swapped in whole (an analyst never reads half a table); nothing
+    is touched when no file changed."""
     target = exports_dir / export.name
     definition = hashlib.md5(
-        json.dumps([export.sql, key_check]).encode(), usedforsecurity=False
+        json.dumps(
+            [export.columns, export.requires, key_check, _OWN_FILE_ROWS, _SHARED_FILES]
+        ).encode(),
+        usedforsecurity=False,
     ).hexdigest()
-    tonight = _month_fingerprints(connection, export)
-    kept = _months_on_disk(target, definition)
-    changed = sorted(m for m, fingerprint in tonight.items() if kept.get(m) != fingerprint)
+    tonight = _file_fingerprints(connection, export)
+    kept = _files_on_disk(target, definition)
+    changed = sorted(
+        part
+        for part, fingerprint in tonight.items()
+        if kept.get(part, {}).get("fingerprint") != fingerprint
+    )
     if target.is_dir() and not changed and kept.keys() == tonight.keys():
         return ExportWritten(0, 0, len(kept))
     building = exports_dir / f".{export.name}.en-cours"
     shutil.rmtree(building, ignore_errors=True)
-    rows = 0
-    if changed:
-        row = connection.execute(
-            f"COPY (SELECT * FROM ({export.sql}) WHERE {_months_predicate(changed)}) "
-            f"TO '{building}' "
-            "(FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false)"
-        ).fetchone()
-        rows = int(row[0]) if row else 0
-    building.mkdir(exist_ok=True)  # an empty table writes no partition: an empty directory
-    unchanged = [m for m in tonight if m not in changed]
-    for month in unchanged:
-        (building / _directory(month)).mkdir()
-        for file in (target / _directory(month)).iterdir():
-            os.link(file, building / _directory(month) / file.name)
+    rows = _write_files(connection, export, building, changed) if changed else 0
+    building.mkdir(exist_ok=True)  # an empty table writes no file: an empty directory
+    unchanged = [part for part in tonight if part not in changed]
+    for part in unchanged:
+        month = part.split("/")[0]
+        (building / month).mkdir(exist_ok=True)
+        for name in kept[part]["files"]:
+            os.link(target / month / name, building / month / name)
     _swap_directory(building, target)
     # After the swap: a crash in between leaves the previous manifest, whose files' identities
-    # the new files do not have, so their months are written again the next night.
+    # the new files do not have, so their parts are written again the next night.
     _write_manifest(target, definition, tonight)
     return ExportWritten(rows, len(changed), len(unchanged))
 
 
-def _month_fingerprints(
+def _file_fingerprints(
     connection: duckdb.DuckDBPyConnection, export: AnalystExport
 ) -> dict[str, str]:
-    """Per month of the export, the count and the sum of the hashes of its source rows, whole
-    (a superset of the columns exported)."""
+    """Per file of the export (`month=AAAA-MM/<file>`), the count and the sum of the hashes of
+    its source rows, whole (a superset of the columns exported); each month's companies and
+    their file into `_COMPANIES`."""
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_COMPANIES} AS
+        SELECT month, siren, row_count, fingerprint,
+            CASE WHEN row_count >= {_OWN_FILE_ROWS}
+                THEN 'entreprise-' || left(md5(coalesce(siren, '')), 12)
+                ELSE 'lot-' || lpad(CAST(hash(siren) % {_SHARED_FILES} AS VARCHAR), 2, '0')
+            END AS file
+        FROM (
+            SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}') AS month,
+                left(siret, 9) AS siren, count(*) AS row_count,
+                sum(hash(source_row)::HUGEINT) AS fingerprint
+            FROM {export.requires} AS source_row GROUP BY ALL
+        )
+        """
+    )
     rows = connection.execute(
-        f"SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}'), count(*), "
-        f"sum(hash(source_row)::HUGEINT) FROM {export.requires} AS source_row GROUP BY ALL"
+        f"SELECT month, file, sum(row_count), sum(fingerprint) FROM temp.{_COMPANIES} GROUP BY ALL"
     ).fetchall()
-    return {month: f"{count}:{fingerprint}" for month, count, fingerprint in rows}
-
-
-def _directory(month: str) -> str:
-    return f"month={month}"
-
-
-def _months_predicate(months: list[str]) -> str:
-    named = [m for m in months if m != _NO_MONTH]
-    listed = f"month IN ({', '.join(sql_literal(m) for m in named)})" if named else "FALSE"
-    return f"({listed} OR month IS NULL)" if _NO_MONTH in months else listed
-
-
-def _files(directory: Path) -> dict[str, list[int]]:
     return {
-        file.name: [file.stat().st_size, file.stat().st_mtime_ns] for file in directory.iterdir()
+        _part(month, file): f"{count}:{fingerprint}" for month, file, count, fingerprint in rows
+    }
+
+
+def _part(month: str, file: str) -> str:
+    return f"month={month}/{file}"
+
+
+def _write_files(
+    connection: duckdb.DuckDBPyConnection, export: AnalystExport, building: Path, parts: list[str]
+) -> int:
+    """Write the files `parts` of the export into `building`; return their rows."""
+    months, files = zip(*(part.removeprefix("month=").split("/") for part in parts), strict=True)
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_WRITTEN} AS "
+        "SELECT unnest(?::VARCHAR[]) AS month, unnest(?::VARCHAR[]) AS file",
+        [list(months), list(files)],
+    )
+    # The rows of those files only, selected before their pseudonyms are computed.
+    rows = f"""
+        SELECT source_row.*, company.file AS export_file FROM {export.requires} AS source_row
+        JOIN temp.{_COMPANIES} AS company
+            ON company.month = coalesce(strftime(source_row.month, '%Y-%m'), '{_NO_MONTH}')
+            AND company.siren IS NOT DISTINCT FROM left(source_row.siret, 9)
+        SEMI JOIN temp.{_WRITTEN} AS written
+            ON written.month = company.month AND written.file = company.file
+    """
+    row = connection.execute(
+        f"COPY (SELECT {export.columns}, source_row.export_file FROM ({rows}) AS source_row) "
+        f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
+        "WRITE_PARTITION_COLUMNS false)"
+    ).fetchone()
+    # DuckDB writes <month>/export_file=<file>/<name>: each becomes <month>/<file>-<name>.
+    for directory in building.glob("month=*/export_file=*"):
+        file = directory.name.removeprefix("export_file=")
+        for written in directory.iterdir():
+            written.rename(directory.parent / f"{file}-{written.name}")
+        directory.rmdir()
+    return int(row[0]) if row else 0
+
+
+def _files_of(target: Path, part: str) -> dict[str, list[int]]:
+    """The files of one part of the export in `target`, with their size and modification time."""
+    month, file = part.split("/")
+    directory = target / month
+    if not directory.is_dir():
+        return {}
+    return {
+        written.name: [written.stat().st_size, written.stat().st_mtime_ns]
+        for written in directory.glob(f"{file}-*.parquet")
     }
 
 
@@ -198,18 +257,18 @@ def _manifest(target: Path) -> Path:
 
 
 def _write_manifest(target: Path, definition: str, tonight: dict[str, str]) -> None:
-    months = {
-        month: {"fingerprint": fingerprint, "files": _files(target / _directory(month))}
-        for month, fingerprint in tonight.items()
+    parts = {
+        part: {"fingerprint": fingerprint, "files": _files_of(target, part)}
+        for part, fingerprint in tonight.items()
     }
     written = _manifest(target).with_suffix(".en-cours")
-    written.write_text(json.dumps({"definition": definition, "months": months}), encoding="utf-8")
+    written.write_text(json.dumps({"definition": definition, "parts": parts}), encoding="utf-8")
     written.replace(_manifest(target))
 
 
-def _months_on_disk(target: Path, definition: str) -> dict[str, str]:
-    """The fingerprint of each month of the served export whose files are still those written
-    from it; none when it was written under another definition or key."""
+def _files_on_disk(target: Path, definition: str) -> dict[str, dict[str, Any]]:
+    """Each part of the served export whose files are still those written for it, with its
+    fingerprint and its files; none when it was written under another definition or key."""
     try:
         manifest = json.loads(_manifest(target).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -217,10 +276,9 @@ def _months_on_disk(target: Path, definition: str) -> dict[str, str]:
     if manifest.get("definition") != definition:
         return {}
     return {
-        month: described["fingerprint"]
-        for month, described in manifest["months"].items()
-        if (target / _directory(month)).is_dir()
-        and _files(target / _directory(month)) == described["files"]
+        part: described
+        for part, described in manifest["parts"].items()
+        if described["files"] and _files_of(target, part) == described["files"]
     }
 
 

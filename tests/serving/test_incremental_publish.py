@@ -267,7 +267,7 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
     assert _analyst_differences(served, rebuilt) == []
 
 
-def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path: Path) -> None:
+def test_the_exports_rewrite_only_the_files_that_changed(night: Night, tmp_path: Path) -> None:
     warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
     shutil.copy(night.warehouse, warehouse)
     key = b"e" * 32
@@ -276,24 +276,26 @@ def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path
     files = _export_files(exports)
 
     quiet = write_analyst_exports(warehouse, exports, key)
-    assert [w.months for w in quiet.values()] == [0] * len(quiet)
+    assert [w.files for w in quiet.values()] == [0] * len(quiet)
     assert _export_files(exports) == files
 
     month = _one_row_changed(warehouse)
     narrow = write_analyst_exports(warehouse, exports, key)
-    assert {t: w.months for t, w in narrow.items() if w.months} == {"contributions": 1}
+    assert {t: w.files for t, w in narrow.items() if w.files} == {"contributions": 1}
     after = _export_files(exports)
     moved = {path for path in files if after.get(path) != files[path]}
-    assert moved and all(p.startswith(f"contributions/month={month}/") for p in moved)
+    # one file written again: that month's file of the company's share, not the month
+    assert len(moved) == 1 and next(iter(moved)).startswith(f"contributions/month={month}/")
+    assert len([p for p in files if p.startswith(f"contributions/month={month}/")]) > 1
 
     whole = write_analyst_exports(warehouse, tmp_path / "entiers", key)
     assert sum(w.rows for w in whole.values()) > 0
     assert _export_differences(exports, tmp_path / "entiers") == []
 
     another_key = write_analyst_exports(warehouse, exports, b"f" * 32)
-    # a new key: every month written again, as from scratch
-    assert {t: (w.kept, w.months) for t, w in another_key.items()} == {
-        t: (0, w.months) for t, w in whole.items()
+    # a new key: every file written again, as from scratch
+    assert {t: (w.kept, w.files) for t, w in another_key.items()} == {
+        t: (0, w.files) for t, w in whole.items()
     }
 
 
