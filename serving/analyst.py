@@ -26,6 +26,7 @@ import duckdb
 from serving.pseudonym import pseudonym, pseudonym_of, register_pseudonym_function
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
+from warehouse.models import CORE_TABLES
 from warehouse.schema import sql_literal
 
 # What the exports and the analysts' copy hold DuckDB's memory to: they read the whole history
@@ -366,13 +367,13 @@ class AnalystCandidate:
     path: Path  # the served copy itself when nothing changed since it was built
     rows: dict[str, int]  # rows per table
     tables_copied: int  # tables written whole
-    parts_replaced: int  # (table, company, month) parts whose rows were brought to tonight
+    tables_updated: int  # tables whose changed parts were brought to tonight
     rows_written: int = 0  # rows deleted or inserted in those parts
 
     @property
     def unchanged(self) -> bool:
         """Whether the served copy is tonight's as it is: nothing to swap in."""
-        return not (self.tables_copied or self.parts_replaced)
+        return not (self.tables_copied or self.tables_updated)
 
 
 def build_analyst_candidate(
@@ -407,13 +408,14 @@ def _build_analyst_candidate(
     ).fetchall()
     counted = {name: int(count) for name, count in rows}
     rows_per_table = {t.name: counted.get(t.name, 0) for t in tables}
-    if served and not _count(connection, f"temp.{_CHANGED}"):
-        # Every table has parts tonight, each equal to the served copy's: that copy is
-        # tonight's, neither copied nor swapped.
+    if served and not scope.sirens and not _count(connection, f"temp.{_CHANGED}"):
+        # No company marked, and every other table has parts tonight, each equal to the served
+        # copy's: that copy is tonight's, neither copied nor swapped.
         return AnalystCandidate(target, rows_per_table, 0, 0)
     if served:
         _copy_owner_only(target, candidate)
     register_pseudonym_function(connection, key)
+    _register_marked(connection, scope)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
         whole = [t for t in tables if _written_whole(connection, t, previous)]
@@ -421,20 +423,19 @@ def _build_analyst_candidate(
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
             _drop_tables_gone(connection, tables)
-            written = 0
-            for table in tables:
-                if table in whole:
-                    _copy_table(connection, table)
-                else:
-                    written += _replace_parts(connection, table)
+            updated = [_update_table(connection, t) for t in tables if t not in whole]
+            for table in whole:
+                _copy_table(connection, table)
         connection.execute("CHECKPOINT analyst")
     finally:
         connection.execute("DETACH analyst")
-    copied = ", ".join(sql_literal(t.name) for t in whole)
-    replaced = _count(
-        connection, f"temp.{_CHANGED}" + (f" WHERE table_name NOT IN ({copied})" if whole else "")
+    return AnalystCandidate(
+        candidate,
+        rows_per_table,
+        len(whole),
+        sum(1 for rows in updated if rows is not None),
+        sum(rows or 0 for rows in updated),
     )
-    return AnalystCandidate(candidate, rows_per_table, len(whole), replaced, written)
 
 
 def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -461,6 +462,7 @@ def remember_analyst_copy(
 FINGERPRINTS = "publish.analyst_copy_fingerprints"
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
 _CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
+_MARKED = "analyst_marked"  # temporary: the companies and employees marked since the last copy
 _TONIGHT_ROWS = "analyst_rows_tonight"  # temporary: one table's changed parts, as published
 _SERVED_ROWS = "analyst_rows_served"  # temporary: the same parts in the served copy
 
@@ -484,6 +486,12 @@ class _Table:
         if "siren" in names:
             return "coalesce(siren, left(siret, 9))" if "siret" in names else "siren"
         return "left(siret, 9)" if "siret" in names else None
+
+    @property
+    def marked(self) -> bool:
+        """Whether its rows change only with the companies and employees the core model marks
+        (`warehouse.changes`): a table of the core model, of companies."""
+        return self.schema == "core" and self.table in CORE_TABLES and self.company is not None
 
     @property
     def month(self) -> str | None:
@@ -527,12 +535,19 @@ def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_
 def _fingerprint_tables(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
     """Per table, company and month, tonight's row count and the sum of its rows' hashes
     (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
-    without one."""
+    without one, and for a table whose changes are marked (`_Table.marked`)."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
         "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE)"
     )
     for table in tables:
+        if table.marked:  # its changes are read from the marks: its definition alone is kept
+            connection.execute(
+                f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, NULL, count(*), 0, NULL "
+                f'FROM "{table.schema}"."{table.table}"',
+                [table.name, table.definition],
+            )
+            continue
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
             f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'} "
@@ -604,32 +619,51 @@ def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previou
     return not (same_definition and exists)
 
 
-def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> int:
-    """Bring the analysts' copy of `table` to tonight in its changed parts: only the rows that
-    differ, as multisets, are deleted or inserted, so that one employee's change in a company of
-    many writes his rows, not the company's month. Return the rows deleted and inserted."""
+def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int | None:
+    """Bring the analysts' copy of `table` to tonight where its rows may have changed: the
+    companies and employees marked for a table of the core model, the parts whose fingerprint
+    changed for another. Return the rows written; None when nothing could have changed."""
+    if table.marked:
+        if not _count(connection, f"temp.{_MARKED}"):
+            return None
+        return _bring_to_tonight(
+            connection, table, _marked(table, "source_row"), _marked(table, "served_row", True)
+        )
     parts = f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
     if not _count(connection, parts):
-        return 0
+        return None
+    return _bring_to_tonight(connection, table, _in_parts(table, parts), _in_parts(table, parts))
+
+
+def _bring_to_tonight(
+    connection: duckdb.DuckDBPyConnection, table: _Table, tonight_rows: str, served_rows: str
+) -> int:
+    """Bring the rows of the analysts' copy of `table` that the join `served_rows` keeps to
+    those of the warehouse that `tonight_rows` keeps: only the rows that differ, as multisets,
+    are deleted or inserted, so that one employee's change in a company of many writes his
+    rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
     target = f'analyst."{table.schema}"."{table.table}"'
-    # Each side's rows of the parts, selected once, each numbered among its equal rows so that
-    # a row held twice is matched twice.
+    # Each side's rows of the parts, selected once. A row is matched with an equal row of the
+    # other side, one for one (a row held twice is matched twice): numbered among the rows of
+    # its hash, so that the join is on two integers (rows whose hashes collide merely fail to
+    # match, and are written again).
+    numbered = "hash(row_value) AS row_hash, row_number() OVER (PARTITION BY hash(row_value))"
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
-        "SELECT row_value, row_number() OVER (PARTITION BY row_value) AS occurrence FROM ("
+        f"SELECT row_value, {numbered} AS occurrence FROM ("
         f'SELECT {", ".join(expressions)} FROM "{table.schema}"."{table.table}" AS source_row '
-        f"{_in_parts(table, parts)}) AS row_value"
+        f"{tonight_rows}) AS row_value"
     )
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS SELECT copy_row, row_value, "
-        "row_number() OVER (PARTITION BY row_value) AS occurrence FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS "
+        f"SELECT copy_row, row_value, {numbered} AS occurrence FROM ("
         f"SELECT rowid AS copy_row, served_row AS row_value FROM {target} AS served_row "
-        f"{_in_parts(table, parts)})"
+        f"{served_rows})"
     )
     matched = (
-        "ON served.row_value IS NOT DISTINCT FROM tonight.row_value "
-        "AND served.occurrence = tonight.occurrence"
+        "ON served.row_hash = tonight.row_hash AND served.occurrence = tonight.occurrence "
+        "AND served.row_value IS NOT DISTINCT FROM tonight.row_value"
     )
     [(deleted,)] = connection.execute(
         f"DELETE FROM {target} WHERE rowid IN (SELECT copy_row FROM temp.{_SERVED_ROWS} AS served "
@@ -640,6 +674,39 @@ def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> int:
         f"FROM temp.{_TONIGHT_ROWS} AS tonight ANTI JOIN temp.{_SERVED_ROWS} AS served {matched}"
     ).fetchall()
     return int(deleted) + int(inserted)
+
+
+def _register_marked(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> None:
+    """`_MARKED`: the companies whose rows of the core model may have changed (no employee), or
+    only some employees' rows (each with his key and its pseudonym), and the rows of no company
+    whenever one is marked (their declaration's company is)."""
+    whole = [] if scope.everything else sorted(scope.whole_sirens)
+    employees = [] if scope.everything else sorted(scope.employees)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_MARKED} AS
+        SELECT marked_siren, marked_key, {pseudonym_of("marked_key")} AS marked_pseudonym FROM (
+            SELECT unnest(?::VARCHAR[]) AS marked_siren, NULL::VARCHAR AS marked_key
+            UNION ALL SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])
+            UNION ALL SELECT NULL, NULL WHERE ?
+        )
+        """,
+        [whole, [s for s, _ in employees], [k for _, k in employees], bool(whole or employees)],
+    )
+
+
+def _marked(table: _Table, alias: str, pseudonymised: bool = False) -> str:
+    """The join keeping the rows of `table` (named `alias`) that `_MARKED` marks: its company's,
+    or only its employees' when the table has employees; their keys pseudonymised in the
+    analysts' copy."""
+    join = (
+        f"SEMI JOIN temp.{_MARKED} AS marked "
+        f"ON marked.marked_siren IS NOT DISTINCT FROM {table.company}"
+    )
+    if "employee_key" not in {name for name, _ in table.columns}:
+        return join
+    key = "marked.marked_pseudonym" if pseudonymised else "marked.marked_key"
+    return f"{join} AND (marked.marked_key IS NULL OR {key} = {alias}.employee_key)"
 
 
 def _in_parts(table: _Table, parts: str) -> str:

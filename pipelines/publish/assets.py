@@ -194,7 +194,8 @@ def analyst_warehouse(
             "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
             "tables": len(candidate.rows),
             "tables_copied": candidate.tables_copied,
-            "parts_replaced": candidate.parts_replaced,
+            "tables_updated": candidate.tables_updated,
+            "rows_written": candidate.rows_written,
             "dagster/row_count": sum(candidate.rows.values()),
         }
     )

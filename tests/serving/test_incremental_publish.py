@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -235,12 +236,30 @@ def _export_differences(exports: Path, whole: Path) -> list[str]:
 
 def _one_row_changed(warehouse: Path) -> str:
     """One contribution of one company and month changed by a cent: its month (AAAA-MM)."""
+    return _one_contribution_changed(warehouse)[0]
+
+
+def _one_contribution_changed(warehouse: Path) -> tuple[str, str, str]:
+    """One contribution of an employee of the company of most employees changed by a cent:
+    its month (AAAA-MM), company and employee."""
     with connect(warehouse, read_only=False) as connection:
-        [(month,)] = connection.execute(
-            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = "
-            "(SELECT min(rowid) FROM core.contributions) RETURNING strftime(month, '%Y-%m')"
+        [(month, siren, employee)] = connection.execute(
+            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = ("
+            "SELECT min(rowid) FROM core.contributions WHERE left(siret, 9) = ("
+            "SELECT left(siret, 9) FROM core.employee_months "
+            "GROUP BY 1 ORDER BY count(DISTINCT employee_key) DESC, 1 LIMIT 1)) "
+            "RETURNING strftime(month, '%Y-%m'), left(siret, 9), employee_key"
         ).fetchall()
-    return str(month)
+    return str(month), str(siren), str(employee)
+
+
+def _one_state_changed(warehouse: Path) -> None:
+    """One employee's affiliation state (the affiliation stage's, no company marked) moved."""
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute(
+            "UPDATE core.affiliation_states SET status_since = status_since - 1 "
+            "WHERE rowid = (SELECT min(rowid) FROM core.affiliation_states)"
+        )
 
 
 def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_updated_after(
@@ -257,14 +276,30 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
     assert quiet.unchanged and _identity(served) == before
     assert _fingerprint_rows(warehouse) == kept  # the same rows, not written again
 
-    _one_row_changed(warehouse)
+    def rebuilt_equals_served() -> bool:
+        rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
+        return _analyst_differences(served, rebuilt) == []
+
+    _one_state_changed(warehouse)
     narrow = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
-    # one (table, company, month) part brought to tonight, and in it the changed row alone: the
-    # old row deleted, the new one inserted, the part's other rows kept
-    assert (narrow.tables_copied, narrow.parts_replaced, narrow.rows_written) == (0, 1, 2)
+    # found by its fingerprint; in its (table, company) part the changed row alone is written:
+    # the old row deleted, the new one inserted, the company's other rows kept
+    assert (narrow.tables_copied, narrow.tables_updated, narrow.rows_written) == (0, 1, 2)
     assert _identity(served) != before
-    rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
-    assert _analyst_differences(served, rebuilt) == []
+    assert rebuilt_equals_served()
+
+    # A company's monthly declaration loaded again: the core model marks the company, whose
+    # rows are compared with the copy's; one employee's signalement: that employee alone.
+    for marked in ("company", "employee"):
+        _, siren, employee = _one_contribution_changed(warehouse)
+        scope = replace(
+            NOTHING_CHANGED,
+            sirens=frozenset({siren}),
+            employees=frozenset({(siren, employee)}) if marked == "employee" else frozenset(),
+        )
+        narrow = _publish_copy(warehouse, served, key, scope)
+        assert (narrow.tables_copied, narrow.rows_written) == (0, 2), marked
+        assert rebuilt_equals_served(), marked
 
 
 def test_the_exports_rewrite_only_the_files_that_changed(night: Night, tmp_path: Path) -> None:
