@@ -25,12 +25,13 @@ from serving.analyst import (
     write_analyst_exports,
 )
 from serving.comptes_rendus import write_comptes_rendus
-from serving.pseudonym import pseudonym_key
+from serving.pseudonym import pseudonym, pseudonym_key
 from serving.snapshot import swap_in
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land, run_night
+from tests.quality.incremental_nights import BIG, ingest, signalement_nights
 from tests.serving.nights import Night
-from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since
+from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
 
 
@@ -349,3 +350,83 @@ def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
         analyst.execute("DELETE FROM core.employees")
     _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
     assert _analyst_differences(served, rebuilt) == []
+
+
+def _copy_and_exports_night(
+    warehouse: Path, copy: Path, exports: Path, key: bytes, day: date
+) -> tuple[CompanyScope, AnalystCandidate]:
+    """The analysts' stage as a night runs it: the changes since it last ran."""
+    with connect(warehouse, read_only=False) as connection:
+        scope = changed_since(connection, "analyst_warehouse", CODE_VERSIONS["publish"])
+        candidate = build_analyst_candidate(connection, copy, key, scope)
+        remember_analyst_copy(connection, candidate)
+        record_progress(connection, "analyst_warehouse", scope, day, CODE_VERSIONS["publish"])
+    if not candidate.unchanged:
+        swap_in(candidate.path, copy)
+    write_analyst_exports(warehouse, exports, key)
+    return scope, candidate
+
+
+def _rows_of(copy: Path, employees: set[str], key: bytes) -> int:
+    """The rows of the analysts' copy that name one of `employees`, by pseudonym."""
+    pseudonyms = [pseudonym(key, employee) for employee in employees]
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND column_name = 'employee_key'"
+        ).fetchall()
+        return sum(
+            connection.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" WHERE employee_key IN ?', [pseudonyms]
+            ).fetchall()[0][0]
+            for schema, table in tables
+        )
+
+
+def test_signalements_of_a_big_company_write_their_employees_rows_and_files_alone(
+    tmp_path: Path,
+) -> None:
+    late = signalement_nights(tmp_path / "nuits")
+    warehouse, copy, exports = (tmp_path / n for n in ("entrepot.duckdb", "copie", "exports"))
+    copy = copy.with_suffix(".duckdb")
+    key = b"s" * 32
+
+    def night(what: str) -> tuple[CompanyScope, AnalystCandidate, dict[str, tuple[int, int]]]:
+        before = _export_files(exports) if exports.exists() else {}
+        ingest(warehouse, late.landing, tmp_path / "quarantine")
+        scope, candidate = _copy_and_exports_night(warehouse, copy, exports, key, late.day)
+        whole = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
+        assert _analyst_differences(copy, whole) == [], what
+        write_analyst_exports(tmp_path / "entiere" / "copie.duckdb", tmp_path / "ent", key)
+        assert _export_differences(exports, tmp_path / "ent") == [], what
+        shutil.rmtree(tmp_path / "ent")
+        after = _export_files(exports)
+        moved = {p: i for p, i in after.items() if before.get(p) != i}
+        return scope, candidate, moved
+
+    night("première nuit")
+    narrowed = 0
+    for signalement in [p for p in late.signalements if BIG in p.name][:4]:
+        land(late.source, late.landing, [signalement])
+        scope, candidate, moved = night(signalement.name)
+        employees = {k for siren, k in scope.employees if siren == BIG}
+        if not employees:  # an identity change or a new employee: the company is marked whole
+            continue
+        narrowed += 1
+        # his rows written again, at most: the old ones deleted and the new ones inserted
+        assert candidate.tables_copied == 0
+        assert candidate.rows_written <= 2 * _rows_of(copy, employees, key), signalement.name
+        # a signalement declares no month: of each export, its file of the rows without a
+        # month and the company's share, no monthly file
+        assert {p.split("/")[1] for p in moved} <= {"month=__HIVE_DEFAULT_PARTITION__"}, moved
+        assert len(moved) <= len({p.split("/")[0] for p in moved}), moved
+    assert narrowed
+
+    land(late.source, late.landing, [late.held_back])
+    _, candidate, moved = night("une DSN mensuelle d'une autre entreprise")
+    assert candidate.tables_copied == 0
+    # that company's month only: in each export, files of that month
+    assert len({p.split("/")[1] for p in moved}) == 1, moved
+
+    _reference_changed(late.landing)
+    night("un fichier de paramètres de contrat retiré")
