@@ -23,7 +23,12 @@ from typing import Any
 
 import duckdb
 
-from serving.pseudonym import pseudonym, pseudonym_of, register_pseudonym_function
+from serving.pseudonym import (
+    pseudonym,
+    pseudonym_of,
+    register_pseudonym_function,
+    remember_pseudonyms,
+)
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
 from warehouse.models import CORE_TABLES
@@ -46,6 +51,7 @@ class AnalystExport:
     # columns; never a NIR, name or IBAN
     columns: str
     requires: str  # its source table
+    employees: bool = True  # whether `requires` has an `employee_key`, exported as a pseudonym
 
 
 ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
@@ -86,6 +92,7 @@ ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
         f"{_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
         "period_end, payment_mode, payment_date",
         "core.declared_payments",
+        employees=False,
     ),
 )
 
@@ -227,6 +234,8 @@ def _write_files(
         SEMI JOIN temp.{_WRITTEN} AS written
             ON written.month = company.month AND written.file = company.file
     """
+    if export.employees:
+        remember_pseudonyms(connection, f"SELECT employee_key FROM ({rows})")
     row = connection.execute(
         f"COPY (SELECT {export.columns}, source_row.export_file FROM ({rows}) AS source_row) "
         f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
@@ -399,23 +408,19 @@ def _build_analyst_candidate(
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
-    _fingerprint_tables(connection, tables)
     served = not scope.everything and _describes(connection, target)
     previous = FINGERPRINTS if served else f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+    register_pseudonym_function(connection, key)
+    _register_marked(connection, scope)
+    _fingerprint_tables(connection, tables, previous)
     _changed_parts(connection, previous)
-    rows = connection.execute(
-        f"SELECT table_name, sum(row_count) FROM temp.{_TONIGHT} GROUP BY ALL"
-    ).fetchall()
-    counted = {name: int(count) for name, count in rows}
-    rows_per_table = {t.name: counted.get(t.name, 0) for t in tables}
-    if served and not scope.sirens and not _count(connection, f"temp.{_CHANGED}"):
-        # No company marked, and every other table has parts tonight, each equal to the served
-        # copy's: that copy is tonight's, neither copied nor swapped.
+    rows_per_table = {t.name: _count(connection, f'"{t.schema}"."{t.table}"') for t in tables}
+    if served and not scope.employees and not _count(connection, f"temp.{_CHANGED}"):
+        # Every table has parts tonight, each equal to the served copy's: that copy is
+        # tonight's, neither copied nor swapped.
         return AnalystCandidate(target, rows_per_table, 0, 0)
     if served:
         _copy_owner_only(target, candidate)
-    register_pseudonym_function(connection, key)
-    _register_marked(connection, scope)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
         whole = [t for t in tables if _written_whole(connection, t, previous)]
@@ -532,31 +537,56 @@ def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_
     ]
 
 
-def _fingerprint_tables(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
+def _fingerprint_tables(
+    connection: duckdb.DuckDBPyConnection, tables: list[_Table], previous: str
+) -> None:
     """Per table, company and month, tonight's row count and the sum of its rows' hashes
     (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
-    without one, and for a table whose changes are marked (`_Table.marked`)."""
+    without one. A table of the core model (`_Table.marked`) already in `previous` under its
+    definition is fingerprinted for its marked companies only (`_whole_marked`), the others'
+    parts kept from `previous`; those of a company whose employees alone are marked, whose rows
+    are compared employee by employee, are kept with no count (-1), never equal to tonight's, so
+    that the next time it is marked whole each of its parts is compared."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
         "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE)"
     )
     for table in tables:
-        if table.marked:  # its changes are read from the marks: its definition alone is kept
+        named = [table.name, table.definition]
+        source = f'"{table.schema}"."{table.table}"'
+        narrowed = table.marked and _count(
+            connection,
+            f"{previous} WHERE table_name = {sql_literal(table.name)} "
+            f"AND definition = {sql_literal(table.definition)}",
+        )
+        if narrowed:
+            marked = _whole_marked(table)
             connection.execute(
-                f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, NULL, count(*), 0, NULL "
-                f'FROM "{table.schema}"."{table.table}"',
-                [table.name, table.definition],
+                f"INSERT INTO temp.{_TONIGHT} SELECT table_name, definition, siren, "
+                f"CASE WHEN coalesce(siren, '') IN (SELECT marked_siren FROM temp.{_MARKED}) "
+                "THEN -1 ELSE row_count END, fingerprint, month "
+                f"FROM {previous} WHERE table_name = ? AND coalesce(siren, '') NOT IN ({marked})",
+                [table.name],
             )
-            continue
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
             f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'} "
-            f'FROM "{table.schema}"."{table.table}" AS fingerprinted_row GROUP BY ALL '
-            # An empty table has a part all the same, so that its definition is kept.
-            "UNION ALL SELECT ?, ?, NULL, 0, 0, NULL WHERE NOT EXISTS "
-            f'(FROM "{table.schema}"."{table.table}")',
-            [table.name, table.definition, table.name, table.definition],
+            f"FROM {source} AS fingerprinted_row "
+            + (f"WHERE coalesce({table.company}, '') IN ({marked}) " if narrowed else "")
+            + "GROUP BY ALL "
+            # An empty table has a part all the same (once), so that its definition is kept.
+            + f"UNION ALL SELECT ?, ?, NULL, 0, 0, NULL WHERE NOT EXISTS (FROM {source}) "
+            f"AND NOT EXISTS (FROM temp.{_TONIGHT} WHERE table_name = ?)",
+            [*named, *named, table.name],
         )
+
+
+def _whole_marked(table: _Table) -> str:
+    """The companies (`''` for the rows of none) whose rows of `table`, a table of the core
+    model, may have changed: every company marked when the table has no employees."""
+    if "employee_key" in {name for name, _ in table.columns}:
+        return f"SELECT marked_siren FROM temp.{_MARKED} WHERE marked_key IS NULL"
+    return f"SELECT marked_siren FROM temp.{_MARKED}"
 
 
 def _identity(path: Path) -> str:
@@ -621,18 +651,27 @@ def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previou
 
 def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int | None:
     """Bring the analysts' copy of `table` to tonight where its rows may have changed: the
-    companies and employees marked for a table of the core model, the parts whose fingerprint
-    changed for another. Return the rows written; None when nothing could have changed."""
-    if table.marked:
-        if not _count(connection, f"temp.{_MARKED}"):
-            return None
-        return _bring_to_tonight(
-            connection, table, _marked(table, "source_row"), _marked(table, "served_row", True)
-        )
+    parts whose fingerprint changed, and for a table of the core model the rows of the
+    employees marked alone. Return the rows written; None when nothing could have changed."""
     parts = f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
-    if not _count(connection, parts):
-        return None
-    return _bring_to_tonight(connection, table, _in_parts(table, parts), _in_parts(table, parts))
+    employees = table.marked and "employee_key" in {name for name, _ in table.columns}
+    if employees:  # the parts of a company whose employees alone are marked are theirs
+        parts += (
+            f" AND coalesce(siren, '') NOT IN "
+            f"(SELECT marked_siren FROM temp.{_MARKED} WHERE marked_key IS NOT NULL)"
+        )
+    written = None
+    if _count(connection, parts):
+        in_parts = _in_parts(table, parts)
+        written = _bring_to_tonight(connection, table, in_parts, in_parts)
+    if employees and _count(connection, f"temp.{_MARKED} WHERE marked_key IS NOT NULL"):
+        written = (written or 0) + _bring_to_tonight(
+            connection,
+            table,
+            _of_employees(table, "source_row"),
+            _of_employees(table, "served_row", True),
+        )
+    return written
 
 
 def _bring_to_tonight(
@@ -648,6 +687,7 @@ def _bring_to_tonight(
     # other side, one for one (a row held twice is matched twice): numbered among the rows of
     # its hash, so that the join is on two integers (rows whose hashes collide merely fail to
     # match, and are written again).
+    _remember_table_pseudonyms(connection, table, tonight_rows)
     numbered = "hash(row_value) AS row_hash, row_number() OVER (PARTITION BY hash(row_value))"
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
@@ -676,6 +716,20 @@ def _bring_to_tonight(
     return int(deleted) + int(inserted)
 
 
+def _remember_table_pseudonyms(
+    connection: duckdb.DuckDBPyConnection, table: _Table, rows: str = ""
+) -> None:
+    """The pseudonyms of the values of `table`'s pseudonymised columns in its rows that the join
+    `rows` keeps (every row without one)."""
+    values = [
+        f'SELECT source_row."{name}" FROM "{table.schema}"."{table.table}" AS source_row {rows}'
+        for name, _ in table.columns
+        if name in PSEUDONYMISED
+    ]
+    if values:
+        remember_pseudonyms(connection, " UNION ALL ".join(values))
+
+
 def _register_marked(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> None:
     """`_MARKED`: the companies whose rows of the core model may have changed (no employee), or
     only some employees' rows (each with his key and its pseudonym), and the rows of no company
@@ -685,28 +739,24 @@ def _register_marked(connection: duckdb.DuckDBPyConnection, scope: CompanyScope)
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_MARKED} AS
-        SELECT marked_siren, marked_key, {pseudonym_of("marked_key")} AS marked_pseudonym FROM (
+        SELECT marked_siren, marked_key, pseudonym(marked_key) AS marked_pseudonym FROM (
             SELECT unnest(?::VARCHAR[]) AS marked_siren, NULL::VARCHAR AS marked_key
             UNION ALL SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])
-            UNION ALL SELECT NULL, NULL WHERE ?
+            UNION ALL SELECT '', NULL WHERE ?
         )
         """,
         [whole, [s for s, _ in employees], [k for _, k in employees], bool(whole or employees)],
     )
 
 
-def _marked(table: _Table, alias: str, pseudonymised: bool = False) -> str:
-    """The join keeping the rows of `table` (named `alias`) that `_MARKED` marks: its company's,
-    or only its employees' when the table has employees; their keys pseudonymised in the
-    analysts' copy."""
-    join = (
-        f"SEMI JOIN temp.{_MARKED} AS marked "
-        f"ON marked.marked_siren IS NOT DISTINCT FROM {table.company}"
-    )
-    if "employee_key" not in {name for name, _ in table.columns}:
-        return join
+def _of_employees(table: _Table, alias: str, pseudonymised: bool = False) -> str:
+    """The join keeping the rows of `table` (named `alias`) of the employees marked alone in
+    `_MARKED`, their keys pseudonymised in the analysts' copy."""
     key = "marked.marked_pseudonym" if pseudonymised else "marked.marked_key"
-    return f"{join} AND (marked.marked_key IS NULL OR {key} = {alias}.employee_key)"
+    return (
+        f"SEMI JOIN (SELECT * FROM temp.{_MARKED} WHERE marked_key IS NOT NULL) AS marked "
+        f"ON marked.marked_siren = {table.company} AND {key} = {alias}.employee_key"
+    )
 
 
 def _in_parts(table: _Table, parts: str) -> str:
@@ -724,6 +774,7 @@ def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
     target = f'analyst."{table.schema}"."{table.table}"'
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS analyst."{table.schema}"')
     connection.execute(f"DROP TABLE IF EXISTS {target}")
+    _remember_table_pseudonyms(connection, table)
     connection.execute(
         f"CREATE TABLE {target} AS SELECT {', '.join(expressions)} "
         f'FROM "{table.schema}"."{table.table}" AS source_row'
