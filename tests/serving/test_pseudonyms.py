@@ -6,7 +6,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from serving.pseudonym import pseudonym, pseudonym_of, register_pseudonym_function
+from serving.pseudonym import (
+    pseudonym,
+    pseudonym_of,
+    register_pseudonym_function,
+    remember_pseudonyms,
+)
 
 _VALUES = ["180017512345612", None, "180017512345612", "290027512345678", "Zoé Ñ 1", ""]
 
@@ -27,9 +32,11 @@ def test_every_row_gets_its_values_pseudonym_and_a_new_key_forgets_the_old_ones(
         connection.executemany("INSERT INTO people VALUES (?, 42)", [[v] for v in _VALUES])
         for key in keys:
             register_pseudonym_function(connection, key)
+            for column in ("nir", "episode_id"):
+                remember_pseudonyms(connection, f"SELECT {column} FROM people")
             rows = connection.execute(
-                f"SELECT {pseudonym_of('nir')}, {pseudonym_of('episode_id')} FROM people "
-                "ORDER BY rowid"
+                f"SELECT {pseudonym_of('people.nir')}, {pseudonym_of('people.episode_id')} "
+                "FROM people ORDER BY rowid"
             ).fetchall()
             assert rows == [
                 (None if nir is None else pseudonym(key, nir), pseudonym(key, "42"))
