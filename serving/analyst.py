@@ -4,10 +4,12 @@ the NIR and without names, birth dates or IBANs.
 
 - The analysts' warehouse `analystes.duckdb` beside the warehouse: the core and result tables,
   each table and column with the warehouse's comment, swapped in atomically like the portal's
-  snapshot (`build_analyst_candidate`); a night rewrites only the rows of the companies (and
-  months) that changed in each table.
+  snapshot (`build_analyst_candidate`); a night writes only the rows that differ from the
+  served copy's, looked for in the companies and months whose rows changed (for the core
+  model's tables, those `warehouse.changes` marks; one employee's signalement: his rows).
 - Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
-  partitioning, readable by DuckDB, Polars, Spark or Trino alike). Each table is written beside
+  partitioning, readable by DuckDB, Polars, Spark or Trino alike), a month in a few files by
+  company; a night writes again only the files whose rows changed. Each table is written beside
   the old one and swapped in, so an analyst never reads half a table.
 """
 
