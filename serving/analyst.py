@@ -685,35 +685,35 @@ def _bring_to_tonight(
     rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
     target = f'analyst."{table.schema}"."{table.table}"'
-    # Each side's rows of the parts, selected once. A row is matched with an equal row of the
-    # other side, one for one (a row held twice is matched twice): numbered among the rows of
-    # its hash, so that the join is on two integers (rows whose hashes collide merely fail to
-    # match, and are written again).
+    # Each side's rows, selected once and counted per distinct row (an aggregate, which spills
+    # to disk, where numbering equal rows with a window ran out of DuckDB's memory at 100,000
+    # employees): a row held more times in the copy than tonight loses its surplus, a row held
+    # more times tonight is inserted as many more times.
     _remember_table_pseudonyms(connection, table, tonight_rows)
-    numbered = "hash(row_value) AS row_hash, row_number() OVER (PARTITION BY hash(row_value))"
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
-        f"SELECT row_value, {numbered} AS occurrence FROM ("
+        "SELECT row_value, count(*) AS held FROM ("
         f'SELECT {", ".join(expressions)} FROM "{table.schema}"."{table.table}" AS source_row '
-        f"{tonight_rows}) AS row_value"
+        f"{tonight_rows}) AS row_value GROUP BY row_value"
     )
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS "
-        f"SELECT copy_row, row_value, {numbered} AS occurrence FROM ("
+        "SELECT row_value, count(*) AS held, list(copy_row) AS copy_rows FROM ("
         f"SELECT rowid AS copy_row, served_row AS row_value FROM {target} AS served_row "
-        f"{served_rows})"
+        f"{served_rows}) GROUP BY row_value"
     )
-    matched = (
-        "ON served.row_hash = tonight.row_hash AND served.occurrence = tonight.occurrence "
-        "AND served.row_value IS NOT DISTINCT FROM tonight.row_value"
-    )
+    matched = "ON served.row_value IS NOT DISTINCT FROM tonight.row_value"
     [(deleted,)] = connection.execute(
-        f"DELETE FROM {target} WHERE rowid IN (SELECT copy_row FROM temp.{_SERVED_ROWS} AS served "
-        f"ANTI JOIN temp.{_TONIGHT_ROWS} AS tonight {matched})"
+        f"DELETE FROM {target} WHERE rowid IN (SELECT unnest("
+        "served.copy_rows[1:served.held - coalesce(tonight.held, 0)]) "
+        f"FROM temp.{_SERVED_ROWS} AS served LEFT JOIN temp.{_TONIGHT_ROWS} AS tonight {matched} "
+        "WHERE served.held > coalesce(tonight.held, 0))"
     ).fetchall()
     [(inserted,)] = connection.execute(
-        f"INSERT INTO {target} SELECT unnest(tonight.row_value) "
-        f"FROM temp.{_TONIGHT_ROWS} AS tonight ANTI JOIN temp.{_SERVED_ROWS} AS served {matched}"
+        f"INSERT INTO {target} SELECT unnest(row_value) FROM ("
+        "SELECT tonight.row_value, unnest(range(tonight.held - coalesce(served.held, 0))) "
+        f"FROM temp.{_TONIGHT_ROWS} AS tonight LEFT JOIN temp.{_SERVED_ROWS} AS served {matched} "
+        "WHERE tonight.held > coalesce(served.held, 0))"
     ).fetchall()
     return int(deleted) + int(inserted)
 
