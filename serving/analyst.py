@@ -426,11 +426,14 @@ def _build_analyst_candidate(
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
         whole = [t for t in tables if _written_whole(connection, t, previous)]
+        # Each table's rows compared in its own statements, committed as they go: in one
+        # transaction the temporary tables of every table compared are kept to its end, and ran
+        # out of the copy's memory at 100,000 employees. The candidate is served only whole.
+        updated = [_update_table(connection, t) for t in tables if t not in whole]
         # One transaction: each table's and column's comment committed on its own cost
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
             _drop_tables_gone(connection, tables)
-            updated = [_update_table(connection, t) for t in tables if t not in whole]
             for table in whole:
                 _copy_table(connection, table)
         connection.execute("CHECKPOINT analyst")
@@ -715,6 +718,8 @@ def _bring_to_tonight(
         f"FROM temp.{_TONIGHT_ROWS} AS tonight LEFT JOIN temp.{_SERVED_ROWS} AS served {matched} "
         "WHERE tonight.held > coalesce(served.held, 0))"
     ).fetchall()
+    for compared in (_TONIGHT_ROWS, _SERVED_ROWS):
+        connection.execute(f"DROP TABLE temp.{compared}")
     return int(deleted) + int(inserted)
 
 
