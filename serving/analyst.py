@@ -4,10 +4,12 @@ the NIR and without names, birth dates or IBANs.
 
 - The analysts' warehouse `analystes.duckdb` beside the warehouse: the core and result tables,
   each table and column with the warehouse's comment, swapped in atomically like the portal's
-  snapshot (`build_analyst_candidate`); a night rewrites only the rows of the companies (and
-  months) that changed in each table.
+  snapshot (`build_analyst_candidate`); a night writes only the rows that differ from the
+  served copy's, looked for in the companies and months whose rows changed (for the core
+  model's tables, those `warehouse.changes` marks; one employee's signalement: his rows).
 - Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
-  partitioning, readable by DuckDB, Polars, Spark or Trino alike). Each table is written beside
+  partitioning, readable by DuckDB, Polars, Spark or Trino alike), a month in a few files by
+  company; a night writes again only the files whose rows changed. Each table is written beside
   the old one and swapped in, so an analyst never reads half a table.
 """
 
@@ -19,6 +21,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -30,6 +33,7 @@ from serving.pseudonym import (
 )
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
+from warehouse.models import CORE_TABLES
 from warehouse.schema import sql_literal
 
 # What the exports and the analysts' copy hold DuckDB's memory to: they read the whole history
@@ -45,50 +49,50 @@ _MONTH = "strftime(month, '%Y-%m') AS month"
 @dataclass(frozen=True)
 class AnalystExport:
     name: str
-    sql: str  # must produce a `month` column ('AAAA-MM'); never a NIR, name or IBAN
-    requires: str  # its source table, named `source_row` in `sql`
+    # its SELECT list on `source_row`, a row of `requires`: a `month` ('AAAA-MM') among its
+    # columns; never a NIR, name or IBAN
+    columns: str
+    requires: str  # its source table
     employees: bool = True  # whether `requires` has an `employee_key`, exported as a pseudonym
 
 
 ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
     AnalystExport(
         "employee_months",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, "
-        "nir IS NULL AS without_nir, try_cast(right(birth_date, 4) AS INTEGER) AS birth_year "
-        "FROM core.employee_months AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, "
+        "nir IS NULL AS without_nir, try_cast(right(birth_date, 4) AS INTEGER) AS birth_year",
         "core.employee_months",
     ),
     AnalystExport(
         "affiliations",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, adhesion_key, option_code, population_code, children, "
-        "adult_dependants, dependants, other_dependants, child_dependants, start_date, end_date "
-        "FROM core.affiliations AS source_row",
+        "adult_dependants, dependants, other_dependants, child_dependants, start_date, end_date",
         "core.affiliations",
     ),
     AnalystExport(
         "contributions",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, adhesion_key, "
-        "option_code, population_code, base_amount, amount FROM core.contributions AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, adhesion_key, "
+        "option_code, population_code, base_amount, amount",
         "core.contributions",
     ),
     AnalystExport(
         "stoppages",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
         "contract_number, reason, last_day_worked, planned_end, return_date, return_reason, "
-        "accident_date FROM core.stoppages AS source_row",
+        "accident_date",
         "core.stoppages",
     ),
     AnalystExport(
         "contract_ends",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
-        "contract_number, end_date, end_reason, keeps_cover FROM core.contract_ends AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, {_EMPLOYEE}, contract_start, "
+        "contract_number, end_date, end_reason, keeps_cover",
         "core.contract_ends",
     ),
     AnalystExport(
         "declared_payments",
-        f"SELECT {_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
-        "period_end, payment_mode, payment_date FROM core.declared_payments AS source_row",
+        f"{_MONTH}, siret, left(siret, 9) AS siren, oc_id, amount, period_start, "
+        "period_end, payment_mode, payment_date",
         "core.declared_payments",
         employees=False,
     ),
@@ -97,11 +101,11 @@ ANALYST_EXPORTS: tuple[AnalystExport, ...] = (
 
 @dataclass(frozen=True)
 class ExportWritten:
-    """What a night wrote of one export: nothing when no month of it changed."""
+    """What a night wrote of one export: nothing when none of its files changed."""
 
-    rows: int  # rows of the months written again
-    months: int  # months written again
-    kept: int  # months whose files were kept as they were
+    rows: int  # rows of the files written again
+    files: int  # files written again
+    kept: int  # files kept as they were
 
 
 def write_analyst_exports(
@@ -110,9 +114,9 @@ def write_analyst_exports(
     key: bytes,
     exports: tuple[AnalystExport, ...] = ANALYST_EXPORTS,
 ) -> dict[str, ExportWritten]:
-    """Write again the months of each export whose rows changed since its files were written
-    (every month for a new key or definition, or a month whose files changed since); the
-    others keep their files. Return what was written per table."""
+    """Write again the files of each export whose rows changed since they were written (every
+    file for a new key or definition, or a file changed since on disk); the others are kept as
+    they are. Return what was written per table."""
     exports_dir.mkdir(parents=True, exist_ok=True)
     key_check = pseudonym(key, "exports des analystes")
     with (
@@ -126,81 +130,137 @@ def write_analyst_exports(
         }
 
 
-# Beside each table's directory, what its month files were written from: a hidden file, out of
-# the directories analysts list and read.
+# A month is split into files by company, so that a night writes again the files of the
+# companies whose rows changed, not the month: a company of `_OWN_FILE_ROWS` rows or more in a
+# month has its own file (at 100,000 employees one company holds 54 % of them), the others
+# share `_SHARED_FILES` files by a hash of their SIREN.
+_OWN_FILE_ROWS = 10_000
+_SHARED_FILES = 16
+# Beside each table's directory, what its files were written from: a hidden file, out of the
+# directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
 _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
+_COMPANIES = "export_companies"  # temporary: per month and company, its file and fingerprint
+_WRITTEN = "export_written"  # temporary: the files (month, name) written again tonight
 
 
 def _write_export(
     connection: duckdb.DuckDBPyConnection, exports_dir: Path, export: AnalystExport, key_check: str
 ) -> ExportWritten:
-    """Bring one export to tonight: a new directory of the months written again and the files
-    of the others linked from the served one, swapped in whole (an analyst never reads half a
-    table); nothing is touched when no month changed."""
+    """Bring one export to tonight: a new directory of the files written again and the others
+    linked from the served one, swapped in whole (an analyst never reads half a table); nothing
+    is touched when no file changed."""
     target = exports_dir / export.name
     definition = hashlib.md5(
-        json.dumps([export.sql, key_check]).encode(), usedforsecurity=False
+        json.dumps(
+            [export.columns, export.requires, key_check, _OWN_FILE_ROWS, _SHARED_FILES]
+        ).encode(),
+        usedforsecurity=False,
     ).hexdigest()
-    tonight = _month_fingerprints(connection, export)
-    kept = _months_on_disk(target, definition)
-    changed = sorted(m for m, fingerprint in tonight.items() if kept.get(m) != fingerprint)
+    tonight = _file_fingerprints(connection, export)
+    kept = _files_on_disk(target, definition)
+    changed = sorted(
+        part
+        for part, fingerprint in tonight.items()
+        if kept.get(part, {}).get("fingerprint") != fingerprint
+    )
     if target.is_dir() and not changed and kept.keys() == tonight.keys():
         return ExportWritten(0, 0, len(kept))
     building = exports_dir / f".{export.name}.en-cours"
     shutil.rmtree(building, ignore_errors=True)
-    rows = 0
-    if changed:
-        if export.employees:
-            remember_pseudonyms(
-                connection,
-                f"SELECT employee_key FROM (SELECT {_MONTH}, employee_key FROM {export.requires}) "
-                f"WHERE {_months_predicate(changed)}",
-            )
-        row = connection.execute(
-            f"COPY (SELECT * FROM ({export.sql}) WHERE {_months_predicate(changed)}) "
-            f"TO '{building}' "
-            "(FORMAT parquet, PARTITION_BY (month), WRITE_PARTITION_COLUMNS false)"
-        ).fetchone()
-        rows = int(row[0]) if row else 0
-    building.mkdir(exist_ok=True)  # an empty table writes no partition: an empty directory
-    unchanged = [m for m in tonight if m not in changed]
-    for month in unchanged:
-        (building / _directory(month)).mkdir()
-        for file in (target / _directory(month)).iterdir():
-            os.link(file, building / _directory(month) / file.name)
+    rows = _write_files(connection, export, building, changed) if changed else 0
+    building.mkdir(exist_ok=True)  # an empty table writes no file: an empty directory
+    unchanged = [part for part in tonight if part not in changed]
+    for part in unchanged:
+        month = part.split("/")[0]
+        (building / month).mkdir(exist_ok=True)
+        for name in kept[part]["files"]:
+            os.link(target / month / name, building / month / name)
     _swap_directory(building, target)
     # After the swap: a crash in between leaves the previous manifest, whose files' identities
-    # the new files do not have, so their months are written again the next night.
+    # the new files do not have, so their parts are written again the next night.
     _write_manifest(target, definition, tonight)
     return ExportWritten(rows, len(changed), len(unchanged))
 
 
-def _month_fingerprints(
+def _file_fingerprints(
     connection: duckdb.DuckDBPyConnection, export: AnalystExport
 ) -> dict[str, str]:
-    """Per month of the export, the count and the sum of the hashes of its source rows, whole
-    (a superset of the columns exported)."""
+    """Per file of the export (`month=AAAA-MM/<file>`), the count and the sum of the hashes of
+    its source rows, whole (a superset of the columns exported); each month's companies and
+    their file into `_COMPANIES`."""
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_COMPANIES} AS
+        SELECT month, siren, row_count, fingerprint,
+            CASE WHEN row_count >= {_OWN_FILE_ROWS}
+                THEN 'entreprise-' || left(md5(coalesce(siren, '')), 12)
+                ELSE 'lot-' || lpad(CAST(hash(siren) % {_SHARED_FILES} AS VARCHAR), 2, '0')
+            END AS file
+        FROM (
+            SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}') AS month,
+                left(siret, 9) AS siren, count(*) AS row_count,
+                sum(hash(source_row)::HUGEINT) AS fingerprint
+            FROM {export.requires} AS source_row GROUP BY ALL
+        )
+        """
+    )
     rows = connection.execute(
-        f"SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}'), count(*), "
-        f"sum(hash(source_row)::HUGEINT) FROM {export.requires} AS source_row GROUP BY ALL"
+        f"SELECT month, file, sum(row_count), sum(fingerprint) FROM temp.{_COMPANIES} GROUP BY ALL"
     ).fetchall()
-    return {month: f"{count}:{fingerprint}" for month, count, fingerprint in rows}
-
-
-def _directory(month: str) -> str:
-    return f"month={month}"
-
-
-def _months_predicate(months: list[str]) -> str:
-    named = [m for m in months if m != _NO_MONTH]
-    listed = f"month IN ({', '.join(sql_literal(m) for m in named)})" if named else "FALSE"
-    return f"({listed} OR month IS NULL)" if _NO_MONTH in months else listed
-
-
-def _files(directory: Path) -> dict[str, list[int]]:
     return {
-        file.name: [file.stat().st_size, file.stat().st_mtime_ns] for file in directory.iterdir()
+        _part(month, file): f"{count}:{fingerprint}" for month, file, count, fingerprint in rows
+    }
+
+
+def _part(month: str, file: str) -> str:
+    return f"month={month}/{file}"
+
+
+def _write_files(
+    connection: duckdb.DuckDBPyConnection, export: AnalystExport, building: Path, parts: list[str]
+) -> int:
+    """Write the files `parts` of the export into `building`; return their rows."""
+    months, files = zip(*(part.removeprefix("month=").split("/") for part in parts), strict=True)
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_WRITTEN} AS "
+        "SELECT unnest(?::VARCHAR[]) AS month, unnest(?::VARCHAR[]) AS file",
+        [list(months), list(files)],
+    )
+    # The rows of those files only, selected before their pseudonyms are computed.
+    rows = f"""
+        SELECT source_row.*, company.file AS export_file FROM {export.requires} AS source_row
+        JOIN temp.{_COMPANIES} AS company
+            ON company.month = coalesce(strftime(source_row.month, '%Y-%m'), '{_NO_MONTH}')
+            AND company.siren IS NOT DISTINCT FROM left(source_row.siret, 9)
+        SEMI JOIN temp.{_WRITTEN} AS written
+            ON written.month = company.month AND written.file = company.file
+    """
+    if export.employees:
+        remember_pseudonyms(connection, f"SELECT employee_key FROM ({rows})")
+    row = connection.execute(
+        f"COPY (SELECT {export.columns}, source_row.export_file FROM ({rows}) AS source_row) "
+        f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
+        "WRITE_PARTITION_COLUMNS false)"
+    ).fetchone()
+    # DuckDB writes <month>/export_file=<file>/<name>: each becomes <month>/<file>-<name>.
+    for directory in building.glob("month=*/export_file=*"):
+        file = directory.name.removeprefix("export_file=")
+        for written in directory.iterdir():
+            written.rename(directory.parent / f"{file}-{written.name}")
+        directory.rmdir()
+    return int(row[0]) if row else 0
+
+
+def _files_of(target: Path, part: str) -> dict[str, list[int]]:
+    """The files of one part of the export in `target`, with their size and modification time."""
+    month, file = part.split("/")
+    directory = target / month
+    if not directory.is_dir():
+        return {}
+    return {
+        written.name: [written.stat().st_size, written.stat().st_mtime_ns]
+        for written in directory.glob(f"{file}-*.parquet")
     }
 
 
@@ -209,18 +269,18 @@ def _manifest(target: Path) -> Path:
 
 
 def _write_manifest(target: Path, definition: str, tonight: dict[str, str]) -> None:
-    months = {
-        month: {"fingerprint": fingerprint, "files": _files(target / _directory(month))}
-        for month, fingerprint in tonight.items()
+    parts = {
+        part: {"fingerprint": fingerprint, "files": _files_of(target, part)}
+        for part, fingerprint in tonight.items()
     }
     written = _manifest(target).with_suffix(".en-cours")
-    written.write_text(json.dumps({"definition": definition, "months": months}), encoding="utf-8")
+    written.write_text(json.dumps({"definition": definition, "parts": parts}), encoding="utf-8")
     written.replace(_manifest(target))
 
 
-def _months_on_disk(target: Path, definition: str) -> dict[str, str]:
-    """The fingerprint of each month of the served export whose files are still those written
-    from it; none when it was written under another definition or key."""
+def _files_on_disk(target: Path, definition: str) -> dict[str, dict[str, Any]]:
+    """Each part of the served export whose files are still those written for it, with its
+    fingerprint and its files; none when it was written under another definition or key."""
     try:
         manifest = json.loads(_manifest(target).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -228,10 +288,9 @@ def _months_on_disk(target: Path, definition: str) -> dict[str, str]:
     if manifest.get("definition") != definition:
         return {}
     return {
-        month: described["fingerprint"]
-        for month, described in manifest["months"].items()
-        if (target / _directory(month)).is_dir()
-        and _files(target / _directory(month)) == described["files"]
+        part: described
+        for part, described in manifest["parts"].items()
+        if described["files"] and _files_of(target, part) == described["files"]
     }
 
 
@@ -319,12 +378,13 @@ class AnalystCandidate:
     path: Path  # the served copy itself when nothing changed since it was built
     rows: dict[str, int]  # rows per table
     tables_copied: int  # tables written whole
-    parts_replaced: int  # (table, company, month) parts whose rows were replaced
+    tables_updated: int  # tables whose changed parts were brought to tonight
+    rows_written: int = 0  # rows deleted or inserted in those parts
 
     @property
     def unchanged(self) -> bool:
         """Whether the served copy is tonight's as it is: nothing to swap in."""
-        return not (self.tables_copied or self.parts_replaced)
+        return not (self.tables_copied or self.tables_updated)
 
 
 def build_analyst_candidate(
@@ -350,42 +410,42 @@ def _build_analyst_candidate(
     for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
-    _fingerprint_tables(connection, tables)
     served = not scope.everything and _describes(connection, target)
     previous = FINGERPRINTS if served else f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+    register_pseudonym_function(connection, key)
+    _register_marked(connection, scope)
+    _fingerprint_tables(connection, tables, previous)
     _changed_parts(connection, previous)
-    rows = connection.execute(
-        f"SELECT table_name, sum(row_count) FROM temp.{_TONIGHT} GROUP BY ALL"
-    ).fetchall()
-    counted = {name: int(count) for name, count in rows}
-    rows_per_table = {t.name: counted.get(t.name, 0) for t in tables}
-    if served and not _count(connection, f"temp.{_CHANGED}"):
+    rows_per_table = {t.name: _count(connection, f'"{t.schema}"."{t.table}"') for t in tables}
+    if served and not scope.employees and not _count(connection, f"temp.{_CHANGED}"):
         # Every table has parts tonight, each equal to the served copy's: that copy is
         # tonight's, neither copied nor swapped.
         return AnalystCandidate(target, rows_per_table, 0, 0)
     if served:
         _copy_owner_only(target, candidate)
-    register_pseudonym_function(connection, key)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
         whole = [t for t in tables if _written_whole(connection, t, previous)]
+        # Each table's rows compared in its own statements, committed as they go: in one
+        # transaction the temporary tables of every table compared are kept to its end, and ran
+        # out of the copy's memory at 100,000 employees. The candidate is served only whole.
+        updated = [_update_table(connection, t) for t in tables if t not in whole]
         # One transaction: each table's and column's comment committed on its own cost
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
             _drop_tables_gone(connection, tables)
-            for table in tables:
-                if table in whole:
-                    _copy_table(connection, table)
-                else:
-                    _replace_parts(connection, table)
+            for table in whole:
+                _copy_table(connection, table)
         connection.execute("CHECKPOINT analyst")
     finally:
         connection.execute("DETACH analyst")
-    copied = ", ".join(sql_literal(t.name) for t in whole)
-    replaced = _count(
-        connection, f"temp.{_CHANGED}" + (f" WHERE table_name NOT IN ({copied})" if whole else "")
+    return AnalystCandidate(
+        candidate,
+        rows_per_table,
+        len(whole),
+        sum(1 for rows in updated if rows is not None),
+        sum(rows or 0 for rows in updated),
     )
-    return AnalystCandidate(candidate, rows_per_table, len(whole), replaced)
 
 
 def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -412,6 +472,9 @@ def remember_analyst_copy(
 FINGERPRINTS = "publish.analyst_copy_fingerprints"
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
 _CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
+_MARKED = "analyst_marked"  # temporary: the companies and employees marked since the last copy
+_TONIGHT_ROWS = "analyst_rows_tonight"  # temporary: one table's changed parts, as published
+_SERVED_ROWS = "analyst_rows_served"  # temporary: the same parts in the served copy
 
 
 @dataclass(frozen=True)
@@ -433,6 +496,12 @@ class _Table:
         if "siren" in names:
             return "coalesce(siren, left(siret, 9))" if "siret" in names else "siren"
         return "left(siret, 9)" if "siret" in names else None
+
+    @property
+    def marked(self) -> bool:
+        """Whether its rows change only with the companies and employees the core model marks
+        (`warehouse.changes`): a table of the core model, of companies."""
+        return self.schema == "core" and self.table in CORE_TABLES and self.company is not None
 
     @property
     def month(self) -> str | None:
@@ -473,24 +542,56 @@ def _analyst_tables(connection: duckdb.DuckDBPyConnection, key: bytes) -> list[_
     ]
 
 
-def _fingerprint_tables(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
+def _fingerprint_tables(
+    connection: duckdb.DuckDBPyConnection, tables: list[_Table], previous: str
+) -> None:
     """Per table, company and month, tonight's row count and the sum of its rows' hashes
     (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
-    without one."""
+    without one. A table of the core model (`_Table.marked`) already in `previous` under its
+    definition is fingerprinted for its marked companies only (`_whole_marked`), the others'
+    parts kept from `previous`; those of a company whose employees alone are marked, whose rows
+    are compared employee by employee, are kept with no count (-1), never equal to tonight's, so
+    that the next time it is marked whole each of its parts is compared."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
         "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE)"
     )
     for table in tables:
+        named = [table.name, table.definition]
+        source = f'"{table.schema}"."{table.table}"'
+        narrowed = table.marked and _count(
+            connection,
+            f"{previous} WHERE table_name = {sql_literal(table.name)} "
+            f"AND definition = {sql_literal(table.definition)}",
+        )
+        if narrowed:
+            marked = _whole_marked(table)
+            connection.execute(
+                f"INSERT INTO temp.{_TONIGHT} SELECT table_name, definition, siren, "
+                f"CASE WHEN coalesce(siren, '') IN (SELECT marked_siren FROM temp.{_MARKED}) "
+                "THEN -1 ELSE row_count END, fingerprint, month "
+                f"FROM {previous} WHERE table_name = ? AND coalesce(siren, '') NOT IN ({marked})",
+                [table.name],
+            )
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
             f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'} "
-            f'FROM "{table.schema}"."{table.table}" AS fingerprinted_row GROUP BY ALL '
-            # An empty table has a part all the same, so that its definition is kept.
-            "UNION ALL SELECT ?, ?, NULL, 0, 0, NULL WHERE NOT EXISTS "
-            f'(FROM "{table.schema}"."{table.table}")',
-            [table.name, table.definition, table.name, table.definition],
+            f"FROM {source} AS fingerprinted_row "
+            + (f"WHERE coalesce({table.company}, '') IN ({marked}) " if narrowed else "")
+            + "GROUP BY ALL "
+            # An empty table has a part all the same (once), so that its definition is kept.
+            + f"UNION ALL SELECT ?, ?, NULL, 0, 0, NULL WHERE NOT EXISTS (FROM {source}) "
+            f"AND NOT EXISTS (FROM temp.{_TONIGHT} WHERE table_name = ?)",
+            [*named, *named, table.name],
         )
+
+
+def _whole_marked(table: _Table) -> str:
+    """The companies (`''` for the rows of none) whose rows of `table`, a table of the core
+    model, may have changed: every company marked when the table has no employees."""
+    if "employee_key" in {name for name, _ in table.columns}:
+        return f"SELECT marked_siren FROM temp.{_MARKED} WHERE marked_key IS NULL"
+    return f"SELECT marked_siren FROM temp.{_MARKED}"
 
 
 def _identity(path: Path) -> str:
@@ -553,27 +654,82 @@ def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previou
     return not (same_definition and exists)
 
 
-def _replace_parts(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:
-    """Replace in the analysts' copy of `table` the rows of its changed companies and months."""
-    if not _count(connection, f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"):
-        return
+def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int | None:
+    """Bring the analysts' copy of `table` to tonight where its rows may have changed: the
+    parts whose fingerprint changed, and for a table of the core model the rows of the
+    employees marked alone. Return the rows written; None when nothing could have changed."""
+    parts = f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
+    employees = table.marked and "employee_key" in {name for name, _ in table.columns}
+    if employees:  # the parts of a company whose employees alone are marked are theirs
+        parts += (
+            f" AND coalesce(siren, '') NOT IN "
+            f"(SELECT marked_siren FROM temp.{_MARKED} WHERE marked_key IS NOT NULL)"
+        )
+    written = None
+    if _count(connection, parts):
+        in_parts = _in_parts(table, parts)
+        written = _bring_to_tonight(connection, table, in_parts, in_parts)
+    if employees and _count(connection, f"temp.{_MARKED} WHERE marked_key IS NOT NULL"):
+        written = (written or 0) + _bring_to_tonight(
+            connection,
+            table,
+            _of_employees(table, "source_row"),
+            _of_employees(table, "served_row", True),
+        )
+    return written
+
+
+def _bring_to_tonight(
+    connection: duckdb.DuckDBPyConnection, table: _Table, tonight_rows: str, served_rows: str
+) -> int:
+    """Bring the rows of the analysts' copy of `table` that the join `served_rows` keeps to
+    those of the warehouse that `tonight_rows` keeps: only the rows that differ, as multisets,
+    are deleted or inserted, so that one employee's change in a company of many writes his
+    rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
-    where = _rows_of(table)
     target = f'analyst."{table.schema}"."{table.table}"'
-    connection.execute(f"DELETE FROM {target} WHERE {where}")
-    _remember_table_pseudonyms(connection, table, where)
+    # Each side's rows, selected once and counted per distinct row (an aggregate, which spills
+    # to disk, where numbering equal rows with a window ran out of DuckDB's memory at 100,000
+    # employees): a row held more times in the copy than tonight loses its surplus, a row held
+    # more times tonight is inserted as many more times.
+    _remember_table_pseudonyms(connection, table, tonight_rows)
     connection.execute(
-        f"INSERT INTO {target} SELECT {', '.join(expressions)} "
-        f'FROM "{table.schema}"."{table.table}" AS source_row WHERE {where}'
+        f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
+        "SELECT row_value, count(*) AS held FROM ("
+        f'SELECT {", ".join(expressions)} FROM "{table.schema}"."{table.table}" AS source_row '
+        f"{tonight_rows}) AS row_value GROUP BY row_value"
     )
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS "
+        "SELECT row_value, count(*) AS held, list(copy_row) AS copy_rows FROM ("
+        f"SELECT rowid AS copy_row, served_row AS row_value FROM {target} AS served_row "
+        f"{served_rows}) GROUP BY row_value"
+    )
+    matched = "ON served.row_value IS NOT DISTINCT FROM tonight.row_value"
+    [(deleted,)] = connection.execute(
+        f"DELETE FROM {target} WHERE rowid IN (SELECT unnest("
+        "served.copy_rows[1:served.held - coalesce(tonight.held, 0)]) "
+        f"FROM temp.{_SERVED_ROWS} AS served LEFT JOIN temp.{_TONIGHT_ROWS} AS tonight {matched} "
+        "WHERE served.held > coalesce(tonight.held, 0))"
+    ).fetchall()
+    [(inserted,)] = connection.execute(
+        f"INSERT INTO {target} SELECT unnest(row_value) FROM ("
+        "SELECT tonight.row_value, unnest(range(tonight.held - coalesce(served.held, 0))) "
+        f"FROM temp.{_TONIGHT_ROWS} AS tonight LEFT JOIN temp.{_SERVED_ROWS} AS served {matched} "
+        "WHERE tonight.held > coalesce(served.held, 0))"
+    ).fetchall()
+    for compared in (_TONIGHT_ROWS, _SERVED_ROWS):
+        connection.execute(f"DROP TABLE temp.{compared}")
+    return int(deleted) + int(inserted)
 
 
 def _remember_table_pseudonyms(
-    connection: duckdb.DuckDBPyConnection, table: _Table, where: str = "TRUE"
+    connection: duckdb.DuckDBPyConnection, table: _Table, rows: str = ""
 ) -> None:
-    """The pseudonyms of the values of `table`'s pseudonymised columns in its rows `where`."""
+    """The pseudonyms of the values of `table`'s pseudonymised columns in its rows that the join
+    `rows` keeps (every row without one)."""
     values = [
-        f'SELECT "{name}" FROM "{table.schema}"."{table.table}" WHERE {where}'
+        f'SELECT source_row."{name}" FROM "{table.schema}"."{table.table}" AS source_row {rows}'
         for name, _ in table.columns
         if name in PSEUDONYMISED
     ]
@@ -581,19 +737,43 @@ def _remember_table_pseudonyms(
         remember_pseudonyms(connection, " UNION ALL ".join(values))
 
 
-def _rows_of(table: _Table) -> str:
-    """A predicate on the rows of `table` in the parts (company, month) whose rows changed
-    (`_CHANGED`); a row of no company or no month is in the part where that is missing."""
-    changed = (
-        f"SELECT {_part('siren', 'month')} FROM temp.{_CHANGED} "
-        f"WHERE table_name = {sql_literal(table.name)}"
+def _register_marked(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) -> None:
+    """`_MARKED`: the companies whose rows of the core model may have changed (no employee), or
+    only some employees' rows (each with his key and its pseudonym), and the rows of no company
+    whenever one is marked (their declaration's company is)."""
+    whole = [] if scope.everything else sorted(scope.whole_sirens)
+    employees = [] if scope.everything else sorted(scope.employees)
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_MARKED} AS
+        SELECT marked_siren, marked_key, pseudonym(marked_key) AS marked_pseudonym FROM (
+            SELECT unnest(?::VARCHAR[]) AS marked_siren, NULL::VARCHAR AS marked_key
+            UNION ALL SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])
+            UNION ALL SELECT '', NULL WHERE ?
+        )
+        """,
+        [whole, [s for s, _ in employees], [k for _, k in employees], bool(whole or employees)],
     )
-    return f"{_part(table.company or 'NULL', table.month or 'NULL')} IN ({changed})"
 
 
-def _part(company: str, month: str) -> str:
-    # One key, missing values included (an IN on the pair would never match a missing one).
-    return f"coalesce({company}, '') || '/' || coalesce(CAST({month} AS VARCHAR), '')"
+def _of_employees(table: _Table, alias: str, pseudonymised: bool = False) -> str:
+    """The join keeping the rows of `table` (named `alias`) of the employees marked alone in
+    `_MARKED`, their keys pseudonymised in the analysts' copy."""
+    key = "marked.marked_pseudonym" if pseudonymised else "marked.marked_key"
+    return (
+        f"SEMI JOIN (SELECT * FROM temp.{_MARKED} WHERE marked_key IS NOT NULL) AS marked "
+        f"ON marked.marked_siren = {table.company} AND {key} = {alias}.employee_key"
+    )
+
+
+def _in_parts(table: _Table, parts: str) -> str:
+    """The join keeping the rows of `table` (a row of no company or no month is in the part
+    where that is missing) in the parts `parts` selects of `_CHANGED`."""
+    return (
+        f"SEMI JOIN (SELECT siren AS part_siren, month AS part_month FROM {parts}) AS part "
+        f"ON part.part_siren IS NOT DISTINCT FROM {table.company or 'NULL'} "
+        f"AND part.part_month IS NOT DISTINCT FROM {table.month or 'NULL'}"
+    )
 
 
 def _copy_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> None:

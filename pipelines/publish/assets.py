@@ -139,12 +139,14 @@ def analyst_exports_by_month(
     assert written is not None
     context.log.info(
         "Exports : "
-        + ", ".join(f"{t} {w.months} mois réécrits, {w.kept} gardés" for t, w in written.items())
+        + ", ".join(
+            f"{t} {w.files} fichier(s) réécrit(s), {w.kept} gardé(s)" for t, w in written.items()
+        )
     )
     yield dg.MaterializeResult(
         metadata={
-            "months_written": sum(w.months for w in written.values()),
-            "months_kept": sum(w.kept for w in written.values()),
+            "files_written": sum(w.files for w in written.values()),
+            "files_kept": sum(w.kept for w in written.values()),
             **{f"rows_{t}": w.rows for t, w in written.items()},
         }
     )
@@ -192,7 +194,8 @@ def analyst_warehouse(
             "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
             "tables": len(candidate.rows),
             "tables_copied": candidate.tables_copied,
-            "parts_replaced": candidate.parts_replaced,
+            "tables_updated": candidate.tables_updated,
+            "rows_written": candidate.rows_written,
             "dagster/row_count": sum(candidate.rows.values()),
         }
     )

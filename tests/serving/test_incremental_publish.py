@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from serving.analyst import (
     write_analyst_exports,
 )
 from serving.comptes_rendus import write_comptes_rendus
-from serving.pseudonym import pseudonym_key
+from serving.pseudonym import pseudonym, pseudonym_key
 from serving.snapshot import swap_in
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land, run_night
+from tests.quality.incremental_nights import BIG, ingest, signalement_nights
 from tests.serving.nights import Night
-from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since
+from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
 
 
@@ -235,12 +237,30 @@ def _export_differences(exports: Path, whole: Path) -> list[str]:
 
 def _one_row_changed(warehouse: Path) -> str:
     """One contribution of one company and month changed by a cent: its month (AAAA-MM)."""
+    return _one_contribution_changed(warehouse)[0]
+
+
+def _one_contribution_changed(warehouse: Path) -> tuple[str, str, str]:
+    """One contribution of an employee of the company of most employees changed by a cent:
+    its month (AAAA-MM), company and employee."""
     with connect(warehouse, read_only=False) as connection:
-        [(month,)] = connection.execute(
-            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = "
-            "(SELECT min(rowid) FROM core.contributions) RETURNING strftime(month, '%Y-%m')"
+        [(month, siren, employee)] = connection.execute(
+            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = ("
+            "SELECT min(rowid) FROM core.contributions WHERE left(siret, 9) = ("
+            "SELECT left(siret, 9) FROM core.employee_months "
+            "GROUP BY 1 ORDER BY count(DISTINCT employee_key) DESC, 1 LIMIT 1)) "
+            "RETURNING strftime(month, '%Y-%m'), left(siret, 9), employee_key"
         ).fetchall()
-    return str(month)
+    return str(month), str(siren), str(employee)
+
+
+def _one_state_changed(warehouse: Path) -> None:
+    """One employee's affiliation state (the affiliation stage's, no company marked) moved."""
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute(
+            "UPDATE core.affiliation_states SET status_since = status_since - 1 "
+            "WHERE rowid = (SELECT min(rowid) FROM core.affiliation_states)"
+        )
 
 
 def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_updated_after(
@@ -257,16 +277,33 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
     assert quiet.unchanged and _identity(served) == before
     assert _fingerprint_rows(warehouse) == kept  # the same rows, not written again
 
-    _one_row_changed(warehouse)
+    def rebuilt_equals_served() -> bool:
+        rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
+        return _analyst_differences(served, rebuilt) == []
+
+    _one_state_changed(warehouse)
     narrow = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
-    # one (table, company, month) part replaced: the other months and companies are kept
-    assert (narrow.tables_copied, narrow.parts_replaced) == (0, 1)
+    # found by its fingerprint; in its (table, company) part the changed row alone is written:
+    # the old row deleted, the new one inserted, the company's other rows kept
+    assert (narrow.tables_copied, narrow.tables_updated, narrow.rows_written) == (0, 1, 2)
     assert _identity(served) != before
-    rebuilt = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
-    assert _analyst_differences(served, rebuilt) == []
+    assert rebuilt_equals_served()
+
+    # A company's monthly declaration loaded again: the core model marks the company, whose
+    # rows are compared with the copy's; one employee's signalement: that employee alone.
+    for marked in ("company", "employee"):
+        _, siren, employee = _one_contribution_changed(warehouse)
+        scope = replace(
+            NOTHING_CHANGED,
+            sirens=frozenset({siren}),
+            employees=frozenset({(siren, employee)}) if marked == "employee" else frozenset(),
+        )
+        narrow = _publish_copy(warehouse, served, key, scope)
+        assert (narrow.tables_copied, narrow.rows_written) == (0, 2), marked
+        assert rebuilt_equals_served(), marked
 
 
-def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path: Path) -> None:
+def test_the_exports_rewrite_only_the_files_that_changed(night: Night, tmp_path: Path) -> None:
     warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
     shutil.copy(night.warehouse, warehouse)
     key = b"e" * 32
@@ -275,24 +312,26 @@ def test_the_exports_rewrite_only_the_months_that_changed(night: Night, tmp_path
     files = _export_files(exports)
 
     quiet = write_analyst_exports(warehouse, exports, key)
-    assert [w.months for w in quiet.values()] == [0] * len(quiet)
+    assert [w.files for w in quiet.values()] == [0] * len(quiet)
     assert _export_files(exports) == files
 
     month = _one_row_changed(warehouse)
     narrow = write_analyst_exports(warehouse, exports, key)
-    assert {t: w.months for t, w in narrow.items() if w.months} == {"contributions": 1}
+    assert {t: w.files for t, w in narrow.items() if w.files} == {"contributions": 1}
     after = _export_files(exports)
     moved = {path for path in files if after.get(path) != files[path]}
-    assert moved and all(p.startswith(f"contributions/month={month}/") for p in moved)
+    # one file written again: that month's file of the company's share, not the month
+    assert len(moved) == 1 and next(iter(moved)).startswith(f"contributions/month={month}/")
+    assert len([p for p in files if p.startswith(f"contributions/month={month}/")]) > 1
 
     whole = write_analyst_exports(warehouse, tmp_path / "entiers", key)
     assert sum(w.rows for w in whole.values()) > 0
     assert _export_differences(exports, tmp_path / "entiers") == []
 
     another_key = write_analyst_exports(warehouse, exports, b"f" * 32)
-    # a new key: every month written again, as from scratch
-    assert {t: (w.kept, w.months) for t, w in another_key.items()} == {
-        t: (0, w.months) for t, w in whole.items()
+    # a new key: every file written again, as from scratch
+    assert {t: (w.kept, w.files) for t, w in another_key.items()} == {
+        t: (0, w.files) for t, w in whole.items()
     }
 
 
@@ -311,3 +350,83 @@ def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
         analyst.execute("DELETE FROM core.employees")
     _publish_copy(warehouse, served, b"b" * 32, NOTHING_CHANGED)
     assert _analyst_differences(served, rebuilt) == []
+
+
+def _copy_and_exports_night(
+    warehouse: Path, copy: Path, exports: Path, key: bytes, day: date
+) -> tuple[CompanyScope, AnalystCandidate]:
+    """The analysts' stage as a night runs it: the changes since it last ran."""
+    with connect(warehouse, read_only=False) as connection:
+        scope = changed_since(connection, "analyst_warehouse", CODE_VERSIONS["publish"])
+        candidate = build_analyst_candidate(connection, copy, key, scope)
+        remember_analyst_copy(connection, candidate)
+        record_progress(connection, "analyst_warehouse", scope, day, CODE_VERSIONS["publish"])
+    if not candidate.unchanged:
+        swap_in(candidate.path, copy)
+    write_analyst_exports(warehouse, exports, key)
+    return scope, candidate
+
+
+def _rows_of(copy: Path, employees: set[str], key: bytes) -> int:
+    """The rows of the analysts' copy that name one of `employees`, by pseudonym."""
+    pseudonyms = [pseudonym(key, employee) for employee in employees]
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND column_name = 'employee_key'"
+        ).fetchall()
+        return sum(
+            connection.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" WHERE employee_key IN ?', [pseudonyms]
+            ).fetchall()[0][0]
+            for schema, table in tables
+        )
+
+
+def test_signalements_of_a_big_company_write_their_employees_rows_and_files_alone(
+    tmp_path: Path,
+) -> None:
+    late = signalement_nights(tmp_path / "nuits")
+    warehouse, copy, exports = (tmp_path / n for n in ("entrepot.duckdb", "copie", "exports"))
+    copy = copy.with_suffix(".duckdb")
+    key = b"s" * 32
+
+    def night(what: str) -> tuple[CompanyScope, AnalystCandidate, dict[str, tuple[int, int]]]:
+        before = _export_files(exports) if exports.exists() else {}
+        ingest(warehouse, late.landing, tmp_path / "quarantine")
+        scope, candidate = _copy_and_exports_night(warehouse, copy, exports, key, late.day)
+        whole = _analyst_copy_rebuilt(warehouse, tmp_path / "entiere", key)
+        assert _analyst_differences(copy, whole) == [], what
+        write_analyst_exports(tmp_path / "entiere" / "copie.duckdb", tmp_path / "ent", key)
+        assert _export_differences(exports, tmp_path / "ent") == [], what
+        shutil.rmtree(tmp_path / "ent")
+        after = _export_files(exports)
+        moved = {p: i for p, i in after.items() if before.get(p) != i}
+        return scope, candidate, moved
+
+    night("première nuit")
+    narrowed = 0
+    for signalement in [p for p in late.signalements if BIG in p.name][:4]:
+        land(late.source, late.landing, [signalement])
+        scope, candidate, moved = night(signalement.name)
+        employees = {k for siren, k in scope.employees if siren == BIG}
+        if not employees:  # an identity change or a new employee: the company is marked whole
+            continue
+        narrowed += 1
+        # his rows written again, at most: the old ones deleted and the new ones inserted
+        assert candidate.tables_copied == 0
+        assert candidate.rows_written <= 2 * _rows_of(copy, employees, key), signalement.name
+        # a signalement declares no month: of each export, its file of the rows without a
+        # month and the company's share, no monthly file
+        assert {p.split("/")[1] for p in moved} <= {"month=__HIVE_DEFAULT_PARTITION__"}, moved
+        assert len(moved) <= len({p.split("/")[0] for p in moved}), moved
+    assert narrowed
+
+    land(late.source, late.landing, [late.held_back])
+    _, candidate, moved = night("une DSN mensuelle d'une autre entreprise")
+    assert candidate.tables_copied == 0
+    # that company's month only: in each export, files of that month
+    assert len({p.split("/")[1] for p in moved}) == 1, moved
+
+    _reference_changed(late.landing)
+    night("un fichier de paramètres de contrat retiré")
