@@ -168,7 +168,7 @@ class Lettrage:
     def book(self) -> _Book:
         """Built on first use: a night that posts and links nothing needs none."""
         calls, declared, mandates, companies, accounts = self._book_inputs
-        return _Book(calls, _rows(declared), _rows(mandates), _rows(companies), _rows(accounts))
+        return _Book(calls, declared, _rows(mandates), _rows(companies), _rows(accounts))
 
     def payers(self, movement_ids: Collection[str] | None = None) -> pl.DataFrame:
         """Who can have paid each considered movement (every one, or those of `movement_ids`):
@@ -384,7 +384,7 @@ class _Book:
     def __init__(
         self,
         calls: pl.DataFrame,
-        declared_payments: list[dict[str, Any]],
+        declared_payments: pl.DataFrame | None,
         mandates: list[dict[str, Any]],
         companies: list[dict[str, Any]],
         creditor_accounts: list[dict[str, Any]],
@@ -414,15 +414,12 @@ class _Book:
             self.by_reference[_alphanumeric(call.call_reference)].append(call.call_id)
             self.by_contract[_compact(call.contract_reference)].add(call.siren)
             self.by_siren[call.siren].append(call)
-        self.declared: dict[str, list[_DeclaredPayment]] = defaultdict(list)
+        self.declared = _DeclaredBySiren(declared_payments)
         self.ibans: dict[str, set[str]] = defaultdict(set)
-        self.declared_by_id: dict[str, _DeclaredPayment] = {}
-        for payment in _declared_payments(declared_payments):
-            self.declared[payment.siren].append(payment)
-            self.declared_by_id[payment.declared_payment_id] = payment
-        for row in declared_payments:
-            if row.get("iban"):
-                self.ibans[_compact(str(row["iban"]))].add(str(row["siren"]))
+        if declared_payments is not None and "iban" in declared_payments.columns:
+            paying = declared_payments.filter(pl.col("iban").is_not_null() & (pl.col("iban") != ""))
+            for iban, siren in paying.select("iban", "siren").unique().iter_rows():
+                self.ibans[_compact(str(iban))].add(str(siren))
         self.mandates: dict[str, tuple[str, str | None]] = {
             _compact(str(m["mandate_id"])): (str(m["siren"]), m.get("contract_reference"))
             for m in sorted(mandates, key=lambda m: str(m["mandate_id"]))
@@ -505,7 +502,7 @@ class _Book:
                 call.outstanding += part
                 self.reopened.add(call.call_id)
             if (declared_id := earlier["declared_payment_id"]) is not None:
-                self.declared_by_id[declared_id].used = False
+                self.declared.by_id[declared_id].used = False
                 self.reopened_declared.add(declared_id)
             self._write(
                 movement,
@@ -879,6 +876,33 @@ def _fill(calls: list[_Call], amount: Decimal, rule: str, factor: Decimal) -> li
 
 def _outstanding(group: list[_Call]) -> Decimal:
     return sum((c.outstanding for c in group), _ZERO)
+
+
+class _DeclaredBySiren:
+    """Each company's declared payments (`_declared_payments`), turned into objects on the
+    company's first use: a night posts to the few companies it recomputes, while the book holds
+    every company's (building them all was most of the book's cost). A payment belongs to the
+    company of its first component, as when they were built at once."""
+
+    def __init__(self, frame: pl.DataFrame | None) -> None:
+        self._rows: dict[str, pl.DataFrame] = {}
+        if frame is not None and frame.height:
+            owner = pl.col("siren").first().over("declared_payment_id").cast(pl.String)
+            by_owner = frame.with_columns(_owner=owner.fill_null("None"))
+            for (siren, *_), rows in by_owner.partition_by(
+                "_owner", as_dict=True, maintain_order=True
+            ).items():
+                self._rows[str(siren)] = rows
+        self._built: dict[str, list[_DeclaredPayment]] = {}
+        self.by_id: dict[str, _DeclaredPayment] = {}
+
+    def get(self, siren: str, default: tuple[()] = ()) -> list[_DeclaredPayment] | tuple[()]:
+        if siren not in self._rows:
+            return default
+        if siren not in self._built:
+            self._built[siren] = list(_declared_payments(self._rows[siren].to_dicts()))
+            self.by_id.update((p.declared_payment_id, p) for p in self._built[siren])
+        return self._built[siren]
 
 
 def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]:
