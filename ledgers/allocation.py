@@ -351,11 +351,13 @@ class _DeclaredPayment:
     first_period: date = date.max
     used: bool = False
 
-    @property
+    # cached: read for every open payment each time a movement is posted, once the components
+    # are complete (`_declared_payments`)
+    @cached_property
     def periods(self) -> frozenset[str]:
         return frozenset(c.period_code for c in self.components)
 
-    @property
+    @cached_property
     def contracts(self) -> frozenset[str]:
         return frozenset(_compact(c.contract_reference) for c in self.components)
 
@@ -952,15 +954,19 @@ _NUMBER = re.compile(r"(?<!\d)(\d{3} ?\d{3} ?\d{3}(?: ?\d{5})?)(?!\d)")
 _TOKEN_SPLIT = re.compile(r"[\s,;:+()]+")
 _PERIOD_SUFFIX = re.compile(r"^(.*?)[-_ ]?(\d{4}[MTSA]\d{2})$")
 _PERIOD_CODE = re.compile(r"(?<![0-9A-Z])(\d{4}[MTSA]\d{2})(?![0-9A-Z])")
+# compiled once: `_compact` runs on every key the book and each movement look up
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
+_NOT_WORD = re.compile(r"[^A-Z0-9]+")
+_SPACE = re.compile(r"\s")
 _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "STE", "SOCIETE"}
 
 
 def _alphanumeric(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", text.upper())
+    return _NOT_ALPHANUMERIC.sub("", text.upper())
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"\s", "", text).upper()
+    return _SPACE.sub("", text).upper()
 
 
 def _texts(movement: dict[str, Any]) -> list[str]:
@@ -997,7 +1003,7 @@ def _company_numbers(movement: dict[str, Any]) -> tuple[set[str], set[str]]:
     siret_sirens: set[str] = set()
     siren_numbers: set[str] = set()
     for number in _NUMBER.findall(" ".join(_texts(movement))):
-        digits = re.sub(r"\s", "", number)
+        digits = _SPACE.sub("", number)
         if len(digits) == 14 and _valid_siret(digits):
             siret_sirens.add(digits[:9])
         elif len(digits) == 9 and _valid_siren(digits):
@@ -1094,7 +1100,7 @@ def _return_keys(movement: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _normalise_name(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    words = re.sub(r"[^A-Z0-9]+", " ", ascii_name).split()
+    words = _NOT_WORD.sub(" ", ascii_name).split()
     return " ".join(w for w in words if w not in _LEGAL_FORMS)
 
 
