@@ -168,7 +168,7 @@ class Lettrage:
     def book(self) -> _Book:
         """Built on first use: a night that posts and links nothing needs none."""
         calls, declared, mandates, companies, accounts = self._book_inputs
-        return _Book(calls, _rows(declared), _rows(mandates), _rows(companies), _rows(accounts))
+        return _Book(calls, declared, _rows(mandates), _rows(companies), _rows(accounts))
 
     def payers(self, movement_ids: Collection[str] | None = None) -> pl.DataFrame:
         """Who can have paid each considered movement (every one, or those of `movement_ids`):
@@ -351,11 +351,13 @@ class _DeclaredPayment:
     first_period: date = date.max
     used: bool = False
 
-    @property
+    # cached: read for every open payment each time a movement is posted, once the components
+    # are complete (`_declared_payments`)
+    @cached_property
     def periods(self) -> frozenset[str]:
         return frozenset(c.period_code for c in self.components)
 
-    @property
+    @cached_property
     def contracts(self) -> frozenset[str]:
         return frozenset(_compact(c.contract_reference) for c in self.components)
 
@@ -384,7 +386,7 @@ class _Book:
     def __init__(
         self,
         calls: pl.DataFrame,
-        declared_payments: list[dict[str, Any]],
+        declared_payments: pl.DataFrame | None,
         mandates: list[dict[str, Any]],
         companies: list[dict[str, Any]],
         creditor_accounts: list[dict[str, Any]],
@@ -414,15 +416,12 @@ class _Book:
             self.by_reference[_alphanumeric(call.call_reference)].append(call.call_id)
             self.by_contract[_compact(call.contract_reference)].add(call.siren)
             self.by_siren[call.siren].append(call)
-        self.declared: dict[str, list[_DeclaredPayment]] = defaultdict(list)
+        self.declared = _DeclaredBySiren(declared_payments)
         self.ibans: dict[str, set[str]] = defaultdict(set)
-        self.declared_by_id: dict[str, _DeclaredPayment] = {}
-        for payment in _declared_payments(declared_payments):
-            self.declared[payment.siren].append(payment)
-            self.declared_by_id[payment.declared_payment_id] = payment
-        for row in declared_payments:
-            if row.get("iban"):
-                self.ibans[_compact(str(row["iban"]))].add(str(row["siren"]))
+        if declared_payments is not None and "iban" in declared_payments.columns:
+            paying = declared_payments.filter(pl.col("iban").is_not_null() & (pl.col("iban") != ""))
+            for iban, siren in paying.select("iban", "siren").unique().iter_rows():
+                self.ibans[_compact(str(iban))].add(str(siren))
         self.mandates: dict[str, tuple[str, str | None]] = {
             _compact(str(m["mandate_id"])): (str(m["siren"]), m.get("contract_reference"))
             for m in sorted(mandates, key=lambda m: str(m["mandate_id"]))
@@ -505,7 +504,7 @@ class _Book:
                 call.outstanding += part
                 self.reopened.add(call.call_id)
             if (declared_id := earlier["declared_payment_id"]) is not None:
-                self.declared_by_id[declared_id].used = False
+                self.declared.by_id[declared_id].used = False
                 self.reopened_declared.add(declared_id)
             self._write(
                 movement,
@@ -881,6 +880,33 @@ def _outstanding(group: list[_Call]) -> Decimal:
     return sum((c.outstanding for c in group), _ZERO)
 
 
+class _DeclaredBySiren:
+    """Each company's declared payments (`_declared_payments`), turned into objects on the
+    company's first use: a night posts to the few companies it recomputes, while the book holds
+    every company's (building them all was most of the book's cost). A payment belongs to the
+    company of its first component, as when they were built at once."""
+
+    def __init__(self, frame: pl.DataFrame | None) -> None:
+        self._rows: dict[str, pl.DataFrame] = {}
+        if frame is not None and frame.height:
+            owner = pl.col("siren").first().over("declared_payment_id").cast(pl.String)
+            by_owner = frame.with_columns(_owner=owner.fill_null("None"))
+            for (siren, *_), rows in by_owner.partition_by(
+                "_owner", as_dict=True, maintain_order=True
+            ).items():
+                self._rows[str(siren)] = rows
+        self._built: dict[str, list[_DeclaredPayment]] = {}
+        self.by_id: dict[str, _DeclaredPayment] = {}
+
+    def get(self, siren: str, default: tuple[()] = ()) -> list[_DeclaredPayment] | tuple[()]:
+        if siren not in self._rows:
+            return default
+        if siren not in self._built:
+            self._built[siren] = list(_declared_payments(self._rows[siren].to_dicts()))
+            self.by_id.update((p.declared_payment_id, p) for p in self._built[siren])
+        return self._built[siren]
+
+
 def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]:
     """Components grouped by declared payment, each payment's components in the order money
     goes to them: oldest period first, then contract."""
@@ -928,15 +954,19 @@ _NUMBER = re.compile(r"(?<!\d)(\d{3} ?\d{3} ?\d{3}(?: ?\d{5})?)(?!\d)")
 _TOKEN_SPLIT = re.compile(r"[\s,;:+()]+")
 _PERIOD_SUFFIX = re.compile(r"^(.*?)[-_ ]?(\d{4}[MTSA]\d{2})$")
 _PERIOD_CODE = re.compile(r"(?<![0-9A-Z])(\d{4}[MTSA]\d{2})(?![0-9A-Z])")
+# compiled once: `_compact` runs on every key the book and each movement look up
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
+_NOT_WORD = re.compile(r"[^A-Z0-9]+")
+_SPACE = re.compile(r"\s")
 _LEGAL_FORMS = {"SA", "SAS", "SASU", "SARL", "EURL", "SCI", "SNC", "SCOP", "STE", "SOCIETE"}
 
 
 def _alphanumeric(text: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", text.upper())
+    return _NOT_ALPHANUMERIC.sub("", text.upper())
 
 
 def _compact(text: str) -> str:
-    return re.sub(r"\s", "", text).upper()
+    return _SPACE.sub("", text).upper()
 
 
 def _texts(movement: dict[str, Any]) -> list[str]:
@@ -973,7 +1003,7 @@ def _company_numbers(movement: dict[str, Any]) -> tuple[set[str], set[str]]:
     siret_sirens: set[str] = set()
     siren_numbers: set[str] = set()
     for number in _NUMBER.findall(" ".join(_texts(movement))):
-        digits = re.sub(r"\s", "", number)
+        digits = _SPACE.sub("", number)
         if len(digits) == 14 and _valid_siret(digits):
             siret_sirens.add(digits[:9])
         elif len(digits) == 9 and _valid_siren(digits):
@@ -1070,7 +1100,7 @@ def _return_keys(movement: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _normalise_name(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().upper()
-    words = re.sub(r"[^A-Z0-9]+", " ", ascii_name).split()
+    words = _NOT_WORD.sub(" ", ascii_name).split()
     return " ".join(w for w in words if w not in _LEGAL_FORMS)
 
 

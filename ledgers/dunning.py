@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -86,101 +86,164 @@ def dunning_state(
     *,
     schedules: Mapping[LegalRegime, DunningSchedule] = DEFAULT_SCHEDULES,
 ) -> pl.DataFrame:
-    """One row per call: what is still owed on `as_of`, the dunning dates and the stage reached."""
-    terms = {t.contract_reference: t for t in contracts}
-    payments: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
-    for row in (
-        allocations.filter(pl.col("call_id").is_not_null() & (pl.col("date") <= as_of))
-        .sort("date", "allocation_id")
-        .iter_rows(named=True)
-    ):
-        payments[row["call_id"]].append((row["date"], row["amount"]))
-    rows = []
-    for call in calls.sort("call_id").iter_rows(named=True):
-        contract = terms.get(call["contract_reference"])
-        regime = contract.legal_regime if contract else _DEFAULT_REGIME
-        schedule = contract.dunning_schedule if contract else None
-        rows.append(
-            _call_state(
-                call,
-                payments.get(call["call_id"], []),
-                regime,
-                schedule or schedules[regime],
-                contract.late_fee if contract else None,
-                as_of,
-                provisional=contract is None,
-            )
+    """One row per call: what is still owed on `as_of`, the dunning dates and the stage reached.
+    Vectorised (every call is dunned again each night, since `as_of` moves); the late fee alone
+    is computed call by call, for the calls that can owe one (`_may_owe_late_fee`)."""
+    payments = allocations.filter(pl.col("call_id").is_not_null() & (pl.col("date") <= as_of))
+    paid = payments.group_by("call_id").agg(pl.col("amount").sum().alias("paid"))
+    state = (
+        calls.sort("call_id")
+        .join(_terms_frame(contracts, schedules), on="contract_reference", how="left")
+        .join(paid, on="call_id", how="left")
+        .with_columns(
+            pl.col("provisional").fill_null(True),
+            pl.col("legal_regime").fill_null(str(_DEFAULT_REGIME)),
+            *(
+                pl.col(name).fill_null(days)
+                for name, days in _days(schedules[_DEFAULT_REGIME]).items()
+            ),
+            pl.col("paid").fill_null(0),
         )
-    return pl.DataFrame(rows, schema=DUNNING_SCHEMA)
+        .with_columns(outstanding=pl.col("declared") - pl.col("paid"))
+        .with_columns(_milestones())
+        .with_columns(
+            overdue=(pl.col("outstanding") > 0) & (pl.lit(as_of) > pl.col("due_date")),
+            stage=_stage_of(as_of),
+        )
+    )
+    escalates = pl.col("overdue") & ~pl.col("provisional")
+    return (
+        state.join(_late_fees(state, payments, contracts, as_of), on="call_id", how="left")
+        .with_columns(
+            days_overdue=pl.when(pl.col("overdue"))
+            .then((pl.lit(as_of) - pl.col("due_date")).dt.total_days())
+            .otherwise(0),
+            stage_label=pl.col("stage").replace_strict(
+                {str(stage): label for stage, label in STAGE_LABELS.items()}
+            ),
+            reminder_date=pl.when(escalates).then("reminder_date"),
+            notice_date=pl.when(escalates).then("notice_date"),
+            suspension_date=pl.when(escalates).then("suspension_date"),
+            termination_date=pl.when(escalates).then("termination_date"),
+            late_fee=pl.col("late_fee").fill_null(0),
+        )
+        .select(list(DUNNING_SCHEMA))
+        .cast(DUNNING_SCHEMA)
+    )
 
 
-def _call_state(
-    call: dict[str, object],
-    payments: list[tuple[date, Decimal]],
-    regime: LegalRegime,
-    schedule: DunningSchedule,
-    late_fee: LateFeeRule | None,
-    as_of: date,
-    *,
-    provisional: bool,
-) -> dict[str, object]:
-    due: date = call["due_date"]  # type: ignore[assignment]
-    declared: Decimal = call["declared"]  # type: ignore[assignment]
-    paid = sum((amount for _, amount in payments), Decimal(0))
-    outstanding = declared - paid
-    reminder = due + timedelta(days=schedule.reminder_days_after_due)
-    notice = due + timedelta(days=schedule.notice_days_after_due)
-    suspension = notice + timedelta(days=schedule.suspension_days_after_notice)
-    termination = suspension + timedelta(days=schedule.termination_days_after_suspension)
-    stage = _stage(outstanding, as_of, due, reminder, notice, suspension, termination)
-    overdue = outstanding > 0 and as_of > due
-    if provisional and stage in _ESCALATIONS:
-        stage = Stage.LATE
-    escalates = overdue and not provisional
+def _days(schedule: DunningSchedule) -> dict[str, int]:
     return {
-        "call_id": call["call_id"],
-        "siren": call["siren"],
-        "contract_reference": call["contract_reference"],
-        "population": call["population"],
-        "period_code": call["period_code"],
-        "legal_regime": str(regime),
-        "due_date": due,
-        "declared": declared,
-        "paid": paid,
-        "outstanding": outstanding,
-        "days_overdue": (as_of - due).days if overdue else 0,
-        "stage": str(stage),
-        "stage_label": STAGE_LABELS[stage],
-        "reminder_date": reminder if escalates else None,
-        "notice_date": notice if escalates else None,
-        "suspension_date": suspension if escalates else None,
-        "termination_date": termination if escalates else None,
-        "late_fee": _late_fee(late_fee, declared, payments, due, notice, as_of),
-        "provisional": provisional,
+        "_reminder_days": schedule.reminder_days_after_due,
+        "_notice_days": schedule.notice_days_after_due,
+        "_suspension_days": schedule.suspension_days_after_notice,
+        "_termination_days": schedule.termination_days_after_suspension,
     }
 
 
-def _stage(
-    outstanding: Decimal,
-    as_of: date,
-    due: date,
-    reminder: date,
-    notice: date,
-    suspension: date,
-    termination: date,
-) -> Stage:
-    if outstanding <= 0:
-        return Stage.SETTLED
-    milestones = [
-        (termination, Stage.TERMINABLE),
-        (suspension, Stage.SUSPENDED),
-        (notice, Stage.FORMAL_NOTICE),
-        (reminder, Stage.REMINDER),
+def _terms_frame(
+    contracts: Iterable[ContractTerms], schedules: Mapping[LegalRegime, DunningSchedule]
+) -> pl.DataFrame:
+    """Per contract reference (its last terms), its regime and day counts; the calls of a
+    contract not listed are provisional."""
+    terms = {t.contract_reference: t for t in contracts}
+    rows = [
+        {
+            "contract_reference": reference,
+            "legal_regime": str(t.legal_regime),
+            "provisional": False,
+            **_days(t.dunning_schedule or schedules[t.legal_regime]),
+        }
+        for reference, t in terms.items()
     ]
-    reached = next((stage for day, stage in milestones if as_of >= day), None)
-    if reached is not None:
-        return reached
-    return Stage.LATE if as_of > due else Stage.NOT_DUE
+    schema = {
+        "contract_reference": pl.String(),
+        "legal_regime": pl.String(),
+        "provisional": pl.Boolean(),
+        **dict.fromkeys(_days(_CODE_DES_ASSURANCES), pl.Int64()),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _milestones() -> list[pl.Expr]:
+    due, days = pl.col("due_date"), pl.duration
+    notice = due + days(days=pl.col("_notice_days"))
+    suspension = notice + days(days=pl.col("_suspension_days"))
+    return [
+        (due + days(days=pl.col("_reminder_days"))).alias("reminder_date"),
+        notice.alias("notice_date"),
+        suspension.alias("suspension_date"),
+        (suspension + days(days=pl.col("_termination_days"))).alias("termination_date"),
+    ]
+
+
+def _stage_of(as_of: date) -> pl.Expr:
+    """The stage reached on `as_of`: the last milestone passed while something is owed; a
+    provisional call is held at the information stage."""
+    day = pl.lit(as_of)
+    stage = (
+        pl.when(pl.col("outstanding") <= 0)
+        .then(pl.lit(str(Stage.SETTLED)))
+        .when(day >= pl.col("termination_date"))
+        .then(pl.lit(str(Stage.TERMINABLE)))
+        .when(day >= pl.col("suspension_date"))
+        .then(pl.lit(str(Stage.SUSPENDED)))
+        .when(day >= pl.col("notice_date"))
+        .then(pl.lit(str(Stage.FORMAL_NOTICE)))
+        .when(day >= pl.col("reminder_date"))
+        .then(pl.lit(str(Stage.REMINDER)))
+        .when(day > pl.col("due_date"))
+        .then(pl.lit(str(Stage.LATE)))
+        .otherwise(pl.lit(str(Stage.NOT_DUE)))
+    )
+    escalated = stage.is_in([str(s) for s in _ESCALATIONS])
+    return pl.when(pl.col("provisional") & escalated).then(pl.lit(str(Stage.LATE))).otherwise(stage)
+
+
+def _late_fees(
+    state: pl.DataFrame, payments: pl.DataFrame, contracts: Iterable[ContractTerms], as_of: date
+) -> pl.DataFrame:
+    """`_late_fee` of the calls that can owe one (call_id, late_fee): due before `as_of` under a
+    contract with a late fee rule, and paid after their due date or not in full by it. The
+    others owe nothing on any day past due nor on the notice date: 0.00."""
+    rules = {t.contract_reference: t.late_fee for t in contracts}  # the last terms, as the calls
+    due = state.filter(
+        pl.col("contract_reference").is_in([c for c, rule in rules.items() if rule is not None])
+        & (pl.col("due_date") < as_of)
+    ).select("call_id", "contract_reference", "declared", "due_date", "notice_date")
+    paid = payments.select("call_id", "date", "amount", "allocation_id").join(
+        due.select("call_id", "due_date"), on="call_id"
+    )
+    on_time = paid.group_by("call_id").agg(
+        by_due=pl.col("amount").filter(pl.col("date") <= pl.col("due_date")).sum(),
+        late=(pl.col("date") > pl.col("due_date")).any(),
+    )
+    owing = due.join(on_time, on="call_id", how="left").filter(
+        pl.col("late").fill_null(False) | (pl.col("declared") - pl.col("by_due").fill_null(0) > 0)
+    )
+    by_call: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    chosen = paid.filter(pl.col("call_id").is_in(owing["call_id"].implode()))
+    for call_id, day, amount in (
+        chosen.sort("date", "allocation_id").select("call_id", "date", "amount").iter_rows()
+    ):
+        by_call[call_id].append((day, amount))
+    fees = [
+        (
+            call["call_id"],
+            _late_fee(
+                rules[call["contract_reference"]],
+                call["declared"],
+                by_call[call["call_id"]],
+                call["due_date"],
+                call["notice_date"],
+                as_of,
+            ),
+        )
+        for call in owing.iter_rows(named=True)
+    ]
+    return pl.DataFrame(
+        fees, schema={"call_id": pl.String(), "late_fee": DUNNING_SCHEMA["late_fee"]}, orient="row"
+    )
 
 
 def _late_fee(

@@ -243,12 +243,14 @@ LEDGER_STAGE = "comptes"
 @dataclass(frozen=True)
 class LedgerScope:
     """The companies changed since the ledgers last ran, with those naming a contract whose
-    terms changed, the keys of the lettrage's book the contracts changed, and the stage's
-    version tonight."""
+    terms changed, the keys of the lettrage's book the contracts changed, the stage's version
+    tonight and the contracts' terms it read (`read_contract_terms`: read once a night, 0.5 s
+    at 100,000 employees)."""
 
     companies: CompanyScope
     stage_version: str
     book_keys: frozenset[str] = frozenset()  # `ledgers.allocation.book_keys` changed since
+    contracts: tuple[ContractTerms, ...] | None = None  # None: read by `refresh_ledgers`
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
@@ -258,17 +260,19 @@ def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> Le
     (for `_with_new_inputs` to keep those whose digest is the same), and the book's keys that
     changed (for `_to_recompute`: the movements writing them)."""
     scope = changed_since(connection, LEDGER_STAGE, code_version)
+    contracts = tuple(read_contract_terms(connection))
     if scope.everything:
-        return LedgerScope(scope, code_version)
-    tonight = _contract_keys(read_contract_terms(connection))
+        return LedgerScope(scope, code_version, contracts=contracts)
+    tonight = _contract_keys(list(contracts))
     stored = _query(connection, "SELECT key, value FROM ledger.contract_keys")
     changed = {key for key, _ in set(tonight.rows()) ^ set(stored.rows())}
-    contracts = {key.removeprefix("terms:") for key in changed if key.startswith("terms:")}
-    naming = _companies_naming(connection, frozenset(contracts))
+    terms = {key.removeprefix("terms:") for key in changed if key.startswith("terms:")}
+    naming = _companies_naming(connection, frozenset(terms))
     return LedgerScope(
         replace(scope, sirens=scope.sirens | naming),
         code_version,
         frozenset(key for key in changed if not key.startswith("terms:")),
+        contracts,
     )
 
 
@@ -642,7 +646,11 @@ def refresh_ledgers(
     progress (`ledger_scope`) in the transaction that writes."""
     marked = EVERY_COMPANY if tonight is None else tonight.companies
     register_scope(connection, marked)
-    contracts = read_contract_terms(connection)
+    contracts = (
+        read_contract_terms(connection)
+        if tonight is None or tonight.contracts is None
+        else list(tonight.contracts)
+    )
     fingerprints = _input_fingerprints(connection, marked, contracts)
     scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
     register_scope(connection, scope)

@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledgers.allocation import Entry, company_keys
+from ledgers.allocation import Entry, Lettrage, company_keys
 from ledgers.calls import build_calls
 from tests.ledgers.ledger_frames import (
     ACME,
@@ -488,3 +488,28 @@ def test_a_key_one_company_gains_counts_as_changed_while_another_keeps_it() -> N
         calls, pl.DataFrame({"siren": ["111111111", "222222222"], "iban": [iban, iban]})
     )
     assert f"iban:{iban}" in {key for _, key in before ^ after}
+
+
+def test_posting_some_movements_still_reads_every_company_s_declared_ibans() -> None:
+    """A night posts only the movements of the companies it recomputes: the book still knows
+    the IBAN every company declared and their declared payments, so an IBAN declared by one
+    company leads to its declared payment, one declared by two is a weaker match over both."""
+    calls = monthly_calls({JAN: "100.00"}).vstack(monthly_calls({JAN: "100.00"}, siren=BETA))
+    bank = movements(movement("m1", "100.00", date(2024, 2, 10), debtor_iban=BETA_IBAN))
+    own = declared_payments(
+        ("DA", ACME, ACME_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DB", BETA, BETA_IBAN, "100.00", "C1", "2024M01", "100.00"),
+    )
+    [row] = Lettrage(calls, bank, declared_payments=own).post(["m1"]).allocations.to_dicts()
+    assert (row["siren"], row["payer_rule"], row["score"], row["declared_payment_id"]) == (
+        BETA,
+        "iban_declare",
+        90,
+        "DB",
+    )
+    shared = declared_payments(
+        ("DA", ACME, BETA_IBAN, "100.00", "C1", "2024M01", "100.00"),
+        ("DB", BETA, BETA_IBAN, "100.00", "C1", "2024M01", "100.00"),
+    )
+    [row] = Lettrage(calls, bank, declared_payments=shared).post(["m1"]).allocations.to_dicts()
+    assert (row["siren"], row["score"], row["declared_payment_id"]) == (ACME, 80, "DA")

@@ -103,6 +103,21 @@ def test_late_fee_accrues_on_what_is_owed_each_day_plus_a_flat_fee_after_notice(
     assert _state(date(2024, 4, 28), bank)["late_fee"] == d("0.00")  # contract without fees
 
 
+def test_a_call_paid_by_its_due_date_owes_no_fee_until_its_payment_is_returned() -> None:
+    fee = LateFeeRule(annual_rate_percent=d("10"), flat_amount=d("15.00"))
+    paid = movements(movement("m1", "1000.00", date(2024, 2, 14), remittance_lines=["C1-2024M01"]))
+    assert _state(date(2024, 4, 28), paid, late_fee=fee)["late_fee"] == d("0.00")
+    returned = movements(
+        movement(
+            "m1", "1000.00", date(2024, 2, 14), remittance_lines=["C1-2024M01"], end_to_end_id="E1"
+        ),
+        movement("r1", "-1000.00", date(2024, 2, 24), end_to_end_id="E1"),
+    )
+    # 1000 owed again from the return (24/02) to 28/04: 64 days × 10 % / 365 = 17.53, and
+    # still unpaid on the notice date (25/02): + 15.00
+    assert _state(date(2024, 4, 28), returned, late_fee=fee)["late_fee"] == d("32.53")
+
+
 def test_a_contract_without_parameters_stops_at_the_information_stage() -> None:
     """Its due date is a guess and its terms unknown: late, never reminded, noticed, suspended
     or terminated, and no late fee."""
