@@ -425,7 +425,7 @@ def _build_analyst_candidate(
         _copy_owner_only(target, candidate)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
-        whole = [t for t in tables if _written_whole(connection, t, previous)]
+        whole = _written_whole(connection, tables, previous)
         # Each table's rows compared in its own statements, committed as they go: in one
         # transaction the temporary tables of every table compared are kept to its end, and ran
         # out of the copy's memory at 100,000 employees. The candidate is served only whole.
@@ -639,20 +639,22 @@ def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table
             connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
 
 
-def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previous: str) -> bool:
-    """Whether the analysts' copy of `table` is written again whole: new, or of another
-    definition; otherwise only its changed parts are replaced (`_replace_parts`)."""
-    same_definition = _count(
-        connection,
-        f"{previous} WHERE table_name = {sql_literal(table.name)} "
-        f"AND definition = {sql_literal(table.definition)}",
+def _written_whole(
+    connection: duckdb.DuckDBPyConnection, tables: list[_Table], previous: str
+) -> list[_Table]:
+    """The tables whose analysts' copy is written again whole: new, or of another definition;
+    the others' changed parts only are replaced (`_update_table`). Read for every table at once:
+    two statements per table took 0.2-0.4 s of the incremental night at 20,000 employees."""
+    kept = set(
+        connection.execute(f"SELECT DISTINCT table_name, definition FROM {previous}").fetchall()
     )
-    exists = _count(
-        connection,
-        "duckdb_tables() WHERE database_name = 'analyst' AND "
-        f"schema_name = {sql_literal(table.schema)} AND table_name = {sql_literal(table.table)}",
-    )
-    return not (same_definition and exists)
+    copied = {
+        f"{schema}.{table}"
+        for schema, table in connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst'"
+        ).fetchall()
+    }
+    return [t for t in tables if (t.name, t.definition) not in kept or t.name not in copied]
 
 
 def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int | None:
