@@ -425,7 +425,7 @@ def _build_analyst_candidate(
         _copy_owner_only(target, candidate)
     connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
-        whole = [t for t in tables if _written_whole(connection, t, previous)]
+        whole = _written_whole(connection, tables, previous)
         # Each table's rows compared in its own statements, committed as they go: in one
         # transaction the temporary tables of every table compared are kept to its end, and ran
         # out of the copy's memory at 100,000 employees. The candidate is served only whole.
@@ -473,8 +473,9 @@ FINGERPRINTS = "publish.analyst_copy_fingerprints"
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
 _CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
 _MARKED = "analyst_marked"  # temporary: the companies and employees marked since the last copy
-_TONIGHT_ROWS = "analyst_rows_tonight"  # temporary: one table's changed parts, as published
-_SERVED_ROWS = "analyst_rows_served"  # temporary: the same parts in the served copy
+# temporary: the rows of one table's changed parts held a different number of times tonight
+# and in the served copy
+_DIFFERING = "analyst_rows_differing"
 
 
 @dataclass(frozen=True)
@@ -638,20 +639,22 @@ def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table
             connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
 
 
-def _written_whole(connection: duckdb.DuckDBPyConnection, table: _Table, previous: str) -> bool:
-    """Whether the analysts' copy of `table` is written again whole: new, or of another
-    definition; otherwise only its changed parts are replaced (`_replace_parts`)."""
-    same_definition = _count(
-        connection,
-        f"{previous} WHERE table_name = {sql_literal(table.name)} "
-        f"AND definition = {sql_literal(table.definition)}",
+def _written_whole(
+    connection: duckdb.DuckDBPyConnection, tables: list[_Table], previous: str
+) -> list[_Table]:
+    """The tables whose analysts' copy is written again whole: new, or of another definition;
+    the others' changed parts only are replaced (`_update_table`). Read for every table at once:
+    two statements per table took 0.2-0.4 s of the incremental night at 20,000 employees."""
+    kept = set(
+        connection.execute(f"SELECT DISTINCT table_name, definition FROM {previous}").fetchall()
     )
-    exists = _count(
-        connection,
-        "duckdb_tables() WHERE database_name = 'analyst' AND "
-        f"schema_name = {sql_literal(table.schema)} AND table_name = {sql_literal(table.table)}",
-    )
-    return not (same_definition and exists)
+    copied = {
+        f"{schema}.{table}"
+        for schema, table in connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst'"
+        ).fetchall()
+    }
+    return [t for t in tables if (t.name, t.definition) not in kept or t.name not in copied]
 
 
 def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int | None:
@@ -688,38 +691,41 @@ def _bring_to_tonight(
     rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
     target = f'analyst."{table.schema}"."{table.table}"'
-    # Each side's rows, selected once and counted per distinct row (an aggregate, which spills
+    # Both sides' rows in one aggregate, each row counted per side (an aggregate, which spills
     # to disk, where numbering equal rows with a window ran out of DuckDB's memory at 100,000
-    # employees): a row held more times in the copy than tonight loses its surplus, a row held
-    # more times tonight is inserted as many more times.
+    # employees), and only the rows held a different number of times kept: a row held more
+    # times in the copy than tonight loses its surplus, a row held more times tonight is
+    # inserted as many more times. Two temporary tables of every row of the parts, then joined,
+    # took twice as long (20,000 employees' incremental night, 65 comparisons).
     _remember_table_pseudonyms(connection, table, tonight_rows)
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_TONIGHT_ROWS} AS "
-        "SELECT row_value, count(*) AS held FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {_DIFFERING} AS "
+        "SELECT row_value, count(*) FILTER (WHERE copy_row IS NULL) AS tonight, "
+        "count(copy_row) AS served, "
+        "list(copy_row) FILTER (WHERE copy_row IS NOT NULL) AS copy_rows "
+        "FROM (SELECT tonight_row AS row_value, NULL::BIGINT AS copy_row FROM ("
         f'SELECT {", ".join(expressions)} FROM "{table.schema}"."{table.table}" AS source_row '
-        f"{tonight_rows}) AS row_value GROUP BY row_value"
+        f"{tonight_rows}) AS tonight_row "
+        "UNION ALL SELECT served_row AS row_value, rowid AS copy_row "
+        f"FROM {target} AS served_row {served_rows}) "
+        "GROUP BY row_value HAVING tonight <> served"
     )
-    connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_SERVED_ROWS} AS "
-        "SELECT row_value, count(*) AS held, list(copy_row) AS copy_rows FROM ("
-        f"SELECT rowid AS copy_row, served_row AS row_value FROM {target} AS served_row "
-        f"{served_rows}) GROUP BY row_value"
-    )
-    matched = "ON served.row_value IS NOT DISTINCT FROM tonight.row_value"
-    [(deleted,)] = connection.execute(
-        f"DELETE FROM {target} WHERE rowid IN (SELECT unnest("
-        "served.copy_rows[1:served.held - coalesce(tonight.held, 0)]) "
-        f"FROM temp.{_SERVED_ROWS} AS served LEFT JOIN temp.{_TONIGHT_ROWS} AS tonight {matched} "
-        "WHERE served.held > coalesce(tonight.held, 0))"
+    [(surplus, missing)] = connection.execute(
+        "SELECT count(*) FILTER (WHERE served > tonight), count(*) FILTER (WHERE tonight > served) "
+        f"FROM temp.{_DIFFERING}"
     ).fetchall()
-    [(inserted,)] = connection.execute(
-        f"INSERT INTO {target} SELECT unnest(row_value) FROM ("
-        "SELECT tonight.row_value, unnest(range(tonight.held - coalesce(served.held, 0))) "
-        f"FROM temp.{_TONIGHT_ROWS} AS tonight LEFT JOIN temp.{_SERVED_ROWS} AS served {matched} "
-        "WHERE tonight.held > coalesce(served.held, 0))"
-    ).fetchall()
-    for compared in (_TONIGHT_ROWS, _SERVED_ROWS):
-        connection.execute(f"DROP TABLE temp.{compared}")
+    deleted = inserted = 0
+    if surplus:
+        [(deleted,)] = connection.execute(
+            f"DELETE FROM {target} WHERE rowid IN (SELECT unnest(copy_rows[1:served - tonight]) "
+            f"FROM temp.{_DIFFERING} WHERE served > tonight)"
+        ).fetchall()
+    if missing:
+        [(inserted,)] = connection.execute(
+            f"INSERT INTO {target} SELECT unnest(row_value) FROM (SELECT row_value, "
+            f"unnest(range(tonight - served)) FROM temp.{_DIFFERING} WHERE tonight > served)"
+        ).fetchall()
+    connection.execute(f"DROP TABLE temp.{_DIFFERING}")
     return int(deleted) + int(inserted)
 
 
