@@ -353,8 +353,11 @@ def _previous_reads(connection: duckdb.DuckDBPyConnection) -> dict[str, FileRead
 
 @cache
 def _reader_version() -> str:
+    """A digest of the code that turns a file into rows: the readers, this module and the
+    tables' declarations (a column added there must be filled for the files already read)."""
     digest = hashlib.sha256()
-    for module in ("contracts.parameters", "contracts.portal_exports", __name__):
+    readers = ("contracts.parameters", "contracts.portal_exports", "warehouse.reference_tables")
+    for module in (*readers, __name__):
         digest.update(Path(sys.modules[module].__file__ or "").read_bytes())
     return digest.hexdigest()[:12]
 
