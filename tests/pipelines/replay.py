@@ -71,14 +71,20 @@ def land(source: Path, landing: Path, paths: list[Path]) -> None:
         shutil.copy2(path, target)
 
 
+def land_insurer_files(source: Path, landing: Path) -> None:
+    """Deliver the insurer's own files (contract parameters, portal exports): they are in the
+    landing before the first night."""
+    for kind in ("reference", "portal"):
+        if (source / kind).exists():
+            shutil.copytree(source / kind, landing / kind)
+
+
 def replay(
     source: Path, landing: Path, warehouse: Path, only: set[date] | None = None
 ) -> Iterator[tuple[date, int, str]]:
     """Land the reference and portal files, then each night's files and run that night (or
     only the nights of `only`, the files of the others landing all the same)."""
-    for kind in ("reference", "portal"):
-        if (source / kind).exists():
-            shutil.copytree(source / kind, landing / kind)
+    land_insurer_files(source, landing)
     for night, paths in arrivals(source).items():
         land(source, landing, paths)
         if only is None or night in only:

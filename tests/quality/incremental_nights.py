@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from synthetic import generate
-from tests.pipelines.replay import arrivals, land
+from tests.pipelines.replay import arrivals, land, land_insurer_files
 from warehouse import load, models, reference, registry
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
@@ -147,8 +147,7 @@ def signalement_nights(root: Path) -> SignalementNights:
         source, companies=3, employees=90, months=5, start=date(2024, 1, 1), seed=3, fault_rate=0.5
     )
     landing = root / "landing"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
+    land_insurer_files(source, landing)
     files = [p for paths in arrivals(source).values() for p in paths]
     signalements = [p for p in files if p.name[:6] in ("DSN_04", "DSN_05", "DSN_07")]
     assert sum(BIG in p.name for p in signalements) >= 8

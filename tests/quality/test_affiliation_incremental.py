@@ -20,7 +20,7 @@ from pipelines.code_versions import CODE_VERSIONS
 from quality.affiliation.night import run_affiliation_night
 from quality.anomalies.decisions import DecisionAction, StewardDecision, record_decision
 from synthetic import generate
-from tests.pipelines.replay import arrivals, land
+from tests.pipelines.replay import arrivals, land, land_insurer_files
 from tests.quality import incremental_nights
 from tests.quality.incremental_nights import (
     BIG,
@@ -106,8 +106,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
         source, companies=4, employees=30, months=4, start=date(2024, 1, 1), seed=3, fault_rate=0.5
     )
     landing = tmp_path / "landing"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
+    land_insurer_files(source, landing)
     (tmp_path / "decisions").mkdir()
     nights = arrivals(source)
     last = max(nights)

@@ -5,7 +5,6 @@ late file for one company (the same night run again), and nights where only the 
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from pipelines.code_versions import CODE_VERSIONS
 from quality.stoppages import pipeline
 from quality.stoppages.night import run_stoppage_night
 from synthetic import generate
-from tests.pipelines.replay import arrivals, land
+from tests.pipelines.replay import arrivals, land, land_insurer_files
 from tests.quality.incremental_nights import night_both_ways, share_employees, signalement_nights
 from warehouse.connections import connect
 from warehouse.reference import contract_parameters
@@ -73,8 +72,7 @@ def test_each_night_on_the_changed_companies_equals_a_whole_recomputation(
         source, companies=4, employees=30, months=4, start=date(2024, 1, 1), seed=3, fault_rate=0.5
     )
     landing = tmp_path / "landing"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
+    land_insurer_files(source, landing)
     nights = arrivals(source)
     last = max(nights)
     late = next(p for d in sorted(nights, reverse=True) for p in nights[d] if "DSN_01" in p.name)

@@ -28,7 +28,7 @@ from serving.comptes_rendus import write_comptes_rendus
 from serving.pseudonym import pseudonym, pseudonym_key
 from serving.snapshot import swap_in
 from synthetic import generate
-from tests.pipelines.replay import arrivals, land, run_night
+from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
 from tests.quality.incremental_nights import BIG, ingest, signalement_nights
 from tests.serving.nights import Night
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
@@ -127,8 +127,7 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     landing, warehouse = tmp_path / "landing", tmp_path / "w" / "entrepot.duckdb"
     served = warehouse.parent / "comptes_rendus"
     exports = warehouse.parent / "exports"
-    for kind in ("reference", "portal"):
-        shutil.copytree(source / kind, landing / kind)
+    land_insurer_files(source, landing)
     files = [path for paths in arrivals(source).values() for path in paths]
     late = next(p for p in files if p.name.startswith("DSN_01_"))  # one company's first month
     first_night = max(arrivals(source))
