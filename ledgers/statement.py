@@ -9,6 +9,7 @@ The running balance starts from the balance before the range: positive = owed by
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +22,12 @@ from ledgers.calls import AMOUNT
 from ledgers.periods import Period
 from ledgers.tables import STATEMENT_LINES
 
-__all__ = ["STATEMENT_SCHEMA", "account_statement", "write_statement_excel"]
+__all__ = [
+    "STATEMENT_SCHEMA",
+    "account_statement",
+    "account_statements",
+    "write_statement_excel",
+]
 
 # A company's statement lines; the store numbers them per company.
 STATEMENT_SCHEMA = STATEMENT_LINES.polars_schema(exclude=("siren", "line_number"))
@@ -51,83 +57,109 @@ def account_statement(
 ) -> pl.DataFrame:
     """The statement lines of `siren` dated from `start` to `end` (inclusive), after an opening
     line carrying the balance of everything dated before `start`."""
-    lines = pl.concat([_call_lines(calls, siren), _payment_lines(allocations, siren)])
-    before = lines.filter(pl.col("date") < start)
-    opening: Decimal = before.select(
-        pl.col("debit").fill_null(0).sum() - pl.col("credit").fill_null(0).sum()
-    ).item()
-    in_range = lines.filter(pl.col("date").is_between(start, end)).sort(
-        "date", "order", "contract_reference", "period_code", "key", nulls_last=True
+    statement = account_statements(calls, allocations, [siren], start, end)
+    return statement.select(list(STATEMENT_SCHEMA))
+
+
+def account_statements(
+    calls: pl.DataFrame,
+    allocations: pl.DataFrame,
+    sirens: Collection[str],
+    start: date,
+    end: date,
+) -> pl.DataFrame:
+    """The statements of `sirens` (`account_statement`) in one frame, by SIREN, each numbered
+    from 1 (`siren`, `line_number`): computed for every company at once, since a night writes
+    hundreds of them (one at a time, 5 ms each)."""
+    chosen = pl.DataFrame({"siren": sorted(set(sirens))}, schema={"siren": pl.String()})
+    lines = pl.concat([_call_lines(calls, chosen), _payment_lines(allocations, chosen)])
+    net = pl.col("debit").fill_null(0) - pl.col("credit").fill_null(0)
+    before = lines.filter(pl.col("date") < start).group_by("siren").agg(net.sum().alias("opening"))
+    openings = chosen.join(before, on="siren", how="left").with_columns(
+        pl.col("opening").fill_null(0).cast(AMOUNT)
     )
-    opening_line = pl.DataFrame(
-        {
-            "date": [start],
-            "label": [_OPENING.format(start)],
-            "contract_reference": [None],
-            "period_code": [None],
-            "period": [None],
-            "debit": [None],
-            "credit": [None],
-        },
-        schema={k: v for k, v in STATEMENT_SCHEMA.items() if k != "balance"},
+    body = (
+        lines.filter(pl.col("date").is_between(start, end))
+        .sort("siren", "date", "order", "contract_reference", "period_code", "key", nulls_last=True)
+        .join(openings, on="siren", how="left", maintain_order="left")
+        .with_columns(
+            balance=net.cum_sum().over("siren") + pl.col("opening"),
+            line_number=pl.int_range(2, pl.len() + 2, dtype=pl.UInt32).over("siren"),
+        )
     )
-    body = in_range.drop("order", "key")
-    movement = (pl.col("debit").fill_null(0) - pl.col("credit").fill_null(0)).cum_sum()
-    body = body.with_columns((movement + pl.lit(opening, dtype=AMOUNT)).alias("balance"))
-    opening_line = opening_line.with_columns(pl.lit(opening, dtype=AMOUNT).alias("balance"))
-    return pl.concat([opening_line.cast(STATEMENT_SCHEMA), body.cast(STATEMENT_SCHEMA)])
+    opening_lines = openings.select(
+        "siren",
+        line_number=pl.lit(1, dtype=pl.UInt32),
+        date=pl.lit(start),
+        label=pl.lit(_OPENING.format(start)),
+        balance="opening",
+    )
+    columns = pl.Schema({**STATEMENT_SCHEMA, "siren": pl.String(), "line_number": pl.UInt32()})
+    return (
+        pl.concat([opening_lines, body.drop("order", "key", "opening")], how="diagonal_relaxed")
+        .select(list(columns))
+        .cast(columns)
+        .sort("siren", "line_number")
+    )
 
 
-def _call_lines(calls: pl.DataFrame, siren: str) -> pl.DataFrame:
-    rows = []
-    for call in calls.filter(pl.col("siren") == siren).iter_rows(named=True):
-        period = Period(call["period_start"], call["period_end"], call["period_code"]).label
-        label = _CALL.format(period=period)
-        if call["population"]:
-            label += f" – population {call['population']}"
-        declared: Decimal = call["declared"]
-        rows.append(
-            {
-                "date": call["due_date"],
-                "label": label if declared >= 0 else f"Régularisation de cotisations {period}",
-                "contract_reference": call["contract_reference"],
-                "period_code": call["period_code"],
-                "period": period,
-                "debit": declared if declared >= 0 else None,
-                "credit": -declared if declared < 0 else None,
-                "order": 0,
-                "key": call["call_id"],
-            }
-        )
-    return pl.DataFrame(rows, schema=_LINE_SCHEMA)
+def _call_lines(calls: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
+    rows = calls.join(chosen, on="siren", how="semi")
+    period = pl.format(
+        "du {} au {}",
+        pl.col("period_start").dt.strftime("%d/%m/%Y"),
+        pl.col("period_end").dt.strftime("%d/%m/%Y"),
+    )
+    population = pl.col("population").fill_null("")
+    called = pl.format(_CALL.replace("{period}", "{}"), period) + pl.when(population != "").then(
+        pl.format(" – population {}", population)
+    ).otherwise(pl.lit(""))
+    owed = pl.col("declared") >= 0
+    return rows.select(
+        "siren",
+        date="due_date",
+        label=pl.when(owed)
+        .then(called)
+        .otherwise(pl.format("Régularisation de cotisations {}", period)),
+        contract_reference="contract_reference",
+        period_code="period_code",
+        period=period,
+        debit=pl.when(owed).then(pl.col("declared")),
+        credit=pl.when(~owed).then(-pl.col("declared")),
+        order=pl.lit(0, dtype=pl.Int8),
+        key="call_id",
+    ).cast(_LINE_SCHEMA)
 
 
-def _payment_lines(allocations: pl.DataFrame, siren: str) -> pl.DataFrame:
-    rows = []
-    for row in allocations.filter(pl.col("siren") == siren).iter_rows(named=True):
-        amount: Decimal = row["amount"]
-        period = Period.from_code(row["period_code"]).label if row["period_code"] else None
-        label = _LABELS.get(row["entry"], _UNMATCHED_RETURN)
-        if row["entry"] == Entry.CREDIT and amount < 0:
-            label = _UNMATCHED_RETURN
-        rows.append(
-            {
-                "date": row["date"],
-                "label": label,
-                "contract_reference": row["contract_reference"],
-                "period_code": row["period_code"],
-                "period": period,
-                "debit": -amount if amount < 0 else None,
-                "credit": amount if amount >= 0 else None,
-                "order": 1,
-                "key": row["allocation_id"],
-            }
-        )
-    return pl.DataFrame(rows, schema=_LINE_SCHEMA)
+def _payment_lines(allocations: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
+    rows = allocations.join(chosen, on="siren", how="semi")
+    codes = sorted({code for code in rows["period_code"].unique() if code})
+    labels = {code: Period.from_code(code).label for code in codes}
+    amount = pl.col("amount")
+    unmatched = (pl.col("entry") == str(Entry.CREDIT)) & (amount < 0)
+    return rows.select(
+        "siren",
+        date="date",
+        label=pl.when(unmatched)
+        .then(pl.lit(_UNMATCHED_RETURN))
+        .otherwise(
+            pl.col("entry").replace_strict(
+                {str(entry): label for entry, label in _LABELS.items()}, default=_UNMATCHED_RETURN
+            )
+        ),
+        contract_reference="contract_reference",
+        period_code="period_code",
+        period=pl.col("period_code").replace_strict(labels, default=None, return_dtype=pl.String),
+        debit=pl.when(amount < 0).then(-amount),
+        credit=pl.when(amount >= 0).then(amount),
+        order=pl.lit(1, dtype=pl.Int8),
+        key="allocation_id",
+    ).cast(_LINE_SCHEMA)
 
 
 _LINE_SCHEMA = pl.Schema(
     {
+        "siren": pl.String(),
         **{k: v for k, v in STATEMENT_SCHEMA.items() if k != "balance"},
         "order": pl.Int8(),
         "key": pl.String(),

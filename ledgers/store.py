@@ -79,7 +79,7 @@ from ledgers.contract_terms import (
 )
 from ledgers.dsn_inputs import DECLARED_PAYMENTS_SCHEMA
 from ledgers.dunning import dunning_state
-from ledgers.statement import account_statement
+from ledgers.statement import account_statement, account_statements
 from warehouse.changes import (
     EVERY_COMPANY,
     CompanyScope,
@@ -530,14 +530,7 @@ def statement_lines(
     chosen = sorted(present if sirens is None else present & set(sirens))
     if first is None or last is None or not chosen:
         return pl.DataFrame()
-    statements = [
-        account_statement(calls, allocations, siren, first, last).with_columns(
-            pl.lit(siren).alias("siren"),
-            pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("line_number"),
-        )
-        for siren in chosen
-    ]
-    return pl.concat(statements)
+    return account_statements(calls, allocations, chosen, first, last)
 
 
 def _statement_range(

@@ -8,10 +8,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from ledgers.statement import account_statement, write_statement_excel
+from ledgers.statement import account_statement, account_statements, write_statement_excel
 from tests.ledgers.ledger_frames import (
     ACME,
     ACME_IBAN,
+    BETA,
     allocate,
     d,
     monthly_calls,
@@ -138,3 +139,28 @@ def test_excel_statement_reads_back_with_french_headers_and_numbers(tmp_path: Pa
     credit_total = sum(r[5] or 0 for r in rows)
     expected = lines.select(pl.col("credit").sum()).item()
     assert round(credit_total, 2) == float(expected)
+
+
+def test_statements_of_several_companies_at_once_are_each_companys_own() -> None:
+    """The night writes every recomputed company's statement in one pass: each is the one
+    `account_statement` gives for that company alone, numbered from 1, its opening balance its
+    own."""
+    acme_calls, acme_allocations = _ledger()
+    calls = pl.concat([monthly_calls({JAN: "40.00", FEB: "-15.00"}, siren=BETA), acme_calls])
+    start, end = MAR, date(2024, 4, 30)
+    both = account_statements(calls, acme_allocations, [BETA, ACME], start, end)
+    for siren in (ACME, BETA):
+        own = both.filter(pl.col("siren") == siren)
+        assert own["line_number"].to_list() == list(range(1, own.height + 1))
+        alone = account_statement(calls, acme_allocations, siren, start, end)
+        assert own.select(alone.columns).equals(alone), siren
+    beta = both.filter(pl.col("siren") == BETA).to_dicts()
+    assert [(r["label"], r["debit"], r["credit"], r["balance"]) for r in beta] == [
+        ("Solde au 01/03/2024", None, None, d("40.00")),  # January's call, due on 15 February
+        (
+            "Régularisation de cotisations du 01/02/2024 au 29/02/2024",
+            None,
+            d("15.00"),
+            d("25.00"),
+        ),
+    ]
