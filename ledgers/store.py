@@ -245,12 +245,14 @@ class LedgerScope:
     """The companies changed since the ledgers last ran, with those naming a contract whose
     terms changed, the keys of the lettrage's book the contracts changed, the stage's version
     tonight and the contracts' terms it read (`read_contract_terms`: read once a night, 0.5 s
-    at 100,000 employees)."""
+    at 100,000 employees) with what the ledgers read of them (`_contract_keys`: their terms
+    digested once a night, 0.2 s)."""
 
     companies: CompanyScope
     stage_version: str
     book_keys: frozenset[str] = frozenset()  # `ledgers.allocation.book_keys` changed since
     contracts: tuple[ContractTerms, ...] | None = None  # None: read by `refresh_ledgers`
+    contract_keys: pl.DataFrame | None = None  # `_contract_keys(contracts)`
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
@@ -261,9 +263,9 @@ def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> Le
     changed (for `_to_recompute`: the movements writing them)."""
     scope = changed_since(connection, LEDGER_STAGE, code_version)
     contracts = tuple(read_contract_terms(connection))
-    if scope.everything:
-        return LedgerScope(scope, code_version, contracts=contracts)
     tonight = _contract_keys(list(contracts))
+    if scope.everything:
+        return LedgerScope(scope, code_version, contracts=contracts, contract_keys=tonight)
     stored = _query(connection, "SELECT key, value FROM ledger.contract_keys")
     changed = {key for key, _ in set(tonight.rows()) ^ set(stored.rows())}
     terms = {key.removeprefix("terms:") for key in changed if key.startswith("terms:")}
@@ -273,6 +275,7 @@ def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> Le
         code_version,
         frozenset(key for key in changed if not key.startswith("terms:")),
         contracts,
+        tonight,
     )
 
 
@@ -309,20 +312,18 @@ def _companies_naming(
 
 
 def _input_fingerprints(
-    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, contracts: list[ContractTerms]
+    connection: duckdb.DuckDBPyConnection, scope: CompanyScope, contract_keys: pl.DataFrame
 ) -> pl.DataFrame:
     """Per company in `scope` (registered), a digest of the core model's rows its calls and
     declared payments are built from (`_contributions`, `_declared_payments`): each row's
     identity (file and instance, which also name the S21.G00.79 bases staging holds for it),
     every column the ledgers read and the terms of the contract it names (`_terms_digests`),
-    hashed, summed and counted."""
-    digests = _terms_digests(contracts)
+    hashed, summed and counted; the digests read from `contract_keys` (`_contract_keys`)."""
+    terms = pl.col("key").str.starts_with("terms:")
     connection.register(
         "ledger_terms",
-        pl.DataFrame(
-            list(digests.items()),
-            schema={"contract_reference": pl.String(), "terms": pl.String()},
-            orient="row",
+        contract_keys.filter(terms).select(
+            contract_reference=pl.col("key").str.strip_prefix("terms:"), terms="value"
         ),
     )
     try:
@@ -467,6 +468,22 @@ def _writing(connection: duckdb.DuckDBPyConnection, keys: set[str]) -> set[str]:
         ) WHERE {filtered}"""
     ).fetchall()
     return {movement_id for (movement_id,) in rows}
+
+
+def _stored_tokens(
+    connection: duckdb.DuckDBPyConnection, movements: frozenset[str]
+) -> dict[str, set[str]]:
+    """The reference words (`ref:` keys, `ledgers.allocation._movement_keys`) of `movements`
+    as their payers were last looked for (`ledger.movement_payers`): those of movements not
+    identified tonight, whose text is the one they were read from."""
+    chosen = _key_filter(connection, "ledger_token_movements", "movement_id", movements)
+    rows = connection.execute(
+        f"SELECT movement_id, match_keys FROM ledger.movement_payers WHERE {chosen}"
+    ).fetchall()
+    return {
+        movement_id: {key[len("ref:") :] for key in keys if key.startswith("ref:")}
+        for movement_id, keys in rows
+    }
 
 
 def _stored_candidates(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -679,7 +696,12 @@ def refresh_ledgers(
         if tonight is None or tonight.contracts is None
         else list(tonight.contracts)
     )
-    fingerprints = _input_fingerprints(connection, marked, contracts)
+    contract_keys = (
+        _contract_keys(contracts)
+        if tonight is None or tonight.contract_keys is None
+        else tonight.contract_keys
+    )
+    fingerprints = _input_fingerprints(connection, marked, contract_keys)
     scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
     register_scope(connection, scope)
     accounts, rejected_accounts = creditor_accounts_frame(contracts)
@@ -710,6 +732,8 @@ def refresh_ledgers(
         changed_keys = {key for _, key in gained_or_lost}
     changed_book = frozenset() if tonight is None else tonight.book_keys
     redo = _to_recompute(connection, scope, lettrage, changed_keys, stored, changed_book)
+    if redo.movements and redo.identified is not None:
+        lettrage.remember_tokens(_stored_tokens(connection, redo.movements - redo.identified))
     posted = lettrage.post(redo.movements)
     kept = stored
     if redo.movements is not None:
@@ -746,7 +770,7 @@ def refresh_ledgers(
                 if redo.payers is None
                 else redo.payers,
                 "company_inputs": fingerprints,
-                "contract_keys": _contract_keys(contracts),
+                "contract_keys": contract_keys,
             },
         )
         if tonight is not None:
