@@ -403,34 +403,32 @@ class _Book:
         companies: list[dict[str, Any]],
         creditor_accounts: list[dict[str, Any]],
     ) -> None:
+        ordered = calls.sort("call_id")
+        # the calls turned into objects per company on its first use (`_load`): a night posts
+        # to the few companies it recomputes, while the book indexes every company's calls
+        self._call_rows: dict[str, pl.DataFrame] = {
+            siren: rows
+            for (siren, *_), rows in ordered.partition_by(
+                "siren", as_dict=True, maintain_order=True
+            ).items()
+        }
         self.calls: dict[str, _Call] = {}
-        for row in calls.sort("call_id").iter_rows(named=True):
-            self.calls[row["call_id"]] = _Call(
-                call_id=row["call_id"],
-                call_reference=row["call_reference"],
-                siren=row["siren"],
-                organisme_code=row["organisme_code"],
-                contract_reference=row["contract_reference"],
-                population=row["population"],
-                period_code=row["period_code"],
-                period_start=row["period_start"],
-                due_date=row["due_date"],
-                outstanding=row["declared"],
-            )
-        self.by_reference: dict[str, list[str]] = defaultdict(list)
-        self.by_contract: dict[str, set[str]] = defaultdict(set)
-        self.by_siren: dict[str, list[_Call]] = defaultdict(list)
+        self.by_siren: dict[str, list[_Call]] = {}
         self.by_group: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
         # calls still owed per contract period, kept as they are paid and reopened (`_owe`)
         self.open_in_group: dict[tuple[str, str, str], int] = defaultdict(int)
-        for call in self.calls.values():
-            self.by_group[call.group].append(call)
-            self.open_in_group[call.group] += call.outstanding > _ZERO
-            self.by_reference[_compact(call.call_reference)].append(call.call_id)
+        ids, sirens, references = (
+            ordered[column].to_list() for column in ("call_id", "siren", "call_reference")
+        )
+        self.call_siren: dict[str, str] = dict(zip(ids, sirens, strict=True))
+        self.by_reference: dict[str, list[str]] = defaultdict(list)
+        for call_id, reference in zip(ids, references, strict=True):
+            self.by_reference[_compact(reference)].append(call_id)
             # a structured creditor reference (RF…) keeps only letters and digits
-            self.by_reference[_alphanumeric(call.call_reference)].append(call.call_id)
-            self.by_contract[_compact(call.contract_reference)].add(call.siren)
-            self.by_siren[call.siren].append(call)
+            self.by_reference[_alphanumeric(reference)].append(call_id)
+        self.by_contract: dict[str, set[str]] = defaultdict(set)
+        for contract, siren in ordered.select("contract_reference", "siren").unique().iter_rows():
+            self.by_contract[_compact(contract)].add(siren)
         self.declared = _DeclaredBySiren(declared_payments)
         self.ibans: dict[str, set[str]] = defaultdict(set)
         if declared_payments is not None and "iban" in declared_payments.columns:
@@ -441,7 +439,7 @@ class _Book:
             _compact(str(m["mandate_id"])): (str(m["siren"]), m.get("contract_reference"))
             for m in sorted(mandates, key=lambda m: str(m["mandate_id"]))
         }
-        self.sirens = set(self.by_siren) | {str(c["siren"]) for c in companies}
+        self.sirens = set(self.call_siren.values()) | {str(c["siren"]) for c in companies}
         self.names: dict[str, set[str]] = defaultdict(set)
         for company in companies:
             if company.get("name"):
@@ -476,7 +474,7 @@ class _Book:
             for target in self._targets(payer, movement):
                 rule = _Rule(payer.rule, target.amount_rule, int(payer.score * target.factor))
                 if target.call_id is not None:
-                    call = self.calls[target.call_id]
+                    call = self._call(target.call_id)
                     self._owe(call, -target.amount)
                     self.reopened.discard(call.call_id)
                     self._write(
@@ -514,7 +512,7 @@ class _Book:
             if part <= _ZERO:
                 continue
             to_reverse -= part
-            call = self.calls.get(earlier["call_id"]) if earlier["call_id"] else None
+            call = self._call(earlier["call_id"]) if earlier["call_id"] else None
             if call is not None:
                 self._owe(call, part)
                 self.reopened.add(call.call_id)
@@ -533,6 +531,37 @@ class _Book:
         if to_reverse > _ZERO:  # returned more than was received: keep the excess visible
             rule = _Rule("retour_prelevement", "retour_excedentaire", 100)
             self._write(movement, rule, -to_reverse, siren=self._siren_of(original))
+
+    def _load(self, siren: str) -> list[_Call]:
+        """The company's calls (in call id order), turned into objects and indexed by contract
+        period on first use."""
+        loaded = self.by_siren.get(siren)
+        if loaded is not None:
+            return loaded
+        loaded = self.by_siren[siren] = []
+        rows = self._call_rows.pop(siren, None)
+        for row in () if rows is None else rows.iter_rows(named=True):
+            call = _Call(
+                call_id=row["call_id"],
+                call_reference=row["call_reference"],
+                siren=row["siren"],
+                organisme_code=row["organisme_code"],
+                contract_reference=row["contract_reference"],
+                population=row["population"],
+                period_code=row["period_code"],
+                period_start=row["period_start"],
+                due_date=row["due_date"],
+                outstanding=row["declared"],
+            )
+            loaded.append(call)
+            self.calls[call.call_id] = call
+            self.by_group[call.group].append(call)
+            self.open_in_group[call.group] += call.outstanding > _ZERO
+        return loaded
+
+    def _call(self, call_id: str) -> _Call:
+        self._load(self.call_siren[call_id])
+        return self.calls[call_id]
 
     def _owe(self, call: _Call, amount: Decimal) -> None:
         """`amount` more owed on `call` (less when negative), its period's open calls counted."""
@@ -639,7 +668,7 @@ class _Book:
         for key in keys:
             kind, _, value = key.partition(":")
             if kind == "ref":
-                sirens.update(self.calls[c].siren for c in self.by_reference.get(value, ()))
+                sirens.update(self.call_siren[c] for c in self.by_reference.get(value, ()))
                 sirens.update(self.by_contract.get(value, ()))
             elif kind == "iban":
                 sirens.update(self.ibans.get(value, ()))
@@ -661,7 +690,7 @@ class _Book:
             if token in self.by_contract:
                 contracts.add(token)
         if call_ids:
-            sirens = tuple(sorted({self.calls[c].siren for c in call_ids}))
+            sirens = tuple(sorted({self.call_siren[c] for c in call_ids}))
             return _Payer("reference_appel", 100, sirens, call_ids=tuple(sorted(call_ids)))
         if len(contracts) == 1:
             contract = next(iter(contracts))
@@ -705,7 +734,7 @@ class _Book:
     def _targets(self, payer: _Payer, movement: dict[str, Any]) -> list[_Target]:
         amount: Decimal = movement["amount"]
         if payer.call_ids:
-            calls = sorted((self.calls[c] for c in payer.call_ids), key=lambda c: c.order)
+            calls = sorted((self._call(c) for c in payer.call_ids), key=lambda c: c.order)
             return _fill(calls, amount, "reference", Decimal(1))
         scope = _Scope(
             on=movement["_date"],
@@ -750,7 +779,7 @@ class _Book:
         calls = [
             call
             for siren in payer.sirens
-            for call in self.by_siren.get(siren, ())
+            for call in self._load(siren)
             if call.outstanding > _ZERO
             and (payer.contract is None or _compact(call.contract_reference) == payer.contract)
             and (scope.organisme is None or call.organisme_code in (None, scope.organisme))
@@ -759,6 +788,8 @@ class _Book:
 
     def _open_declared(self, payer: _Payer, scope: _Scope) -> list[_DeclaredPayment]:
         """Declared payments of the payer not yet matched, with something still owed."""
+        for siren in payer.sirens:
+            self._load(siren)
         payments = [
             p
             for siren in payer.sirens
@@ -813,12 +844,14 @@ class _Book:
         return None
 
     def _has_open_call(self, payment: _DeclaredPayment) -> bool:
+        # `_open_declared` loaded the payer's calls
         """Whether a component's `_component_calls` is not empty, from the open calls counted
         per contract period: asked of every unused declared payment of the payer for each
         movement (a fifth of the posting at 100,000 employees when the calls were scanned)."""
         return any(self.open_in_group.get(group, 0) > 0 for group in payment.groups)
 
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
+        self._load(siren)
         group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
         calls = [c for c in group if c.outstanding > _ZERO]
         # the component's population first, then the contract's other populations
