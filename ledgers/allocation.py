@@ -533,8 +533,8 @@ class _Book:
             self._write(movement, rule, -to_reverse, siren=self._siren_of(original))
 
     def _load(self, siren: str) -> list[_Call]:
-        """The company's calls (in call id order), turned into objects and indexed by contract
-        period on first use."""
+        """The company's calls (oldest period first: `_Call.order`), turned into objects and
+        indexed by contract period on first use."""
         loaded = self.by_siren.get(siren)
         if loaded is not None:
             return loaded
@@ -557,6 +557,8 @@ class _Book:
             self.calls[call.call_id] = call
             self.by_group[call.group].append(call)
             self.open_in_group[call.group] += call.outstanding > _ZERO
+        # in the order `_open_calls` gives them, so that each movement filters without sorting
+        loaded.sort(key=lambda c: c.order)
         return loaded
 
     def _call(self, call_id: str) -> _Call:
@@ -776,6 +778,8 @@ class _Book:
         return _fill(calls, amount, "plus_ancien", Decimal("0.7"))
 
     def _open_calls(self, payer: _Payer, scope: _Scope) -> list[_Call]:
+        """The payer's calls still owed, oldest period first (`_Call.order`: each company's
+        calls are kept in that order, and a payer of several companies is sorted again)."""
         calls = [
             call
             for siren in payer.sirens
@@ -784,7 +788,7 @@ class _Book:
             and (payer.contract is None or _compact(call.contract_reference) == payer.contract)
             and (scope.organisme is None or call.organisme_code in (None, scope.organisme))
         ]
-        return sorted(calls, key=lambda c: c.order)
+        return calls if len(payer.sirens) == 1 else sorted(calls, key=lambda c: c.order)
 
     def _open_declared(self, payer: _Payer, scope: _Scope) -> list[_DeclaredPayment]:
         """Declared payments of the payer not yet matched, with something still owed."""
