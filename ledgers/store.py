@@ -47,7 +47,8 @@ on changed; the calls and declared payments are rewritten only for the companies
 changed, not for those a movement brought in (theirs are the same). What moves with `as_of` alone
 (the dunning: overdue days, stages, late fees) and what sums over every company (company balances
 and the suspense account, the bank's ignored and duplicate movements) is recomputed for all every
-night, from the calls and allocations in memory: cheap next to the lettrage. The result only depends
+night, from the calls and allocations in memory: cheap next to the lettrage. Every table is written
+where its rows differ from the stored ones (`_write_rows`). The result only depends
 on the inputs and `as_of`, so a re-run of the same night writes the same rows;
 `tests/warehouse/test_ledgers_incremental.py` compares each night with a whole recomputation.
 """
