@@ -194,25 +194,32 @@ class Lettrage:
         self.book.tokens.update(tokens)
 
     def return_links(self) -> pl.DataFrame:
-        """For each considered debit (a return), every credit sharing one of its return keys,
-        among which is the one it gives back (movement_id, linked_movement_id)."""
-        credits_by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-        returns: list[dict[str, Any]] = []
-        columns = ("movement_id", "amount", *_RETURN_KEY_COLUMNS)
-        for movement in self.considered.select(columns).iter_rows(named=True):
-            if movement["amount"] < 0:
-                returns.append(movement)
-            else:
-                for key in _return_keys(movement):
-                    credits_by_key[key].append(str(movement["movement_id"]))
-        links = [
-            (str(movement["movement_id"]), credit)
-            for movement in returns
-            for key in _return_keys(movement)
-            for credit in credits_by_key[key]
-        ]
-        schema = {"movement_id": pl.String(), "linked_movement_id": pl.String()}
-        return pl.DataFrame(links, schema=schema, orient="row")
+        """For each considered debit (a return), every credit sharing one of its return keys
+        (`_return_keys`), among which is the one it gives back (movement_id,
+        linked_movement_id): joined in Polars, since a night links every movement."""
+        keyed = pl.concat(
+            [
+                self.considered.select(
+                    "movement_id",
+                    returned=pl.col("amount") < 0,
+                    column=pl.lit(column),
+                    value=pl.col(column),
+                )
+                for column in _RETURN_KEY_COLUMNS
+            ]
+        ).filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(["", _NOT_PROVIDED]))
+        compacted = {value: _compact(value) for value in keyed["value"].unique()}
+        keyed = keyed.with_columns(
+            key=pl.col("value").replace_strict(compacted, return_dtype=pl.String())
+        )
+        credits = keyed.filter(pl.col("returned").not_()).select(
+            "column", "key", linked_movement_id="movement_id"
+        )
+        return (
+            keyed.filter("returned")
+            .join(credits, on=["column", "key"])
+            .select("movement_id", "linked_movement_id")
+        )
 
     def post(self, movement_ids: Collection[str] | None = None) -> AllocationResult:
         """Post every movement, or only `movement_ids` (the others are still counted, ignored or
@@ -314,6 +321,7 @@ class _Call:
     period_start: date
     due_date: date
     outstanding: Decimal
+    contract_key: str  # the contract reference as a payer rule names it (`_compact`)
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -552,6 +560,7 @@ class _Book:
                 period_start=row["period_start"],
                 due_date=row["due_date"],
                 outstanding=row["declared"],
+                contract_key=_compact(row["contract_reference"]),
             )
             loaded.append(call)
             self.calls[call.call_id] = call
@@ -785,7 +794,7 @@ class _Book:
             for siren in payer.sirens
             for call in self._load(siren)
             if call.outstanding > _ZERO
-            and (payer.contract is None or _compact(call.contract_reference) == payer.contract)
+            and (payer.contract is None or call.contract_key == payer.contract)
             and (scope.organisme is None or call.organisme_code in (None, scope.organisme))
         ]
         return calls if len(payer.sirens) == 1 else sorted(calls, key=lambda c: c.order)

@@ -479,12 +479,11 @@ def _stored_tokens(
     identified tonight, whose text is the one they were read from."""
     chosen = _key_filter(connection, "ledger_token_movements", "movement_id", movements)
     rows = connection.execute(
-        f"SELECT movement_id, match_keys FROM ledger.movement_payers WHERE {chosen}"
+        "SELECT movement_id, list_transform(list_filter(match_keys, "
+        "lambda k: starts_with(k, 'ref:')), lambda k: k[5:]) "
+        f"FROM ledger.movement_payers WHERE {chosen}"
     ).fetchall()
-    return {
-        movement_id: {key[len("ref:") :] for key in keys if key.startswith("ref:")}
-        for movement_id, keys in rows
-    }
+    return {movement_id: set(tokens) for movement_id, tokens in rows}
 
 
 def _stored_candidates(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
