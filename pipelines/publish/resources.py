@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.settings import pseudonym_secret
-from serving.gates import start_importing_gx
+from serving.gates import start_importing_gx, wait_for_data_docs
 
 
 class PublishResource(dg.ConfigurableResource):
@@ -25,6 +25,17 @@ class PublishResource(dg.ConfigurableResource):
         # Set up before the run's first step (the nightly job runs in process): the gates'
         # library is imported while the reader and the core model work.
         start_importing_gx()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        # After the run's last step: the gates' Data Docs, built while the steps after them ran.
+        try:
+            wait_for_data_docs()
+        except Exception as failure:  # documentation only: the night stands, the operators are told
+            if context.log is not None:
+                context.log.warning(
+                    "Documentation des contrôles (Data Docs) non construite : "
+                    f"{type(failure).__name__}"
+                )
 
     @property
     def serving(self) -> Path:
