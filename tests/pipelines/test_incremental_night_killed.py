@@ -56,9 +56,9 @@ def first_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
 def _killed(point: str, landing: Path, warehouse: Path, night: date, marker: Path) -> bool:
     """Run the night, stop it at `point` and kill it there; False when it ended first."""
     arguments = ["--landing", str(landing), "--warehouse", str(warehouse)]
+    arguments += ["--night", night.isoformat()]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.pipelines.night_process", "run", *arguments]
-        + ["--night", night.isoformat()],
+        [sys.executable, "-m", "tests.pipelines.night_process", "run", *arguments],
         cwd=REPO,
         env={**os.environ, PAUSE_AT: point, PAUSE_MARKER: str(marker)},
         stdout=subprocess.DEVNULL,
