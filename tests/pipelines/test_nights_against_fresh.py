@@ -6,7 +6,8 @@ touched key, ledgers per contract key, the analysts' copy and exports per compan
 stale behind. The nights: DSN without any contract parameter file and with a month missing
 whose bank file is there; the parameter files landed; the missing month landed; a rate changed
 in a parameter file; a correction (annule et remplace) of the first month; a parameter file
-withdrawn."""
+withdrawn. The analysts read the exports with Polars and find each employee under the same
+pseudonym night after night."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from synthetic import generate
@@ -54,6 +56,13 @@ def _seen_by_users(warehouse: Path) -> set[tuple[object, ...]]:
         )
 
 
+def _pseudonyms(exports: Path) -> set[str]:
+    """The employees' pseudonyms of the analysts' exports, read as the README shows."""
+    files = str(exports / "employee_months" / "**" / "*.parquet")
+    frame = pl.scan_parquet(files, hive_partitioning=True).select("employee_pseudonym").collect()
+    return set(frame["employee_pseudonym"])
+
+
 def test_every_night_publishes_what_a_fresh_night_on_the_same_landing_publishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,9 +80,10 @@ def test_every_night_publishes_what_a_fresh_night_on_the_same_landing_publishes(
     day = max(arrivals(source))
 
     seen: set[tuple[object, ...]] = set()
+    pseudonyms: set[str] = set()
 
     def night(what: str) -> str:
-        nonlocal day, seen
+        nonlocal day, seen, pseudonyms
         day += timedelta(days=1)
         code, out = run_night(landing, outputs.warehouse, day)
         assert code == 0, (what, out)
@@ -81,6 +91,9 @@ def test_every_night_publishes_what_a_fresh_night_on_the_same_landing_publishes(
         assert differences(outputs, fresh) == {}, what
         assert _seen_by_users(outputs.warehouse) != seen, what  # the night did change things
         seen = _seen_by_users(outputs.warehouse)
+        # an employee keeps his pseudonym from night to night: analysts follow him by it
+        assert pseudonyms <= _pseudonyms(outputs.folder / "exports"), what
+        pseudonyms = _pseudonyms(outputs.folder / "exports")
         return out
 
     (landing / "reference").mkdir(parents=True)
