@@ -140,6 +140,9 @@ _SHARED_FILES = 16
 # directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
 _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
+# The files' layout: 2 since an export without rows has a file without rows (before, none: its
+# directories written again once, or an empty one would stay without a file).
+_LAYOUT = 2
 _COMPANIES = "export_companies"  # temporary: per month and company, its file and fingerprint
 _WRITTEN = "export_written"  # temporary: the files (month, name) written again tonight
 
@@ -153,7 +156,7 @@ def _write_export(
     target = exports_dir / export.name
     definition = hashlib.md5(
         json.dumps(
-            [export.columns, export.requires, key_check, _OWN_FILE_ROWS, _SHARED_FILES]
+            [export.columns, export.requires, key_check, _OWN_FILE_ROWS, _SHARED_FILES, _LAYOUT]
         ).encode(),
         usedforsecurity=False,
     ).hexdigest()
@@ -169,7 +172,9 @@ def _write_export(
     building = exports_dir / f".{export.name}.en-cours"
     shutil.rmtree(building, ignore_errors=True)
     rows = _write_files(connection, export, building, changed) if changed else 0
-    building.mkdir(exist_ok=True)  # an empty table writes no file: an empty directory
+    building.mkdir(exist_ok=True)
+    if not tonight:
+        _write_no_rows(connection, export, building)
     unchanged = [part for part in tonight if part not in changed]
     for part in unchanged:
         month = part.split("/")[0]
@@ -181,6 +186,20 @@ def _write_export(
     # the new files do not have, so their parts are written again the next night.
     _write_manifest(target, definition, tonight)
     return ExportWritten(rows, len(changed), len(unchanged))
+
+
+def _write_no_rows(
+    connection: duckdb.DuckDBPyConnection, export: AnalystExport, building: Path
+) -> None:
+    """An export without rows tonight is one file without rows: read with its columns as the
+    others are (`pl.scan_parquet` of an empty directory fails), in the partition of no month."""
+    directory = building / f"month={_NO_MONTH}"
+    directory.mkdir()
+    connection.execute(
+        f"COPY (SELECT * EXCLUDE (month) FROM (SELECT {export.columns} "
+        f"FROM {export.requires} AS source_row LIMIT 0)) "
+        f"TO '{directory / 'sans-lignes.parquet'}' (FORMAT parquet)"
+    )
 
 
 def _file_fingerprints(

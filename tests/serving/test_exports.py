@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import polars as pl
 import pytest
 
 from pipelines.cli import main
@@ -95,6 +96,37 @@ def test_the_same_employee_has_the_same_pseudonym_only_under_the_same_key(
     first = pseudonyms(b"k" * 32, tmp_path / "a")
     assert first == pseudonyms(b"k" * 32, tmp_path / "b")
     assert not first & pseudonyms(b"z" * 32, tmp_path / "c")
+
+
+def test_an_export_without_rows_tonight_is_read_by_polars_with_its_columns(
+    night: Night, tmp_path: Path
+) -> None:
+    """As the README reads them: `pl.scan_parquet("exports/<table>/**/*.parquet")`, also on the
+    night a table has no rows (it used to be an empty directory, which Polars refuses), and
+    again once rows come back."""
+    warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
+    shutil.copy(night.warehouse, warehouse)
+
+    def read() -> pl.DataFrame:
+        files = str(exports / "contributions" / "**" / "*.parquet")
+        return pl.scan_parquet(files, hive_partitioning=True).collect()
+
+    write_analyst_exports(warehouse, exports, b"v" * 32)
+    columns = read().columns
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("CREATE TABLE kept AS FROM core.contributions")
+        connection.execute("DELETE FROM core.contributions")
+    write_analyst_exports(warehouse, exports, b"v" * 32)
+    empty = read()
+    assert (empty.height, empty.columns) == (0, columns)
+    assert write_analyst_exports(warehouse, exports, b"v" * 32)["contributions"].files == 0
+
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("INSERT INTO core.contributions FROM kept")
+    write_analyst_exports(warehouse, exports, b"v" * 32)
+    with connect(warehouse) as connection:
+        [(declared,)] = connection.execute("SELECT count(*) FROM core.contributions").fetchall()
+    assert read().height == declared > 0
 
 
 def test_without_a_key_the_analyst_exports_are_refused_in_french() -> None:

@@ -1,0 +1,107 @@
+"""A night with late files (a month's DSN, the contract parameter files), killed (SIGKILL) after
+one of its steps did its work, then run again, publishes what a fresh night on the same landing
+publishes: the incremental stages' watermarks, the analysts' copy and exports, the comptes
+rendus written by the killed night leave nothing stale. The portal swapped in by the killed
+night, the analysts' copy and exports not yet written, is the point every night passes; every
+other step is tried by `make bench`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from synthetic import generate
+from tests.pipelines.fresh_night import Outputs, differences, fresh_night
+from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER
+from tests.pipelines.replay import arrivals, land, run_night
+
+REPO = Path(__file__).parents[2]
+KEY = "clé de test, pas un secret : " + "x" * 32
+STEPS = 24  # the nightly job's steps (`tests/pipelines/dagster_graph.json`)
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
+    """A warehouse after a night without the parameter files and one month's DSN, with the
+    landing those late files are in: (its folder, the night's date)."""
+    root = tmp_path_factory.mktemp("premiere-nuit")
+    source, landing = root / "source", root / "landing"
+    generate(
+        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
+    )
+    files = [p for paths in arrivals(source).values() for p in paths]
+    late = sorted(p for p in files if p.name.startswith("DSN_01_609137187"))[1]
+    (landing / "reference").mkdir(parents=True)
+    shutil.copy2(source / "reference" / "pmss.json", landing / "reference")
+    land(source, landing, [p for p in files if p != late])
+    night = max(arrivals(source))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DSNPIPE_PSEUDONYM_KEY", KEY)
+        code, out = run_night(landing, root / "nuit" / "entrepot.duckdb", night)
+    assert code == 0, out
+    land(source, landing, [late])
+    for parameters in (source / "reference").glob("0*.json"):
+        shutil.copy2(parameters, landing / "reference")
+    return root, night
+
+
+def _killed(point: str, landing: Path, warehouse: Path, night: date, marker: Path) -> bool:
+    """Run the night, stop it at `point` and kill it there; False when it ended first."""
+    arguments = ["--landing", str(landing), "--warehouse", str(warehouse)]
+    arguments += ["--night", night.isoformat()]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.pipelines.night_process", "run", *arguments],
+        cwd=REPO,
+        env={**os.environ, PAUSE_AT: point, PAUSE_MARKER: str(marker)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 600  # progress guard, not a timing assertion
+        while not marker.exists() and process.poll() is None:
+            assert time.monotonic() < deadline, f"the night never paused at {point}"
+            time.sleep(0.1)
+        if marker.exists():
+            os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    return marker.exists()
+
+
+def _killed_then_run_again(first_night: tuple[Path, date], point: str, work: Path) -> None:
+    root, night = first_night
+    shutil.copytree(root / "nuit", work / "nuit")
+    outputs, landing = Outputs(work / "nuit" / "entrepot.duckdb"), root / "landing"
+    late_night = night + timedelta(days=1)
+    assert _killed(point, landing, outputs.warehouse, late_night, work / "arrêtée"), point
+    code, out = run_night(landing, outputs.warehouse, late_night)
+    assert code == 0, (point, out)
+    fresh = fresh_night(landing, work / "fraiche", late_night)
+    assert differences(outputs, fresh) == {}, point
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", KEY)
+
+
+def test_a_night_of_late_files_killed_after_its_swap_then_run_again_equals_a_fresh_night(
+    first_night: tuple[Path, date], tmp_path: Path
+) -> None:
+    _killed_then_run_again(first_night, "after_swap", tmp_path)
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("step", range(1, STEPS + 1))
+def test_a_night_of_late_files_killed_after_any_step_then_run_again_equals_a_fresh_night(
+    first_night: tuple[Path, date], step: int, tmp_path: Path
+) -> None:
+    _killed_then_run_again(first_night, f"step:{step}", tmp_path)
