@@ -494,10 +494,14 @@ class _Table:
     @property
     def company(self) -> str | None:
         """The expression of a row's company (a row without SIREN belongs to its SIRET's)."""
-        names = {name for name, _ in self.columns}
+        return self.company_of()
+
+    def company_of(self, row: str = "") -> str | None:
+        """`company` on the row named `row`."""
+        names, of = {name for name, _ in self.columns}, f"{row}." if row else ""
         if "siren" in names:
-            return "coalesce(siren, left(siret, 9))" if "siret" in names else "siren"
-        return "left(siret, 9)" if "siret" in names else None
+            return f"coalesce({of}siren, left({of}siret, 9))" if "siret" in names else f"{of}siren"
+        return f"left({of}siret, 9)" if "siret" in names else None
 
     @property
     def marked(self) -> bool:
@@ -679,27 +683,35 @@ def _update_table(connection: duckdb.DuckDBPyConnection, table: _Table) -> int |
             f" AND coalesce(siren, '') NOT IN "
             f"(SELECT marked_siren FROM temp.{_MARKED} WHERE marked_key IS NOT NULL)"
         )
-    written = None
-    if _count(connection, parts):
-        in_parts = _in_parts(table, parts)
-        written = _bring_to_tonight(connection, table, in_parts, in_parts)
-    if employees and _count(connection, f"temp.{_MARKED} WHERE marked_key IS NOT NULL"):
-        written = (written or 0) + _bring_to_tonight(
-            connection,
-            table,
-            _of_employees(table, "source_row"),
-            _of_employees(table, "served_row", True),
-        )
-    return written
+    in_parts = bool(_count(connection, parts))
+    of_employees = employees and _count(connection, f"temp.{_MARKED} WHERE marked_key IS NOT NULL")
+    if not (in_parts or of_employees):
+        return None
+
+    def kept(alias: str, pseudonymised: bool) -> str:
+        joins, conditions = [], []
+        if in_parts:
+            joins.append(_in_parts(table, parts, alias))
+            conditions.append("part.in_part")
+        if of_employees:
+            joins.append(_of_employees(table, alias, pseudonymised))
+            conditions.append("marked.marked_siren IS NOT NULL")
+        return f"{' '.join(joins)} WHERE {' OR '.join(conditions)}"
+
+    # Both in one comparison, each side's table read once: the company's parts and the
+    # employees' rows are of different companies, so no row is in both. Left joins (each row
+    # matches one part or one employee at most), as correlated EXISTS made DuckDB join every
+    # row several times (8 times slower at 100,000 employees).
+    return _bring_to_tonight(connection, table, kept("source_row", False), kept("served_row", True))
 
 
 def _bring_to_tonight(
     connection: duckdb.DuckDBPyConnection, table: _Table, tonight_rows: str, served_rows: str
 ) -> int:
-    """Bring the rows of the analysts' copy of `table` that the join `served_rows` keeps to
-    those of the warehouse that `tonight_rows` keeps: only the rows that differ, as multisets,
-    are deleted or inserted, so that one employee's change in a company of many writes his
-    rows, not the company's month. Return the rows deleted and inserted."""
+    """Bring the rows of the analysts' copy of `table` that the joins and condition
+    `served_rows` keep to those of the warehouse that `tonight_rows` keeps: only the rows that
+    differ, as multisets, are deleted or inserted, so that one employee's change in a company of
+    many writes his rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
     target = f'analyst."{table.schema}"."{table.table}"'
     # Both sides' rows in one aggregate, each row counted per side (an aggregate, which spills
@@ -723,7 +735,7 @@ def _bring_to_tonight(
         "FROM (SELECT tonight_row AS row_value, NULL::BIGINT AS copy_row FROM ("
         f"SELECT {', '.join(expressions)} FROM temp.{_PART_ROWS} AS source_row"
         ") AS tonight_row "
-        "UNION ALL SELECT served_row AS row_value, rowid AS copy_row "
+        "UNION ALL SELECT served_row AS row_value, served_row.rowid AS copy_row "
         f"FROM {target} AS served_row {served_rows}) "
         "GROUP BY row_value HAVING tonight <> served"
     )
@@ -780,23 +792,25 @@ def _register_marked(connection: duckdb.DuckDBPyConnection, scope: CompanyScope)
     )
 
 
-def _of_employees(table: _Table, alias: str, pseudonymised: bool = False) -> str:
-    """The join keeping the rows of `table` (named `alias`) of the employees marked alone in
-    `_MARKED`, their keys pseudonymised in the analysts' copy."""
+def _of_employees(table: _Table, alias: str, pseudonymised: bool) -> str:
+    """The join matching the rows of `table` (named `alias`) of the employees marked alone in
+    `_MARKED` (`marked.marked_siren` not NULL), their keys pseudonymised in the analysts' copy."""
     key = "marked.marked_pseudonym" if pseudonymised else "marked.marked_key"
     return (
-        f"SEMI JOIN (SELECT * FROM temp.{_MARKED} WHERE marked_key IS NOT NULL) AS marked "
-        f"ON marked.marked_siren = {table.company} AND {key} = {alias}.employee_key"
+        f"LEFT JOIN (SELECT * FROM temp.{_MARKED} WHERE marked_key IS NOT NULL) AS marked "
+        f"ON marked.marked_siren = {table.company_of(alias)} AND {key} = {alias}.employee_key"
     )
 
 
-def _in_parts(table: _Table, parts: str) -> str:
-    """The join keeping the rows of `table` (a row of no company or no month is in the part
-    where that is missing) in the parts `parts` selects of `_CHANGED`."""
+def _in_parts(table: _Table, parts: str, alias: str) -> str:
+    """The join matching the rows of `table` (named `alias`; a row of no company or no month
+    is in the part where that is missing) in the parts `parts` selects of `_CHANGED`
+    (`part.in_part` true)."""
+    month = f'{alias}."month"' if table.month else "NULL"
     return (
-        f"SEMI JOIN (SELECT siren AS part_siren, month AS part_month FROM {parts}) AS part "
-        f"ON part.part_siren IS NOT DISTINCT FROM {table.company or 'NULL'} "
-        f"AND part.part_month IS NOT DISTINCT FROM {table.month or 'NULL'}"
+        "LEFT JOIN (SELECT DISTINCT siren AS part_siren, month AS part_month, true AS in_part "
+        f"FROM {parts}) AS part ON part.part_siren IS NOT DISTINCT FROM "
+        f"{table.company_of(alias) or 'NULL'} AND part.part_month IS NOT DISTINCT FROM {month}"
     )
 
 
