@@ -133,9 +133,16 @@ def write_analyst_exports(
 # A month is split into files by company, so that a night writes again the files of the
 # companies whose rows changed, not the month: a company of `_OWN_FILE_ROWS` rows or more in a
 # month has its own file (at 100,000 employees one company holds 54 % of them), the others
-# share `_SHARED_FILES` files by a hash of their SIREN.
+# share files by a hash of their SIREN: `_SHARED_FILES`, or more (a power of two, at most
+# `_MOST_SHARED_FILES`) when the month's shared rows would make them larger than about
+# `_SHARED_FILE_ROWS` rows. The late files of a night change about a third of the companies'
+# months: of the 20,000-employee year's exports, 16 shared files a month wrote 236,000 rows
+# again, 64 files 85,000 (but files of 330 rows: that year keeps 16, the 100,000-employee
+# year's 53,000 shared rows a month take 64).
 _OWN_FILE_ROWS = 10_000
 _SHARED_FILES = 16
+_SHARED_FILE_ROWS = 1_000
+_MOST_SHARED_FILES = 256
 # Beside each table's directory, what its files were written from: a hidden file, out of the
 # directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
@@ -153,7 +160,15 @@ def _write_export(
     target = exports_dir / export.name
     definition = hashlib.md5(
         json.dumps(
-            [export.columns, export.requires, key_check, _OWN_FILE_ROWS, _SHARED_FILES]
+            [
+                export.columns,
+                export.requires,
+                key_check,
+                _OWN_FILE_ROWS,
+                _SHARED_FILES,
+                _SHARED_FILE_ROWS,
+                _MOST_SHARED_FILES,
+            ]
         ).encode(),
         usedforsecurity=False,
     ).hexdigest()
@@ -195,13 +210,19 @@ def _file_fingerprints(
         SELECT month, siren, row_count, fingerprint,
             CASE WHEN row_count >= {_OWN_FILE_ROWS}
                 THEN 'entreprise-' || left(md5(coalesce(siren, '')), 12)
-                ELSE 'lot-' || lpad(CAST(hash(siren) % {_SHARED_FILES} AS VARCHAR), 2, '0')
+                ELSE 'lot-' || lpad(CAST(hash(siren) % greatest({_SHARED_FILES}, least(
+                    {_MOST_SHARED_FILES}, CAST(2 ** round(log2(greatest(1, shared_rows
+                    / {_SHARED_FILE_ROWS}))) AS INTEGER))) AS VARCHAR), 3, '0')
             END AS file
         FROM (
-            SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}') AS month,
-                left(siret, 9) AS siren, count(*) AS row_count,
-                sum(hash(source_row)::HUGEINT) AS fingerprint
-            FROM {export.requires} AS source_row GROUP BY ALL
+            SELECT *, sum(CASE WHEN row_count < {_OWN_FILE_ROWS} THEN row_count ELSE 0 END)
+                OVER (PARTITION BY month) AS shared_rows
+            FROM (
+                SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}') AS month,
+                    left(siret, 9) AS siren, count(*) AS row_count,
+                    sum(hash(source_row)::HUGEINT) AS fingerprint
+                FROM {export.requires} AS source_row GROUP BY ALL
+            )
         )
         """
     )
@@ -252,16 +273,16 @@ def _write_files(
     return int(row[0]) if row else 0
 
 
-def _files_of(target: Path, part: str) -> dict[str, list[int]]:
-    """The files of one part of the export in `target`, with their size and modification time."""
-    month, file = part.split("/")
-    directory = target / month
-    if not directory.is_dir():
-        return {}
-    return {
-        written.name: [written.stat().st_size, written.stat().st_mtime_ns]
-        for written in directory.glob(f"{file}-*.parquet")
-    }
+def _files_by_part(target: Path) -> dict[str, dict[str, list[int]]]:
+    """The files of each part of the export in `target` (`<file>-<name>.parquet` in its
+    month's directory), with their size and modification time: each directory listed once."""
+    parts: dict[str, dict[str, list[int]]] = {}
+    for directory in target.glob("month=*"):
+        for written in directory.glob("*-*.parquet"):
+            status = written.stat()
+            part = _part(directory.name.removeprefix("month="), written.name.rsplit("-", 1)[0])
+            parts.setdefault(part, {})[written.name] = [status.st_size, status.st_mtime_ns]
+    return parts
 
 
 def _manifest(target: Path) -> Path:
@@ -269,8 +290,9 @@ def _manifest(target: Path) -> Path:
 
 
 def _write_manifest(target: Path, definition: str, tonight: dict[str, str]) -> None:
+    on_disk = _files_by_part(target)
     parts = {
-        part: {"fingerprint": fingerprint, "files": _files_of(target, part)}
+        part: {"fingerprint": fingerprint, "files": on_disk.get(part, {})}
         for part, fingerprint in tonight.items()
     }
     written = _manifest(target).with_suffix(".en-cours")
@@ -287,10 +309,11 @@ def _files_on_disk(target: Path, definition: str) -> dict[str, dict[str, Any]]:
         return {}
     if manifest.get("definition") != definition:
         return {}
+    on_disk = _files_by_part(target)
     return {
         part: described
         for part, described in manifest["parts"].items()
-        if described["files"] and _files_of(target, part) == described["files"]
+        if described["files"] and on_disk.get(part) == described["files"]
     }
 
 
