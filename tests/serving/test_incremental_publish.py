@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.code_versions import CODE_VERSIONS
 from pipelines.settings import PSEUDONYM_KEY_VARIABLE
+from serving import analyst
 from serving.analyst import (
     AnalystCandidate,
     build_analyst_candidate,
@@ -253,6 +254,18 @@ def _one_contribution_changed(warehouse: Path) -> tuple[str, str, str]:
     return str(month), str(siren), str(employee)
 
 
+def _another_contribution_changed(warehouse: Path, siren: str) -> str:
+    """One contribution of a company other than `siren` changed by a cent: its company."""
+    with connect(warehouse, read_only=False) as connection:
+        [(other,)] = connection.execute(
+            "UPDATE core.contributions SET amount = amount + 0.01 WHERE rowid = ("
+            "SELECT min(rowid) FROM core.contributions WHERE left(siret, 9) <> ?) "
+            "RETURNING left(siret, 9)",
+            [siren],
+        ).fetchall()
+    return str(other)
+
+
 def _one_state_changed(warehouse: Path) -> None:
     """One employee's affiliation state (the affiliation stage's, no company marked) moved."""
     with connect(warehouse, read_only=False) as connection:
@@ -301,8 +314,25 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
         assert (narrow.tables_copied, narrow.rows_written) == (0, 2), marked
         assert rebuilt_equals_served(), marked
 
+    # Both in one night: one company marked whole, another's employee alone.
+    _, siren, employee = _one_contribution_changed(warehouse)
+    other = _another_contribution_changed(warehouse, siren)
+    scope = replace(
+        NOTHING_CHANGED,
+        sirens=frozenset({siren, other}),
+        employees=frozenset({(siren, employee)}),
+    )
+    narrow = _publish_copy(warehouse, served, key, scope)
+    assert (narrow.tables_copied, narrow.rows_written) == (0, 4)
+    assert rebuilt_equals_served()
 
-def test_the_exports_rewrite_only_the_files_that_changed(night: Night, tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("shared_file_rows", [None, 1], ids=["16 fichiers", "plus de fichiers"])
+def test_the_exports_rewrite_only_the_files_that_changed(
+    night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_file_rows: int | None
+) -> None:
+    if shared_file_rows:  # a month's shared rows "many": split into more files than 16
+        monkeypatch.setattr(analyst, "_SHARED_FILE_ROWS", shared_file_rows)
     warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
     shutil.copy(night.warehouse, warehouse)
     key = b"e" * 32
@@ -332,6 +362,23 @@ def test_the_exports_rewrite_only_the_files_that_changed(night: Night, tmp_path:
     assert {t: (w.kept, w.files) for t, w in another_key.items()} == {
         t: (0, w.files) for t, w in whole.items()
     }
+
+
+def test_a_month_of_many_shared_rows_is_split_into_more_files(
+    night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def files_per_month(exports: Path) -> set[int]:
+        months = (exports / "contributions").glob("month=*")
+        return {len(list(month.glob("lot-*.parquet"))) for month in months}
+
+    monkeypatch.setattr(analyst, "_SHARED_FILES", 1)
+    monkeypatch.setattr(analyst, "_SHARED_FILE_ROWS", 10**9)
+    write_analyst_exports(night.warehouse, tmp_path / "few", b"m" * 32)
+    monkeypatch.setattr(analyst, "_SHARED_FILE_ROWS", 1)
+    write_analyst_exports(night.warehouse, tmp_path / "many", b"m" * 32)
+    assert files_per_month(tmp_path / "few") == {1}
+    assert min(files_per_month(tmp_path / "many")) > 1  # the portfolio's companies apart
+    assert _export_differences(tmp_path / "few", tmp_path / "many") == []
 
 
 def test_a_new_pseudonym_key_or_a_copy_changed_by_hand_is_copied_again_whole(
