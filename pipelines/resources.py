@@ -23,7 +23,7 @@ from pipelines.publish.resources import PublishResource
 from pipelines.settings import Settings
 from pipelines.tables import DOMAIN_TABLES
 from warehouse.batches import BATCH_FILES
-from warehouse.connections import connect, held_open
+from warehouse.connections import connect
 from warehouse.dask_map import PARSE_WORKERS
 from warehouse.lock import (
     NightAlreadyRunningError,
@@ -42,16 +42,11 @@ class WarehouseResource(dg.ConfigurableResource):
     the last one, also when a step fails, whereas an asset releasing the lock "at the end"
     would not run after a failure. It spans the run because the jobs writing the warehouse run
     in one process (`in_process_executor`): a process per step would hold it step by step.
-    From its first step's connection to the run's end it holds the warehouse file open
-    (`warehouse.connections.held_open`): the steps' connections are cursors on it, the file
-    opened and checkpointed once a night.
     """
 
     path: str
     read_only: bool = True
     _holds_night_lock: bool = PrivateAttr(default=False)
-    _held: ExitStack = PrivateAttr(default_factory=ExitStack)
-    _holds_file: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.read_only:
@@ -65,23 +60,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._holds_night_lock:
-            try:
-                self._held.close()
-            finally:
-                self._holds_file = False
-                release_night_lock(Path(self.path))
-                self._holds_night_lock = False
+            release_night_lock(Path(self.path))
+            self._holds_night_lock = False
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with ExitStack() as stack:
             # A writer also comments the domains' tables whose declaration changed.
             try:
-                if self._holds_night_lock and not self._holds_file:
-                    # Opened by the first step that needs it, so that a file held by another
-                    # process fails that step with the French line, as any step's open would.
-                    self._held.enter_context(held_open(self.path, DOMAIN_TABLES))
-                    self._holds_file = True
                 connection = stack.enter_context(
                     connect(self.path, read_only=self.read_only, tables=DOMAIN_TABLES)
                 )

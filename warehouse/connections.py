@@ -4,14 +4,6 @@ DuckDB locks the whole file across processes: a read-write connection excludes e
 process, even readers. Connections are therefore read-only unless the caller says otherwise, and
 writers open the file for the shortest time they can.
 
-The night holds the warehouse open from its first step to its last (`held_open`): each step's
-connection is then a cursor on that one database, which neither opens the file again (its
-catalog read, its schema brought up to date) nor checkpoints it when the step ends (1.2 s after
-the staging step of an incremental night at 100,000 employees, though DuckDB had written every
-commit to its write-ahead log already). DuckDB checkpoints by itself when the log passes
-`checkpoint_threshold`, and once when the night closes the file; a night killed halfway loses
-nothing committed: the next open replays the log.
-
 A published file (the portal's serving snapshot, or tonight's candidate for it) is not a
 warehouse: it has no migrations and nothing writes it once built. `connect_serving` opens one.
 """
@@ -47,12 +39,7 @@ def limit_memory(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnec
 @contextmanager
 def memory_held_to(connection: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
     """The connection's database held to `limit` rather than MEMORY_LIMIT while the block runs:
-    lowering the limit evicts DuckDB's cache of what was read, down to `limit`.
-
-    What the night wrote but did not checkpoint yet (the file held open: `held_open`) cannot be
-    evicted: it is checkpointed first, or it alone filled the analysts' 256 MB at 100,000
-    employees."""
-    connection.execute("CHECKPOINT")
+    lowering the limit evicts DuckDB's cache of what was read, down to `limit`."""
     connection.execute(f"SET memory_limit = '{limit}'")
     try:
         yield
@@ -71,15 +58,8 @@ def connect(
     A read-only connection to a file that does not exist yet is an error (nothing to read).
     While another process holds the file, a writer's connection waits a little (a reader's does
     not), then fails with one French line (`warehouse.lock.WarehouseBusyError`).
-
-    While this process holds the file (`held_open`), the connection is a cursor on it.
     """
     path = Path(path)
-    held = _held.get(path.resolve())
-    if held is not None:
-        with _cursor(held) as cursor:
-            yield cursor
-        return
     if read_only and not path.exists():
         raise FileNotFoundError(f"Entrepôt introuvable : {path}")
     if not read_only:
@@ -100,45 +80,6 @@ def connect(
         yield connection
     finally:
         connection.close()
-
-
-# The databases this process holds open (`held_open`), by resolved path.
-_held: dict[Path, duckdb.DuckDBPyConnection] = {}
-
-# What a step leaves of DuckDB's cache of what it read when it ends: the next step would
-# otherwise start beside up to MEMORY_LIMIT of pages it may never read, as it did not when each
-# step opened the file anew.
-_CACHE_KEPT_BETWEEN_STEPS = "128MB"
-
-
-@contextmanager
-def held_open(path: str | Path, tables: Iterable[Table] = ()) -> Iterator[None]:
-    """The warehouse open for writing while the block runs: every `connect` to it meanwhile, in
-    this process, is a cursor on this connection (a reader's too: this process holds the file).
-
-    The schema is brought up to date and the tables commented once, here: what a step creates
-    later (a staging table, a column) is commented by the code that creates it."""
-    key = Path(path).resolve()
-    if key in _held:
-        raise RuntimeError(f"Entrepôt déjà tenu ouvert par ce processus : {path}")
-    with connect(path, read_only=False, tables=tables) as connection:
-        _held[key] = connection
-        try:
-            yield
-        finally:
-            del _held[key]
-
-
-@contextmanager
-def _cursor(held: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    cursor = held.cursor()
-    try:
-        yield cursor
-    finally:
-        cursor.close()
-        # Lowering the limit evicts the cache down to it; the next step has the usual limit.
-        held.execute(f"SET memory_limit = '{_CACHE_KEPT_BETWEEN_STEPS}'")
-        limit_memory(held)
 
 
 def own_tables(connection: duckdb.DuckDBPyConnection) -> list[Table]:
