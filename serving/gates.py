@@ -129,9 +129,7 @@ def start_importing_gx() -> None:
     Polars work (they release the GIL). The gates wait for it (`run_gates`)."""
     global _loading
     if _loading is None:
-        # Not a daemon: a night that ends early waits for the import rather than finalising
-        # the interpreter under a thread still initialising extension modules.
-        _loading = threading.Thread(target=_import_gx_quietly, name="import-gx")
+        _loading = threading.Thread(target=_import_gx_quietly, name="import-gx", daemon=True)
         _loading.start()
 
 
