@@ -1,13 +1,12 @@
 """The quality gates of the candidate snapshot, one Dagster check per portal table.
 
-GX runs once for all tables (importing it costs seconds: the publish resource starts the
-import at the run's start, and awaits the Data Docs, built after the checks, at its end);
-each table's result becomes an `AssetCheckResult`. A failed blocking expectation fails its
-check with ERROR severity, which stops `serving_snapshot`: the portal keeps yesterday's file
-and the refusal, with its reason, is recorded in the warehouse (`publish.publications`,
-`publish.gate_results`) for the operators. Non-blocking failures are warnings. The gates read
-the candidate this run built (`candidate_night_id`), and `serving_snapshot` swaps in only a
-candidate recorded as passed.
+GX runs once for all tables (importing it costs seconds; the publish resource awaits the Data
+Docs, built after the checks, at the run's end); each table's result becomes an
+`AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
+stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason, is
+recorded in the warehouse (`publish.publications`, `publish.gate_results`) for the operators.
+Non-blocking failures are warnings. The gates read the candidate this run built
+(`candidate_night_id`), and `serving_snapshot` swaps in only a candidate recorded as passed.
 """
 
 from collections.abc import Iterator

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.settings import pseudonym_secret
-from serving.gates import start_importing_gx, wait_for_data_docs
+from serving.gates import wait_for_data_docs
 
 
 class PublishResource(dg.ConfigurableResource):
@@ -20,11 +20,6 @@ class PublishResource(dg.ConfigurableResource):
     data_docs_dir: str
     demo_key_file: str | None = None  # demonstration only: see serving.pseudonym
     pseudonym_key_variable: str  # the variable's name: the secret stays out of the config
-
-    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # Set up before the run's first step (the nightly job runs in process): the gates'
-        # library is imported while the reader and the core model work.
-        start_importing_gx()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         # After the run's last step: the gates' Data Docs, built while the steps after them ran.
