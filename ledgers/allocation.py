@@ -857,10 +857,10 @@ class _Book:
         return None
 
     def _has_open_call(self, payment: _DeclaredPayment) -> bool:
-        # `_open_declared` loaded the payer's calls
         """Whether a component's `_component_calls` is not empty, from the open calls counted
-        per contract period: asked of every unused declared payment of the payer for each
-        movement (a fifth of the posting at 100,000 employees when the calls were scanned)."""
+        per contract period (the payer's calls loaded by `_open_declared`): asked of every
+        unused declared payment of the payer for each movement (a fifth of the posting at
+        100,000 employees when the calls were scanned)."""
         return any(self.open_in_group.get(group, 0) > 0 for group in payment.groups)
 
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:

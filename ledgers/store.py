@@ -251,9 +251,9 @@ class LedgerScope:
 
     companies: CompanyScope
     stage_version: str
+    contracts: tuple[ContractTerms, ...]
+    contract_keys: pl.DataFrame  # `_contract_keys(contracts)`
     book_keys: frozenset[str] = frozenset()  # `ledgers.allocation.book_keys` changed since
-    contracts: tuple[ContractTerms, ...] | None = None  # None: read by `refresh_ledgers`
-    contract_keys: pl.DataFrame | None = None  # `_contract_keys(contracts)`
 
 
 def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> LedgerScope:
@@ -266,7 +266,7 @@ def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> Le
     contracts = tuple(read_contract_terms(connection))
     tonight = _contract_keys(list(contracts))
     if scope.everything:
-        return LedgerScope(scope, code_version, contracts=contracts, contract_keys=tonight)
+        return LedgerScope(scope, code_version, contracts, tonight)
     stored = _query(connection, "SELECT key, value FROM ledger.contract_keys")
     changed = {key for key, _ in set(tonight.rows()) ^ set(stored.rows())}
     terms = {key.removeprefix("terms:") for key in changed if key.startswith("terms:")}
@@ -274,9 +274,9 @@ def ledger_scope(connection: duckdb.DuckDBPyConnection, code_version: str) -> Le
     return LedgerScope(
         replace(scope, sirens=scope.sirens | naming),
         code_version,
-        frozenset(key for key in changed if not key.startswith("terms:")),
         contracts,
         tonight,
+        frozenset(key for key in changed if not key.startswith("terms:")),
     )
 
 
@@ -691,16 +691,8 @@ def refresh_ledgers(
     progress (`ledger_scope`) in the transaction that writes."""
     marked = EVERY_COMPANY if tonight is None else tonight.companies
     register_scope(connection, marked)
-    contracts = (
-        read_contract_terms(connection)
-        if tonight is None or tonight.contracts is None
-        else list(tonight.contracts)
-    )
-    contract_keys = (
-        _contract_keys(contracts)
-        if tonight is None or tonight.contract_keys is None
-        else tonight.contract_keys
-    )
+    contracts = read_contract_terms(connection) if tonight is None else list(tonight.contracts)
+    contract_keys = _contract_keys(contracts) if tonight is None else tonight.contract_keys
     fingerprints = _input_fingerprints(connection, marked, contract_keys)
     scope = marked if marked.everything else _with_new_inputs(connection, marked, fingerprints)
     register_scope(connection, scope)
