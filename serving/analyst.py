@@ -849,7 +849,7 @@ def _in_parts(table: _Table, parts: str, alias: str) -> str:
     """The join matching the rows of `table` (named `alias`; a row of no company or no month
     is in the part where that is missing) in the parts `parts` selects of `_CHANGED`
     (`part.in_part` true)."""
-    month = f'{alias}."month"' if table.month else "NULL"
+    month = f"{alias}.{table.month}" if table.month else "NULL"
     return (
         "LEFT JOIN (SELECT DISTINCT siren AS part_siren, month AS part_month, true AS in_part "
         f"FROM {parts}) AS part ON part.part_siren IS NOT DISTINCT FROM "
