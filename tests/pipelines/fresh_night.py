@@ -17,6 +17,7 @@ import openpyxl
 
 from serving.spec import NIGHT_ID_COLUMN
 from tests.pipelines.replay import run_night
+from tests.warehouse.helpers import rows_differing
 
 # The warehouse's own bookkeeping and history, which a fresh night cannot have: the changes and
 # stage watermarks of the incremental stages, the nights' records, the anomaly register's
@@ -148,11 +149,8 @@ def _database_differences(a: Path, b: Path, label: str) -> dict[str, int]:
             if not kept:  # history alone (the night a table describes)
                 continue
             where = f" WHERE {_CURRENT[name]}" if name in _CURRENT else ""
-            x, y = (f'SELECT {kept} FROM {d}."{schema}"."{table}"{where}' for d in ("a", "b"))
-            [(count,)] = connection.execute(
-                f"SELECT count(*) FROM (({x} EXCEPT ALL {y}) UNION ALL ({y} EXCEPT ALL {x}))"
-            ).fetchall()
-            if count:
+            x, y = (f'(SELECT {kept} FROM {d}."{schema}"."{table}"{where})' for d in ("a", "b"))
+            if count := rows_differing(connection, x, y):
                 found[f"{label} : {name}"] = count
     return found
 
@@ -170,14 +168,11 @@ def _export_differences(a: Path, b: Path) -> dict[str, int]:
                 found[f"exports : {table}"] = 1
                 continue
             x, y = (
-                f"FROM read_parquet({[str(p) for p in files]}, hive_partitioning = true, "
+                f"read_parquet({[str(p) for p in files]}, hive_partitioning = true, "
                 "union_by_name = true)"
                 for files in written
             )
-            [(count,)] = connection.execute(
-                f"SELECT count(*) FROM (({x} EXCEPT ALL {y}) UNION ALL ({y} EXCEPT ALL {x}))"
-            ).fetchall()
-            if count:
+            if count := rows_differing(connection, x, y):
                 found[f"exports : {table}"] = count
     return found
 

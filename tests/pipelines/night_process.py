@@ -6,21 +6,47 @@ The point comes from the environment: `NIGHT_PAUSE_AT` is `step:N` (after the N-
 Dagster run did its work, before Dagster records its success: a stage boundary) or `after_swap`
 (the serving file replaced, its record not yet written). There the process touches
 `NIGHT_PAUSE_MARKER`, then waits for `NIGHT_PAUSE_GO` to exist (forever when not given: the test
-kills it).
+kills it). `killed_at_pause` runs a night so and kills it there.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipelines.cli import main
 
 PAUSE_AT, PAUSE_MARKER, PAUSE_GO = "NIGHT_PAUSE_AT", "NIGHT_PAUSE_MARKER", "NIGHT_PAUSE_GO"
+REPO = Path(__file__).parents[2]
+
+
+def killed_at_pause(arguments: Sequence[str], pause: Mapping[str, str], marker: Path) -> bool:
+    """Run `dsnpipe run ARGUMENTS` in a process of its own with the environment `pause` added
+    (a pause point: this module's, or the load's), kill it (SIGKILL) once it touched `marker`;
+    False when it ended before."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.pipelines.night_process", "run", *arguments],
+        cwd=REPO,
+        env={**os.environ, **pause},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 600  # progress guard, not a timing assertion
+        while not marker.exists() and process.poll() is None:
+            assert time.monotonic() < deadline, f"the night never paused ({dict(pause)})"
+            time.sleep(0.1)
+        if marker.exists():
+            os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    return marker.exists()
 
 
 def _pause() -> None:

@@ -7,12 +7,7 @@ other step is tried by `make bench`."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,10 +15,9 @@ import pytest
 
 from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
-from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER
+from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER, killed_at_pause
 from tests.pipelines.replay import arrivals, land, run_night
 
-REPO = Path(__file__).parents[2]
 KEY = "clé de test, pas un secret : " + "x" * 32
 STEPS = 24  # the nightly job's steps (`tests/pipelines/dagster_graph.json`)
 
@@ -53,35 +47,15 @@ def first_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
     return root, night
 
 
-def _killed(point: str, landing: Path, warehouse: Path, night: date, marker: Path) -> bool:
-    """Run the night, stop it at `point` and kill it there; False when it ended first."""
-    arguments = ["--landing", str(landing), "--warehouse", str(warehouse)]
-    arguments += ["--night", night.isoformat()]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.pipelines.night_process", "run", *arguments],
-        cwd=REPO,
-        env={**os.environ, PAUSE_AT: point, PAUSE_MARKER: str(marker)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 600  # progress guard, not a timing assertion
-        while not marker.exists() and process.poll() is None:
-            assert time.monotonic() < deadline, f"the night never paused at {point}"
-            time.sleep(0.1)
-        if marker.exists():
-            os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
-    return marker.exists()
-
-
 def _killed_then_run_again(first_night: tuple[Path, date], point: str, work: Path) -> None:
     root, night = first_night
     shutil.copytree(root / "nuit", work / "nuit")
     outputs, landing = Outputs(work / "nuit" / "entrepot.duckdb"), root / "landing"
     late_night = night + timedelta(days=1)
-    assert _killed(point, landing, outputs.warehouse, late_night, work / "arrêtée"), point
+    arguments = ["--landing", str(landing), "--warehouse", str(outputs.warehouse)]
+    arguments += ["--night", late_night.isoformat()]
+    marker = work / "arrêtée"
+    assert killed_at_pause(arguments, {PAUSE_AT: point, PAUSE_MARKER: str(marker)}, marker), point
     code, out = run_night(landing, outputs.warehouse, late_night)
     assert code == 0, (point, out)
     fresh = fresh_night(landing, work / "fraiche", late_night)

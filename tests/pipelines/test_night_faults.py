@@ -7,10 +7,6 @@ shared 2-core machine): `make bench`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,11 +15,10 @@ import pytest
 from pipelines.cli import main
 from serving.snapshot import published_night_id
 from tests.pipelines.landings import landing_with_files
-from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER
+from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER, killed_at_pause
 from warehouse.connections import connect
 from warehouse.load import CRASH_TEST_PAUSE_AT_ENV, CRASH_TEST_PAUSE_ENV
 
-REPO = Path(__file__).parents[2]
 # Columns that differ between two equal nights by design: night ids are drawn at random, and the
 # landing files of two nights were copied at different times.
 _VARYING_COLUMNS = {"night_id", "mtime"}
@@ -62,36 +57,6 @@ def _relative(value: object, root: Path) -> object:
     return value.replace(str(root), "<root>") if isinstance(value, str) else value
 
 
-def _kill_at(pause: dict[str, str], landing: Path, warehouse: Path, marker: Path) -> bool:
-    """Run a night that pauses as `pause` says and kill it there; False when it ended first."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.pipelines.night_process",
-            "run",
-            "--landing",
-            str(landing),
-            "--warehouse",
-            str(warehouse),
-        ],
-        cwd=REPO,
-        env={**os.environ, "DSNPIPE_LOAD_BATCH_FILES": "2", **pause},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 600  # progress guard
-        while not marker.exists() and process.poll() is None:
-            assert time.monotonic() < deadline, f"the night never paused ({pause})"
-            time.sleep(0.1)
-        if marker.exists():
-            os.kill(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
-    return marker.exists()
-
-
 def _pause_at(point: str, marker: Path) -> dict[str, str]:
     """The environment that stops a night at `point`: "load" (inside the transaction of the
     second batch of files, the first one committed) or a `night_process` point."""
@@ -120,7 +85,10 @@ def test_a_night_killed_anywhere_then_run_again_equals_an_uninterrupted_night(
         landing = landing_with_files(root)
         warehouse = root / "w.duckdb"
         started = time.perf_counter()
-        if not _kill_at(_pause_at(point, root / "paused"), landing, warehouse, root / "paused"):
+        # batches of two files: the load's pause comes after a first batch committed
+        pause = {"DSNPIPE_LOAD_BATCH_FILES": "2", **_pause_at(point, root / "paused")}
+        arguments = ["--landing", str(landing), "--warehouse", str(warehouse)]
+        if not killed_at_pause(arguments, pause, root / "paused"):
             break
         killed_at.append(point)
         assert main(["run", "--landing", str(landing), "--warehouse", str(warehouse)]) == 0

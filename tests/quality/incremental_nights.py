@@ -16,6 +16,7 @@ import duckdb
 
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land, land_insurer_files
+from tests.warehouse.helpers import rows_differing
 from warehouse import load, models, reference, registry
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
@@ -110,19 +111,7 @@ def differences(warehouse: Path, whole: Path, tables: tuple[str, ...]) -> dict[s
     """Per table, the rows in one warehouse and not in the other."""
     with connect(warehouse, read_only=True) as connection:
         connection.execute(f"ATTACH '{whole}' AS whole (READ_ONLY)")
-        counts = {}
-        for table in tables:
-            other = f"whole.{table}"
-            [(count,)] = connection.execute(
-                f"""
-                SELECT count(*) FROM (
-                    (SELECT * FROM {table} EXCEPT ALL SELECT * FROM {other})
-                    UNION ALL
-                    (SELECT * FROM {other} EXCEPT ALL SELECT * FROM {table}))
-                """
-            ).fetchall()
-            counts[table] = count
-        return counts
+        return {table: rows_differing(connection, table, f"whole.{table}") for table in tables}
 
 
 @dataclass(frozen=True)

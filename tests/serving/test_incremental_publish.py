@@ -32,6 +32,7 @@ from synthetic import generate
 from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
 from tests.quality.incremental_nights import BIG, ingest, signalement_nights
 from tests.serving.nights import Night
+from tests.warehouse.helpers import rows_differing
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
 
@@ -86,11 +87,7 @@ def _analyst_differences(served: Path, whole: Path) -> list[str]:
         different = []
         for schema, table in tables:
             a, b = f'served."{schema}"."{table}"', f'whole."{schema}"."{table}"'
-            [(count,)] = connection.execute(
-                f"SELECT count(*) FROM ((FROM {a} EXCEPT ALL FROM {b}) "
-                f"UNION ALL (FROM {b} EXCEPT ALL FROM {a}))"
-            ).fetchall()
-            if count:
+            if rows_differing(connection, a, b):
                 different.append(f"{schema}.{table}")
     return different
 
@@ -226,11 +223,7 @@ def _export_differences(exports: Path, whole: Path) -> list[str]:
                 "union_by_name = true)"
                 for root in (exports, whole)
             )
-            [(count,)] = connection.execute(
-                f"SELECT count(*) FROM ((FROM {a} EXCEPT ALL FROM {b}) "
-                f"UNION ALL (FROM {b} EXCEPT ALL FROM {a}))"
-            ).fetchall()
-            if count:
+            if rows_differing(connection, a, b):
                 different.append(table)
     return different
 

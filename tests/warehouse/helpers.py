@@ -1,6 +1,7 @@
 """Small DSN files for warehouse and pipeline tests, derived from the real monthly files of one
 employer (tests/fixtures/dsn/keuwa_...): the same employer, employees and contracts, with the
-declaration header rewritten to make originals, replacements (03) and cancellations (04)."""
+declaration header rewritten to make originals, replacements (03) and cancellations (04); and
+the snapshots and row comparisons the tests set warehouses side by side with."""
 
 from __future__ import annotations
 
@@ -116,3 +117,14 @@ def registry_snapshot(connection: duckdb.DuckDBPyConnection) -> list[tuple[objec
         ).fetchall(),
         key=repr,
     )
+
+
+def rows_differing(connection: duckdb.DuckDBPyConnection, one: str, other: str) -> int:
+    """The rows of the query or table `one` not in `other` and of `other` not in `one`, as
+    multisets (a row held twice on one side and once on the other counts once): 0 when both
+    hold the same rows."""
+    [(count,)] = connection.execute(
+        f"SELECT count(*) FROM ((FROM {one} EXCEPT ALL FROM {other}) "
+        f"UNION ALL (FROM {other} EXCEPT ALL FROM {one}))"
+    ).fetchall()
+    return int(count)

@@ -28,7 +28,7 @@ from synthetic import generate
 from synthetic.bank_files.camt import write_camt054
 from synthetic.bank_files.model import BankAccount, BankMovement, MovementKind
 from tests.pipelines.replay import arrivals, land
-from tests.warehouse.helpers import AUGUST_2019, deliver, variant
+from tests.warehouse.helpers import AUGUST_2019, deliver, rows_differing, variant
 from warehouse.connections import connect
 
 VERSION = "v1"
@@ -47,15 +47,7 @@ def _differences(warehouse: duckdb.DuckDBPyConnection, whole: Path) -> dict[str,
         return {
             table: n
             for table in LEDGER_TABLES
-            if (
-                n := warehouse.execute(
-                    f"""SELECT count(*) FROM (
-                        (SELECT * FROM ledger.{table} EXCEPT ALL SELECT * FROM whole.ledger.{table})
-                        UNION ALL
-                        (SELECT * FROM whole.ledger.{table} EXCEPT ALL SELECT * FROM ledger.{table})
-                    )"""
-                ).fetchone()[0]  # type: ignore[index]
-            )
+            if (n := rows_differing(warehouse, f"ledger.{table}", f"whole.ledger.{table}"))
         }
     finally:
         warehouse.execute("DETACH whole")
