@@ -57,15 +57,40 @@ def previous_counts(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(count) for name, count in rows}
 
 
-def refusal_reason(results: Iterable[GateResult]) -> str | None:
+_ROW_COUNT = "expect_table_row_count_to_be_between"
+# What the steward reads under a refusal for lost rows: the likely cause and what to do.
+_LOST_ROWS = (
+    " Une table qui perd plus de la moitié de ses lignes d'une publication à l'autre signale "
+    "d'ordinaire des fichiers manquants dans le dépôt : une fiche de paramétrage de contrat "
+    "retirée (les affiliations de ce contrat disparaissent avec elle), des DSN ou des fichiers "
+    "bancaires absents. Remettez dans le dépôt les fichiers manquants puis relancez la nuit."
+)
+
+
+def _failure(result: GateResult, previous: dict[str, int]) -> str:
+    if result.expectation == _ROW_COUNT and result.table in previous:
+        return (
+            f"{result.table} : {result.observed} ligne(s) ce soir contre "
+            f"{previous[result.table]} à la dernière publication, plus de la moitié en moins"
+        )
+    return result.failure
+
+
+def refusal_reason(
+    results: Iterable[GateResult], previous: dict[str, int] | None = None
+) -> str | None:
     """French, recorded as the refusal's reason and shown to the operator: the blocking gates
-    that failed, or None."""
-    failed = [r.failure for r in results if r.blocking and not r.passed]
+    that failed, or None; a table that lost rows against its `previous` published count says
+    how many and what to do."""
+    previous = previous or {}
+    failed = [r for r in results if r.blocking and not r.passed]
     if not failed:
         return None
+    lost_rows = any(r.expectation == _ROW_COUNT and r.table in previous for r in failed)
     return (
         "Publication refusée, le portail garde la publication précédente. "
-        f"Contrôles en échec : {'; '.join(failed)}"
+        f"Contrôles en échec : {'; '.join(_failure(r, previous) for r in failed)}."
+        + (_LOST_ROWS if lost_rows else "")
     )
 
 
@@ -82,7 +107,7 @@ def record_checks(
 ) -> str | None:
     """The gates' results for night `night_id`, and its status: `contrôlée`, or `refusée` with
     the reason, which is returned (French)."""
-    reason = refusal_reason(results)
+    reason = refusal_reason(results, previous_counts(connection))
     with transaction(connection):
         connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [night_id])
         if results:

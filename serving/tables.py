@@ -225,6 +225,13 @@ AFFILIATION_FOLLOW_UP = _straight_from(
         _c("night", "DATE", "Nuit où ce changement a été constaté."),
     ),
     key=("siren", "employee_key", "contract_reference", "night"),
+    # The history keeps what each night said; the portal follows the affiliations the register
+    # still holds (one whose contract lost its parameter file is no longer the insurer's).
+    where="""EXISTS (
+        SELECT 1 FROM core.affiliation_states AS s
+        WHERE s.siren = affiliation_history.siren
+            AND s.employee_key = affiliation_history.employee_key
+            AND s.contract_reference = affiliation_history.contract_reference)""",
     expectations=(in_set("status", AFFILIATION_STATUSES),),
     month_column="night",
 )

@@ -23,7 +23,7 @@ from tests.warehouse.helpers import rows_differing
 # stage watermarks of the incremental stages, the nights' records, the anomaly register's
 # events, the registry's deliveries (a reference file's former versions stay registered), the
 # affiliation states' changes night by night (which record no departure: a state gone with its
-# contract's parameter file keeps its last row there and on the portal's follow-up).
+# contract's parameter file keeps its last row there).
 _HISTORY_TABLES = {
     "core.affiliation_history",
     "portal_v1.affiliation_follow_up",
@@ -45,6 +45,11 @@ _HISTORY_TABLES = {
     "registry.ignored_entries",
     "registry.reference_reads",
     "portal_v1.publication_tables",  # its row counts: those of the tables compared
+}
+# History tables whose rows name what is current: a fresh night names the same things (the portal
+# follows the affiliations of tonight's register, not those gone with a parameter file).
+_CURRENT_KEYS = {
+    "portal_v1.affiliation_follow_up": ("siren", "employee_key", "contract_reference"),
 }
 # When a row was first or last seen, and where the landing was: history and paths, not results.
 _HISTORY_COLUMNS = {
@@ -133,6 +138,11 @@ def _database_differences(a: Path, b: Path, label: str) -> dict[str, int]:
         if tables["a"] != tables["b"]:
             found[f"{label} : tables"] = len(tables["a"] ^ tables["b"])
         for (name,) in sorted(tables["b"]):
+            if name in _CURRENT_KEYS:
+                keys = ", ".join(_CURRENT_KEYS[name])
+                x, y = (f"(SELECT DISTINCT {keys} FROM {d}.{name})" for d in ("a", "b"))
+                if count := rows_differing(connection, x, y):
+                    found[f"{label} : {name} (clés)"] = count
             if name in _HISTORY_TABLES:
                 continue
             schema, table = name.split(".")

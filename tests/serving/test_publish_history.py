@@ -168,8 +168,16 @@ def test_the_refusal_names_the_failed_blocking_gates_only() -> None:
     assert history.refusal_reason([unique, growth, FAILED_GATE]) == (
         "Publication refusée, le portail garde la publication précédente. Contrôles en échec : "
         "employees : expect_compound_columns_to_be_unique (nir) : 2 ligne(s) en défaut; "
-        "companies : expect_table_row_count_to_be_between (observé : 1)"
+        "companies : expect_table_row_count_to_be_between (observé : 1)."
     )
+
+
+def test_a_refusal_for_lost_rows_says_how_many_and_what_to_do() -> None:
+    reason = history.refusal_reason([FAILED_GATE], {"companies": 4})
+    assert reason is not None
+    assert "companies : 1 ligne(s) ce soir contre 4 à la dernière publication" in reason
+    assert "fiche de paramétrage de contrat retirée" in reason
+    assert reason.endswith("Remettez dans le dépôt les fichiers manquants puis relancez la nuit.")
 
 
 def test_a_warehouse_whose_publish_step_created_the_tables_keeps_its_history(

@@ -1,0 +1,75 @@
+"""A contract parameter file withdrawn from the landing, night after night: the portal's
+follow-up stops showing the affiliations of that contract (the warehouse's history keeps what
+the earlier nights said); a withdrawal taking most of the register's affiliations with it is
+refused by the row-count gate with a French reason naming the table, the counts and what to
+do, the portal keeping its night; the file put back, the next night publishes again."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from serving.snapshot import published_night_id
+from synthetic import generate
+from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
+
+# Of the generated portfolio's parameter files: a small contract and the one most employees
+# are affiliated to.
+SMALL, LARGE = "000001_S966.json", "000002_S405.json"
+
+
+def _contracts(database: Path, table: str) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        rows = connection.execute(
+            f"SELECT contract_reference, count(*) FROM {table} GROUP BY ALL"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refused_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    source, landing = tmp_path / "source", tmp_path / "landing"
+    generate(
+        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
+    )
+    land_insurer_files(source, landing)
+    land(source, landing, [p for paths in arrivals(source).values() for p in paths])
+    warehouse = tmp_path / "nuits" / "entrepot.duckdb"
+    serving = warehouse.parent / "serving.duckdb"
+    day = max(arrivals(source)) + timedelta(days=1)
+    assert run_night(landing, warehouse, day)[0] == 0
+    states = _contracts(serving, "portal_v1.affiliation_states")
+    small, large = (n.removesuffix(".json").replace("_", "/") for n in (SMALL, LARGE))
+    assert states[small] > 0 and states[large] > sum(states.values()) / 2
+
+    (landing / "reference" / SMALL).rename(tmp_path / SMALL)
+    day += timedelta(days=1)
+    assert run_night(landing, warehouse, day)[0] == 0
+    assert small not in _contracts(serving, "portal_v1.affiliation_follow_up")
+    assert small in _contracts(warehouse, "core.affiliation_history")  # what was said stays
+
+    shutil.move(landing / "reference" / LARGE, tmp_path / LARGE)
+    published = published_night_id(serving)
+    day += timedelta(days=1)
+    code, out = run_night(landing, warehouse, day)
+    assert code == 1
+    said = " ".join(out.split())  # as the operator reads it, whatever the terminal's width
+    remaining = sum(states.values()) - states[small] - states[large]
+    assert (
+        f"affiliation_states : {remaining} ligne(s) ce soir contre "
+        f"{sum(states.values()) - states[small]} à la dernière publication" in said
+    )
+    assert "fiche de paramétrage de contrat retirée" in said
+    assert published_night_id(serving) == published
+
+    shutil.move(tmp_path / LARGE, landing / "reference" / LARGE)
+    code, out = run_night(landing, warehouse, day)
+    assert code == 0, out
+    assert published_night_id(serving) != published
+    assert large in _contracts(serving, "portal_v1.affiliation_follow_up")
