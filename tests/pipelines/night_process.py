@@ -1,6 +1,8 @@
 """`python -m tests.pipelines.night_process ARGS...`: `dsnpipe ARGS...` (what `python -m
 pipelines.cli` runs) that can stop at a chosen point of the night, for the crash and
-concurrency tests, without a test hook in the product.
+concurrency tests, without a test hook in the product. `python -m tests.pipelines.night_process
+dagster` runs the nightly job instead, as a run worker launched by the schedule or the UI does:
+in this process, on the Dagster instance of `DAGSTER_HOME`, the settings from the environment.
 
 The point comes from the environment: `NIGHT_PAUSE_AT` is `step:N` (after the N-th step of the
 Dagster run did its work, before Dagster records its success: a stage boundary) or `after_swap`
@@ -85,7 +87,19 @@ def _install(point: str) -> None:
         raise ValueError(f"unknown pause point {point!r}")
 
 
+def _dagster_run() -> int:
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("nuit_complete").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    return 0 if result.success else 1
+
+
 if __name__ == "__main__":
     if os.environ.get(PAUSE_AT):
         _install(os.environ[PAUSE_AT])
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(_dagster_run() if sys.argv[1:] == ["dagster"] else main(sys.argv[1:]))
