@@ -52,19 +52,21 @@ _CURRENT_KEYS = {
     "portal_v1.affiliation_follow_up": ("siren", "employee_key", "contract_reference"),
 }
 # When a row was first or last seen, and where the landing was: history and paths, not results.
-_HISTORY_COLUMNS = {
-    "first_seen",
-    "status_since",
-    "last_seen",
-    "first_seen_night",
-    "last_seen_night",
-    "night",
-    "landing_path",
-    "source_file",
-    NIGHT_ID_COLUMN,
-    "data_night_id",
-    "built_at",
-}
+_HISTORY_COLUMNS = frozenset(
+    {
+        "first_seen",
+        "status_since",
+        "last_seen",
+        "first_seen_night",
+        "last_seen_night",
+        "night",
+        "landing_path",
+        "source_file",
+        NIGHT_ID_COLUMN,
+        "data_night_id",
+        "built_at",
+    }
+)
 # The anomaly register, the portal and the comptes rendus keep the anomalies resolved on earlier
 # nights: tonight's are compared, and a declaration's count of them is history too.
 _CURRENT = {
@@ -98,20 +100,28 @@ def fresh_night(landing: Path, work: Path, night: date) -> Outputs:
     return outputs
 
 
-def differences(night: Outputs, fresh: Outputs) -> dict[str, int]:
+def differences(
+    night: Outputs, fresh: Outputs, history: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """Per published output that differs from the fresh night's, how many rows or files differ
-    (an empty dict when the night published what a fresh night publishes)."""
+    (an empty dict when the night published what a fresh night publishes); the columns and
+    compte rendu fields of `history` are also history (e.g. the name a file was received under,
+    which a fresh night knows only by its name tonight)."""
+    history = _HISTORY_COLUMNS | history
     found = {
-        **_database_differences(night.warehouse, fresh.warehouse, "entrepôt"),
+        **_database_differences(night.warehouse, fresh.warehouse, "entrepôt", history),
         **_database_differences(
-            night.folder / "serving.duckdb", fresh.folder / "serving.duckdb", "portail"
+            night.folder / "serving.duckdb", fresh.folder / "serving.duckdb", "portail", history
         ),
         **_database_differences(
-            night.folder / "analystes.duckdb", fresh.folder / "analystes.duckdb", "analystes"
+            night.folder / "analystes.duckdb",
+            fresh.folder / "analystes.duckdb",
+            "analystes",
+            history,
         ),
         **_export_differences(night.folder / "exports", fresh.folder / "exports"),
     }
-    returns, fresh_returns = (_comptes_rendus(o.folder) for o in (night, fresh))
+    returns, fresh_returns = (_comptes_rendus(o.folder, history) for o in (night, fresh))
     if returns != fresh_returns:
         found["comptes_rendus"] = len(set(returns.items()) ^ set(fresh_returns.items()))
     workbook, fresh_workbook = _workbook(night.folder), _workbook(fresh.folder)
@@ -120,7 +130,7 @@ def differences(night: Outputs, fresh: Outputs) -> dict[str, int]:
     return found
 
 
-def _database_differences(a: Path, b: Path, label: str) -> dict[str, int]:
+def _database_differences(a: Path, b: Path, label: str, history: frozenset[str]) -> dict[str, int]:
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
         connection.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
@@ -152,9 +162,7 @@ def _database_differences(a: Path, b: Path, label: str) -> dict[str, int]:
                 [schema, table],
             ).fetchall()
             kept = ", ".join(
-                f'"{c}"'
-                for (c,) in columns
-                if c not in _HISTORY_COLUMNS and (name, c) != _RESOLVED_COUNTED
+                f'"{c}"' for (c,) in columns if c not in history and (name, c) != _RESOLVED_COUNTED
             )
             if not kept:  # history alone (the night a table describes)
                 continue
@@ -187,11 +195,12 @@ def _export_differences(a: Path, b: Path) -> dict[str, int]:
     return found
 
 
-def _comptes_rendus(folder: Path) -> dict[str, str]:
-    """Every compte rendu by path, with tonight's anomalies only."""
+def _comptes_rendus(folder: Path, history: frozenset[str]) -> dict[str, str]:
+    """Every compte rendu by path, with tonight's anomalies only, without its `history` fields."""
     returns = {}
     for path in sorted((folder / "comptes_rendus").rglob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
+        document = {k: v for k, v in document.items() if k not in history}
         document["anomalies"] = [
             a for a in document.get("anomalies", []) if a["statut"] in _CURRENT_STATUSES
         ]
