@@ -1,5 +1,6 @@
-"""A small landing directory of real-format DSN files, for the tests that kill and rerun nights
-(test modules import it from here, never from one another)."""
+"""A small landing directory of real-format DSN files, for the tests that kill and rerun nights,
+and a company's correction of a month it sent (test modules import them from here, never from
+one another)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,15 @@ def landing_with_files(root: Path) -> Path:
     for name, source in FILES.items():
         deliver(landing, name, source)
     return landing
+
+
+def correction(monthly: Path, landing: Path) -> None:
+    """The company sends its month `monthly` again as annule et remplace, one contribution a
+    euro more."""
+    text = monthly.read_text(encoding="latin-1")
+    text = text.replace("S20.G00.05.002,'01'", "S20.G00.05.002,'03'")
+    prefix = "S21.G00.81.004,'"
+    start = text.index(prefix) + len(prefix)
+    end = text.index("'", start)
+    text = f"{text[:start]}{float(text[start:end]) + 1:.2f}{text[end:]}"
+    (landing / "dsn" / "correction.dsn").write_text(text, encoding="latin-1")

@@ -22,20 +22,10 @@ import pytest
 
 from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
+from tests.pipelines.landings import correction
 from tests.pipelines.replay import arrivals, land, run_night
 
 PROVISIONAL = "appels, échéances et recouvrement provisoires"
-
-
-def _correction(monthly: Path, landing: Path) -> None:
-    """The company sends its month again as annule et remplace, one contribution a euro more."""
-    text = monthly.read_text(encoding="latin-1")
-    text = text.replace("S20.G00.05.002,'01'", "S20.G00.05.002,'03'")
-    prefix = "S21.G00.81.004,'"
-    start = text.index(prefix) + len(prefix)
-    end = text.index("'", start)
-    text = f"{text[:start]}{float(text[start:end]) + 1:.2f}{text[end:]}"
-    (landing / "dsn" / "correction.dsn").write_text(text, encoding="latin-1")
 
 
 def _rate_changed(parameters: Path) -> None:
@@ -110,7 +100,7 @@ def test_every_night_publishes_what_a_fresh_night_on_the_same_landing_publishes(
     night("le mois manquant arrive")
     _rate_changed(landing / "reference" / rated)
     night("un taux change")
-    _correction(first[0], landing)
+    correction(first[0], landing)
     night("une correction du premier mois")
     (landing / "reference" / withdrawn).unlink()
     out = night("une fiche de paramétrage retirée")
