@@ -2,7 +2,8 @@
 follow-up stops showing the affiliations of that contract (the warehouse's history keeps what
 the earlier nights said); a withdrawal taking most of the register's affiliations with it is
 refused by the row-count gate with a French reason naming the table, the counts and what to
-do, the portal keeping its night; the file put back, the next night publishes again."""
+do, the portal keeping its night; the file put back, the next night publishes what a fresh night
+on the same landing publishes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from serving.snapshot import published_night_id
 from synthetic import generate
+from tests.pipelines.fresh_night import Outputs, differences, fresh_night
 from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
 
 # Of the generated portfolio's parameter files: a small contract and the one most employees
@@ -73,3 +75,5 @@ def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refu
     assert code == 0, out
     assert published_night_id(serving) != published
     assert large in _contracts(serving, "portal_v1.affiliation_follow_up")
+    fresh = fresh_night(landing, tmp_path / "fraiche", day)
+    assert differences(Outputs(warehouse), fresh) == {}
