@@ -57,10 +57,10 @@ class WarehouseResource(dg.ConfigurableResource):
         try:
             acquire_night_lock(Path(self.path))
         except NightAlreadyRunningError as refusal:
-            if context.instance is not None and context.run_id is not None:
+            if context.instance is not None and context.run is not None:
                 # Not a failure of the infrastructure, which `run_retries` relaunches: the other
                 # night computes this one, and a relaunch behind the operator would run it twice.
-                context.instance.add_run_tags(context.run_id, {_MAX_RETRIES_TAG: "0"})
+                context.instance.add_run_tags(context.run.run_id, {_MAX_RETRIES_TAG: "0"})
             # The run's failure message is the refusal itself, in French.
             raise dg.Failure(description=str(refusal), allow_retries=False) from None
         self._holds_night_lock = True
