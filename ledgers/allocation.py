@@ -366,7 +366,7 @@ class _DeclaredPayment:
     components: list[_Component] = field(default_factory=list)
     first_period: date = date.max
     used: bool = False
-    position: int = 0  # in its company's payments (`_DeclaredBySiren.unused`)
+    position: int = 0  # in its company's payments (`_DeclaredBySiren.payable`)
 
     # cached: read for every open payment each time a movement is posted, once the components
     # are complete (`_declared_payments`)
@@ -429,14 +429,17 @@ class _Book:
         )
         self.call_siren: dict[str, str] = dict(zip(ids, sirens, strict=True))
         self.by_reference: dict[str, list[str]] = defaultdict(list)
+        # a reference is shared by the calls of a contract period's populations: read once
+        keys = {r: (_compact(r), _alphanumeric(r)) for r in dict.fromkeys(references)}
         for call_id, reference in zip(ids, references, strict=True):
-            self.by_reference[_compact(reference)].append(call_id)
+            compact, alphanumeric = keys[reference]
+            self.by_reference[compact].append(call_id)
             # a structured creditor reference (RF…) keeps only letters and digits
-            self.by_reference[_alphanumeric(reference)].append(call_id)
+            self.by_reference[alphanumeric].append(call_id)
         self.by_contract: dict[str, set[str]] = defaultdict(set)
         for contract, siren in ordered.select("contract_reference", "siren").unique().iter_rows():
             self.by_contract[_compact(contract)].add(siren)
-        self.declared = _DeclaredBySiren(declared_payments)
+        self.declared = _DeclaredBySiren(declared_payments, self.open_in_group)
         self.ibans: dict[str, set[str]] = defaultdict(set)
         if declared_payments is not None and "iban" in declared_payments.columns:
             paying = declared_payments.filter(pl.col("iban").is_not_null() & (pl.col("iban") != ""))
@@ -592,9 +595,12 @@ class _Book:
         was_open = call.outstanding > _ZERO
         call.outstanding += amount
         now_open = call.outstanding > _ZERO
+        if now_open == was_open:
+            return
         self.open_in_group[call.group] += now_open - was_open
         if now_open and call.position < self.first_owed[call.siren]:
             self.first_owed[call.siren] = call.position
+        self.declared.owed_changed(call.group)
 
     def _siren_of(self, movement: dict[str, Any]) -> str | None:
         sirens = {r["siren"] for r in self.rows_by_movement[str(movement["movement_id"])]}
@@ -821,13 +827,11 @@ class _Book:
         payments = [
             p
             for siren in payer.sirens
-            for p in self.declared.unused(siren)
-            if not p.used
-            and (scope.organisme is None or p.organisme_code in (None, scope.organisme))
+            for p in self.declared.payable(siren)
+            if (scope.organisme is None or p.organisme_code in (None, scope.organisme))
             and (payer.contract is None or payer.contract in p.contracts)
-            and self._has_open_call(p)
         ]
-        if len(payer.sirens) == 1:  # each company's are kept in that order
+        if len(payer.sirens) == 1:  # each company's come in that order
             return payments
         return sorted(payments, key=lambda p: (p.first_period, p.declared_payment_id))
 
@@ -873,13 +877,6 @@ class _Book:
                 )
         return None
 
-    def _has_open_call(self, payment: _DeclaredPayment) -> bool:
-        """Whether a component's `_component_calls` is not empty, from the open calls counted
-        per contract period (the payer's calls loaded by `_open_declared`): asked of every
-        unused declared payment of the payer for each movement (a fifth of the posting at
-        100,000 employees when the calls were scanned)."""
-        return any(self.open_in_group.get(group, 0) > 0 for group in payment.groups)
-
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
         self._load(siren)
         group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
@@ -892,7 +889,7 @@ class _Book:
     ) -> list[_Target]:
         """`amount` spread over the payment's components in order, each up to what its calls
         still owe; what is left is unallocated credit."""
-        payment.used = True
+        self.declared.use(payment)
         self.reopened_declared.discard(payment.declared_payment_id)
         targets: list[_Target] = []
         reserved: dict[str, Decimal] = defaultdict(Decimal)
@@ -968,47 +965,70 @@ class _DeclaredBySiren:
     """Each company's declared payments (`_declared_payments`), turned into objects on the
     company's first use: a night posts to the few companies it recomputes, while the book holds
     every company's (building them all was most of the book's cost). A payment belongs to the
-    company of its first component, as when they were built at once."""
+    company of its first component, as when they were built at once.
 
-    def __init__(self, frame: pl.DataFrame | None) -> None:
+    Those a movement can still be matched with are kept per company (`payable`): not used, and
+    with a call still owed in one of their contract periods (`open_in_group`, the book's count
+    of calls owed per period, which the calls of a company are loaded into before its payments
+    are built). A company's payments never matched, whose calls were paid otherwise, were
+    otherwise checked again at each of its movements (a fifth of the posting at 100,000
+    employees)."""
+
+    def __init__(
+        self, frame: pl.DataFrame | None, open_in_group: dict[tuple[str, str, str], int]
+    ) -> None:
         self._rows: _RowsBy | None = None
         if frame is not None and frame.height:
             owner = pl.col("siren").first().over("declared_payment_id").cast(pl.String)
             self._rows = _RowsBy(frame.with_columns(_owner=owner.fill_null("None")), "_owner")
-        self._built: dict[str, list[_DeclaredPayment]] = {}
-        # per company, the position in `_built` of its first payment possibly unused
-        self._first_unused: dict[str, int] = {}
+        self._open_in_group = open_in_group
+        self._payable: dict[str, dict[str, _DeclaredPayment]] = {}
+        self._in_group: dict[tuple[str, str, str], list[_DeclaredPayment]] = defaultdict(list)
         self.by_id: dict[str, _DeclaredPayment] = {}
 
-    def unused(self, siren: str) -> list[_DeclaredPayment]:
-        """The company's payments from its first one unused (moved forward here past those used
-        since, back by `reopen`), in the order `_Book._open_declared` gives them."""
-        payments = self._built.get(siren)
-        if payments is None:
-            payments = self._built[siren] = self._build(siren)
-            self._first_unused[siren] = 0
-        first = self._first_unused[siren]
-        while first < len(payments) and payments[first].used:
-            first += 1
-        self._first_unused[siren] = first
-        return payments[first:]
+    def payable(self, siren: str) -> list[_DeclaredPayment]:
+        """The company's payments not used with a call still owed, oldest first period first,
+        then id: the order `_Book._open_declared` tries them in."""
+        payable = self._payable.get(siren)
+        if payable is None:
+            payable = self._payable[siren] = self._build(siren)
+        return sorted(payable.values(), key=lambda p: p.position)
+
+    def use(self, payment: _DeclaredPayment) -> None:
+        payment.used = True
+        self._payable[payment.siren].pop(payment.declared_payment_id, None)
 
     def reopen(self, declared_payment_id: str) -> None:
         """The payment unused again (a returned direct debit gave its money back)."""
         payment = self.by_id[declared_payment_id]
         payment.used = False
-        if payment.position < self._first_unused[payment.siren]:
-            self._first_unused[payment.siren] = payment.position
+        self._update(payment)
 
-    def _build(self, siren: str) -> list[_DeclaredPayment]:
+    def owed_changed(self, group: tuple[str, str, str]) -> None:
+        """A contract period's calls went from none owed to some, or back."""
+        for payment in self._in_group.get(group, ()):
+            self._update(payment)
+
+    def _update(self, payment: _DeclaredPayment) -> None:
+        payable = self._payable[payment.siren]
+        if not payment.used and self._owed(payment):
+            payable[payment.declared_payment_id] = payment
+        else:
+            payable.pop(payment.declared_payment_id, None)
+
+    def _owed(self, payment: _DeclaredPayment) -> bool:
+        """Whether a component's `_Book._component_calls` is not empty."""
+        return any(self._open_in_group.get(group, 0) > 0 for group in payment.groups)
+
+    def _build(self, siren: str) -> dict[str, _DeclaredPayment]:
         rows = None if self._rows is None else self._rows.get(siren)
-        if rows is None:
-            return []
-        payments = _declared_payments(rows.to_dicts())
+        payments = [] if rows is None else _declared_payments(rows.to_dicts())
         for position, payment in enumerate(payments):
             payment.position = position
             self.by_id[payment.declared_payment_id] = payment
-        return payments
+            for group in set(payment.groups):
+                self._in_group[group].append(payment)
+        return {p.declared_payment_id: p for p in payments if self._owed(p)}
 
 
 class _RowsBy:
