@@ -1253,6 +1253,8 @@ def _mentioned_periods(movement: dict[str, Any]) -> frozenset[str]:
     return frozenset(code for code in found if _is_period(code))
 
 
+# The same few period codes come back in the text of every movement: checked once each.
+@functools.lru_cache(maxsize=10_000)
 def _is_period(code: str) -> bool:
     try:
         Period.from_code(code)

@@ -159,17 +159,27 @@ def _fresh_calls(
         "SELECT left(c.siret, 9) AS siren, count(*) FROM core.contributions AS c "
         f"WHERE {scope.sql('left(c.siret, 9)')} GROUP BY ALL ORDER BY siren"
     ).fetchall()
-    frames = [
-        build_calls(
-            _contributions(
-                connection, _key_filter(connection, "ledger_chunk", "left(c.siret, 9)", chunk)
-            ),
-            contracts,
-            declared_payments=declared_payments.filter(pl.col("siren").is_in(sorted(chunk))),
+    frames = []
+    for chunk in _chunks(counts, _CALLS_CHUNK_ROWS):
+        contributions = _contributions(
+            connection, _key_filter(connection, "ledger_chunk", "left(c.siret, 9)", chunk)
         )
-        for chunk in _chunks(counts, _CALLS_CHUNK_ROWS)
-    ]
+        frames.append(
+            build_calls(
+                contributions,
+                _named(contracts, contributions["contract_reference"]),
+                declared_payments=declared_payments.filter(pl.col("siren").is_in(sorted(chunk))),
+            )
+        )
     return pl.concat(frames) if frames else pl.DataFrame(schema=CALLS_SCHEMA)
+
+
+def _named(contracts: list[ContractTerms], references: pl.Series) -> list[ContractTerms]:
+    """The terms of the contracts `references` name, in their order: `build_calls` looks terms
+    up by the contributions' contract references only (and takes the last of a reference), so
+    the other contracts' terms, rates turned into a frame at each chunk, are not read."""
+    named = set(references.fill_null("").unique())  # `build_calls` calls a null reference ""
+    return [terms for terms in contracts if terms.contract_reference in named]
 
 
 def _chunks(counts: list[tuple[str, int]], rows: int) -> Iterator[frozenset[str]]:
