@@ -886,17 +886,32 @@ def read_ledger_table(connection: duckdb.DuckDBPyConnection, table: str) -> pl.D
     return frame if schema is None else frame.cast(schema).select(list(schema))
 
 
-def ledger_identity_breaks(connection: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    """The rows of the written tables breaking each identity (`ledgers.balances`): per company
-    (calls − allocated = balance) and per movement (amount = Σ its allocation rows)."""
-    calls = read_ledger_table(connection, "calls")
-    allocations = read_ledger_table(connection, "allocations")
-    return {
-        "entreprise": company_identity_breaks(
-            calls, allocations, read_ledger_table(connection, "company_balances")
-        ),
-        "banque": bank_identity_breaks(read_ledger_table(connection, "movements"), allocations),
-    }
+def ledger_identity_breaks(
+    connection: duckdb.DuckDBPyConnection, identities: Collection[str] = ("entreprise", "banque")
+) -> dict[str, pl.DataFrame]:
+    """The rows of the written tables breaking each of `identities` (`ledgers.balances`): per
+    company (« entreprise »: calls − allocated = balance) and per movement (« banque »: amount =
+    Σ its allocation rows); each read from the columns it sums only (the whole tables sorted on
+    every column took 0.4 s for each of the night's two checks at 100,000 employees)."""
+    return {identity: _IDENTITY_BREAKS[identity](connection) for identity in identities}
+
+
+def _company_breaks(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return company_identity_breaks(
+        _query(connection, "SELECT siren, declared FROM ledger.calls"),
+        _query(connection, "SELECT siren, call_id, amount FROM ledger.allocations"),
+        _query(connection, "SELECT siren, balance FROM ledger.company_balances"),
+    )
+
+
+def _bank_breaks(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return bank_identity_breaks(
+        _query(connection, "SELECT movement_id, amount FROM ledger.movements"),
+        _query(connection, "SELECT movement_id, amount FROM ledger.allocations"),
+    )
+
+
+_IDENTITY_BREAKS = {"entreprise": _company_breaks, "banque": _bank_breaks}
 
 
 def company_statement(
