@@ -15,8 +15,7 @@ def collector_on() -> Iterator[None]:
     was_on = gc.isenabled()
     gc.enable()
     yield
-    if not was_on:
-        gc.disable()
+    (gc.enable if was_on else gc.disable)()
 
 
 @pytest.mark.usefixtures("collector_on")
