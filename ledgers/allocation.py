@@ -62,7 +62,7 @@ import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -322,6 +322,7 @@ class _Call:
     due_date: date
     outstanding: Decimal
     contract_key: str  # the contract reference as a payer rule names it (`_compact`)
+    position: int = 0  # in its company's calls (`_Book.by_siren`), set as they are loaded
 
     @property
     def group(self) -> tuple[str, str, str]:
@@ -365,6 +366,7 @@ class _DeclaredPayment:
     components: list[_Component] = field(default_factory=list)
     first_period: date = date.max
     used: bool = False
+    position: int = 0  # in its company's payments (`_DeclaredBySiren.payable`)
 
     # cached: read for every open payment each time a movement is posted, once the components
     # are complete (`_declared_payments`)
@@ -414,14 +416,11 @@ class _Book:
         ordered = calls.sort("call_id")
         # the calls turned into objects per company on its first use (`_load`): a night posts
         # to the few companies it recomputes, while the book indexes every company's calls
-        self._call_rows: dict[str, pl.DataFrame] = {
-            siren: rows
-            for (siren, *_), rows in ordered.partition_by(
-                "siren", as_dict=True, maintain_order=True
-            ).items()
-        }
+        self._call_rows = _RowsBy(ordered, "siren")
         self.calls: dict[str, _Call] = {}
         self.by_siren: dict[str, list[_Call]] = {}
+        # per company, the position in `by_siren` of its first call possibly still owed
+        self.first_owed: dict[str, int] = {}
         self.by_group: dict[tuple[str, str, str], list[_Call]] = defaultdict(list)
         # calls still owed per contract period, kept as they are paid and reopened (`_owe`)
         self.open_in_group: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -430,14 +429,17 @@ class _Book:
         )
         self.call_siren: dict[str, str] = dict(zip(ids, sirens, strict=True))
         self.by_reference: dict[str, list[str]] = defaultdict(list)
+        # a reference is shared by the calls of a contract period's populations: read once
+        keys = {r: (_compact(r), _alphanumeric(r)) for r in dict.fromkeys(references)}
         for call_id, reference in zip(ids, references, strict=True):
-            self.by_reference[_compact(reference)].append(call_id)
+            compact, alphanumeric = keys[reference]
+            self.by_reference[compact].append(call_id)
             # a structured creditor reference (RF…) keeps only letters and digits
-            self.by_reference[_alphanumeric(reference)].append(call_id)
+            self.by_reference[alphanumeric].append(call_id)
         self.by_contract: dict[str, set[str]] = defaultdict(set)
         for contract, siren in ordered.select("contract_reference", "siren").unique().iter_rows():
             self.by_contract[_compact(contract)].add(siren)
-        self.declared = _DeclaredBySiren(declared_payments)
+        self.declared = _DeclaredBySiren(declared_payments, self.open_in_group)
         self.ibans: dict[str, set[str]] = defaultdict(set)
         if declared_payments is not None and "iban" in declared_payments.columns:
             paying = declared_payments.filter(pl.col("iban").is_not_null() & (pl.col("iban") != ""))
@@ -525,7 +527,7 @@ class _Book:
                 self._owe(call, part)
                 self.reopened.add(call.call_id)
             if (declared_id := earlier["declared_payment_id"]) is not None:
-                self.declared.by_id[declared_id].used = False
+                self.declared.reopen(declared_id)
                 self.reopened_declared.add(declared_id)
             self._write(
                 movement,
@@ -547,7 +549,7 @@ class _Book:
         if loaded is not None:
             return loaded
         loaded = self.by_siren[siren] = []
-        rows = self._call_rows.pop(siren, None)
+        rows = self._call_rows.get(siren)
         for row in () if rows is None else rows.iter_rows(named=True):
             call = _Call(
                 call_id=row["call_id"],
@@ -568,7 +570,21 @@ class _Book:
             self.open_in_group[call.group] += call.outstanding > _ZERO
         # in the order `_open_calls` gives them, so that each movement filters without sorting
         loaded.sort(key=lambda c: c.order)
+        for position, call in enumerate(loaded):
+            call.position = position
+        self.first_owed[siren] = 0
         return loaded
+
+    def _owed(self, siren: str) -> list[_Call]:
+        """The company's calls still owed, in `_Call.order`: read from its first call owed
+        (`first_owed`: moved forward here past the calls paid since, back by `_owe` when one
+        reopens), since a company's old calls are mostly paid and each movement asks again."""
+        loaded = self._load(siren)
+        first = self.first_owed[siren]
+        while first < len(loaded) and loaded[first].outstanding <= _ZERO:
+            first += 1
+        self.first_owed[siren] = first
+        return [call for call in loaded[first:] if call.outstanding > _ZERO]
 
     def _call(self, call_id: str) -> _Call:
         self._load(self.call_siren[call_id])
@@ -578,7 +594,13 @@ class _Book:
         """`amount` more owed on `call` (less when negative), its period's open calls counted."""
         was_open = call.outstanding > _ZERO
         call.outstanding += amount
-        self.open_in_group[call.group] += (call.outstanding > _ZERO) - was_open
+        now_open = call.outstanding > _ZERO
+        if now_open == was_open:
+            return
+        self.open_in_group[call.group] += now_open - was_open
+        if now_open and call.position < self.first_owed[call.siren]:
+            self.first_owed[call.siren] = call.position
+        self.declared.owed_changed(call.group)
 
     def _siren_of(self, movement: dict[str, Any]) -> str | None:
         sirens = {r["siren"] for r in self.rows_by_movement[str(movement["movement_id"])]}
@@ -792,9 +814,8 @@ class _Book:
         calls = [
             call
             for siren in payer.sirens
-            for call in self._load(siren)
-            if call.outstanding > _ZERO
-            and (payer.contract is None or call.contract_key == payer.contract)
+            for call in self._owed(siren)
+            if (payer.contract is None or call.contract_key == payer.contract)
             and (scope.organisme is None or call.organisme_code in (None, scope.organisme))
         ]
         return calls if len(payer.sirens) == 1 else sorted(calls, key=lambda c: c.order)
@@ -806,12 +827,12 @@ class _Book:
         payments = [
             p
             for siren in payer.sirens
-            for p in self.declared.get(siren, ())
-            if not p.used
-            and (scope.organisme is None or p.organisme_code in (None, scope.organisme))
+            for p in self.declared.payable(siren)
+            if (scope.organisme is None or p.organisme_code in (None, scope.organisme))
             and (payer.contract is None or payer.contract in p.contracts)
-            and self._has_open_call(p)
         ]
+        if len(payer.sirens) == 1:  # each company's come in that order
+            return payments
         return sorted(payments, key=lambda p: (p.first_period, p.declared_payment_id))
 
     def _group_preference(
@@ -856,13 +877,6 @@ class _Book:
                 )
         return None
 
-    def _has_open_call(self, payment: _DeclaredPayment) -> bool:
-        """Whether a component's `_component_calls` is not empty, from the open calls counted
-        per contract period (the payer's calls loaded by `_open_declared`): asked of every
-        unused declared payment of the payer for each movement (a fifth of the posting at
-        100,000 employees when the calls were scanned)."""
-        return any(self.open_in_group.get(group, 0) > 0 for group in payment.groups)
-
     def _component_calls(self, siren: str, component: _Component) -> list[_Call]:
         self._load(siren)
         group = self.by_group.get((siren, component.contract_reference, component.period_code), [])
@@ -875,7 +889,7 @@ class _Book:
     ) -> list[_Target]:
         """`amount` spread over the payment's components in order, each up to what its calls
         still owe; what is left is unallocated credit."""
-        payment.used = True
+        self.declared.use(payment)
         self.reopened_declared.discard(payment.declared_payment_id)
         targets: list[_Target] = []
         reserved: dict[str, Decimal] = defaultdict(Decimal)
@@ -951,32 +965,94 @@ class _DeclaredBySiren:
     """Each company's declared payments (`_declared_payments`), turned into objects on the
     company's first use: a night posts to the few companies it recomputes, while the book holds
     every company's (building them all was most of the book's cost). A payment belongs to the
-    company of its first component, as when they were built at once."""
+    company of its first component, as when they were built at once.
 
-    def __init__(self, frame: pl.DataFrame | None) -> None:
-        self._rows: dict[str, pl.DataFrame] = {}
+    Those a movement can still be matched with are kept per company (`payable`): not used, and
+    with a call still owed in one of their contract periods (`open_in_group`, the book's count
+    of calls owed per period, which the calls of a company are loaded into before its payments
+    are built). A company's payments never matched, whose calls were paid otherwise, were
+    otherwise checked again at each of its movements (a fifth of the posting at 100,000
+    employees)."""
+
+    def __init__(
+        self, frame: pl.DataFrame | None, open_in_group: dict[tuple[str, str, str], int]
+    ) -> None:
+        self._rows: _RowsBy | None = None
         if frame is not None and frame.height:
             owner = pl.col("siren").first().over("declared_payment_id").cast(pl.String)
-            by_owner = frame.with_columns(_owner=owner.fill_null("None"))
-            for (siren, *_), rows in by_owner.partition_by(
-                "_owner", as_dict=True, maintain_order=True
-            ).items():
-                self._rows[str(siren)] = rows
-        self._built: dict[str, list[_DeclaredPayment]] = {}
+            self._rows = _RowsBy(frame.with_columns(_owner=owner.fill_null("None")), "_owner")
+        self._open_in_group = open_in_group
+        self._payable: dict[str, dict[str, _DeclaredPayment]] = {}
+        self._in_group: dict[tuple[str, str, str], list[_DeclaredPayment]] = defaultdict(list)
         self.by_id: dict[str, _DeclaredPayment] = {}
 
-    def get(self, siren: str, default: tuple[()] = ()) -> list[_DeclaredPayment] | tuple[()]:
-        if siren not in self._rows:
-            return default
-        if siren not in self._built:
-            self._built[siren] = list(_declared_payments(self._rows[siren].to_dicts()))
-            self.by_id.update((p.declared_payment_id, p) for p in self._built[siren])
-        return self._built[siren]
+    def payable(self, siren: str) -> list[_DeclaredPayment]:
+        """The company's payments not used with a call still owed, oldest first period first,
+        then id: the order `_Book._open_declared` tries them in."""
+        payable = self._payable.get(siren)
+        if payable is None:
+            payable = self._payable[siren] = self._build(siren)
+        return sorted(payable.values(), key=lambda p: p.position)
+
+    def use(self, payment: _DeclaredPayment) -> None:
+        payment.used = True
+        self._payable[payment.siren].pop(payment.declared_payment_id, None)
+
+    def reopen(self, declared_payment_id: str) -> None:
+        """The payment unused again (a returned direct debit gave its money back)."""
+        payment = self.by_id[declared_payment_id]
+        payment.used = False
+        self._update(payment)
+
+    def owed_changed(self, group: tuple[str, str, str]) -> None:
+        """A contract period's calls went from none owed to some, or back."""
+        for payment in self._in_group.get(group, ()):
+            self._update(payment)
+
+    def _update(self, payment: _DeclaredPayment) -> None:
+        payable = self._payable[payment.siren]
+        if not payment.used and self._owed(payment):
+            payable[payment.declared_payment_id] = payment
+        else:
+            payable.pop(payment.declared_payment_id, None)
+
+    def _owed(self, payment: _DeclaredPayment) -> bool:
+        """Whether a component's `_Book._component_calls` is not empty."""
+        return any(self._open_in_group.get(group, 0) > 0 for group in payment.groups)
+
+    def _build(self, siren: str) -> dict[str, _DeclaredPayment]:
+        rows = None if self._rows is None else self._rows.get(siren)
+        payments = [] if rows is None else _declared_payments(rows.to_dicts())
+        for position, payment in enumerate(payments):
+            payment.position = position
+            self.by_id[payment.declared_payment_id] = payment
+            for group in set(payment.groups):
+                self._in_group[group].append(payment)
+        return {p.declared_payment_id: p for p in payments if self._owed(p)}
 
 
-def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]:
+class _RowsBy:
+    """A frame's rows of each value of `column`, in the frame's order, sliced out on demand: the
+    book holds every company's rows and a night reads a few companies' (splitting them all up
+    front was a third of building the book at 100,000 employees)."""
+
+    def __init__(self, frame: pl.DataFrame, column: str) -> None:
+        self._frame = frame.sort(column, nulls_last=True, maintain_order=True)
+        self._slices: dict[Any, tuple[int, int]] = {}
+        start = 0
+        for value, count in self._frame.group_by(column, maintain_order=True).len().iter_rows():
+            self._slices[value] = (start, count)
+            start += count
+
+    def get(self, value: object) -> pl.DataFrame | None:
+        found = self._slices.get(value)
+        return None if found is None else self._frame.slice(*found)
+
+
+def _declared_payments(rows: list[dict[str, Any]]) -> list[_DeclaredPayment]:
     """Components grouped by declared payment, each payment's components in the order money
-    goes to them: oldest period first, then contract."""
+    goes to them: oldest period first, then contract; the payments in the order a payer's are
+    tried (`_Book._open_declared`): oldest first period first, then id."""
     payments: dict[str, _DeclaredPayment] = {}
     for row in rows:
         key = str(row["declared_payment_id"])
@@ -1005,7 +1081,7 @@ def _declared_payments(rows: list[dict[str, Any]]) -> Iterator[_DeclaredPayment]
                 c.amount,
             )
         )
-    return iter(sorted(payments.values(), key=lambda p: p.declared_payment_id))
+    return sorted(payments.values(), key=lambda p: (p.first_period, p.declared_payment_id))
 
 
 @functools.cache
@@ -1177,6 +1253,8 @@ def _mentioned_periods(movement: dict[str, Any]) -> frozenset[str]:
     return frozenset(code for code in found if _is_period(code))
 
 
+# The same few period codes come back in the text of every movement: checked once each.
+@functools.lru_cache(maxsize=10_000)
 def _is_period(code: str) -> bool:
     try:
         Period.from_code(code)

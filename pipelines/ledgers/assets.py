@@ -6,7 +6,12 @@ assets."""
 
 import dagster as dg
 
-from ledgers.store import LEDGER_MEMORY_LIMIT, ledger_scope, refresh_ledgers
+from ledgers.store import (
+    LEDGER_MEMORY_LIMIT,
+    cycle_collector_paused,
+    ledger_scope,
+    refresh_ledgers,
+)
 from pipelines.code_versions import CODE_VERSIONS
 from pipelines.ingestion.assets import (
     bank_staging,
@@ -33,7 +38,11 @@ from warehouse.connections import memory_held_to
 def contribution_ledgers(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, night: NightResource
 ) -> dg.MaterializeResult:
-    with warehouse.connect() as connection, memory_held_to(connection, LEDGER_MEMORY_LIMIT):
+    with (
+        warehouse.connect() as connection,
+        memory_held_to(connection, LEDGER_MEMORY_LIMIT),
+        cycle_collector_paused(),
+    ):
         # Dunning stages as of the night, not the wall clock: re-running a night is identical.
         as_of = night.night_of_run(context, connection)
         tonight = ledger_scope(connection, CODE_VERSIONS["ledgers"])

@@ -36,7 +36,7 @@ def _result(breaks: pl.DataFrame, key: str) -> dg.AssetCheckResult:
 )
 def company_identity_breaks(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with connect(warehouse.path, read_only=True) as connection:
-        breaks = ledger_identity_breaks(connection)["entreprise"]
+        breaks = ledger_identity_breaks(connection, ["entreprise"])["entreprise"]
     return _result(breaks, "siren")
 
 
@@ -49,7 +49,7 @@ def company_identity_breaks(warehouse: WarehouseResource) -> dg.AssetCheckResult
 )
 def bank_identity_breaks(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with connect(warehouse.path, read_only=True) as connection:
-        breaks = ledger_identity_breaks(connection)["banque"]
+        breaks = ledger_identity_breaks(connection, ["banque"])["banque"]
     return _result(breaks, "movement_id")
 
 

@@ -118,3 +118,21 @@ def test_without_bank_files_every_call_stays_open(
     known = warehouse.execute("SELECT DISTINCT contract_known FROM ledger.calls").fetchall()
     assert known == [(False,)]  # no parameter file: called monthly, flagged unknown
     assert all(b.is_empty() for b in ledger_identity_breaks(warehouse).values())
+
+
+def test_a_balance_or_a_payment_row_altered_after_the_write_breaks_its_identity(
+    landing: Path, warehouse: duckdb.DuckDBPyConnection, night: Callable[[], None]
+) -> None:
+    deliver(landing, "aout.dsn", AUGUST_2019)
+    night()
+    refresh_ledgers(warehouse, AS_OF)
+    warehouse.execute("UPDATE ledger.company_balances SET balance = balance + 1")
+    warehouse.execute(
+        "INSERT INTO ledger.allocations (allocation_id, movement_id, entry, siren, amount) "
+        "VALUES ('inconnu#1', 'inconnu', 'credit_non_affecte', '123456782', 10.00)"
+    )
+    company = ledger_identity_breaks(warehouse, ["entreprise"])
+    assert list(company) == ["entreprise"]
+    assert company["entreprise"].select("siren", "gap").rows() == [("123456782", Decimal("-1.00"))]
+    bank = ledger_identity_breaks(warehouse)["banque"]
+    assert bank.select("movement_id", "gap").rows() == [("inconnu", Decimal("-10.00"))]
