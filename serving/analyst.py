@@ -152,6 +152,7 @@ _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows witho
 _LAYOUT = 2
 _COMPANIES = "export_companies"  # temporary: per month and company, its file and fingerprint
 _WRITTEN = "export_written"  # temporary: the files (month, name) written again tonight
+_EXPORT_ROWS = "export_rows"  # temporary: the source rows of the files written again tonight
 
 
 def _write_export(
@@ -275,22 +276,28 @@ def _write_files(
         "SELECT unnest(?::VARCHAR[]) AS month, unnest(?::VARCHAR[]) AS file",
         [list(months), list(files)],
     )
-    # The rows of those files only, selected before their pseudonyms are computed.
-    rows = f"""
+    # The rows of those files only, read once from the source table (for their pseudonyms,
+    # then written: reading them twice took 1.1 s of 9.6 at 100,000 employees' late files).
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_EXPORT_ROWS} AS
         SELECT source_row.*, company.file AS export_file FROM {export.requires} AS source_row
         JOIN temp.{_COMPANIES} AS company
             ON company.month = coalesce(strftime(source_row.month, '%Y-%m'), '{_NO_MONTH}')
             AND company.siren IS NOT DISTINCT FROM left(source_row.siret, 9)
         SEMI JOIN temp.{_WRITTEN} AS written
             ON written.month = company.month AND written.file = company.file
-    """
+        """
+    )
     if export.employees:
-        remember_pseudonyms(connection, f"SELECT employee_key FROM ({rows})")
+        remember_pseudonyms(connection, f"SELECT employee_key FROM temp.{_EXPORT_ROWS}")
     row = connection.execute(
-        f"COPY (SELECT {export.columns}, source_row.export_file FROM ({rows}) AS source_row) "
+        f"COPY (SELECT {export.columns}, source_row.export_file "
+        f"FROM temp.{_EXPORT_ROWS} AS source_row) "
         f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
         "WRITE_PARTITION_COLUMNS false)"
     ).fetchone()
+    connection.execute(f"DROP TABLE temp.{_EXPORT_ROWS}")
     # DuckDB writes <month>/export_file=<file>/<name>: each becomes <month>/<file>-<name>.
     for directory in building.glob("month=*/export_file=*"):
         file = directory.name.removeprefix("export_file=")
