@@ -146,6 +146,7 @@ _MOST_SHARED_FILES = 256
 # Beside each table's directory, what its files were written from: a hidden file, out of the
 # directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
+_SCRATCH = ".{}.ecriture"  # beside each table's directory: where DuckDB writes its files
 _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
 # The files' layout: 2 since an export without rows has a file without rows (before, none: its
 # directories written again once, or an empty one would stay without a file).
@@ -291,19 +292,30 @@ def _write_files(
     )
     if export.employees:
         remember_pseudonyms(connection, f"SELECT employee_key FROM temp.{_EXPORT_ROWS}")
+    # DuckDB writes month=<month>/export_file=<file>/<name> into the export's own scratch
+    # directory, kept from night to night: each file is moved to <month>/<file>-<name> in
+    # `building`, its directory left empty for the next night (removing a directory took 1.4
+    # to 5.5 ms here: 860 files written again a night at 100,000 employees, 3.1 s).
+    scratch = building.with_name(_SCRATCH.format(export.name))
+    directories = [
+        (month, file, scratch / f"month={month}" / f"export_file={file}")
+        for month, file in zip(months, files, strict=True)
+    ]
+    for _, _, directory in directories:  # what a night stopped while writing left there
+        for left in directory.glob("*"):
+            left.unlink()
     row = connection.execute(
         f"COPY (SELECT {export.columns}, source_row.export_file "
         f"FROM temp.{_EXPORT_ROWS} AS source_row) "
-        f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
-        "WRITE_PARTITION_COLUMNS false)"
+        f"TO '{scratch}' (FORMAT parquet, PARTITION_BY (month, export_file), "
+        "WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE true)"
     ).fetchone()
     connection.execute(f"DROP TABLE temp.{_EXPORT_ROWS}")
-    # DuckDB writes <month>/export_file=<file>/<name>: each becomes <month>/<file>-<name>.
-    for directory in building.glob("month=*/export_file=*"):
-        file = directory.name.removeprefix("export_file=")
+    for month in set(months):
+        (building / f"month={month}").mkdir(parents=True)
+    for month, file, directory in directories:
         for written in directory.iterdir():
-            written.rename(directory.parent / f"{file}-{written.name}")
-        directory.rmdir()
+            written.rename(building / f"month={month}" / f"{file}-{written.name}")
     return int(row[0]) if row else 0
 
 
