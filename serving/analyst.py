@@ -146,12 +146,14 @@ _MOST_SHARED_FILES = 256
 # Beside each table's directory, what its files were written from: a hidden file, out of the
 # directories analysts list and read.
 _MANIFEST = ".{}.empreintes.json"
+_SCRATCH = ".{}.ecriture"  # beside each table's directory: where DuckDB writes its files
 _NO_MONTH = "__HIVE_DEFAULT_PARTITION__"  # DuckDB's partition of the rows without a month
 # The files' layout: 2 since an export without rows has a file without rows (before, none: its
 # directories written again once, or an empty one would stay without a file).
 _LAYOUT = 2
 _COMPANIES = "export_companies"  # temporary: per month and company, its file and fingerprint
 _WRITTEN = "export_written"  # temporary: the files (month, name) written again tonight
+_EXPORT_ROWS = "export_rows"  # temporary: the source rows of the files written again tonight
 
 
 def _write_export(
@@ -239,9 +241,16 @@ def _file_fingerprints(
                 OVER (PARTITION BY month) AS shared_rows
             FROM (
                 SELECT coalesce(strftime(month, '%Y-%m'), '{_NO_MONTH}') AS month,
-                    left(siret, 9) AS siren, count(*) AS row_count,
-                    sum(hash(source_row)::HUGEINT) AS fingerprint
-                FROM {export.requires} AS source_row GROUP BY ALL
+                    left(siret, 9) AS siren, sum(row_count) AS row_count,
+                    sum(fingerprint) AS fingerprint
+                FROM (
+                    -- per establishment and month first: grouping on the columns rather than
+                    -- on expressions of them took half the time at 100,000 employees
+                    SELECT month, siret, count(*) AS row_count,
+                        sum(hash(source_row)::HUGEINT) AS fingerprint
+                    FROM {export.requires} AS source_row GROUP BY month, siret
+                )
+                GROUP BY ALL
             )
         )
         """
@@ -268,28 +277,45 @@ def _write_files(
         "SELECT unnest(?::VARCHAR[]) AS month, unnest(?::VARCHAR[]) AS file",
         [list(months), list(files)],
     )
-    # The rows of those files only, selected before their pseudonyms are computed.
-    rows = f"""
+    # The rows of those files only, read once from the source table (for their pseudonyms,
+    # then written: reading them twice took 1.1 s of 9.6 at 100,000 employees' late files).
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {_EXPORT_ROWS} AS
         SELECT source_row.*, company.file AS export_file FROM {export.requires} AS source_row
         JOIN temp.{_COMPANIES} AS company
             ON company.month = coalesce(strftime(source_row.month, '%Y-%m'), '{_NO_MONTH}')
             AND company.siren IS NOT DISTINCT FROM left(source_row.siret, 9)
         SEMI JOIN temp.{_WRITTEN} AS written
             ON written.month = company.month AND written.file = company.file
-    """
+        """
+    )
     if export.employees:
-        remember_pseudonyms(connection, f"SELECT employee_key FROM ({rows})")
+        remember_pseudonyms(connection, f"SELECT employee_key FROM temp.{_EXPORT_ROWS}")
+    # DuckDB writes month=<month>/export_file=<file>/<name> into the export's own scratch
+    # directory, kept from night to night: each file is moved to <month>/<file>-<name> in
+    # `building`, its directory left empty for the next night (removing a directory took 1.4
+    # to 5.5 ms here: 860 files written again a night at 100,000 employees, 3.1 s).
+    scratch = building.with_name(_SCRATCH.format(export.name))
+    directories = [
+        (month, file, scratch / f"month={month}" / f"export_file={file}")
+        for month, file in zip(months, files, strict=True)
+    ]
+    for _, _, directory in directories:  # what a night stopped while writing left there
+        for left in directory.glob("*"):
+            left.unlink()
     row = connection.execute(
-        f"COPY (SELECT {export.columns}, source_row.export_file FROM ({rows}) AS source_row) "
-        f"TO '{building}' (FORMAT parquet, PARTITION_BY (month, export_file), "
-        "WRITE_PARTITION_COLUMNS false)"
+        f"COPY (SELECT {export.columns}, source_row.export_file "
+        f"FROM temp.{_EXPORT_ROWS} AS source_row) "
+        f"TO '{scratch}' (FORMAT parquet, PARTITION_BY (month, export_file), "
+        "WRITE_PARTITION_COLUMNS false, OVERWRITE_OR_IGNORE true)"
     ).fetchone()
-    # DuckDB writes <month>/export_file=<file>/<name>: each becomes <month>/<file>-<name>.
-    for directory in building.glob("month=*/export_file=*"):
-        file = directory.name.removeprefix("export_file=")
+    connection.execute(f"DROP TABLE temp.{_EXPORT_ROWS}")
+    for month in set(months):
+        (building / f"month={month}").mkdir(parents=True)
+    for month, file, directory in directories:
         for written in directory.iterdir():
-            written.rename(directory.parent / f"{file}-{written.name}")
-        directory.rmdir()
+            written.rename(building / f"month={month}" / f"{file}-{written.name}")
     return int(row[0]) if row else 0
 
 

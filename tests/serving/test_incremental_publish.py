@@ -211,7 +211,9 @@ def _export_differences(exports: Path, whole: Path) -> list[str]:
     """The exports whose rows differ between two export directories (as multisets)."""
     different = []
     with duckdb.connect() as connection:
-        for table in sorted(p.name for p in whole.iterdir() if p.is_dir()):
+        # the hidden directories beside the tables are not read by analysts
+        tables = [p.name for p in whole.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        for table in sorted(tables):
             written = [any((root / table).rglob("*.parquet")) for root in (exports, whole)]
             if not any(written):  # an empty table: an empty directory on both sides
                 continue
@@ -355,6 +357,27 @@ def test_the_exports_rewrite_only_the_files_that_changed(
     assert {t: (w.kept, w.files) for t, w in another_key.items()} == {
         t: (0, w.files) for t, w in whole.items()
     }
+
+
+def test_files_left_by_a_night_stopped_while_writing_are_not_exported(
+    night: Night, tmp_path: Path
+) -> None:
+    warehouse, exports = tmp_path / "entrepot.duckdb", tmp_path / "exports"
+    shutil.copy(night.warehouse, warehouse)
+    key = b"k" * 32
+    write_analyst_exports(warehouse, exports, key)
+    # A night stopped while DuckDB wrote the files: one more file in each directory it writes
+    # into, rows of another month, before it moved them into the export.
+    stray = next((exports / "contributions").rglob("*.parquet"))
+    written_into = [d for d in exports.glob(".contributions.*/month=*/*") if d.is_dir()]
+    assert written_into
+    for directory in written_into:
+        shutil.copy(stray, directory / "data_9.parquet")
+
+    _one_row_changed(warehouse)
+    assert write_analyst_exports(warehouse, exports, key)["contributions"].files == 1
+    write_analyst_exports(warehouse, tmp_path / "entiers", key)
+    assert _export_differences(exports, tmp_path / "entiers") == []
 
 
 def test_a_month_of_many_shared_rows_is_split_into_more_files(
