@@ -374,16 +374,21 @@ def withhold_companies(
                 "WHERE data_night_id IS NULL AND publication_status <> ?",
                 [WITHHELD],
             )
-            for spec in specs:
-                connection.execute(
-                    f"UPDATE {SCHEMA}.publication_tables SET row_count = "
-                    f"(SELECT count(*) FROM {SCHEMA}.{spec.name}) WHERE table_name = ?",
-                    [spec.name],
-                )
+            if refusals:  # only a company held back changes the row counts
+                _recount(connection, specs)
         finally:
             if has_served:
                 connection.execute("DETACH served")
     return refusals
+
+
+def _recount(connection: duckdb.DuckDBPyConnection, specs: tuple[TableSpec, ...]) -> None:
+    for spec in specs:
+        connection.execute(
+            f"UPDATE {SCHEMA}.publication_tables SET row_count = "
+            f"(SELECT count(*) FROM {SCHEMA}.{spec.name}) WHERE table_name = ?",
+            [spec.name],
+        )
 
 
 def _escape(path: Path) -> str:
