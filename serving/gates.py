@@ -14,8 +14,12 @@ failure there, or a failing row of no known company, refuses the whole publicati
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import os
+import sys
+import types
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +110,34 @@ def _frame(
     return connection.execute(f"SELECT {', '.join(selected)} FROM {SCHEMA}.{spec.name}").df()
 
 
+# Imported by GX's own import for one expectation (the KL divergence: its charts and its
+# statistics) that no gate uses: about 1.5 s of the 3-4 s import, deferred to their first use.
+_UNUSED_BY_GATES = ("altair", "scipy.stats")
+
+
+class _Deferred(types.ModuleType):
+    """Stands for a module in `sys.modules` until one of its attributes is read, which imports
+    the module itself (then in `sys.modules`) and reads it there."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def defer_imports(names: tuple[str, ...]) -> None:
+    """Put a `_Deferred` in `sys.modules` for each module of `names` not imported yet."""
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None:  # not installed: GX's own import says so
+            continue
+        deferred = _Deferred(name)
+        deferred.__spec__ = spec  # read by `import` itself: a module being imported or not
+        sys.modules[name] = deferred
+
+
 _building_docs: Future[Any] | None = None  # the Data Docs the last `run_gates` is building
 
 
@@ -136,12 +168,13 @@ def run_gates(
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     wait_for_data_docs()  # the previous gates' site, which this one replaces
     # Importing GX is most of the gates' time (20,000 employees: 3.3 s in the night's process,
-    # validation 1.1 s, Data Docs 0.4-1.1 s), and none of it is avoidable from here: its package
-    # imports every context, expectation (scipy.stats: 1.1 s) and data source. Not imported in
-    # a thread during the candidate either: the GIL made the candidate as much slower (7 Dec,
-    # candidate then import 6.6 s in sequence, 6.8 s overlapped); nor at the run's start: on the
-    # 100,000-employee incremental night the gates took 2.3 s less and the landing's scan, Python
-    # too, 2.2 s more.
+    # validation 1.1 s, Data Docs 0.4-1.1 s): its package imports every context, expectation
+    # and data source; the modules of one expectation no gate uses are deferred
+    # (`defer_imports`). Not imported in a thread during the candidate: the GIL made the
+    # candidate as much slower (7 Dec, candidate then import 6.6 s in sequence, 6.8 s
+    # overlapped); nor at the run's start: on the 100,000-employee incremental night the gates
+    # took 2.3 s less and the landing's scan, Python too, 2.2 s more.
+    defer_imports(_UNUSED_BY_GATES)
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -374,16 +407,21 @@ def withhold_companies(
                 "WHERE data_night_id IS NULL AND publication_status <> ?",
                 [WITHHELD],
             )
-            for spec in specs:
-                connection.execute(
-                    f"UPDATE {SCHEMA}.publication_tables SET row_count = "
-                    f"(SELECT count(*) FROM {SCHEMA}.{spec.name}) WHERE table_name = ?",
-                    [spec.name],
-                )
+            if refusals:  # only a company held back changes the row counts
+                _recount(connection, specs)
         finally:
             if has_served:
                 connection.execute("DETACH served")
     return refusals
+
+
+def _recount(connection: duckdb.DuckDBPyConnection, specs: tuple[TableSpec, ...]) -> None:
+    for spec in specs:
+        connection.execute(
+            f"UPDATE {SCHEMA}.publication_tables SET row_count = "
+            f"(SELECT count(*) FROM {SCHEMA}.{spec.name}) WHERE table_name = ?",
+            [spec.name],
+        )
 
 
 def _escape(path: Path) -> str:

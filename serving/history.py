@@ -24,6 +24,7 @@ import duckdb
 from serving.gates import CompanyRefusal, GateResult
 from serving.snapshot import Candidate, read_candidate, read_served, swap_in
 from warehouse.connections import has_table, transaction
+from warehouse.schema import insert_rows
 
 CHECKING = "en contrôle"
 CHECKED = "contrôlée"
@@ -111,8 +112,9 @@ def record_checks(
     with transaction(connection):
         connection.execute("DELETE FROM publish.gate_results WHERE night_id = ?", [night_id])
         if results:
-            connection.executemany(
-                "INSERT INTO publish.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            insert_rows(
+                connection,
+                "publish.gate_results",
                 [
                     [
                         night_id,
@@ -215,8 +217,9 @@ def _insert(
         [candidate.night_id, candidate.night, status, reason, str(serving_path), datetime.now()],
     )
     connection.execute("DELETE FROM publish.table_counts WHERE night_id = ?", [candidate.night_id])
-    connection.executemany(
-        "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
+    insert_rows(
+        connection,
+        "publish.table_counts",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
     )
 
@@ -240,13 +243,15 @@ def record_company_refusals(
         "DELETE FROM publish.company_refusals WHERE night_id = ?", [candidate.night_id]
     )
     connection.execute("DELETE FROM publish.table_counts WHERE night_id = ?", [candidate.night_id])
-    connection.executemany(
-        "INSERT INTO publish.table_counts VALUES (?, ?, ?)",
+    insert_rows(
+        connection,
+        "publish.table_counts",
         [[candidate.night_id, table, count] for table, count in candidate.rows.items()],
     )
     if refusals:
-        connection.executemany(
-            "INSERT INTO publish.company_refusals VALUES (?, ?, ?, ?, ?)",
+        insert_rows(
+            connection,
+            "publish.company_refusals",
             [
                 [candidate.night_id, r.siren, "; ".join(r.gates), r.stale_since, r.data_night_id]
                 for r in refusals

@@ -22,7 +22,7 @@ from serving.labels import register_code_labels
 from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving, transaction
-from warehouse.schema import existing_relations, sql_literal
+from warehouse.schema import existing_relations, insert_rows, sql_literal
 
 _CATALOG = "serving"  # the candidate file, attached to the warehouse connection
 
@@ -128,8 +128,9 @@ def _write_publication(
         f"CREATE TABLE {tables} ({NIGHT_ID_COLUMN} VARCHAR NOT NULL, table_name VARCHAR NOT NULL, "
         "row_count BIGINT NOT NULL, available BOOLEAN NOT NULL, unavailable_reason VARCHAR)"
     )
-    connection.executemany(
-        f"INSERT INTO {tables} VALUES (?, ?, ?, ?, ?)",
+    insert_rows(
+        connection,
+        tables,
         [
             [night_id, name, count, name not in unavailable, unavailable.get(name)]
             for name, count in rows.items()
@@ -182,23 +183,34 @@ def build_candidate(
     night_id: str,
     specs: tuple[TableSpec, ...] = PORTAL_TABLES,
 ) -> Candidate:
-    """Write tonight's `portal_v1` into its candidate file beside `serving_path`, reading the
-    warehouse read-only; the candidates of earlier nights are removed first."""
+    """`write_candidate` on its own connection to the warehouse, read-only."""
+    with connect(warehouse_path, read_only=True) as connection:
+        return write_candidate(connection, serving_path, night, night_id, specs)
+
+
+def write_candidate(
+    connection: duckdb.DuckDBPyConnection,
+    serving_path: Path,
+    night: date,
+    night_id: str,
+    specs: tuple[TableSpec, ...] = PORTAL_TABLES,
+) -> Candidate:
+    """Write tonight's `portal_v1` into its candidate file beside `serving_path` from the
+    warehouse of `connection`; the candidates of earlier nights are removed first."""
     target = candidate_path(serving_path, night_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_candidates(serving_path)
-    with connect(warehouse_path, read_only=True) as connection:
-        register_code_labels(connection)
-        connection.execute(f"ATTACH {sql_literal(str(target))} AS {_CATALOG} (READ_WRITE)")
-        try:
-            # One transaction: committing each table's creation and every comment on its own
-            # cost about a second a night whatever the night's size.
-            with transaction(connection):
-                rows, unavailable = _write_tables(connection, specs, night_id)
-                _write_publication(connection, night_id, night, rows, unavailable)
-            connection.execute(f"CHECKPOINT {_CATALOG}")
-        finally:
-            connection.execute(f"DETACH {_CATALOG}")
+    register_code_labels(connection)
+    connection.execute(f"ATTACH {sql_literal(str(target))} AS {_CATALOG} (READ_WRITE)")
+    try:
+        # One transaction: committing each table's creation and every comment on its own
+        # cost about a second a night whatever the night's size.
+        with transaction(connection):
+            rows, unavailable = _write_tables(connection, specs, night_id)
+            _write_publication(connection, night_id, night, rows, unavailable)
+        connection.execute(f"CHECKPOINT {_CATALOG}")
+    finally:
+        connection.execute(f"DETACH {_CATALOG}")
     return Candidate(target, night_id, night, rows, unavailable)
 
 

@@ -91,6 +91,15 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: list[list[Any]]) -> None:
+    """Insert `rows` into `table` in one statement: `executemany` runs one statement per row,
+    about a millisecond each (a night's hundred gate results: 0.1-0.5 s)."""
+    if not rows:
+        return
+    values = ", ".join(["(" + ", ".join(["?"] * len(rows[0])) + ")"] * len(rows))
+    connection.execute(f"INSERT INTO {table} VALUES {values}", [v for row in rows for v in row])
+
+
 _SIMPLE_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.String(),
     "DATE": pl.Date(),

@@ -24,7 +24,7 @@ from serving.analyst import build_analyst_candidate, remember_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, portal_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import build_candidate, swap_in
+from serving.snapshot import swap_in, write_candidate
 from warehouse.changes import changed_since, record_progress
 from warehouse.connections import transaction
 
@@ -53,13 +53,13 @@ def portal_candidate(
     publish: PublishResource,
     night: NightResource,
 ) -> dg.MaterializeResult:
+    # One connection for the whole step: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         # First, before anything reads the history: what an interrupted night left unsettled.
         for line in history.reconcile(connection, publish.serving):
             context.log.warning(line)
         day = night.night_of_run(context, connection)
-    candidate = build_candidate(Path(warehouse.path), publish.serving, day, new_night_id(day))
-    with warehouse.connect() as connection:
+        candidate = write_candidate(connection, publish.serving, day, new_night_id(day))
         history.record_candidate(connection, candidate, publish.serving)
     if candidate.unavailable:
         context.log.info(

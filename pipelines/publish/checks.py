@@ -71,11 +71,12 @@ def portal_quality_gates(
 ) -> Iterator[dg.AssetCheckResult]:
     candidate = read_candidate(publish.serving, candidate_night_id(context))
     withheld = withhold_companies(candidate.path, publish.serving, candidate.night, PORTAL_TABLES)
-    candidate = read_candidate(publish.serving, candidate.night_id)  # the row counts changed
+    if withheld:  # their rows replaced: the row counts changed
+        candidate = read_candidate(publish.serving, candidate.night_id)
+    # One connection for the whole check: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
-    results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
-    with warehouse.connect() as connection:
+        results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
         refusal = history.record_checks(connection, candidate.night_id, results)
         history.record_company_refusals(connection, candidate, withheld)
     for company in withheld:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +12,7 @@ import pytest
 
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
+from serving.gates import defer_imports
 from serving.snapshot import published_night_id
 from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
@@ -137,3 +139,24 @@ def test_a_clean_night_replaces_the_snapshot(copy: Night) -> None:
     assert published_night_id(copy.serving) == night_id.value != before_id
     assert not list(copy.serving.parent.glob(copy.serving.name + ".candidate*"))  # swapped in
     assert any(copy.exports.iterdir())
+
+
+def test_a_deferred_module_is_imported_at_its_first_use_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # How the gates keep GX's import from importing what no gate uses (altair, scipy.stats).
+    probe = "import sys\nsys.probe_imported = True\nVALUE = 42\n"
+    (tmp_path / "deferred_probe.py").write_text(probe)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "deferred_probe", raising=False)
+    monkeypatch.setattr(sys, "probe_imported", False, raising=False)
+
+    defer_imports(("deferred_probe",))
+    import deferred_probe  # type: ignore[import-not-found]
+
+    assert not sys.probe_imported  # type: ignore[attr-defined]
+    assert deferred_probe.VALUE == 42
+    assert sys.probe_imported  # type: ignore[attr-defined]
+    assert sys.modules["deferred_probe"].VALUE == 42
+    assert sys.modules["deferred_probe"] is not deferred_probe  # the module itself now
+    del sys.modules["deferred_probe"]
