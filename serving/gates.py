@@ -117,7 +117,9 @@ _UNUSED_BY_GATES = ("altair", "scipy.stats")
 
 class _Deferred(types.ModuleType):
     """Stands for a module in `sys.modules` until one of its attributes is read, which imports
-    the module itself (then in `sys.modules`) and reads it there."""
+    the module itself (then in `sys.modules`) and reads it there. Not the standard library's
+    `importlib.util.LazyLoader`: on Python 3.11 an `import` statement reads the lazy module's
+    `__spec__`, which loads it at once (tried: GX's import then loaded both modules)."""
 
     def __getattr__(self, name: str) -> Any:
         if sys.modules.get(self.__name__) is self:
