@@ -389,6 +389,7 @@ _LEFT_OUT = {
     "publish.analyst_copy_fingerprints",
     "publish.compte_rendu_inputs",
     "main.schema_migrations",
+    "main.deferred_merges",  # the warehouse's storage bookkeeping (warehouse.connections)
     "main.steward_decision_rejects",
 }
 # Columns naming an employee: kept as the keyed pseudonym, so analysts can still join and count.

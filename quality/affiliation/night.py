@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from quality.affiliation.rules import AFFILIATION_RULES
-from quality.affiliation.scope import affiliation_scope, read_scope
+from quality.affiliation.scope import Sharing, affiliation_scope, read_scope
 from quality.affiliation.sources import night_sources
 from quality.affiliation.states import RegisterSettings
 from quality.affiliation.store import refresh_states
@@ -43,10 +43,11 @@ def run_affiliation_night(
     # The caller owns the connection and the transaction, as for `run_anomaly_night`.
     rule_settings = rule_settings or RuleSettings()
     register_settings = register_settings or RegisterSettings()
+    sharing = Sharing(connection)
     scope = affiliation_scope(
-        connection, changed, night, decisions_dir, rule_settings, register_settings
+        connection, changed, night, decisions_dir, rule_settings, register_settings, sharing
     )
-    with night_sources(connection, read_scope(connection, scope)):
+    with night_sources(connection, read_scope(connection, scope, sharing)):
         anomalies = run_anomaly_night(
             connection, night, decisions_dir, AFFILIATION_RULES, rule_settings, scope
         )

@@ -39,6 +39,7 @@ _HISTORY_TABLES = {
     "main.anomaly_nights",
     "main.schema_migrations",
     "main.table_comments",
+    "main.deferred_merges",  # the storage's bookkeeping: closes that put off merging row groups
     "stoppage.nights",
     "registry.files",
     "registry.deliveries",

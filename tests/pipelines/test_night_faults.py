@@ -22,6 +22,8 @@ from warehouse.load import CRASH_TEST_PAUSE_AT_ENV, CRASH_TEST_PAUSE_ENV
 # Columns that differ between two equal nights by design: night ids are drawn at random, and the
 # landing files of two nights were copied at different times.
 _VARYING_COLUMNS = {"night_id", "mtime"}
+# The storage's own bookkeeping: how many closes put off merging row groups follows the runs.
+_LAYOUT_TABLES = {("main", "deferred_merges")}
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +40,7 @@ def every_table(warehouse: Path, root: Path) -> dict[str, list[tuple[object, ...
             "SELECT schema_name, table_name FROM duckdb_tables() "
             "WHERE database_name = current_database() AND schema_name <> 'publish'"
         ).fetchall()
-        for schema, table in tables:
+        for schema, table in set(tables) - _LAYOUT_TABLES:
             columns = connection.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE database_name = "
                 "current_database() AND schema_name = ? AND table_name = ? "

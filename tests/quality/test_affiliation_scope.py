@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from quality.affiliation.scope import affiliation_scope
+from quality.affiliation.scope import Sharing, affiliation_scope
 from quality.affiliation.states import RegisterSettings
 from quality.anomalies.detection import RuleSettings
 from warehouse.changes import CompanyScope
@@ -47,7 +47,13 @@ def _declares(connection: duckdb.DuckDBPyConnection, siren: str, employee_key: s
 def _scope(connection: duckdb.DuckDBPyConnection, tmp_path: Path) -> frozenset[str]:
     changed = CompanyScope(False, frozenset({CHANGED}), LAST_NIGHT, 7)
     scope = affiliation_scope(
-        connection, changed, NIGHT, tmp_path, RuleSettings(), RegisterSettings()
+        connection,
+        changed,
+        NIGHT,
+        tmp_path,
+        RuleSettings(),
+        RegisterSettings(),
+        Sharing(connection),
     )
     assert not scope.everything and scope.change_id == 7
     return scope.sirens

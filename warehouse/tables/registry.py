@@ -42,6 +42,14 @@ TABLE_COMMENTS = Table(
     key=("table_name",),
 )
 
+DEFERRED_MERGES = Table(
+    "main",
+    "deferred_merges",
+    "Les écritures dont la fusion des groupes de lignes a été différée à la fermeture de leur "
+    "connexion : fusionnés, ils sont réécrits ensemble et la table est vidée.",
+    (Column("closed_at", "TIMESTAMP", "Fermeture de la connexion qui a écrit.", False),),
+)
+
 # ---------------------------------------------------------------------------------------------
 # registry: every file delivered, and what became of it
 
@@ -202,6 +210,7 @@ REFERENCE_READS = Table(
 REGISTRY_TABLES: tuple[Table, ...] = (
     SCHEMA_MIGRATIONS,
     TABLE_COMMENTS,
+    DEFERRED_MERGES,
     FILES,
     DELIVERIES,
     LANDING_STATUS,
