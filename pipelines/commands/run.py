@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import time
 from dataclasses import replace
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from pipelines.commands.options import add_options, settings_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     import duckdb
@@ -123,14 +124,15 @@ def run_night(settings: Settings, console: Console) -> bool:
             jobs=[nightly_job],
             resources=pipeline_resources(settings, progress),
         ).resolve_job_def(nightly_job.name)
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            # Warnings and failures are printed after the run (`print_run_messages`), not by
-            # Dagster's console logger, which prints a traceback with every failure.
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            raise_on_error=False,
-        )
+        with frozen_heap():
+            result = job.execute_in_process(
+                instance=instance,
+                run_id=run_id,
+                # Warnings and failures are printed after the run (`print_run_messages`), not by
+                # Dagster's console logger, which prints a traceback with every failure.
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                raise_on_error=False,
+            )
     print_run_messages(console, instance, run_id)
     print_steps(console, meter.seconds, meter.megabytes)
     checks_passed = all(
@@ -138,6 +140,19 @@ def run_night(settings: Settings, console: Console) -> bool:
         for e in result.get_asset_check_evaluations()
     )
     return bool(result.success) and checks_passed
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive now (the modules, Dagster's definitions) kept out of the cyclic
+    collector's passes while the block runs: they live for the whole run, and each full pass
+    the steps' allocations trigger walked them again (20,000 employees, incremental night,
+    three alternated pairs: 15.7 s -> 14.7 s). Unfrozen after, for a process that goes on."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 _STEP_ENDS = {"STEP_SUCCESS", "STEP_FAILURE"}
