@@ -224,21 +224,37 @@ _OPERATOR_ERRORS = {"WarehouseBusyError", "NightAlreadyRunningError", "Failure"}
 
 def print_run_messages(console: Console, instance: DagsterInstance, run_id: str) -> None:
     """The run's warnings and errors: the steps' own messages, and each failure either as its
-    French line (operator errors) or whole with its traceback (anything unforeseen)."""
+    French line (operator errors, blocking checks) or whole with its traceback (anything
+    unforeseen); the steps a failure left unrun in one French line at the end."""
     import logging
 
+    not_run: list[str] = []
     for entry in instance.all_logs(run_id):
         level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
         if level < logging.WARNING:
             continue
         event = entry.dagster_event
         if event is None:
-            console.print(entry.user_message, style="yellow", soft_wrap=True, markup=False)
+            if entry.user_message.startswith(_NOT_RUN_PREFIX) and entry.step_key:
+                not_run.append(entry.step_key)
+            else:
+                console.print(entry.user_message, style="yellow", soft_wrap=True, markup=False)
             continue
         error = getattr(event.event_specific_data, "error", None)
         if error is None or event.is_run_failure:
             continue
         console.print(_failure_text(error), style="red", soft_wrap=True, markup=False)
+    if not_run:
+        console.print(
+            "Étapes non exécutées, une étape dont elles dépendent ayant échoué : "
+            + ", ".join(not_run),
+            style="red",
+            soft_wrap=True,
+        )
+
+
+# Dagster's own message, in English, for a step whose inputs failed or were not produced.
+_NOT_RUN_PREFIX = "Dependencies for step "
 
 
 def _failure_text(error: SerializableErrorInfo) -> str:
@@ -246,6 +262,10 @@ def _failure_text(error: SerializableErrorInfo) -> str:
     while cause is not None:
         if cause.cls_name in _OPERATOR_ERRORS:
             return cause.message.split(": ", 1)[-1].strip()
+        if cause.cls_name == "DagsterAssetCheckFailedError":
+            # The checks' reasons are their own messages, printed above; Dagster's names them.
+            failed = cause.message.strip().split("\n")[1:]
+            return "Contrôles bloquants en échec : " + "; ".join(failed)
         cause = cause.cause
     return error.to_string()
 

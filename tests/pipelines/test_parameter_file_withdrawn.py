@@ -68,6 +68,10 @@ def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refu
         f"{sum(states.values()) - states[small]} à la dernière publication" in said
     )
     assert "fiche de paramétrage de contrat retirée" in said
+    # The operator reads what failed and what did not run in French, without Dagster's internals.
+    assert "Stack Trace" not in out and "Not executing" not in out
+    assert "Contrôles bloquants en échec : portal_candidate" in said
+    assert "Étapes non exécutées" in said and "serving_snapshot" in said
     assert published_night_id(serving) == published
 
     shutil.move(tmp_path / LARGE, landing / "reference" / LARGE)
