@@ -179,6 +179,7 @@ def pipeline_resources(
             analyst_warehouse_path=str(settings.analyst_warehouse),
             comptes_rendus_dir=str(settings.comptes_rendus),
             data_docs_dir=str(settings.data_docs),
+            accepted_drops=list(settings.accepted_drops) or None,
             demo_key_file=str(settings.demo_key_file) if settings.demo_key_file else None,
             pseudonym_key_variable=settings.pseudonym_key_variable,
         ),

@@ -49,6 +49,9 @@ class Settings:
     # A production night that must have its reference files and pseudonym key: their absence
     # refuses the publication instead of a warning (`DSNPIPE_REQUIRE_REFERENCE=1`).
     require_reference: bool = False
+    # Portal tables whose volume may move past the gates' bounds for this night only: a drop
+    # the operator knows and wants (a parameter file withdrawn on purpose), `--accepter-baisse`.
+    accepted_drops: tuple[str, ...] = ()
 
     @classmethod
     def from_environment(

@@ -66,6 +66,10 @@ _LOST_ROWS = (
     "retirée (les affiliations de ce contrat disparaissent avec elle), des DSN ou des fichiers "
     "bancaires absents. Remettez dans le dépôt les fichiers manquants puis relancez la nuit."
 )
+_ACCEPT_DROP = (
+    " Si la baisse est voulue (une fiche retirée exprès), relancez la nuit avec "
+    "--accepter-baisse {tables}."
+)
 
 
 def _failure(result: GateResult, previous: dict[str, int]) -> str:
@@ -87,11 +91,11 @@ def refusal_reason(
     failed = [r for r in results if r.blocking and not r.passed]
     if not failed:
         return None
-    lost_rows = any(r.expectation == _ROW_COUNT and r.table in previous for r in failed)
+    lost = sorted({r.table for r in failed if r.expectation == _ROW_COUNT and r.table in previous})
     return (
         "Publication refusée, le portail garde la publication précédente. "
         f"Contrôles en échec : {'; '.join(_failure(r, previous) for r in failed)}."
-        + (_LOST_ROWS if lost_rows else "")
+        + (_LOST_ROWS + _ACCEPT_DROP.format(tables=",".join(lost)) if lost else "")
     )
 
 

@@ -43,6 +43,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "si la clé de pseudonymisation manque (défaut : avertir ; aussi "
         "DSNPIPE_REQUIRE_REFERENCE=1)",
     )
+    parser.add_argument(
+        "--accepter-baisse",
+        dest="accepted_drops",
+        metavar="TABLES",
+        type=_portal_tables,
+        default=(),
+        help="tables du portail (séparées par des virgules) dont le volume peut cette nuit "
+        "sortir des bornes des contrôles : une baisse voulue, qu'un refus a signalée",
+    )
+
+
+def _portal_tables(value: str) -> tuple[str, ...]:
+    from serving.tables import PORTAL_TABLES
+
+    known = {spec.name for spec in PORTAL_TABLES}
+    tables = tuple(t.strip() for t in value.split(",") if t.strip())
+    unknown = [t for t in tables if t not in known]
+    if unknown or not tables:
+        named = "aucune table"
+        if unknown:
+            named = f"table(s) du portail inconnue(s) : {', '.join(unknown)}"
+        raise argparse.ArgumentTypeError(f"{named} (connues : {', '.join(sorted(known))})")
+    return tables
 
 
 # Exit code of a night that could not have the warehouse: another night runs, or another process
@@ -57,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     if args.require_reference:
         settings = replace(settings, require_reference=True)
+    if args.accepted_drops:
+        settings = replace(settings, accepted_drops=args.accepted_drops)
     if not settings.landing.is_dir():
         console.print(f"[red]Répertoire d'arrivée introuvable : {settings.landing}[/red]")
         return 2

@@ -76,9 +76,17 @@ def portal_quality_gates(
     # One connection for the whole check: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
-        results = run_gates(candidate.path, PORTAL_TABLES, previous, publish.data_docs)
+        accepted = publish.accepted_drops or []
+        bounded = {t: n for t, n in previous.items() if t not in accepted}
+        results = run_gates(candidate.path, PORTAL_TABLES, bounded, publish.data_docs)
         refusal = history.record_checks(connection, candidate.night_id, results)
         history.record_company_refusals(connection, candidate, withheld)
+    for table in accepted:
+        context.log.warning(
+            f"Volume de {table} accepté sans borne cette nuit (--accepter-baisse) : "
+            f"{previous.get(table, 0)} ligne(s) à la dernière publication, "
+            f"{candidate.rows.get(table, 0)} ce soir"
+        )
     for company in withheld:
         context.log.warning(
             f"Entreprise {company.siren} retenue sur sa dernière bonne nuit : "

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.cli import main
 from serving.snapshot import published_night_id
 from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
@@ -32,9 +33,11 @@ def _contracts(database: Path, table: str) -> dict[str, int]:
     return dict(rows)
 
 
-def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refused_clearly(
+def _published_first_night(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Path, Path, date]:
+    """A small portfolio's landing, its first night published: the landing, the warehouse, the
+    night."""
     monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
     source, landing = tmp_path / "source", tmp_path / "landing"
     generate(
@@ -43,9 +46,16 @@ def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refu
     land_insurer_files(source, landing)
     land(source, landing, [p for paths in arrivals(source).values() for p in paths])
     warehouse = tmp_path / "nuits" / "entrepot.duckdb"
-    serving = warehouse.parent / "serving.duckdb"
     day = max(arrivals(source)) + timedelta(days=1)
     assert run_night(landing, warehouse, day)[0] == 0
+    return landing, warehouse, day
+
+
+def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refused_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing, warehouse, day = _published_first_night(tmp_path, monkeypatch)
+    serving = warehouse.parent / "serving.duckdb"
     states = _contracts(serving, "portal_v1.affiliation_states")
     small, large = (n.removesuffix(".json").replace("_", "/") for n in (SMALL, LARGE))
     assert states[small] > 0 and states[large] > sum(states.values()) / 2
@@ -72,6 +82,7 @@ def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refu
     assert "Stack Trace" not in out and "Not executing" not in out
     assert "Contrôles bloquants en échec : portal_candidate" in said
     assert "Étapes non exécutées" in said and "serving_snapshot" in said
+    assert "--accepter-baisse affiliation_follow_up,affiliation_states" in said
     assert published_night_id(serving) == published
 
     shutil.move(tmp_path / LARGE, landing / "reference" / LARGE)
@@ -81,3 +92,32 @@ def test_a_withdrawn_parameter_file_leaves_the_follow_up_and_a_large_one_is_refu
     assert large in _contracts(serving, "portal_v1.affiliation_follow_up")
     fresh = fresh_night(landing, tmp_path / "fraiche", day)
     assert differences(Outputs(warehouse), fresh) == {}
+
+
+def test_a_drop_the_operator_accepts_is_published_for_that_night_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    landing, warehouse, day = _published_first_night(tmp_path, monkeypatch)
+    serving = warehouse.parent / "serving.duckdb"
+    large = LARGE.removesuffix(".json").replace("_", "/")
+    (landing / "reference" / LARGE).unlink()  # withdrawn on purpose: the contract has ended
+    day += timedelta(days=1)
+    assert run_night(landing, warehouse, day)[0] == 1
+    refused = published_night_id(serving)
+
+    arguments = ["run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    with pytest.raises(SystemExit):  # a table the portal has not: argparse's refusal, in French
+        main([*arguments, "--accepter-baisse", "affiliations"])
+    refusal = " ".join(capsys.readouterr().err.split())
+    assert "table(s) du portail inconnue(s) : affiliations" in refusal
+    tables = "affiliation_follow_up,affiliation_states"
+    assert main([*arguments, "--night", day.isoformat(), "--accepter-baisse", tables]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Volume de affiliation_states accepté sans borne cette nuit" in said
+    assert published_night_id(serving) != refused
+    assert large not in _contracts(serving, "portal_v1.affiliation_follow_up")
+
+    # The next night, without the option, is measured against the accepted publication.
+    day += timedelta(days=1)
+    code, out = run_night(landing, warehouse, day)
+    assert code == 0, out

@@ -177,7 +177,8 @@ def test_a_refusal_for_lost_rows_says_how_many_and_what_to_do() -> None:
     assert reason is not None
     assert "companies : 1 ligne(s) ce soir contre 4 à la dernière publication" in reason
     assert "fiche de paramétrage de contrat retirée" in reason
-    assert reason.endswith("Remettez dans le dépôt les fichiers manquants puis relancez la nuit.")
+    assert "Remettez dans le dépôt les fichiers manquants puis relancez la nuit." in reason
+    assert reason.endswith("relancez la nuit avec --accepter-baisse companies.")
 
 
 def test_a_warehouse_whose_publish_step_created_the_tables_keeps_its_history(
