@@ -109,6 +109,9 @@ class LandingResource(dg.ConfigurableResource):
 
 
 NIGHT_TAG = "dsnpipe/night"
+# The run's tag naming the portal tables whose volume may leave the gates' bounds in this run
+# only (comma-separated): `dsnpipe run --accepter-baisse`, or a tag added at a Dagster launch.
+ACCEPTED_DROPS_TAG = "dsnpipe/accepter-baisse"
 
 
 class NightResource(dg.ConfigurableResource):
@@ -179,7 +182,6 @@ def pipeline_resources(
             analyst_warehouse_path=str(settings.analyst_warehouse),
             comptes_rendus_dir=str(settings.comptes_rendus),
             data_docs_dir=str(settings.data_docs),
-            accepted_drops=list(settings.accepted_drops) or None,
             demo_key_file=str(settings.demo_key_file) if settings.demo_key_file else None,
             pseudonym_key_variable=settings.pseudonym_key_variable,
         ),

@@ -136,7 +136,7 @@ def run_night(settings: Settings, console: Console) -> bool:
 
     from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job
     from pipelines.progress import RichProgress
-    from pipelines.resources import pipeline_resources
+    from pipelines.resources import ACCEPTED_DROPS_TAG, pipeline_resources
 
     instance = dg.DagsterInstance.ephemeral()
     # The run's id is chosen here so that the steps are metered as they end, not after.
@@ -153,6 +153,9 @@ def run_night(settings: Settings, console: Console) -> bool:
             result = job.execute_in_process(
                 instance=instance,
                 run_id=run_id,
+                tags={ACCEPTED_DROPS_TAG: ",".join(settings.accepted_drops)}
+                if settings.accepted_drops
+                else None,
                 # Warnings and failures are printed after the run (`print_run_messages`), not by
                 # Dagster's console logger, which prints a traceback with every failure.
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},

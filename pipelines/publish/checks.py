@@ -16,7 +16,7 @@ import dagster as dg
 
 from pipelines.publish.assets import candidate_night_id, portal_candidate
 from pipelines.publish.resources import PublishResource
-from pipelines.resources import WarehouseResource
+from pipelines.resources import ACCEPTED_DROPS_TAG, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
 from serving.gates import GateResult, run_gates, withhold_companies
@@ -76,14 +76,14 @@ def portal_quality_gates(
     # One connection for the whole check: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
-        accepted = publish.accepted_drops or []
+        accepted = _accepted_drops(context)
         bounded = {t: n for t, n in previous.items() if t not in accepted}
         results = run_gates(candidate.path, PORTAL_TABLES, bounded, publish.data_docs)
         refusal = history.record_checks(connection, candidate.night_id, results)
         history.record_company_refusals(connection, candidate, withheld)
     for table in accepted:
         context.log.warning(
-            f"Volume de {table} accepté sans borne cette nuit (--accepter-baisse) : "
+            f"Volume de {table} accepté sans borne cette nuit, à la demande de l'opérateur : "
             f"{previous.get(table, 0)} ligne(s) à la dernière publication, "
             f"{candidate.rows.get(table, 0)} ce soir"
         )
@@ -96,6 +96,16 @@ def portal_quality_gates(
         context.log.error(refusal)
     for spec in PORTAL_TABLES:
         yield _result(spec.name, [r for r in results if r.table == spec.name], publish.data_docs)
+
+
+def _accepted_drops(context: dg.AssetCheckExecutionContext) -> list[str]:
+    """The portal tables the run's ACCEPTED_DROPS_TAG names; a name of no portal table said
+    (`dsnpipe run` refuses those before the run, a tag added at a Dagster launch cannot)."""
+    named = {t.strip() for t in context.run.tags.get(ACCEPTED_DROPS_TAG, "").split(",")} - {""}
+    known = {spec.name for spec in PORTAL_TABLES}
+    for unknown in sorted(named - known):
+        context.log.warning(f"{ACCEPTED_DROPS_TAG} : « {unknown} » n'est pas une table du portail")
+    return sorted(named & known)
 
 
 PUBLISH_CHECKS = [portal_quality_gates]

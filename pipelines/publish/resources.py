@@ -20,8 +20,6 @@ class PublishResource(dg.ConfigurableResource):
     data_docs_dir: str
     demo_key_file: str | None = None  # demonstration only: see serving.pseudonym
     pseudonym_key_variable: str  # the variable's name: the secret stays out of the config
-    # Tables whose volume bounds are lifted for this run (`Settings.accepted_drops`).
-    accepted_drops: list[str] | None = None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         # After the run's last step: the gates' Data Docs, built while the steps after them ran.
