@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from pipelines.nightly import NIGHTLY_ASSETS, NIGHTLY_CHECKS, nightly_job
-from pipelines.resources import NIGHT_TAG, pipeline_resources
+from pipelines.resources import ACCEPTED_DROPS_TAG, NIGHT_TAG, pipeline_resources
 from pipelines.settings import Settings
 from serving.snapshot import published_night_id
 from synthetic import generate
@@ -25,7 +25,10 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def execute(
-    landing: Path, warehouse: Path, tags: dict[str, str] | None = None
+    landing: Path,
+    warehouse: Path,
+    tags: dict[str, str] | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     defs = dg.Definitions(
         assets=NIGHTLY_ASSETS,
@@ -34,7 +37,7 @@ def execute(
         resources=pipeline_resources(Settings(landing, warehouse, warehouse.parent / "quarantine")),
     )
     return defs.resolve_job_def("nuit_complete").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), tags=tags, raise_on_error=False
+        instance=instance or dg.DagsterInstance.ephemeral(), tags=tags, raise_on_error=False
     )
 
 
@@ -62,3 +65,17 @@ def test_a_malformed_night_tag_fails_the_run_in_french(landing: Path, tmp_path: 
     failures = [e for e in result.all_events if e.is_step_failure]
     assert failures
     assert any("Étiquette dsnpipe/night invalide" in str(e.event_specific_data) for e in failures)
+
+
+def test_an_accepted_drop_tag_added_at_launch_is_said_and_an_unknown_table_warned(
+    landing: Path, tmp_path: Path
+) -> None:
+    # What an operator types in the launchpad's tags: a portal table and a misspelt one.
+    instance = dg.DagsterInstance.ephemeral()
+    tags = {ACCEPTED_DROPS_TAG: "companies, affiliation_etats"}
+    result = execute(landing, tmp_path / "entrepot.duckdb", tags, instance)
+    assert result.success
+    said = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert any(m.startswith("Volume de companies accepté sans borne cette nuit") for m in said)
+    assert not any(m.startswith("Volume de affiliation_etats") for m in said)
+    assert any("« affiliation_etats » n'est pas une table du portail" in m for m in said)
