@@ -5,6 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.pseudonym_key import use_test_pseudonym_key
+
 
 @pytest.fixture(autouse=True)
 def keep_the_umask() -> Iterator[None]:
@@ -17,7 +19,7 @@ def keep_the_umask() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
 
 
 # The warehouse tests' landing directory, warehouse and night without Dagster.

@@ -19,12 +19,28 @@ import polars as pl
 from pipelines.cli import main
 from quality.anomalies.evaluation import RuleScore, score_rules
 from quality.stoppages.catalogue import Signal
+from synthetic import generate
 from synthetic.nightly import truth_as_of
 
 THRESHOLD = 0.99
 SIGNAL_KEYS = ("code", "employee_key", "stoppage_first_day", "signal_date")
 # A night's register: what is detected tonight (a resolved anomaly is no longer found).
 _CURRENT = "status IN ('open', 'acknowledged')"
+
+
+def small_portfolio(source: Path, *, fault_rate: float = 0.03) -> None:
+    """The suite's small portfolio under `source`: 2 companies, 12 employees, 3 months from
+    January 2024 (seed 2), a share `fault_rate` of its declarations faulty as the generator
+    makes them (0.6: enough for every anomaly rule to have cases)."""
+    generate(
+        source,
+        companies=2,
+        employees=12,
+        months=3,
+        start=date(2024, 1, 1),
+        seed=2,
+        fault_rate=fault_rate,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
+from tests.pseudonym_key import use_test_pseudonym_key
 from tests.quality.stoppage_cases import SIREN, SIRET, Stoppage, signalement
 from tests.warehouse.helpers import AUGUST_2019, deliver
 from warehouse.connections import connect, connect_serving
@@ -17,7 +18,7 @@ from warehouse.connections import connect, connect_serving
 
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
 
 
 def test_a_signalement_before_the_first_monthly_gives_its_establishment_a_siren_and_publishes(

@@ -25,13 +25,13 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from serving.snapshot import published_night_id
-from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
 from tests.pipelines.night_process import PAUSE_AT, PAUSE_GO, PAUSE_MARKER
+from tests.pipelines.replay import small_portfolio
+from tests.pseudonym_key import TEST_PSEUDONYM_KEY as KEY
 
 REPO = Path(__file__).parents[2]
 NIGHT = date(2024, 4, 15)
-KEY = "clé de test, pas un secret : " + "x" * 32
 _DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
@@ -129,7 +129,7 @@ def test_a_night_launched_in_dagster_dev_waits_its_turn_and_publishes_what_the_c
     dagster_dev: DagsterGraphQLClient, environment: dict[str, str], tmp_path: Path
 ) -> None:
     landing, outputs = tmp_path / "landing", Outputs(tmp_path / "nuit" / "entrepot.duckdb")
-    generate(landing, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2)
+    small_portfolio(landing)
     paused, go = tmp_path / "paused", tmp_path / "go"
     cli = subprocess.Popen(
         [sys.executable, "-m", "tests.pipelines.night_process", "run"],

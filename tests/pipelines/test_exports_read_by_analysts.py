@@ -8,7 +8,7 @@ is the `employee_key` of the analysts' copy, which the exports are joined to."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,9 +17,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from serving.analyst import ANALYST_EXPORTS
-from synthetic import generate
 from tests.pipelines.landings import correction
-from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
+from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night, small_portfolio
+from tests.pseudonym_key import use_test_pseudonym_key
 
 
 def _with_duckdb(exports: Path, table: str) -> pl.DataFrame:
@@ -57,9 +57,9 @@ def _employee_keys(analysts: Path) -> set[str]:
 def test_the_exports_read_by_duckdb_and_polars_across_a_correction_of_an_old_month(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source, landing = tmp_path / "source", tmp_path / "landing"
-    generate(source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2)
+    small_portfolio(source)
     land_insurer_files(source, landing)
     land(source, landing, [p for paths in arrivals(source).values() for p in paths])
     warehouse = tmp_path / "nuits" / "entrepot.duckdb"

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
 from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER, killed_at_pause
-from tests.pipelines.replay import arrivals, land, run_night
+from tests.pipelines.replay import arrivals, land, run_night, small_portfolio
+from tests.pseudonym_key import TEST_PSEUDONYM_KEY as KEY
 
-KEY = "clé de test, pas un secret : " + "x" * 32
 STEPS = 24  # the nightly job's steps (`tests/pipelines/dagster_graph.json`)
 
 
@@ -28,9 +27,7 @@ def first_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, date]:
     landing those late files are in: (its folder, the night's date)."""
     root = tmp_path_factory.mktemp("premiere-nuit")
     source, landing = root / "source", root / "landing"
-    generate(
-        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
-    )
+    small_portfolio(source, fault_rate=0.6)
     files = [p for paths in arrivals(source).values() for p in paths]
     late = sorted(p for p in files if p.name.startswith("DSN_01_609137187"))[1]
     (landing / "reference").mkdir(parents=True)

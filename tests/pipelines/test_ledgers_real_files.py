@@ -22,6 +22,7 @@ from pipelines.ledgers.assets import LEDGER_ASSETS
 from pipelines.ledgers.checks import LEDGER_CHECKS
 from pipelines.resources import pipeline_resources
 from pipelines.settings import Settings
+from tests.pseudonym_key import use_test_pseudonym_key
 from warehouse.connections import connect, connect_serving
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -97,7 +98,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = root / "entrepot.duckdb"
     with pytest.MonkeyPatch.context() as patch:
         # Every check passes only on a night with its reference files and pseudonym key.
-        patch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+        use_test_pseudonym_key(patch)
         result = dg.materialize(
             [*INGESTION_ASSETS, *INGESTION_CHECKS, *LEDGER_ASSETS, *LEDGER_CHECKS],
             resources=pipeline_resources(Settings(landing, path, root / "quarantine")),
@@ -156,7 +157,7 @@ def night_without_parameters(tmp_path_factory: pytest.TempPathFactory) -> tuple[
     shutil.copytree(DSN_DIR, root / "landing" / "dsn")
     arguments = ["run", "--landing", str(root / "landing"), "--warehouse", str(root / "w.duckdb")]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+        use_test_pseudonym_key(patch)
         with contextlib.redirect_stdout(io.StringIO()) as out:
             assert main(arguments) == 0
     return root / "serving.duckdb", out.getvalue()

@@ -16,6 +16,7 @@ from pipelines.cli import main
 from serving.snapshot import published_night_id
 from tests.pipelines.landings import landing_with_files
 from tests.pipelines.night_process import PAUSE_AT, PAUSE_MARKER, killed_at_pause
+from tests.pseudonym_key import use_test_pseudonym_key
 from warehouse.connections import connect
 from warehouse.load import CRASH_TEST_PAUSE_AT_ENV, CRASH_TEST_PAUSE_ENV
 
@@ -28,7 +29,7 @@ _LAYOUT_TABLES = {("main", "deferred_merges")}
 
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
 
 
 def every_table(warehouse: Path, root: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.cli import main
 from synthetic import generate
+from tests.pseudonym_key import use_test_pseudonym_key
 from warehouse.connections import connect
 
 # Every table the affiliation and stoppage domains write (anomalies: quality/anomalies).
@@ -34,7 +35,7 @@ DOMAIN_TABLES = (
 
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 
-from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
 from tests.pipelines.landings import correction
-from tests.pipelines.replay import arrivals, land, run_night
+from tests.pipelines.replay import arrivals, land, run_night, small_portfolio
+from tests.pseudonym_key import use_test_pseudonym_key
 
 PROVISIONAL = "appels, échéances et recouvrement provisoires"
 
@@ -56,11 +56,9 @@ def _pseudonyms(exports: Path) -> set[str]:
 def test_every_night_publishes_what_a_fresh_night_on_the_same_landing_publishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source, landing = tmp_path / "source", tmp_path / "landing"
-    generate(
-        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
-    )
+    small_portfolio(source, fault_rate=0.6)
     files = [p for paths in arrivals(source).values() for p in paths]
     first = sorted(p for p in files if p.name.startswith("DSN_01_609137187"))
     missing = first[1]  # the bank files paying this month land all the same

@@ -11,15 +11,15 @@ Slow (seven nights, each beside a fresh one: about 3 min on the shared 2-core ma
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
-from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
+from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night, small_portfolio
+from tests.pseudonym_key import use_test_pseudonym_key
 from warehouse.registry import FileStatus
 
 _KNOWN = {
@@ -65,9 +65,9 @@ def _diagnostics_of_quarantined(warehouse: Path) -> int:
 def test_every_odd_landing_night_publishes_what_a_fresh_night_publishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source, landing = tmp_path / "source", tmp_path / "landing"
-    generate(source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2)
+    small_portfolio(source)
     files = [p for paths in arrivals(source).values() for p in paths]
     monthly = sorted(p for p in files if p.name.startswith("DSN_01_"))
     moved, truncated, late = monthly[0], monthly[-2], monthly[-1]  # the last two: one company

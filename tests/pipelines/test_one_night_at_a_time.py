@@ -17,11 +17,11 @@ import pytest
 from pipelines.cli import main
 from serving.snapshot import published_night_id
 from tests.pipelines.night_process import PAUSE_AT, PAUSE_GO, PAUSE_MARKER
+from tests.pseudonym_key import TEST_PSEUDONYM_KEY as KEY
 from tests.warehouse.helpers import AUGUST_2019, SEPTEMBER_2019, deliver
 from warehouse.connections import connect
 
 REPO = Path(__file__).parents[2]
-KEY = "clé de test, pas un secret : " + "x" * 32
 
 
 @pytest.fixture(autouse=True)

@@ -16,9 +16,9 @@ import pytest
 
 from pipelines.cli import main
 from serving.snapshot import published_night_id
-from synthetic import generate
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
-from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
+from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night, small_portfolio
+from tests.pseudonym_key import use_test_pseudonym_key
 
 # Of the generated portfolio's parameter files: a small contract and the one most employees
 # are affiliated to.
@@ -38,11 +38,9 @@ def _published_first_night(
 ) -> tuple[Path, Path, date]:
     """A small portfolio's landing, its first night published: the landing, the warehouse, the
     night."""
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source, landing = tmp_path / "source", tmp_path / "landing"
-    generate(
-        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
-    )
+    small_portfolio(source, fault_rate=0.6)
     land_insurer_files(source, landing)
     land(source, landing, [p for paths in arrivals(source).values() for p in paths])
     warehouse = tmp_path / "nuits" / "entrepot.duckdb"

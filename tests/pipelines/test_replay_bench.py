@@ -23,6 +23,7 @@ import pytest
 
 from synthetic import generate
 from tests.pipelines.replay import THRESHOLD, Score, replay, run_night, score_night
+from tests.pseudonym_key import use_test_pseudonym_key
 
 # What depends on the night a result was first seen or a state changed, not on the data.
 _NIGHT_DEPENDENT = ("night_id", "data_night_id", "first_seen", "last_seen", "status_since")
@@ -119,7 +120,7 @@ def _check_provisional(serving: Path, provisional: set[tuple[str, str]]) -> list
 def test_a_portfolio_replayed_night_by_night_is_right_every_night_and_ends_as_one_run(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source = tmp_path / "source"
     generate(source, start=date(2024, 1, 1), **PORTFOLIOS[name])  # type: ignore[arg-type]
     truth = source / "truth"

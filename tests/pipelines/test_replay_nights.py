@@ -5,23 +5,20 @@ regression on the nights in between fails here, not only in the replay bench."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from synthetic import generate
-from tests.pipelines.replay import THRESHOLD, arrivals, replay, score_night
+from tests.pipelines.replay import THRESHOLD, arrivals, replay, score_night, small_portfolio
+from tests.pseudonym_key import use_test_pseudonym_key
 
 
 def test_the_nights_in_between_find_what_is_known_that_night(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source = tmp_path / "source"
-    generate(
-        source, companies=2, employees=12, months=3, start=date(2024, 1, 1), seed=2, fault_rate=0.6
-    )
+    small_portfolio(source, fault_rate=0.6)
     nights = list(arrivals(source))
     chosen = {nights[len(nights) // 3], nights[2 * len(nights) // 3]}
     warehouse = tmp_path / "w" / "entrepot.duckdb"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
+from tests.pseudonym_key import use_test_pseudonym_key
 from tests.warehouse.helpers import (
     AUGUST_2019,
     FIXTURES,
@@ -24,7 +25,7 @@ from warehouse.connections import connect
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """The night ends with the analysts' exports, which production keys with this secret."""
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
 
 
 @pytest.fixture

@@ -23,11 +23,11 @@ from serving.snapshot import published_night_id
 from tests.pipelines.fresh_night import Outputs, differences, fresh_night
 from tests.pipelines.landings import landing_with_files
 from tests.pipelines.night_process import PAUSE_AT, PAUSE_GO, PAUSE_MARKER
+from tests.pseudonym_key import TEST_PSEUDONYM_KEY as KEY
 from warehouse.connections import connect
 
 REPO = Path(__file__).parents[2]
 NIGHT = date(2019, 11, 15)
-KEY = "clé de test, pas un secret : " + "x" * 32
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:

@@ -30,6 +30,7 @@ from serving.pseudonym import pseudonym, pseudonym_key
 from serving.snapshot import swap_in
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
+from tests.pseudonym_key import use_test_pseudonym_key
 from tests.quality.incremental_nights import BIG, ingest, signalement_nights
 from tests.serving.nights import Night
 from tests.warehouse.helpers import rows_differing
@@ -117,7 +118,7 @@ def _reference_changed(landing: Path) -> None:
 def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     source = tmp_path / "source"
     generate(
         source, companies=3, employees=15, months=3, start=date(2024, 1, 1), seed=3, fault_rate=0.5

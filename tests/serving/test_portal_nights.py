@@ -18,6 +18,7 @@ from serving.snapshot import build_candidate
 from serving.spec import NIGHT_ID_COLUMN, SCHEMA
 from serving.tables import PORTAL_TABLES
 from tests.pipelines.replay import land, run_night
+from tests.pseudonym_key import use_test_pseudonym_key
 from tests.quality.incremental_nights import BIG, signalement_nights
 from warehouse import models
 from warehouse.connections import connect
@@ -55,7 +56,7 @@ def _published_whole(warehouse: Path, served_before: Path, work: Path, day: date
 def test_each_night_publishes_what_a_whole_core_rebuild_publishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+    use_test_pseudonym_key(monkeypatch)
     late = signalement_nights(tmp_path)
     warehouse = tmp_path / "w" / "entrepot.duckdb"
     serving, before = warehouse.parent / "serving.duckdb", tmp_path / "servi_la_veille.duckdb"

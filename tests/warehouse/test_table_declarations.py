@@ -25,6 +25,7 @@ from quality.stoppages.tables import CLAIMS, EPISODES
 from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA
 from serving.tables import PORTAL_TABLES
 from synthetic import generate
+from tests.pseudonym_key import use_test_pseudonym_key
 from warehouse.connections import block_tables, connect, connect_serving
 from warehouse.migrations import apply_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
@@ -160,7 +161,7 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate(root / "landing", companies=1, employees=6, months=2, start=date(2024, 1, 1), seed=3)
     warehouse = root / "entrepot.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DSNPIPE_PSEUDONYM_KEY", "clé de test, pas un secret : " + "x" * 32)
+        use_test_pseudonym_key(patch)
         assert main(["run", "--landing", str(root / "landing"), "--warehouse", str(warehouse)]) == 0
     return warehouse
 
