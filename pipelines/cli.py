@@ -9,9 +9,13 @@ imports (Dagster, DuckDB, rich) inside `run`, so `dsnpipe validate` does not pay
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from pipelines.commands import (
     affiliations,
@@ -69,5 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.module.run(args))
 
 
+def process_main() -> NoReturn:
+    """`dsnpipe` as a process of its own (the installed command, `python -m pipelines.cli`):
+    `main`, then the process ends without the interpreter's teardown, which walks and frees
+    every object a night left (20,000 employees, incremental night: 2.0 s after the night's
+    last line, 0.1 s without). What the process registered to run at its exit still runs
+    (temporary directories, logging); every file and warehouse connection is closed by then
+    (their `with` blocks). With a thread of its own still running, the usual exit waits for it."""
+    code = main()
+    if any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    process_main()

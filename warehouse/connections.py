@@ -10,18 +10,20 @@ warehouse: it has no migrations and nothing writes it once built. `connect_servi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from warehouse.lock import waiting_for_file
-from warehouse.migrations import apply_migrations
+from warehouse.migrations import apply_migrations, available_migrations
 from warehouse.reference_tables import REFERENCE_TABLES
 from warehouse.schema import Table, apply_comments
 from warehouse.tables import WAREHOUSE_TABLES
-from warehouse.tables.staging import is_block_table, staging_block_table
+from warehouse.tables.staging import block_comments_digest, is_block_table, staging_block_table
 
 # DuckDB's default memory limit is 80 % of the machine's RAM, and its buffer pool keeps what it
 # read up to that limit: a night of 100,000 employees held 20 GB on a 24 GB machine. Past this
@@ -80,15 +82,55 @@ def connect(
     )
     try:
         if not read_only:
-            apply_migrations(connection)
-            # One transaction: each statement on its own commits to the file, 5 s for all.
-            with transaction(connection):
-                apply_comments(connection, [*own_tables(connection), *tables])
+            bring_schema_up_to_date(connection, tuple(tables))
         yield connection
         if not read_only:
             _defer_merges_unless_due(connection, path)
     finally:
         connection.close()
+
+
+def bring_schema_up_to_date(
+    connection: duckdb.DuckDBPyConnection, tables: tuple[Table, ...]
+) -> None:
+    """Apply the migrations not applied yet and comment the tables whose declaration changed
+    (the warehouse's own and `tables`), unless the warehouse's stamp says this code's schema is
+    already there: two small queries instead of every migration and table checked (a writer's
+    open and close on the 20,000-employee warehouse at load 5, medians of 10: 55-57 ms ->
+    34-47 ms; about 20 opens a night). The stamp is written with the comments, once everything
+    is applied."""
+    stamp = schema_stamp(tables)
+    if _recorded_stamp(connection) == stamp:
+        return
+    apply_migrations(connection)
+    # One transaction: each statement on its own commits to the file, 5 s for all.
+    with transaction(connection):
+        apply_comments(connection, [*own_tables(connection), *tables])
+        connection.execute("DELETE FROM main.schema_stamp")
+        connection.execute("INSERT INTO main.schema_stamp VALUES (?)", [stamp])
+
+
+@cache
+def schema_stamp(tables: tuple[Table, ...]) -> str:
+    """The digest of the schema this code gives a warehouse whose writers declare `tables`
+    besides its own: every migration (version and checksum), every declared table's comments,
+    and what the DSN block tables' comments depend on. Enough because the migrations create
+    every declared table but those created on load, which the load comments as it creates or
+    widens them (`warehouse.load`), as it does the DSN block tables."""
+    parts = [f"{m.version}:{m.checksum}" for m in available_migrations()]
+    parts += [
+        f"{t.qualified_name}:{t.comments_hash()}"
+        for t in [*WAREHOUSE_TABLES, *REFERENCE_TABLES, *tables]
+    ]
+    parts.append(block_comments_digest())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _recorded_stamp(connection: duckdb.DuckDBPyConnection) -> str | None:
+    if not has_table(connection, "main", "schema_stamp"):  # a new warehouse, or an older one
+        return None
+    rows = connection.execute("SELECT stamp FROM main.schema_stamp").fetchall()
+    return rows[0][0] if rows else None
 
 
 def _defer_merges_unless_due(connection: duckdb.DuckDBPyConnection, path: Path) -> None:

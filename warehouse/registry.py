@@ -125,6 +125,36 @@ def scan_landing_entries(landing_dir: Path) -> tuple[list[LandingFile], list[Ign
     """
     files: list[LandingFile] = []
     ignored: list[IgnoredEntry] = []
+    for landing_path, entry, entry_type in _walk_landing(landing_dir, ignored):
+        if entry_type != "file":
+            ignored.append(ignored_entry(landing_path, entry_type))
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            ignored.append(ignored_entry(landing_path, "vanished"))
+        except OSError as error:
+            ignored.append(ignored_entry(landing_path, "unreadable", error.strerror))
+        else:
+            files.append(LandingFile(landing_dir, landing_path, status.st_size, status.st_mtime))
+    files.sort(key=lambda f: f.landing_path)
+    ignored.sort(key=lambda e: e.landing_path)
+    return files, ignored
+
+
+def landing_paths(landing_dir: Path) -> list[str]:
+    """The paths of the files `scan_landing_entries` would read, without their size and
+    modification time: the directory listing alone, no call to the system per file (the
+    20,000-employee landing's 12,953 files: 0.01 s against 0.10 s for the scan)."""
+    return sorted(path for path, _, kind in _walk_landing(landing_dir, []) if kind == "file")
+
+
+def _walk_landing(
+    landing_dir: Path, ignored: list[IgnoredEntry]
+) -> Iterator[tuple[str, os.DirEntry[str], str]]:
+    """Every entry under the landing directory but its directories, with its type (as
+    `_entry_type` names them), taken from the directory listing; a directory that cannot be
+    listed is added to `ignored`."""
     # Strings and scandir rather than Path objects and os.walk: the scan runs twice a night
     # over every file ever delivered (tens of thousands), and most of its time went to paths.
     directories = [""]
@@ -132,7 +162,7 @@ def scan_landing_entries(landing_dir: Path) -> tuple[list[LandingFile], list[Ign
         prefix = directories.pop()
         try:
             with os.scandir(landing_dir / prefix) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+                entries = list(scan)
         except OSError as error:
             if prefix:
                 ignored.append(ignored_entry(prefix.rstrip("/"), "unreadable", error.strerror))
@@ -142,37 +172,28 @@ def scan_landing_entries(landing_dir: Path) -> tuple[list[LandingFile], list[Ign
                 continue
             landing_path = prefix + entry.name
             try:
-                status = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                ignored.append(ignored_entry(landing_path, "vanished"))
-                continue
-            except OSError as error:
+                entry_type = _entry_type(entry)
+            except OSError as error:  # a file system whose listing lacks the types
                 ignored.append(ignored_entry(landing_path, "unreadable", error.strerror))
                 continue
-            entry_type = _entry_type(entry.name, status.st_mode)
             if entry_type == "directory":
                 directories.append(landing_path + "/")
-            elif entry_type == "file":
-                files.append(
-                    LandingFile(landing_dir, landing_path, status.st_size, status.st_mtime)
-                )
             else:
-                ignored.append(ignored_entry(landing_path, entry_type))
-    files.sort(key=lambda f: f.landing_path)
-    ignored.sort(key=lambda e: e.landing_path)
-    return files, ignored
+                yield landing_path, entry, entry_type
 
 
-def _entry_type(name: str, mode: int) -> str:
-    if stat.S_ISLNK(mode):
+def _entry_type(entry: os.DirEntry[str]) -> str:
+    """The entry's type from the directory listing (no call to the system where the file
+    system gives it, as local ones do)."""
+    if entry.is_symlink():
         return "symlink"
-    if name.startswith("."):
+    if entry.name.startswith("."):
         return "hidden"
-    if stat.S_ISDIR(mode):
+    if entry.is_dir(follow_symlinks=False):
         return "directory"
-    if not stat.S_ISREG(mode):
+    if not entry.is_file(follow_symlinks=False):
         return "special"
-    if name.endswith((".part", ".tmp")):
+    if entry.name.endswith((".part", ".tmp")):
         return "partial"
     return "file"
 

@@ -102,11 +102,13 @@ def with_warehouse(console: Console, warehouse: Path, night: Callable[[], int]) 
 
 
 def _run(settings: Settings, console: Console) -> int:
+    from pipelines.tables import DOMAIN_TABLES
     from warehouse.connections import connect
 
     if settings.warehouse.exists():
-        # Refused before anything is written when another process holds the file.
-        with connect(settings.warehouse, read_only=False):
+        # Refused before anything is written when another process holds the file. The domains'
+        # tables as the steps' connections declare them: the schema's stamp is theirs.
+        with connect(settings.warehouse, read_only=False, tables=DOMAIN_TABLES):
             pass
     started_at = datetime.now()
     started = time.perf_counter()

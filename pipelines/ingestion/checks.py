@@ -1,5 +1,7 @@
 """Blocking checks of the ingestion: nothing silently dropped, one version in force per group."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from pipelines.ingestion.assets import (
@@ -23,24 +25,25 @@ from warehouse.connections import connect
 def every_landing_file_accounted_for(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, landing: LandingResource
 ) -> dg.AssetCheckResult:
-    # A file arriving while the run works is the next run's: only files already there when the
-    # run started must be accounted for.
-    run_started = context.instance.get_run_stats(context.run.run_id).start_time or float("inf")
     with connect(warehouse.path, read_only=True) as connection:
         recorded = dict(
             connection.execute(
                 "SELECT landing_path, status FROM registry.landing_status"
             ).fetchall()
         )
-    on_disk = [
-        f.landing_path for f in registry.scan_landing(landing.landing) if f.mtime < run_started
-    ]
-    missing = [path for path in on_disk if path not in recorded]
-    not_final = [
+    # The listing alone: the registry's scan of this night took every file's size and time.
+    on_disk = registry.landing_paths(landing.landing)
+    # A file arriving while the run works is the next run's: only files already there when the
+    # run started must be accounted for (the time asked of the unaccounted files alone).
+    run_started = context.instance.get_run_stats(context.run.run_id).start_time or float("inf")
+    unaccounted = [
         path
         for path in on_disk
-        if path in recorded and recorded[path] not in registry.TERMINAL_STATUSES
+        if recorded.get(path) not in registry.TERMINAL_STATUSES
+        and _modified_before(landing.landing / path, run_started)
     ]
+    missing = [path for path in unaccounted if path not in recorded]
+    not_final = [path for path in unaccounted if path in recorded]
     return dg.AssetCheckResult(
         passed=not missing and not not_final,
         metadata={
@@ -50,6 +53,13 @@ def every_landing_file_accounted_for(
             "examples": ", ".join((missing + not_final)[:5]),
         },
     )
+
+
+def _modified_before(path: Path, moment: float) -> bool:
+    try:
+        return path.stat(follow_symlinks=False).st_mtime < moment
+    except FileNotFoundError:  # gone since the listing: nothing to account for
+        return False
 
 
 @dg.asset_check(

@@ -41,6 +41,7 @@ def test_links_are_never_followed_whatever_they_point_to(tmp_path: Path) -> None
         "dsn/casse.dsn": "symlink",
     }
     assert all("jamais suivi" in e.reason for e in ignored)
+    assert registry.landing_paths(landing) == ["dsn/vrai.dsn"]  # the night's check's listing
 
 
 def test_a_fifo_is_ignored_without_being_opened(tmp_path: Path) -> None:
@@ -50,6 +51,20 @@ def test_a_fifo_is_ignored_without_being_opened(tmp_path: Path) -> None:
     files, ignored = registry.scan_landing_entries(landing)
     assert files == []
     assert [(e.landing_path, e.entry_type) for e in ignored] == [("dsn/tube.dsn", "special")]
+    assert registry.landing_paths(landing) == []
+
+
+def test_the_listing_of_paths_is_the_scan_s_files(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    deliver(landing, "b.dsn", AUGUST_2019)
+    deliver(landing, "a.dsn", SEPTEMBER_2019)
+    (landing / "dsn" / "envoi.dsn.part").write_bytes(b"en cours")
+    (landing / "dsn" / ".cache").write_bytes(b"cache")
+    (landing / "bank" / "mois").mkdir(parents=True)
+    (landing / "bank" / "mois" / "releve.xml").write_bytes(b"<x/>")
+    files, _ = registry.scan_landing_entries(landing)
+    assert registry.landing_paths(landing) == [f.landing_path for f in files]
+    assert [f.landing_path for f in files] == ["bank/mois/releve.xml", "dsn/a.dsn", "dsn/b.dsn"]
 
 
 def test_an_io_error_on_one_file_does_not_stop_the_others(

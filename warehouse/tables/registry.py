@@ -42,6 +42,15 @@ TABLE_COMMENTS = Table(
     key=("table_name",),
 )
 
+SCHEMA_STAMP = Table(
+    "main",
+    "schema_stamp",
+    "L'empreinte du schéma auquel une connexion en écriture a mis l'entrepôt à jour en dernier "
+    "(migrations et déclarations des tables de son code) : une même empreinte n'a rien à "
+    "appliquer.",
+    (Column("stamp", "VARCHAR", "SHA-256 des migrations et des déclarations des tables.", False),),
+)
+
 DEFERRED_MERGES = Table(
     "main",
     "deferred_merges",
@@ -210,6 +219,7 @@ REFERENCE_READS = Table(
 REGISTRY_TABLES: tuple[Table, ...] = (
     SCHEMA_MIGRATIONS,
     TABLE_COMMENTS,
+    SCHEMA_STAMP,
     DEFERRED_MERGES,
     FILES,
     DELIVERIES,

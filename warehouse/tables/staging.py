@@ -8,6 +8,7 @@ by the first file with their kind of record (`CREATED_ON_LOAD`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cache
 
@@ -309,6 +310,17 @@ def staging_block_table(table: str, columns: dict[str, tuple[str, bool]]) -> Tab
             for name, (type_, nullable) in columns.items()
         ),
     )
+
+
+def block_comments_digest() -> str:
+    """A digest of what a DSN block table's comments depend on besides its columns: the norms'
+    labels and the comments' wording (a sample table holding every column a label names, and
+    one that none does). The tables' columns are commented when a load creates or widens them."""
+    block_labels, rubric_labels = _norm_labels()
+    every_column = [*_TECHNICAL_COMMENTS, *rubric_labels, "hors_norme"]
+    sample = staging_block_table("s00_g00_00", dict.fromkeys(every_column, ("VARCHAR", True)))
+    labels = "\n".join(f"{block}={label}" for block, label in sorted(block_labels.items()))
+    return hashlib.sha256(f"{sample.comments_hash()}\n{labels}".encode()).hexdigest()
 
 
 def _block_column_comment(name: str, rubric_labels: dict[str, str]) -> str:
