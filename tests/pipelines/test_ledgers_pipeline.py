@@ -5,10 +5,12 @@ generator's truth, the identities checked in SQL, a re-run, and the Excel export
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import dagster as dg
 import duckdb
@@ -290,14 +292,10 @@ def test_a_broken_identity_fails_its_own_check_among_the_three_of_one_step(
             "UPDATE ledger.company_balances SET balance = balance + 1 WHERE siren = ?", [siren]
         )
     resources = pipeline_resources(Settings(night.landing, warehouse, tmp_path / "quarantine"))
-    results = {
-        r.check_name: r
-        for r in ledger_checks(
-            warehouse=resources["warehouse"],
-            night=resources["night"],
-            publish=resources["publish"],
-        )
-    }
+    yielded = ledger_checks(
+        warehouse=resources["warehouse"], night=resources["night"], publish=resources["publish"]
+    )
+    results = {r.check_name: r for r in cast(Iterator[dg.AssetCheckResult], yielded)}
     assert set(results) == {
         "company_identity_breaks",
         "bank_identity_breaks",
