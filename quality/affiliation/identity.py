@@ -82,13 +82,20 @@ def same_nir_in_two_establishments(context: DetectionContext) -> pl.DataFrame:
                 count(DISTINCT month) OVER (PARTITION BY employee_key, siret) AS months_seen
             FROM aff_contract_months WHERE warehouse_key NOT LIKE 'NTT:%'
         ),
+        -- The doubles are found first, then their SIRETs listed: an ordered `string_agg` on
+        -- every employee's month cost 0.25 s of the rule's 0.3 s at 20,000 employees.
         doubles AS (
+            SELECT employee_key, month FROM per_siret
+            GROUP BY ALL HAVING count(DISTINCT siret) > 1
+        ),
+        listed AS (
             SELECT employee_key, month,
                 string_agg(DISTINCT siret, '+' ORDER BY siret) AS sirets,
                 -- fewest months first, then the smallest SIRET: a stable choice
                 arg_min(siret, lpad(CAST(months_seen AS VARCHAR), 6, '0') || siret)
                     AS unusual_siret
-            FROM per_siret GROUP BY ALL HAVING count(DISTINCT siret) > 1
+            FROM per_siret SEMI JOIN doubles USING (employee_key, month)
+            GROUP BY ALL
         )
         SELECT DISTINCT ON (d.employee_key, d.month)
             p.siren, d.unusual_siret AS siret, d.employee_key, n.employee_name,
@@ -96,7 +103,7 @@ def same_nir_in_two_establishments(context: DetectionContext) -> pl.DataFrame:
             'Déclaré le même mois par les établissements ' || replace(d.sirets, '+', ' et ')
                 AS detail,
             p.file_id, p.declaration_id
-        FROM doubles AS d
+        FROM listed AS d
         JOIN per_siret AS p
             ON p.employee_key = d.employee_key AND p.month = d.month
             AND p.siret = d.unusual_siret

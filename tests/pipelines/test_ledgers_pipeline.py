@@ -5,10 +5,12 @@ generator's truth, the identities checked in SQL, a re-run, and the Excel export
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import dagster as dg
 import duckdb
@@ -21,7 +23,7 @@ from pipelines.cli import main
 from pipelines.ingestion.assets import INGESTION_ASSETS
 from pipelines.ingestion.checks import INGESTION_CHECKS
 from pipelines.ledgers.assets import LEDGER_ASSETS
-from pipelines.ledgers.checks import LEDGER_CHECKS
+from pipelines.ledgers.checks import LEDGER_CHECKS, ledger_checks
 from pipelines.resources import pipeline_resources
 from pipelines.settings import Settings
 from synthetic.generation import generate
@@ -276,3 +278,29 @@ def test_bench_ledger_step_against_ingestion(tmp_path: Path) -> None:
         f"ingestion {ingestion:.1f} s, ledgers with checks {ledgers:.1f} s "
         f"(ratio {ledgers / ingestion:.3f})"
     )
+
+
+def test_a_broken_identity_fails_its_own_check_among_the_three_of_one_step(
+    night: Night, tmp_path: Path
+) -> None:
+    # The three ledger checks run in one step (`ledger_checks`): each still says its own verdict.
+    warehouse = tmp_path / "entrepot.duckdb"
+    warehouse.write_bytes(night.warehouse.read_bytes())
+    with connect(warehouse, read_only=False) as connection:
+        [(siren,)] = connection.execute("SELECT min(siren) FROM ledger.company_balances").fetchall()
+        connection.execute(
+            "UPDATE ledger.company_balances SET balance = balance + 1 WHERE siren = ?", [siren]
+        )
+    resources = pipeline_resources(Settings(night.landing, warehouse, tmp_path / "quarantine"))
+    yielded = ledger_checks(
+        warehouse=resources["warehouse"], night=resources["night"], publish=resources["publish"]
+    )
+    results = {r.check_name: r for r in cast(Iterator[dg.AssetCheckResult], yielded)}
+    assert set(results) == {
+        "company_identity_breaks",
+        "bank_identity_breaks",
+        "reference_files_present",
+    }
+    assert not results["company_identity_breaks"].passed
+    assert results["company_identity_breaks"].metadata["examples"].value == siren
+    assert results["bank_identity_breaks"].passed
