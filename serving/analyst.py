@@ -532,8 +532,10 @@ def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 
 def _rows_per_table(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> dict[str, int]:
-    """Each table's rows, counted in one statement (the night's ~650 statements of the copy
-    each cost a few milliseconds of their own)."""
+    """Each table's rows, counted in one statement (each of the copy's statements costs about
+    1 ms of its own: 655 of them on the 20,000 employees' incremental night)."""
+    if not tables:
+        return {}
     counts = " UNION ALL ".join(
         f'SELECT {sql_literal(t.name)}, count(*) FROM "{t.schema}"."{t.table}"' for t in tables
     )
