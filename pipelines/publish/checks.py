@@ -19,9 +19,9 @@ from pipelines.publish.resources import PublishResource
 from pipelines.resources import ACCEPTED_DROPS_TAG, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.gates import GateResult, run_gates, withhold_companies
+from serving.gates import run_gates, withhold_companies
 from serving.snapshot import read_candidate
-from serving.spec import SCHEMA
+from serving.spec import SCHEMA, GateResult
 from serving.tables import PORTAL_TABLES
 
 
