@@ -68,22 +68,42 @@ def table_expectations(spec: TableSpec, previous_counts: dict[str, int]) -> tupl
     return (*spec.all_expectations(), *row_count_bounds(previous_counts.get(spec.name)))
 
 
+@dataclass(frozen=True)
+class HoldBack:
+    """Where the companies whose rows fail a company-scoped gate are put back on their last good
+    night: the file the portal reads now (absent before the first publication), and tonight."""
+
+    served: Path
+    night: date
+
+
 def run_gates(
     candidate: Path,
     specs: tuple[TableSpec, ...],
     previous_counts: dict[str, int],
     docs_dir: Path | None = None,
-) -> list[GateResult]:
-    """Judge every table of the candidate file, in the order of `specs` (each table's results in
-    GX's order); with `docs_dir`, GX validates the same file and builds its Data
-    Docs site there in a background thread (`serving.data_docs.wait_for_data_docs`)."""
+    hold_back: HoldBack | None = None,
+) -> tuple[list[GateResult], list[CompanyRefusal]]:
+    """Judge every table of the candidate file: the results in the order of `specs` (each
+    table's in GX's order), and the companies held back first (`hold_back`). One scan per table
+    serves both; the candidate is scanned again only when a company was held back. With
+    `docs_dir`, GX validates the file judged and builds its Data Docs site there in a background
+    thread (`serving.data_docs.wait_for_data_docs`)."""
     tables = [(spec, table_expectations(spec, previous_counts)) for spec in specs]
-    connection = limit_memory(duckdb.connect(str(candidate), read_only=True))
+    connection = _read_only(candidate)
     try:
+        counts = [_count(connection, spec, expectations) for spec, expectations in tables]
+        failures = _failing_companies(tables, counts) if hold_back else {}
+        withheld: list[CompanyRefusal] = []
+        if hold_back and failures:
+            connection.close()
+            withheld = _withhold_companies(candidate, hold_back, specs, failures)
+            connection = _read_only(candidate)
+            counts = [_count(connection, spec, expectations) for spec, expectations in tables]
         results = [
             result
-            for spec, expectations in tables
-            for result in _judge(connection, spec, expectations)
+            for (spec, expectations), table_counts in zip(tables, counts, strict=True)
+            for result in _results(spec, expectations, table_counts)
         ]
     except BaseException:
         connection.close()
@@ -92,23 +112,47 @@ def run_gates(
         connection.close()
     else:  # the thread's now: it keeps reading this file once `serving_snapshot` renames it
         document_in_background(connection, tables, results, docs_dir)
-    return results
+    return results, withheld
 
 
-def _judge(
+def _read_only(candidate: Path) -> duckdb.DuckDBPyConnection:
+    return limit_memory(duckdb.connect(str(candidate), read_only=True))
+
+
+# Per company (None: rows of no known company, or a table without a SIREN), its rows and each
+# row-level expectation's failing rows among them.
+_Counts = list[tuple[str | None, int, list[int]]]
+
+
+def _row_level(expectations: tuple[Expectation, ...]) -> list[Expectation]:
+    return [e for e in expectations if e.kind != _ROW_COUNT]
+
+
+def _count(
     connection: duckdb.DuckDBPyConnection, spec: TableSpec, expectations: tuple[Expectation, ...]
-) -> list[GateResult]:
-    """The results of `expectations` on the table of `spec`: one scan counts the rows and each
-    row-level expectation's failing rows."""
-    row_level = [e for e in expectations if e.kind != _ROW_COUNT]
+) -> _Counts:
+    """One scan of the table of `spec`: per company, its rows and each row-level expectation's
+    failing rows (a key's duplicates are found across companies)."""
+    row_level = _row_level(expectations)
+    company = _company(spec) if COMPANY_COLUMN in spec.column_names else "NULL"
     flags = "".join(f", coalesce({_unexpected(e)}, false) AS u{i}" for i, e in enumerate(row_level))
     counts = "".join(f", count(*) FILTER (WHERE u{i})" for i in range(len(row_level)))
-    row = connection.execute(
-        f"SELECT count(*){counts} FROM (SELECT 1{flags} FROM ({_with_checks(spec)}))"
-    ).fetchone()
-    assert row is not None  # an aggregate without GROUP BY has its row
-    rows, *unexpected = (int(n) for n in row)
-    failing = dict(zip(map(id, row_level), unexpected, strict=True))
+    rows = connection.execute(
+        f"SELECT company, count(*){counts} "
+        f"FROM (SELECT {company} AS company{flags} FROM ({_with_checks(spec)})) GROUP BY company"
+    ).fetchall()
+    return [(row[0], int(row[1]), [int(n) for n in row[2:]]) for row in rows]
+
+
+def _results(
+    spec: TableSpec, expectations: tuple[Expectation, ...], counts: _Counts
+) -> list[GateResult]:
+    rows = sum(company_rows for _, company_rows, _ in counts)
+    row_level = _row_level(expectations)
+    failing = {
+        id(expectation): sum(unexpected[i] for _, _, unexpected in counts)
+        for i, expectation in enumerate(row_level)
+    }
     results = []
     for expectation in _in_gx_order(expectations):
         if expectation.kind == _ROW_COUNT:
@@ -251,32 +295,19 @@ def _company(spec: TableSpec) -> str:
     return COMPANY_COLUMN
 
 
-def failing_companies(
-    connection: duckdb.DuckDBPyConnection, specs: tuple[TableSpec, ...]
+def _failing_companies(
+    tables: list[tuple[TableSpec, tuple[Expectation, ...]]], counts: list[_Counts]
 ) -> dict[str, list[str]]:
-    """Per company, the French labels of the blocking company-scoped gates its rows fail in
-    the portal schema of `connection`. Rows of no known company are left to the whole-night
-    gates. One scan per table, whatever its number of gates."""
+    """Per company, the French labels of the blocking company-scoped gates its rows fail, in
+    the order of the tables and of their gates. Rows of no known company are left to the
+    whole-night gates."""
     failures: dict[str, list[str]] = {}
-    for spec in specs:
-        gates = [e for e in spec.all_expectations() if e.blocking and company_scoped(spec, e)]
-        if not gates:
-            continue
-        flags = ", ".join(
-            f"coalesce({_unexpected(e)}, false) AS gate_{i}" for i, e in enumerate(gates)
-        )
-        failed = " OR ".join(f"gate_{i}" for i in range(len(gates)))
-        rows = connection.execute(
-            f"""
-            SELECT company, {", ".join(f"bool_or(gate_{i})" for i in range(len(gates)))}
-            FROM (SELECT {_company(spec)} AS company, {flags} FROM ({_with_checks(spec)}))
-            WHERE company IS NOT NULL AND ({failed})
-            GROUP BY company ORDER BY company
-            """
-        ).fetchall()
-        for i, expectation in enumerate(gates):
-            for siren, *gate_failed in rows:
-                if gate_failed[i]:
+    for (spec, expectations), table_counts in zip(tables, counts, strict=True):
+        for i, expectation in enumerate(_row_level(expectations)):
+            if not (expectation.blocking and company_scoped(spec, expectation)):
+                continue
+            for siren, _, unexpected in table_counts:
+                if siren is not None and unexpected[i]:
                     failures.setdefault(siren, []).append(f"{spec.name} : {_describe(expectation)}")
     return failures
 
@@ -289,30 +320,26 @@ class CompanyRefusal:
     data_night_id: str | None  # the publication its rows come from; None: never published
 
 
-def withhold_companies(
-    candidate: Path, served: Path, night: date, specs: tuple[TableSpec, ...]
+def _withhold_companies(
+    candidate: Path,
+    hold_back: HoldBack,
+    specs: tuple[TableSpec, ...],
+    failures: dict[str, list[str]],
 ) -> list[CompanyRefusal]:
-    """In the candidate file, replace the rows of every company failing a company-scoped gate
-    by its rows of the served file (its last good night; none if it was never published) and
-    say so in `company_publication`; update the candidate's row counts. The other companies
-    keep tonight's rows. Returns the companies held back."""
+    """In the candidate file, replace the rows of every company of `failures` by its rows of the
+    served file (its last good night; none if it was never published) and say so in
+    `company_publication`; update the candidate's row counts. The other companies keep
+    tonight's rows. Returns the companies held back."""
     with limit_memory(duckdb.connect(str(candidate))) as connection:
-        failures = failing_companies(connection, specs)
-        has_served = served.exists()
+        has_served = hold_back.served.exists()
         if has_served:
-            connection.execute(f"ATTACH '{_escape(served)}' AS served (READ_ONLY)")
+            connection.execute(f"ATTACH '{_escape(hold_back.served)}' AS served (READ_ONLY)")
         try:
             refusals = [
-                _withhold(connection, siren, tuple(gates), night, specs, has_served)
+                _withhold(connection, siren, tuple(gates), hold_back.night, specs, has_served)
                 for siren, gates in sorted(failures.items())
             ]
-            connection.execute(
-                f"UPDATE {SCHEMA}.{PUBLICATION_TABLE} SET data_night_id = night_id "
-                "WHERE data_night_id IS NULL AND publication_status <> ?",
-                [WITHHELD],
-            )
-            if refusals:  # only a company held back changes the row counts
-                _recount(connection, specs)
+            _recount(connection, specs)
         finally:
             if has_served:
                 connection.execute("DETACH served")

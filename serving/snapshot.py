@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from serving.labels import register_code_labels
-from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
+from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, NIGHT_ID_VARIABLE, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving, transaction
 from warehouse.schema import existing_relations, insert_rows, sql_literal
@@ -159,6 +159,7 @@ def _write_tables(
     are."""
     rows: dict[str, int] = {}
     unavailable: dict[str, str] = {}
+    connection.execute(f"SET VARIABLE {NIGHT_ID_VARIABLE} = ?", [night_id])
     connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")
     existing = existing_relations(connection)
     for spec in specs:

@@ -18,6 +18,7 @@ from warehouse.schema import Column, Table
 __all__ = [
     "NIGHT_ID_COLUMN",
     "NIGHT_ID_COMMENT",
+    "NIGHT_ID_VARIABLE",
     "SCHEMA",
     "Column",
     "Expectation",
@@ -29,6 +30,9 @@ __all__ = [
 SCHEMA = "portal_v1"
 NIGHT_ID_COLUMN = "night_id"
 NIGHT_ID_COMMENT = "Identifiant de la publication (nuit) qui a produit cette ligne."
+# Tonight's night id while the candidate is built, for a table's SQL that shows it elsewhere than
+# in NIGHT_ID_COLUMN: `getvariable('publication_night_id')`.
+NIGHT_ID_VARIABLE = "publication_night_id"
 
 
 @dataclass(frozen=True)

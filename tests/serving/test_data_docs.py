@@ -97,7 +97,7 @@ def _tables(previous: dict[str, int]) -> list[tuple[TableSpec, tuple[Expectation
 def test_the_gates_judge_every_row_as_great_expectations_does(
     candidate: Path, previous: dict[str, int]
 ) -> None:
-    judged = run_gates(candidate, SPECS, previous)
+    judged, _ = run_gates(candidate, SPECS, previous)
     with duckdb.connect(str(candidate), read_only=True) as connection:
         _, by_gx = validate(connection, _tables(previous))
     assert judged == by_gx
@@ -108,7 +108,7 @@ def test_the_data_docs_are_built_and_a_verdict_gx_does_not_share_is_an_error(
     candidate: Path, tmp_path: Path
 ) -> None:
     docs = tmp_path / "data_docs"
-    judged = run_gates(candidate, SPECS, {}, docs)
+    judged, _ = run_gates(candidate, SPECS, {}, docs)
     wait_for_data_docs()
     assert (docs / "index.html").is_file()
     assert len(list((docs / "validations").rglob("*.html"))) == len(SPECS)
