@@ -61,9 +61,18 @@ def remove_stale_candidates(serving_path: Path) -> list[Path]:
 def _comment(
     connection: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, str]
 ) -> None:
-    connection.execute(f"COMMENT ON TABLE {table} IS {sql_literal(comment)}")
-    for column, text in columns.items():
-        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}')
+    # One script a table: the statements sent one by one were about 0.1 s a night.
+    connection.execute(
+        ";\n".join(
+            [
+                f"COMMENT ON TABLE {table} IS {sql_literal(comment)}",
+                *(
+                    f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}'
+                    for column, text in columns.items()
+                ),
+            ]
+        )
+    )
 
 
 def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
