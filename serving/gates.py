@@ -14,8 +14,9 @@ employees its import and validations were about 1.9 s of CPU in this step, the q
 Gates are of two scopes. A row-level gate of a table with a SIREN (key filled and unique, codes,
 date orders, identities) can be pinned on the companies whose rows fail it: before the verdict,
 `run_gates` puts those companies back on their last good night in the candidate (rows copied
-from the served file, `company_publication` says so) and the rest of the night publishes. Row counts, the schema and the contract are about the whole night: a failure there,
-or a failing row of no known company, refuses the whole publication.
+from the served file, `company_publication` says so) and the rest of the night publishes. Row
+counts, the schema and the contract are about the whole night: a failure there, or a failing row
+of no known company, refuses the whole publication.
 """
 
 from __future__ import annotations
