@@ -7,7 +7,7 @@ half its rows is the classic sign of a broken load and blocks; one tripling is o
 The expectations are Great Expectations' (their names and meanings), judged here in DuckDB: one
 query per table counts every expectation's failing rows as GX counts them (missing values pass
 code lists, orders and bounds; a key's missing values are the not-null gate's, not the
-uniqueness gate's). GX itself validates the same candidate afterwards, in the background, for
+uniqueness gate's). GX itself validates the same candidate afterwards, in a child process, for
 the Data Docs, and its results are compared with these (`serving.data_docs`): at 20,000
 employees its import and validations were about 1.9 s of CPU in this step, the queries 0.1 s.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from serving.data_docs import document_in_background
+from serving.data_docs import Documented, document_in_background
 from serving.spec import (
     NIGHT_ID_COLUMN,
     SCHEMA,
@@ -87,8 +87,8 @@ def run_gates(
     """Judge every table of the candidate file: the results in the order of `specs` (each
     table's in GX's order), and the companies held back first (`hold_back`). One scan per table
     serves both; the candidate is scanned again only when a company was held back. With
-    `docs_dir`, GX validates the file judged and builds its Data Docs site there in a background
-    thread (`serving.data_docs.wait_for_data_docs`)."""
+    `docs_dir`, GX validates the file judged and builds its Data Docs site there in a child
+    process (`serving.data_docs.wait_for_data_docs`)."""
     tables = [(spec, table_expectations(spec, previous_counts)) for spec in specs]
     connection = _read_only(candidate)
     try:
@@ -100,18 +100,16 @@ def run_gates(
             withheld = _withhold_companies(candidate, hold_back, specs, failures)
             connection = _read_only(candidate)
             counts = [_count(connection, spec, expectations) for spec, expectations in tables]
-        results = [
-            result
-            for (spec, expectations), table_counts in zip(tables, counts, strict=True)
-            for result in _results(spec, expectations, table_counts)
-        ]
-    except BaseException:
+    finally:
         connection.close()
-        raise
-    if docs_dir is None:
-        connection.close()
-    else:  # the thread's now: it keeps reading this file once `serving_snapshot` renames it
-        document_in_background(connection, tables, results, docs_dir)
+    results = [
+        result
+        for (spec, expectations), table_counts in zip(tables, counts, strict=True)
+        for result in _results(spec, expectations, table_counts)
+    ]
+    if docs_dir is not None:
+        documented = [Documented(s.name, s.check_columns, e) for s, e in tables]
+        document_in_background(candidate, documented, results, docs_dir)
     return results, withheld
 
 
