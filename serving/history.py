@@ -21,8 +21,9 @@ from pathlib import Path
 
 import duckdb
 
-from serving.gates import CompanyRefusal, GateResult
+from serving.gates import CompanyRefusal
 from serving.snapshot import Candidate, read_candidate, read_served, swap_in
+from serving.spec import GateResult
 from warehouse.connections import has_table, transaction
 from warehouse.schema import insert_rows
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from serving.analyst import ExportWritten, write_analyst_exports
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
-from serving.spec import SCHEMA
-from warehouse.connections import connect_serving
+from serving.snapshot import Candidate, read_served
 
 
 def new_night_id(night: date) -> str:
@@ -51,28 +50,27 @@ _SUMMARY_LABELS = {
 
 def portal_summary(serving_path: Path) -> str:
     """One line, in French, of what the portal shows now."""
-    if not serving_path.exists():
+    served = read_served(serving_path)
+    if served is None:
         return f"Portail : aucune publication dans {serving_path}."
-    with connect_serving(serving_path) as connection:
-        night_row = connection.execute(
-            f"SELECT night, night_id FROM {SCHEMA}.publication"
-        ).fetchone()
-        tables = connection.execute(
-            f"SELECT table_name, row_count, available FROM {SCHEMA}.publication_tables"
-        ).fetchall()
-    counts = {name: (rows, available) for name, rows, available in tables}
+    return publication_summary(served)
+
+
+def publication_summary(publication: Candidate) -> str:
+    """One line, in French, of what `publication` shows (the file just swapped in: its record,
+    read before the swap, without opening the file again)."""
     shown = [
-        f"{counts[name][0]} {label}"
+        f"{publication.rows[name]} {label}"
         for name, (label, _) in _SUMMARY_LABELS.items()
-        if counts.get(name, (0, False))[1]
+        if name in publication.rows and name not in publication.unavailable
     ]
     waiting = [
-        domain
-        for name, (_, domain) in _SUMMARY_LABELS.items()
-        if name in counts and not counts[name][1]
+        domain for name, (_, domain) in _SUMMARY_LABELS.items() if name in publication.unavailable
     ]
-    night, night_id = night_row if night_row else (None, None)
-    line = f"Portail : nuit du {night:%d/%m/%Y} ({night_id}) – " + ", ".join(shown)
+    line = (
+        f"Portail : nuit du {publication.night:%d/%m/%Y} ({publication.night_id}) – "
+        + ", ".join(shown)
+    )
     if waiting:
         line += " ; pas encore alimentés : " + ", ".join(waiting)
     return line + "."

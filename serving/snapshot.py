@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from serving.labels import register_code_labels
-from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, SCHEMA, TableSpec
+from serving.spec import NIGHT_ID_COLUMN, NIGHT_ID_COMMENT, NIGHT_ID_VARIABLE, SCHEMA, TableSpec
 from serving.tables import PORTAL_TABLES
 from warehouse.connections import connect, connect_serving, transaction
 from warehouse.schema import existing_relations, insert_rows, sql_literal
@@ -61,9 +61,18 @@ def remove_stale_candidates(serving_path: Path) -> list[Path]:
 def _comment(
     connection: duckdb.DuckDBPyConnection, table: str, comment: str, columns: dict[str, str]
 ) -> None:
-    connection.execute(f"COMMENT ON TABLE {table} IS {sql_literal(comment)}")
-    for column, text in columns.items():
-        connection.execute(f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}')
+    # One script a table: the statements sent one by one were about 0.1 s a night.
+    connection.execute(
+        ";\n".join(
+            [
+                f"COMMENT ON TABLE {table} IS {sql_literal(comment)}",
+                *(
+                    f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}'
+                    for column, text in columns.items()
+                ),
+            ]
+        )
+    )
 
 
 def _create_table(connection: duckdb.DuckDBPyConnection, spec: TableSpec) -> str:
@@ -159,6 +168,7 @@ def _write_tables(
     are."""
     rows: dict[str, int] = {}
     unavailable: dict[str, str] = {}
+    connection.execute(f"SET VARIABLE {NIGHT_ID_VARIABLE} = ?", [night_id])
     connection.execute(f"CREATE SCHEMA {_CATALOG}.{SCHEMA}")
     existing = existing_relations(connection)
     for spec in specs:

@@ -9,17 +9,30 @@ the portal reads never depends on which domains a deployment runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from warehouse.schema import Column, Table
 
-__all__ = ["NIGHT_ID_COLUMN", "NIGHT_ID_COMMENT", "SCHEMA", "Column", "Expectation", "TableSpec"]
+__all__ = [
+    "NIGHT_ID_COLUMN",
+    "NIGHT_ID_COMMENT",
+    "NIGHT_ID_VARIABLE",
+    "SCHEMA",
+    "Column",
+    "Expectation",
+    "GateResult",
+    "TableSpec",
+]
 
 # The schema of the serving file the portal reads: the contract's name and version.
 SCHEMA = "portal_v1"
 NIGHT_ID_COLUMN = "night_id"
 NIGHT_ID_COMMENT = "Identifiant de la publication (nuit) qui a produit cette ligne."
+# Tonight's night id while the candidate is built, for a table's SQL that shows it elsewhere than
+# in NIGHT_ID_COLUMN: `getvariable('publication_night_id')`.
+NIGHT_ID_VARIABLE = "publication_night_id"
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,44 @@ class Expectation:
     kind: str  # e.g. "ExpectColumnValuesToNotBeNull"
     arguments: dict[str, Any]
     blocking: bool = True
+
+
+def columns_label(arguments: Mapping[str, Any]) -> str | None:
+    """The columns an expectation of these arguments reads, as the gates' results name them."""
+    if arguments.get("column"):
+        return str(arguments["column"])
+    if arguments.get("column_list"):
+        return ", ".join(arguments["column_list"])
+    if "column_A" in arguments:
+        return f"{arguments['column_B']} ≤ {arguments['column_A']}"
+    return None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One expectation judged on one table of a candidate."""
+
+    table: str
+    expectation: str  # GX expectation type, e.g. expect_column_values_to_not_be_null
+    column: str | None
+    blocking: bool
+    passed: bool
+    unexpected_count: int | None
+    observed: str | None
+
+    @property
+    def label(self) -> str:
+        where = f" ({self.column})" if self.column else ""
+        return f"{self.table} : {self.expectation}{where}"
+
+    @property
+    def failure(self) -> str:
+        """French, one failed expectation as the refusal reason and the Dagster check state it."""
+        return (
+            self.label
+            + (f" : {self.unexpected_count} ligne(s) en défaut" if self.unexpected_count else "")
+            + (f" (observé : {self.observed})" if self.observed is not None else "")
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

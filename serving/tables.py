@@ -18,7 +18,7 @@ from quality.anomalies.model import AnomalySeverity, AnomalyStatus
 from quality.stoppages.catalogue import EpisodeStatus
 from serving.comptes_rendus import STATUS_LABELS as DECLARATION_STATUS_LABELS
 from serving.labels import label_of
-from serving.spec import Column, Expectation, TableSpec, in_set, ordered, zero
+from serving.spec import NIGHT_ID_VARIABLE, Column, Expectation, TableSpec, in_set, ordered, zero
 
 # The codes each domain writes: the gates refuse any other, the comments list them.
 AFFILIATION_STATUSES = list(ALL_STATUSES)
@@ -491,9 +491,11 @@ COMPANY_PUBLICATION = TableSpec(
         _c("refused_gates", "VARCHAR", "Contrôles en échec sur ses données, en français."),
     ),
     key=("siren",),
-    sql="""
+    # A company held back by the gates gets its row again (`serving.gates`).
+    sql=f"""
         SELECT siren, 'publiée' AS publication_status, NULL::DATE AS stale_since,
-            NULL::VARCHAR AS data_night_id, NULL::VARCHAR AS refused_gates
+            CAST(getvariable('{NIGHT_ID_VARIABLE}') AS VARCHAR) AS data_night_id,
+            NULL::VARCHAR AS refused_gates
         FROM core.companies
     """,
     requires=("core.companies",),

@@ -22,7 +22,7 @@ from pipelines.settings import WAREHOUSE_POOL
 from serving import history
 from serving.analyst import build_analyst_candidate, remember_analyst_copy
 from serving.comptes_rendus import write_comptes_rendus
-from serving.night import analyst_exports, new_night_id, portal_summary
+from serving.night import analyst_exports, new_night_id, publication_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
 from serving.snapshot import swap_in, write_candidate
 from warehouse.changes import changed_since, record_progress
@@ -107,7 +107,7 @@ def serving_snapshot(
         candidate = history.publish_checked(
             connection, publish.serving, candidate_night_id(context)
         )
-    summary = portal_summary(publish.serving)
+    summary = publication_summary(candidate)
     context.log.info(summary)
     return dg.MaterializeResult(metadata={"night_id": candidate.night_id, "summary": summary})
 

@@ -1,7 +1,8 @@
 """The quality gates of the candidate snapshot, one Dagster check per portal table.
 
-GX runs once for all tables (importing it costs seconds; the publish resource awaits the Data
-Docs, built after the checks, at the run's end); each table's result becomes an
+The gates judge every table in one pass over the candidate (`serving.gates.run_gates`, in
+DuckDB); Great Expectations validates the same file for the Data Docs in a background thread,
+which the publish resource awaits at the run's end. Each table's result becomes an
 `AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
 stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason, is
 recorded in the warehouse (`publish.publications`, `publish.gate_results`) for the operators.
@@ -19,9 +20,9 @@ from pipelines.publish.resources import PublishResource
 from pipelines.resources import ACCEPTED_DROPS_TAG, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.gates import GateResult, run_gates, withhold_companies
+from serving.gates import HoldBack, run_gates
 from serving.snapshot import read_candidate
-from serving.spec import SCHEMA
+from serving.spec import SCHEMA, GateResult
 from serving.tables import PORTAL_TABLES
 
 
@@ -70,15 +71,20 @@ def portal_quality_gates(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, publish: PublishResource
 ) -> Iterator[dg.AssetCheckResult]:
     candidate = read_candidate(publish.serving, candidate_night_id(context))
-    withheld = withhold_companies(candidate.path, publish.serving, candidate.night, PORTAL_TABLES)
-    if withheld:  # their rows replaced: the row counts changed
-        candidate = read_candidate(publish.serving, candidate.night_id)
     # One connection for the whole check: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         previous = history.previous_counts(connection)
         accepted = _accepted_drops(context)
         bounded = {t: n for t, n in previous.items() if t not in accepted}
-        results = run_gates(candidate.path, PORTAL_TABLES, bounded, publish.data_docs)
+        results, withheld = run_gates(
+            candidate.path,
+            PORTAL_TABLES,
+            bounded,
+            publish.data_docs,
+            HoldBack(publish.serving, candidate.night),
+        )
+        if withheld:  # their rows replaced: the row counts changed
+            candidate = read_candidate(publish.serving, candidate.night_id)
         refusal = history.record_checks(connection, candidate.night_id, results)
         history.record_company_refusals(connection, candidate, withheld)
     for table in accepted:

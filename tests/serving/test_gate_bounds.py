@@ -66,7 +66,7 @@ def test_every_row_level_gate_sees_its_columns_and_counts_the_failing_rows(
                 ('222222222', NULL, 'clos', '2024-03-01', '2024-03-31', 5, 5, 'D')
             """
         )
-    results = run_gates(candidate, (spec,), {})
+    results, _ = run_gates(candidate, (spec,), {})
     failed = {(r.expectation, r.column): r.unexpected_count for r in results if not r.passed}
     assert failed == {
         ("expect_column_values_to_not_be_null", "line"): 1,

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from serving.gates import withhold_companies
+from serving.gates import HoldBack, run_gates
 from serving.snapshot import build_candidate
 from serving.spec import NIGHT_ID_COLUMN, SCHEMA
 from serving.tables import PORTAL_TABLES
@@ -49,7 +49,7 @@ def _published_whole(warehouse: Path, served_before: Path, work: Path, day: date
     candidate = build_candidate(
         work / "entier.duckdb", work / "serving.duckdb", day, f"{day.isoformat()}-0000cafe"
     )
-    withhold_companies(candidate.path, served_before, day, PORTAL_TABLES)
+    run_gates(candidate.path, PORTAL_TABLES, {}, hold_back=HoldBack(served_before, day))
     return candidate.path
 
 

@@ -1,0 +1,123 @@
+"""The gates judge in DuckDB what Great Expectations judges, and GX's Data Docs show it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from serving.data_docs import (
+    DataDocsDisagreeError,
+    Documented,
+    document_in_background,
+    validate,
+    wait_for_data_docs,
+)
+from serving.gates import run_gates, table_expectations
+from serving.spec import SCHEMA, Column, Expectation, TableSpec, in_set, ordered, zero
+
+LINES = TableSpec(
+    name="ledger_lines",
+    comment="Lignes.",
+    columns=(
+        Column("siren", "VARCHAR", "SIREN."),
+        Column("line", "INTEGER", "Ligne."),
+        Column("stage", "VARCHAR", "Étape."),
+        Column("start", "DATE", "Début."),
+        Column("finish", "DATE", "Fin."),
+        Column("due", "DECIMAL(18,2)", "Dû."),
+        Column("paid", "DECIMAL(18,2)", "Payé."),
+    ),
+    key=("siren", "line"),
+    sql=None,
+    expectations=(
+        in_set("stage", ["ouvert", "clos"]),
+        ordered("start", "finish"),
+        ordered("finish", "start", blocking=False),
+        zero("gap"),
+    ),
+    check_columns={"gap": "due - paid"},
+)
+CODES = TableSpec(
+    name="codes",
+    comment="Codes.",
+    columns=(Column("code", "VARCHAR", "Code."), Column("label", "VARCHAR", "Libellé.")),
+    key=("code",),
+    sql=None,
+    expectations=(Expectation("ExpectColumnValuesToNotBeNull", {"column": "label"}, False),),
+)
+EMPTY = TableSpec(
+    name="nothing_yet",
+    comment="Vide.",
+    columns=(Column("siren", "VARCHAR", "SIREN."), Column("day", "DATE", "Jour.")),
+    key=("siren", "day"),
+    sql=None,
+)
+SPECS = (LINES, CODES, EMPTY)
+
+
+@pytest.fixture
+def candidate(tmp_path: Path) -> Path:
+    """Rows failing every kind of gate, with the missing values each kind ignores or not."""
+    path = tmp_path / "candidat.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(f"CREATE SCHEMA {SCHEMA}")
+        for spec in SPECS:
+            columns = ", ".join(f"{c.name} {c.type}" for c in spec.columns)
+            connection.execute(f"CREATE TABLE {SCHEMA}.{spec.name} ({columns})")
+        connection.execute(
+            f"""
+            INSERT INTO {SCHEMA}.ledger_lines VALUES
+                ('111111111', 1, 'ouvert', '2024-01-01', '2024-01-31', 10, 10),
+                ('111111111', 1, 'clos', '2024-02-01', '2024-01-31', 10, 10),
+                ('222222222', 1, 'perdu', NULL, '2024-01-31', 10, 7.5),
+                ('222222222', NULL, NULL, '2024-03-01', '2024-03-31', NULL, 5),
+                ('222222222', NULL, 'clos', '2024-03-01', NULL, 5, 5),
+                (NULL, NULL, 'clos', '2024-03-01', '2024-03-01', 5, 5),
+                (NULL, NULL, 'Clos', NULL, NULL, 5, 5.01)
+            """
+        )
+        connection.execute(
+            f"""
+            INSERT INTO {SCHEMA}.codes VALUES
+                ('A', 'un'), ('A', NULL), ('B', 'deux'), (NULL, NULL), (NULL, 'trois')
+            """
+        )
+    return path
+
+
+def _tables(previous: dict[str, int]) -> list[Documented]:
+    return [
+        Documented(spec.name, spec.check_columns, table_expectations(spec, previous))
+        for spec in SPECS
+    ]
+
+
+@pytest.mark.parametrize(
+    "previous",
+    [{}, {"ledger_lines": 7, "codes": 20, "nothing_yet": 0}, {"ledger_lines": 2, "codes": 1}],
+)
+def test_the_gates_judge_every_row_as_great_expectations_does(
+    candidate: Path, previous: dict[str, int]
+) -> None:
+    judged, _ = run_gates(candidate, SPECS, previous)
+    with duckdb.connect(str(candidate), read_only=True) as connection:
+        _, by_gx = validate(connection, _tables(previous))
+    assert judged == by_gx
+    assert not all(r.passed for r in judged)
+
+
+def test_the_data_docs_are_built_and_a_verdict_gx_does_not_share_is_an_error(
+    candidate: Path, tmp_path: Path
+) -> None:
+    docs = tmp_path / "data_docs"
+    judged, _ = run_gates(candidate, SPECS, {}, docs)
+    wait_for_data_docs()
+    assert (docs / "index.html").is_file()
+    assert len(list((docs / "validations").rglob("*.html"))) == len(SPECS)
+
+    wrong = [judged[0].__class__(**{**judged[0].__dict__, "passed": True}), *judged[1:]]
+    document_in_background(candidate, _tables({}), wrong, docs)
+    with pytest.raises(DataDocsDisagreeError, match="ledger_lines : expect_column_values"):
+        wait_for_data_docs()
