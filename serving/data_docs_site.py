@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -56,6 +57,9 @@ def defer_imports(names: tuple[str, ...]) -> None:
 
 
 def main(job: dict[str, Any]) -> None:
+    # The night's next steps come first: the site is awaited only at the run's end, and on a
+    # busy machine this child's 3.7-5.3 s of CPU (20,000 employees, load 11) would slow them.
+    os.nice(10)
     link = Path(job["candidate"])
     connection = duckdb.connect(str(link), read_only=True)
     link.unlink()  # the open file is the child's until it closes it
