@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from serving.spec import Expectation, GateResult, columns_label
+from serving.spec import SCHEMA, Expectation, GateResult, columns_label
 from warehouse.connections import MEMORY_LIMIT
 
 
@@ -94,6 +94,7 @@ def document_in_background(
         "candidate": str(link),
         "docs_dir": str(docs_dir),
         "memory_limit": MEMORY_LIMIT,
+        "schema": SCHEMA,
         "tables": [dataclasses.asdict(table) for table in tables],
     }
     results = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `wait_for_data_docs`)

@@ -19,7 +19,6 @@ from typing import Any
 
 import duckdb
 
-SCHEMA = "portal_v1"  # serving.spec.SCHEMA, not imported: it would bring the warehouse's modules
 # The Data Docs site written into the docs directory; built alone, not with the ephemeral
 # context's own default site in a temporary directory nobody reads (half of the building time).
 _DOCS_SITE = "portail"
@@ -65,7 +64,7 @@ def main(job: dict[str, Any]) -> None:
     link.unlink()  # the open file is the child's until it closes it
     try:
         connection.execute(f"SET memory_limit = '{job['memory_limit']}'")
-        context, results = validate(connection, job["tables"], Path(job["docs_dir"]))
+        context, results = validate(connection, job["schema"], job["tables"], Path(job["docs_dir"]))
     finally:
         connection.close()
     context.build_data_docs(site_names=[_DOCS_SITE])
@@ -74,11 +73,12 @@ def main(job: dict[str, Any]) -> None:
 
 def validate(
     connection: duckdb.DuckDBPyConnection,
+    schema: str,
     tables: list[dict[str, Any]],
     docs_dir: Path | None = None,
 ) -> tuple[Any, list[dict[str, Any]]]:
-    """GX's validation of `tables` (each a `serving.data_docs.Documented` as a dict) in the
-    candidate of `connection`, with the site `docs_dir` declared (not built): the context
+    """GX's validation of `tables` (each a `serving.data_docs.Documented` as a dict) of `schema`
+    in the candidate of `connection`, with the site `docs_dir` declared (not built): the context
     holding the results, and the results (`_gx_result`)."""
     # GX's package imports every context, expectation and data source; the modules of one
     # expectation no gate uses are deferred (`defer_imports`).
@@ -105,8 +105,8 @@ def validate(
     # validation runs: adding an asset or a batch definition writes the context's whole
     # configuration again (a third of the gates' time with one of each per table).
     batch = (
-        context.data_sources.add_pandas(SCHEMA)
-        .add_dataframe_asset(SCHEMA)
+        context.data_sources.add_pandas(schema)
+        .add_dataframe_asset(schema)
         .add_batch_definition_whole_dataframe("nuit")
     )
     results: list[dict[str, Any]] = []
@@ -131,7 +131,7 @@ def validate(
         # action) but its checks that every stored object is fresh. The result is stored all
         # the same for the Data Docs.
         validation_result = validation.run(
-            batch_parameters={"dataframe": _frame(connection, table)},
+            batch_parameters={"dataframe": _frame(connection, schema, table)},
             # No sample of failing values: they would put NIRs and names in Data Docs.
             result_format={"result_format": "BASIC", "partial_unexpected_count": 0},
         )
@@ -171,7 +171,7 @@ def _checked_columns(expectations: list[dict[str, Any]]) -> list[str]:
     return list(columns)
 
 
-def _frame(connection: duckdb.DuckDBPyConnection, table: dict[str, Any]) -> Any:
+def _frame(connection: duckdb.DuckDBPyConnection, schema: str, table: dict[str, Any]) -> Any:
     """The table's columns the expectations read, its check columns computed: no expectation
     reads the others, and converting them to pandas was most of the frame's cost (names, NIRs)."""
     selected = [
@@ -179,7 +179,7 @@ def _frame(connection: duckdb.DuckDBPyConnection, table: dict[str, Any]) -> Any:
         for name in _checked_columns(table["expectations"])
         if name not in table["check_columns"]
     ] + [f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in table["check_columns"].items()]
-    return connection.execute(f"SELECT {', '.join(selected)} FROM {SCHEMA}.{table['table']}").df()
+    return connection.execute(f"SELECT {', '.join(selected)} FROM {schema}.{table['table']}").df()
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def test_the_gates_judge_every_row_as_great_expectations_does(
 ) -> None:
     judged, _ = run_gates(candidate, SPECS, previous)
     with duckdb.connect(str(candidate), read_only=True) as connection:
-        _, raw = validate(connection, [dataclasses.asdict(t) for t in _tables(previous)])
+        _, raw = validate(connection, SCHEMA, [dataclasses.asdict(t) for t in _tables(previous)])
     by_gx = gx_results(json.loads(json.dumps(raw)))  # as the child hands them over
     assert judged == by_gx
     assert not all(r.passed for r in judged)
