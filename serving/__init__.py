@@ -4,6 +4,8 @@ analyst exports with pseudonymised employees, the comptes rendus per declaration
 - `spec` / `tables`: what a portal table is, and every table (one entry each);
 - `snapshot`: the night's candidate file (named by its night id) built from the warehouse, and
   the atomic swap;
+- `gates` / `data_docs`: the quality gates judged in DuckDB (companies failing theirs held
+  back), and Great Expectations' Data Docs of the same candidate, built in a child process;
 - `history`: gates, counts and each step of every publication, recorded before it happens, and
   the next night's reconciliation with the served file, in the warehouse (`publish.*`);
 - `night`: the night's id, the analyst exports when a key is at hand, `portal_summary`

@@ -1,7 +1,7 @@
 """The quality gates of the candidate snapshot, one Dagster check per portal table.
 
 The gates judge every table in one pass over the candidate (`serving.gates.run_gates`, in
-DuckDB); Great Expectations validates the same file for the Data Docs in a background thread,
+DuckDB); Great Expectations validates the same file for the Data Docs in a child process,
 which the publish resource awaits at the run's end. Each table's result becomes an
 `AssetCheckResult`. A failed blocking expectation fails its check with ERROR severity, which
 stops `serving_snapshot`: the portal keeps yesterday's file and the refusal, with its reason, is

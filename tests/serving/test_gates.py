@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
-from serving.data_docs import defer_imports
+from serving.data_docs_site import defer_imports
 from serving.snapshot import published_night_id
 from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
