@@ -1,10 +1,6 @@
 -- What the fact models read: the declarations in force of the pending groups, and their
--- individuals, employment contracts and adhésions with natural keys resolved. Tables, not views:
--- the fifteen fact models read them, and each read of a view joined the whole staging tables
--- again (20,000 employees, 108 pending groups, three alternated pairs at load 10-12: the facts
--- 3.82 / 2.30 / 1.89 s -> 2.51 / 0.67 / 1.17 s; every group pending, as on a first night:
--- 15.8 / 12.4 s -> 12.2 / 11.9 s, the process's peak 613-618 -> 680-688 MB).
-CREATE OR REPLACE TEMP TABLE scope_declarations AS
+-- individuals, employment contracts and adhésions with natural keys resolved.
+CREATE OR REPLACE TEMP VIEW scope_declarations AS
 SELECT v.file_id, v.declaration_id, v.siret, v.month
 FROM core.declaration_versions AS v
 WHERE v.in_force
@@ -13,7 +9,7 @@ WHERE v.in_force
       WHERE p.siret IS NOT DISTINCT FROM v.siret AND p.month IS NOT DISTINCT FROM v.month
   );
 
-CREATE OR REPLACE TEMP TABLE scope_individuals AS
+CREATE OR REPLACE TEMP VIEW scope_individuals AS
 SELECT
     d.file_id, d.declaration_id, d.siret, d.month, i.instance_id,
     -- The reader's key (NIR, else 'NTT:' || NTT); an individual with neither stays distinct.
@@ -26,7 +22,7 @@ SELECT
 FROM scope_declarations AS d
 JOIN staging.s21_g00_30 AS i USING (file_id, declaration_id);
 
-CREATE OR REPLACE TEMP TABLE scope_contracts AS
+CREATE OR REPLACE TEMP VIEW scope_contracts AS
 SELECT
     i.file_id, i.declaration_id, i.siret, i.month, c.instance_id, i.employee_key,
     c."S21.G00.40.001" AS contract_start,
@@ -38,7 +34,7 @@ JOIN staging.s21_g00_40 AS c ON c.file_id = i.file_id AND c.parent_id = i.instan
 
 -- 15.005 is unique within a declaration by the norm; if a file repeats it, the first wins
 -- rather than duplicating the affiliations that point to it.
-CREATE OR REPLACE TEMP TABLE scope_adhesions AS
+CREATE OR REPLACE TEMP VIEW scope_adhesions AS
 SELECT
     d.file_id, d.declaration_id, d.siret, d.month, a.instance_id,
     concat_ws('|', a."S21.G00.15.002", coalesce(a."S21.G00.15.003", ''), a."S21.G00.15.001")
