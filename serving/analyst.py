@@ -391,6 +391,7 @@ _LEFT_OUT = {
     "publish.compte_rendu_inputs",
     "main.schema_migrations",
     "main.deferred_merges",  # the warehouse's storage bookkeeping (warehouse.connections)
+    "main.schema_stamp",  # the schema's digest, bookkeeping of the writers' connections
     "main.steward_decision_rejects",
 }
 # Columns naming an employee: kept as the keyed pseudonym, so analysts can still join and count.

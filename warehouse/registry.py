@@ -155,8 +155,9 @@ def _walk_landing(
     """Every entry under the landing directory but its directories, with its type (as
     `_entry_type` names them), taken from the directory listing; a directory that cannot be
     listed is added to `ignored`."""
-    # Strings and scandir rather than Path objects and os.walk: the scan runs twice a night
-    # over every file ever delivered (tens of thousands), and most of its time went to paths.
+    # Strings and scandir rather than Path objects and os.walk: the walk runs twice a night
+    # (the registry's scan, the check's listing) over every file ever delivered (tens of
+    # thousands), and most of its time went to paths.
     directories = [""]
     while directories:
         prefix = directories.pop()
