@@ -50,14 +50,17 @@ _STEP_LINE = re.compile(r"^\W*([a-z_]+)\W+(\d+\.\d) s\b", re.MULTILINE)
 # `make bench`. The night's own children inherit the night's peak so far the same way: the
 # larger of the two figures is still the larger of the night's and its readers'.
 _NIGHT_PROCESS = """
-import re, resource, sys
+import atexit, os, re, resource, sys
 from pathlib import Path
 from pipelines.cli import main
 code = main(sys.argv[1:])
 status = Path("/proc/self/status").read_text()
 readers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print("VmHWM", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1), readers, file=sys.stderr)
-sys.exit(code)
+atexit._run_exitfuncs()
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(code)  # as `dsnpipe` ends (`pipelines.cli.process_main`): no teardown of the heap
 """
 _PEAK_LINE = re.compile(r"^VmHWM (\d+) (\d+)$", re.MULTILINE)
 
