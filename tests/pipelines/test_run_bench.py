@@ -31,13 +31,14 @@ BASELINE_EMPLOYEES = 1_000
 # The generator's portfolios average about 66 employees per company (150 for 10,000 in the
 # earlier scale review): 1,500 companies for 100,000 employees.
 EMPLOYEES_PER_COMPANY = 66
-# What each step of the night belongs to, for the stage shares (checks count with their asset).
+# What each step of the night belongs to, for the stage shares (checks count with their asset;
+# the ledgers' three checks are one step, `ledger_checks`).
 STAGES = {
     "lecture et chargement": ("file_registry", "dsn_staging", "bank_staging", "reference_data"),
     "modèle central": ("declaration_versions", "core_facts", "core_dimensions"),
     "affiliations": ("affiliation_register", "steward_report"),
     "arrêts": ("stoppage_results",),
-    "comptes": ("contribution_ledgers",),
+    "comptes": ("contribution_ledgers", "ledger_checks"),
     "publication et contrôles": ("portal_", "serving_snapshot"),
     "copie analystes": ("analyst_warehouse", "analyst_exports_by_month"),
     "comptes rendus": ("comptes_rendus",),
