@@ -16,7 +16,10 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
     """A request older than the admitted delay, whose establishment has sent a monthly DSN for
     the hiring month or later, while no monthly DSN of the company declares the person (by
     NIR, or by name and birth date when the employer did not know the NIR). A person declared
-    without the affiliation is AFF001's; a person exempted since is not expected."""
+    without the affiliation is AFF001's; a person exempted since is not expected.
+
+    The NIR and the name are looked for in two NOT EXISTS, not one with an OR: DuckDB joins
+    an OR of correlated conditions row by row (44 s at 100,000 employees, 0.35 s as two)."""
     asked_before = context.night - timedelta(days=context.settings.portal_request_delay_days)
     return query(
         context.connection,
@@ -40,11 +43,12 @@ def portal_request_not_in_dsn(context: DetectionContext) -> pl.DataFrame:
                 AND d.month >= date_trunc('month', coalesce(r.hired_on, r.requested_on)))
         AND NOT EXISTS (
             SELECT 1 FROM aff_contract_months AS c
-            LEFT JOIN aff_names AS n ON n.employee_key = c.employee_key
-            WHERE c.siren = r.siren
-                AND (c.employee_key = r.nir
-                    OR (n.last_name = r.last_name
-                        AND n.birth_date = strftime(r.birth_date, '%d%m%Y'))))
+            WHERE c.siren = r.siren AND c.employee_key = r.nir)
+        AND NOT EXISTS (
+            SELECT 1 FROM aff_contract_months AS c
+            JOIN aff_names AS n ON n.employee_key = c.employee_key
+            WHERE c.siren = r.siren AND n.last_name = r.last_name
+                AND n.birth_date = strftime(r.birth_date, '%d%m%Y'))
         """,
         [asked_before],
     )
