@@ -1,0 +1,1 @@
+"""Tools run by hand, outside the night and the suite."""

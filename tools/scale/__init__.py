@@ -1,0 +1,1 @@
+"""Scale measures of issue 20 (README.md)."""

@@ -1,0 +1,31 @@
+"""Land a scale year's files by hard link: those on time, or the late ones.
+
+usage: python tools/scale/land.py YEAR LANDING (on-time|late)"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from tools.scale.year import DELIVERED
+
+
+def land(year: Path, landing: Path, which: str) -> int:
+    generated = year / "generated"
+    late = set(json.loads((year / "late.json").read_text(encoding="utf-8")))
+    if which == "late":
+        names = sorted(late)
+    else:
+        every = (p for folder in DELIVERED for p in (generated / folder).rglob("*") if p.is_file())
+        names = sorted(n for p in every if (n := str(p.relative_to(generated))) not in late)
+    for name in names:
+        target = landing / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(generated / name, target)
+    return len(names)
+
+
+if __name__ == "__main__":
+    print(land(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]), "files landed")
