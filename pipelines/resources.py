@@ -181,7 +181,7 @@ def pipeline_resources(
             exports_dir=str(settings.exports),
             analyst_warehouse_path=str(settings.analyst_warehouse),
             comptes_rendus_dir=str(settings.comptes_rendus),
-            data_docs_dir=str(settings.data_docs),
+            data_docs_dir=str(settings.data_docs) if settings.data_docs_site else None,
             demo_key_file=str(settings.demo_key_file) if settings.demo_key_file else None,
             pseudonym_key_variable=settings.pseudonym_key_variable,
         ),

@@ -52,6 +52,10 @@ class Settings:
     # Portal tables whose volume may move past the gates' bounds for this night only: a drop
     # the operator knows and wants (a parameter file withdrawn on purpose), `--accepter-baisse`.
     accepted_drops: tuple[str, ...] = ()
+    # Whether the gates' Data Docs site is built (a Great Expectations child process each night,
+    # about 2-3 s of CPU whatever the night's size); the gates judge without it
+    # (`DSNPIPE_DATA_DOCS=0`: a development machine, the test suite's many nights).
+    data_docs_site: bool = True
 
     @classmethod
     def from_environment(
@@ -81,6 +85,7 @@ class Settings:
             demo=demo,
             decisions_dir=decisions,
             require_reference=environ.get("DSNPIPE_REQUIRE_REFERENCE", "").strip() == "1",
+            data_docs_site=environ.get("DSNPIPE_DATA_DOCS", "").strip() != "0",
         )
 
     @property

@@ -124,8 +124,8 @@ def _demo(args: argparse.Namespace, console: Console, warehouse: Path) -> int:
         console.print(portal_summary(settings.serving), soft_wrap=True)
         console.print(
             f"Instantané du portail : {settings.serving} ; exports analystes : "
-            f"{settings.exports} ; comptes rendus : {settings.comptes_rendus} ; "
-            f"Data Docs : {settings.data_docs}",
+            f"{settings.exports} ; comptes rendus : {settings.comptes_rendus}"
+            + (f" ; Data Docs : {settings.data_docs}" if settings.data_docs_site else ""),
             soft_wrap=True,
         )
     if not success:

@@ -30,9 +30,20 @@ def _check_name(table: str) -> str:
     return f"controles_{table}"
 
 
-def _result(table: str, results: list[GateResult], data_docs: Path) -> dg.AssetCheckResult:
+def _result(table: str, results: list[GateResult], data_docs: Path | None) -> dg.AssetCheckResult:
     failed = [r for r in results if not r.passed]
     blocking_failed = [r for r in failed if r.blocking]
+    metadata: dict[str, dg.MetadataValue] = {
+        "expectations": dg.MetadataValue.int(len(results)),
+        "failed": dg.MetadataValue.int(len(failed)),
+        "failed_blocking": dg.MetadataValue.int(len(blocking_failed)),
+        "details": dg.MetadataValue.text(
+            "; ".join(r.failure + ("" if r.blocking else " [avertissement]") for r in failed)
+            or "Toutes les attentes sont satisfaites."
+        ),
+    }
+    if data_docs is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(data_docs / "index.html")
     return dg.AssetCheckResult(
         check_name=_check_name(table),
         asset_key=portal_candidate.key,
@@ -41,16 +52,7 @@ def _result(table: str, results: list[GateResult], data_docs: Path) -> dg.AssetC
         severity=dg.AssetCheckSeverity.WARN
         if failed and not blocking_failed
         else dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "expectations": len(results),
-            "failed": len(failed),
-            "failed_blocking": len(blocking_failed),
-            "details": "; ".join(
-                r.failure + ("" if r.blocking else " [avertissement]") for r in failed
-            )
-            or "Toutes les attentes sont satisfaites.",
-            "data_docs": dg.MetadataValue.path(str(data_docs / "index.html")),
-        },
+        metadata=metadata,
     )
 
 

@@ -17,7 +17,7 @@ class PublishResource(dg.ConfigurableResource):
     exports_dir: str
     analyst_warehouse_path: str
     comptes_rendus_dir: str
-    data_docs_dir: str
+    data_docs_dir: str | None  # None: no Data Docs site (`Settings.data_docs_site`)
     demo_key_file: str | None = None  # demonstration only: see serving.pseudonym
     pseudonym_key_variable: str  # the variable's name: the secret stays out of the config
 
@@ -52,8 +52,8 @@ class PublishResource(dg.ConfigurableResource):
         return Path(self.comptes_rendus_dir)
 
     @property
-    def data_docs(self) -> Path:
-        return Path(self.data_docs_dir)
+    def data_docs(self) -> Path | None:
+        return Path(self.data_docs_dir) if self.data_docs_dir is not None else None
 
     def pseudonym_secret(self) -> str | None:
         return pseudonym_secret(self.pseudonym_key_variable)

@@ -47,6 +47,7 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
         "DSNPIPE_LOAD_BATCH_FILES": "7",
         "DSNPIPE_DASK_SCHEDULER": "tcp://ordonnanceur:8786",
         "DSNPIPE_STAGING_AREA": str(tmp_path / "partage"),
+        "DSNPIPE_DATA_DOCS": "0",
     }
     from_environment = Settings.from_environment(environ=environ)
     assert from_environment == Settings(
@@ -58,6 +59,7 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
         load_batch_files=7,
         dask_scheduler="tcp://ordonnanceur:8786",
         staging_area_dir=tmp_path / "partage",
+        data_docs_site=False,
     )
     assert from_environment.staging_area == tmp_path / "partage"
     given = Settings.from_environment(
@@ -65,10 +67,11 @@ def test_an_option_wins_over_the_environment_which_wins_over_the_defaults(tmp_pa
     )
     assert (given.warehouse, given.night) == (tmp_path / "option.duckdb", date(2025, 3, 15))
     defaults = Settings.from_environment(environ={})
-    assert (defaults.warehouse, defaults.landing, defaults.night) == (
+    assert (defaults.warehouse, defaults.landing, defaults.night, defaults.data_docs_site) == (
         Path("var/warehouse.duckdb"),
         Path("var/landing"),
         None,
+        True,
     )
 
 
