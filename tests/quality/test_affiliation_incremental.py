@@ -157,9 +157,11 @@ def _add_ntt(files: list[Path], nir: str, ntt: str, without_nir: bool = False) -
         lines.insert(last + 1, b"S21.G00.30.020,'%s'" % ntt.encode())
         if without_nir:
             del lines[first]
-        total = next(i for i, line in enumerate(lines) if line.startswith(b"S90.G00.90.001,"))
-        rubrics = int(lines[total][16:-1]) + (0 if without_nir else 1)
-        lines[total] = b"S90.G00.90.001,'%d'" % rubrics
+        # the envoi's line count (S90.G00.90.001), one more unless the NIR's line went
+        total = b"S90.G00.90.001,'"
+        at = next(i for i, line in enumerate(lines) if line.startswith(total))
+        count = int(lines[at][len(total) : -1]) + (0 if without_nir else 1)
+        lines[at] = total + b"%d'" % count
         path.write_bytes(b"\n".join(lines))
 
 

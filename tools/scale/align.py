@@ -4,11 +4,10 @@ file's (a copied file has a new inode: the copy would be rebuilt whole). For tim
 stage on an incremental night without its full night (`try.sh`); the results kept are still
 those of the code that computed them.
 
-usage: python tools/scale/align.py STATE"""
+usage: python -m tools.scale.align STATE (from the repository whose code versions to set)"""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -42,4 +41,3 @@ def align(state: Path) -> None:
 
 if __name__ == "__main__":
     align(Path(sys.argv[1]))
-    print("aligned", os.fspath(sys.argv[1]))

@@ -1,6 +1,6 @@
 """Land a scale year's files by hard link: those on time, or the late ones.
 
-usage: python tools/scale/land.py YEAR LANDING (on-time|late)"""
+usage: python -m tools.scale.land YEAR LANDING (on-time|late) (from the repository)"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Generate a year for the scale measures and choose its late files (1 %, seeded).
 
-usage: python tools/scale/year.py DIR EMPLOYEES
+usage: python -m tools.scale.year DIR EMPLOYEES (from the repository)
 DIR/generated holds the year (`synthetic.generate`, seed 7, 66 employees per company on
 average), DIR/late.json the files that arrive late, relative to DIR/generated."""
 
