@@ -11,8 +11,10 @@ Input: `contributions`, one row per affiliation and month (from the DSN core mod
     tranche_a           Decimal  base component S21.G00.79 type 11 (null: not declared)
     tranche_b           Decimal  base component S21.G00.79 type 13
     pmss                Decimal  base component S21.G00.79 type 18 (flat base: the ceiling)
+    employee_key        String   the employee (NIR or NTT), counted per call
 
-(option and the bases may be left out: then there is no expected amount), and the contracts'
+(option and the bases may be left out: then there is no expected amount; the employee too: then
+no employee is counted), and the contracts'
 terms (`ledgers.contract_terms.ContractTerms`). A contract without terms is still called, flagged
 `contract_known = False` (its due dates, expected amounts and dunning are provisional), with
 the default due-date rule and the periodicity the company declares it pays at: the kind of
@@ -22,7 +24,9 @@ contract (`declared_payments`: siren, contract_reference, period_code), else mon
 Output (`CALLS_SCHEMA`): one row per company, contract, population and period, with the
 declared contributions (Σ 059), the amount expected from the contract's rates × bases (rounded
 half-up to the cent per affiliation and month, as the contract computes it) and the gap, the
-due date and the date the portal shows the period.
+due date and the date the portal shows the period, and what the portal details of it: the
+employees counted and the bases summed (null when none of the period's contributions declares
+that base).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ CONTRIBUTIONS_SCHEMA = pl.Schema(
         "tranche_a": AMOUNT,
         "tranche_b": AMOUNT,
         "pmss": AMOUNT,
+        "employee_key": pl.String(),
     }
 )
 
@@ -69,7 +74,7 @@ _DATES_SCHEMA = pl.Schema(
         "visible_from": pl.Date(),
     }
 )
-_OPTIONAL_COLUMNS = ("option", "tranche_a", "tranche_b", "pmss")
+_OPTIONAL_COLUMNS = ("option", "tranche_a", "tranche_b", "pmss", "employee_key")
 _BASE_COLUMNS = {"tranche_a": "tranche_a", "tranche_b": "tranche_b", "pmss": "pmss"}
 
 
@@ -114,6 +119,8 @@ def build_calls(
             .then(None)
             .otherwise(pl.col("expected_cents").sum())
             .alias("expected_cents"),
+            pl.col("employee_key").drop_nulls().n_unique().cast(pl.UInt32).alias("employees"),
+            *(_base_sum(base) for base in _BASE_COLUMNS),
         )
         .with_columns(
             (pl.col("expected_cents").cast(AMOUNT) / 100).cast(AMOUNT).alias("expected"),
@@ -150,6 +157,12 @@ def build_calls(
         pl.concat_str("contract_reference", "period_code", separator="-").alias("call_reference"),
     )
     return calls.select(list(CALLS_SCHEMA)).cast(CALLS_SCHEMA).sort("call_id")
+
+
+def _base_sum(base: str) -> pl.Expr:
+    """The period's `base` summed, null when no contribution declares it (a sum of none is 0)."""
+    declared = pl.col(base)
+    return pl.when(declared.is_not_null().any()).then(declared.sum()).alias(f"base_{base}")
 
 
 def declared_period_kinds(declared_payments: pl.DataFrame | None) -> pl.DataFrame:

@@ -216,7 +216,7 @@ def _contributions(connection: duckdb.DuckDBPyConnection, in_scope: str) -> pl.D
         f"""
         SELECT left(c.siret, 9) AS siren, a.contract_reference,
             c.population_code AS population, c.option_code AS option, c.month, c.amount,
-            b.tranche_a, b.tranche_b, b.pmss
+            b.tranche_a, b.tranche_b, b.pmss, c.employee_key
         FROM core.contributions AS c
         LEFT JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
         LEFT JOIN (

@@ -75,6 +75,13 @@ CALLS = Table(
         _DUE_DATE,
         _VISIBLE_FROM,
         Column("contract_known", "BOOLEAN", "Vrai si le contrat a une fiche de paramétrage."),
+        # What the portal details of each call (`serving.tables`: contribution_details), kept
+        # here because the calls are built from these very contributions: summed again from
+        # every contribution and component, they were most of the portal candidate's time.
+        Column("employees", "UINTEGER", "Salariés dont une cotisation 059 est déclarée."),
+        Column("base_tranche_a", AMOUNT, "Assiette tranche A déclarée (S21.G00.79 type 11)."),
+        Column("base_tranche_b", AMOUNT, "Assiette tranche B déclarée (S21.G00.79 type 13)."),
+        Column("base_pmss", AMOUNT, "Assiette forfaitaire PMSS déclarée (S21.G00.79 type 18)."),
     ),
     key=("call_id",),
 )

@@ -617,33 +617,10 @@ CONTRIBUTION_DETAILS = TableSpec(
         _c("gap", AMOUNT, "Écart déclaré − attendu."),
     ),
     key=("siren", "contract_reference", "population", "period_code"),
-    # Per call, then per row of the call: grouping every contribution by employee and month
-    # first was most of the candidate's time. The components are summed per call directly, not
-    # per contribution first (a grouping on the file's 64-character id): the same sums
-    # (decimals), 10 % less.
+    # The employees and bases of each call are summed with it (`ledgers.calls`): summing them
+    # here again from every contribution and component was most of the candidate's time.
     sql="""
-        WITH contributions AS (
-            SELECT left(c.siret, 9) AS siren, a.contract_reference,
-                c.population_code AS population, c.month, c.employee_key, c.file_id, c.instance_id
-            FROM core.contributions AS c
-            JOIN core.adhesions AS a ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
-        ),
-        by_call AS (
-            SELECT k.call_id, count(DISTINCT c.employee_key) AS employees,
-                sum(b.amount) FILTER (b.component_type = '11') AS tranche_a,
-                sum(b.amount) FILTER (b.component_type = '13') AS tranche_b,
-                sum(b.amount) FILTER (b.component_type = '18') AS pmss
-            FROM ledger.calls AS k
-            JOIN contributions AS c
-                ON c.siren = k.siren AND c.contract_reference = k.contract_reference
-                AND c.population IS NOT DISTINCT FROM k.population
-                AND c.month BETWEEN k.period_start AND k.period_end
-            LEFT JOIN core.contribution_components AS b
-                ON b.file_id = c.file_id AND b.contribution_instance_id = c.instance_id
-                AND b.component_type IN ('11', '13', '18')
-            GROUP BY k.call_id
-        ),
-        rates AS (
+        WITH rates AS (
             SELECT contract_reference, population_code AS population,
                 string_agg(
                     replace(rtrim(rtrim(CAST(rate_percent AS VARCHAR), '0'), '.'), '.', ',')
@@ -657,25 +634,16 @@ CONTRIBUTION_DETAILS = TableSpec(
         )
         SELECT k.siren, k.contract_reference, coalesce(k.population, '') AS population,
             k.period_code, k.period_start, k.period_end,
-            CAST(coalesce(c.employees, 0) AS INTEGER) AS employees,
+            CAST(coalesce(k.employees, 0) AS INTEGER) AS employees,
             CAST(k.months_declared AS INTEGER) AS months_declared,
-            CAST(c.tranche_a AS DECIMAL(18, 2)) AS base_tranche_a,
-            CAST(c.tranche_b AS DECIMAL(18, 2)) AS base_tranche_b,
-            CAST(c.pmss AS DECIMAL(18, 2)) AS base_pmss, r.rates,
+            k.base_tranche_a, k.base_tranche_b, k.base_pmss, r.rates,
             k.declared, k.expected, k.gap
         FROM ledger.calls AS k
-        LEFT JOIN by_call AS c USING (call_id)
         LEFT JOIN rates AS r
             ON r.contract_reference = k.contract_reference AND r.population = k.population
         WHERE k.siren IS NOT NULL
     """,
-    requires=(
-        "ledger.calls",
-        "core.contributions",
-        "core.adhesions",
-        "core.contribution_components",
-        "reference.oc_contract_rates",
-    ),
+    requires=("ledger.calls", "reference.oc_contract_rates"),
     expectations=(ordered("period_start", "period_end"),),
     month_column="period_start",
 )

@@ -112,6 +112,22 @@ def test_expected_amount_is_rate_times_base_rounded_per_affiliation_and_month() 
     assert call["gap"] == d("1.35")
 
 
+def test_each_call_counts_its_employees_and_sums_the_bases_its_months_declare() -> None:
+    # Two employees over the quarter, one of them in two months; the tranche B declared in
+    # October only; no PMSS base at all: summed, it is unknown, not zero.
+    frame = contributions(
+        *((ACME, "C1", "CAD", month, "10.00") for month in (Q4[0], Q4[0], Q4[1]))
+    ).with_columns(
+        pl.Series("employee_key", ["NIR1", "NIR2", "NIR1"]),
+        pl.Series("tranche_a", [d("1000.00"), d("2000.00"), d("1500.00")]),
+        pl.Series("tranche_b", [d("100.00"), None, None], dtype=pl.Decimal(18, 2)),
+    )
+    call = build_calls(frame, [terms(periodicity=Periodicity.QUARTERLY)]).to_dicts()[0]
+    assert call["employees"] == 2
+    assert (call["base_tranche_a"], call["base_tranche_b"]) == (d("4500.00"), d("100.00"))
+    assert call["base_pmss"] is None
+
+
 def test_half_cent_is_rounded_up() -> None:
     contract = terms()
     contract = type(contract)(
