@@ -120,10 +120,7 @@ SUMMARY_COLUMNS: tuple[_Column, ...] = (
 
 def write_excel(report: StewardReport, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Rows streamed to the file as they are written (they are, in order), with inline strings:
-    # 0.7 s instead of 1.1 s for 4,800 anomalies at 100,000 employees, the workbook the same
-    # to Excel and to `openpyxl` (the decisions' reader).
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(str(path))
     try:
         formats = {
             "header": workbook.add_format(
