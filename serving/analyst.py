@@ -487,9 +487,7 @@ def _build_analyst_candidate(
     register_pseudonym_function(connection, key)
     _register_marked(connection, scope)
     definitions = _kept_definitions(connection, previous)
-    marked_rows = _fingerprint_tables(
-        connection, tables, previous, definitions, _few_marked(connection)
-    )
+    marked_rows = _fingerprint_tables(connection, tables, previous, definitions)
     _changed_parts(connection, previous)
     rows_per_table = _rows_per_table(connection, tables)
     if served and not scope.employees and not _count(connection, f"temp.{_CHANGED}"):
@@ -654,7 +652,6 @@ def _fingerprint_tables(
     tables: list[_Table],
     previous: str,
     definitions: set[tuple[str, str]],
-    hold_marked_rows: bool,
 ) -> dict[str, str]:
     """Per table, company and month, tonight's row count and the sum of its rows' hashes
     (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
@@ -664,8 +661,7 @@ def _fingerprint_tables(
     whose rows are compared employee by employee, are kept with no count (-1), never equal to
     tonight's, so that the next time it is marked whole each of its parts is compared. The parts
     kept as they were in `previous` are `kept`: `_changed_parts` need not compare them. Return,
-    per such table, the temporary table of its rows the night may compare (`_marked_rows`) when
-    `hold_marked_rows`."""
+    per such table, the temporary table of its rows the night may compare (`_marked_rows`)."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
         "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE, kept BOOLEAN)"
@@ -687,10 +683,9 @@ def _fingerprint_tables(
                 f"AND coalesce(siren, '') NOT IN ({marked}))",
                 [table.name],
             )
-            if hold_marked_rows:
-                fingerprinted = marked_rows[table.name] = _marked_rows(
-                    connection, table, len(marked_rows)
-                )
+            fingerprinted = marked_rows[table.name] = _marked_rows(
+                connection, table, len(marked_rows)
+            )
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
             f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'}, false "
@@ -712,8 +707,8 @@ def _marked_rows(connection: duckdb.DuckDBPyConnection, table: _Table, number: i
     each read of a core table is a whole scan (a company's rows lie in every row group), and
     reading twice cost 1.1-1.3 s more of the 100,000 employees' incremental night (profiled,
     back to back). Every table's are kept until it is compared, spilled to disk past the
-    copy's memory (`COPY_MEMORY_LIMIT`): held only when the companies marked are few
-    (`_few_marked`)."""
+    copy's memory (`COPY_MEMORY_LIMIT`): a night marking the biggest company whole holds its
+    rows of every core table."""
     rows = f"temp.analyst_marked_rows_{number}"
     employees = "employee_key" in {name for name, _ in table.columns}
     connection.execute(
@@ -724,22 +719,6 @@ def _marked_rows(connection: duckdb.DuckDBPyConnection, table: _Table, number: i
         + (" OR marked.marked_siren IS NOT NULL" if employees else "")
     )
     return rows
-
-
-# The share of the employees above which the marked companies' rows are read twice rather than
-# held (`_marked_rows`): a night marking the biggest company of the 100,000-employee year whole
-# (54 % of the employees) took 23.3 s holding its rows, 18.1 s reading each table twice.
-_MOST_HELD_SHARE = 0.1
-
-
-def _few_marked(connection: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the companies marked whole employ at most `_MOST_HELD_SHARE` of the employees
-    (by each one's last establishment: a cheap measure of their share of the core tables)."""
-    [(held, employees)] = connection.execute(
-        "SELECT count(*) FILTER (WHERE left(last_siret, 9) IN (SELECT marked_siren "
-        f"FROM temp.{_MARKED} WHERE marked_key IS NULL)), count(*) FROM core.employees"
-    ).fetchall()
-    return held <= _MOST_HELD_SHARE * employees
 
 
 def _whole_marked(table: _Table) -> str:

@@ -271,12 +271,9 @@ def _one_state_changed(warehouse: Path) -> None:
         )
 
 
-# The marked companies' rows held once (their share of the employees small), or read twice.
-@pytest.mark.parametrize("most_held_share", [1.0, 0.0], ids=["gardées", "relues"])
 def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_updated_after(
-    night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most_held_share: float
+    night: Night, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(analyst, "_MOST_HELD_SHARE", most_held_share)
     warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
     shutil.copy(night.warehouse, warehouse)
     key = b"q" * 32
