@@ -487,7 +487,7 @@ def _build_analyst_candidate(
     register_pseudonym_function(connection, key)
     _register_marked(connection, scope)
     definitions = _kept_definitions(connection, previous)
-    marked_rows = _fingerprint_tables(connection, tables, previous, definitions)
+    _fingerprint_tables(connection, tables, previous, definitions)
     _changed_parts(connection, previous)
     rows_per_table = _rows_per_table(connection, tables)
     if served and not scope.employees and not _count(connection, f"temp.{_CHANGED}"):
@@ -504,13 +504,11 @@ def _build_analyst_candidate(
         # Each table's rows compared in its own statements, committed as they go: in one
         # transaction the temporary tables of every table compared are kept to its end, and ran
         # out of the copy's memory at 100,000 employees. The candidate is served only whole.
-        updated: list[int | None] = []
-        for t in tables:
-            if t not in whole:
-                read_from = marked_rows.get(t.name)
-                updated.append(_update_table(connection, t, changed, employees_marked, read_from))
-            if t.name in marked_rows:  # read: its memory for the next tables'
-                connection.execute(f"DROP TABLE {marked_rows[t.name]}")
+        updated = [
+            _update_table(connection, t, changed, employees_marked)
+            for t in tables
+            if t not in whole
+        ]
         # One transaction: each table's and column's comment committed on its own cost
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
@@ -652,7 +650,7 @@ def _fingerprint_tables(
     tables: list[_Table],
     previous: str,
     definitions: set[tuple[str, str]],
-) -> dict[str, str]:
+) -> None:
     """Per table, company and month, tonight's row count and the sum of its rows' hashes
     (whatever their order) into `_TONIGHT`; one part of no company (no month) for a table
     without one. A table of the core model (`_Table.marked`) already in `previous` under its
@@ -660,17 +658,14 @@ def _fingerprint_tables(
     the others' parts kept from `previous`; those of a company whose employees alone are marked,
     whose rows are compared employee by employee, are kept with no count (-1), never equal to
     tonight's, so that the next time it is marked whole each of its parts is compared. The parts
-    kept as they were in `previous` are `kept`: `_changed_parts` need not compare them. Return,
-    per such table, the temporary table of its rows the night may compare (`_marked_rows`)."""
+    kept as they were in `previous` are `kept`: `_changed_parts` need not compare them."""
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_TONIGHT} (table_name VARCHAR, definition VARCHAR, "
         "siren VARCHAR, row_count BIGINT, fingerprint HUGEINT, month DATE, kept BOOLEAN)"
     )
-    marked_rows: dict[str, str] = {}
     for table in tables:
         named = [table.name, table.definition]
         source = f'"{table.schema}"."{table.table}"'
-        fingerprinted = source
         narrowed = table.marked and (table.name, table.definition) in definitions
         if narrowed:
             marked = _whole_marked(table)
@@ -683,13 +678,10 @@ def _fingerprint_tables(
                 f"AND coalesce(siren, '') NOT IN ({marked}))",
                 [table.name],
             )
-            fingerprinted = marked_rows[table.name] = _marked_rows(
-                connection, table, len(marked_rows)
-            )
         connection.execute(
             f"INSERT INTO temp.{_TONIGHT} SELECT ?, ?, {table.company or 'NULL'}, count(*), "
             f"coalesce(sum(hash(fingerprinted_row)::HUGEINT), 0), {table.month or 'NULL'}, false "
-            f"FROM {fingerprinted} AS fingerprinted_row "
+            f"FROM {source} AS fingerprinted_row "
             + (f"WHERE coalesce({table.company}, '') IN ({marked}) " if narrowed else "")
             + "GROUP BY ALL "
             # An empty table has a part all the same (once), so that its definition is kept.
@@ -697,28 +689,6 @@ def _fingerprint_tables(
             f"AND NOT EXISTS (FROM temp.{_TONIGHT} WHERE table_name = ?)",
             [*named, *named, table.name],
         )
-    return marked_rows
-
-
-def _marked_rows(connection: duckdb.DuckDBPyConnection, table: _Table, number: int) -> str:
-    """A temporary table of tonight's rows of `table`, a table of the core model, that the
-    night may compare with the served copy's: those of its marked companies (`_whole_marked`)
-    and of the employees marked alone. Read once for both the fingerprints and the comparison:
-    each read of a core table is a whole scan (a company's rows lie in every row group), and
-    reading twice cost 1.1-1.3 s more of the 100,000 employees' incremental night (profiled,
-    back to back). Every table's are kept until it is compared, spilled to disk past the
-    copy's memory (`COPY_MEMORY_LIMIT`): a night marking the biggest company whole holds its
-    rows of every core table."""
-    rows = f"temp.analyst_marked_rows_{number}"
-    employees = "employee_key" in {name for name, _ in table.columns}
-    connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {rows.removeprefix('temp.')} AS SELECT marked_row.* "
-        f'FROM "{table.schema}"."{table.table}" AS marked_row '
-        + (_of_employees(table, "marked_row", False) if employees else "")
-        + f" WHERE coalesce({table.company_of('marked_row')}, '') IN ({_whole_marked(table)})"
-        + (" OR marked.marked_siren IS NOT NULL" if employees else "")
-    )
-    return rows
 
 
 def _whole_marked(table: _Table) -> str:
@@ -817,13 +787,11 @@ def _update_table(
     table: _Table,
     changed: dict[str, tuple[int, int]],
     employees_marked: bool,
-    marked_rows: str | None,
 ) -> int | None:
     """Bring the analysts' copy of `table` to tonight where its rows may have changed: the
     parts whose fingerprint changed (`changed`, `_tables_changed`), and for a table of the
-    core model the rows of the employees marked alone (`employees_marked`: whether any is),
-    read from `marked_rows` when the table's rows that may have changed were kept there
-    (`_marked_rows`). Return the rows written; None when nothing could have changed."""
+    core model the rows of the employees marked alone (`employees_marked`: whether any is).
+    Return the rows written; None when nothing could have changed."""
     parts = f"temp.{_CHANGED} WHERE table_name = {sql_literal(table.name)}"
     employees = table.marked and "employee_key" in {name for name, _ in table.columns}
     if employees:  # the parts of a company whose employees alone are marked are theirs
@@ -851,24 +819,16 @@ def _update_table(
     # employees' rows are of different companies, so no row is in both. Left joins (each row
     # matches one part or one employee at most), as correlated EXISTS made DuckDB join every
     # row several times (8 times slower at 100,000 employees).
-    tonight = marked_rows or f'"{table.schema}"."{table.table}"'
-    return _bring_to_tonight(
-        connection, table, tonight, kept("source_row", False), kept("served_row", True)
-    )
+    return _bring_to_tonight(connection, table, kept("source_row", False), kept("served_row", True))
 
 
 def _bring_to_tonight(
-    connection: duckdb.DuckDBPyConnection,
-    table: _Table,
-    tonight: str,
-    tonight_rows: str,
-    served_rows: str,
+    connection: duckdb.DuckDBPyConnection, table: _Table, tonight_rows: str, served_rows: str
 ) -> int:
     """Bring the rows of the analysts' copy of `table` that the joins and condition
-    `served_rows` keep to those of `tonight` (the warehouse's table, or a table of its rows
-    that may have changed) that `tonight_rows` keeps: only the rows that differ, as multisets,
-    are deleted or inserted, so that one employee's change in a company of many writes his
-    rows, not the company's month. Return the rows deleted and inserted."""
+    `served_rows` keep to those of the warehouse that `tonight_rows` keeps: only the rows that
+    differ, as multisets, are deleted or inserted, so that one employee's change in a company of
+    many writes his rows, not the company's month. Return the rows deleted and inserted."""
     expressions, _ = _select_list(table.columns)
     target = f'analyst."{table.schema}"."{table.table}"'
     # Both sides' rows in one aggregate, each row counted per side (an aggregate, which spills
@@ -881,7 +841,7 @@ def _bring_to_tonight(
     # once for the pseudonyms and once for the comparison.
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {_PART_ROWS} AS SELECT source_row.* "
-        f"FROM {tonight} AS source_row {tonight_rows}"
+        f'FROM "{table.schema}"."{table.table}" AS source_row {tonight_rows}'
     )
     _remember_table_pseudonyms(connection, table, f"temp.{_PART_ROWS}")
     connection.execute(
