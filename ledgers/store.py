@@ -377,7 +377,8 @@ def _fingerprints(connection: duckdb.DuckDBPyConnection, scope: CompanyScope) ->
         FROM (
             SELECT left(c.siret, 9) AS siren,
                 hash('contribution', c.file_id, c.instance_id, c.siret, c.month, c.adhesion_key,
-                    c.option_code, c.population_code, c.amount, a.contract_reference, t.terms)
+                    c.option_code, c.population_code, c.amount, c.employee_key,
+                    a.contract_reference, t.terms)
                     AS row_hash
             FROM core.contributions AS c
             LEFT JOIN core.adhesions AS a

@@ -101,6 +101,50 @@ def test_the_contribution_detail_adds_up_to_the_periods_and_carries_the_bases(
     assert any(rates and " % " in rates for _, _, rates in details)
 
 
+def test_each_contribution_detail_counts_the_employees_and_bases_its_period_declares(
+    night: Night,
+) -> None:
+    # The ledgers count and sum them with each call (Polars); here, again, from the core
+    # model's contributions of the call's company, contract, population and months (SQL).
+    with duckdb.connect(str(night.serving), read_only=True) as serving:
+        published = _rows(
+            serving,
+            "SELECT siren, contract_reference, population, period_code, employees, "
+            "base_tranche_a, base_tranche_b, base_pmss FROM portal_v1.contribution_details",
+        )
+    with duckdb.connect(str(night.warehouse), read_only=True) as warehouse:
+        recounted = _rows(
+            warehouse,
+            """
+            WITH declared AS (
+                SELECT left(c.siret, 9) AS siren,
+                    coalesce(a.contract_reference, '') AS contract_reference,
+                    c.population_code AS population, c.month, c.employee_key, c.file_id,
+                    c.instance_id
+                FROM core.contributions AS c
+                LEFT JOIN core.adhesions AS a
+                    ON a.adhesion_key = c.adhesion_key AND a.siret = c.siret
+            )
+            SELECT k.siren, k.contract_reference, coalesce(k.population, ''), k.period_code,
+                count(DISTINCT c.employee_key),
+                sum(b.amount) FILTER (b.component_type = '11'),
+                sum(b.amount) FILTER (b.component_type = '13'),
+                sum(b.amount) FILTER (b.component_type = '18')
+            FROM ledger.calls AS k
+            JOIN declared AS c
+                ON c.siren = k.siren AND c.contract_reference = k.contract_reference
+                AND c.population IS NOT DISTINCT FROM k.population
+                AND c.month BETWEEN k.period_start AND k.period_end
+            LEFT JOIN core.contribution_components AS b
+                ON b.file_id = c.file_id AND b.contribution_instance_id = c.instance_id
+                AND b.component_type IN ('11', '13', '18')
+            WHERE k.siren IS NOT NULL
+            GROUP BY ALL
+            """,
+        )
+    assert published and sorted(published, key=repr) == sorted(recounted, key=repr)
+
+
 def test_my_contracts_shows_each_contract_with_its_risk_options_and_populations(
     night: Night,
 ) -> None:
