@@ -16,12 +16,15 @@ the run's end (`DataDocsDisagreeError`), so the gates' SQL is checked against GX
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -126,3 +129,48 @@ def gx_results(raw: list[dict[str, Any]]) -> list[GateResult]:
         )
         for r in raw
     ]
+
+
+# In the page that stands for a site retired (`retire_data_docs`): how a later night knows it.
+_RETIRED_MARK = '<meta name="dsnpipe" content="data-docs-retirees">'
+
+
+def retire_data_docs(docs_dir: Path, night: date) -> bool:
+    """With the Data Docs switched off, replace a site built on an earlier night by one page
+    saying so and where tonight's results are: its pages would otherwise be read as tonight's
+    verdict. The whole directory is swapped at once; nothing is written where no site was, nor
+    again where the page stands. Return whether a site was retired. The results themselves are
+    kept in the warehouse (`publish.gate_results`), so no verdict is lost with the pages."""
+    index = docs_dir / "index.html"
+    if not index.is_file() or _RETIRED_MARK in index.read_text(encoding="utf-8", errors="replace"):
+        return False
+    replacement = docs_dir.with_name(f".{docs_dir.name}.retrait")
+    shutil.rmtree(replacement, ignore_errors=True)
+    replacement.mkdir(mode=0o700)
+    (replacement / "index.html").write_text(_retired_page(night), encoding="utf-8")
+    old = docs_dir.with_name(f".{docs_dir.name}.ancien")
+    shutil.rmtree(old, ignore_errors=True)
+    docs_dir.rename(old)
+    replacement.rename(docs_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
+def _retired_page(night: date) -> str:
+    since = html.escape(night.strftime("%d/%m/%Y"))
+    return f"""<!DOCTYPE html>
+<html lang="fr">
+<head><meta charset="utf-8">{_RETIRED_MARK}<title>Data Docs désactivées</title></head>
+<body>
+<h1>Data Docs des contrôles désactivées</h1>
+<p>Le site des Data Docs n'est plus construit depuis la nuit du {since}
+(variable <code>DSNPIPE_DATA_DOCS=0</code>). Les pages des nuits précédentes ont été retirées
+pour qu'on ne les lise pas comme le verdict de la dernière nuit.</p>
+<p>Les résultats des contrôles de chaque nuit restent consultables dans Dagster (contrôles de
+l'actif <code>portal_candidate</code>) et dans la table <code>publish.gate_results</code> de
+l'entrepôt.</p>
+<p>Pour reconstruire le site, retirer <code>DSNPIPE_DATA_DOCS=0</code> : la nuit suivante le
+construit à nouveau ici.</p>
+</body>
+</html>
+"""

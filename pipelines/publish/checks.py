@@ -20,6 +20,7 @@ from pipelines.publish.resources import PublishResource
 from pipelines.resources import ACCEPTED_DROPS_TAG, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
+from serving.data_docs import retire_data_docs
 from serving.gates import HoldBack, run_gates
 from serving.snapshot import read_candidate
 from serving.spec import SCHEMA, GateResult
@@ -89,6 +90,13 @@ def portal_quality_gates(
             candidate = read_candidate(publish.serving, candidate.night_id)
         refusal = history.record_checks(connection, candidate.night_id, results)
         history.record_company_refusals(connection, candidate, withheld)
+    if publish.data_docs_retired is not None and retire_data_docs(
+        publish.data_docs_retired, candidate.night
+    ):
+        context.log.warning(
+            "Data Docs désactivées (DSNPIPE_DATA_DOCS=0) : le site des nuits précédentes est "
+            f"remplacé par une page qui le dit ({publish.data_docs_retired / 'index.html'})"
+        )
     for table in accepted:
         context.log.warning(
             f"Volume de {table} accepté sans borne cette nuit, à la demande de l'opérateur : "

@@ -17,7 +17,8 @@ class PublishResource(dg.ConfigurableResource):
     exports_dir: str
     analyst_warehouse_path: str
     comptes_rendus_dir: str
-    data_docs_dir: str | None  # None: no Data Docs site (`Settings.data_docs_site`)
+    data_docs_dir: str
+    data_docs_site: bool = True  # False: the site is not built (`Settings.data_docs_site`)
     demo_key_file: str | None = None  # demonstration only: see serving.pseudonym
     pseudonym_key_variable: str  # the variable's name: the secret stays out of the config
 
@@ -53,7 +54,13 @@ class PublishResource(dg.ConfigurableResource):
 
     @property
     def data_docs(self) -> Path | None:
-        return Path(self.data_docs_dir) if self.data_docs_dir is not None else None
+        """Where tonight's Data Docs site is built; None when it is not."""
+        return Path(self.data_docs_dir) if self.data_docs_site else None
+
+    @property
+    def data_docs_retired(self) -> Path | None:
+        """Where a site built before the Data Docs were switched off stands; None when on."""
+        return None if self.data_docs_site else Path(self.data_docs_dir)
 
     def pseudonym_secret(self) -> str | None:
         return pseudonym_secret(self.pseudonym_key_variable)

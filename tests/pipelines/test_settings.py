@@ -13,8 +13,10 @@ from pipelines.cli import main
 from pipelines.settings import Settings
 
 REPO = Path(__file__).parents[2]
-PACKAGES = ("dsn_parser", "payment_files", "contracts", "warehouse", "quality", "ledgers")
-PACKAGES += ("serving", "pipelines", "synthetic")
+PACKAGES = (
+    *("dsn_parser", "payment_files", "contracts", "warehouse", "quality", "ledgers"),
+    *("serving", "pipelines", "synthetic"),
+)
 
 
 def test_a_warehouse_set_by_the_environment_takes_everything_beside_it_along(

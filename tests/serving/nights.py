@@ -23,11 +23,14 @@ class Night:
 
 
 def materialize_night(
-    landing: Path, warehouse: Path, assets: list, *, demo: bool = False
+    landing: Path, warehouse: Path, assets: list, *, demo: bool = False, data_docs: bool = True
 ) -> dg.ExecuteInProcessResult:
     """The assets (and checks) materialised as the nightly job does, everything beside the
-    warehouse; `demo`: the demonstration's pseudonym key file instead of a secret."""
-    settings = Settings(landing, warehouse, warehouse.parent / "quarantine", demo=demo)
+    warehouse; `demo`: the demonstration's pseudonym key file instead of a secret;
+    `data_docs`: whether the gates' Data Docs site is built (`Settings.data_docs_site`)."""
+    settings = Settings(
+        landing, warehouse, warehouse.parent / "quarantine", demo=demo, data_docs_site=data_docs
+    )
     return dg.materialize(
         assets,
         resources=pipeline_resources(settings),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ from serving.data_docs import (
     Documented,
     document_in_background,
     gx_results,
+    retire_data_docs,
     wait_for_data_docs,
 )
 from serving.data_docs_site import validate
@@ -125,3 +127,22 @@ def test_the_data_docs_are_built_and_a_verdict_gx_does_not_share_is_an_error(
     document_in_background(candidate, _tables({}), wrong, docs)
     with pytest.raises(DataDocsDisagreeError, match="ledger_lines : expect_column_values"):
         wait_for_data_docs()
+
+
+def test_a_site_is_retired_once_and_nothing_is_written_where_none_was(tmp_path: Path) -> None:
+    never_built = tmp_path / "jamais"
+    assert not retire_data_docs(never_built, date(2026, 3, 5))
+    assert not never_built.exists()
+    site = tmp_path / "data_docs"
+    (site / "validations").mkdir(parents=True)
+    (site / "index.html").write_text("<html>verdict du 04/03/2026</html>", encoding="utf-8")
+    (site / "validations" / "page.html").write_text("<html>ancienne page</html>")
+
+    assert retire_data_docs(site, date(2026, 3, 5))
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "depuis la nuit du 05/03/2026" in page and "publish.gate_results" in page
+    assert [p.name for p in site.iterdir()] == ["index.html"]
+    assert [p.name for p in tmp_path.iterdir()] == ["data_docs"]  # no directory left aside
+    # The next nights with the switch off leave the page as it is: it keeps the first night.
+    assert not retire_data_docs(site, date(2026, 3, 6))
+    assert (site / "index.html").read_text(encoding="utf-8") == page

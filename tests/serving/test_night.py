@@ -4,12 +4,19 @@ analyst exports."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 
+from pipelines.ingestion.assets import INGESTION_ASSETS
+from pipelines.ingestion.checks import INGESTION_CHECKS
+from pipelines.ledgers.assets import LEDGER_ASSETS
+from pipelines.publish.assets import PUBLISH_ASSETS
+from pipelines.publish.checks import PUBLISH_CHECKS
 from serving.night import portal_summary
 from serving.tables import PORTAL_TABLES
-from tests.serving.nights import Night
+from synthetic import generate
+from tests.serving.nights import Night, materialize_night
 from warehouse.connections import connect
 
 
@@ -61,3 +68,47 @@ def test_every_declaration_gets_a_compte_rendu_with_its_status(night: Night) -> 
 
 def test_the_data_docs_site_is_built_beside_the_warehouse(night: Night) -> None:
     assert (night.root / "data_docs" / "index.html").is_file()
+
+
+def test_switching_the_data_docs_off_retires_the_site_of_earlier_nights(
+    tmp_path: Path,
+) -> None:
+    # A steward opening data_docs/index.html after the switch must not read an earlier night's
+    # verdict as the last one: the site gives way to one page saying it is off, and where the
+    # verdicts are.
+    landing, warehouse = tmp_path / "landing", tmp_path / "entrepot.duckdb"
+    generate(landing, companies=2, employees=6, months=2)
+    assets = [
+        *INGESTION_ASSETS,
+        *INGESTION_CHECKS,
+        *LEDGER_ASSETS,
+        *PUBLISH_ASSETS,
+        *PUBLISH_CHECKS,
+    ]
+    site = tmp_path / "data_docs"
+    assert materialize_night(landing, warehouse, assets, demo=True).success
+    built = (site / "index.html").read_text(encoding="utf-8")
+    assert "désactivées" not in built and any(site.rglob("validations/**/*.html"))
+
+    off = materialize_night(landing, warehouse, assets, demo=True, data_docs=False)
+
+    assert off.success
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "Data Docs des contrôles désactivées" in page and "DSNPIPE_DATA_DOCS=0" in page
+    assert sorted(p.name for p in site.iterdir()) == ["index.html"]
+    with connect(warehouse) as connection:
+        [(night_id, night)] = connection.execute(
+            "SELECT night_id, night FROM publish.publications ORDER BY recorded_at DESC LIMIT 1"
+        ).fetchall()
+        verdicts = connection.execute(
+            "SELECT count(*) FROM publish.gate_results WHERE night_id = ?", [night_id]
+        ).fetchone()
+    assert night.strftime("%d/%m/%Y") in page
+    assert verdicts is not None and verdicts[0] > 0  # the verdict the page points to
+    links = [
+        key
+        for check in off.get_asset_check_evaluations()
+        for key in check.metadata
+        if key == "data_docs"
+    ]
+    assert links == []  # no check links to a site that is not tonight's
