@@ -29,7 +29,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy pipelines dsn_parser payment_files contracts ledgers quality warehouse serving synthetic tools
+	$(BIN)/mypy pipelines dsn_parser payment_files contracts ledgers quality warehouse serving synthetic tools tests
 
 ## Dagster's UI on the project's definitions, with the repo's dagster.yaml (linked into a
 ## DAGSTER_HOME of its own, so Dagster's logs and run storage stay out of the source tree).

@@ -29,9 +29,12 @@ from tests.ledgers.ledger_frames import ACME, ACME_IBAN, BETA, allocate, contrib
 Q4 = [date(2023, 10, 1), date(2023, 11, 1), date(2023, 12, 1)]
 DEBIT_ACCOUNT = "FR8230003000701234567890380"
 TRANSFER_ACCOUNT = "FR7630004000031234567890143"
+REFERENCE = "000007/P123"
 
 
-def _parameters(reference: str = "000007/P123", siren: str = ACME, **fields: object):
+def _parameters(
+    reference: str = REFERENCE, siren: str = ACME, **fields: object
+) -> ContractParameters:
     document = ContractParameters(
         contract_reference=reference,
         organisme_code="P0942",
@@ -51,8 +54,8 @@ def _parameters(reference: str = "000007/P123", siren: str = ACME, **fields: obj
     return ContractParameters.model_validate_json(ContractParameters(**document).model_dump_json())
 
 
-def _terms(**fields: object) -> ContractTerms:
-    return ContractTerms.from_parameters(_parameters(**fields))
+def _terms(reference: str = REFERENCE, siren: str = ACME, **fields: object) -> ContractTerms:
+    return ContractTerms.from_parameters(_parameters(reference, siren, **fields))
 
 
 def _q4_call(contract: ContractTerms) -> pl.DataFrame:

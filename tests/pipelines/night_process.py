@@ -82,7 +82,7 @@ def _install(point: str) -> None:
     elif point == "after_swap":
         from serving import history
 
-        history.swap_in = _pausing_after(history.swap_in, 1)  # type: ignore[assignment]
+        history.swap_in = _pausing_after(history.swap_in, 1)
     else:
         raise ValueError(f"unknown pause point {point!r}")
 

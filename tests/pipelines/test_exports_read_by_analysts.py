@@ -9,6 +9,7 @@ is the `employee_key` of the analysts' copy, which the exports are joined to."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -66,7 +67,7 @@ def test_the_exports_read_by_duckdb_and_polars_across_a_correction_of_an_old_mon
     exports, analysts = warehouse.parent / "exports", warehouse.parent / "analystes.duckdb"
     day = max(arrivals(source))
     pseudonyms: dict[str, set[str]] = {}
-    january: float | None = None
+    january: float | Decimal | None = None  # what Polars' Series.sum returns
 
     for what in ("première nuit", "correction du premier mois"):
         if what.startswith("correction"):

@@ -106,6 +106,7 @@ def test_sixty_new_files_are_one_delivery_and_one_run_and_the_same_files_again_n
     keys = run_keys(first_tick)
     assert len(keys) == 1
     assert isinstance(first_tick, dg.SensorResult)
+    assert first_tick.run_requests is not None
     assert first_tick.run_requests[0].tags["dsnpipe/livraison_fichiers"] == "60"
     # the same sixty contents delivered again under other names: the same key, no new run
     for index in range(60):

@@ -112,10 +112,11 @@ def test_a_dagster_run_is_refused_while_another_night_holds_the_warehouse(
         stop(night)
     assert not result.success
     [error] = [
-        e.event_specific_data.error
+        e.engine_event_data.error
         for e in result.all_events
         if e.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE
     ]
+    assert error is not None
     assert error.message.startswith(
         "dagster._core.definitions.events.Failure: Une nuit est déjà en cours sur cet entrepôt "
     )

@@ -152,7 +152,7 @@ def test_a_deferred_module_is_imported_at_its_first_use_only(
     monkeypatch.setattr(sys, "probe_imported", False, raising=False)
 
     defer_imports(("deferred_probe",))
-    import deferred_probe  # type: ignore[import-not-found]
+    import deferred_probe
 
     assert not sys.probe_imported  # type: ignore[attr-defined]
     assert deferred_probe.VALUE == 42

@@ -158,10 +158,10 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     # anomalies, dunning and the publication records (its narrow path is tested below).
     assert _export_files(exports) == exported
 
-    before = len(_files(served))
+    served_before = len(_files(served))
     land(source, landing, [late])
     night_of(first_night + timedelta(days=2), "un fichier en retard")
-    assert len(_files(served)) > before
+    assert len(_files(served)) > served_before
     kept = {
         path for path, identity in _export_files(exports).items() if exported.get(path) == identity
     }

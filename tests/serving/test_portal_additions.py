@@ -3,12 +3,15 @@ the comptes rendus of the declarations, all from the night's snapshot."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from tests.serving.nights import Night
 
 
-def _rows(serving: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[object, ...]]:
+def _rows(serving: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    # each query's own columns: whatever Python values DuckDB gives for their SQL types
     return serving.execute(sql).fetchall()
 
 

@@ -94,11 +94,12 @@ def test_a_reference_without_company_changes_every_company(
     landing: Path, warehouse: duckdb.DuckDBPyConnection, night: Callable[[], None]
 ) -> None:
     (landing / "reference").mkdir(parents=True)
-    pmss = {"format_version": 1, "pmss_by_year": {"2019": "3377.00"}, "assumed_years": []}
+    pmss_by_year = {"2019": "3377.00"}
+    pmss = {"format_version": 1, "pmss_by_year": pmss_by_year, "assumed_years": []}
     (landing / "reference" / "pmss.json").write_text(json.dumps(pmss))
     night()
     caught_up(warehouse)
-    pmss["pmss_by_year"]["2020"] = "3428.00"
+    pmss_by_year["2020"] = "3428.00"
     (landing / "reference" / "pmss.json").write_text(json.dumps(pmss))
     night()
     assert changed_since(warehouse, "comptes", "v1").everything

@@ -60,18 +60,18 @@ def test_small_writes_keep_their_row_groups_until_the_bound_then_merge_them_all(
     warehouse = tmp_path / "entrepot.duckdb"
     with connect(warehouse, read_only=False) as writer:
         writer.execute("CREATE TABLE appended AS SELECT range AS n FROM range(1000)")
-    groups = []
+    groups: list[tuple[int, int]] = []
     for start in (1000, 2000, 3000):
         with connect(warehouse, read_only=False) as writer:
             writer.execute(
                 "INSERT INTO appended SELECT range FROM range(?, ?)", [start, start + 1000]
             )
         with connect(warehouse) as reader:
-            groups.append(_row_groups(reader))
+            row_groups = _row_groups(reader)
             counted = reader.execute("SELECT count(*), count(DISTINCT n) FROM appended").fetchall()
             deferred = reader.execute("SELECT count(*) FROM deferred_merges").fetchall()[0][0]
         assert counted == [(start + 1000, start + 1000)]
-        groups[-1] = (groups[-1], deferred)
+        groups.append((row_groups, deferred))
     # the creation (with the migrations) and the first insert were put off, in two row groups;
     # the second insert's close merged them all; the third insert's rows were put off again
     assert groups == [(2, 2), (1, 0), (2, 1)]

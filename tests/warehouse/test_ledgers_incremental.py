@@ -89,7 +89,7 @@ def test_each_night_the_changed_companies_ledgers_equal_a_whole_recomputation(
     quiet, late, date_only, parameters, name = (
         last + timedelta(days=d) for d in (1, 2, 75, 76, 77)
     )
-    extra: list[tuple[date, Callable[[], None]]] = [
+    extra: list[tuple[date, Callable[[], object]]] = [  # what an arrival returns is unused
         (quiet, lambda: None),
         (late, lambda: land(source, landing, [held])),
         (date_only, lambda: None),  # due dates and dunning thresholds passed: the date alone
