@@ -6,7 +6,9 @@ the NIR and without names, birth dates or IBANs.
   each table and column with the warehouse's comment, swapped in atomically like the portal's
   snapshot (`build_analyst_candidate`); a night writes only the rows that differ from the
   served copy's, looked for in the companies and months whose rows changed (for the core
-  model's tables, those `warehouse.changes` marks; one employee's signalement: his rows).
+  model's tables, those `warehouse.changes` marks; one employee's signalement: his rows). The
+  copy served before it is kept beside it (`previous_copy`), and a night brings that file up
+  to date rather than copying the served one whole (the whole history, every night).
 - Parquet exports of the monthly facts: `<exports>/<table>/month=AAAA-MM/*.parquet` (Hive
   partitioning, readable by DuckDB, Polars, Spark or Trino alike), a month in a few files by
   company; a night writes again only the files whose rows changed. Each table is written beside
@@ -20,7 +22,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from serving.pseudonym import (
     register_pseudonym_function,
     remember_pseudonyms,
 )
+from serving.snapshot import swap_in
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
 from warehouse.models import CORE_TABLES
@@ -388,6 +391,8 @@ _LEFT_OUT = {
     "ledger.company_inputs",
     "ledger.movement_payers",
     "publish.analyst_copy_fingerprints",
+    "publish.analyst_previous_copy_fingerprints",
+    "publish.analyst_copy_marks",
     "publish.compte_rendu_inputs",
     "main.schema_migrations",
     "main.deferred_merges",  # the warehouse's storage bookkeeping (warehouse.connections)
@@ -452,6 +457,10 @@ class AnalystCandidate:
     tables_copied: int  # tables written whole
     tables_updated: int  # tables whose changed parts were brought to tonight
     rows_written: int = 0  # rows deleted or inserted in those parts
+    # the marks since the served copy when its fingerprints described it: once swapped in, that
+    # copy is the previous one (`previous_copy`), the next night's to bring up to date
+    since_served: CompanyScope | None = None
+    recycled: bool = False  # built from the previous copy rather than a copy of the served one
 
     @property
     def unchanged(self) -> bool:
@@ -470,7 +479,10 @@ def build_analyst_candidate(
     describe that file, and replaces in each table only the rows of the companies, and of the
     months for a table with a month, whose rows changed in the warehouse (the whole table for a
     table without either, or a new definition); otherwise, or when `scope` is every company,
-    it is built from scratch."""
+    it is built from scratch. `scope` holds the marks since the served copy was built. Rather
+    than a copy of the served file, it starts from the copy served before it when that one is
+    kept and described (`_previous_marks`) and no analyst holds it open, comparing the
+    companies marked since that copy."""
     with memory_held_to(connection, COPY_MEMORY_LIMIT):
         return _build_analyst_candidate(connection, target, key, scope)
 
@@ -483,24 +495,34 @@ def _build_analyst_candidate(
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
     served = not scope.everything and _describes(connection, target)
-    previous = FINGERPRINTS if served else f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+    since_previous = _previous_marks(connection, target, scope) if served else None
+    recycled = since_previous is not None and _take_previous(connection, target, candidate)
+    if recycled:
+        assert since_previous is not None
+        previous, compared = f"(FROM {PREVIOUS_FINGERPRINTS})", since_previous
+    else:
+        previous = FINGERPRINTS if served else f"(SELECT * FROM {FINGERPRINTS} WHERE FALSE)"
+        compared = scope
     register_pseudonym_function(connection, key)
-    _register_marked(connection, scope)
+    _register_marked(connection, compared)
     definitions = _kept_definitions(connection, previous)
     _fingerprint_tables(connection, tables, previous, definitions)
     _changed_parts(connection, previous)
     rows_per_table = _rows_per_table(connection, tables)
-    if served and not scope.employees and not _count(connection, f"temp.{_CHANGED}"):
+    if served and not scope.employees and not _differs_from_served(connection, recycled):
         # Every table has parts tonight, each equal to the served copy's: that copy is
         # tonight's, neither copied nor swapped.
+        if recycled:
+            _give_back_previous(connection, candidate, target)
         return AnalystCandidate(target, rows_per_table, 0, 0)
-    if served:
-        _copy_owner_only(target, candidate)
-    connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
+    if not recycled:
+        if served:
+            _copy_owner_only(target, candidate)
+        connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
     try:
         whole = _written_whole(connection, tables, definitions)
         changed = _tables_changed(connection)
-        employees_marked = not scope.everything and bool(scope.employees)
+        employees_marked = not compared.everything and bool(compared.employees)
         # Each table's rows compared in its own statements, committed as they go: in one
         # transaction the temporary tables of every table compared are kept to its end, and ran
         # out of the copy's memory at 100,000 employees. The candidate is served only whole.
@@ -524,7 +546,90 @@ def _build_analyst_candidate(
         len(whole),
         sum(1 for rows in updated if rows is not None),
         sum(rows or 0 for rows in updated),
+        since_served=scope if served else None,
+        recycled=recycled,
     )
+
+
+def previous_copy(target: Path) -> Path:
+    """Where the copy served before `target`'s is kept (`swap_in_analyst_copy`), hidden."""
+    return target.with_name(f".{target.name}.precedente")
+
+
+def swap_in_analyst_copy(candidate: Path, target: Path) -> None:
+    """Swap the candidate in as `swap_in` does, the served copy kept as the previous one (a
+    second name for its file, which analysts still reading it keep reading)."""
+    previous = previous_copy(target)
+    previous.unlink(missing_ok=True)
+    if target.exists():
+        os.link(target, previous)
+    swap_in(candidate, target)
+
+
+def _previous_marks(
+    connection: duckdb.DuckDBPyConnection, target: Path, scope: CompanyScope
+) -> CompanyScope | None:
+    """The companies and employees marked since the previous copy (`previous_copy`): those
+    marked between it and the served copy (`PREVIOUS_MARKS`) and since (`scope`). None when
+    there is no previous copy, or its fingerprints (`PREVIOUS_FINGERPRINTS`) do not describe
+    it as it is (rewritten, or the served file itself after a swap stopped half-way)."""
+    previous = previous_copy(target)
+    if not previous.is_file() or previous.samefile(target):
+        return None
+    if previous.with_name(previous.name + ".wal").exists():
+        return None  # left open for writing: not as its fingerprints say
+    described = connection.execute(
+        f"SELECT DISTINCT copy_file FROM {PREVIOUS_FINGERPRINTS}"
+    ).fetchall()
+    if described != [(_identity(previous),)]:
+        return None
+    marks = connection.execute(f"SELECT siren, employee_key FROM {PREVIOUS_MARKS}").fetchall()
+    whole = scope.whole_sirens | {siren for siren, key in marks if key is None}
+    employees = {
+        (siren, key)
+        for siren, key in (*scope.employees, *marks)
+        if key is not None and siren not in whole
+    }
+    return replace(
+        scope,
+        sirens=frozenset(whole | {siren for siren, _ in employees}),
+        employees=frozenset(employees),
+    )
+
+
+def _take_previous(connection: duckdb.DuckDBPyConnection, target: Path, candidate: Path) -> bool:
+    """Make the previous copy the candidate, attached as `analyst`; False, and the file left
+    where it was, when it cannot be written (an analyst still holds it open)."""
+    previous = previous_copy(target)
+    previous.rename(candidate)
+    try:
+        connection.execute(f"ATTACH '{candidate}' AS analyst (READ_WRITE)")
+    except duckdb.Error:
+        candidate.rename(previous)
+        return False
+    return True
+
+
+def _give_back_previous(
+    connection: duckdb.DuckDBPyConnection, candidate: Path, target: Path
+) -> None:
+    """The previous copy taken as the candidate put back, unused."""
+    connection.execute("DETACH analyst")
+    candidate.rename(previous_copy(target))
+
+
+def _differs_from_served(connection: duckdb.DuckDBPyConnection, recycled: bool) -> bool:
+    """Whether tonight's fingerprints (`_TONIGHT`) differ from the served copy's: the parts
+    found changed, or, when they were compared with the previous copy's, any part."""
+    if not recycled:
+        return bool(_count(connection, f"temp.{_CHANGED}"))
+    parts = "table_name, definition, siren, month, row_count, fingerprint"
+    differing = connection.execute(
+        f"SELECT EXISTS (SELECT {parts} FROM temp.{_TONIGHT} EXCEPT ALL "
+        f"SELECT {parts} FROM {FINGERPRINTS}) OR EXISTS (SELECT {parts} FROM {FINGERPRINTS} "
+        f"EXCEPT ALL SELECT {parts} FROM temp.{_TONIGHT})"
+    ).fetchone()
+    return bool(differing and differing[0])
 
 
 def _count(connection: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -554,10 +659,22 @@ def remember_analyst_copy(
     connection: duckdb.DuckDBPyConnection, candidate: AnalystCandidate
 ) -> None:
     """Keep the fingerprints of what `candidate` was built from, with the identity of its file;
-    the caller holds the transaction, then swaps the candidate in (`swap_in`). A candidate
-    that is the served copy unchanged was built from the fingerprints kept: nothing to write."""
+    the caller holds the transaction, then swaps the candidate in (`swap_in_analyst_copy`). The
+    served copy's, when they described it, are kept as the previous copy's, with the marks
+    since. A candidate that is the served copy unchanged was built from the fingerprints kept:
+    nothing to write."""
     if candidate.unchanged:
         return
+    connection.execute(f"DELETE FROM {PREVIOUS_FINGERPRINTS}")
+    connection.execute(f"DELETE FROM {PREVIOUS_MARKS}")
+    if candidate.since_served is not None:
+        connection.execute(f"INSERT INTO {PREVIOUS_FINGERPRINTS} FROM {FINGERPRINTS}")
+        marks = candidate.since_served
+        rows = [(siren, None) for siren in sorted(marks.whole_sirens)] + sorted(marks.employees)
+        connection.execute(
+            f"INSERT INTO {PREVIOUS_MARKS} SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+            [[siren for siren, _ in rows], [key for _, key in rows]],
+        )
     connection.execute(f"DELETE FROM {FINGERPRINTS}")
     connection.execute(
         f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
@@ -567,6 +684,8 @@ def remember_analyst_copy(
 
 
 FINGERPRINTS = "publish.analyst_copy_fingerprints"
+PREVIOUS_FINGERPRINTS = "publish.analyst_previous_copy_fingerprints"  # of `previous_copy`
+PREVIOUS_MARKS = "publish.analyst_copy_marks"  # marked between the previous and served copies
 _TONIGHT = "analyst_fingerprints"  # temporary: tonight's fingerprints
 _CHANGED = "analyst_changed_parts"  # temporary: (table, company, month) whose rows changed
 _MARKED = "analyst_marked"  # temporary: the companies and employees marked since the last copy

@@ -1,7 +1,7 @@
 """The tables `serving.history` writes in the warehouse, declared once (`warehouse.schema`):
 each publication of the portal's snapshot, its row counts and its gates, and what each compte
-rendu and the analysts' copy were last written from (schema `publish`, migrations 0030, 0056
-and 0058)."""
+rendu and the analysts' copy were last written from (schema `publish`, migrations 0030, 0056,
+0058 and 0069)."""
 
 from __future__ import annotations
 
@@ -125,6 +125,31 @@ ANALYST_COPY_FINGERPRINTS = Table(
     ),
 )
 
+ANALYST_PREVIOUS_COPY_FINGERPRINTS = Table(
+    "publish",
+    "analyst_previous_copy_fingerprints",
+    "Les mêmes empreintes pour la copie des analystes servie avant celle qui l'est, gardée à "
+    "côté d'elle : la nuit suivante met cette copie-là à jour au lieu de recopier la copie "
+    "servie en entier.",
+    ANALYST_COPY_FINGERPRINTS.columns,
+)
+
+ANALYST_COPY_MARKS = Table(
+    "publish",
+    "analyst_copy_marks",
+    "Les entreprises et les salariés marqués comme changés entre la copie des analystes "
+    "précédente et la copie servie : la nuit qui met la précédente à jour y compare leurs lignes "
+    "en plus de celles marquées depuis.",
+    (
+        Column("siren", "VARCHAR", "Entreprise marquée.", False),
+        Column(
+            "employee_key",
+            "VARCHAR",
+            "Salarié marqué seul (clé du salarié) ; vide : l'entreprise entière.",
+        ),
+    ),
+)
+
 PUBLISH_TABLES: tuple[Table, ...] = (
     PUBLICATIONS,
     TABLE_COUNTS,
@@ -132,4 +157,6 @@ PUBLISH_TABLES: tuple[Table, ...] = (
     COMPANY_REFUSALS,
     COMPTE_RENDU_INPUTS,
     ANALYST_COPY_FINGERPRINTS,
+    ANALYST_PREVIOUS_COPY_FINGERPRINTS,
+    ANALYST_COPY_MARKS,
 )

@@ -20,11 +20,15 @@ from pipelines.publish.resources import PublishResource
 from pipelines.resources import NightResource, WarehouseResource
 from pipelines.settings import WAREHOUSE_POOL
 from serving import history
-from serving.analyst import build_analyst_candidate, remember_analyst_copy
+from serving.analyst import (
+    build_analyst_candidate,
+    remember_analyst_copy,
+    swap_in_analyst_copy,
+)
 from serving.comptes_rendus import write_comptes_rendus
 from serving.night import analyst_exports, new_night_id, publication_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
-from serving.snapshot import swap_in, write_candidate
+from serving.snapshot import write_candidate
 from warehouse.changes import changed_since, record_progress
 from warehouse.connections import transaction
 
@@ -188,7 +192,7 @@ def analyst_warehouse(
             remember_analyst_copy(connection, candidate)
             record_progress(connection, ANALYST_STAGE, scope, day, version)
     if not candidate.unchanged:
-        swap_in(candidate.path, publish.analyst_warehouse)
+        swap_in_analyst_copy(candidate.path, publish.analyst_warehouse)
     yield dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publish.analyst_warehouse)),
@@ -196,6 +200,7 @@ def analyst_warehouse(
             "tables_copied": candidate.tables_copied,
             "tables_updated": candidate.tables_updated,
             "rows_written": candidate.rows_written,
+            "from_previous_copy": candidate.recycled,
             "dagster/row_count": sum(candidate.rows.values()),
         }
     )

@@ -11,6 +11,16 @@ import dagster as dg
 from pipelines.resources import pipeline_resources
 from pipelines.settings import Settings
 
+# A process holding an analysts' copy open, as an analyst's session does: argument the file;
+# prints "ouvert" once it reads it.
+HOLD_OPEN = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+connection.execute("SELECT count(*) FROM core.employees").fetchall()
+print("ouvert", flush=True)
+time.sleep(120)
+"""
+
 
 @dataclass(frozen=True)
 class Night:

@@ -13,15 +13,7 @@ import duckdb
 from pipelines.publish.assets import PUBLISH_ASSETS
 from pipelines.publish.checks import PUBLISH_CHECKS
 from pipelines.settings import Settings
-from tests.serving.nights import Night, materialize_night
-
-_HOLD_OPEN = """
-import sys, time, duckdb
-connection = duckdb.connect(sys.argv[1], read_only=True)
-connection.execute("SELECT count(*) FROM core.employees").fetchall()
-print("ouvert", flush=True)
-time.sleep(120)
-"""
+from tests.serving.nights import HOLD_OPEN, Night, materialize_night
 
 
 def _texts(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -75,7 +67,7 @@ def test_an_analyst_holding_the_copy_open_does_not_disturb_the_next_night(
     copy = Settings(night.landing, warehouse, tmp_path / "quarantine").analyst_warehouse
     before = copy.stat().st_ino
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_OPEN, str(copy)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_OPEN, str(copy)], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"

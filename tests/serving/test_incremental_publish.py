@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,17 +24,18 @@ from serving import analyst
 from serving.analyst import (
     AnalystCandidate,
     build_analyst_candidate,
+    previous_copy,
     remember_analyst_copy,
+    swap_in_analyst_copy,
     write_analyst_exports,
 )
 from serving.comptes_rendus import write_comptes_rendus
 from serving.pseudonym import pseudonym, pseudonym_key
-from serving.snapshot import swap_in
 from synthetic import generate
 from tests.pipelines.replay import arrivals, land, land_insurer_files, run_night
 from tests.pseudonym_key import use_test_pseudonym_key
 from tests.quality.incremental_nights import BIG, ingest, signalement_nights
-from tests.serving.nights import Night
+from tests.serving.nights import HOLD_OPEN, Night
 from tests.warehouse.helpers import rows_differing
 from warehouse.changes import EVERY_COMPANY, CompanyScope, changed_since, record_progress
 from warehouse.connections import connect
@@ -162,6 +165,9 @@ def test_the_incremental_publish_stages_match_a_whole_recomputation_every_night(
     land(source, landing, [late])
     night_of(first_night + timedelta(days=2), "un fichier en retard")
     assert len(_files(served)) > served_before
+    # brought up to date from the copy served two nights ago (kept beside the served one), not
+    # copied from last night's: the first night's file, equal to a recomputation above
+    assert (warehouse.parent / "analystes.duckdb").stat().st_ino == status.st_ino
     kept = {
         path for path, identity in _export_files(exports).items() if exported.get(path) == identity
     }
@@ -187,7 +193,7 @@ def _publish_copy(
         candidate = build_analyst_candidate(connection, target, key, scope)
         remember_analyst_copy(connection, candidate)
     if not candidate.unchanged:
-        swap_in(candidate.path, target)
+        swap_in_analyst_copy(candidate.path, target)
     return candidate
 
 
@@ -294,12 +300,17 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
     # found by its fingerprint; in its (table, company) part the changed row alone is written:
     # the old row deleted, the new one inserted, the company's other rows kept
     assert (narrow.tables_copied, narrow.tables_updated, narrow.rows_written) == (0, 1, 2)
+    assert not narrow.recycled  # no copy was served before the first one
     assert _identity(served) != before
     assert rebuilt_equals_served()
 
+    # From now on each night brings the copy served before the served one up to date (kept
+    # beside it): it writes the rows changed since that copy, two nights' changes. The same
+    # contribution changes each night below: the older copy holds it as it was two nights ago,
+    # one row deleted and one inserted whatever happened to it in between.
     # A company's monthly declaration loaded again: the core model marks the company, whose
     # rows are compared with the copy's; one employee's signalement: that employee alone.
-    for marked in ("company", "employee"):
+    for marked, written in (("company", 2 + 2), ("employee", 2)):  # + the state's 2 rows
         _, siren, employee = _one_contribution_changed(warehouse)
         scope = replace(
             NOTHING_CHANGED,
@@ -307,7 +318,8 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
             employees=frozenset({(siren, employee)}) if marked == "employee" else frozenset(),
         )
         narrow = _publish_copy(warehouse, served, key, scope)
-        assert (narrow.tables_copied, narrow.rows_written) == (0, 2), marked
+        assert narrow.recycled, marked
+        assert (narrow.tables_copied, narrow.rows_written) == (0, written), marked
         assert rebuilt_equals_served(), marked
 
     # Both in one night: one company marked whole, another's employee alone.
@@ -319,8 +331,95 @@ def test_the_analysts_copy_is_left_as_it_is_on_a_quiet_night_and_narrowly_update
         employees=frozenset({(siren, employee)}),
     )
     narrow = _publish_copy(warehouse, served, key, scope)
+    assert narrow.recycled
     assert (narrow.tables_copied, narrow.rows_written) == (0, 4)
     assert rebuilt_equals_served()
+
+
+def _two_copies_served(night: Night, tmp_path: Path, key: bytes) -> tuple[Path, Path, str]:
+    """A copy of the published night's warehouse whose analysts' copy was published twice, a
+    contribution of one company changed in between (that company marked): the served copy,
+    the previous one kept beside it, and that company."""
+    warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    _publish_copy(warehouse, served, key, EVERY_COMPANY)
+    _, siren, _ = _one_contribution_changed(warehouse)
+    second = _publish_copy(
+        warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({siren}))
+    )
+    assert not second.recycled and previous_copy(served).is_file()  # the first copy, kept
+    return warehouse, served, siren
+
+
+def _rebuilt_equals(warehouse: Path, served: Path, work: Path, key: bytes) -> bool:
+    return _analyst_differences(served, _analyst_copy_rebuilt(warehouse, work, key)) == []
+
+
+def test_the_previous_copy_brought_up_to_date_takes_the_changes_of_the_night_in_between(
+    night: Night, tmp_path: Path
+) -> None:
+    key = b"q" * 32
+    warehouse, served, siren = _two_copies_served(night, tmp_path, key)
+    # Tonight another company is marked: the first copy, brought to tonight in place of a copy
+    # of the served one, also lacks the change of the night in between, whose company tonight's
+    # marks do not name: the marks kept with the served copy do.
+    other = _another_contribution_changed(warehouse, siren)
+    third = _publish_copy(
+        warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
+    )
+    assert third.recycled
+    assert (third.tables_copied, third.rows_written) == (0, 2 + 2)
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
+
+
+def test_a_previous_copy_an_analyst_holds_open_is_left_as_it_is(
+    night: Night, tmp_path: Path
+) -> None:
+    key = b"q" * 32
+    warehouse, served, siren = _two_copies_served(night, tmp_path, key)
+    previous = previous_copy(served)
+    held = _identity(previous)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(previous)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"
+        other = _another_contribution_changed(warehouse, siren)
+        third = _publish_copy(
+            warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
+        )
+        assert not third.recycled  # the served copy copied, the one held open not written
+        assert _identity(served) != held
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
+
+
+def test_a_swap_stopped_half_way_never_writes_into_the_served_file(
+    night: Night, tmp_path: Path
+) -> None:
+    key = b"q" * 32
+    warehouse, served, siren = _two_copies_served(night, tmp_path, key)
+    # A night built its copy and kept its fingerprints, then stopped once the served file had
+    # its second name (the previous copy's) and before its own copy was swapped in.
+    other = _another_contribution_changed(warehouse, siren)
+    tonight = replace(NOTHING_CHANGED, sirens=frozenset({other}))
+    with connect(warehouse, read_only=False) as connection:
+        lost = build_analyst_candidate(connection, served, key, tonight)
+        remember_analyst_copy(connection, lost)
+    assert lost.path != served
+    previous_copy(served).unlink(missing_ok=True)  # taken by the lost copy
+    os.link(served, previous_copy(served))
+    lost.path.unlink()
+    witness = tmp_path / "lu-par-un-analyste.duckdb"
+    os.link(served, witness)  # the served file as an analyst reading it has it
+    read = _identity(witness), witness.stat().st_size
+
+    _publish_copy(warehouse, served, key, tonight)
+
+    assert (_identity(witness), witness.stat().st_size) == read
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
 
 
 @pytest.mark.parametrize("shared_file_rows", [None, 1], ids=["16 fichiers", "plus de fichiers"])
@@ -425,7 +524,7 @@ def _copy_and_exports_night(
         remember_analyst_copy(connection, candidate)
         record_progress(connection, "analyst_warehouse", scope, day, CODE_VERSIONS["publish"])
     if not candidate.unchanged:
-        swap_in(candidate.path, copy)
+        swap_in_analyst_copy(candidate.path, copy)
     write_analyst_exports(warehouse, exports, key)
     return scope, candidate
 
