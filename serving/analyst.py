@@ -461,11 +461,16 @@ class AnalystCandidate:
     # copy is the previous one (`previous_copy`), the next night's to bring up to date
     since_served: CompanyScope | None = None
     recycled: bool = False  # built from the previous copy rather than a copy of the served one
+    tables_dropped: int = 0  # tables of the served copy the warehouse no longer has
 
     @property
     def unchanged(self) -> bool:
-        """Whether the served copy is tonight's as it is: nothing to swap in."""
-        return not (self.tables_copied or self.tables_updated)
+        """Whether the served copy is tonight's as it is: nothing to swap in. Never for a
+        candidate brought up from the previous copy, which differs from the served one even
+        when nothing was written (a change of the night before undone tonight)."""
+        return not (
+            self.recycled or self.tables_copied or self.tables_updated or self.tables_dropped
+        )
 
 
 def build_analyst_candidate(
@@ -491,7 +496,7 @@ def _build_analyst_candidate(
     connection: duckdb.DuckDBPyConnection, target: Path, key: bytes, scope: CompanyScope
 ) -> AnalystCandidate:
     candidate = target.with_name(target.name + ".candidate")
-    for stale in (candidate, candidate.with_name(candidate.name + ".wal")):
+    for stale in (candidate, _wal(candidate)):
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
     served = not scope.everything and _describes(connection, target)
@@ -534,7 +539,7 @@ def _build_analyst_candidate(
         # One transaction: each table's and column's comment committed on its own cost
         # a quarter of the copy of 10,000 employees.
         with transaction(connection):
-            _drop_tables_gone(connection, tables)
+            dropped = _drop_tables_gone(connection, tables)
             for table in whole:
                 _copy_table(connection, table)
         connection.execute("CHECKPOINT analyst")
@@ -548,6 +553,7 @@ def _build_analyst_candidate(
         sum(rows or 0 for rows in updated),
         since_served=scope if served else None,
         recycled=recycled,
+        tables_dropped=dropped,
     )
 
 
@@ -558,12 +564,22 @@ def previous_copy(target: Path) -> Path:
 
 def swap_in_analyst_copy(candidate: Path, target: Path) -> None:
     """Swap the candidate in as `swap_in` does, the served copy kept as the previous one (a
-    second name for its file, which analysts still reading it keep reading)."""
+    second name for its file, which analysts still reading it keep reading). A WAL beside the
+    served file (an analyst wrote into it) follows it: left beside tonight's file, DuckDB would
+    replay it into a file it does not belong to, which then no longer opens; beside the
+    previous copy, it keeps that copy from being brought up to date (`_previous_marks`)."""
     previous = previous_copy(target)
-    previous.unlink(missing_ok=True)
+    for stale in (previous, _wal(previous)):
+        stale.unlink(missing_ok=True)
     if target.exists():
         os.link(target, previous)
+    if _wal(target).exists():
+        _wal(target).rename(_wal(previous))
     swap_in(candidate, target)
+
+
+def _wal(database: Path) -> Path:
+    return database.with_name(database.name + ".wal")
 
 
 def _previous_marks(
@@ -576,8 +592,8 @@ def _previous_marks(
     previous = previous_copy(target)
     if not previous.is_file() or previous.samefile(target):
         return None
-    if previous.with_name(previous.name + ".wal").exists():
-        return None  # left open for writing: not as its fingerprints say
+    if _wal(previous).exists():
+        return None  # written into by an analyst: not as its fingerprints say
     described = connection.execute(
         f"SELECT DISTINCT copy_file FROM {PREVIOUS_FINGERPRINTS}"
     ).fetchall()
@@ -860,13 +876,19 @@ def _changed_parts(connection: duckdb.DuckDBPyConnection, previous: str) -> None
     )
 
 
-def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> None:
+def _drop_tables_gone(connection: duckdb.DuckDBPyConnection, tables: list[_Table]) -> int:
+    """Drop the copy's tables the warehouse no longer has; return how many."""
     kept = {table.name for table in tables}
-    for schema, table in connection.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst'"
-    ).fetchall():
-        if f"{schema}.{table}" not in kept:
-            connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
+    gone = [
+        (schema, table)
+        for schema, table in connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'analyst'"
+        ).fetchall()
+        if f"{schema}.{table}" not in kept
+    ]
+    for schema, table in gone:
+        connection.execute(f'DROP TABLE analyst."{schema}"."{table}"')
+    return len(gone)
 
 
 def _written_whole(

@@ -422,6 +422,104 @@ def test_a_swap_stopped_half_way_never_writes_into_the_served_file(
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
 
 
+def _contribution_moved(warehouse: Path, cents: int) -> tuple[str, str]:
+    """The contribution `_one_contribution_changed` changes, moved by `cents`: its company and
+    employee."""
+    with connect(warehouse, read_only=False) as connection:
+        [(siren, employee)] = connection.execute(
+            "UPDATE core.contributions SET amount = amount + ? WHERE rowid = ("
+            "SELECT min(rowid) FROM core.contributions WHERE left(siret, 9) = ("
+            "SELECT left(siret, 9) FROM core.employee_months "
+            "GROUP BY 1 ORDER BY count(DISTINCT employee_key) DESC, 1 LIMIT 1)) "
+            "RETURNING left(siret, 9), employee_key",
+            [cents / 100],
+        ).fetchall()
+    return str(siren), str(employee)
+
+
+def test_a_change_undone_the_next_night_is_undone_in_the_served_copy(
+    night: Night, tmp_path: Path
+) -> None:
+    # Tonight's rows are then those of the previous copy, not the served one: brought up to
+    # date, that copy needs no write, and is tonight's copy all the same.
+    key = b"q" * 32
+    warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    _publish_copy(warehouse, served, key, EVERY_COMPANY)
+    siren, employee = _contribution_moved(warehouse, +1)
+    _publish_copy(warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({siren})))
+    _contribution_moved(warehouse, -1)  # the employee's signalement alone marks him tonight
+    employee_alone = replace(
+        NOTHING_CHANGED, sirens=frozenset({siren}), employees=frozenset({(siren, employee)})
+    )
+    undone = _publish_copy(warehouse, served, key, employee_alone)
+    assert undone.recycled and undone.rows_written == 0 and not undone.unchanged
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
+
+    # A row no company's marks name (found by its fingerprint), moved and moved back.
+    with connect(warehouse, read_only=False) as connection:
+        [(state,)] = connection.execute("SELECT min(rowid) FROM core.affiliation_states").fetchall()
+    for days in (-1, +1):
+        with connect(warehouse, read_only=False) as connection:
+            connection.execute(
+                "UPDATE core.affiliation_states SET status_since = status_since + ? "
+                "WHERE rowid = ?",
+                [days, state],
+            )
+        _publish_copy(warehouse, served, key, NOTHING_CHANGED)
+        assert _rebuilt_equals(warehouse, served, tmp_path / f"entiere{days}", key), days
+
+
+def test_a_table_the_warehouse_drops_on_a_quiet_night_leaves_the_served_copy(
+    night: Night, tmp_path: Path
+) -> None:
+    key = b"q" * 32
+    warehouse, served = tmp_path / "entrepot.duckdb", tmp_path / "analystes.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("CREATE TABLE reference.retiree AS SELECT 1 AS n")
+    _publish_copy(warehouse, served, key, EVERY_COMPANY)
+    with connect(warehouse, read_only=False) as connection:
+        connection.execute("DROP TABLE reference.retiree")
+
+    quiet = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
+
+    assert quiet.tables_dropped == 1 and not quiet.unchanged
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
+
+
+# An analyst who opened a copy for writing (DuckDB's default), wrote, and whose process died:
+# a WAL beside the file, the file itself as it was.
+_CRASHED_WRITING = """
+import os, sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("UPDATE core.contributions SET amount = amount + 100")
+os._exit(0)
+"""
+
+
+def test_a_wal_an_analyst_left_beside_the_served_copy_never_reaches_the_next_one(
+    night: Night, tmp_path: Path
+) -> None:
+    key = b"q" * 32
+    warehouse, served, siren = _two_copies_served(night, tmp_path, key)
+    subprocess.run([sys.executable, "-c", _CRASHED_WRITING, str(served)], check=True)
+    wal = served.with_name(served.name + ".wal")
+    assert wal.is_file()
+    previous_wal = previous_copy(served).with_name(previous_copy(served).name + ".wal")
+    # Night 3 brings the first copy up to date; the file written into becomes the previous copy,
+    # its WAL with it. Night 4 does not take it (written into), copies the served one, and the
+    # file written into goes with its WAL.
+    for night_number, recycled, wal_beside_previous in ((3, True, True), (4, False, False)):
+        other = _another_contribution_changed(warehouse, siren)
+        tonight = _publish_copy(
+            warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
+        )
+        assert tonight.recycled is recycled, night_number
+        assert not wal.exists() and previous_wal.exists() is wal_beside_previous, night_number
+        assert _rebuilt_equals(warehouse, served, tmp_path / f"entiere{night_number}", key)
+
+
 @pytest.mark.parametrize("shared_file_rows", [None, 1], ids=["16 fichiers", "plus de fichiers"])
 def test_the_exports_rewrite_only_the_files_that_changed(
     night: Night, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_file_rows: int | None
