@@ -355,6 +355,17 @@ def _rebuilt_equals(warehouse: Path, served: Path, work: Path, key: bytes) -> bo
     return _analyst_differences(served, _analyst_copy_rebuilt(warehouse, work, key)) == []
 
 
+def _another_company_published(
+    warehouse: Path, served: Path, key: bytes, siren: str
+) -> AnalystCandidate:
+    """A contribution of a company other than `siren` changed, that company marked, and the
+    analysts' copy published."""
+    other = _another_contribution_changed(warehouse, siren)
+    return _publish_copy(
+        warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
+    )
+
+
 def test_the_previous_copy_brought_up_to_date_takes_the_changes_of_the_night_in_between(
     night: Night, tmp_path: Path
 ) -> None:
@@ -363,10 +374,7 @@ def test_the_previous_copy_brought_up_to_date_takes_the_changes_of_the_night_in_
     # Tonight another company is marked: the first copy, brought to tonight in place of a copy
     # of the served one, also lacks the change of the night in between, whose company tonight's
     # marks do not name: the marks kept with the served copy do.
-    other = _another_contribution_changed(warehouse, siren)
-    third = _publish_copy(
-        warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
-    )
+    third = _another_company_published(warehouse, served, key, siren)
     assert third.recycled
     assert (third.tables_copied, third.rows_written) == (0, 2 + 2)
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
@@ -377,22 +385,22 @@ def test_a_previous_copy_an_analyst_holds_open_is_left_as_it_is(
 ) -> None:
     key = b"q" * 32
     warehouse, served, siren = _two_copies_served(night, tmp_path, key)
-    previous = previous_copy(served)
-    held = _identity(previous)
+    held = tmp_path / "tenu-ouvert.duckdb"
+    os.link(previous_copy(served), held)  # the file the analyst has open, whatever its name
+    before = _identity(held), held.stat().st_size
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_OPEN, str(previous)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_OPEN, str(previous_copy(served))],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ouvert"
-        other = _another_contribution_changed(warehouse, siren)
-        third = _publish_copy(
-            warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
-        )
+        third = _another_company_published(warehouse, served, key, siren)
         assert not third.recycled  # the served copy copied, the one held open not written
-        assert _identity(served) != held
     finally:
         holder.kill()
         holder.wait()
+    assert (_identity(held), held.stat().st_size) == before
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
 
 
@@ -511,10 +519,7 @@ def test_a_wal_an_analyst_left_beside_the_served_copy_never_reaches_the_next_one
     # its WAL with it. Night 4 does not take it (written into), copies the served one, and the
     # file written into goes with its WAL.
     for night_number, recycled, wal_beside_previous in ((3, True, True), (4, False, False)):
-        other = _another_contribution_changed(warehouse, siren)
-        tonight = _publish_copy(
-            warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({other}))
-        )
+        tonight = _another_company_published(warehouse, served, key, siren)
         assert tonight.recycled is recycled, night_number
         assert not wal.exists() and previous_wal.exists() is wal_beside_previous, night_number
         assert _rebuilt_equals(warehouse, served, tmp_path / f"entiere{night_number}", key)
