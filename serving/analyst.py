@@ -34,7 +34,7 @@ from serving.pseudonym import (
     register_pseudonym_function,
     remember_pseudonyms,
 )
-from serving.snapshot import swap_in
+from serving.snapshot import swap_directory, swap_in
 from warehouse.changes import CompanyScope
 from warehouse.connections import connect, memory_held_to, transaction
 from warehouse.models import CORE_TABLES
@@ -203,7 +203,7 @@ def _write_export(
         (building / month).mkdir(exist_ok=True)
         for name in kept[part]["files"]:
             os.link(target / month / name, building / month / name)
-    _swap_directory(building, target)
+    swap_directory(building, target)
     # After the swap: a crash in between leaves the previous manifest, whose files' identities
     # the new files do not have, so their parts are written again the next night.
     _write_manifest(target, definition, tonight)
@@ -365,15 +365,6 @@ def _files_on_disk(target: Path, definition: str) -> dict[str, dict[str, Any]]:
         for part, described in manifest["parts"].items()
         if described["files"] and on_disk.get(part) == described["files"]
     }
-
-
-def _swap_directory(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.ancien")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # -- the analysts' own warehouse --------------------------------------------------------------
@@ -597,7 +588,7 @@ def _previous_marks(
     described = connection.execute(
         f"SELECT DISTINCT copy_file FROM {PREVIOUS_FINGERPRINTS}"
     ).fetchall()
-    if described != [(_identity(previous),)]:
+    if described != [(file_identity(previous),)]:
         return None
     marks = connection.execute(f"SELECT siren, employee_key FROM {PREVIOUS_MARKS}").fetchall()
     whole = scope.whole_sirens | {siren for siren, key in marks if key is None}
@@ -695,7 +686,7 @@ def remember_analyst_copy(
     connection.execute(
         f"INSERT INTO {FINGERPRINTS} SELECT ?, table_name, definition, siren, row_count, "
         f"fingerprint, month FROM temp.{_TONIGHT}",
-        [_identity(candidate.path)],
+        [file_identity(candidate.path)],
     )
 
 
@@ -834,7 +825,7 @@ def _whole_marked(table: _Table) -> str:
     return f"SELECT marked_siren FROM temp.{_MARKED}"
 
 
-def _identity(path: Path) -> str:
+def file_identity(path: Path) -> str:
     """The file as it is now: a copy rewritten or replaced since is another file."""
     status = path.stat()
     return f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
@@ -845,7 +836,7 @@ def _describes(connection: duckdb.DuckDBPyConnection, target: Path) -> bool:
     if not target.exists():
         return False
     kept = connection.execute(f"SELECT DISTINCT copy_file FROM {FINGERPRINTS}").fetchall()
-    return kept == [(_identity(target),)]
+    return kept == [(file_identity(target),)]
 
 
 def _copy_owner_only(source: Path, target: Path) -> None:

@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from serving.snapshot import swap_directory
 from serving.spec import SCHEMA, Expectation, GateResult, columns_label
 from warehouse.connections import MEMORY_LIMIT
 
@@ -148,11 +149,7 @@ def retire_data_docs(docs_dir: Path, night: date) -> bool:
     shutil.rmtree(replacement, ignore_errors=True)
     replacement.mkdir(mode=0o700)
     (replacement / "index.html").write_text(_retired_page(night), encoding="utf-8")
-    old = docs_dir.with_name(f".{docs_dir.name}.ancien")
-    shutil.rmtree(old, ignore_errors=True)
-    docs_dir.rename(old)
-    replacement.rename(docs_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_directory(replacement, docs_dir)
     return True
 
 

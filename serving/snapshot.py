@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -234,6 +235,17 @@ def swap_in(candidate: Path, serving_path: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def swap_directory(new: Path, target: Path) -> None:
+    """Put the directory `new` in place of `target`, whose old content is then removed: a
+    reader finds one or the other whole (two renames, the old one aside meanwhile)."""
+    old = target.with_name(f".{target.name}.ancien")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_candidate(serving_path: Path, night_id: str) -> Candidate:

@@ -379,6 +379,15 @@ def test_the_previous_copy_brought_up_to_date_takes_the_changes_of_the_night_in_
     assert (third.tables_copied, third.rows_written) == (0, 2 + 2)
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
 
+    # A quiet night: the previous copy, taken and found behind the served one, which is
+    # tonight's, is given back as it was, and brought up to date the night after.
+    served_file, previous_file = _identity(served), _identity(previous_copy(served))
+    quiet = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
+    assert quiet.unchanged and not quiet.recycled
+    assert (_identity(served), _identity(previous_copy(served))) == (served_file, previous_file)
+    assert _another_company_published(warehouse, served, key, siren).recycled
+    assert _rebuilt_equals(warehouse, served, tmp_path / "entiere-apres", key)
+
 
 def test_a_previous_copy_an_analyst_holds_open_is_left_as_it_is(
     night: Night, tmp_path: Path

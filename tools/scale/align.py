@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.code_versions import CODE_VERSIONS
+from serving.analyst import file_identity
 
 # stage (`warehouse.changes`) → the group of assets whose code version it records
 STAGE_GROUPS = {
@@ -26,7 +27,6 @@ STAGE_GROUPS = {
 
 
 def align(state: Path) -> None:
-    copy = (state / "analystes.duckdb").stat()
     with duckdb.connect(str(state / "entrepot.duckdb")) as connection:
         for stage, group in STAGE_GROUPS.items():
             connection.execute(
@@ -35,7 +35,7 @@ def align(state: Path) -> None:
             )
         connection.execute(
             "UPDATE publish.analyst_copy_fingerprints SET copy_file = ?",
-            [f"{copy.st_ino}:{copy.st_size}:{copy.st_mtime_ns}"],
+            [file_identity(state / "analystes.duckdb")],
         )
 
 

@@ -14,7 +14,13 @@ import sys
 from pathlib import Path
 
 from pipelines.tables import DOMAIN_TABLES
-from serving.analyst import FINGERPRINTS, PREVIOUS_FINGERPRINTS, PREVIOUS_MARKS, previous_copy
+from serving.analyst import (
+    FINGERPRINTS,
+    PREVIOUS_FINGERPRINTS,
+    PREVIOUS_MARKS,
+    file_identity,
+    previous_copy,
+)
 from warehouse.connections import connect
 
 
@@ -23,14 +29,12 @@ def keep_previous_copy(state: Path) -> None:
     previous = previous_copy(served)
     shutil.copyfile(served, previous)
     previous.chmod(0o600)
-    status = previous.stat()
-    identity = f"{status.st_ino}:{status.st_size}:{status.st_mtime_ns}"
     with connect(state / "entrepot.duckdb", read_only=False, tables=DOMAIN_TABLES) as connection:
         connection.execute(f"DELETE FROM {PREVIOUS_FINGERPRINTS}")
         connection.execute(
             f"INSERT INTO {PREVIOUS_FINGERPRINTS} "
             f"SELECT * REPLACE (? AS copy_file) FROM {FINGERPRINTS}",
-            [identity],
+            [file_identity(previous)],
         )
         connection.execute(f"DELETE FROM {PREVIOUS_MARKS}")
 
