@@ -477,8 +477,8 @@ def build_analyst_candidate(
     table without either, or a new definition); otherwise, or when `scope` is every company,
     it is built from scratch. `scope` holds the marks since the served copy was built. Rather
     than a copy of the served file, it starts from the copy served before it when that one is
-    kept and described (`_previous_marks`) and no analyst holds it open, comparing the
-    companies marked since that copy."""
+    kept and described (`_previous_marks`), no analyst holds it open and a company was marked
+    since the served copy, comparing the companies marked since that copy."""
     with memory_held_to(connection, COPY_MEMORY_LIMIT):
         return _build_analyst_candidate(connection, target, key, scope)
 
@@ -491,7 +491,11 @@ def _build_analyst_candidate(
         stale.unlink(missing_ok=True)
     tables = _analyst_tables(connection, key)
     served = not scope.everything and _describes(connection, target)
-    since_previous = _previous_marks(connection, target, scope) if served else None
+    # Nothing marked since the served copy: compared with it, it is most often tonight's. The
+    # previous copy would be brought through the night before's changes to the same file
+    # (6.5 s against 1.2 s for a night with no file at 100,000 employees).
+    marked = bool(scope.sirens or scope.employees)
+    since_previous = _previous_marks(connection, target, scope) if served and marked else None
     recycled = since_previous is not None and _take_previous(connection, target, candidate)
     if recycled:
         assert since_previous is not None

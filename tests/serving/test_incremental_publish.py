@@ -210,6 +210,12 @@ def _identity(path: Path) -> tuple[int, int]:
     return status.st_ino, status.st_mtime_ns
 
 
+def _status(path: Path) -> tuple[int, int, int]:
+    """`_identity` and the time of the last change of the file's status (a rename)."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns, status.st_ctime_ns
+
+
 def _export_files(exports: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(exports).as_posix(): _identity(p) for p in exports.rglob("*.parquet")}
 
@@ -379,12 +385,20 @@ def test_the_previous_copy_brought_up_to_date_takes_the_changes_of_the_night_in_
     assert (third.tables_copied, third.rows_written) == (0, 2 + 2)
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere", key)
 
-    # A quiet night: the previous copy, taken and found behind the served one, which is
-    # tonight's, is given back as it was, and brought up to date the night after.
-    served_file, previous_file = _identity(served), _identity(previous_copy(served))
+    # A quiet night compares with the served copy, tonight's: the previous copy is not even
+    # taken (renamed, its status would change), and is brought up to date the night after.
+    served_file, previous_file = _status(served), _status(previous_copy(served))
     quiet = _publish_copy(warehouse, served, key, NOTHING_CHANGED)
     assert quiet.unchanged and not quiet.recycled
-    assert (_identity(served), _identity(previous_copy(served))) == (served_file, previous_file)
+    assert (_status(served), _status(previous_copy(served))) == (served_file, previous_file)
+    # A night marking a company whose rows are as served: the previous copy, taken and found
+    # behind the served one, which is tonight's, is given back as it was.
+    same_rows = _publish_copy(
+        warehouse, served, key, replace(NOTHING_CHANGED, sirens=frozenset({siren}))
+    )
+    assert same_rows.unchanged and not same_rows.recycled
+    assert _identity(served) == served_file[:2]
+    assert _identity(previous_copy(served)) == previous_file[:2]
     assert _another_company_published(warehouse, served, key, siren).recycled
     assert _rebuilt_equals(warehouse, served, tmp_path / "entiere-apres", key)
 
