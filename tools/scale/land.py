@@ -1,6 +1,6 @@
-"""Land a scale year's files by hard link: those on time, or the late ones.
+"""Land a scale year's files by hard link: those on time, or a late night's.
 
-usage: python -m tools.scale.land YEAR LANDING (on-time|late) (from the repository)"""
+usage: python -m tools.scale.land YEAR LANDING (on-time|late|late2) (from the repository)"""
 
 from __future__ import annotations
 
@@ -9,17 +9,24 @@ import os
 import sys
 from pathlib import Path
 
-from tools.scale.year import DELIVERED
+from tools.scale.year import DELIVERED, LATE_NIGHTS
 
 
 def land(year: Path, landing: Path, which: str) -> int:
     generated = year / "generated"
-    late = set(json.loads((year / "late.json").read_text(encoding="utf-8")))
-    if which == "late":
-        names = sorted(late)
+    late = {
+        night: set(json.loads((year / f"{night}.json").read_text(encoding="utf-8")))
+        for night in LATE_NIGHTS
+    }
+    if which in late:
+        names = sorted(late[which])
     else:
         every = (p for folder in DELIVERED for p in (generated / folder).rglob("*") if p.is_file())
-        names = sorted(n for p in every if (n := str(p.relative_to(generated))) not in late)
+        names = sorted(
+            n
+            for p in every
+            if not any((n := str(p.relative_to(generated))) in files for files in late.values())
+        )
     for name in names:
         target = landing / name
         target.parent.mkdir(parents=True, exist_ok=True)
