@@ -26,6 +26,7 @@ from serving.analyst import (
     swap_in_analyst_copy,
 )
 from serving.comptes_rendus import write_comptes_rendus
+from serving.data_docs import start_data_docs
 from serving.night import analyst_exports, new_night_id, publication_summary
 from serving.pseudonym import MissingPseudonymKeyError, pseudonym_key
 from serving.snapshot import write_candidate
@@ -57,6 +58,8 @@ def portal_candidate(
     publish: PublishResource,
     night: NightResource,
 ) -> dg.MaterializeResult:
+    if publish.data_docs is not None:
+        start_data_docs()  # its GX import runs beside the candidate's build, before the gates
     # One connection for the whole step: each costs a few tens of milliseconds to open.
     with warehouse.connect() as connection:
         # First, before anything reads the history: what an interrupted night left unsettled.

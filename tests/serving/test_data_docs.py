@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from serving.data_docs import (
     document_in_background,
     gx_results,
     retire_data_docs,
+    start_data_docs,
     wait_for_data_docs,
 )
 from serving.data_docs_site import validate
@@ -127,6 +130,42 @@ def test_the_data_docs_are_built_and_a_verdict_gx_does_not_share_is_an_error(
     document_in_background(candidate, _tables({}), wrong, docs)
     with pytest.raises(DataDocsDisagreeError, match="ledger_lines : expect_column_values"):
         wait_for_data_docs()
+
+
+def _site_children() -> set[int]:
+    """The Data Docs children of this process (`serving.data_docs_site`) still running. A child
+    whose command line reads empty is one still being executed: the parent learns that the
+    program started a moment before its arguments can be read."""
+    children = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(re.findall(r"^(\w+):\s+(\S+)", status.read_text(), re.MULTILINE))
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        ours = fields.get("PPid") == str(os.getpid()) and fields.get("State") != "Z"
+        if ours and (not command or b"serving.data_docs_site" in command):
+            children.add(int(status.parent.name))
+    return children
+
+
+def test_a_child_started_ahead_builds_the_gates_site_and_one_left_unused_ends(
+    candidate: Path, tmp_path: Path
+) -> None:
+    docs = tmp_path / "data_docs"
+    start_data_docs()  # as the candidate's step does, before the gates
+    ahead = _site_children()
+    assert len(ahead) == 1
+    run_gates(candidate, SPECS, {}, docs)
+    assert _site_children() == ahead  # the gates gave it their job: no second child
+    wait_for_data_docs()
+    assert (docs / "index.html").is_file()
+    assert not _site_children()
+
+    start_data_docs()  # a night that fails before its gates
+    assert _site_children()
+    wait_for_data_docs()  # the run's end
+    assert not _site_children()
 
 
 def test_a_site_is_retired_once_and_nothing_is_written_where_none_was(tmp_path: Path) -> None:
