@@ -77,9 +77,7 @@ def validate(
     """GX's validation of `tables` (each a `serving.data_docs.Documented` as a dict) of `schema`
     in the candidate of `connection`, with the site `docs_dir` declared (not built): the context
     holding the results, and the results (`_gx_result`)."""
-    # GX's package imports every context, expectation and data source; the modules of one
-    # expectation no gate uses are deferred (`defer_imports`).
-    defer_imports(_UNUSED_BY_GATES)
+    _import_gx()
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -180,8 +178,9 @@ def _frame(connection: duckdb.DuckDBPyConnection, schema: str, table: dict[str, 
 
 
 def _import_gx() -> None:
-    """GX imported before the job comes (`serving.data_docs.start_data_docs`), as `validate`
-    imports it."""
+    """GX imported as the gates need it, before the job comes when the child is started ahead
+    (`serving.data_docs.start_data_docs`). GX's package imports every context, expectation and
+    data source; the modules of one expectation no gate uses are deferred (`defer_imports`)."""
     defer_imports(_UNUSED_BY_GATES)
     import great_expectations.expectations  # noqa: F401
     from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: F401

@@ -1,15 +1,13 @@
-"""Generate a year for the scale measures and choose its late files (1 % a night for two
-nights, seeded).
+"""Generate a year for the scale measures, and the nights its files land in (`deliveries`: 1 %
+of them late a night for two nights, seeded).
 
 usage: python -m tools.scale.year DIR EMPLOYEES (from the repository)
 
 DIR/generated holds the year (`synthetic.generate`, seed 7, 66 employees per company on
-average), DIR/late.json and DIR/late2.json the files that arrive late, the night after the full
-night and the night after that, relative to DIR/generated."""
+average); `tools.scale.land` lands a night's files from it."""
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
@@ -45,9 +43,6 @@ def main(root: Path, employees: int) -> None:
         generate(generated, companies=companies, employees=employees, months=12, seed=7)
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     on_time, late = deliveries(generated)
-    for night, files in zip(LATE_NIGHTS, late, strict=True):
-        names = [str(p.relative_to(generated)) for p in files]
-        (root / f"{night}.json").write_text(json.dumps(names), encoding="utf-8")
     print(f"{len(on_time)} files on time, {' + '.join(str(len(f)) for f in late)} late", flush=True)
 
 
